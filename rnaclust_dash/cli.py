@@ -1,0 +1,105 @@
+"""Command line: ``python -m rnaclust_dash run COUNTS --out DIR [options]``.
+
+The same pipeline as the dashboard; a params.json saved from the UI reproduces its
+assignments exactly. Bad input prints the same message as the UI and exits with 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+from .cluster import LINKAGES, METHODS
+from .distance import DISTANCES
+from .embed import EMBEDDINGS
+from .errors import RnaclustError
+from .pipeline import (TARGETS, AnalysisParams, compute_embedding, params_from_document,
+                       put_dataset, run_analysis, write_results)
+from .preprocess import NORMALIZATIONS
+from .store import ResultStore
+
+# Option name -> AnalysisParams field, for the options that map one to one.
+_PARAM_OPTIONS = {"target": "target", "normalization": "normalization",
+                  "min_count": "min_count", "min_samples": "min_samples",
+                  "top_genes": "top_genes", "distance": "distance", "method": "method",
+                  "linkage": "linkage", "k": "k", "seed": "seed", "embedding": "embedding"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m rnaclust_dash``."""
+    parser = argparse.ArgumentParser(prog="python -m rnaclust_dash",
+                                     description="Cluster an RNA-seq count table.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="cluster a table and write the results into a folder")
+    run.add_argument("counts", help="count table: CSV/TSV/TXT (.gz) or .xlsx, genes as rows")
+    run.add_argument("--out", required=True, help="folder for the result files")
+    run.add_argument("--metadata", help="sample sheet, first column = sample id")
+    run.add_argument("--gene-lengths", help="table of gene id, length in bp")
+    run.add_argument("--params", help="params.json (as saved by the dashboard); options "
+                                      "given here override it")
+    run.add_argument("--target", choices=list(TARGETS))
+    run.add_argument("--normalization", choices=list(NORMALIZATIONS))
+    run.add_argument("--min-count", type=float)
+    run.add_argument("--min-samples", type=int)
+    run.add_argument("--top-genes", type=int)
+    run.add_argument("--distance", choices=list(DISTANCES))
+    run.add_argument("--method", choices=list(METHODS))
+    run.add_argument("--linkage", choices=list(LINKAGES))
+    run.add_argument("--k", type=int)
+    run.add_argument("--seed", type=int)
+    run.add_argument("--embedding", choices=list(EMBEDDINGS))
+    run.add_argument("--cache-dir", help="where stage results are cached (default: a "
+                                         "temporary folder, removed afterwards)")
+    return parser
+
+
+def _read(path: str | None) -> tuple[bytes | None, str | None]:
+    if path is None:
+        return None, None
+    return Path(path).read_bytes(), Path(path).name
+
+
+def run_command(args: argparse.Namespace) -> None:
+    """Run the ``run`` command (raises RnaclustError / OSError on bad input)."""
+    from .io import build_dataset
+
+    params = AnalysisParams()
+    if args.params:
+        params = params_from_document(Path(args.params).read_text())
+    overrides = {field: getattr(args, option) for option, field in _PARAM_OPTIONS.items()
+                 if getattr(args, option) is not None}
+    params = params.replace(**overrides)
+    counts, counts_name = _read(args.counts)
+    metadata, metadata_name = _read(args.metadata)
+    lengths, lengths_name = _read(args.gene_lengths)
+    dataset = build_dataset(counts, counts_name, metadata_content=metadata,
+                            metadata_filename=metadata_name, lengths_content=lengths,
+                            lengths_filename=lengths_name)
+    with tempfile.TemporaryDirectory() as scratch:
+        store = ResultStore(args.cache_dir or scratch)
+        key = put_dataset(store, dataset)
+        analysis = run_analysis(store, key, params)
+        embedding = compute_embedding(store, key, params)
+        write_results(analysis, embedding, args.out, dataset_name=dataset.name)
+        store.cache.close()
+    for notice in dataset.notices + analysis.notices + embedding.notices:
+        print(f"note: {notice}", file=sys.stderr)
+    metrics = analysis.metrics()
+    print(f"{metrics['n_items']} {params.target} in {params.k} clusters; mean silhouette "
+          f"{metrics['silhouette']:.3f}; results in {args.out}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the exit status (2 for bad input)."""
+    args = build_parser().parse_args(argv)
+    try:
+        run_command(args)
+    except RnaclustError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        print(f"error: cannot read or write a file: {error}", file=sys.stderr)
+        return 2
+    return 0

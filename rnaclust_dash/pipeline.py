@@ -1,0 +1,500 @@
+"""Parameters and the staged, cached analysis run.
+
+Stages and what their keys depend on::
+
+    dataset (content hash)
+      -> normalize (normalization, log, pseudocount, filter)
+        -> features (target, top genes, z-score): items x features + display matrix
+          -> distance (metric) -> tree (linkage) -> cut at k (not stored: O(n))
+          -> k-means (k, init, n_init, seed)
+          -> display tree of the other axis (metric, linkage)
+          -> embedding (PCA / UMAP parameters)
+        partition -> validation (silhouette, Calinski-Harabasz, Davies-Bouldin)
+
+Changing k re-cuts the stored tree; changing normalization recomputes from there down.
+The store is the only state: any process with the same store gives the same results.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from . import __version__
+from .cluster import KMEANS_INITS, LINKAGES, METHODS, cut_tree, hierarchical_tree, kmeans
+from .dataset import Dataset
+from .distance import DISTANCES, pairwise_distances
+from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
+from .errors import DataError, ParameterError
+from .preprocess import (NORMALIZATIONS, Normalized, normalization_availability, normalize,
+                         top_variable_genes, zscore_rows)
+from .store import ResultStore, content_key, stage_key
+from .validate import validation_summary
+
+TARGETS = {"samples": "Cluster the samples (columns): which samples group together?",
+           "genes": "Cluster the genes (rows): which genes move together?"}
+
+MIN_ITEMS = 3
+
+
+@dataclass(frozen=True)
+class AnalysisParams:
+    """Every choice that decides an analysis; saved as params.json.
+
+    Attributes
+    ----------
+    target : {"samples", "genes"}
+        Which axis holds the items to cluster.
+    normalization : str
+        See :data:`rnaclust_dash.preprocess.NORMALIZATIONS`.
+    log_transform : bool
+        ``log2(x + pseudocount)`` after normalization (not for ``logcpm``).
+    pseudocount : float
+        Added before the log.
+    min_count, min_samples : float, int
+        Keep genes with at least ``min_count`` in at least ``min_samples`` samples.
+    top_genes : int
+        Keep the most variable genes (of the values as clustered); 0 keeps all.
+    zscore : bool
+        Z-score each gene before clustering genes (display is always z-scored).
+    distance, method, linkage : str
+        See :data:`~rnaclust_dash.distance.DISTANCES`, :data:`~rnaclust_dash.cluster.METHODS`,
+        :data:`~rnaclust_dash.cluster.LINKAGES`.
+    k : int
+        Number of clusters.
+    kmeans_init : {"k-means++", "random"}
+    n_init : int
+        K-means starts.
+    seed : int
+        Seed of every random step (k-means, UMAP).
+    embedding : {"pca", "umap"}
+    umap_neighbors : int
+    umap_min_dist : float
+    """
+
+    target: str = "samples"
+    normalization: str = "deseq2"
+    log_transform: bool = True
+    pseudocount: float = 1.0
+    min_count: float = 10
+    min_samples: int = 2
+    top_genes: int = 500
+    zscore: bool = True
+    distance: str = "pearson"
+    method: str = "hierarchical"
+    linkage: str = "average"
+    k: int = 2
+    kmeans_init: str = "k-means++"
+    n_init: int = 10
+    seed: int = 0
+    embedding: str = "pca"
+    umap_neighbors: int = 15
+    umap_min_dist: float = 0.1
+
+    def __post_init__(self) -> None:
+        choices = {"target": TARGETS, "normalization": NORMALIZATIONS, "distance": DISTANCES,
+                   "method": METHODS, "linkage": LINKAGES, "kmeans_init": KMEANS_INITS,
+                   "embedding": EMBEDDINGS}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise ParameterError(f"'{getattr(self, name)}' is not a valid {name}; choose "
+                                     f"one of: {', '.join(allowed)}.")
+        checks = [
+            (self.k >= 2, f"k must be at least 2 (got {self.k})."),
+            (self.n_init >= 1, "n_init must be at least 1."),
+            (self.min_count >= 0 and self.min_samples >= 0,
+             "The minimum count and number of samples cannot be negative."),
+            (self.top_genes >= 0, "The number of top genes cannot be negative (0 keeps all)."),
+            (self.pseudocount > 0, "The pseudocount must be positive."),
+            (self.umap_neighbors >= 2, "UMAP needs at least 2 neighbours."),
+            (0 <= self.umap_min_dist <= 1, "UMAP min_dist must be between 0 and 1."),
+            (not (self.method == "hierarchical" and self.linkage == "ward"
+                  and self.distance != "euclidean"),
+             "Ward linkage needs Euclidean distance (it minimises squared Euclidean "
+             "variance). Choose the Euclidean distance, or another linkage."),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise ParameterError(message)
+
+    def to_dict(self) -> dict:
+        """The parameters as a plain dict."""
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "AnalysisParams":
+        """Parameters from a dict (as in params.json); unknown names are an error."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise ParameterError(f"Unknown parameter(s) {', '.join(unknown)}; known ones: "
+                                 f"{', '.join(known)}.")
+        converted = {}
+        for name, value in values.items():
+            kind = type(getattr(cls, name))  # the default's type
+            try:
+                converted[name] = kind(value) if kind is not bool else _as_bool(value)
+            except (TypeError, ValueError):
+                raise ParameterError(f"Parameter {name}={value!r} is not a valid "
+                                     f"{kind.__name__}.") from None
+        return cls(**converted)
+
+    def replace(self, **changes: Any) -> "AnalysisParams":
+        """A copy with some parameters changed (validated again)."""
+        return dataclasses.replace(self, **changes)
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def default_params(dataset: Dataset) -> AnalysisParams:
+    """Sensible starting parameters for a dataset (what the UI shows first)."""
+    n_groups = 2
+    if dataset.metadata is not None and "group" in dataset.metadata:
+        n_groups = max(2, int(dataset.metadata["group"].nunique()))
+    n_groups = min(n_groups, max(2, dataset.n_samples - 1))
+    if dataset.value_kind == "counts":
+        return AnalysisParams(k=n_groups)
+    return AnalysisParams(normalization="none", log_transform=dataset.value_kind == "normalized",
+                          min_count=0, min_samples=0, k=n_groups)
+
+
+def params_document(params: AnalysisParams, *, dataset_name: str = "", dataset_key: str = "") -> str:
+    """The params.json text: parameters plus provenance (dataset, version)."""
+    return json.dumps({"parameters": params.to_dict(),
+                       "dataset": {"name": dataset_name, "key": dataset_key},
+                       "rnaclust_dash_version": __version__}, indent=2)
+
+
+def params_from_document(text: str) -> AnalysisParams:
+    """Read params.json (a document from :func:`params_document`, or a bare dict)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ParameterError(f"The parameters file is not valid JSON ({error}).") from None
+    if not isinstance(document, dict):
+        raise ParameterError("The parameters file must hold a JSON object.")
+    return AnalysisParams.from_dict(document.get("parameters", document))
+
+
+# --- datasets in the store -----------------------------------------------------------
+
+def dataset_key(dataset: Dataset) -> str:
+    """Content hash of a dataset (values, ids, annotations, lengths)."""
+    parts = [np.ascontiguousarray(dataset.counts.to_numpy(dtype=np.float64)).tobytes(),
+             "\n".join(map(str, dataset.counts.index)).encode(),
+             "\n".join(map(str, dataset.counts.columns)).encode(),
+             dataset.value_kind.encode()]
+    if dataset.metadata is not None:
+        parts.append(dataset.metadata.to_csv().encode())
+    if dataset.gene_lengths is not None:
+        parts.append(dataset.gene_lengths.to_csv().encode())
+    return "dataset-" + content_key(*parts)[:40]
+
+
+def put_dataset(store: ResultStore, dataset: Dataset) -> str:
+    """Store a dataset (and its light summary) under its content hash; return the key."""
+    key = dataset_key(dataset)
+    if key not in store:
+        store.put(key, dataset)
+        store.put(key + "/summary", dataset_summary(dataset))
+    return key
+
+
+def dataset_summary(dataset: Dataset) -> dict:
+    """What the UI needs of a dataset without loading the matrix."""
+    return {"name": dataset.name, "description": dataset.description,
+            "value_kind": dataset.value_kind, "n_genes": dataset.n_genes,
+            "n_samples": dataset.n_samples, "has_lengths": dataset.gene_lengths is not None,
+            "metadata": dataset.metadata, "notices": dataset.notices,
+            "normalizations": normalization_availability(
+                dataset.value_kind, has_lengths=dataset.gene_lengths is not None)}
+
+
+def load_dataset(store: ResultStore, key: str) -> Dataset:
+    """The stored dataset, or a DataError saying to upload it again."""
+    dataset = store.get(key)
+    if dataset is None:
+        raise DataError("The dataset is no longer on the server (the cache was cleared or "
+                        "evicted). Please upload it again.")
+    return dataset
+
+
+def load_summary(store: ResultStore, key: str) -> dict:
+    """The stored summary of a dataset (see :func:`dataset_summary`)."""
+    summary = store.get(key + "/summary")
+    if summary is None:
+        summary = dataset_summary(load_dataset(store, key))
+        store.put(key + "/summary", summary)
+    return summary
+
+
+# --- the stages ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Features:
+    """The matrix as clustered.
+
+    Attributes
+    ----------
+    items : numpy.ndarray
+        Items x features, float64 (samples x genes, or genes x samples).
+    item_ids : numpy.ndarray
+        Ids of the items (str).
+    values : pandas.DataFrame
+        Genes x samples after normalization, log and feature selection (what
+        normalized.csv holds; z-scored when genes are clustered with ``zscore``).
+    display : numpy.ndarray
+        Genes x samples, float32, row z-scores (what the heatmap shows).
+    """
+
+    items: np.ndarray
+    item_ids: np.ndarray
+    values: pd.DataFrame
+    display: np.ndarray
+
+
+@dataclass
+class Analysis:
+    """Everything the views need of one analysis (all read from the store)."""
+
+    params: AnalysisParams
+    dataset_key: str
+    features: Features
+    labels: np.ndarray
+    item_tree: np.ndarray | None
+    item_order: np.ndarray
+    other_tree: np.ndarray
+    validation: dict
+    size_factors: pd.Series | None
+    notices: tuple[str, ...]
+    keys: dict = field(default_factory=dict)
+
+    @property
+    def gene_ids(self) -> np.ndarray:
+        """Genes of the displayed matrix (rows)."""
+        return self.features.values.index.to_numpy(dtype=str)
+
+    @property
+    def sample_ids(self) -> np.ndarray:
+        """Samples of the displayed matrix (columns)."""
+        return self.features.values.columns.to_numpy(dtype=str)
+
+    def assignments(self) -> pd.DataFrame:
+        """``id, cluster, silhouette`` per item (the rows of assignments.csv)."""
+        return pd.DataFrame({"id": self.features.item_ids, "cluster": self.labels,
+                             "silhouette": self.validation["silhouette_values"]})
+
+    def metrics(self) -> dict:
+        """The scalar validation indices and the item count."""
+        return {"silhouette": self.validation["silhouette"],
+                "calinski_harabasz": self.validation["calinski_harabasz"],
+                "davies_bouldin": self.validation["davies_bouldin"],
+                "n_items": int(len(self.labels))}
+
+
+def _normalize_stage(store, key, params: AnalysisParams) -> tuple[str, Normalized]:
+    norm_key = _normalize_key(key, params)
+
+    def compute() -> Normalized:
+        dataset = load_dataset(store, key)
+        reason = normalization_availability(
+            dataset.value_kind, has_lengths=dataset.gene_lengths is not None)[params.normalization]
+        if reason:
+            raise ParameterError(f"{params.normalization.upper()} normalization is not "
+                                 f"available: {reason}.")
+        return normalize(dataset.counts, method=params.normalization,
+                         gene_lengths=dataset.gene_lengths, log=params.log_transform,
+                         pseudocount=params.pseudocount, min_count=params.min_count,
+                         min_samples=params.min_samples)
+
+    return norm_key, store.get_or_compute(norm_key, compute)
+
+
+def _features_stage(store, norm_key, normalized: Callable[[], Normalized],
+                    params: AnalysisParams) -> tuple[str, Features]:
+    zscore = params.zscore and params.target == "genes"
+    feat_key = _features_key(norm_key, params)
+
+    def compute() -> Features:
+        selected = top_variable_genes(normalized().values, params.top_genes)
+        display = zscore_rows(selected.to_numpy())
+        if params.target == "samples":
+            items, item_ids = selected.to_numpy().T, selected.columns
+        else:
+            items = display if zscore else selected.to_numpy()
+            item_ids = selected.index
+            if zscore:
+                selected = pd.DataFrame(display, index=selected.index, columns=selected.columns)
+        return Features(np.ascontiguousarray(items, dtype=np.float64),
+                        np.asarray(item_ids, dtype=str), selected, display.astype(np.float32))
+
+    return feat_key, store.get_or_compute(feat_key, compute)
+
+
+def check_items(n_items: int, params: AnalysisParams) -> None:
+    """Raise a ParameterError when the data has too few items for the requested k."""
+    noun = params.target
+    if n_items < MIN_ITEMS:
+        raise DataError(f"Only {n_items} {noun} to cluster: clustering needs at least "
+                        f"{MIN_ITEMS}. Upload a table with more {noun}"
+                        + (" or lower the gene filter." if noun == "genes" else "."))
+    if params.k > n_items - 1:
+        raise ParameterError(f"k = {params.k} is too large for {n_items} {noun}: choose k "
+                             f"between 2 and {n_items - 1}.")
+
+
+def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analysis:
+    """Run (or read back) every stage of an analysis.
+
+    Parameters
+    ----------
+    store : ResultStore
+        Where the dataset and stage results live.
+    key : str
+        The dataset's key (from :func:`put_dataset`).
+    params : AnalysisParams
+        The choices.
+
+    Returns
+    -------
+    Analysis
+
+    Raises
+    ------
+    DataError, ParameterError
+        With a message for the user.
+    """
+    norm_key, normalized = _normalize_stage(store, key, params)
+    feat_key, features = _features_stage(store, norm_key, lambda: normalized, params)
+    check_items(len(features.item_ids), params)
+    dist_key = stage_key(feat_key, "distance", {"metric": params.distance})
+    distances = store.get_or_compute(
+        dist_key, lambda: pairwise_distances(features.items, metric=params.distance))
+    # Ward only makes sense on Euclidean distances; other trees use the chosen linkage.
+    tree_linkage = params.linkage if (params.linkage != "ward" or params.distance == "euclidean") \
+        else "average"
+    tree_key = stage_key(dist_key, "tree", {"linkage": tree_linkage})
+    tree = store.get_or_compute(tree_key, lambda: hierarchical_tree(distances, linkage=tree_linkage))
+    leaf_order = _leaf_order(tree)
+    if params.method == "hierarchical":
+        labels = cut_tree(tree, params.k)
+        partition_key = stage_key(tree_key, "cut", {"k": params.k})
+        item_tree, item_order = tree, leaf_order
+    else:
+        partition_key = stage_key(feat_key, "kmeans", {"k": params.k, "init": params.kmeans_init,
+                                                       "n_init": params.n_init, "seed": params.seed})
+        labels = store.get_or_compute(partition_key, lambda: kmeans(
+            features.items, k=params.k, init=params.kmeans_init, n_init=params.n_init,
+            random_state=params.seed).labels)
+        # No tree for k-means: order the items by cluster, keeping the tree's order inside.
+        item_tree, item_order = None, leaf_order[np.argsort(labels[leaf_order], kind="stable")]
+    validation_key = stage_key(partition_key, "validation", {"distance": dist_key})
+    validation = store.get_or_compute(
+        validation_key, lambda: validation_summary(features.items, distances, labels))
+    other_key = stage_key(feat_key, "display_tree", {"metric": params.distance,
+                                                     "linkage": tree_linkage})
+    # The other axis of the heatmap is clustered for display with the same choices.
+    other_items = features.display if params.target == "samples" else features.display.T
+    other_tree = store.get_or_compute(other_key, lambda: hierarchical_tree(
+        pairwise_distances(other_items, metric=params.distance), linkage=tree_linkage))
+    notices = normalized.notices
+    return Analysis(params=params, dataset_key=key, features=features, labels=labels,
+                    item_tree=item_tree, item_order=item_order, other_tree=other_tree,
+                    validation=validation, size_factors=normalized.size_factors,
+                    notices=notices,
+                    keys={"normalize": norm_key, "features": feat_key, "distance": dist_key,
+                          "tree": tree_key, "partition": partition_key,
+                          "other_tree": other_key})
+
+
+def _leaf_order(tree: np.ndarray) -> np.ndarray:
+    from scipy.cluster.hierarchy import leaves_list
+    return leaves_list(tree)
+
+
+def _normalize_key(key: str, params: AnalysisParams) -> str:
+    return stage_key(key, "normalize", {"normalization": params.normalization,
+                                        "log": params.log_transform,
+                                        "pseudocount": params.pseudocount,
+                                        "min_count": params.min_count,
+                                        "min_samples": params.min_samples})
+
+
+def _features_key(norm_key: str, params: AnalysisParams) -> str:
+    return stage_key(norm_key, "features", {"target": params.target,
+                                            "top_genes": params.top_genes,
+                                            "zscore": params.zscore and params.target == "genes"})
+
+
+def embedding_key(key: str, params: AnalysisParams) -> str:
+    """The store key of the embedding these parameters ask for (to look it up cheaply)."""
+    return _embedding_key(_features_key(_normalize_key(key, params), params), params)
+
+
+def _embedding_key(feat_key: str, params: AnalysisParams) -> str:
+    if params.embedding == "pca":
+        return stage_key(feat_key, "embedding", {"method": "pca", "seed": params.seed})
+    return stage_key(feat_key, "embedding", {"method": "umap", "neighbors": params.umap_neighbors,
+                                             "min_dist": params.umap_min_dist,
+                                             "metric": params.distance, "seed": params.seed})
+
+
+def compute_embedding(store: ResultStore, key: str, params: AnalysisParams) -> Embedding:
+    """The 2-D embedding of the items (stored; UMAP can take seconds)."""
+    norm_key, normalized = _normalize_stage(store, key, params)
+    feat_key, features = _features_stage(store, norm_key, lambda: normalized, params)
+
+    def compute() -> Embedding:
+        if params.embedding == "pca":
+            return pca_embedding(features.items, random_state=params.seed)
+        return umap_embedding(features.items, n_neighbors=params.umap_neighbors,
+                              min_dist=params.umap_min_dist, metric=params.distance,
+                              random_state=params.seed)
+
+    return store.get_or_compute(_embedding_key(feat_key, params), compute)
+
+
+def write_results(analysis: Analysis, embedding: Embedding, out_dir, *,
+                  dataset_name: str = "") -> None:
+    """Write the CLI's result files into ``out_dir`` (see README, "Command line")."""
+    from pathlib import Path
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    analysis.assignments().to_csv(out / "assignments.csv", index=False)
+    metrics = analysis.metrics() | {"parameters": analysis.params.to_dict(),
+                                    "versions": package_versions()}
+    (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
+    if analysis.size_factors is not None:
+        analysis.size_factors.rename_axis("id").reset_index().to_csv(
+            out / "size_factors.csv", index=False)
+    buffer = io.StringIO()
+    analysis.features.values.rename_axis("gene_id").to_csv(buffer)
+    (out / "normalized.csv").write_text(buffer.getvalue())
+    pd.DataFrame({"id": analysis.features.item_ids, "x": embedding.coords[:, 0],
+                  "y": embedding.coords[:, 1]}).to_csv(out / "embedding.csv", index=False)
+    (out / "params.json").write_text(params_document(analysis.params, dataset_name=dataset_name,
+                                                     dataset_key=analysis.dataset_key))
+
+
+def package_versions() -> dict:
+    """Versions of the packages whose numbers the results depend on."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    versions = {"rnaclust_dash": __version__}
+    for name in ("numpy", "scipy", "pandas", "scikit-learn", "fastcluster", "umap-learn"):
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions

@@ -1,0 +1,279 @@
+"""Filtering, normalization, transforms and feature selection.
+
+All functions take a genes x samples matrix (a DataFrame or a float array) and return
+new objects. Scaling factors are computed on the table as uploaded (all genes), the
+way DESeq2's ``estimateSizeFactors`` and edgeR's library sizes are, and genes are
+filtered afterwards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError, ParameterError
+
+#: Normalization methods: name -> one sentence for the UI.
+NORMALIZATIONS = {
+    "none": "Use the values as uploaded (for tables that are already normalized).",
+    "cpm": "Counts per million: divide by the library size (total counts) x 1e6.",
+    "logcpm": "edgeR-style log2 CPM with a prior count of 2 scaled by library size.",
+    "tpm": "Transcripts per million: correct for gene length, then for depth (needs gene lengths).",
+    "rpkm": "RPKM/FPKM: reads per kb of gene per million reads (needs gene lengths).",
+    "deseq2": "DESeq2 median-of-ratios size factors: robust to a few very highly expressed genes.",
+}
+
+#: Methods that already return log values (the log2(x + pseudocount) switch is off).
+LOG_SCALE_METHODS = frozenset({"logcpm"})
+
+#: Methods that need raw integer counts.
+COUNT_METHODS = frozenset({"cpm", "logcpm", "tpm", "rpkm", "deseq2"})
+
+
+@dataclass(frozen=True)
+class Normalized:
+    """A normalized matrix and how it was made.
+
+    Attributes
+    ----------
+    values : pandas.DataFrame
+        Genes x samples, float64, after normalization and (optional) log transform,
+        restricted to the genes that passed the filter.
+    size_factors : pandas.Series or None
+        Per-sample scaling factor the counts were divided by (DESeq2 size factor, or
+        library size / 1e6 for CPM-like methods); None for ``"none"``.
+    notices : tuple of str
+        What the user should know (genes filtered out, genes without a length, ...).
+    """
+
+    values: pd.DataFrame
+    size_factors: pd.Series | None
+    notices: tuple[str, ...] = ()
+
+
+def normalization_availability(value_kind: str, *, has_lengths: bool) -> dict[str, str | None]:
+    """Say which normalizations make sense for a table, and why not for the others.
+
+    Parameters
+    ----------
+    value_kind : {"counts", "normalized", "log"}
+        What the table holds (see :class:`rnaclust_dash.dataset.Dataset`).
+    has_lengths : bool
+        Whether gene lengths are known.
+
+    Returns
+    -------
+    dict
+        Method name -> None when available, else the reason it is not.
+    """
+    reasons: dict[str, str | None] = {}
+    for method in NORMALIZATIONS:
+        reason = None
+        if method in COUNT_METHODS and value_kind != "counts":
+            reason = ("the values are not integer counts (they look already normalized), "
+                      "so count-based normalizations do not apply: use 'none'")
+        elif method in ("tpm", "rpkm") and not has_lengths:
+            reason = ("needs gene lengths: upload a gene-length table, or a featureCounts "
+                      "table with its Length column")
+        reasons[method] = reason
+    return reasons
+
+
+def deseq2_size_factors(counts: np.ndarray) -> np.ndarray:
+    """DESeq2 median-of-ratios size factors (``estimateSizeFactors``).
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Genes x samples raw counts.
+
+    Returns
+    -------
+    numpy.ndarray
+        One size factor per sample. Only genes with a non-zero count in every sample
+        form the pseudo-reference (as in DESeq2).
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        log_counts = np.log(counts)
+    log_geo_means = log_counts.mean(axis=1)
+    usable = np.isfinite(log_geo_means)
+    if not usable.any():
+        raise DataError(
+            "DESeq2 size factors need at least one gene with a non-zero count in every "
+            "sample, and this table has none. Choose CPM or log-CPM normalization instead.")
+    ratios = log_counts[usable] - log_geo_means[usable, None]
+    factors = np.empty(counts.shape[1])
+    for j in range(counts.shape[1]):
+        # DESeq2 also drops zeros of the sample itself (log 0 = -inf).
+        column = ratios[:, j]
+        factors[j] = np.exp(np.median(column[np.isfinite(column)]))
+    return factors
+
+
+def edger_log_cpm(counts: np.ndarray, *, prior_count: float = 2.0,
+                  norm_factors: np.ndarray | None = None) -> np.ndarray:
+    """edgeR ``cpm(y, log=TRUE, prior.count=...)``.
+
+    The prior count is scaled by each library's size relative to the mean, and the
+    library sizes are augmented by twice that prior, as edgeR does.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Genes x samples raw counts.
+    prior_count : float, keyword-only
+        edgeR's ``prior.count`` (2 by default, as in ``cpm``).
+    norm_factors : numpy.ndarray, optional
+        Per-sample normalization factors (TMM etc.); 1 when omitted.
+
+    Returns
+    -------
+    numpy.ndarray
+        log2 counts per million, genes x samples.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    lib_sizes = counts.sum(axis=0)
+    if norm_factors is not None:
+        lib_sizes = lib_sizes * np.asarray(norm_factors, dtype=np.float64)
+    priors = prior_count * lib_sizes / lib_sizes.mean()
+    adjusted = lib_sizes + 2.0 * priors
+    return np.log2((counts + priors) / adjusted * 1e6)
+
+
+def _length_factors(gene_lengths: pd.Series | None, gene_ids: pd.Index, method: str) -> np.ndarray:
+    if gene_lengths is None:
+        raise ParameterError(
+            f"{method.upper()} needs gene lengths. Upload a gene-length table (gene id, "
+            "length in bp) or a featureCounts table with its Length column, or choose "
+            "another normalization.")
+    lengths = gene_lengths.reindex(gene_ids).to_numpy(dtype=np.float64)
+    if np.isnan(lengths).all():
+        raise ParameterError(
+            f"{method.upper()} needs gene lengths, but none of the gene ids of the count "
+            "table has a length in the lengths table. Check that both use the same ids.")
+    return lengths
+
+
+def normalize(counts: pd.DataFrame, *, method: str, gene_lengths: pd.Series | None = None,
+              log: bool = True, pseudocount: float = 1.0, min_count: float = 0,
+              min_samples: int = 0) -> Normalized:
+    """Normalize a table, log-transform it and filter out low-expressed genes.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Genes x samples values (raw counts for every method but ``"none"``).
+    method : str
+        One of :data:`NORMALIZATIONS`.
+    gene_lengths : pandas.Series, optional
+        Gene lengths in bp indexed by gene id (TPM and RPKM need them; genes without a
+        length are dropped with a notice).
+    log : bool
+        Apply ``log2(x + pseudocount)`` after scaling (ignored by ``"logcpm"``, which is
+        a log scale already).
+    pseudocount : float
+        Added before the log.
+    min_count, min_samples : float, int
+        Keep genes whose raw value is at least ``min_count`` in at least
+        ``min_samples`` samples. The filter looks at the uploaded values.
+
+    Returns
+    -------
+    Normalized
+    """
+    if method not in NORMALIZATIONS:
+        raise ParameterError(f"Unknown normalization '{method}'. Choose one of: "
+                             + ", ".join(NORMALIZATIONS) + ".")
+    raw = counts.to_numpy(dtype=np.float64)
+    notices: list[str] = []
+    size_factors = None
+    keep = np.ones(raw.shape[0], dtype=bool)
+    if method == "none":
+        values = raw.copy()
+    elif method == "cpm":
+        size_factors = raw.sum(axis=0) / 1e6
+        values = raw / size_factors
+    elif method == "logcpm":
+        size_factors = raw.sum(axis=0) / 1e6
+        values = edger_log_cpm(raw)
+    elif method == "deseq2":
+        size_factors = deseq2_size_factors(raw)
+        values = raw / size_factors
+    else:  # tpm, rpkm
+        lengths = _length_factors(gene_lengths, counts.index, method)
+        has_length = np.isfinite(lengths) & (lengths > 0)
+        if not has_length.all():
+            notices.append(f"{int((~has_length).sum()):,} genes without a length were left "
+                           f"out of {method.upper()}.")
+        keep &= has_length
+        per_kb = raw[has_length] / (lengths[has_length, None] / 1e3)
+        if method == "tpm":
+            size_factors = per_kb.sum(axis=0) / 1e6
+            rates = per_kb / size_factors
+        else:
+            size_factors = raw.sum(axis=0) / 1e6
+            rates = per_kb / size_factors
+        values = np.full(raw.shape, np.nan)
+        values[has_length] = rates
+    if log and method not in LOG_SCALE_METHODS:
+        if np.nanmin(values) + pseudocount <= 0:
+            raise ParameterError(
+                f"Cannot take log2(x + {pseudocount:g}): the table has values of "
+                f"{np.nanmin(values):g} or below. Turn the log transform off (the values may "
+                "already be logs) or raise the pseudocount.")
+        values = np.log2(values + pseudocount)
+    if min_samples > 0 and min_count > 0:
+        expressed = (raw >= min_count).sum(axis=1) >= min_samples
+        removed = int((keep & ~expressed).sum())
+        if removed:
+            notices.append(f"{removed:,} of {raw.shape[0]:,} genes had fewer than "
+                           f"{min_samples} samples with at least {min_count:g} and were "
+                           "filtered out.")
+        keep &= expressed
+    if keep.sum() < 2:
+        raise DataError(
+            f"Only {int(keep.sum())} gene(s) pass the filter (at least {min_count:g} in "
+            f"{min_samples} samples). Lower the minimum count or the minimum number of "
+            "samples.")
+    frame = pd.DataFrame(values[keep], index=counts.index[keep], columns=counts.columns)
+    factors = None if size_factors is None else pd.Series(size_factors, index=counts.columns,
+                                                          name="size_factor")
+    return Normalized(frame, factors, tuple(notices))
+
+
+def top_variable_genes(values: pd.DataFrame, n: int) -> pd.DataFrame:
+    """Keep the ``n`` genes of highest variance across samples.
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Genes x samples, the values as they will be clustered (after normalization and
+        log).
+    n : int
+        How many genes to keep; 0 or at least the number of genes keeps all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The selected rows, in decreasing order of variance (ties keep input order).
+    """
+    if n <= 0 or n >= values.shape[0]:
+        return values
+    variances = values.to_numpy().var(axis=1, ddof=1)
+    order = np.argsort(-variances, kind="stable")[:n]
+    return values.iloc[order]
+
+
+def zscore_rows(values: np.ndarray) -> np.ndarray:
+    """Centre each row and divide by its standard deviation (R's ``scale``, ddof=1).
+
+    Constant rows become all zeros instead of NaN.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    centred = values - values.mean(axis=1, keepdims=True)
+    sd = centred.std(axis=1, ddof=1, keepdims=True)
+    sd[sd == 0] = 1.0
+    return centred / sd
