@@ -1,0 +1,27 @@
+# rnaclust-dash: gunicorn serving app:server as a non-root user.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    RNACLUST_CACHE_DIR=/data/cache \
+    NUMBA_CACHE_DIR=/data/numba-cache \
+    PORT=8050
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+
+COPY . .
+RUN useradd --create-home --uid 10001 rnaclust \
+    && mkdir -p /data/cache /data/numba-cache \
+    && chown -R rnaclust:rnaclust /data
+USER rnaclust
+
+# Compile UMAP's numba code at build time would need the user's cache dir; it is warmed
+# at start-up in a background thread instead (see app.warm_up_umap).
+EXPOSE 8050
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD python -c "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:' + os.environ.get('PORT', '8050') + '/healthz', timeout=4)" || exit 1
+
+# Several workers share the on-disk store; long jobs run in background processes.
+CMD ["sh", "-c", "gunicorn app:server --bind 0.0.0.0:${PORT} --workers ${WORKERS:-3} --timeout 120"]

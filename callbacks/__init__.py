@@ -1,0 +1,11 @@
+"""Thin callbacks: read the controls, call the core, return figures."""
+
+from rnaclust_dash.store import ResultStore
+
+from . import analysis, data, embedding, selection
+
+
+def register_callbacks(app, store: ResultStore) -> None:
+    """Register every callback of the dashboard against one result store."""
+    for module in (data, analysis, embedding, selection):
+        module.register(app, store)

@@ -1,0 +1,115 @@
+"""The analysis: controls -> cached pipeline -> heatmap, silhouette and metrics; downloads."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from layouts import ids
+from rnaclust_dash import views
+from rnaclust_dash.pipeline import (AnalysisParams, load_summary, params_document,
+                                    run_analysis)
+from rnaclust_dash.store import ResultStore
+
+from .common import CONTROL_FIELDS, guarded, params_from_controls
+
+# The controls the analysis depends on (the embedding controls have their own callback).
+ANALYSIS_CONTROLS = [c for c, (field, _) in CONTROL_FIELDS.items()
+                     if field not in ("embedding", "umap_neighbors", "umap_min_dist")]
+
+OUTPUTS = [
+    Output(ids.HEATMAP, "figure"),
+    Output(ids.SILHOUETTE, "figure"),
+    Output(ids.METRICS, "children"),
+    Output(ids.ANALYSIS_STORE, "data"),
+    Output(ids.ERROR, "children", allow_duplicate=True),
+    Output(ids.ERROR, "is_open", allow_duplicate=True),
+    Output(ids.NOTICES, "children"),
+    Output(ids.NOTICES, "is_open"),
+]
+ERROR_SLOT = (4, 5)
+
+
+def metrics_badges(metrics: dict, params: AnalysisParams) -> list:
+    """Mean silhouette, Calinski-Harabasz and Davies-Bouldin beside the clustering."""
+    def badge(label, value, title):
+        return dbc.Badge([label, " ", html.B(value)], color="light", text_color="dark",
+                         className="me-2 metric", title=title)
+    return [
+        html.Span(f"{metrics['n_items']:,} {params.target}, k = {params.k}: ", className="me-2"),
+        badge("mean silhouette", f"{metrics['silhouette']:.3f}",
+              f"with the {params.distance} distance; -1..1, higher is better"),
+        badge("Calinski-Harabasz", f"{metrics['calinski_harabasz']:.1f}", "higher is better"),
+        badge("Davies-Bouldin", f"{metrics['davies_bouldin']:.3f}", "lower is better"),
+    ]
+
+
+def update_analysis(store: ResultStore, dataset_store: dict | None, control_values: dict,
+                    selected: list | None, *, selection_only: bool = False) -> tuple:
+    """The body of the analysis callback (plain function: testable without a browser).
+
+    Returns the outputs in the order of :data:`OUTPUTS`.
+    """
+    if not dataset_store:
+        return tuple([no_update] * len(OUTPUTS))
+    key = dataset_store["key"]
+    params = params_from_controls(control_values)
+    analysis = run_analysis(store, key, params)
+    metadata = load_summary(store, key)["metadata"]
+    selected = selected or []
+    heatmap = views.heatmap(analysis, metadata=metadata, selected=selected)
+    silhouette = views.silhouette(analysis, selected=selected)
+    if selection_only:  # nothing but the highlight changed
+        return (heatmap, silhouette) + tuple([no_update] * (len(OUTPUTS) - 2))
+    notices = list(analysis.notices)
+    analysis_store = {"key": key, "params": params.to_dict(),
+                      "n_items": int(len(analysis.labels))}
+    return (heatmap, silhouette, metrics_badges(analysis.metrics(), params), analysis_store,
+            None, False, html.Ul([html.Li(n) for n in notices], className="mb-0"),
+            bool(notices))
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the analysis and download callbacks."""
+
+    @app.callback(*OUTPUTS,
+              Input(ids.DATASET_STORE, "data"),
+              *[Input(c, "value") for c in ANALYSIS_CONTROLS],
+              Input(ids.SELECTION_STORE, "data"),
+              prevent_initial_call=True)
+    @guarded(len(OUTPUTS), ERROR_SLOT)
+    def analyse(dataset_store, *values):
+        *control_values, selected = values
+        controls = dict(zip(ANALYSIS_CONTROLS, control_values))
+        return update_analysis(store, dataset_store, controls, selected,
+                               selection_only=ctx.triggered_id == ids.SELECTION_STORE)
+
+    @app.callback(Output(ids.DOWNLOAD_PARAMS, "data"),
+              Input(ids.DOWNLOAD_PARAMS_BUTTON, "n_clicks"),
+              State(ids.ANALYSIS_STORE, "data"),
+              State(ids.EMBEDDING_METHOD, "value"),
+              State(ids.UMAP_NEIGHBORS, "value"),
+              State(ids.UMAP_MIN_DIST, "value"),
+              prevent_initial_call=True)
+    def download_params(_, analysis_store, embedding, neighbors, min_dist):
+        if not analysis_store:
+            return no_update
+        params = AnalysisParams.from_dict(analysis_store["params"] | {
+            "embedding": embedding, "umap_neighbors": neighbors or 15,
+            "umap_min_dist": min_dist if min_dist is not None else 0.1})
+        name = load_summary(store, analysis_store["key"])["name"]
+        return dcc.send_string(params_document(params, dataset_name=name,
+                                               dataset_key=analysis_store["key"]),
+                               "params.json")
+
+    @app.callback(Output(ids.DOWNLOAD_ASSIGNMENTS, "data"),
+              Input(ids.DOWNLOAD_ASSIGNMENTS_BUTTON, "n_clicks"),
+              State(ids.ANALYSIS_STORE, "data"),
+              prevent_initial_call=True)
+    def download_assignments(_, analysis_store):
+        if not analysis_store:
+            return no_update
+        analysis = run_analysis(store, analysis_store["key"],
+                                AnalysisParams.from_dict(analysis_store["params"]))
+        return dcc.send_data_frame(analysis.assignments().to_csv, "assignments.csv",
+                                   index=False)

@@ -1,0 +1,148 @@
+"""Loading data: the example, an uploaded count table, a sample sheet, gene lengths."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from dash import Input, Output, State, ctx, html, no_update
+
+from layouts import ids
+from layouts.main import DEFAULT_EXAMPLE, NORMALIZATION_LABELS
+from rnaclust_dash import io
+from rnaclust_dash.dataset import Dataset
+from rnaclust_dash.pipeline import default_params, load_dataset, load_summary, put_dataset
+from rnaclust_dash.store import ResultStore
+from rnaclust_dash.views import color_choices
+
+from .common import guarded
+
+OUTPUTS = [
+    Output(ids.DATASET_STORE, "data"),
+    Output(ids.ERROR, "children", allow_duplicate=True),
+    Output(ids.ERROR, "is_open", allow_duplicate=True),
+    Output(ids.DATASET_INFO, "children"),
+    Output(ids.NORMALIZATION, "options"),
+    Output(ids.NORMALIZATION, "value"),
+    Output(ids.NORMALIZATION_HELP, "children"),
+    Output(ids.LOG_TRANSFORM, "value"),
+    Output(ids.MIN_COUNT, "value"),
+    Output(ids.MIN_SAMPLES, "value"),
+    Output(ids.N_CLUSTERS, "value"),
+    Output(ids.N_CLUSTERS, "max"),
+    Output(ids.COLOR_BY, "options"),
+    Output(ids.COLOR_BY, "value"),
+    Output(ids.SELECTION_STORE, "data", allow_duplicate=True),
+]
+ERROR_SLOT = (1, 2)
+
+VALUE_KIND_WORDS = {"counts": "raw counts", "normalized": "already normalized values",
+                    "log": "log-scale values"}
+
+
+def decode(contents: str) -> bytes:
+    """Bytes of an upload, after checking it is within the size limit."""
+    io.check_upload_size(len(contents) * 3 // 4)  # base64 carries 4 chars per 3 bytes
+    return io.decode_upload(contents)
+
+
+def read_new_dataset(trigger: str | None, example: str | None, counts: str | None,
+                     counts_name: str | None, metadata: str | None, metadata_name: str | None,
+                     lengths: str | None, lengths_name: str | None,
+                     current: Dataset | None) -> Dataset:
+    """The dataset a data control asks for (raises DataError with a message)."""
+    if trigger == ids.UPLOAD_COUNTS and counts:
+        content = decode(counts)
+        return io.build_dataset(content, counts_name or "upload")
+    if trigger in (ids.UPLOAD_METADATA, ids.UPLOAD_LENGTHS) and current is not None:
+        if trigger == ids.UPLOAD_METADATA and metadata:
+            frame, notices = io.parse_metadata(decode(metadata),
+                                               metadata_name or "sample sheet",
+                                               list(current.counts.columns))
+            return dataclasses.replace(current, metadata=frame, notices=current.notices + notices)
+        if trigger == ids.UPLOAD_LENGTHS and lengths:
+            series, notices = io.parse_gene_lengths(decode(lengths),
+                                                    lengths_name or "gene lengths",
+                                                    list(current.counts.index))
+            return dataclasses.replace(current, gene_lengths=series,
+                                       notices=current.notices + notices)
+    return io.load_example(example or DEFAULT_EXAMPLE)
+
+
+def dataset_info(summary: dict) -> list:
+    """A short description of what is loaded, with its notices."""
+    metadata = summary["metadata"]
+    annotations = ", ".join(map(str, metadata.columns)) if metadata is not None else "none"
+    lines = [
+        html.B(summary["name"]),
+        html.Div(summary["description"], className="small text-muted"),
+        html.Div(f"{summary['n_genes']:,} genes x {summary['n_samples']:,} samples; "
+                 f"{VALUE_KIND_WORDS[summary['value_kind']]}; gene lengths: "
+                 f"{'yes' if summary['has_lengths'] else 'no'}; sample sheet: {annotations}",
+                 className="small"),
+    ]
+    if summary["notices"]:
+        lines.append(html.Ul([html.Li(n) for n in summary["notices"]], className="small notices"))
+    return lines
+
+
+def normalization_options(summary: dict) -> list[dict]:
+    """Dropdown options; unavailable methods are disabled and say why."""
+    options = []
+    for method, reason in summary["normalizations"].items():
+        label = NORMALIZATION_LABELS[method]
+        options.append({"label": label if reason is None else f"{label} (n/a)",
+                        "value": method, "disabled": reason is not None, "title": reason or ""})
+    return options
+
+
+def unavailable_text(summary: dict) -> str:
+    """One line saying which normalizations are off and why."""
+    off = {m: r for m, r in summary["normalizations"].items() if r}
+    if not off:
+        return ""
+    reasons = sorted(set(off.values()))
+    return "Not available: " + "; ".join(
+        ", ".join(NORMALIZATION_LABELS[m] for m, r in off.items() if r == reason) + f" ({reason})"
+        for reason in reasons)
+
+
+def update_data(store: ResultStore, trigger, example, counts, counts_name, metadata,
+                metadata_name, lengths, lengths_name, current_store) -> tuple:
+    """The body of the data callback (plain function: testable without a browser)."""
+    current_key = (current_store or {}).get("key")
+    current = load_dataset(store, current_key) if current_key and trigger in (
+        ids.UPLOAD_METADATA, ids.UPLOAD_LENGTHS) else None
+    dataset = read_new_dataset(trigger, example, counts, counts_name, metadata, metadata_name,
+                               lengths, lengths_name, current)
+    key = put_dataset(store, dataset)
+    summary = load_summary(store, key)
+    colors = [{"label": c, "value": c} for c in color_choices("samples", summary["metadata"])]
+    common = [{"key": key}, None, False, dataset_info(summary), normalization_options(summary)]
+    if current is not None:  # same table, new annotations: keep the user's choices
+        return tuple(common + [no_update, unavailable_text(summary)] + [no_update] * 5
+                     + [colors, no_update, no_update])
+    params = default_params(dataset)
+    return tuple(common + [params.normalization, unavailable_text(summary),
+                           ["log"] if params.log_transform else [], params.min_count,
+                           params.min_samples, params.k, max(2, dataset.n_samples - 1),
+                           colors, "cluster", []])
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the data callback."""
+
+    @app.callback(*OUTPUTS,
+              Input(ids.EXAMPLE, "value"),
+              Input(ids.UPLOAD_COUNTS, "contents"),
+              Input(ids.UPLOAD_METADATA, "contents"),
+              Input(ids.UPLOAD_LENGTHS, "contents"),
+              State(ids.UPLOAD_COUNTS, "filename"),
+              State(ids.UPLOAD_METADATA, "filename"),
+              State(ids.UPLOAD_LENGTHS, "filename"),
+              State(ids.DATASET_STORE, "data"),
+              prevent_initial_call="initial_duplicate")
+    @guarded(len(OUTPUTS), ERROR_SLOT)
+    def load_data(example, counts, metadata, lengths, counts_name, metadata_name,
+                  lengths_name, current_store):
+        return update_data(store, ctx.triggered_id, example, counts, counts_name, metadata,
+                           metadata_name, lengths, lengths_name, current_store)

@@ -1,0 +1,101 @@
+"""The PCA/UMAP scatter. PCA is computed at once; UMAP (seconds, and ~30 s of numba
+compilation on a cold worker) runs as a background callback with a progress bar and a
+cancel button, and the scatter shows a placeholder until it is done."""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+
+from layouts import ids
+from rnaclust_dash import figures, views
+from rnaclust_dash.pipeline import (AnalysisParams, compute_embedding, embedding_key,
+                                    load_summary, run_analysis)
+from rnaclust_dash.store import ResultStore
+
+from .common import guarded
+
+OUTPUTS = [
+    Output(ids.EMBEDDING, "figure"),
+    Output(ids.EMBEDDING_STATUS, "children"),
+    Output(ids.EMBEDDING_STORE, "data"),
+    Output(ids.ERROR, "children", allow_duplicate=True),
+    Output(ids.ERROR, "is_open", allow_duplicate=True),
+]
+ERROR_SLOT = (3, 4)
+
+
+def embedding_params(analysis_store: dict, method: str, neighbors, min_dist) -> AnalysisParams:
+    """The analysis parameters with the embedding controls applied."""
+    return AnalysisParams.from_dict(analysis_store["params"] | {
+        "embedding": method, "umap_neighbors": neighbors if neighbors is not None else 15,
+        "umap_min_dist": min_dist if min_dist is not None else 0.1})
+
+
+def scatter(store: ResultStore, analysis_store: dict, params: AnalysisParams, color_by: str,
+            selected: list | None):
+    """The scatter figure of a computed embedding."""
+    key = analysis_store["key"]
+    analysis = run_analysis(store, key, params)
+    coords = compute_embedding(store, key, params)
+    metadata = load_summary(store, key)["metadata"]
+    return views.embedding(analysis, coords, color_by=color_by, metadata=metadata,
+                           selected=selected or []), " ".join(coords.notices)
+
+
+def update_embedding(store: ResultStore, analysis_store, method, neighbors, min_dist, color_by,
+                     selected) -> tuple:
+    """The body of the scatter callback: the figure, or a request for a background UMAP."""
+    if not analysis_store:
+        return tuple([no_update] * len(OUTPUTS))
+    params = embedding_params(analysis_store, method, neighbors, min_dist)
+    if params.embedding == "umap" and embedding_key(analysis_store["key"], params) not in store:
+        request = {"analysis": analysis_store, "params": params.to_dict()}
+        return (figures.empty_figure("Computing UMAP..."),
+                "Computing UMAP (the first run on a server also compiles numba code: "
+                "up to ~30 s).", request, no_update, no_update)
+    figure, notes = scatter(store, analysis_store, params, color_by, selected)
+    return figure, notes, no_update, no_update, no_update
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the scatter callback and the background UMAP job."""
+
+    @app.callback(*OUTPUTS,
+              Input(ids.ANALYSIS_STORE, "data"),
+              Input(ids.EMBEDDING_METHOD, "value"),
+              Input(ids.UMAP_NEIGHBORS, "value"),
+              Input(ids.UMAP_MIN_DIST, "value"),
+              Input(ids.COLOR_BY, "value"),
+              Input(ids.SELECTION_STORE, "data"),
+              prevent_initial_call=True)
+    @guarded(len(OUTPUTS), ERROR_SLOT)
+    def show_embedding(analysis_store, method, neighbors, min_dist, color_by, selected):
+        return update_embedding(store, analysis_store, method, neighbors, min_dist, color_by,
+                                selected)
+
+    @app.callback(Output(ids.EMBEDDING, "figure", allow_duplicate=True),
+              Output(ids.EMBEDDING_STATUS, "children", allow_duplicate=True),
+              Input(ids.EMBEDDING_STORE, "data"),
+              State(ids.COLOR_BY, "value"),
+              State(ids.SELECTION_STORE, "data"),
+              background=True,
+              running=[(Output(ids.EMBEDDING_PROGRESS, "style"), {"display": "flex"},
+                        {"display": "none"}),
+                       (Output(ids.EMBEDDING_CANCEL, "style"), {"display": "inline"},
+                        {"display": "none"})],
+              progress=[Output(ids.EMBEDDING_PROGRESS, "value"),
+                        Output(ids.EMBEDDING_PROGRESS, "label")],
+              cancel=[Input(ids.EMBEDDING_CANCEL, "n_clicks")],
+              prevent_initial_call=True)
+    def compute_umap(set_progress, request, color_by, selected):
+        if not request:
+            return no_update, no_update
+        set_progress((15, "UMAP running"))
+        try:
+            params = AnalysisParams.from_dict(request["params"])
+            compute_embedding(store, request["analysis"]["key"], params)
+            set_progress((100, "done"))
+            figure, notes = scatter(store, request["analysis"], params, color_by, selected)
+        except Exception as error:  # noqa: BLE001 - show it, keep the app alive
+            return figures.empty_figure(f"UMAP failed: {error}"), f"UMAP failed: {error}"
+        return figure, notes or "UMAP done."

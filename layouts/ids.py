@@ -1,0 +1,58 @@
+"""Component ids: one place, stable for automation and tests."""
+
+# data
+EXAMPLE = "example-dataset"
+UPLOAD_COUNTS = "upload-counts"
+UPLOAD_METADATA = "upload-metadata"
+UPLOAD_LENGTHS = "upload-gene-lengths"
+DATASET_INFO = "dataset-info"
+NOTICES = "notices"
+ERROR = "error-message"
+
+# preprocessing
+NORMALIZATION = "normalization"
+NORMALIZATION_HELP = "normalization-help"
+LOG_TRANSFORM = "log-transform"
+MIN_COUNT = "min-count"
+MIN_SAMPLES = "min-samples"
+TOP_GENES = "top-genes"
+
+# clustering
+TARGET = "cluster-target"
+METHOD = "method"
+DISTANCE = "distance"
+LINKAGE = "linkage"
+N_CLUSTERS = "n-clusters"
+KMEANS_INIT = "kmeans-init"
+N_INIT = "n-init"
+SEED = "seed"
+ZSCORE = "zscore"
+
+# embedding
+EMBEDDING_METHOD = "embedding-method"
+UMAP_NEIGHBORS = "umap-neighbors"
+UMAP_MIN_DIST = "umap-min-dist"
+COLOR_BY = "color-by"
+EMBEDDING_PROGRESS = "embedding-progress"
+EMBEDDING_CANCEL = "embedding-cancel"
+EMBEDDING_STATUS = "embedding-status"
+
+# views
+HEATMAP = "heatmap"
+EMBEDDING = "embedding"
+SILHOUETTE = "silhouette"
+METRICS = "metrics"
+SELECTION_INFO = "selection-info"
+CLEAR_SELECTION = "clear-selection"
+
+# downloads
+DOWNLOAD_PARAMS_BUTTON = "download-params-button"
+DOWNLOAD_PARAMS = "download-params"
+DOWNLOAD_ASSIGNMENTS_BUTTON = "download-assignments-button"
+DOWNLOAD_ASSIGNMENTS = "download-assignments"
+
+# stores (keys and parameters only; the data stays on the server)
+DATASET_STORE = "dataset-store"
+ANALYSIS_STORE = "analysis-store"
+SELECTION_STORE = "selection-store"
+EMBEDDING_STORE = "embedding-store"

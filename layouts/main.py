@@ -1,0 +1,250 @@
+"""The page: controls on the left, the three linked views on the right."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from rnaclust_dash.cluster import KMEANS_INITS, LINKAGES, METHODS
+from rnaclust_dash.distance import DISTANCES
+from rnaclust_dash.embed import EMBEDDINGS
+from rnaclust_dash.io import EXAMPLES, max_upload_bytes
+from rnaclust_dash.pipeline import TARGETS, AnalysisParams
+from rnaclust_dash.preprocess import NORMALIZATIONS
+from rnaclust_dash.validate import INDICES
+
+from . import ids
+
+DEFAULTS = AnalysisParams()
+DEFAULT_EXAMPLE = "pasilla"
+GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
+
+NORMALIZATION_LABELS = {"none": "None (as uploaded)", "cpm": "CPM", "logcpm": "log-CPM (edgeR)",
+                        "tpm": "TPM", "rpkm": "RPKM / FPKM", "deseq2": "DESeq2 median-of-ratios"}
+DISTANCE_LABELS = {"euclidean": "Euclidean", "pearson": "Pearson (1 - r)",
+                   "spearman": "Spearman (1 - rho)"}
+LINKAGE_LABELS = {"average": "Average", "complete": "Complete", "single": "Single",
+                  "ward": "Ward (Euclidean only)"}
+METHOD_LABELS = {"hierarchical": "Hierarchical", "kmeans": "K-means"}
+
+
+def _help_text(described: dict) -> list:
+    """A tooltip body: one line per choice."""
+    return [html.Div([html.B(name + ": "), text]) for name, text in described.items()]
+
+
+def labelled(label: str, control, help_id: str, help_body) -> html.Div:
+    """A control with its label; hovering the label explains the control."""
+    return html.Div([
+        dbc.Label([label, html.Span(" \u24d8", className="help-icon")], id=help_id,
+                  className="control-label"),
+        control,
+        dbc.Tooltip(help_body, target=help_id, placement="right", className="control-help"),
+    ], className="control")
+
+
+def _upload(component_id: str, text: str) -> dcc.Upload:
+    return dcc.Upload(id=component_id, multiple=False, className="upload",
+                      children=html.Div([text, html.Br(),
+                                         html.Small("drag and drop, or click to choose")]))
+
+
+def data_card() -> dbc.Card:
+    """Example choice, uploads and what is loaded."""
+    limit_mb = max_upload_bytes() / 1e6
+    return dbc.Card([
+        dbc.CardHeader("Data"),
+        dbc.CardBody([
+            labelled("Example dataset", dcc.Dropdown(
+                id=ids.EXAMPLE, options=[{"label": name, "value": name} for name in EXAMPLES],
+                value=DEFAULT_EXAMPLE, clearable=False), "help-example",
+                _help_text(EXAMPLES)),
+            _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples)"),
+            html.Small(f"CSV, TSV, TXT, .gz or .xlsx; featureCounts output works as it is. "
+                       f"Up to {limit_mb:.0f} MB; for larger tables use the command line.",
+                       className="text-muted d-block mb-2"),
+            _upload(ids.UPLOAD_METADATA, "Sample sheet (optional)"),
+            _upload(ids.UPLOAD_LENGTHS, "Gene lengths (optional, for TPM/RPKM)"),
+            html.Div(id=ids.DATASET_INFO, className="dataset-info"),
+        ]),
+    ], className="mb-3")
+
+
+def preprocessing_card() -> dbc.Card:
+    """Normalization, log, filter and feature selection."""
+    return dbc.Card([
+        dbc.CardHeader("Preprocessing"),
+        dbc.CardBody([
+            labelled("Normalization", dcc.Dropdown(
+                id=ids.NORMALIZATION, clearable=False, value=DEFAULTS.normalization,
+                options=[{"label": NORMALIZATION_LABELS[m], "value": m} for m in NORMALIZATIONS]),
+                "help-normalization", _help_text(NORMALIZATIONS)),
+            html.Small(id=ids.NORMALIZATION_HELP, className="text-muted d-block"),
+            dbc.Checklist(id=ids.LOG_TRANSFORM, switch=True, value=["log"],
+                          options=[{"label": "log2(x + 1)", "value": "log"}]),
+            labelled("Keep genes with at least", dbc.InputGroup([
+                dbc.Input(id=ids.MIN_COUNT, type="number", min=0, value=DEFAULTS.min_count,
+                          debounce=True),
+                dbc.InputGroupText("counts in"),
+                dbc.Input(id=ids.MIN_SAMPLES, type="number", min=0, step=1,
+                          value=DEFAULTS.min_samples, debounce=True),
+                dbc.InputGroupText("samples"),
+            ], size="sm"), "help-filter",
+                "Low-expressed genes add noise: keep genes with at least this many counts in "
+                "at least this many samples (0 keeps all)."),
+            labelled("Most variable genes", dbc.Input(
+                id=ids.TOP_GENES, type="number", min=0, step=100, value=DEFAULTS.top_genes,
+                debounce=True), "help-top-genes",
+                "Cluster on the N genes of highest variance of the normalized log values "
+                "(0 = all genes). 500-2,000 is usual for samples."),
+        ]),
+    ], className="mb-3")
+
+
+def clustering_card() -> dbc.Card:
+    """What to cluster and how."""
+    return dbc.Card([
+        dbc.CardHeader("Clustering"),
+        dbc.CardBody([
+            labelled("Cluster", dbc.RadioItems(
+                id=ids.TARGET, inline=True, value=DEFAULTS.target,
+                options=[{"label": t, "value": t} for t in TARGETS]),
+                "help-target", _help_text(TARGETS)),
+            dbc.Checklist(id=ids.ZSCORE, switch=True, value=["zscore"],
+                          options=[{"label": "z-score genes before clustering genes",
+                                    "value": "zscore"}]),
+            labelled("Method", dbc.RadioItems(
+                id=ids.METHOD, inline=True, value=DEFAULTS.method,
+                options=[{"label": METHOD_LABELS[m], "value": m} for m in METHODS]),
+                "help-method", _help_text(METHODS)),
+            labelled("Distance", dcc.Dropdown(
+                id=ids.DISTANCE, clearable=False, value=DEFAULTS.distance,
+                options=[{"label": DISTANCE_LABELS[d], "value": d} for d in DISTANCES]),
+                "help-distance", _help_text(DISTANCES)),
+            labelled("Linkage", dcc.Dropdown(
+                id=ids.LINKAGE, clearable=False, value=DEFAULTS.linkage,
+                options=[{"label": LINKAGE_LABELS[l], "value": l} for l in LINKAGES]),
+                "help-linkage", _help_text(LINKAGES)),
+            labelled("Number of clusters (k)", dbc.Input(
+                id=ids.N_CLUSTERS, type="number", min=2, step=1, value=DEFAULTS.k),
+                "help-k", "How many clusters to cut the tree into, or to ask k-means for."),
+            html.Div([
+                labelled("K-means start", dbc.Select(
+                    id=ids.KMEANS_INIT, value=DEFAULTS.kmeans_init,
+                    options=[{"label": i, "value": i} for i in KMEANS_INITS]), "help-init",
+                    "k-means++ spreads the first centres out; random picks them at random."),
+                labelled("Starts (n_init)", dbc.Input(
+                    id=ids.N_INIT, type="number", min=1, step=1, value=DEFAULTS.n_init,
+                    debounce=True), "help-ninit",
+                    "K-means runs this many times and keeps the best (lowest within-cluster "
+                    "sum of squares)."),
+            ], id="kmeans-options"),
+            labelled("Seed", dbc.Input(id=ids.SEED, type="number", step=1, value=DEFAULTS.seed,
+                                       debounce=True), "help-seed",
+                     "Random seed of k-means and UMAP: the same seed gives the same result."),
+        ]),
+    ], className="mb-3")
+
+
+def embedding_card() -> dbc.Card:
+    """PCA/UMAP options and colouring."""
+    return dbc.Card([
+        dbc.CardHeader("Embedding"),
+        dbc.CardBody([
+            labelled("Map", dbc.RadioItems(
+                id=ids.EMBEDDING_METHOD, inline=True, value=DEFAULTS.embedding,
+                options=[{"label": e.upper(), "value": e} for e in EMBEDDINGS]),
+                "help-embedding", _help_text(EMBEDDINGS)),
+            labelled("UMAP neighbours / min_dist", dbc.InputGroup([
+                dbc.Input(id=ids.UMAP_NEIGHBORS, type="number", min=2, step=1,
+                          value=DEFAULTS.umap_neighbors, debounce=True),
+                dbc.Input(id=ids.UMAP_MIN_DIST, type="number", min=0, max=1, step=0.05,
+                          value=DEFAULTS.umap_min_dist, debounce=True),
+            ], size="sm"), "help-umap",
+                "n_neighbors: larger keeps more global structure; min_dist: how tightly "
+                "points may pack."),
+            labelled("Colour by", dcc.Dropdown(id=ids.COLOR_BY, clearable=False,
+                                               value="cluster",
+                                               options=[{"label": "cluster", "value": "cluster"}]),
+                     "help-color", "Colour the map by cluster or by a column of the sample sheet."),
+        ]),
+    ], className="mb-3")
+
+
+def downloads() -> html.Div:
+    """Buttons that save the parameters and the assignments."""
+    return html.Div([
+        dbc.Button("Download parameters", id=ids.DOWNLOAD_PARAMS_BUTTON, color="secondary",
+                   size="sm", className="me-2"),
+        dbc.Button("Download assignments", id=ids.DOWNLOAD_ASSIGNMENTS_BUTTON,
+                   color="secondary", size="sm"),
+        dcc.Download(id=ids.DOWNLOAD_PARAMS),
+        dcc.Download(id=ids.DOWNLOAD_ASSIGNMENTS),
+        html.Small(["Re-run the same analysis headless: ",
+                    html.Code("python -m rnaclust_dash run COUNTS --params params.json "
+                              "--out DIR")], className="text-muted d-block mt-1"),
+    ], className="mb-3")
+
+
+def _view(title: str, graph_id: str, height: str, help_text: str) -> dbc.Card:
+    return dbc.Card([
+        dbc.CardHeader(html.Span(title, title=help_text)),
+        dbc.CardBody(dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG,
+                                           style={"height": height}), delay_show=300),
+                     className="p-1"),
+    ], className="mb-3")
+
+
+def views() -> html.Div:
+    """Alerts, metrics and the three linked views."""
+    index_help = " ".join(INDICES.values())
+    return html.Div([
+        dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
+        dbc.Alert(id=ids.NOTICES, color="info", is_open=False, dismissable=True,
+                  className="small"),
+        html.Div([html.Div(id=ids.METRICS, title=index_help, className="metrics"),
+                  html.Div([html.Span(id=ids.SELECTION_INFO, className="me-2"),
+                            dbc.Button("Clear selection", id=ids.CLEAR_SELECTION, size="sm",
+                                       color="link")], className="selection")],
+                 className="d-flex justify-content-between align-items-center mb-2"),
+        _view("Clustered heatmap", ids.HEATMAP, "640px",
+              "Rows: genes, columns: samples; click a cluster bar or a dendrogram node to "
+              "select its items."),
+        dbc.Row([
+            dbc.Col([
+                _view("PCA / UMAP", ids.EMBEDDING, "460px",
+                      "Lasso or box-select items to highlight them in the other views."),
+                html.Div([
+                    html.Span(id=ids.EMBEDDING_STATUS, className="small text-muted me-2"),
+                    dbc.Progress(id=ids.EMBEDDING_PROGRESS, value=0, max=100, striped=True,
+                                 animated=True, style={"display": "none"},
+                                 className="flex-grow-1"),
+                    dbc.Button("Cancel", id=ids.EMBEDDING_CANCEL, size="sm", color="link",
+                               style={"display": "none"}),
+                ], className="d-flex align-items-center"),
+            ], lg=6),
+            dbc.Col(_view("Silhouette", ids.SILHOUETTE, "460px",
+                          "How well each item sits in its cluster (R cluster::silhouette). "
+                          "Click a bar to select its cluster."), lg=6),
+        ]),
+    ])
+
+
+def build_layout() -> html.Div:
+    """The whole page."""
+    return html.Div([
+        dcc.Store(id=ids.DATASET_STORE),
+        dcc.Store(id=ids.ANALYSIS_STORE),
+        dcc.Store(id=ids.SELECTION_STORE, data=[]),
+        dcc.Store(id=ids.EMBEDDING_STORE),
+        dbc.Navbar(dbc.Container([
+            dbc.NavbarBrand("rnaclust-dash"),
+            html.Span("Cluster RNA-seq samples or genes, and see how each choice changes "
+                      "the answer.", className="navbar-text small"),
+        ], fluid=True), color="primary", dark=True, className="mb-3"),
+        dbc.Container(dbc.Row([
+            dbc.Col([data_card(), preprocessing_card(), clustering_card(), embedding_card(),
+                     downloads()], lg=3, className="sidebar"),
+            dbc.Col(views(), lg=9),
+        ]), fluid=True),
+    ])
