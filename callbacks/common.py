@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 from dash import html
 
-from rnaclust_dash.errors import ParameterError, RnaclustError
+from rnaclust_dash.errors import RnaclustError
 from rnaclust_dash.pipeline import AnalysisParams
 
 log = logging.getLogger("rnaclust_dash.ui")
@@ -39,11 +39,15 @@ CONTROL_FIELDS = {
 SWITCHES = {"log_transform", "zscore"}
 
 
+class IncompleteControl(Exception):
+    """A number box is empty: the user is still typing, so nothing should change yet."""
+
+
 def params_from_controls(values: dict[str, Any]) -> AnalysisParams:
     """Parameters from control values keyed by control id.
 
-    Switches (checklists) count as on when their list is non-empty; an empty number
-    box is an error that names the control.
+    Switches (checklists) count as on when their list is non-empty. An empty number box
+    (or one the browser finds invalid) raises :class:`IncompleteControl`.
     """
     fields = {}
     for control_id, value in values.items():
@@ -51,7 +55,7 @@ def params_from_controls(values: dict[str, Any]) -> AnalysisParams:
         if field in SWITCHES:
             fields[field] = bool(value)
         elif value is None or value == "":
-            raise ParameterError(f"'{label}' is empty or not a valid number: enter a value.")
+            raise IncompleteControl(label)
         else:
             fields[field] = value
     return AnalysisParams.from_dict(fields)
@@ -79,6 +83,8 @@ def guarded(n_outputs: int, error_slot: tuple[int, int]) -> Callable:
         def wrapper(*args, **kwargs):
             try:
                 return function(*args, **kwargs)
+            except IncompleteControl:
+                return tuple([no_update] * n_outputs)
             except Exception as error:  # noqa: BLE001 - the app must never crash
                 outputs = [no_update] * n_outputs
                 outputs[error_slot[0]] = error_message(error)

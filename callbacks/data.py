@@ -18,6 +18,7 @@ from .common import guarded
 
 OUTPUTS = [
     Output(ids.DATASET_STORE, "data"),
+    Output(ids.EXAMPLE, "value"),
     Output(ids.ERROR, "children", allow_duplicate=True),
     Output(ids.ERROR, "is_open", allow_duplicate=True),
     Output(ids.DATASET_INFO, "children"),
@@ -28,12 +29,11 @@ OUTPUTS = [
     Output(ids.MIN_COUNT, "value"),
     Output(ids.MIN_SAMPLES, "value"),
     Output(ids.N_CLUSTERS, "value"),
-    Output(ids.N_CLUSTERS, "max"),
     Output(ids.COLOR_BY, "options"),
     Output(ids.COLOR_BY, "value"),
     Output(ids.SELECTION_STORE, "data", allow_duplicate=True),
 ]
-ERROR_SLOT = (1, 2)
+ERROR_SLOT = (2, 3)
 
 VALUE_KIND_WORDS = {"counts": "raw counts", "normalized": "already normalized values",
                     "log": "log-scale values"}
@@ -109,6 +109,8 @@ def unavailable_text(summary: dict) -> str:
 def update_data(store: ResultStore, trigger, example, counts, counts_name, metadata,
                 metadata_name, lengths, lengths_name, current_store) -> tuple:
     """The body of the data callback (plain function: testable without a browser)."""
+    if trigger == ids.EXAMPLE and not example:  # cleared after an upload: nothing to load
+        return tuple([no_update] * len(OUTPUTS))
     current_key = (current_store or {}).get("key")
     current = load_dataset(store, current_key) if current_key and trigger in (
         ids.UPLOAD_METADATA, ids.UPLOAD_LENGTHS) else None
@@ -117,14 +119,18 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
     key = put_dataset(store, dataset)
     summary = load_summary(store, key)
     colors = [{"label": c, "value": c} for c in color_choices("samples", summary["metadata"])]
-    common = [{"key": key}, None, False, dataset_info(summary), normalization_options(summary)]
+    # After an upload the example box empties, so choosing an example again reloads it.
+    example_value = no_update if trigger in (ids.UPLOAD_METADATA, ids.UPLOAD_LENGTHS) else (
+        None if trigger == ids.UPLOAD_COUNTS else example or DEFAULT_EXAMPLE)
+    common = [{"key": key}, example_value, None, False, dataset_info(summary),
+              normalization_options(summary)]
     if current is not None:  # same table, new annotations: keep the user's choices
-        return tuple(common + [no_update, unavailable_text(summary)] + [no_update] * 5
+        return tuple(common + [no_update, unavailable_text(summary)] + [no_update] * 4
                      + [colors, no_update, no_update])
     params = default_params(dataset)
     return tuple(common + [params.normalization, unavailable_text(summary),
                            ["log"] if params.log_transform else [], params.min_count,
-                           params.min_samples, params.k, max(2, dataset.n_samples - 1),
+                           params.min_samples, params.k,
                            colors, "cluster", []])
 
 

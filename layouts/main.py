@@ -57,7 +57,8 @@ def data_card() -> dbc.Card:
         dbc.CardBody([
             labelled("Example dataset", dcc.Dropdown(
                 id=ids.EXAMPLE, options=[{"label": name, "value": name} for name in EXAMPLES],
-                value=DEFAULT_EXAMPLE, clearable=False), "help-example",
+                value=DEFAULT_EXAMPLE, clearable=False, placeholder="(your upload)"),
+                "help-example",
                 _help_text(EXAMPLES)),
             _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples)"),
             html.Small(f"CSV, TSV, TXT, .gz or .xlsx; featureCounts output works as it is. "
@@ -186,12 +187,14 @@ def downloads() -> html.Div:
     ], className="mb-3")
 
 
-def _view(title: str, graph_id: str, height: str, help_text: str) -> dbc.Card:
+def _view(title: str, graph_id: str, help_text: str, height: str | None = None) -> dbc.Card:
+    """A card holding one figure. Without ``height`` the figure sets its own (the heatmap
+    and the silhouette plot grow with the number of rows they label)."""
+    style = {"height": height} if height else {}
     return dbc.Card([
         dbc.CardHeader(html.Span(title, title=help_text)),
-        dbc.CardBody(dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG,
-                                           style={"height": height}), delay_show=300),
-                     className="p-1"),
+        dbc.CardBody(dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG, style=style),
+                                 delay_show=300), className="p-1"),
     ], className="mb-3")
 
 
@@ -207,13 +210,13 @@ def views() -> html.Div:
                             dbc.Button("Clear selection", id=ids.CLEAR_SELECTION, size="sm",
                                        color="link")], className="selection")],
                  className="d-flex justify-content-between align-items-center mb-2"),
-        _view("Clustered heatmap", ids.HEATMAP, "640px",
+        _view("Clustered heatmap", ids.HEATMAP,
               "Rows: genes, columns: samples; click a cluster bar or a dendrogram node to "
               "select its items."),
         dbc.Row([
             dbc.Col([
-                _view("PCA / UMAP", ids.EMBEDDING, "460px",
-                      "Lasso or box-select items to highlight them in the other views."),
+                _view("PCA / UMAP", ids.EMBEDDING,
+                      "Lasso or box-select items to highlight them in the other views.", "460px"),
                 html.Div([
                     html.Span(id=ids.EMBEDDING_STATUS, className="small text-muted me-2"),
                     dbc.Progress(id=ids.EMBEDDING_PROGRESS, value=0, max=100, striped=True,
@@ -223,7 +226,7 @@ def views() -> html.Div:
                                style={"display": "none"}),
                 ], className="d-flex align-items-center"),
             ], lg=6),
-            dbc.Col(_view("Silhouette", ids.SILHOUETTE, "460px",
+            dbc.Col(_view("Silhouette", ids.SILHOUETTE,
                           "How well each item sits in its cluster (R cluster::silhouette). "
                           "Click a bar to select its cluster."), lg=6),
         ]),

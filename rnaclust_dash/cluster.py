@@ -144,6 +144,11 @@ def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 
     with threadpool_limits(limits=1):
         model = KMeans(n_clusters=k, init=init, n_init=n_init, random_state=random_state)
         raw = model.fit_predict(np.asarray(items, dtype=np.float64))
+    found = len(np.unique(raw))
+    if found < k:
+        raise ParameterError(
+            f"K-means found only {found} distinct clusters for k = {k}: the data has fewer "
+            f"than {k} distinct items. Lower k.")
     labels = number_by_first_appearance(raw)
     # Reorder the centres to follow the renumbered labels.
     order = [raw[np.argmax(labels == c)] for c in range(1, k + 1)]

@@ -37,7 +37,8 @@ def pca_embedding(items: np.ndarray, *, random_state: int = 0) -> Embedding:
     coords = model.fit_transform(values)
     if n_components < 2:
         coords = np.column_stack([coords, np.zeros(len(coords))])
-    ratios = list(model.explained_variance_ratio_) + [0.0] * (2 - n_components)
+    # Identical items have no variance to explain: show 0% rather than nan%.
+    ratios = list(np.nan_to_num(model.explained_variance_ratio_)) + [0.0] * (2 - n_components)
     titles = (f"PC1 ({100 * ratios[0]:.1f}%)", f"PC2 ({100 * ratios[1]:.1f}%)")
     return Embedding(coords.astype(np.float32), titles)
 

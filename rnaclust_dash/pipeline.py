@@ -82,7 +82,7 @@ class AnalysisParams:
     normalization: str = "deseq2"
     log_transform: bool = True
     pseudocount: float = 1.0
-    min_count: float = 10
+    min_count: float = 10.0
     min_samples: int = 2
     top_genes: int = 500
     zscore: bool = True
@@ -137,7 +137,7 @@ class AnalysisParams:
                                  f"{', '.join(known)}.")
         converted = {}
         for name, value in values.items():
-            kind = type(getattr(cls, name))  # the default's type
+            kind = _FIELD_TYPES[known[name].type]
             try:
                 converted[name] = kind(value) if kind is not bool else _as_bool(value)
             except (TypeError, ValueError):
@@ -148,6 +148,10 @@ class AnalysisParams:
     def replace(self, **changes: Any) -> "AnalysisParams":
         """A copy with some parameters changed (validated again)."""
         return dataclasses.replace(self, **changes)
+
+
+# Field annotations are strings (postponed evaluation): map them to converters.
+_FIELD_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
 
 
 def _as_bool(value: Any) -> bool:
@@ -342,7 +346,8 @@ def _features_stage(store, norm_key, normalized: Callable[[], Normalized],
 
 
 def check_items(n_items: int, params: AnalysisParams) -> None:
-    """Raise a ParameterError when the data has too few items for the requested k."""
+    """Raise a DataError when there are too few items to cluster, a ParameterError when
+    k does not fit the number of items."""
     noun = params.target
     if n_items < MIN_ITEMS:
         raise DataError(f"Only {n_items} {noun} to cluster: clustering needs at least "

@@ -258,12 +258,13 @@ def top_variable_genes(values: pd.DataFrame, n: int) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        The selected rows, in decreasing order of variance (ties keep input order).
+        The selected rows, in decreasing order of variance (ties keep input order), as
+        R's ``head(order(var, decreasing = TRUE), n)``.
     """
-    if n <= 0 or n >= values.shape[0]:
-        return values
     variances = values.to_numpy().var(axis=1, ddof=1)
-    order = np.argsort(-variances, kind="stable")[:n]
+    order = np.argsort(-variances, kind="stable")
+    if 0 < n < values.shape[0]:
+        order = order[:n]
     return values.iloc[order]
 
 

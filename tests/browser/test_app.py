@@ -51,3 +51,132 @@ def test_example_loads_and_all_views_render(dash_duo, app_factory):
     shot(dash_duo, "example")
     assert graph_json(dash_duo, ids.HEATMAP, "g.data.some(t => t.type === 'heatmap')")
     assert dash_duo.get_logs() == []
+
+
+def heatmap_columns(dash_duo):
+    """Sample ids on the heatmap's columns (as drawn)."""
+    return graph_json(dash_duo, ids.HEATMAP,
+                      "Array.from(g.data.find(t => t.meta === 'heatmap').x)")
+
+
+def metrics_text(dash_duo):
+    return dash_duo.find_element(f"#{ids.METRICS}").text
+
+
+def upload(dash_duo, component_id, path):
+    dash_duo.find_element(f"#{component_id} input[type=file]").send_keys(str(path))
+
+
+def set_number(dash_duo, component_id, value):
+    box = dash_duo.find_element(f"#{component_id}")
+    box.send_keys("\ue009a")  # ctrl+a
+    box.send_keys(str(value))
+    box.send_keys("\ue007")  # enter
+
+
+def choose(dash_duo, dropdown_id, label):
+    dash_duo.select_dcc_dropdown(f"#{dropdown_id}", label)
+
+
+@pytest.fixture
+def small_table(tmp_path):
+    """A 60-gene x 6-sample count table with two obvious groups."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    base = rng.integers(20, 400, size=(60, 1))
+    fold = np.where(np.arange(60)[:, None] < 20, 4, 1)
+    counts = np.hstack([rng.poisson(base * fold, (60, 3)), rng.poisson(base, (60, 3))])
+    frame = pd.DataFrame(counts, index=[f"gene{i}" for i in range(60)],
+                         columns=[f"up{j}" for j in range(3)] + [f"down{j}" for j in range(3)])
+    path = tmp_path / "small_counts.csv"
+    frame.rename_axis("gene_id").to_csv(path)
+    return path
+
+
+def test_uploading_counts_replaces_the_data(dash_duo, app_factory, small_table):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    wait_until(lambda: "treated1" in heatmap_columns(dash_duo))
+    upload(dash_duo, ids.UPLOAD_COUNTS, small_table)
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "small_counts.csv", timeout=20)
+    wait_until(lambda: sorted(heatmap_columns(dash_duo)) ==
+               sorted(["up0", "up1", "up2", "down0", "down1", "down2"]))
+    wait_until(lambda: graph_json(dash_duo, ids.SILHOUETTE,
+                                  "g._fullData.filter(t => t.meta === 'silhouette')"
+                                  ".reduce((n, t) => n + t.y.length, 0)") == 6)
+    shot(dash_duo, "uploaded")
+
+
+def test_changing_normalization_method_and_k_updates_all_views(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    wait_until(lambda: "k = 2" in metrics_text(dash_duo))
+    before = metrics_text(dash_duo)
+
+    set_number(dash_duo, ids.N_CLUSTERS, 3)
+    wait_until(lambda: "k = 3" in metrics_text(dash_duo))
+    wait_until(lambda: graph_json(dash_duo, ids.EMBEDDING,
+                                  "g.data.filter(t => t.meta === 'embedding').length") == 3)
+    wait_until(lambda: graph_json(dash_duo, ids.SILHOUETTE,
+                                  "g.data.filter(t => t.meta === 'silhouette').length") == 3)
+    assert metrics_text(dash_duo) != before
+
+    choose(dash_duo, ids.NORMALIZATION, "log-CPM (edgeR)")
+    wait_until(lambda: metrics_text(dash_duo) not in (before, ""))
+    after_norm = metrics_text(dash_duo)
+
+    dash_duo.find_element(f"#{ids.METHOD} input[value=kmeans]").click()
+    wait_until(lambda: metrics_text(dash_duo) != after_norm)
+    shot(dash_duo, "kmeans_k3")
+    assert "k = 3" in metrics_text(dash_duo)
+
+
+def test_bad_file_shows_its_message_and_keeps_the_analysis(dash_duo, app_factory, tmp_path):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    wait_until(lambda: "treated1" in heatmap_columns(dash_duo))
+    before = metrics_text(dash_duo)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("gene_id,s1,s2,s3\ng1,1,2,3\ng2,4,abc,6\ng3,7,8,9\n")
+    upload(dash_duo, ids.UPLOAD_COUNTS, bad)
+    dash_duo.wait_for_contains_text(f"#{ids.ERROR}", "abc", timeout=20)
+    message = dash_duo.find_element(f"#{ids.ERROR}").text
+    assert "bad.csv" in message and "s2" in message
+    shot(dash_duo, "bad_file")
+    assert "treated1" in heatmap_columns(dash_duo)
+    assert metrics_text(dash_duo) == before
+    assert "pasilla" in dash_duo.find_element(f"#{ids.DATASET_INFO}").text
+
+
+def test_k_too_large_shows_a_message_and_keeps_the_views(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    wait_until(lambda: "k = 2" in metrics_text(dash_duo))
+    set_number(dash_duo, ids.N_CLUSTERS, 9)
+    dash_duo.wait_for_contains_text(f"#{ids.ERROR}", "too large", timeout=20)
+    assert "k = 2" in metrics_text(dash_duo)
+
+
+def test_lasso_selection_highlights_items_in_the_other_views(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    # Select two samples the way a lasso does: plotly emits plotly_selected.
+    dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{ids.EMBEDDING} .js-plotly-plot');"
+        "const pts = [];"
+        "g.data.forEach((t, c) => (t.customdata || []).forEach((id, i) => {"
+        "  if (id === 'treated1' || id === 'untreated1') pts.push({curveNumber: c,"
+        "    pointNumber: i, pointIndex: i, customdata: id, data: t}); }));"
+        "g.emit('plotly_selected', {points: pts});")
+    dash_duo.wait_for_contains_text(f"#{ids.SELECTION_INFO}", "2 samples selected", timeout=20)
+    wait_until(lambda: graph_json(
+        dash_duo, ids.HEATMAP,
+        "(g._fullData.find(t => t.meta === 'selection').x || []).length") == 2)
+    # The silhouette bars of the two samples stay opaque, the others fade.
+    wait_until(lambda: graph_json(
+        dash_duo, ids.SILHOUETTE,
+        "g._fullData.filter(t => t.meta === 'silhouette').flatMap(t => "
+        "Array.from(t.marker.opacity || [])).filter(o => o === 1).length") == 2)
+    shot(dash_duo, "selection")

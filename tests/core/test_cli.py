@@ -1,0 +1,350 @@
+"""``python -m rnaclust_dash run``: every option of the README contract, on bundled pasilla.
+
+Most runs call :func:`rnaclust_dash.cli.main` in-process; one goes through a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnaclust_dash.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+PASILLA = REPO / "rnaclust_dash" / "data" / "pasilla"
+COUNTS = PASILLA / "counts.csv.gz"
+SAMPLES = PASILLA / "samples.csv"
+LENGTHS = PASILLA / "lengths.csv.gz"
+REFERENCE = REPO / "tests" / "data" / "reference" / "pasilla"
+SAMPLE_IDS = ["treated1", "treated2", "treated3", "untreated1", "untreated2", "untreated3",
+              "untreated4"]
+RESULT_FILES = ["assignments.csv", "embedding.csv", "metrics.json", "normalized.csv",
+                "params.json", "size_factors.csv"]
+
+
+def run(capsys, *args) -> tuple[int, str, str]:
+    status = main(["run", *map(str, args)])
+    captured = capsys.readouterr()
+    return status, captured.out, captured.err
+
+
+def outputs(out: Path) -> dict:
+    return {"assignments": pd.read_csv(out / "assignments.csv"),
+            "metrics": json.loads((out / "metrics.json").read_text()),
+            "normalized": pd.read_csv(out / "normalized.csv", index_col=0),
+            "embedding": pd.read_csv(out / "embedding.csv"),
+            "params": json.loads((out / "params.json").read_text())}
+
+
+@pytest.fixture(scope="module")
+def raw_counts() -> pd.DataFrame:
+    counts = pd.read_csv(COUNTS, index_col=0)
+    counts.index = counts.index.astype(str)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def default_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default") / "results"
+    status = main(["run", str(COUNTS), "--out", str(out), "--metadata", str(SAMPLES)])
+    assert status == 0
+    return out
+
+
+def test_default_run_writes_every_file(default_run):
+    assert sorted(p.name for p in default_run.iterdir()) == RESULT_FILES
+    result = outputs(default_run)
+    assert list(result["assignments"].columns) == ["id", "cluster", "silhouette"]
+    assert list(result["assignments"]["id"]) == SAMPLE_IDS
+    assert sorted(result["assignments"]["cluster"].unique()) == [1, 2]
+    assert result["metrics"]["n_items"] == 7
+    assert result["metrics"]["silhouette"] == pytest.approx(
+        result["assignments"]["silhouette"].mean(), abs=1e-12)
+    assert result["metrics"]["parameters"]["k"] == 2
+    assert result["metrics"]["parameters"]["normalization"] == "deseq2"
+    assert set(result["metrics"]["versions"]) >= {"rnaclust_dash", "numpy", "scipy",
+                                                  "scikit-learn", "fastcluster"}
+    assert result["normalized"].shape == (500, 7)
+    assert list(result["embedding"].columns) == ["id", "x", "y"]
+    assert list(result["embedding"]["id"]) == SAMPLE_IDS
+    assert list(pd.read_csv(default_run / "size_factors.csv").columns) == ["id", "size_factor"]
+    assert result["params"]["dataset"]["name"] == "counts.csv.gz"
+
+
+def test_default_run_prints_a_summary_and_notes(tmp_path, capsys):
+    status, out, err = run(capsys, COUNTS, "--out", tmp_path / "o", "--metadata", SAMPLES)
+    assert status == 0
+    assert out.startswith("7 samples in 2 clusters; mean silhouette ")
+    assert out.rstrip().endswith(f"results in {tmp_path / 'o'}")
+    assert "note: " in err and "filtered out" in err
+    assert "error" not in err
+
+
+def test_cli_reproduces_r_on_pasilla(tmp_path, capsys):
+    """Options that give R's clustering input: the R cut, silhouette and size factors."""
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--normalization", "deseq2",
+                         "--min-count", 0, "--min-samples", 0, "--top-genes", 500,
+                         "--distance", "pearson", "--linkage", "average", "--k", 2)
+    assert status == 0, err
+    result = outputs(tmp_path)
+    r_clusters = pd.read_csv(REFERENCE / "sample_clusters.csv", index_col=0)
+    r_silhouette = pd.read_csv(REFERENCE / "silhouette_hclust_pearson_average.csv", index_col=0)
+    r_input = pd.read_csv(REFERENCE / "cluster_input_top500_log2mor.csv", index_col=0)
+    r_factors = pd.read_csv(REFERENCE / "deseq2_size_factors.csv", index_col=0)
+    np.testing.assert_array_equal(result["assignments"]["cluster"],
+                                  r_clusters["hclust_pearson_average"])
+    np.testing.assert_allclose(result["assignments"]["silhouette"], r_silhouette["sil_width"],
+                               rtol=0, atol=1e-9)
+    assert list(result["normalized"].index) == list(r_input.index)
+    np.testing.assert_allclose(result["normalized"].to_numpy(), r_input.to_numpy(), atol=1e-9)
+    factors = pd.read_csv(tmp_path / "size_factors.csv", index_col=0)["size_factor"]
+    np.testing.assert_allclose(factors.to_numpy(), r_factors["size_factor"].to_numpy(),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("normalization", ["none", "cpm", "logcpm", "tpm", "rpkm", "deseq2"])
+def test_normalizations(tmp_path, capsys, raw_counts, normalization):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--metadata", SAMPLES,
+                         "--gene-lengths", LENGTHS, "--normalization", normalization)
+    assert status == 0, err
+    result = outputs(tmp_path)
+    assert result["metrics"]["parameters"]["normalization"] == normalization
+    assert result["normalized"].shape == (500, 7)
+    has_factors = (tmp_path / "size_factors.csv").exists()
+    assert has_factors == (normalization != "none")
+    if normalization in ("cpm", "logcpm", "rpkm"):
+        factors = pd.read_csv(tmp_path / "size_factors.csv", index_col=0)["size_factor"]
+        np.testing.assert_allclose(factors.to_numpy(), raw_counts.sum(axis=0).to_numpy() / 1e6,
+                                   rtol=1e-12)
+    if normalization == "deseq2":
+        factors = pd.read_csv(tmp_path / "size_factors.csv", index_col=0)["size_factor"]
+        reference = pd.read_csv(REFERENCE / "deseq2_size_factors.csv", index_col=0)
+        np.testing.assert_allclose(factors.to_numpy(), reference["size_factor"].to_numpy(),
+                                   rtol=1e-6)
+
+
+def test_tpm_without_gene_lengths_exits_2(tmp_path, capsys):
+    status, out, err = run(capsys, COUNTS, "--out", tmp_path, "--normalization", "tpm")
+    assert status == 2
+    assert err.startswith("error: ") and "gene lengths" in err
+    assert out == ""
+
+
+def test_min_count_and_min_samples_filter(tmp_path, capsys, raw_counts):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--min-count", 1000,
+                         "--min-samples", 6, "--top-genes", 0)
+    assert status == 0, err
+    expected = ((raw_counts >= 1000).sum(axis=1) >= 6)
+    assert 1000 < expected.sum() < 3000
+    normalized = outputs(tmp_path)["normalized"]
+    assert sorted(normalized.index) == sorted(raw_counts.index[expected])
+    variances = normalized.var(axis=1, ddof=1).to_numpy()
+    assert np.all(np.diff(variances) <= 1e-12)  # most variable first, as R's order()
+    params = outputs(tmp_path)["metrics"]["parameters"]
+    assert (params["min_count"], params["min_samples"], params["top_genes"]) == (1000, 6, 0)
+
+
+def test_top_genes(tmp_path, capsys):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--top-genes", 123)
+    assert status == 0, err
+    normalized = outputs(tmp_path)["normalized"]
+    assert normalized.shape == (123, 7)
+    variances = normalized.var(axis=1, ddof=1).to_numpy()
+    assert np.all(np.diff(variances) <= 1e-12)  # most variable first
+
+
+def test_target_genes(tmp_path, capsys):
+    status, out, err = run(capsys, COUNTS, "--out", tmp_path, "--target", "genes",
+                           "--top-genes", 200, "--k", 4)
+    assert status == 0, err
+    result = outputs(tmp_path)
+    assert out.startswith("200 genes in 4 clusters")
+    assert result["metrics"]["n_items"] == 200
+    assert list(result["assignments"]["id"]) == list(result["normalized"].index)
+    assert sorted(result["assignments"]["cluster"].unique()) == [1, 2, 3, 4]
+    assert list(result["embedding"]["id"]) == list(result["normalized"].index)
+    # genes are z-scored before clustering (the default)
+    np.testing.assert_allclose(result["normalized"].mean(axis=1), 0.0, atol=1e-9)
+    np.testing.assert_allclose(result["normalized"].std(axis=1, ddof=1), 1.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize("distance, linkage", [
+    ("euclidean", "single"), ("pearson", "complete"), ("spearman", "average"),
+    ("euclidean", "ward"),
+])
+def test_distances_and_linkages(tmp_path, capsys, distance, linkage):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--distance", distance,
+                         "--linkage", linkage, "--k", 3)
+    assert status == 0, err
+    result = outputs(tmp_path)
+    params = result["metrics"]["parameters"]
+    assert (params["distance"], params["linkage"], params["method"]) == \
+        (distance, linkage, "hierarchical")
+    assert sorted(result["assignments"]["cluster"].unique()) == [1, 2, 3]
+    assert result["assignments"]["cluster"].iloc[0] == 1  # R's numbering
+
+
+def test_kmeans_with_seed(tmp_path, capsys):
+    runs = []
+    for name, seed in (("a", 5), ("b", 5)):
+        status, _, err = run(capsys, COUNTS, "--out", tmp_path / name, "--method", "kmeans",
+                             "--k", 3, "--seed", seed, "--distance", "euclidean")
+        assert status == 0, err
+        runs.append(outputs(tmp_path / name))
+    first, second = runs
+    params = first["metrics"]["parameters"]
+    assert (params["method"], params["seed"], params["k"]) == ("kmeans", 5, 3)
+    pd.testing.assert_frame_equal(first["assignments"], second["assignments"])
+    assert sorted(first["assignments"]["cluster"].unique()) == [1, 2, 3]
+    assert first["assignments"]["cluster"].iloc[0] == 1
+
+
+def test_embedding_pca(tmp_path, capsys):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--embedding", "pca")
+    assert status == 0, err
+    embedding = outputs(tmp_path)["embedding"]
+    assert embedding.shape == (7, 3)
+    # PCA coordinates are centred
+    np.testing.assert_allclose(embedding[["x", "y"]].mean(), 0.0, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_embedding_umap(tmp_path, capsys):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--embedding", "umap", "--seed", 1)
+    assert status == 0, err
+    embedding = outputs(tmp_path)["embedding"]
+    assert list(embedding["id"]) == SAMPLE_IDS
+    assert np.isfinite(embedding[["x", "y"]].to_numpy()).all()
+    assert "UMAP n_neighbors lowered from 15 to 6" in err
+    assert outputs(tmp_path)["metrics"]["parameters"]["embedding"] == "umap"
+
+
+def test_params_file_reproduces_assignments(tmp_path, capsys):
+    first = tmp_path / "first"
+    status, _, err = run(capsys, COUNTS, "--out", first, "--metadata", SAMPLES,
+                         "--distance", "spearman", "--linkage", "complete", "--k", 3,
+                         "--top-genes", 300, "--min-count", 20, "--min-samples", 3)
+    assert status == 0, err
+    second = tmp_path / "second"
+    status, _, err = run(capsys, COUNTS, "--out", second, "--metadata", SAMPLES,
+                         "--params", first / "params.json")
+    assert status == 0, err
+    pd.testing.assert_frame_equal(pd.read_csv(first / "assignments.csv"),
+                                  pd.read_csv(second / "assignments.csv"))
+    assert (json.loads((first / "params.json").read_text())["parameters"]
+            == json.loads((second / "params.json").read_text())["parameters"])
+    assert (first / "normalized.csv").read_text() == (second / "normalized.csv").read_text()
+    assert (first / "embedding.csv").read_text() == (second / "embedding.csv").read_text()
+
+
+def test_params_file_keeps_a_fractional_min_count(tmp_path, capsys):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path / "first", "--min-count", 2.5)
+    assert status == 0, err
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path / "second",
+                         "--params", tmp_path / "first" / "params.json")
+    assert status == 0, err
+    assert outputs(tmp_path / "second")["metrics"]["parameters"]["min_count"] == 2.5
+
+
+def test_options_override_the_params_file(tmp_path, capsys):
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"parameters": {"k": 3, "distance": "euclidean",
+                                                 "top_genes": 100}}))
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path / "o", "--params", params,
+                         "--k", 4)
+    assert status == 0, err
+    written = outputs(tmp_path / "o")["metrics"]["parameters"]
+    assert (written["k"], written["distance"], written["top_genes"]) == (4, "euclidean", 100)
+    assert sorted(outputs(tmp_path / "o")["assignments"]["cluster"].unique()) == [1, 2, 3, 4]
+
+
+def test_cache_dir_is_reused(tmp_path, capsys):
+    cache = tmp_path / "cache"
+    for name in ("a", "b"):
+        status, _, err = run(capsys, COUNTS, "--out", tmp_path / name, "--cache-dir", cache)
+        assert status == 0, err
+    assert any(cache.iterdir())
+    assert (tmp_path / "a" / "assignments.csv").read_text() == \
+        (tmp_path / "b" / "assignments.csv").read_text()
+
+
+# --- bad input: status 2 and "error: <message>" ------------------------------------------------
+
+def test_garbage_file(tmp_path, capsys):
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    status, out, err = run(capsys, garbage, "--out", tmp_path / "o")
+    assert status == 2
+    assert err.startswith("error: ") and len(err.strip()) > len("error: ") + 10
+    assert "Traceback" not in err
+    assert out == ""
+    assert not (tmp_path / "o").exists()
+
+
+def test_k_too_large(tmp_path, capsys):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path / "o", "--k", 7)
+    assert status == 2
+    assert err.startswith("error: k = 7 is too large for 7 samples: choose k between 2 and 6.")
+
+
+def test_ward_with_pearson(tmp_path, capsys):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path / "o", "--linkage", "ward",
+                         "--distance", "pearson")
+    assert status == 2
+    assert err.startswith("error: Ward linkage needs Euclidean distance")
+
+
+def test_missing_file(tmp_path, capsys):
+    status, _, err = run(capsys, tmp_path / "nope.csv", "--out", tmp_path / "o")
+    assert status == 2
+    assert err.startswith("error: cannot read or write a file")
+
+
+def test_params_file_with_unknown_key(tmp_path, capsys):
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"parameters": {"clusters": 3}}))
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path / "o", "--params", params)
+    assert status == 2
+    assert err.startswith("error: Unknown parameter(s) clusters")
+
+
+def test_invalid_choice_is_an_argparse_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", str(COUNTS), "--out", str(tmp_path), "--distance", "cosine"])
+    assert exit_info.value.code == 2
+    assert "invalid choice: 'cosine'" in capsys.readouterr().err
+
+
+# --- as a program -------------------------------------------------------------------------------
+
+def _python_m(*args, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, "-m", "rnaclust_dash", "run", *map(str, args)],
+                          cwd=cwd, env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_python_m_rnaclust_dash_run(tmp_path):
+    done = _python_m(COUNTS, "--out", tmp_path / "o", "--metadata", SAMPLES,
+                     "--gene-lengths", LENGTHS, "--normalization", "rpkm", "--k", 3,
+                     cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("7 samples in 3 clusters; mean silhouette ")
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == RESULT_FILES
+    assignments = pd.read_csv(tmp_path / "o" / "assignments.csv")
+    assert list(assignments["id"]) == SAMPLE_IDS
+    assert sorted(assignments["cluster"].unique()) == [1, 2, 3]
+
+
+def test_python_m_rnaclust_dash_bad_input_exits_2(tmp_path):
+    done = _python_m(COUNTS, "--out", tmp_path / "o", "--k", 9, cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.startswith("error: k = 9 is too large for 7 samples")
+    assert done.stdout == ""
