@@ -74,6 +74,13 @@ def set_number(dash_duo, component_id, value):
     box.send_keys("\ue007")  # enter
 
 
+def click(dash_duo, selector):
+    """Click an element even when it is scrolled out of view or styled over (radios)."""
+    element = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
+                                   "arguments[0].click();", element)
+
+
 def choose(dash_duo, dropdown_id, label):
     dash_duo.select_dcc_dropdown(f"#{dropdown_id}", label)
 
@@ -127,7 +134,7 @@ def test_changing_normalization_method_and_k_updates_all_views(dash_duo, app_fac
     wait_until(lambda: metrics_text(dash_duo) not in (before, ""))
     after_norm = metrics_text(dash_duo)
 
-    dash_duo.find_element(f"#{ids.METHOD} input[value=kmeans]").click()
+    click(dash_duo, f"#{ids.METHOD} input[value=kmeans]")
     wait_until(lambda: metrics_text(dash_duo) != after_norm)
     shot(dash_duo, "kmeans_k3")
     assert "k = 3" in metrics_text(dash_duo)
@@ -180,3 +187,39 @@ def test_lasso_selection_highlights_items_in_the_other_views(dash_duo, app_facto
         "g._fullData.filter(t => t.meta === 'silhouette').flatMap(t => "
         "Array.from(t.marker.opacity || [])).filter(o => o === 1).length") == 2)
     shot(dash_duo, "selection")
+
+
+def test_gene_clustering_shows_gene_tree_and_cluster_bar(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    click(dash_duo, f"#{ids.TARGET} input[value=genes]")
+    set_number(dash_duo, ids.N_CLUSTERS, 4)
+    wait_until(lambda: "500 genes, k = 4" in metrics_text(dash_duo), timeout=30)
+    # Rows are the items now: the cluster bar runs along the genes (one cell per row).
+    wait_until(lambda: graph_json(
+        dash_duo, ids.HEATMAP,
+        "new Set([].concat(...Array.from(g._fullData.find(t => t.meta === 'cluster-bar').z,"
+        " row => Array.from(row)))).size")
+        == 4)
+    wait_until(lambda: graph_json(
+        dash_duo, ids.SILHOUETTE,
+        "g._fullData.filter(t => t.meta === 'silhouette').reduce((n, t) => n + t.y.length, 0)")
+        == 500)
+    shot(dash_duo, "genes")
+
+
+@pytest.mark.slow
+def test_umap_runs_in_the_background_with_progress(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    click(dash_duo, f"#{ids.EMBEDDING_METHOD} input[value=umap]")
+    dash_duo.wait_for_contains_text(f"#{ids.EMBEDDING_STATUS}", "UMAP", timeout=20)
+    # While the job runs its progress bar and cancel button are shown; the heatmap and
+    # silhouette stay usable.
+    wait_until(lambda: dash_duo.find_element(f"#{ids.EMBEDDING_PROGRESS}").is_displayed()
+               or "done" in dash_duo.find_element(f"#{ids.EMBEDDING_STATUS}").text, timeout=30)
+    shot(dash_duo, "umap_running")
+    wait_until(lambda: graph_json(dash_duo, ids.EMBEDDING,
+                                  "g._fullLayout.xaxis.title.text") == "UMAP1", timeout=150)
+    assert not dash_duo.find_element(f"#{ids.EMBEDDING_PROGRESS}").is_displayed()
+    shot(dash_duo, "umap_done")

@@ -1,0 +1,39 @@
+"""Controls that depend on other controls: show only the options that apply."""
+
+from __future__ import annotations
+
+from dash import Input, Output
+
+from layouts import ids
+from layouts.main import LINKAGE_LABELS
+from rnaclust_dash.store import ResultStore
+
+HIDDEN = {"display": "none"}
+SHOWN = {}
+
+
+def linkage_options(distance: str) -> list[dict]:
+    """Linkage choices; Ward is offered only with the Euclidean distance, and says why."""
+    options = []
+    for linkage, label in LINKAGE_LABELS.items():
+        disabled = linkage == "ward" and distance != "euclidean"
+        options.append({"label": label, "value": linkage, "disabled": disabled,
+                        "title": "Ward minimises squared Euclidean variance: choose the "
+                                 "Euclidean distance to use it" if disabled else ""})
+    return options
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the control-visibility callbacks (they need no data)."""
+
+    @app.callback(Output("kmeans-options", "style"), Input(ids.METHOD, "value"))
+    def show_kmeans_options(method):
+        return SHOWN if method == "kmeans" else HIDDEN
+
+    @app.callback(Output(ids.ZSCORE, "style"), Input(ids.TARGET, "value"))
+    def show_zscore_switch(target):
+        return SHOWN if target == "genes" else HIDDEN
+
+    @app.callback(Output(ids.LINKAGE, "options"), Input(ids.DISTANCE, "value"))
+    def offer_linkages(distance):
+        return linkage_options(distance)
