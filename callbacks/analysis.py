@@ -12,6 +12,7 @@ from rnaclust_dash.pipeline import (AnalysisParams, load_summary, params_documen
 from rnaclust_dash.store import ResultStore
 
 from .common import CONTROL_FIELDS, guarded, params_from_controls
+from .embedding import embedding_params
 
 # The controls the analysis depends on (the embedding controls have their own callback).
 ANALYSIS_CONTROLS = [c for c, (field, _) in CONTROL_FIELDS.items()
@@ -94,9 +95,7 @@ def register(app, store: ResultStore) -> None:
     def download_params(_, analysis_store, embedding, neighbors, min_dist):
         if not analysis_store:
             return no_update
-        params = AnalysisParams.from_dict(analysis_store["params"] | {
-            "embedding": embedding, "umap_neighbors": neighbors or 15,
-            "umap_min_dist": min_dist if min_dist is not None else 0.1})
+        params = embedding_params(analysis_store, embedding, neighbors, min_dist)
         name = load_summary(store, analysis_store["key"])["name"]
         return dcc.send_string(params_document(params, dataset_name=name,
                                                dataset_key=analysis_store["key"]),

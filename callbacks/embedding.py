@@ -26,9 +26,11 @@ ERROR_SLOT = (3, 4)
 
 def embedding_params(analysis_store: dict, method: str, neighbors, min_dist) -> AnalysisParams:
     """The analysis parameters with the embedding controls applied."""
+    defaults = AnalysisParams()
     return AnalysisParams.from_dict(analysis_store["params"] | {
-        "embedding": method, "umap_neighbors": neighbors if neighbors is not None else 15,
-        "umap_min_dist": min_dist if min_dist is not None else 0.1})
+        "embedding": method,
+        "umap_neighbors": defaults.umap_neighbors if neighbors is None else neighbors,
+        "umap_min_dist": defaults.umap_min_dist if min_dist is None else min_dist})
 
 
 def scatter(store: ResultStore, analysis_store: dict, params: AnalysisParams, color_by: str,

@@ -43,6 +43,11 @@ def labelled(label: str, control, help_id: str, help_body) -> html.Div:
     ], className="control")
 
 
+def _card(title: str, children: list) -> dbc.Card:
+    """A sidebar card: a header and its controls."""
+    return dbc.Card([dbc.CardHeader(title), dbc.CardBody(children)], className="mb-3")
+
+
 def _upload(component_id: str, text: str) -> dcc.Upload:
     return dcc.Upload(id=component_id, multiple=False, className="upload",
                       children=html.Div([text, html.Br(),
@@ -52,9 +57,7 @@ def _upload(component_id: str, text: str) -> dcc.Upload:
 def data_card() -> dbc.Card:
     """Example choice, uploads and what is loaded."""
     limit_mb = max_upload_bytes() / 1e6
-    return dbc.Card([
-        dbc.CardHeader("Data"),
-        dbc.CardBody([
+    return _card("Data", [
             labelled("Example dataset", dcc.Dropdown(
                 id=ids.EXAMPLE, options=[{"label": name, "value": name} for name in EXAMPLES],
                 value=DEFAULT_EXAMPLE, clearable=False, placeholder="(your upload)"),
@@ -67,15 +70,12 @@ def data_card() -> dbc.Card:
             _upload(ids.UPLOAD_METADATA, "Sample sheet (optional)"),
             _upload(ids.UPLOAD_LENGTHS, "Gene lengths (optional, for TPM/RPKM)"),
             html.Div(id=ids.DATASET_INFO, className="dataset-info"),
-        ]),
-    ], className="mb-3")
+    ])
 
 
 def preprocessing_card() -> dbc.Card:
     """Normalization, log, filter and feature selection."""
-    return dbc.Card([
-        dbc.CardHeader("Preprocessing"),
-        dbc.CardBody([
+    return _card("Preprocessing", [
             labelled("Normalization", dcc.Dropdown(
                 id=ids.NORMALIZATION, clearable=False, value=DEFAULTS.normalization,
                 options=[{"label": NORMALIZATION_LABELS[m], "value": m} for m in NORMALIZATIONS]),
@@ -98,15 +98,12 @@ def preprocessing_card() -> dbc.Card:
                 debounce=True), "help-top-genes",
                 "Cluster on the N genes of highest variance of the normalized log values "
                 "(0 = all genes). 500-2,000 is usual for samples."),
-        ]),
-    ], className="mb-3")
+    ])
 
 
 def clustering_card() -> dbc.Card:
     """What to cluster and how."""
-    return dbc.Card([
-        dbc.CardHeader("Clustering"),
-        dbc.CardBody([
+    return _card("Clustering", [
             labelled("Cluster", dbc.RadioItems(
                 id=ids.TARGET, inline=True, value=DEFAULTS.target,
                 options=[{"label": t, "value": t} for t in TARGETS]),
@@ -143,15 +140,12 @@ def clustering_card() -> dbc.Card:
             labelled("Seed", dbc.Input(id=ids.SEED, type="number", step=1, value=DEFAULTS.seed,
                                        debounce=True), "help-seed",
                      "Random seed of k-means and UMAP: the same seed gives the same result."),
-        ]),
-    ], className="mb-3")
+    ])
 
 
 def embedding_card() -> dbc.Card:
     """PCA/UMAP options and colouring."""
-    return dbc.Card([
-        dbc.CardHeader("Embedding"),
-        dbc.CardBody([
+    return _card("Embedding", [
             labelled("Map", dbc.RadioItems(
                 id=ids.EMBEDDING_METHOD, inline=True, value=DEFAULTS.embedding,
                 options=[{"label": e.upper(), "value": e} for e in EMBEDDINGS]),
@@ -168,8 +162,7 @@ def embedding_card() -> dbc.Card:
                                                value="cluster",
                                                options=[{"label": "cluster", "value": "cluster"}]),
                      "help-color", "Colour the map by cluster or by a column of the sample sheet."),
-        ]),
-    ], className="mb-3")
+    ])
 
 
 def downloads() -> html.Div:

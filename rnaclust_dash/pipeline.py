@@ -42,6 +42,10 @@ TARGETS = {"samples": "Cluster the samples (columns): which samples group togeth
 
 MIN_ITEMS = 3
 
+#: Most items a distance matrix is built for (10,000 items: 400 MB of distances). Past
+#: this the heatmap's other axis is shown in variance order instead of as a tree.
+MAX_DISTANCE_ITEMS = 10_000
+
 
 @dataclass(frozen=True)
 class AnalysisParams:
@@ -277,7 +281,7 @@ class Analysis:
     labels: np.ndarray
     item_tree: np.ndarray | None
     item_order: np.ndarray
-    other_tree: np.ndarray
+    other_tree: np.ndarray | None
     validation: dict
     size_factors: pd.Series | None
     notices: tuple[str, ...]
@@ -353,6 +357,12 @@ def check_items(n_items: int, params: AnalysisParams) -> None:
         raise DataError(f"Only {n_items} {noun} to cluster: clustering needs at least "
                         f"{MIN_ITEMS}. Upload a table with more {noun}"
                         + (" or lower the gene filter." if noun == "genes" else "."))
+    if n_items > MAX_DISTANCE_ITEMS:
+        size_gb = n_items * (n_items - 1) / 2 * 8 / 1e9
+        raise ParameterError(
+            f"{n_items:,} {noun} are too many to cluster here: the distances between them "
+            f"alone take {size_gb:.1f} GB. Keep at most {MAX_DISTANCE_ITEMS:,} with 'Most "
+            "variable genes', or raise the gene filter.")
     if params.k > n_items - 1:
         raise ParameterError(f"k = {params.k} is too large for {n_items} {noun}: choose k "
                              f"between 2 and {n_items - 1}.")
@@ -410,9 +420,14 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                                                      "linkage": tree_linkage})
     # The other axis of the heatmap is clustered for display with the same choices.
     other_items = features.display if params.target == "samples" else features.display.T
-    other_tree = store.get_or_compute(other_key, lambda: hierarchical_tree(
-        pairwise_distances(other_items, metric=params.distance), linkage=tree_linkage))
     notices = normalized.notices
+    if len(other_items) <= MAX_DISTANCE_ITEMS:
+        other_tree = store.get_or_compute(other_key, lambda: hierarchical_tree(
+            pairwise_distances(other_items, metric=params.distance), linkage=tree_linkage))
+    else:
+        other_tree = None
+        notices += (f"The heatmap shows its {len(other_items):,} genes in order of variance, "
+                    f"without a tree (a tree is drawn up to {MAX_DISTANCE_ITEMS:,} genes).",)
     return Analysis(params=params, dataset_key=key, features=features, labels=labels,
                     item_tree=item_tree, item_order=item_order, other_tree=other_tree,
                     validation=validation, size_factors=normalized.size_factors,

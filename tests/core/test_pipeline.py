@@ -486,3 +486,21 @@ def test_write_results_without_size_factors(store, small_dataset, tmp_path):
 
 def test_errors_are_rnaclust_errors():
     assert issubclass(DataError, RnaclustError) and issubclass(ParameterError, RnaclustError)
+
+
+def test_too_many_items_for_a_distance_matrix_is_refused(monkeypatch):
+    monkeypatch.setattr(pipeline, "MAX_DISTANCE_ITEMS", 50)
+    with pytest.raises(ParameterError, match=r"60 genes are too many.*at most 50"):
+        pipeline.check_items(60, AnalysisParams(target="genes"))
+    pipeline.check_items(50, AnalysisParams(target="genes"))  # at the limit: fine
+
+
+def test_heatmap_of_more_genes_than_the_limit_has_no_gene_tree(store, small_dataset,
+                                                                 monkeypatch):
+    monkeypatch.setattr(pipeline, "MAX_DISTANCE_ITEMS", 100)
+    key = put_dataset(store, small_dataset)
+    analysis = run_analysis(store, key, AnalysisParams(top_genes=250, min_count=0,
+                                                       min_samples=0, k=3))
+    assert analysis.other_tree is None
+    assert any("order of variance" in notice for notice in analysis.notices)
+    assert analysis.item_tree is not None  # the 9 samples still get their tree
