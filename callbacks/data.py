@@ -7,9 +7,10 @@ import dataclasses
 from dash import Input, Output, State, ctx, html, no_update
 
 from layouts import ids
-from layouts.main import DEFAULT_EXAMPLE, NORMALIZATION_LABELS
+from layouts.main import DEFAULT_EXAMPLE
 from rnaclust_dash import io
 from rnaclust_dash.dataset import Dataset
+from rnaclust_dash.preprocess import NORMALIZATION_LABELS
 from rnaclust_dash.pipeline import default_params, load_dataset, load_summary, put_dataset
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.views import color_choices
@@ -41,7 +42,10 @@ VALUE_KIND_WORDS = {"counts": "raw counts", "normalized": "already normalized va
 
 def decode(contents: str) -> bytes:
     """Bytes of an upload, after checking it is within the size limit."""
-    io.check_upload_size(len(contents) * 3 // 4)  # base64 carries 4 chars per 3 bytes
+    # Size of the decoded file: base64 carries 3 bytes in 4 characters, after the
+    # "data:<type>;base64," header and before the "=" padding.
+    payload = contents.partition(",")[2]
+    io.check_upload_size(len(payload) * 3 // 4 - payload[-2:].count("="))
     return io.decode_upload(contents)
 
 

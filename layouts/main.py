@@ -10,7 +10,7 @@ from rnaclust_dash.distance import DISTANCES
 from rnaclust_dash.embed import EMBEDDINGS
 from rnaclust_dash.io import EXAMPLES, max_upload_bytes
 from rnaclust_dash.pipeline import TARGETS, AnalysisParams
-from rnaclust_dash.preprocess import NORMALIZATIONS
+from rnaclust_dash.preprocess import NORMALIZATION_LABELS, NORMALIZATIONS
 from rnaclust_dash.validate import INDICES
 
 from . import ids
@@ -19,8 +19,6 @@ DEFAULTS = AnalysisParams()
 DEFAULT_EXAMPLE = "pasilla"
 GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
 
-NORMALIZATION_LABELS = {"none": "None (as uploaded)", "cpm": "CPM", "logcpm": "log-CPM (edgeR)",
-                        "tpm": "TPM", "rpkm": "RPKM / FPKM", "deseq2": "DESeq2 median-of-ratios"}
 DISTANCE_LABELS = {"euclidean": "Euclidean", "pearson": "Pearson (1 - r)",
                    "spearman": "Spearman (1 - rho)"}
 LINKAGE_LABELS = {"average": "Average", "complete": "Complete", "single": "Single",
@@ -94,7 +92,7 @@ def preprocessing_card() -> dbc.Card:
                 "Low-expressed genes add noise: keep genes with at least this many counts in "
                 "at least this many samples (0 keeps all)."),
             labelled("Most variable genes", dbc.Input(
-                id=ids.TOP_GENES, type="number", min=0, step=100, value=DEFAULTS.top_genes,
+                id=ids.TOP_GENES, type="number", min=0, step=1, value=DEFAULTS.top_genes,
                 debounce=True), "help-top-genes",
                 "Cluster on the N genes of highest variance of the normalized log values "
                 "(0 = all genes). 500-2,000 is usual for samples."),
@@ -137,7 +135,8 @@ def clustering_card() -> dbc.Card:
                     "K-means runs this many times and keeps the best (lowest within-cluster "
                     "sum of squares)."),
             ], id="kmeans-options"),
-            labelled("Seed", dbc.Input(id=ids.SEED, type="number", step=1, value=DEFAULTS.seed,
+            labelled("Seed", dbc.Input(id=ids.SEED, type="number", min=0, step=1,
+                                       value=DEFAULTS.seed,
                                        debounce=True), "help-seed",
                      "Random seed of k-means and UMAP: the same seed gives the same result."),
     ])

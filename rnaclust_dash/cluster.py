@@ -147,7 +147,8 @@ def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 
     found = len(np.unique(raw))
     if found < k:
         raise ParameterError(
-            f"K-means found only {found} distinct clusters for k = {k}: the data has fewer "
+            f"K-means found only {found} distinct {'cluster' if found == 1 else 'clusters'} "
+            f"for k = {k}: the data has fewer "
             f"than {k} distinct items. Lower k.")
     labels = number_by_first_appearance(raw)
     # Reorder the centres to follow the renumbered labels.

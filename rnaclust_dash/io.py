@@ -106,7 +106,7 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A '#' line or a blank line after the first line (the first line is checked apart:
 # anchoring on '^' in multi-line mode is 20 times slower on big files).
 _SKIPPED_LINE = re.compile(r"\n(?:#|[ \t]*(?:\n|$))")
-_SEPARATORS = {"\t": "tab", ";": "semicolon", ",": "comma", r"\s+": "space"}
+_SEPARATORS = {"\t": "tab", ";": "semicolon", ",": "comma", "|": "vertical bar", r"\s+": "space"}
 _SNIFF_LINES = 50
 
 
@@ -162,9 +162,10 @@ def check_upload_size(n_bytes: int, *, limit: int | None = None) -> None:
         limit = max_upload_bytes()
     if n_bytes > limit:
         raise DataError(
-            f"The file is {n_bytes / _MB:.1f} MB; the upload limit is {_megabytes(limit)} MB. "
+            f"The file is {_megabytes(n_bytes)} MB; the upload limit is {_megabytes(limit)} MB. "
             "For larger tables use the command line: python -m rnaclust_dash run FILE "
-            "--out DIR, or ask the admin to raise RNACLUST_MAX_UPLOAD_MB."
+            "--out DIR, or ask whoever runs this server to raise the limit (the "
+            "RNACLUST_MAX_UPLOAD_MB setting)."
         )
 
 
@@ -248,7 +249,8 @@ def read_table(content: bytes, filename: str) -> pd.DataFrame:
 
 def _read(content: bytes, filename: str) -> _Table:
     if not content.strip():
-        raise DataError(f'"{filename}" is empty.')
+        raise DataError(f'"{filename}" is empty (0 bytes). Check that you chose the right '
+                        "file, or export the table again.")
     if content[:2] == b"\x1f\x8b":
         content = _gunzip(content, filename)
         if not content.strip():
@@ -334,7 +336,8 @@ def _read_text(text: str, filename: str, notices: tuple[str, ...]) -> _Table:
     if sep is None:
         raise _not_a_table(
             filename,
-            "found only one column (no tab, comma, semicolon or space between values)",
+            "found only one column (no tab, comma, semicolon, vertical bar or space between "
+            "values)",
         )
     header = [cell.strip() for cell in _split(head[0], sep)]
     n_fields = max(len(header), n_fields)
@@ -370,12 +373,12 @@ def _read_text(text: str, filename: str, notices: tuple[str, ...]) -> _Table:
 
 
 def _sniff(lines: list[str]) -> tuple[str | None, int]:
-    """Return the delimiter most rows agree on (tab, then ;, then , then spaces).
+    """Return the delimiter most rows agree on (tab, then ;, then ,, then |, then spaces).
 
     Also returns the number of cells most data rows have (0 if no delimiter fits).
     """
     header, data = lines[0], lines[1:] or lines[:1]
-    for sep in ("\t", ";", ",", r"\s+"):
+    for sep in ("\t", ";", ",", "|", r"\s+"):
         counts = [len(_split(line, sep)) for line in data]
         n, agreeing = Counter(counts).most_common(1)[0]
         # Lenient on agreement so that a ragged row gets its own message later.
@@ -522,7 +525,8 @@ def _quote_list(items: list[str], limit: int = 5) -> str:
 
 
 def _megabytes(n_bytes: int) -> str:
-    return f"{n_bytes / _MB:.1f}".rstrip("0").rstrip(".")
+    """'1', '1.04', '0.01': enough decimals that a file just over the limit shows it."""
+    return f"{n_bytes / _MB:.2f}".rstrip("0").rstrip(".")
 
 
 def _gene_like_share(ids: list[str] | np.ndarray) -> float:
@@ -615,7 +619,8 @@ def parse_counts(content: bytes, filename: str) -> Dataset:
     row_kind = "sample" if transposed else "gene"
 
     if len(gene_ids) == 0:
-        raise DataError(f'"{filename}" has no genes: there is a header row but no data rows.')
+        raise DataError(f'"{filename}" has a header row but no data rows, so no genes. Is it '
+                        "a count table (genes as rows, samples as columns)?")
     if len(sample_ids) < 2:
         listed = f" ({_quote_list(list(sample_ids))})" if len(sample_ids) else ""
         raise DataError(
@@ -659,7 +664,8 @@ def parse_counts(content: bytes, filename: str) -> Dataset:
         names = [str(s) for s in np.asarray(sample_ids, dtype=object)[empty_samples]]
         raise DataError(
             f'{_n(len(names), "sample")} of "{filename}" {_are(len(names))} 0 in every gene: '
-            f"{_quote_list(names, 10)}. Remove them (an empty sample cannot be "
+            f"{_quote_list(names, 10)}. Remove {'it' if len(names) == 1 else 'them'} (an "
+            "empty sample cannot be "
             "normalized or clustered)."
         )
 

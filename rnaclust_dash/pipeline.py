@@ -32,7 +32,7 @@ from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances
 from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
 from .errors import DataError, ParameterError
-from .preprocess import (NORMALIZATIONS, Normalized, normalization_availability, normalize,
+from .preprocess import (NORMALIZATION_LABELS, NORMALIZATIONS, Normalized, normalization_availability, normalize,
                          top_variable_genes, zscore_rows)
 from .store import ResultStore, content_key, stage_key
 from .validate import validation_summary
@@ -41,6 +41,9 @@ TARGETS = {"samples": "Cluster the samples (columns): which samples group togeth
            "genes": "Cluster the genes (rows): which genes move together?"}
 
 MIN_ITEMS = 3
+
+#: Largest seed the random number generators accept (2**32 - 1).
+MAX_SEED = 2**32 - 1
 
 #: Most items a distance matrix is built for (10,000 items: 400 MB of distances). Past
 #: this the heatmap's other axis is shown in variance order instead of as a tree.
@@ -114,7 +117,10 @@ class AnalysisParams:
             (self.n_init >= 1, "n_init must be at least 1."),
             (self.min_count >= 0 and self.min_samples >= 0,
              "The minimum count and number of samples cannot be negative."),
-            (self.top_genes >= 0, "The number of top genes cannot be negative (0 keeps all)."),
+            (self.top_genes == 0 or self.top_genes >= 2,
+             f"Keep at least 2 of the most variable genes (0 keeps all); got {self.top_genes}."),
+            (0 <= self.seed <= MAX_SEED,
+             f"Seed must be a whole number from 0 to {MAX_SEED:,}; got {self.seed}."),
             (self.pseudocount > 0, "The pseudocount must be positive."),
             (self.umap_neighbors >= 2, "UMAP needs at least 2 neighbours."),
             (0 <= self.umap_min_dist <= 1, "UMAP min_dist must be between 0 and 1."),
@@ -147,6 +153,8 @@ class AnalysisParams:
             except (TypeError, ValueError):
                 raise ParameterError(f"Parameter {name}={value!r} is not a valid "
                                      f"{kind.__name__}.") from None
+            if kind is int and float(value) != converted[name]:  # 2.5 must not become 2
+                raise ParameterError(f"Parameter {name} must be a whole number; got {value}.")
         return cls(**converted)
 
     def replace(self, **changes: Any) -> "AnalysisParams":
@@ -197,7 +205,7 @@ def params_from_document(text: str) -> AnalysisParams:
 # --- datasets in the store -----------------------------------------------------------
 
 def dataset_key(dataset: Dataset) -> str:
-    """Content hash of a dataset (values, ids, annotations, lengths)."""
+    """Content hash of a dataset (values, ids, annotations, lengths; not its name)."""
     parts = [np.ascontiguousarray(dataset.counts.to_numpy(dtype=np.float64)).tobytes(),
              "\n".join(map(str, dataset.counts.index)).encode(),
              "\n".join(map(str, dataset.counts.columns)).encode(),
@@ -214,7 +222,8 @@ def put_dataset(store: ResultStore, dataset: Dataset) -> str:
     key = dataset_key(dataset)
     if key not in store:
         store.put(key, dataset)
-        store.put(key + "/summary", dataset_summary(dataset))
+    # Always rewritten: the same table uploaded again under another name shows that name.
+    store.put(key + "/summary", dataset_summary(dataset))
     return key
 
 
@@ -318,8 +327,8 @@ def _normalize_stage(store, key, params: AnalysisParams) -> tuple[str, Normalize
         reason = normalization_availability(
             dataset.value_kind, has_lengths=dataset.gene_lengths is not None)[params.normalization]
         if reason:
-            raise ParameterError(f"{params.normalization.upper()} normalization is not "
-                                 f"available: {reason}.")
+            raise ParameterError(f"{NORMALIZATION_LABELS[params.normalization]} normalization "
+                                 f"is not available: {reason}.")
         return normalize(dataset.counts, method=params.normalization,
                          gene_lengths=dataset.gene_lengths, log=params.log_transform,
                          pseudocount=params.pseudocount, min_count=params.min_count,
@@ -354,9 +363,12 @@ def check_items(n_items: int, params: AnalysisParams) -> None:
     k does not fit the number of items."""
     noun = params.target
     if n_items < MIN_ITEMS:
-        raise DataError(f"Only {n_items} {noun} to cluster: clustering needs at least "
-                        f"{MIN_ITEMS}. Upload a table with more {noun}"
-                        + (" or lower the gene filter." if noun == "genes" else "."))
+        what = noun[:-1] if n_items == 1 else noun
+        raise DataError(f"Only {n_items} {what} to cluster: clustering needs at least "
+                        f"{MIN_ITEMS}. " + ("Lower the gene filter, or keep more genes."
+                                            if noun == "genes" else
+                                            "Upload a table with more samples, or cluster "
+                                            "the genes instead."))
     if n_items > MAX_DISTANCE_ITEMS:
         size_gb = n_items * (n_items - 1) / 2 * 8 / 1e9
         raise ParameterError(

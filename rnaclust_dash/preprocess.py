@@ -25,6 +25,10 @@ NORMALIZATIONS = {
     "deseq2": "DESeq2 median-of-ratios size factors: robust to a few very highly expressed genes.",
 }
 
+#: How each method is named to the user.
+NORMALIZATION_LABELS = {"none": "None (as uploaded)", "cpm": "CPM", "logcpm": "log-CPM (edgeR)",
+                        "tpm": "TPM", "rpkm": "RPKM / FPKM", "deseq2": "DESeq2 median-of-ratios"}
+
 #: Methods that already return log values (the log2(x + pseudocount) switch is off).
 LOG_SCALE_METHODS = frozenset({"logcpm"})
 
@@ -146,13 +150,13 @@ def edger_log_cpm(counts: np.ndarray, *, prior_count: float = 2.0,
 def _length_factors(gene_lengths: pd.Series | None, gene_ids: pd.Index, method: str) -> np.ndarray:
     if gene_lengths is None:
         raise ParameterError(
-            f"{method.upper()} needs gene lengths. Upload a gene-length table (gene id, "
+            f"{NORMALIZATION_LABELS[method]} needs gene lengths. Upload a gene-length table (gene id, "
             "length in bp) or a featureCounts table with its Length column, or choose "
             "another normalization.")
     lengths = gene_lengths.reindex(gene_ids).to_numpy(dtype=np.float64)
     if np.isnan(lengths).all():
         raise ParameterError(
-            f"{method.upper()} needs gene lengths, but none of the gene ids of the count "
+            f"{NORMALIZATION_LABELS[method]} needs gene lengths, but none of the gene ids of the count "
             "table has a length in the lengths table. Check that both use the same ids.")
     return lengths
 
@@ -207,7 +211,7 @@ def normalize(counts: pd.DataFrame, *, method: str, gene_lengths: pd.Series | No
         has_length = np.isfinite(lengths) & (lengths > 0)
         if not has_length.all():
             notices.append(f"{int((~has_length).sum()):,} genes without a length were left "
-                           f"out of {method.upper()}.")
+                           f"out of {NORMALIZATION_LABELS[method]}.")
         keep &= has_length
         per_kb = raw[has_length] / (lengths[has_length, None] / 1e3)
         if method == "tpm":
@@ -225,19 +229,19 @@ def normalize(counts: pd.DataFrame, *, method: str, gene_lengths: pd.Series | No
                 f"{np.nanmin(values):g} or below. Turn the log transform off (the values may "
                 "already be logs) or raise the pseudocount.")
         values = np.log2(values + pseudocount)
+    rule = f"a value of at least {min_count:,g} in at least {min_samples:,} samples"
     if min_samples > 0 and min_count > 0:
         expressed = (raw >= min_count).sum(axis=1) >= min_samples
         removed = int((keep & ~expressed).sum())
         if removed:
-            notices.append(f"{removed:,} of {raw.shape[0]:,} genes had fewer than "
-                           f"{min_samples} samples with at least {min_count:g} and were "
-                           "filtered out.")
+            notices.append(f"{removed:,} of {raw.shape[0]:,} genes were filtered out: the "
+                           f"filter keeps genes with {rule}.")
         keep &= expressed
     if keep.sum() < 2:
+        passing = int(keep.sum())
         raise DataError(
-            f"Only {int(keep.sum())} gene(s) pass the filter (at least {min_count:g} in "
-            f"{min_samples} samples). Lower the minimum count or the minimum number of "
-            "samples.")
+            f"Only {passing} {'gene passes' if passing == 1 else 'genes pass'} the filter "
+            f"({rule}). Lower the minimum count or the minimum number of samples.")
     frame = pd.DataFrame(values[keep], index=counts.index[keep], columns=counts.columns)
     factors = None if size_factors is None else pd.Series(size_factors, index=counts.columns,
                                                           name="size_factor")

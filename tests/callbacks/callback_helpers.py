@@ -57,8 +57,7 @@ def count_table(n_genes: int = 200, samples=("a1", "a2", "a3", "b1", "b2", "b3")
     return csv_bytes(["gene_id", *samples], rows)
 
 
-def text_of(node: Any) -> str:
-    """The visible text of a Dash component tree (or a string / list of them)."""
+def _raw_text(node: Any) -> str:
     if node is None or node is no_update:
         return ""
     if isinstance(node, str):
@@ -66,8 +65,14 @@ def text_of(node: Any) -> str:
     if isinstance(node, (int, float)):
         return str(node)
     if isinstance(node, (list, tuple)):
-        return " ".join(text_of(child) for child in node)
-    return text_of(getattr(node, "children", None))
+        return " ".join(_raw_text(child) for child in node)
+    return _raw_text(getattr(node, "children", None))
+
+
+def text_of(node: Any) -> str:
+    """The visible text of a Dash component tree (or a string / list of them), with the
+    pieces joined by single spaces."""
+    return " ".join(_raw_text(node).split())
 
 
 def walk(node: Any):
@@ -149,9 +154,24 @@ def analysis_controls(data_outputs: tuple | None = None, **changes) -> dict:
     return controls
 
 
+def _decode_typed_arrays(node: Any) -> Any:
+    """Plotly sends numpy arrays as ``{"dtype", "bdata", "shape"}``; plotly.js turns them
+    back into (nested) arrays, which is what event data carry. Do the same."""
+    if isinstance(node, dict):
+        if set(node) in ({"dtype", "bdata"}, {"dtype", "bdata", "shape"}):
+            values = np.frombuffer(base64.b64decode(node["bdata"]), dtype=node["dtype"])
+            if "shape" in node:
+                values = values.reshape([int(n) for n in str(node["shape"]).split(",")])
+            return values.tolist()
+        return {k: _decode_typed_arrays(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_decode_typed_arrays(v) for v in node]
+    return node
+
+
 def browser_json(figure) -> dict:
-    """A figure as the browser receives it (plotly JSON)."""
-    return json.loads(figure.to_json())
+    """A figure as the browser receives it (plotly JSON, typed arrays decoded)."""
+    return _decode_typed_arrays(json.loads(figure.to_json()))
 
 
 def traces(figure, meta: str) -> list[dict]:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from callback_helpers import (
+    analysis_controls,
+    assert_accepted,
+    guarded_analysis,
+    guarded_data,
+    out,
+)
 
-from callback_helpers import (analysis_controls, assert_accepted, guarded_analysis,
-                              guarded_data, out)
 from callbacks import analysis, data
 from layouts import ids
 from rnaclust_dash.store import ResultStore

@@ -48,8 +48,8 @@ def test_check_upload_size_message_names_size_limit_and_cli():
         rio.check_upload_size(143_200_000, limit=100_000_000)
     assert str(caught.value) == (
         "The file is 143.2 MB; the upload limit is 100 MB. For larger tables use the "
-        "command line: python -m rnaclust_dash run FILE --out DIR, or ask the admin to "
-        "raise RNACLUST_MAX_UPLOAD_MB."
+        "command line: python -m rnaclust_dash run FILE --out DIR, or ask whoever runs "
+        "this server to raise the limit (the RNACLUST_MAX_UPLOAD_MB setting)."
     )
 
 
@@ -433,7 +433,7 @@ def test_all_zero_genes_removed_with_count_and_error_when_none_left():
 def test_fewer_than_two_samples_and_no_genes():
     with pytest.raises(DataError, match=r'has 1 sample \("S1"\); clustering needs at least 2'):
         rio.parse_counts(table(counts_rows(3, 1)), "one.csv")
-    with pytest.raises(DataError, match="has no genes"):
+    with pytest.raises(DataError, match="has a header row but no data rows, so no genes"):
         rio.parse_counts(b"gene,S1,S2\n", "header_only.csv")
 
 

@@ -95,7 +95,9 @@ def test_unknown_choice_is_refused(name, value):
     ({"k": 1}, "k must be at least 2"),
     ({"n_init": 0}, "n_init must be at least 1"),
     ({"min_count": -1}, "cannot be negative"),
-    ({"top_genes": -5}, "top genes cannot be negative"),
+    ({"top_genes": -5}, "Keep at least 2 of the most variable genes"),
+    ({"top_genes": 1}, "Keep at least 2 of the most variable genes"),
+    ({"seed": -1}, "Seed must be a whole number from 0"),
     ({"pseudocount": 0}, "pseudocount must be positive"),
     ({"umap_neighbors": 1}, "at least 2 neighbours"),
     ({"umap_min_dist": 1.5}, "between 0 and 1"),
@@ -153,7 +155,7 @@ def test_check_items():
     params = AnalysisParams(k=2)
     with pytest.raises(DataError, match="Only 2 samples to cluster: clustering needs at least 3"):
         check_items(2, params)
-    with pytest.raises(DataError, match="or lower the gene filter"):
+    with pytest.raises(DataError, match="Only 1 gene to cluster.*Lower the gene filter"):
         check_items(1, params.replace(target="genes"))
     with pytest.raises(ParameterError, match="k = 7 is too large for 7 samples: choose k "
                                              "between 2 and 6"):

@@ -184,7 +184,9 @@ def test_filter_min_count_in_min_samples():
     result = normalize(FILTER_TABLE, method="none", log=False, min_count=5, min_samples=2)
     assert list(result.values.index) == ["a", "d", "e"]
     assert result.notices == (
-        "2 of 5 genes had fewer than 2 samples with at least 5 and were filtered out.",)
+        "2 of 5 genes were filtered out: the filter keeps genes with a value of at least 5 in "
+        "at least 2 "
+        "samples.",)
 
 
 def test_filter_too_strict_is_a_data_error():
