@@ -122,7 +122,8 @@ def k_change(content: bytes, repeats: int) -> list[float]:
     controls = dict(zip(ANALYSIS_CONTROLS, [None] * len(ANALYSIS_CONTROLS)))
     base = AnalysisParams(top_genes=5000, k=4)
     fields = {"cluster-target": base.target, "normalization": base.normalization,
-              "log-transform": ["log"], "min-count": base.min_count,
+              "log-transform": ["log"], "pseudocount": base.pseudocount,
+              "min-count": base.min_count,
               "min-samples": base.min_samples, "top-genes": base.top_genes, "zscore": ["zscore"],
               "method": base.method, "distance": base.distance, "linkage": base.linkage,
               "n-clusters": base.k, "kmeans-init": base.kmeans_init, "n-init": base.n_init,

@@ -20,6 +20,7 @@ CONTROL_FIELDS = {
     "cluster-target": ("target", "Cluster"),
     "normalization": ("normalization", "Normalization"),
     "log-transform": ("log_transform", "log2 switch"),
+    "pseudocount": ("pseudocount", "Pseudocount"),
     "min-count": ("min_count", "Minimum count"),
     "min-samples": ("min_samples", "Minimum number of samples"),
     "top-genes": ("top_genes", "Most variable genes"),

@@ -79,8 +79,16 @@ def preprocessing_card() -> dbc.Card:
                 options=[{"label": NORMALIZATION_LABELS[m], "value": m} for m in NORMALIZATIONS]),
                 "help-normalization", _help_text(NORMALIZATIONS)),
             html.Small(id=ids.NORMALIZATION_HELP, className="text-muted d-block"),
-            dbc.Checklist(id=ids.LOG_TRANSFORM, switch=True, value=["log"],
-                          options=[{"label": "log2(x + 1)", "value": "log"}]),
+            html.Div([
+                dbc.Checklist(id=ids.LOG_TRANSFORM, switch=True, value=["log"],
+                              options=[{"label": "log2(x + pseudocount)", "value": "log"}],
+                              className="me-2"),
+                html.Span(dbc.Input(id=ids.PSEUDOCOUNT, type="number", min=0, step=0.5,
+                                    size="sm", value=DEFAULTS.pseudocount, debounce=True,
+                                    style={"width": "5rem"}),
+                          title="Pseudocount added before the log: 1 is usual; larger values "
+                                "damp the noise of low counts."),
+            ], className="d-flex align-items-center"),
             labelled("Keep genes with at least", dbc.InputGroup([
                 dbc.Input(id=ids.MIN_COUNT, type="number", min=0, value=DEFAULTS.min_count,
                           debounce=True),

@@ -1,5 +1,7 @@
 """Between-sample normalization and transforms that give the Bioconductor tools' numbers.
 
+- :func:`deseq2_size_factors`: DESeq2 ``estimateSizeFactors`` (median of ratios);
+  :func:`edger_log_cpm`: edgeR ``cpm(y, log=TRUE)``.
 - :func:`calc_norm_factors`: edgeR ``calcNormFactors`` (TMM, upper quartile, RLE), as in
   edgeR 3.40 (Bioconductor 3.16).
 - :func:`log_cpm_tmm`, :func:`cpm_tmm`: edgeR ``cpm(y)`` and ``cpm(y, log=TRUE)`` after TMM.
@@ -20,10 +22,71 @@ from scipy.special import digamma, gammaln
 from scipy.stats import rankdata
 
 from .errors import DataError, ParameterError
-from .preprocess import deseq2_size_factors, edger_log_cpm
 
 #: Methods of :func:`calc_norm_factors`.
 NORM_FACTOR_METHODS = ("TMM", "upperquartile", "RLE")
+
+
+def deseq2_size_factors(counts: np.ndarray) -> np.ndarray:
+    """DESeq2 median-of-ratios size factors (``estimateSizeFactors``).
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Genes x samples raw counts.
+
+    Returns
+    -------
+    numpy.ndarray
+        One size factor per sample. Only genes with a non-zero count in every sample
+        form the pseudo-reference (as in DESeq2).
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    with np.errstate(divide="ignore"):
+        log_counts = np.log(counts)
+    log_geo_means = log_counts.mean(axis=1)
+    usable = np.isfinite(log_geo_means)
+    if not usable.any():
+        raise DataError(
+            "DESeq2 size factors need at least one gene with a non-zero count in every "
+            "sample, and this table has none. Choose CPM or log-CPM normalization instead.")
+    ratios = log_counts[usable] - log_geo_means[usable, None]
+    factors = np.empty(counts.shape[1])
+    for j in range(counts.shape[1]):
+        # DESeq2 also drops zeros of the sample itself (log 0 = -inf).
+        column = ratios[:, j]
+        factors[j] = np.exp(np.median(column[np.isfinite(column)]))
+    return factors
+
+
+def edger_log_cpm(counts: np.ndarray, *, prior_count: float = 2.0,
+                  norm_factors: np.ndarray | None = None) -> np.ndarray:
+    """edgeR ``cpm(y, log=TRUE, prior.count=...)``.
+
+    The prior count is scaled by each library's size relative to the mean, and the
+    library sizes are augmented by twice that prior, as edgeR does.
+
+    Parameters
+    ----------
+    counts : numpy.ndarray
+        Genes x samples raw counts.
+    prior_count : float, keyword-only
+        edgeR's ``prior.count`` (2 by default, as in ``cpm``).
+    norm_factors : numpy.ndarray, optional
+        Per-sample normalization factors (TMM etc.); 1 when omitted.
+
+    Returns
+    -------
+    numpy.ndarray
+        log2 counts per million, genes x samples.
+    """
+    counts = np.asarray(counts, dtype=np.float64)
+    lib_sizes = counts.sum(axis=0)
+    if norm_factors is not None:
+        lib_sizes = lib_sizes * np.asarray(norm_factors, dtype=np.float64)
+    priors = prior_count * lib_sizes / lib_sizes.mean()
+    adjusted = lib_sizes + 2.0 * priors
+    return np.log2((counts + priors) / adjusted * 1e6)
 
 
 def _as_matrix(values, *, what: str, counts: bool) -> np.ndarray:
@@ -201,7 +264,7 @@ def log_cpm_tmm(counts, *, prior_count: float = 2.0) -> np.ndarray:
         Genes x samples raw counts.
     prior_count : float, keyword-only
         edgeR's ``prior.count``, scaled by each sample's effective library size relative
-        to the mean (see :func:`rnaclust_dash.preprocess.edger_log_cpm`).
+        to the mean (see :func:`edger_log_cpm`).
 
     Returns
     -------

@@ -293,6 +293,7 @@ class Analysis:
     other_tree: np.ndarray | None
     validation: dict
     size_factors: pd.Series | None
+    norm_factors: pd.Series | None
     notices: tuple[str, ...]
     keys: dict = field(default_factory=dict)
 
@@ -443,7 +444,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     return Analysis(params=params, dataset_key=key, features=features, labels=labels,
                     item_tree=item_tree, item_order=item_order, other_tree=other_tree,
                     validation=validation, size_factors=normalized.size_factors,
-                    notices=notices,
+                    norm_factors=normalized.norm_factors, notices=notices,
                     keys={"normalize": norm_key, "features": feat_key, "distance": dist_key,
                           "tree": tree_key, "partition": partition_key,
                           "other_tree": other_key})
@@ -508,8 +509,8 @@ def write_results(analysis: Analysis, embedding: Embedding, out_dir, *,
                                     "versions": package_versions()}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     if analysis.size_factors is not None:
-        analysis.size_factors.rename_axis("id").reset_index().to_csv(
-            out / "size_factors.csv", index=False)
+        factors = pd.concat([analysis.size_factors, analysis.norm_factors], axis=1)
+        factors.rename_axis("id").reset_index().to_csv(out / "size_factors.csv", index=False)
     buffer = io.StringIO()
     analysis.features.values.rename_axis("gene_id").to_csv(buffer)
     (out / "normalized.csv").write_text(buffer.getvalue())

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError, ParameterError
+from .normalization import (calc_norm_factors, deseq2_size_factors, edger_log_cpm,
+                            quantile_normalize, vst)
 
 #: Normalization methods: name -> one sentence for the UI.
 NORMALIZATIONS = {
@@ -23,17 +25,33 @@ NORMALIZATIONS = {
     "tpm": "Transcripts per million: correct for gene length, then for depth (needs gene lengths).",
     "rpkm": "RPKM/FPKM: reads per kb of gene per million reads (needs gene lengths).",
     "deseq2": "DESeq2 median-of-ratios size factors: robust to a few very highly expressed genes.",
+    "tmm": "edgeR TMM: CPM of library sizes scaled by trimmed-mean-of-M-values factors "
+           "(robust to composition differences).",
+    "uq": "edgeR upper-quartile: CPM of library sizes scaled by each sample's 75th percentile.",
+    "rle": "edgeR RLE: CPM of library sizes scaled by relative-log-expression factors "
+           "(DESeq-style median ratios).",
+    "logcpm-tmm": "edgeR log2 CPM after TMM, prior count 2: the usual input for limma/edgeR plots.",
+    "vst": "DESeq2 variance stabilizing transform (blind): log-like scale whose variance does "
+           "not depend on the mean; good for clustering and PCA.",
+    "quantile": "Quantile normalization (limma): every sample gets the same distribution.",
 }
 
 #: How each method is named to the user.
 NORMALIZATION_LABELS = {"none": "None (as uploaded)", "cpm": "CPM", "logcpm": "log-CPM (edgeR)",
-                        "tpm": "TPM", "rpkm": "RPKM / FPKM", "deseq2": "DESeq2 median-of-ratios"}
+                        "tpm": "TPM", "rpkm": "RPKM / FPKM", "deseq2": "DESeq2 median-of-ratios",
+                        "tmm": "TMM (edgeR)", "uq": "Upper quartile (edgeR)", "rle": "RLE (edgeR)",
+                        "logcpm-tmm": "log-CPM after TMM (edgeR)", "vst": "VST (DESeq2)",
+                        "quantile": "Quantile"}
 
 #: Methods that already return log values (the log2(x + pseudocount) switch is off).
-LOG_SCALE_METHODS = frozenset({"logcpm"})
+LOG_SCALE_METHODS = frozenset({"logcpm", "logcpm-tmm", "vst"})
 
 #: Methods that need raw integer counts.
-COUNT_METHODS = frozenset({"cpm", "logcpm", "tpm", "rpkm", "deseq2"})
+COUNT_METHODS = frozenset({"cpm", "logcpm", "tpm", "rpkm", "deseq2", "tmm", "uq", "rle",
+                           "logcpm-tmm", "vst"})
+
+#: edgeR calcNormFactors method of each scaling normalization.
+_EDGER_FACTORS = {"tmm": "TMM", "uq": "upperquartile", "rle": "RLE"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +65,10 @@ class Normalized:
         restricted to the genes that passed the filter.
     size_factors : pandas.Series or None
         Per-sample scaling factor the counts were divided by (DESeq2 size factor, or
-        library size / 1e6 for CPM-like methods); None for ``"none"``.
+        the effective library size / 1e6 for CPM-like methods); None when the method
+        does not scale samples (none, quantile).
+    norm_factors : pandas.Series or None
+        edgeR normalization factors (TMM, upper quartile, RLE); None otherwise.
     notices : tuple of str
         What the user should know (genes filtered out, genes without a length, ...).
     """
@@ -55,6 +76,7 @@ class Normalized:
     values: pd.DataFrame
     size_factors: pd.Series | None
     notices: tuple[str, ...] = ()
+    norm_factors: pd.Series | None = None
 
 
 def normalization_availability(value_kind: str, *, has_lengths: bool) -> dict[str, str | None]:
@@ -83,68 +105,6 @@ def normalization_availability(value_kind: str, *, has_lengths: bool) -> dict[st
                       "table with its Length column")
         reasons[method] = reason
     return reasons
-
-
-def deseq2_size_factors(counts: np.ndarray) -> np.ndarray:
-    """DESeq2 median-of-ratios size factors (``estimateSizeFactors``).
-
-    Parameters
-    ----------
-    counts : numpy.ndarray
-        Genes x samples raw counts.
-
-    Returns
-    -------
-    numpy.ndarray
-        One size factor per sample. Only genes with a non-zero count in every sample
-        form the pseudo-reference (as in DESeq2).
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    with np.errstate(divide="ignore"):
-        log_counts = np.log(counts)
-    log_geo_means = log_counts.mean(axis=1)
-    usable = np.isfinite(log_geo_means)
-    if not usable.any():
-        raise DataError(
-            "DESeq2 size factors need at least one gene with a non-zero count in every "
-            "sample, and this table has none. Choose CPM or log-CPM normalization instead.")
-    ratios = log_counts[usable] - log_geo_means[usable, None]
-    factors = np.empty(counts.shape[1])
-    for j in range(counts.shape[1]):
-        # DESeq2 also drops zeros of the sample itself (log 0 = -inf).
-        column = ratios[:, j]
-        factors[j] = np.exp(np.median(column[np.isfinite(column)]))
-    return factors
-
-
-def edger_log_cpm(counts: np.ndarray, *, prior_count: float = 2.0,
-                  norm_factors: np.ndarray | None = None) -> np.ndarray:
-    """edgeR ``cpm(y, log=TRUE, prior.count=...)``.
-
-    The prior count is scaled by each library's size relative to the mean, and the
-    library sizes are augmented by twice that prior, as edgeR does.
-
-    Parameters
-    ----------
-    counts : numpy.ndarray
-        Genes x samples raw counts.
-    prior_count : float, keyword-only
-        edgeR's ``prior.count`` (2 by default, as in ``cpm``).
-    norm_factors : numpy.ndarray, optional
-        Per-sample normalization factors (TMM etc.); 1 when omitted.
-
-    Returns
-    -------
-    numpy.ndarray
-        log2 counts per million, genes x samples.
-    """
-    counts = np.asarray(counts, dtype=np.float64)
-    lib_sizes = counts.sum(axis=0)
-    if norm_factors is not None:
-        lib_sizes = lib_sizes * np.asarray(norm_factors, dtype=np.float64)
-    priors = prior_count * lib_sizes / lib_sizes.mean()
-    adjusted = lib_sizes + 2.0 * priors
-    return np.log2((counts + priors) / adjusted * 1e6)
 
 
 def _length_factors(gene_lengths: pd.Series | None, gene_ids: pd.Index, method: str) -> np.ndarray:
@@ -193,10 +153,23 @@ def normalize(counts: pd.DataFrame, *, method: str, gene_lengths: pd.Series | No
                              + ", ".join(NORMALIZATIONS) + ".")
     raw = counts.to_numpy(dtype=np.float64)
     notices: list[str] = []
-    size_factors = None
+    size_factors = norm_factors = None
     keep = np.ones(raw.shape[0], dtype=bool)
     if method == "none":
         values = raw.copy()
+    elif method == "quantile":
+        values = quantile_normalize(raw)
+    elif method in _EDGER_FACTORS:
+        norm_factors = calc_norm_factors(raw, method=_EDGER_FACTORS[method])
+        size_factors = raw.sum(axis=0) * norm_factors / 1e6
+        values = raw / size_factors
+    elif method == "logcpm-tmm":
+        norm_factors = calc_norm_factors(raw, method="TMM")
+        size_factors = raw.sum(axis=0) * norm_factors / 1e6
+        values = edger_log_cpm(raw, norm_factors=norm_factors)
+    elif method == "vst":
+        size_factors = deseq2_size_factors(raw)
+        values = vst(raw, size_factors=size_factors)
     elif method == "cpm":
         size_factors = raw.sum(axis=0) / 1e6
         values = raw / size_factors
@@ -243,9 +216,11 @@ def normalize(counts: pd.DataFrame, *, method: str, gene_lengths: pd.Series | No
             f"Only {passing} {'gene passes' if passing == 1 else 'genes pass'} the filter "
             f"({rule}). Lower the minimum count or the minimum number of samples.")
     frame = pd.DataFrame(values[keep], index=counts.index[keep], columns=counts.columns)
-    factors = None if size_factors is None else pd.Series(size_factors, index=counts.columns,
-                                                          name="size_factor")
-    return Normalized(frame, factors, tuple(notices))
+    def per_sample(values, name):
+        return None if values is None else pd.Series(values, index=counts.columns, name=name)
+
+    return Normalized(frame, per_sample(size_factors, "size_factor"), tuple(notices),
+                      per_sample(norm_factors, "norm_factor"))
 
 
 def top_variable_genes(values: pd.DataFrame, n: int) -> pd.DataFrame:

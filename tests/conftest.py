@@ -13,7 +13,13 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # plain `pytest` as well as `python -m pytest`
     sys.path.insert(0, str(REPO))
 
+from hypothesis import settings
+
 from rnaclust_dash.dataset import Dataset
+
+# Property tests draw the same examples on every run: CI must not fail by chance.
+settings.register_profile("deterministic", derandomize=True)
+settings.load_profile("deterministic")
 
 
 def pytest_configure(config):

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from rnaclust_dash.errors import DataError, ParameterError
@@ -299,7 +299,11 @@ def test_permuting_samples_permutes_the_results(seed, data):
                                rtol=0, atol=1e-10)
     np.testing.assert_allclose(quantile_normalize(permuted),
                                quantile_normalize(counts)[:, order], rtol=1e-12)
-    np.testing.assert_allclose(vst(permuted), vst(counts)[:, order], rtol=0, atol=1e-8)
+    try:
+        expected = vst(counts)[:, order]
+    except DataError:  # a rare random table whose trend DESeq2 would fit locally instead
+        assume(False)
+    np.testing.assert_allclose(vst(permuted), expected, rtol=0, atol=1e-8)
 
 
 def test_inputs_are_not_modified():

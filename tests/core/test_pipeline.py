@@ -83,7 +83,7 @@ def test_ward_with_pearson_is_refused():
 
 @pytest.mark.parametrize("name, value", [
     ("distance", "cosine"), ("linkage", "centroid"), ("method", "dbscan"),
-    ("normalization", "vst"), ("target", "cells"), ("embedding", "tsne"),
+    ("normalization", "magic"), ("target", "cells"), ("embedding", "tsne"),
     ("kmeans_init", "forgy"),
 ])
 def test_unknown_choice_is_refused(name, value):

@@ -86,8 +86,8 @@ def test_length_methods_need_lengths(method):
 
 
 def test_unknown_normalization():
-    with pytest.raises(ParameterError, match="Unknown normalization 'vst'"):
-        normalize(COUNTS, method="vst")
+    with pytest.raises(ParameterError, match="Unknown normalization 'magic'"):
+        normalize(COUNTS, method="magic")
 
 
 def test_none_keeps_values_and_log_refuses_negatives():
@@ -249,7 +249,8 @@ def test_zscore_rows_by_hand_with_constant_row():
 def test_normalization_availability_counts_without_lengths():
     reasons = normalization_availability("counts", has_lengths=False)
     assert set(reasons) == set(NORMALIZATIONS)
-    assert {m for m, r in reasons.items() if r is None} == {"none", "cpm", "logcpm", "deseq2"}
+    assert {m for m, r in reasons.items() if r is None} == {
+        "none", "cpm", "logcpm", "deseq2", "tmm", "uq", "rle", "logcpm-tmm", "vst", "quantile"}
     assert "gene lengths" in reasons["tpm"] and "gene lengths" in reasons["rpkm"]
 
 
@@ -261,9 +262,55 @@ def test_normalization_availability_counts_with_lengths():
 def test_normalization_availability_non_counts(kind):
     reasons = normalization_availability(kind, has_lengths=True)
     assert reasons["none"] is None
-    for method in ("cpm", "logcpm", "tpm", "rpkm", "deseq2"):
+    for method in ("cpm", "logcpm", "tpm", "rpkm", "deseq2", "tmm", "uq", "rle",
+                   "logcpm-tmm", "vst"):
         assert "not integer counts" in reasons[method]
         assert "use 'none'" in reasons[method]
+    assert reasons["quantile"] is None  # a rank method: fine on any values
+
+
+def _counts_table(seed=3, n_genes=400, n_samples=6):
+    rng = np.random.default_rng(seed)
+    mu = rng.gamma(1.5, 80.0, size=(n_genes, 1)) * rng.uniform(0.5, 2.0, size=(1, n_samples))
+    counts = rng.negative_binomial(10, 10 / (10 + mu))
+    return pd.DataFrame(counts, index=[f"g{i}" for i in range(n_genes)],
+                        columns=[f"s{j}" for j in range(n_samples)])
+
+
+@pytest.mark.parametrize("method", ["tmm", "uq", "rle"])
+def test_edger_scaling_normalizations_divide_by_effective_library_sizes(method):
+    from rnaclust_dash.normalization import calc_norm_factors
+
+    counts = _counts_table()
+    result = normalize(counts, method=method, log=False)
+    edger_name = {"tmm": "TMM", "uq": "upperquartile", "rle": "RLE"}[method]
+    factors = calc_norm_factors(counts.to_numpy(), method=edger_name)
+    np.testing.assert_allclose(result.norm_factors.to_numpy(), factors, rtol=1e-14)
+    effective = counts.sum(axis=0).to_numpy() * factors
+    np.testing.assert_allclose(result.size_factors.to_numpy(), effective / 1e6, rtol=1e-14)
+    np.testing.assert_allclose(result.values.to_numpy(), counts.to_numpy() / (effective / 1e6),
+                               rtol=1e-12)
+
+
+def test_log_scale_normalizations_are_not_logged_again():
+    from rnaclust_dash.normalization import log_cpm_tmm, vst
+
+    counts = _counts_table()
+    for method, expected in (("logcpm-tmm", log_cpm_tmm(counts.to_numpy())),
+                             ("vst", vst(counts.to_numpy()))):
+        result = normalize(counts, method=method, log=True)  # log switch ignored
+        np.testing.assert_allclose(result.values.to_numpy(), expected, rtol=1e-12, err_msg=method)
+        assert result.size_factors is not None
+
+
+def test_quantile_then_log():
+    from rnaclust_dash.normalization import quantile_normalize
+
+    counts = _counts_table()
+    result = normalize(counts, method="quantile", log=True, pseudocount=1.0)
+    np.testing.assert_allclose(result.values.to_numpy(),
+                               np.log2(quantile_normalize(counts.to_numpy()) + 1), rtol=1e-12)
+    assert result.size_factors is None and result.norm_factors is None
 
 
 # --- properties ------------------------------------------------------------------------------
