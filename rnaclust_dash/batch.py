@@ -27,6 +27,19 @@ from threadpoolctl import threadpool_limits
 from .errors import DataError, ParameterError
 from .validate import silhouette_values
 
+#: Batch-correction methods: name -> one sentence for the UI.
+BATCH_METHODS = {
+    "none": "No batch correction.",
+    "combat": "ComBat (sva): empirical-Bayes shrinkage of per-batch location and scale, on "
+              "log values; protects the biology columns you name.",
+    "combat-np": "ComBat non-parametric: as ComBat, without assuming normal batch effects "
+                 "(slower: quadratic in genes).",
+    "combat-seq": "ComBat-seq (sva): negative-binomial model on the raw counts; gives "
+                  "corrected integer counts, then the chosen normalization.",
+    "limma": "limma removeBatchEffect: subtracts the fitted batch effect from log values "
+             "(for plots and clustering, not for differential testing).",
+}
+
 # edgeR's numerical constants (src/utils.h, src/glm_levenberg.cpp).
 _LOW_VALUE = 1e-10
 _LOG_LOW_VALUE = math.log(_LOW_VALUE)

@@ -11,12 +11,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from .batch import BATCH_METHODS
 from .cluster import LINKAGES, METHODS
 from .distance import DISTANCES
 from .embed import EMBEDDINGS
 from .errors import RnaclustError
-from .pipeline import (TARGETS, AnalysisParams, compute_embedding, params_from_document,
-                       put_dataset, run_analysis, write_results)
+from .pipeline import (TARGETS, AnalysisParams, compute_embedding, corrected_matrix,
+                       params_from_document, put_dataset, run_analysis, write_results)
 from .preprocess import NORMALIZATIONS
 from .store import ResultStore
 
@@ -24,7 +25,9 @@ from .store import ResultStore
 _PARAM_OPTIONS = {"target": "target", "normalization": "normalization",
                   "min_count": "min_count", "min_samples": "min_samples",
                   "top_genes": "top_genes", "distance": "distance", "method": "method",
-                  "linkage": "linkage", "k": "k", "seed": "seed", "embedding": "embedding"}
+                  "linkage": "linkage", "k": "k", "seed": "seed", "embedding": "embedding",
+                  "batch_column": "batch_column", "batch_method": "batch_method",
+                  "protect": "protect", "exclude": "exclude"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--k", type=int)
     run.add_argument("--seed", type=int)
     run.add_argument("--embedding", choices=list(EMBEDDINGS))
+    run.add_argument("--batch-column", help="sample-sheet column holding the batch")
+    run.add_argument("--batch-method", choices=list(BATCH_METHODS))
+    run.add_argument("--protect", metavar="COL[,COL]",
+                     help="sample-sheet columns of biology that batch correction keeps")
+    run.add_argument("--exclude", metavar="ID[,ID]", help="samples to leave out")
+    run.add_argument("--write-corrected", action="store_true",
+                     help="also write corrected.csv (the batch-corrected matrix)")
     run.add_argument("--cache-dir", help="where stage results are cached (default: a "
                                          "temporary folder, removed afterwards)")
     return parser
@@ -83,6 +93,9 @@ def run_command(args: argparse.Namespace) -> None:
         analysis = run_analysis(store, key, params)
         embedding = compute_embedding(store, key, params)
         write_results(analysis, embedding, args.out, dataset_name=dataset.name)
+        if args.write_corrected:
+            corrected_matrix(store, key, params).rename_axis("gene_id").to_csv(
+                Path(args.out) / "corrected.csv")
         store.cache.close()
     for notice in dataset.notices + analysis.notices + embedding.notices:
         print(f"note: {notice}", file=sys.stderr)

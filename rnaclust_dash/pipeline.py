@@ -31,9 +31,10 @@ from .cluster import KMEANS_INITS, LINKAGES, METHODS, cut_tree, hierarchical_tre
 from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances
 from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
+from .batch import BATCH_METHODS, combat, combat_seq, remove_batch_effect
 from .errors import DataError, ParameterError
-from .preprocess import (NORMALIZATION_LABELS, NORMALIZATIONS, Normalized, normalization_availability, normalize,
-                         top_variable_genes, zscore_rows)
+from .preprocess import (LOG_SCALE_METHODS, NORMALIZATION_LABELS, NORMALIZATIONS, Normalized,
+                         normalization_availability, normalize, top_variable_genes, zscore_rows)
 from .store import ResultStore, content_key, stage_key
 from .validate import validation_summary
 
@@ -83,6 +84,14 @@ class AnalysisParams:
     embedding : {"pca", "umap"}
     umap_neighbors : int
     umap_min_dist : float
+    exclude : str
+        Comma-separated sample ids left out of the analysis (e.g. QC outliers).
+    batch_column : str
+        Sample-sheet column that holds the technical batch ("" for none).
+    batch_method : str
+        See :data:`rnaclust_dash.batch.BATCH_METHODS`.
+    protect : str
+        Comma-separated sample-sheet columns of biology that batch correction must keep.
     """
 
     target: str = "samples"
@@ -103,11 +112,15 @@ class AnalysisParams:
     embedding: str = "pca"
     umap_neighbors: int = 15
     umap_min_dist: float = 0.1
+    exclude: str = ""
+    batch_column: str = ""
+    batch_method: str = "none"
+    protect: str = ""
 
     def __post_init__(self) -> None:
         choices = {"target": TARGETS, "normalization": NORMALIZATIONS, "distance": DISTANCES,
                    "method": METHODS, "linkage": LINKAGES, "kmeans_init": KMEANS_INITS,
-                   "embedding": EMBEDDINGS}
+                   "embedding": EMBEDDINGS, "batch_method": BATCH_METHODS}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ParameterError(f"'{getattr(self, name)}' is not a valid {name}; choose "
@@ -124,6 +137,9 @@ class AnalysisParams:
             (self.pseudocount > 0, "The pseudocount must be positive."),
             (self.umap_neighbors >= 2, "UMAP needs at least 2 neighbours."),
             (0 <= self.umap_min_dist <= 1, "UMAP min_dist must be between 0 and 1."),
+            (self.batch_method == "none" or self.batch_column,
+             "Batch correction needs the sample-sheet column that holds the batch: choose it, "
+             "or set the batch method to none."),
             (not (self.method == "hierarchical" and self.linkage == "ward"
                   and self.distance != "euclidean"),
              "Ward linkage needs Euclidean distance (it minimises squared Euclidean "
@@ -164,6 +180,11 @@ class AnalysisParams:
 
 # Field annotations are strings (postponed evaluation): map them to converters.
 _FIELD_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
+
+
+def split_list(text: str) -> list[str]:
+    """'a, b,,c' -> ['a', 'b', 'c'] (the comma-separated parameters)."""
+    return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _as_bool(value: Any) -> bool:
@@ -320,11 +341,87 @@ class Analysis:
                 "n_items": int(len(self.labels))}
 
 
-def _normalize_stage(store, key, params: AnalysisParams) -> tuple[str, Normalized]:
+def _prepared_key(key: str, params: AnalysisParams) -> str:
+    """Key of the dataset after exclusions and count-level batch correction."""
+    if not params.exclude and params.batch_method != "combat-seq":
+        return key
+    seq = params.batch_method == "combat-seq"
+    return stage_key(key, "prepare", {"exclude": sorted(split_list(params.exclude)),
+                                      "batch_column": params.batch_column if seq else "",
+                                      "protect": params.protect if seq else ""})
+
+
+def _prepare_stage(store, key, params: AnalysisParams) -> str:
+    """Leave out excluded samples; apply ComBat-seq to the counts. Returns the key of the
+    dataset the normalization reads."""
+    prep_key = _prepared_key(key, params)
+    if prep_key != key and prep_key not in store:
+        dataset = load_dataset(store, key)
+        excluded = split_list(params.exclude)
+        unknown = [s for s in excluded if s not in dataset.counts.columns]
+        if unknown:
+            raise ParameterError(f"Cannot exclude {', '.join(unknown)}: no such sample. "
+                                 f"Samples are: {', '.join(map(str, dataset.counts.columns[:10]))}"
+                                 + (", ..." if dataset.n_samples > 10 else "") + ".")
+        kept = [s for s in dataset.counts.columns if s not in set(excluded)]
+        if len(kept) < 2:
+            raise ParameterError("At least 2 samples must stay in the analysis: exclude fewer.")
+        counts = dataset.counts[kept]
+        metadata = None if dataset.metadata is None else dataset.metadata.loc[kept]
+        if params.batch_method == "combat-seq":
+            batch, covariates = batch_design(metadata, params)
+            group = None
+            if covariates is not None:
+                group = covariates.astype(str).agg("|".join, axis=1).to_numpy()
+            counts = pd.DataFrame(combat_seq(counts.to_numpy(), batch, group=group),
+                                  index=counts.index, columns=counts.columns).astype(np.float64)
+        store.put(prep_key, dataclasses.replace(dataset, counts=counts, metadata=metadata))
+    return prep_key
+
+
+def batch_design(metadata: pd.DataFrame | None, params: AnalysisParams
+                 ) -> tuple[np.ndarray, pd.DataFrame | None]:
+    """The batch labels and the biology to protect, from the sample sheet."""
+    needed = [params.batch_column] + split_list(params.protect)
+    missing = [c for c in needed if metadata is None or c not in metadata.columns]
+    if missing:
+        raise ParameterError(f"Batch correction needs the sample-sheet column(s) "
+                             f"{', '.join(missing)}, which the sheet does not have. Upload a "
+                             "sample sheet with them, or choose other columns.")
+    unknown = metadata.index[metadata[needed].isna().any(axis=1)]
+    if len(unknown):
+        raise ParameterError(f"Samples {', '.join(map(str, unknown[:5]))} have no value in "
+                             f"{', '.join(needed)}: fill them in the sample sheet, or exclude "
+                             "those samples.")
+    protect = split_list(params.protect)
+    covariates = metadata[protect] if protect else None
+    return metadata[params.batch_column].astype(str).to_numpy(), covariates
+
+
+def _normalize_key(key: str, params: AnalysisParams) -> str:
+    return stage_key(_prepared_key(key, params), "normalize", {
+        "normalization": params.normalization, "log": params.log_transform,
+        "pseudocount": params.pseudocount, "min_count": params.min_count,
+        "min_samples": params.min_samples})
+
+
+def _matrix_key(key: str, params: AnalysisParams) -> str:
+    """Key of the normalized (and batch-corrected) matrix."""
+    norm_key = _normalize_key(key, params)
+    if params.batch_method in ("none", "combat-seq"):
+        return norm_key
+    return stage_key(norm_key, "batch", {"method": params.batch_method,
+                                         "column": params.batch_column,
+                                         "protect": params.protect})
+
+
+def _matrix_stage(store, key, params: AnalysisParams) -> tuple[str, Normalized]:
+    """Exclusions, ComBat-seq, normalization, then ComBat/limma on the log values."""
+    prep_key = _prepare_stage(store, key, params)
     norm_key = _normalize_key(key, params)
 
-    def compute() -> Normalized:
-        dataset = load_dataset(store, key)
+    def normalized() -> Normalized:
+        dataset = load_dataset(store, prep_key)
         reason = normalization_availability(
             dataset.value_kind, has_lengths=dataset.gene_lengths is not None)[params.normalization]
         if reason:
@@ -335,7 +432,37 @@ def _normalize_stage(store, key, params: AnalysisParams) -> tuple[str, Normalize
                          pseudocount=params.pseudocount, min_count=params.min_count,
                          min_samples=params.min_samples)
 
-    return norm_key, store.get_or_compute(norm_key, compute)
+    base = store.get_or_compute(norm_key, normalized)
+    matrix_key = _matrix_key(key, params)
+    if matrix_key == norm_key:
+        return norm_key, base
+
+    def corrected() -> Normalized:
+        dataset = load_dataset(store, prep_key)
+        log_scale = (params.normalization in LOG_SCALE_METHODS or params.log_transform
+                     or dataset.value_kind == "log")
+        if not log_scale:
+            raise ParameterError("ComBat and limma correct log-scale values: turn on the log2 "
+                                 "switch, or choose log-CPM or VST.")
+        batch, covariates = batch_design(dataset.metadata, params)
+        values = base.values.to_numpy()
+        if params.batch_method == "limma":
+            fixed = remove_batch_effect(values, batch, covariates=covariates)
+        else:
+            fixed = combat(values, batch, covariates=covariates,
+                           parametric=params.batch_method == "combat")
+        frame = pd.DataFrame(fixed, index=base.values.index, columns=base.values.columns)
+        return dataclasses.replace(base, values=frame)
+
+    return matrix_key, store.get_or_compute(matrix_key, corrected)
+
+
+def corrected_matrix(store: ResultStore, key: str, params: AnalysisParams) -> pd.DataFrame:
+    """The batch-corrected matrix, genes x samples (corrected.csv): integer counts for
+    ComBat-seq, otherwise the corrected normalized log values of the filtered genes."""
+    if params.batch_method == "combat-seq":
+        return load_dataset(store, _prepare_stage(store, key, params)).counts.astype(np.int64)
+    return _matrix_stage(store, key, params)[1].values
 
 
 def _features_stage(store, norm_key, normalized: Callable[[], Normalized],
@@ -402,7 +529,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     DataError, ParameterError
         With a message for the user.
     """
-    norm_key, normalized = _normalize_stage(store, key, params)
+    norm_key, normalized = _matrix_stage(store, key, params)
     feat_key, features = _features_stage(store, norm_key, lambda: normalized, params)
     check_items(len(features.item_ids), params)
     dist_key = stage_key(feat_key, "distance", {"metric": params.distance})
@@ -455,14 +582,6 @@ def _leaf_order(tree: np.ndarray) -> np.ndarray:
     return leaves_list(tree)
 
 
-def _normalize_key(key: str, params: AnalysisParams) -> str:
-    return stage_key(key, "normalize", {"normalization": params.normalization,
-                                        "log": params.log_transform,
-                                        "pseudocount": params.pseudocount,
-                                        "min_count": params.min_count,
-                                        "min_samples": params.min_samples})
-
-
 def _features_key(norm_key: str, params: AnalysisParams) -> str:
     return stage_key(norm_key, "features", {"target": params.target,
                                             "top_genes": params.top_genes,
@@ -471,7 +590,7 @@ def _features_key(norm_key: str, params: AnalysisParams) -> str:
 
 def embedding_key(key: str, params: AnalysisParams) -> str:
     """The store key of the embedding these parameters ask for (to look it up cheaply)."""
-    return _embedding_key(_features_key(_normalize_key(key, params), params), params)
+    return _embedding_key(_features_key(_matrix_key(key, params), params), params)
 
 
 def _embedding_key(feat_key: str, params: AnalysisParams) -> str:
@@ -484,7 +603,7 @@ def _embedding_key(feat_key: str, params: AnalysisParams) -> str:
 
 def compute_embedding(store: ResultStore, key: str, params: AnalysisParams) -> Embedding:
     """The 2-D embedding of the items (stored; UMAP can take seconds)."""
-    norm_key, normalized = _normalize_stage(store, key, params)
+    norm_key, normalized = _matrix_stage(store, key, params)
     feat_key, features = _features_stage(store, norm_key, lambda: normalized, params)
 
     def compute() -> Embedding:

@@ -348,3 +348,39 @@ def test_python_m_rnaclust_dash_bad_input_exits_2(tmp_path):
     assert done.returncode == 2
     assert done.stderr.startswith("error: k = 9 is too large for 7 samples")
     assert done.stdout == ""
+
+
+def test_batch_correction_exclusion_and_corrected_matrix(tmp_path, capsys):
+    from rnaclust_dash.batch import combat
+
+    status, out, err = run(capsys, COUNTS, "--out", tmp_path, "--metadata", SAMPLES,
+                           "--normalization", "logcpm-tmm", "--batch-column", "batch",
+                           "--batch-method", "combat", "--protect", "group",
+                           "--exclude", "untreated4", "--top-genes", 0, "--write-corrected")
+    assert status == 0, err
+    result = outputs(tmp_path)
+    assert "untreated4" not in set(result["assignments"]["id"])
+    params = result["metrics"]["parameters"]
+    assert (params["batch_method"], params["batch_column"], params["protect"],
+            params["exclude"]) == ("combat", "batch", "group", "untreated4")
+    factors = pd.read_csv(tmp_path / "size_factors.csv")
+    assert list(factors.columns) == ["id", "size_factor", "norm_factor"]
+    corrected = pd.read_csv(tmp_path / "corrected.csv", index_col=0)
+    assert "untreated4" not in corrected.columns and corrected.shape[1] == 6
+    # corrected.csv is ComBat of the uncorrected log-CPM of the same genes and samples.
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path / "plain", "--metadata", SAMPLES,
+                         "--normalization", "logcpm-tmm", "--exclude", "untreated4",
+                         "--top-genes", 0)
+    assert status == 0, err
+    plain = pd.read_csv(tmp_path / "plain" / "normalized.csv", index_col=0).loc[corrected.index]
+    samples = pd.read_csv(SAMPLES, index_col=0).loc[corrected.columns]
+    expected = combat(plain[corrected.columns].to_numpy(), samples["batch"].to_numpy(),
+                      covariates=samples[["group"]])
+    np.testing.assert_allclose(corrected.to_numpy(), expected, atol=1e-9)
+
+
+def test_batch_column_missing_exits_2(tmp_path, capsys):
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--metadata", SAMPLES,
+                         "--batch-column", "lane", "--batch-method", "limma")
+    assert status == 2
+    assert "error: Batch correction needs the sample-sheet column(s) lane" in err

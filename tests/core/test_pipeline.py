@@ -506,3 +506,79 @@ def test_heatmap_of_more_genes_than_the_limit_has_no_gene_tree(store, small_data
     assert analysis.other_tree is None
     assert any("order of variance" in notice for notice in analysis.notices)
     assert analysis.item_tree is not None  # the 9 samples still get their tree
+
+
+# --- exclusions and batch correction ------------------------------------------------------
+
+@pytest.fixture
+def batched(small_dataset):
+    """The small dataset with a batch column crossing its 3 groups (not confounded)."""
+    metadata = small_dataset.metadata.copy()
+    metadata["batch"] = ["b1", "b2", "b1", "b2", "b1", "b2", "b1", "b2", "b1"]
+    return small_dataset.__class__(**{**small_dataset.__dict__, "metadata": metadata})
+
+
+def test_excluded_samples_leave_the_analysis(store, small_dataset):
+    key = put_dataset(store, small_dataset)
+    dropped = list(small_dataset.counts.columns[:2])
+    analysis = run_analysis(store, key, AnalysisParams(exclude=",".join(dropped), k=2))
+    assert list(analysis.features.item_ids) == list(small_dataset.counts.columns[2:])
+    with pytest.raises(ParameterError, match="Cannot exclude nosuch: no such sample"):
+        run_analysis(store, key, AnalysisParams(exclude="nosuch"))
+
+
+@pytest.mark.parametrize("method", ["combat", "combat-np", "limma"])
+def test_log_scale_batch_correction_is_applied_to_the_normalized_values(store, batched, method):
+    from rnaclust_dash.batch import combat, remove_batch_effect
+
+    key = put_dataset(store, batched)
+    plain = AnalysisParams(top_genes=0, k=3)
+    params = plain.replace(batch_column="batch", batch_method=method, protect="group")
+    corrected = run_analysis(store, key, params).features.values
+    before = run_analysis(store, key, plain).features.values
+    batch = batched.metadata["batch"].to_numpy()
+    covariates = batched.metadata[["group"]]
+    if method == "limma":
+        expected = remove_batch_effect(before.to_numpy(), batch, covariates=covariates)
+    else:
+        expected = combat(before.to_numpy(), batch, covariates=covariates,
+                          parametric=method == "combat")
+    # Same genes; feature selection keeps all of them in variance order.
+    np.testing.assert_allclose(corrected.loc[before.index].to_numpy(), expected, atol=1e-10)
+
+
+def test_combat_seq_corrects_the_counts_before_normalization(store, batched):
+    from rnaclust_dash.batch import combat_seq
+
+    key = put_dataset(store, batched)
+    params = AnalysisParams(top_genes=0, k=3, normalization="cpm", log_transform=False,
+                            min_count=0, min_samples=0, batch_column="batch",
+                            batch_method="combat-seq", protect="group")
+    values = run_analysis(store, key, params).features.values
+    fixed = combat_seq(batched.counts.to_numpy(), batched.metadata["batch"].to_numpy(),
+                       group=batched.metadata["group"].astype(str).to_numpy())
+    cpm = fixed / fixed.sum(axis=0) * 1e6
+    frame = pd.DataFrame(cpm, index=batched.counts.index, columns=batched.counts.columns)
+    np.testing.assert_allclose(values.to_numpy(), frame.loc[values.index].to_numpy(), rtol=1e-12)
+
+
+def test_batch_correction_needs_its_columns_and_log_values(store, batched):
+    key = put_dataset(store, batched)
+    with pytest.raises(ParameterError, match="needs the sample-sheet column"):
+        AnalysisParams(batch_method="combat")
+    with pytest.raises(ParameterError, match="column\\(s\\) lane, which the sheet does not have"):
+        run_analysis(store, key, AnalysisParams(batch_column="lane", batch_method="combat"))
+    with pytest.raises(ParameterError, match="log-scale values"):
+        run_analysis(store, key, AnalysisParams(batch_column="batch", batch_method="combat",
+                                                normalization="cpm", log_transform=False))
+
+
+def test_confounded_batch_and_biology_is_refused_with_the_table(store, small_dataset):
+    metadata = small_dataset.metadata.copy()
+    metadata["batch"] = metadata["group"].map(lambda g: f"run-{g}")
+    dataset = small_dataset.__class__(**{**small_dataset.__dict__, "metadata": metadata})
+    key = put_dataset(store, dataset)
+    with pytest.raises(ParameterError) as caught:
+        run_analysis(store, key, AnalysisParams(batch_column="batch", batch_method="combat",
+                                                protect="group", k=3))
+    assert "confounded" in str(caught.value).lower()
