@@ -24,6 +24,10 @@ CONTROL_FIELDS = {
     "min-count": ("min_count", "Minimum count"),
     "min-samples": ("min_samples", "Minimum number of samples"),
     "top-genes": ("top_genes", "Most variable genes"),
+    "exclude-samples": ("exclude", "Exclude samples"),
+    "batch-column": ("batch_column", "Batch column"),
+    "batch-method": ("batch_method", "Batch correction"),
+    "protect-columns": ("protect", "Protect biology"),
     "zscore": ("zscore", "z-score switch"),
     "method": ("method", "Method"),
     "distance": ("distance", "Distance"),
@@ -38,6 +42,9 @@ CONTROL_FIELDS = {
 }
 
 SWITCHES = {"log_transform", "zscore"}
+
+# Multi-choice dropdowns (lists) and optional single choices, kept as comma-separated text.
+LISTS = {"exclude", "batch_column", "protect"}
 
 
 class IncompleteControl(Exception):
@@ -55,6 +62,8 @@ def params_from_controls(values: dict[str, Any]) -> AnalysisParams:
         field, label = CONTROL_FIELDS[control_id]
         if field in SWITCHES:
             fields[field] = bool(value)
+        elif field in LISTS:
+            fields[field] = ",".join(value) if isinstance(value, list) else (value or "")
         elif value is None or value == "":
             raise IncompleteControl(label)
         else:

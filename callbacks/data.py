@@ -32,9 +32,16 @@ OUTPUTS = [
     Output(ids.N_CLUSTERS, "value"),
     Output(ids.COLOR_BY, "options"),
     Output(ids.COLOR_BY, "value"),
+    Output(ids.EXCLUDE, "options"),
+    Output(ids.EXCLUDE, "value"),
+    Output(ids.BATCH_COLUMN, "options"),
+    Output(ids.BATCH_COLUMN, "value"),
+    Output(ids.PROTECT, "options"),
+    Output(ids.PROTECT, "value"),
+    Output(ids.BATCH_METHOD, "value"),
     Output(ids.SELECTION_STORE, "data", allow_duplicate=True),
 ]
-ERROR_SLOT = (2, 3)
+ERROR_SLOT = (2, 3)  # (children, is_open) of the error alert in OUTPUTS
 
 VALUE_KIND_WORDS = {"counts": "raw counts", "normalized": "already normalized values",
                     "log": "log-scale values"}
@@ -122,20 +129,41 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
                                lengths, lengths_name, current)
     key = put_dataset(store, dataset)
     summary = load_summary(store, key)
-    colors = [{"label": c, "value": c} for c in color_choices("samples", summary["metadata"])]
-    # After an upload the example box empties, so choosing an example again reloads it.
-    example_value = no_update if trigger in (ids.UPLOAD_METADATA, ids.UPLOAD_LENGTHS) else (
-        None if trigger == ids.UPLOAD_COUNTS else example or DEFAULT_EXAMPLE)
-    common = [{"key": key}, example_value, None, False, dataset_info(summary),
-              normalization_options(summary)]
-    if current is not None:  # same table, new annotations: keep the user's choices
-        return tuple(common + [no_update, unavailable_text(summary)] + [no_update] * 4
-                     + [colors, no_update, no_update])
-    params = default_params(dataset)
-    return tuple(common + [params.normalization, unavailable_text(summary),
-                           ["log"] if params.log_transform else [], params.min_count,
-                           params.min_samples, params.k,
-                           colors, "cluster", []])
+    columns = [] if summary["metadata"] is None else [str(c) for c in summary["metadata"].columns]
+    values = {
+        (ids.DATASET_STORE, "data"): {"key": key},
+        (ids.ERROR, "children"): None,
+        (ids.ERROR, "is_open"): False,
+        (ids.DATASET_INFO, "children"): dataset_info(summary),
+        (ids.NORMALIZATION, "options"): normalization_options(summary),
+        (ids.NORMALIZATION_HELP, "children"): unavailable_text(summary),
+        (ids.COLOR_BY, "options"): [{"label": c, "value": c}
+                                    for c in color_choices("samples", summary["metadata"])],
+        (ids.EXCLUDE, "options"): [{"label": str(s), "value": str(s)}
+                                   for s in dataset.counts.columns],
+        (ids.BATCH_COLUMN, "options"): [{"label": c, "value": c} for c in columns],
+        (ids.PROTECT, "options"): [{"label": c, "value": c} for c in columns],
+    }
+    if current is None:  # a new table: start from the defaults that suit it
+        params = default_params(dataset)
+        values |= {
+            # After an upload the example box empties, so choosing an example reloads it.
+            (ids.EXAMPLE, "value"): None if trigger == ids.UPLOAD_COUNTS else (
+                example or DEFAULT_EXAMPLE),
+            (ids.NORMALIZATION, "value"): params.normalization,
+            (ids.LOG_TRANSFORM, "value"): ["log"] if params.log_transform else [],
+            (ids.MIN_COUNT, "value"): params.min_count,
+            (ids.MIN_SAMPLES, "value"): params.min_samples,
+            (ids.N_CLUSTERS, "value"): params.k,
+            (ids.COLOR_BY, "value"): "cluster",
+            (ids.EXCLUDE, "value"): [],
+            (ids.BATCH_COLUMN, "value"): None,
+            (ids.PROTECT, "value"): [],
+            (ids.BATCH_METHOD, "value"): "none",
+            (ids.SELECTION_STORE, "data"): [],
+        }
+    # Anything not set keeps its value (same table, new annotations: the user's choices).
+    return tuple(values.get((o.component_id, o.component_property), no_update) for o in OUTPUTS)
 
 
 def register(app, store: ResultStore) -> None:

@@ -18,6 +18,12 @@ MIN_COUNT = "min-count"
 MIN_SAMPLES = "min-samples"
 TOP_GENES = "top-genes"
 
+# batch correction and exclusions
+BATCH_COLUMN = "batch-column"
+BATCH_METHOD = "batch-method"
+PROTECT = "protect-columns"
+EXCLUDE = "exclude-samples"
+
 # clustering
 TARGET = "cluster-target"
 METHOD = "method"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from rnaclust_dash.batch import BATCH_METHODS
 from rnaclust_dash.cluster import KMEANS_INITS, LINKAGES, METHODS
 from rnaclust_dash.distance import DISTANCES
 from rnaclust_dash.embed import EMBEDDINGS
@@ -104,6 +105,33 @@ def preprocessing_card() -> dbc.Card:
                 debounce=True), "help-top-genes",
                 "Cluster on the N genes of highest variance of the normalized log values "
                 "(0 = all genes). 500-2,000 is usual for samples."),
+    ])
+
+
+BATCH_LABELS = {"none": "None", "combat": "ComBat", "combat-np": "ComBat (non-parametric)",
+                "combat-seq": "ComBat-seq (counts)", "limma": "limma removeBatchEffect"}
+
+
+def batch_card() -> dbc.Card:
+    """Exclusions and batch correction (both are parameters, saved in params.json)."""
+    return _card("Samples and batches", [
+        labelled("Exclude samples", dcc.Dropdown(id=ids.EXCLUDE, multi=True, value=[],
+                                                 placeholder="none excluded"),
+                 "help-exclude", "Leave samples out of everything (e.g. outliers flagged in "
+                                 "the QC tab, where a click on a bar also toggles them)."),
+        labelled("Batch column", dcc.Dropdown(id=ids.BATCH_COLUMN, value=None,
+                                              placeholder="(sample sheet column)"),
+                 "help-batch-column", "The sample-sheet column that records the technical "
+                                      "batch (sequencing run, library type, lab, donor...)."),
+        labelled("Batch correction", dcc.Dropdown(
+            id=ids.BATCH_METHOD, clearable=False, value=DEFAULTS.batch_method,
+            options=[{"label": BATCH_LABELS[m], "value": m} for m in BATCH_METHODS]),
+            "help-batch-method", _help_text(BATCH_METHODS)),
+        labelled("Protect biology", dcc.Dropdown(id=ids.PROTECT, multi=True, value=[],
+                                                 placeholder="(sample sheet columns)"),
+                 "help-protect", "Columns of biology (condition, genotype...) that the "
+                                 "correction must not remove. If batch and biology are "
+                                 "confounded you are told, with the table."),
     ])
 
 
@@ -246,8 +274,8 @@ def build_layout() -> html.Div:
                       "the answer.", className="navbar-text small"),
         ], fluid=True), color="primary", dark=True, className="mb-3"),
         dbc.Container(dbc.Row([
-            dbc.Col([data_card(), preprocessing_card(), clustering_card(), embedding_card(),
-                     downloads()], lg=3, className="sidebar"),
+            dbc.Col([data_card(), preprocessing_card(), batch_card(), clustering_card(),
+                     embedding_card(), downloads()], lg=3, className="sidebar"),
             dbc.Col(views(), lg=9),
         ]), fluid=True),
     ])

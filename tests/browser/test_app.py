@@ -82,7 +82,18 @@ def click(dash_duo, selector):
 
 
 def choose(dash_duo, dropdown_id, label):
-    dash_duo.select_dcc_dropdown(f"#{dropdown_id}", label)
+    """Pick an option of a dcc.Dropdown by its label (scrolling it into view first)."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    click(dash_duo, f"#{dropdown_id}")
+    options = dash_duo.wait_for_element(".dash-dropdown-options").find_elements(
+        By.CSS_SELECTOR, ".dash-dropdown-option")
+    matching = [option for option in options if option.text == label]
+    assert matching, f"no option {label!r} in #{dropdown_id}: {[o.text for o in options]}"
+    dash_duo.driver.execute_script("arguments[0].click();", matching[0])
+    # A multi-choice menu stays open over the next control: close it.
+    dash_duo.driver.switch_to.active_element.send_keys(Keys.ESCAPE)
 
 
 @pytest.fixture
@@ -223,3 +234,22 @@ def test_umap_runs_in_the_background_with_progress(dash_duo, app_factory):
                                   "g._fullLayout.xaxis.title.text") == "UMAP1", timeout=150)
     assert not dash_duo.find_element(f"#{ids.EMBEDDING_PROGRESS}").is_displayed()
     shot(dash_duo, "umap_done")
+
+
+def test_batch_correction_from_the_sidebar_changes_the_clustering(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    wait_until(lambda: "k = 2" in metrics_text(dash_duo))
+    before = metrics_text(dash_duo)
+    choose(dash_duo, ids.BATCH_COLUMN, "batch")
+    choose(dash_duo, ids.PROTECT, "group")
+    choose(dash_duo, ids.BATCH_METHOD, "ComBat")
+    wait_until(lambda: metrics_text(dash_duo) != before, timeout=30)
+    # pasilla's library type is its batch: once removed, the samples split by treatment.
+    wait_until(lambda: sorted(graph_json(
+        dash_duo, ids.SILHOUETTE,
+        "g._fullData.filter(t => t.meta === 'silhouette').map(t => "
+        "Array.from(t.customdata).sort().join(','))")) == sorted([
+            "treated1,treated2,treated3", "untreated1,untreated2,untreated3,untreated4"]),
+        timeout=30)
+    shot(dash_duo, "batch_sidebar")
