@@ -44,6 +44,18 @@ EMBEDDING_PROGRESS = "embedding-progress"
 EMBEDDING_CANCEL = "embedding-cancel"
 EMBEDDING_STATUS = "embedding-status"
 
+# QC and batch tabs
+VIEW_TABS = "view-tabs"
+QC_LIBRARY = "qc-library-sizes"
+QC_DETECTED = "qc-detected-genes"
+QC_DISTRIBUTION = "qc-distribution"
+QC_CORRELATION = "qc-correlation"
+QC_MEAN_VARIANCE = "qc-mean-variance"
+QC_PCA = "qc-pca"
+QC_OUTLIERS = "qc-outliers"
+BATCH_VIEW = "batch-before-after"
+BATCH_SCORES = "batch-scores"
+
 # views
 HEATMAP = "heatmap"
 EMBEDDING = "embedding"

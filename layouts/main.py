@@ -261,6 +261,33 @@ def views() -> html.Div:
     ])
 
 
+def qc_tab() -> html.Div:
+    """QC before clustering: depth, detection, distributions, correlation, outliers."""
+    def graph(graph_id, height="340px"):
+        return dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG,
+                                     style={"height": height}), delay_show=300)
+    return html.Div([
+        html.Div(id=ids.QC_OUTLIERS, className="mb-2"),
+        html.Small("Click a sample's bar to exclude it from the analysis, or to bring it "
+                   "back. Exclusions are saved with the parameters.",
+                   className="text-muted d-block mb-1"),
+        dbc.Row([dbc.Col(graph(ids.QC_LIBRARY), lg=6), dbc.Col(graph(ids.QC_DETECTED), lg=6)]),
+        graph(ids.QC_DISTRIBUTION, "360px"),
+        dbc.Row([dbc.Col(graph(ids.QC_CORRELATION, "460px"), lg=6),
+                 dbc.Col(graph(ids.QC_PCA, "460px"), lg=6)]),
+        graph(ids.QC_MEAN_VARIANCE, "380px"),
+    ], className="pt-2")
+
+
+def batch_tab() -> html.Div:
+    """Before/after view of batch correction with batch-mixing scores."""
+    return html.Div([
+        html.Div(id=ids.BATCH_SCORES, className="mb-2"),
+        dcc.Loading(dcc.Graph(id=ids.BATCH_VIEW, config=GRAPH_CONFIG,
+                              style={"height": "480px"}), delay_show=300),
+    ], className="pt-2")
+
+
 def build_layout() -> html.Div:
     """The whole page."""
     return html.Div([
@@ -276,6 +303,10 @@ def build_layout() -> html.Div:
         dbc.Container(dbc.Row([
             dbc.Col([data_card(), preprocessing_card(), batch_card(), clustering_card(),
                      embedding_card(), downloads()], lg=3, className="sidebar"),
-            dbc.Col(views(), lg=9),
+            dbc.Col(dbc.Tabs([
+                dbc.Tab(views(), label="Clustering", tab_id="clustering"),
+                dbc.Tab(qc_tab(), label="QC", tab_id="qc"),
+                dbc.Tab(batch_tab(), label="Batch effect", tab_id="batch"),
+            ], id=ids.VIEW_TABS, active_tab="clustering", className="mb-2"), lg=9),
         ]), fluid=True),
     ])

@@ -461,8 +461,18 @@ def corrected_matrix(store: ResultStore, key: str, params: AnalysisParams) -> pd
     """The batch-corrected matrix, genes x samples (corrected.csv): integer counts for
     ComBat-seq, otherwise the corrected normalized log values of the filtered genes."""
     if params.batch_method == "combat-seq":
-        return load_dataset(store, _prepare_stage(store, key, params)).counts.astype(np.int64)
-    return _matrix_stage(store, key, params)[1].values
+        return prepared_dataset(store, key, params).counts.astype(np.int64)
+    return normalized_matrix(store, key, params).values
+
+
+def prepared_dataset(store: ResultStore, key: str, params: AnalysisParams) -> Dataset:
+    """The dataset after exclusions (and ComBat-seq), before normalization (stored)."""
+    return load_dataset(store, _prepare_stage(store, key, params))
+
+
+def normalized_matrix(store: ResultStore, key: str, params: AnalysisParams) -> Normalized:
+    """The normalized, filtered and batch-corrected matrix of all genes (stored)."""
+    return _matrix_stage(store, key, params)[1]
 
 
 def _features_stage(store, norm_key, normalized: Callable[[], Normalized],

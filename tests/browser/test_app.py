@@ -253,3 +253,46 @@ def test_batch_correction_from_the_sidebar_changes_the_clustering(dash_duo, app_
             "treated1,treated2,treated3", "untreated1,untreated2,untreated3,untreated4"]),
         timeout=30)
     shot(dash_duo, "batch_sidebar")
+
+
+def open_tab(dash_duo, label):
+    """Click the view tab with this label ("Clustering", "QC", "Batch effect")."""
+    dash_duo.driver.execute_script(
+        f"Array.from(document.querySelectorAll('#{ids.VIEW_TABS} a'))"
+        ".find(a => a.textContent === arguments[0]).click();", label)
+
+
+def test_qc_tab_shows_the_panel_and_a_click_excludes_a_sample(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    open_tab(dash_duo, "QC")
+    for graph_id in (ids.QC_LIBRARY, ids.QC_DETECTED, ids.QC_DISTRIBUTION, ids.QC_CORRELATION,
+                     ids.QC_PCA, ids.QC_MEAN_VARIANCE):
+        wait_until(lambda g=graph_id: graph_traces(dash_duo, g) > 0, timeout=30)
+    dash_duo.wait_for_contains_text(f"#{ids.QC_OUTLIERS}", "outlier", timeout=20)
+    shot(dash_duo, "qc_tab")
+    # A click on treated1's library-size bar excludes it from the analysis.
+    dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{ids.QC_LIBRARY} .js-plotly-plot');"
+        "const c = g.data.findIndex(t => Array.from(t.customdata || []).includes('treated1'));"
+        "const i = Array.from(g.data[c].customdata).indexOf('treated1');"
+        "g.emit('plotly_click', {points: [{curveNumber: c, pointNumber: i, pointIndex: i,"
+        " customdata: 'treated1', data: g.data[c]}]});")
+    dash_duo.wait_for_contains_text(f"#{ids.EXCLUDE}", "treated1", timeout=20)
+    open_tab(dash_duo, "Clustering")
+    wait_until(lambda: "6 samples" in metrics_text(dash_duo), timeout=30)
+    assert "treated1" not in heatmap_columns(dash_duo)
+
+
+def test_batch_tab_shows_before_and_after_with_mixing_scores(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    choose(dash_duo, ids.BATCH_COLUMN, "batch")
+    choose(dash_duo, ids.PROTECT, "group")
+    choose(dash_duo, ids.BATCH_METHOD, "ComBat")
+    open_tab(dash_duo, "Batch effect")
+    wait_until(lambda: graph_traces(dash_duo, ids.BATCH_VIEW) > 0, timeout=30)
+    dash_duo.wait_for_contains_text(f"#{ids.BATCH_SCORES}", "silhouette_batch", timeout=20)
+    text = dash_duo.find_element(f"#{ids.BATCH_SCORES}").text
+    assert "before" in text and "after" in text
+    shot(dash_duo, "batch_tab")
