@@ -13,7 +13,8 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from layouts import ids
 from rnaclust_dash import figures, qc
-from rnaclust_dash.pipeline import normalized_matrix, prepared_dataset, split_list
+from rnaclust_dash.pipeline import (normalized_matrix, prepared_dataset, run_analysis,
+                                    split_list)
 from rnaclust_dash.store import ResultStore
 
 from .common import CONTROL_FIELDS, guarded, params_from_controls
@@ -102,9 +103,14 @@ def batch_views(store: ResultStore, dataset_store: dict, controls: dict) -> tupl
     biology = None
     if protect:
         biology = metadata[protect].astype(str).agg(" / ".join, axis=1).rename(" / ".join(protect))
-    genes = before.index.intersection(after.index)
-    result = qc.batch_before_after(before.loc[genes], after.loc[genes, before.columns],
-                                   batch=metadata[params.batch_column], biology=biology)
+    if params.batch_method == "harmony":  # Harmony corrects components, not genes
+        components = run_analysis(store, key, params).features.items
+        after = pd.DataFrame(components.T, columns=before.columns)
+    else:
+        after = after.loc[before.index.intersection(after.index), before.columns]
+        before = before.loc[after.index]
+    result = qc.batch_before_after(before, after, batch=metadata[params.batch_column],
+                                   biology=biology)
     return result["figure"], scores_table(result), None, False
 
 

@@ -109,7 +109,8 @@ def preprocessing_card() -> dbc.Card:
 
 
 BATCH_LABELS = {"none": "None", "combat": "ComBat", "combat-np": "ComBat (non-parametric)",
-                "combat-seq": "ComBat-seq (counts)", "limma": "limma removeBatchEffect"}
+                "combat-seq": "ComBat-seq (counts)", "limma": "limma removeBatchEffect",
+                "harmony": "Harmony (on PCA, samples)"}
 
 
 def batch_card() -> dbc.Card:

@@ -38,7 +38,13 @@ BATCH_METHODS = {
                   "corrected integer counts, then the chosen normalization.",
     "limma": "limma removeBatchEffect: subtracts the fitted batch effect from log values "
              "(for plots and clustering, not for differential testing).",
+    "harmony": "Harmony (harmonypy): corrects the samples' principal components; samples are "
+               "then clustered and embedded in the corrected PCA space (the heatmap shows "
+               "uncorrected values).",
 }
+
+#: Principal components Harmony corrects (fewer when there are fewer samples or genes).
+HARMONY_PCS = 20
 
 # edgeR's numerical constants (src/utils.h, src/glm_levenberg.cpp).
 _LOW_VALUE = 1e-10
@@ -230,6 +236,45 @@ def _require_full_rank(batch_columns: np.ndarray, kept_columns: np.ndarray,
 
 
 # --- ComBat ------------------------------------------------------------------------------
+
+def harmony_embedding(items, batch, *, n_pcs: int = HARMONY_PCS,
+                      random_state: int = 0) -> np.ndarray:
+    """Harmony (Korsunsky et al. 2019, harmonypy) on the principal components of the items.
+
+    Parameters
+    ----------
+    items : array-like
+        Samples x features (e.g. log values of the most variable genes).
+    batch : array-like
+        Batch label of each sample.
+    n_pcs : int
+        Components to compute and correct (at most n_samples - 1 and n_features).
+    random_state : int
+        Seed of Harmony's clustering.
+
+    Returns
+    -------
+    numpy.ndarray
+        Samples x components, the corrected principal components.
+    """
+    import harmonypy  # only when asked for
+    from sklearn.decomposition import PCA
+
+    values = _matrix(items, "items")
+    n_samples = values.shape[0]
+    labels = _labels(batch, n_samples, "batch")
+    if len(np.unique(labels)) < 2:
+        raise ParameterError("Harmony needs at least 2 batches in the batch column.")
+    n_components = max(1, min(n_pcs, n_samples - 1, values.shape[1]))
+    components = PCA(n_components=n_components, random_state=random_state).fit_transform(values)
+    # harmonypy's default of one cluster per 30 samples is 0 for small studies.
+    n_clusters = max(1, min(round(n_samples / 30), 100))
+    result = harmonypy.run_harmony(components, pd.DataFrame({"batch": labels.astype(str)}),
+                                   ["batch"], nclust=n_clusters, random_state=random_state,
+                                   verbose=False)
+    corrected = np.asarray(result.Z_corr, dtype=np.float64)
+    return corrected if corrected.shape == (n_samples, n_components) else corrected.T
+
 
 def combat(values, batch, *, covariates=None, parametric: bool = True) -> np.ndarray:
     """Empirical-Bayes batch correction of log-scale data (``sva::ComBat``, sva 3.46).

@@ -31,7 +31,7 @@ from .cluster import KMEANS_INITS, LINKAGES, METHODS, cut_tree, hierarchical_tre
 from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances
 from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
-from .batch import BATCH_METHODS, combat, combat_seq, remove_batch_effect
+from .batch import BATCH_METHODS, combat, combat_seq, harmony_embedding, remove_batch_effect
 from .errors import DataError, ParameterError
 from .preprocess import (LOG_SCALE_METHODS, NORMALIZATION_LABELS, NORMALIZATIONS, Normalized,
                          normalization_availability, normalize, top_variable_genes, zscore_rows)
@@ -285,7 +285,8 @@ class Features:
     Attributes
     ----------
     items : numpy.ndarray
-        Items x features, float64 (samples x genes, or genes x samples).
+        Items x features, float64 (samples x genes, or genes x samples; with Harmony,
+        samples x corrected principal components).
     item_ids : numpy.ndarray
         Ids of the items (str).
     values : pandas.DataFrame
@@ -408,7 +409,7 @@ def _normalize_key(key: str, params: AnalysisParams) -> str:
 def _matrix_key(key: str, params: AnalysisParams) -> str:
     """Key of the normalized (and batch-corrected) matrix."""
     norm_key = _normalize_key(key, params)
-    if params.batch_method in ("none", "combat-seq"):
+    if params.batch_method in ("none", "combat-seq", "harmony"):  # harmony acts on features
         return norm_key
     return stage_key(norm_key, "batch", {"method": params.batch_method,
                                          "column": params.batch_column,
@@ -475,7 +476,7 @@ def normalized_matrix(store: ResultStore, key: str, params: AnalysisParams) -> N
     return _matrix_stage(store, key, params)[1]
 
 
-def _features_stage(store, norm_key, normalized: Callable[[], Normalized],
+def _features_stage(store, key, norm_key, normalized: Callable[[], Normalized],
                     params: AnalysisParams) -> tuple[str, Features]:
     zscore = params.zscore and params.target == "genes"
     feat_key = _features_key(norm_key, params)
@@ -490,6 +491,14 @@ def _features_stage(store, norm_key, normalized: Callable[[], Normalized],
             item_ids = selected.index
             if zscore:
                 selected = pd.DataFrame(display, index=selected.index, columns=selected.columns)
+        if params.batch_method == "harmony":
+            if params.target != "samples":
+                raise ParameterError("Harmony corrects the samples' principal components: use "
+                                     "it to cluster samples, or choose ComBat or limma to "
+                                     "cluster genes.")
+            batch, _ = batch_design(load_dataset(store, _prepared_key(key, params)).metadata,
+                                    params)
+            items = harmony_embedding(items, batch, random_state=params.seed)
         return Features(np.ascontiguousarray(items, dtype=np.float64),
                         np.asarray(item_ids, dtype=str), selected, display.astype(np.float32))
 
@@ -540,7 +549,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
         With a message for the user.
     """
     norm_key, normalized = _matrix_stage(store, key, params)
-    feat_key, features = _features_stage(store, norm_key, lambda: normalized, params)
+    feat_key, features = _features_stage(store, key, norm_key, lambda: normalized, params)
     check_items(len(features.item_ids), params)
     dist_key = stage_key(feat_key, "distance", {"metric": params.distance})
     distances = store.get_or_compute(
@@ -593,9 +602,11 @@ def _leaf_order(tree: np.ndarray) -> np.ndarray:
 
 
 def _features_key(norm_key: str, params: AnalysisParams) -> str:
-    return stage_key(norm_key, "features", {"target": params.target,
-                                            "top_genes": params.top_genes,
-                                            "zscore": params.zscore and params.target == "genes"})
+    harmony = params.batch_method == "harmony"
+    return stage_key(norm_key, "features", {
+        "target": params.target, "top_genes": params.top_genes,
+        "zscore": params.zscore and params.target == "genes",
+        "harmony": [params.batch_column, params.seed] if harmony else None})
 
 
 def embedding_key(key: str, params: AnalysisParams) -> str:
@@ -614,7 +625,7 @@ def _embedding_key(feat_key: str, params: AnalysisParams) -> str:
 def compute_embedding(store: ResultStore, key: str, params: AnalysisParams) -> Embedding:
     """The 2-D embedding of the items (stored; UMAP can take seconds)."""
     norm_key, normalized = _matrix_stage(store, key, params)
-    feat_key, features = _features_stage(store, norm_key, lambda: normalized, params)
+    feat_key, features = _features_stage(store, key, norm_key, lambda: normalized, params)
 
     def compute() -> Embedding:
         if params.embedding == "pca":

@@ -582,3 +582,20 @@ def test_confounded_batch_and_biology_is_refused_with_the_table(store, small_dat
         run_analysis(store, key, AnalysisParams(batch_column="batch", batch_method="combat",
                                                 protect="group", k=3))
     assert "confounded" in str(caught.value).lower()
+
+
+def test_harmony_clusters_samples_on_corrected_components(store, batched):
+    from rnaclust_dash.batch import harmony_embedding
+
+    key = put_dataset(store, batched)
+    params = AnalysisParams(k=3, batch_column="batch", batch_method="harmony")
+    analysis = run_analysis(store, key, params)
+    plain = run_analysis(store, key, params.replace(batch_method="none"))
+    expected = harmony_embedding(plain.features.items, batched.metadata["batch"].to_numpy(),
+                                 random_state=params.seed)
+    np.testing.assert_allclose(analysis.features.items, expected, rtol=1e-10, atol=1e-10)
+    assert analysis.features.items.shape == (9, 8)  # n - 1 components for 9 samples
+    # The heatmap still shows the (uncorrected) genes.
+    assert analysis.features.values.equals(plain.features.values)
+    with pytest.raises(ParameterError, match="Harmony corrects the samples"):
+        run_analysis(store, key, params.replace(target="genes"))
