@@ -14,7 +14,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.spatial.distance import pdist, squareform
 from sklearn.cluster import KMeans
 from sklearn.decomposition import PCA
 from sklearn.mixture import GaussianMixture
@@ -22,7 +21,7 @@ from sklearn.neighbors import NearestNeighbors
 from threadpoolctl import threadpool_limits
 
 from .cluster import number_by_first_appearance
-from .distance import DISTANCES, pairwise_distances, square
+from .distance import square
 from .errors import DataError, ParameterError
 
 #: Method name -> one sentence for the UI.
@@ -52,80 +51,9 @@ COVARIANCES = {
 
 GRAPH_METHODS = ("leiden", "louvain")
 
-#: Distance name -> one sentence for the UI (to be folded into distance.DISTANCES).
-EXTRA_DISTANCES = {
-    "cosine": "1 - cosine similarity: the angle between profiles, ignoring their length "
-              "but not their level.",
-    "manhattan": "Sum of absolute differences: like Euclidean but less dominated by a few "
-                 "large differences.",
-    "abspearson": "1 - |Pearson r|: profiles that rise and fall together or exactly "
-                  "opposite are close (for genes in a shared pathway with opposite sign).",
-}
-
 # igraph draws from one process-wide generator: hold this lock while it is swapped for
 # a seeded one, so that concurrent callers (Dash worker threads) do not interleave.
 _IGRAPH_RNG_LOCK = threading.Lock()
-
-
-# --- distances ------------------------------------------------------------------------
-
-
-def extra_distances(items: np.ndarray, *, metric: str) -> np.ndarray:
-    """Distances between the rows of ``items`` beyond those of :mod:`.distance`.
-
-    Parameters
-    ----------
-    items : numpy.ndarray
-        Items x features (float).
-    metric : {"cosine", "manhattan", "abspearson"}
-        ``"cosine"`` is ``1 - x.y / (|x| |y|)`` (0..2; an all-zero item is at distance 1
-        from everything); ``"manhattan"`` is ``sum |x - y|``; ``"abspearson"`` is
-        ``1 - |r|`` (0..1; a constant item is at distance 1 from everything).
-
-    Returns
-    -------
-    numpy.ndarray
-        Condensed distance vector (as :func:`scipy.spatial.distance.pdist`), float64.
-    """
-    values = np.asarray(items, dtype=np.float64)
-    if metric == "manhattan":
-        return pdist(values, metric="cityblock")
-    if metric == "cosine":
-        norms = np.sqrt(np.einsum("ij,ij->i", values, values))
-        norms[norms == 0] = np.inf  # a zero item has similarity 0 with everything
-        unit = values / norms[:, None]
-        similarity = np.clip(unit @ unit.T, -1.0, 1.0)
-        distance = 1.0 - similarity
-        np.fill_diagonal(distance, 0.0)
-        return squareform(distance, checks=False)
-    if metric == "abspearson":
-        r = 1.0 - pairwise_distances(values, metric="pearson")
-        return 1.0 - np.abs(r)
-    raise ParameterError(
-        f"Unknown distance '{metric}'. Choose one of: {', '.join(EXTRA_DISTANCES)}.")
-
-
-def cluster_distances(items: np.ndarray, *, metric: str) -> np.ndarray:
-    """Condensed distances for any metric of :data:`.distance.DISTANCES` or :data:`EXTRA_DISTANCES`.
-
-    Parameters
-    ----------
-    items : numpy.ndarray
-        Items x features.
-    metric : str
-        A name from either table.
-
-    Returns
-    -------
-    numpy.ndarray
-        Condensed distance vector.
-    """
-    if metric in DISTANCES:
-        return pairwise_distances(items, metric=metric)
-    if metric in EXTRA_DISTANCES:
-        return extra_distances(items, metric=metric)
-    raise ParameterError(f"Unknown distance '{metric}'. Choose one of: "
-                         f"{', '.join([*DISTANCES, *EXTRA_DISTANCES])}.")
 
 
 def _square_distances(condensed: np.ndarray, *, minimum_items: int) -> np.ndarray:

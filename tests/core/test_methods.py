@@ -31,9 +31,7 @@ from rnaclust_dash.cluster import cut_tree
 from rnaclust_dash.distance import pairwise_distances, square
 from rnaclust_dash.errors import DataError, ParameterError
 from rnaclust_dash.methods import (
-    cluster_distances,
     diana_tree,
-    extra_distances,
     fuzzy_cmeans,
     gaussian_mixture,
     graph_clusters,
@@ -416,28 +414,26 @@ def test_graph_clusters_reject_bad_parameters():
 
 def test_extra_distances_by_hand():
     # Pairs in condensed order: (0, 1), (0, 2), (1, 2).
-    cosine = extra_distances(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), metric="cosine")
+    cosine = pairwise_distances(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), metric="cosine")
     np.testing.assert_allclose(cosine, [1.0, 1 - 1 / np.sqrt(2), 1 - 1 / np.sqrt(2)])
-    manhattan = extra_distances(np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 3.0]]),
+    manhattan = pairwise_distances(np.array([[0.0, 0.0], [1.0, 2.0], [3.0, 3.0]]),
                                 metric="manhattan")
     np.testing.assert_allclose(manhattan, [3.0, 6.0, 3.0])
     # r(x, y) = -1, r(x, z) = 0.5, r(y, z) = -0.5.
     profiles = np.array([[1.0, 2.0, 3.0], [3.0, 2.0, 1.0], [1.0, 3.0, 2.0]])
-    np.testing.assert_allclose(extra_distances(profiles, metric="abspearson"),
+    np.testing.assert_allclose(pairwise_distances(profiles, metric="abspearson"),
                                [0.0, 0.5, 0.5], atol=1e-12)
     # An all-zero item is at cosine distance 1; a constant one at |r| distance 1.
-    zero = extra_distances(np.array([[0.0, 0.0], [1.0, 2.0]]), metric="cosine")
+    zero = pairwise_distances(np.array([[0.0, 0.0], [1.0, 2.0]]), metric="cosine")
     np.testing.assert_allclose(zero, [1.0])
-    constant = extra_distances(np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 3.0]]),
+    constant = pairwise_distances(np.array([[2.0, 2.0, 2.0], [1.0, 2.0, 3.0]]),
                                metric="abspearson")
     np.testing.assert_allclose(constant, [1.0])
 
 
-def test_cluster_distances_dispatch():
+def test_unknown_distance_lists_the_choices():
     items = np.random.default_rng(0).normal(size=(6, 4))
-    np.testing.assert_array_equal(cluster_distances(items, metric="pearson"),
-                                  pairwise_distances(items, metric="pearson"))
-    np.testing.assert_allclose(cluster_distances(items, metric="manhattan"),
+    np.testing.assert_allclose(pairwise_distances(items, metric="manhattan"),
                                pdist(items, "cityblock"))
     with pytest.raises(ParameterError, match="abspearson"):
-        cluster_distances(items, metric="canberra")
+        pairwise_distances(items, metric="canberra")
