@@ -27,6 +27,7 @@ OUTPUTS = [
     Output(ids.ERROR, "is_open", allow_duplicate=True),
     Output(ids.NOTICES, "children"),
     Output(ids.NOTICES, "is_open"),
+    Output(ids.UNCERTAIN, "children"),
 ]
 ERROR_SLOT = (4, 5)
 
@@ -67,7 +68,22 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
                       "n_items": int(len(analysis.labels))}
     return (heatmap, silhouette, metrics_badges(analysis.metrics(), params), analysis_store,
             None, False, html.Ul([html.Li(n) for n in notices], className="mb-0"),
-            bool(notices))
+            bool(notices), uncertain_table(analysis))
+
+
+def uncertain_table(analysis) -> list:
+    """Soft methods: the items whose assignment is uncertain (confidence < 0.6)."""
+    if analysis.confidence is None:
+        return []
+    table = views.uncertain_items(analysis)
+    if table.empty:
+        return [html.Span(f"Every item has confidence >= {views.UNCERTAIN_BELOW} "
+                          "(max membership / posterior).", className="text-muted")]
+    shown = table.head(50).round({"confidence": 3})
+    return [html.B(f"{len(table):,} items with uncertain assignment (confidence < "
+                   f"{views.UNCERTAIN_BELOW}); the scatter fades them:"),
+            dbc.Table.from_dataframe(shown, size="sm", striped=True,
+                                     className="w-auto mb-0")]
 
 
 def register(app, store: ResultStore) -> None:

@@ -6,6 +6,7 @@ from dash import Input, Output
 
 from layouts import ids
 from layouts.main import LINKAGE_LABELS
+from rnaclust_dash.cluster import GRAPH_CLUSTERINGS
 from rnaclust_dash.store import ResultStore
 
 HIDDEN = {"display": "none"}
@@ -23,12 +24,23 @@ def linkage_options(distance: str) -> list[dict]:
     return options
 
 
+def method_option_styles(method: str) -> tuple[dict, ...]:
+    """Which option groups a method uses: k-means, graph, c-means, mixture, and k."""
+    return (SHOWN if method == "kmeans" else HIDDEN,
+            SHOWN if method in GRAPH_CLUSTERINGS else HIDDEN,
+            SHOWN if method == "fuzzy-cmeans" else HIDDEN,
+            SHOWN if method == "gmm" else HIDDEN,
+            HIDDEN if method in GRAPH_CLUSTERINGS else SHOWN)
+
+
 def register(app, store: ResultStore) -> None:
     """Register the control-visibility callbacks (they need no data)."""
 
-    @app.callback(Output("kmeans-options", "style"), Input(ids.METHOD, "value"))
-    def show_kmeans_options(method):
-        return SHOWN if method == "kmeans" else HIDDEN
+    @app.callback(Output(ids.KMEANS_OPTIONS, "style"), Output(ids.GRAPH_OPTIONS, "style"),
+                  Output(ids.CMEANS_OPTIONS, "style"), Output(ids.GMM_OPTIONS, "style"),
+                  Output(ids.K_BOX, "style"), Input(ids.METHOD, "value"))
+    def show_method_options(method):
+        return method_option_styles(method)
 
     @app.callback(Output(ids.ZSCORE, "style"), Input(ids.TARGET, "value"))
     def show_zscore_switch(target):

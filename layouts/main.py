@@ -10,6 +10,7 @@ from rnaclust_dash.cluster import KMEANS_INITS, LINKAGES, METHODS
 from rnaclust_dash.distance import DISTANCES
 from rnaclust_dash.embed import EMBEDDINGS
 from rnaclust_dash.io import EXAMPLES, max_upload_bytes
+from rnaclust_dash.methods import COVARIANCES
 from rnaclust_dash.pipeline import TARGETS, AnalysisParams
 from rnaclust_dash.preprocess import NORMALIZATION_LABELS, NORMALIZATIONS
 from rnaclust_dash.validate import INDICES
@@ -21,10 +22,15 @@ DEFAULT_EXAMPLE = "pasilla"
 GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
 
 DISTANCE_LABELS = {"euclidean": "Euclidean", "pearson": "Pearson (1 - r)",
-                   "spearman": "Spearman (1 - rho)"}
+                   "spearman": "Spearman (1 - rho)", "cosine": "Cosine (1 - cos)",
+                   "manhattan": "Manhattan", "abspearson": "Absolute Pearson (1 - |r|)"}
 LINKAGE_LABELS = {"average": "Average", "complete": "Complete", "single": "Single",
                   "ward": "Ward (Euclidean only)"}
-METHOD_LABELS = {"hierarchical": "Hierarchical", "kmeans": "K-means"}
+METHOD_LABELS = {"hierarchical": "Hierarchical (agglomerative)", "kmeans": "K-means",
+                 "diana": "DIANA (divisive hierarchical)", "kmedoids": "PAM (k-medoids)",
+                 "fuzzy-cmeans": "Fuzzy c-means", "gmm": "Gaussian mixture",
+                 "leiden": "Leiden (graph)", "louvain": "Louvain (graph)"}
+
 
 
 def _help_text(described: dict) -> list:
@@ -146,8 +152,8 @@ def clustering_card() -> dbc.Card:
             dbc.Checklist(id=ids.ZSCORE, switch=True, value=["zscore"],
                           options=[{"label": "z-score genes before clustering genes",
                                     "value": "zscore"}]),
-            labelled("Method", dbc.RadioItems(
-                id=ids.METHOD, inline=True, value=DEFAULTS.method,
+            labelled("Method", dcc.Dropdown(
+                id=ids.METHOD, clearable=False, value=DEFAULTS.method,
                 options=[{"label": METHOD_LABELS[m], "value": m} for m in METHODS]),
                 "help-method", _help_text(METHODS)),
             labelled("Distance", dcc.Dropdown(
@@ -158,9 +164,36 @@ def clustering_card() -> dbc.Card:
                 id=ids.LINKAGE, clearable=False, value=DEFAULTS.linkage,
                 options=[{"label": LINKAGE_LABELS[l], "value": l} for l in LINKAGES]),
                 "help-linkage", _help_text(LINKAGES)),
-            labelled("Number of clusters (k)", dbc.Input(
+            html.Div(labelled("Number of clusters (k)", dbc.Input(
                 id=ids.N_CLUSTERS, type="number", min=2, step=1, value=DEFAULTS.k),
-                "help-k", "How many clusters to cut the tree into, or to ask k-means for."),
+                "help-k", "How many clusters to cut the tree into, or to ask the method for."),
+                id=ids.K_BOX),
+            html.Div([
+                labelled("Resolution", dbc.Input(
+                    id=ids.RESOLUTION, type="number", min=0.05, step=0.1,
+                    value=DEFAULTS.resolution, debounce=True), "help-resolution",
+                    "Higher gives more, smaller clusters (1 is usual)."),
+                labelled("Neighbours in the graph", dbc.Input(
+                    id=ids.NEIGHBORS, type="number", min=2, step=1, value=DEFAULTS.neighbors,
+                    debounce=True), "help-neighbors",
+                    "Each item is linked to this many nearest others (shared-neighbour "
+                    "weights)."),
+            ], id=ids.GRAPH_OPTIONS),
+            html.Div(labelled("Fuzzifier m", dbc.Input(
+                id=ids.FUZZIFIER, type="number", min=1.05, step=0.1, value=DEFAULTS.fuzzifier,
+                debounce=True), "help-fuzzifier",
+                "How soft the memberships are: near 1 is almost k-means, 2 is usual."),
+                id=ids.CMEANS_OPTIONS),
+            html.Div(labelled("Covariance model", dcc.Dropdown(
+                id=ids.COVARIANCE, clearable=False, value=DEFAULTS.covariance,
+                options=[{"label": f"{name} ({mclust})", "value": name}
+                         for name, (mclust, _) in COVARIANCES.items()]),
+                "help-covariance", [html.Div(text) for _, text in COVARIANCES.values()]),
+                id=ids.GMM_OPTIONS),
+            labelled("Principal components", dbc.Input(
+                id=ids.PCS, type="number", min=0, step=1, value=DEFAULTS.pcs, debounce=True),
+                "help-pcs", "Mixture and graph methods work on this many principal "
+                            "components (0: on the values themselves)."),
             html.Div([
                 labelled("K-means start", dbc.Select(
                     id=ids.KMEANS_INIT, value=DEFAULTS.kmeans_init,
@@ -171,7 +204,7 @@ def clustering_card() -> dbc.Card:
                     debounce=True), "help-ninit",
                     "K-means runs this many times and keeps the best (lowest within-cluster "
                     "sum of squares)."),
-            ], id="kmeans-options"),
+            ], id=ids.KMEANS_OPTIONS),
             labelled("Seed", dbc.Input(id=ids.SEED, type="number", min=0, step=1,
                                        value=DEFAULTS.seed,
                                        debounce=True), "help-seed",
@@ -255,6 +288,7 @@ def views() -> html.Div:
                                style={"display": "none"}),
                 ], className="d-flex align-items-center"),
             ], lg=6),
+            dbc.Col([html.Div(id=ids.UNCERTAIN, className="small")], lg=12, className="order-last"),
             dbc.Col(_view("Silhouette", ids.SILHOUETTE,
                           "How well each item sits in its cluster (R cluster::silhouette). "
                           "Click a bar to select its cluster."), lg=6),

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from .batch import BATCH_METHODS
 from .cluster import LINKAGES, METHODS
+from .methods import COVARIANCES
 from .distance import DISTANCES
 from .embed import EMBEDDINGS
-from .errors import RnaclustError
+from .errors import ParameterError, RnaclustError
 from .pipeline import (TARGETS, AnalysisParams, compute_embedding, corrected_matrix,
                        params_from_document, put_dataset, run_analysis, write_results)
 from .preprocess import NORMALIZATIONS
@@ -27,7 +28,9 @@ _PARAM_OPTIONS = {"target": "target", "normalization": "normalization",
                   "top_genes": "top_genes", "distance": "distance", "method": "method",
                   "linkage": "linkage", "k": "k", "seed": "seed", "embedding": "embedding",
                   "batch_column": "batch_column", "batch_method": "batch_method",
-                  "protect": "protect", "exclude": "exclude"}
+                  "protect": "protect", "exclude": "exclude", "resolution": "resolution",
+                  "neighbors": "neighbors", "fuzzifier": "fuzzifier",
+                  "covariance": "covariance", "pcs": "pcs"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -53,6 +56,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--k", type=int)
     run.add_argument("--seed", type=int)
     run.add_argument("--embedding", choices=list(EMBEDDINGS))
+    run.add_argument("--resolution", type=float, help="Leiden/Louvain resolution")
+    run.add_argument("--neighbors", type=int, help="neighbours of the kNN graph (Leiden/Louvain)")
+    run.add_argument("--fuzzifier", type=float, help="fuzzy c-means exponent m (> 1)")
+    run.add_argument("--covariance", choices=list(COVARIANCES),
+                     help="Gaussian mixture covariance model")
+    run.add_argument("--pcs", type=int, help="principal components used by mixture and graph "
+                                             "methods (0: the values themselves)")
+    run.add_argument("--compare-column", metavar="COL",
+                     help="sample-sheet column to compare the clusters with (ARI, NMI)")
     run.add_argument("--batch-column", help="sample-sheet column holding the batch")
     run.add_argument("--batch-method", choices=list(BATCH_METHODS))
     run.add_argument("--protect", metavar="COL[,COL]",
@@ -69,6 +81,21 @@ def _read(path: str | None) -> tuple[bytes | None, str | None]:
     if path is None:
         return None, None
     return Path(path).read_bytes(), Path(path).name
+
+
+def compare_with_column(analysis, dataset, column: str) -> dict:
+    """ARI and NMI of the clusters against a sample-sheet column (samples only)."""
+    from .stability import agreement
+
+    if analysis.params.target != "samples":
+        raise ParameterError("--compare-column compares sample clusters with a sample-sheet "
+                             "column: use it with --target samples.")
+    if dataset.metadata is None or column not in dataset.metadata.columns:
+        raise ParameterError(f"--compare-column {column}: the sample sheet has no such column "
+                             "(give it with --metadata).")
+    truth = dataset.metadata[column].reindex(analysis.features.item_ids).to_numpy()
+    result = agreement(analysis.labels, truth)
+    return {"ari": result["ari"], "nmi": result["nmi"], "compare_column": column}
 
 
 def run_command(args: argparse.Namespace) -> None:
@@ -92,7 +119,11 @@ def run_command(args: argparse.Namespace) -> None:
         key = put_dataset(store, dataset)
         analysis = run_analysis(store, key, params)
         embedding = compute_embedding(store, key, params)
-        write_results(analysis, embedding, args.out, dataset_name=dataset.name)
+        agreement = None
+        if args.compare_column:
+            agreement = compare_with_column(analysis, dataset, args.compare_column)
+        write_results(analysis, embedding, args.out, dataset_name=dataset.name,
+                      extra_metrics=agreement)
         if args.write_corrected:
             corrected_matrix(store, key, params).rename_axis("gene_id").to_csv(
                 Path(args.out) / "corrected.csv")
@@ -100,7 +131,8 @@ def run_command(args: argparse.Namespace) -> None:
     for notice in dataset.notices + analysis.notices + embedding.notices:
         print(f"note: {notice}", file=sys.stderr)
     metrics = analysis.metrics()
-    print(f"{metrics['n_items']} {params.target} in {params.k} clusters; mean silhouette "
+    n_clusters = len(set(analysis.labels.tolist()))
+    print(f"{metrics['n_items']} {params.target} in {n_clusters} clusters; mean silhouette "
           f"{metrics['silhouette']:.3f}; results in {args.out}")
 
 

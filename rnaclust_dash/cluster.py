@@ -23,7 +23,25 @@ LINKAGES = {
 METHODS = {
     "hierarchical": "Hierarchical: builds a tree of merges, cut into k clusters.",
     "kmeans": "K-means: k centres placed to minimise within-cluster squared distance.",
+    "diana": "DIANA: divisive hierarchy; splits the widest cluster by peeling off the "
+             "items that are on average closer to each other than to the rest.",
+    "kmedoids": "PAM (k-medoids): k representative items chosen to minimise the total "
+                "distance of every item to its medoid; robust to outliers, any distance.",
+    "fuzzy-cmeans": "Fuzzy c-means: every item belongs to every cluster with a membership "
+                    "between 0 and 1; the hard label is the largest membership.",
+    "gmm": "Gaussian mixture on principal components: k Gaussian clusters fitted by EM, "
+           "with posterior probabilities; BIC and ICL help to choose k.",
+    "leiden": "Leiden: communities of a k-nearest-neighbour graph; the number of clusters "
+              "follows from the resolution, not from k.",
+    "louvain": "Louvain: communities of a k-nearest-neighbour graph (the older algorithm "
+               "Leiden improves on); the resolution sets the number of clusters.",
 }
+
+#: Methods whose number of clusters comes from a resolution instead of k.
+GRAPH_CLUSTERINGS = ("leiden", "louvain")
+
+#: Methods that give each item a confidence (max membership / posterior probability).
+SOFT_METHODS = ("fuzzy-cmeans", "gmm")
 
 KMEANS_INITS = ("k-means++", "random")
 

@@ -8,7 +8,8 @@ sample id) and what to do. Things the reader fixed on its own are returned as no
 each ``"<file name>: <what was done>"``.
 
 Accepted formats: CSV, TSV or TXT (tab, comma, semicolon or whitespace separated,
-sniffed), optionally gzip-compressed, and Excel ``.xlsx`` (first sheet).
+sniffed), optionally gzip-compressed, and Excel ``.xlsx`` (first sheet). Gene lengths may
+also come from a GTF/GFF annotation (:func:`parse_gtf_lengths`).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "max_upload_bytes",
     "parse_counts",
     "parse_gene_lengths",
+    "parse_gtf_lengths",
     "parse_metadata",
     "read_table",
 ]
@@ -271,16 +273,24 @@ def _gunzip(content: bytes, filename: str) -> bytes:
         with gzip.GzipFile(fileobj=io.BytesIO(content)) as stream:
             data = stream.read(cap + 1)
     except (OSError, EOFError, zlib.error) as exc:
-        raise DataError(
-            f'"{filename}" looks gzip-compressed but could not be decompressed ({exc}). {_ACCEPTED}'
-        ) from None
+        raise _gunzip_error(filename, exc) from None
     if len(data) > cap:
-        raise DataError(
-            f'"{filename}" expands to more than {_megabytes(cap)} MB once decompressed. '
-            "For tables that large use the command line: python -m rnaclust_dash run FILE "
-            "--out DIR."
-        )
+        raise _too_large_error(filename, cap)
     return data
+
+
+def _gunzip_error(filename: str, exc: Exception) -> DataError:
+    return DataError(
+        f'"{filename}" looks gzip-compressed but could not be decompressed ({exc}). {_ACCEPTED}'
+    )
+
+
+def _too_large_error(filename: str, cap: int) -> DataError:
+    return DataError(
+        f'"{filename}" expands to more than {_megabytes(cap)} MB once decompressed. '
+        "For tables that large use the command line: python -m rnaclust_dash run FILE "
+        "--out DIR."
+    )
 
 
 def _decode(content: bytes, filename: str) -> tuple[str, tuple[str, ...]]:
@@ -564,6 +574,10 @@ def parse_counts(content: bytes, filename: str) -> Dataset:
         End, Strand, Length, then samples) and a table with a ``Length`` column next to
         the ids are recognised; other text-only columns next to the ids are skipped.
         A table with samples as rows and genes as columns is transposed.
+        Rows with the same gene id are merged into one (at the place of the first):
+        summed for counts, averaged for normalized or log values; a ``Length`` column
+        is merged the same way. Gene ids are kept as written (Ensembl version
+        suffixes are not removed).
     filename : str
         Name of the file, used in messages and as the dataset's name.
 
@@ -578,9 +592,10 @@ def parse_counts(content: bytes, filename: str) -> Dataset:
     Raises
     ------
     DataError
-        If ids are missing or duplicated, cells are not numbers or blank, counts are
-        negative, a sample is 0 everywhere, or fewer than 2 samples / no genes remain.
-        The message names the rows (as numbered in the file), ids and columns.
+        If ids are missing, sample ids are duplicated, cells are not numbers or
+        blank, counts are negative, a sample is 0 everywhere, or fewer than 2 samples /
+        no genes remain. The message names the rows (as numbered in the file), ids and
+        columns.
     """
     table = _read(content, filename)
     frame, header, lines = table.frame, list(table.header), table.lines
@@ -628,7 +643,7 @@ def parse_counts(content: bytes, filename: str) -> Dataset:
             "at least 2. The first column must hold gene ids and each further column one "
             "sample."
         )
-    _check_ids(gene_ids, gene_places, "gene", filename)
+    _check_ids(gene_ids, gene_places, "gene", filename, unique=False)
     _check_ids(sample_ids, sample_places, "sample", filename)
 
     def cell_at(i: int, j: int) -> str:
@@ -655,6 +670,16 @@ def parse_counts(content: bytes, filename: str) -> Dataset:
     if kind_notice:
         notices.append(f"{filename}: {kind_notice}")
 
+    lengths = None
+    if lengths_pos is not None:
+        lengths = pd.to_numeric(frame[lengths_pos], errors="coerce").to_numpy(np.float64, copy=True)
+        lengths[~(lengths > 0)] = np.nan
+
+    if pd.Index(gene_ids).has_duplicates:
+        summed = value_kind == "counts"  # normalized or log values are averaged
+        notices.append(f"{filename}: {_duplicates_notice(gene_ids, gene_places, summed=summed)}")
+        gene_ids, matrix, lengths = _merge_duplicates(gene_ids, matrix, lengths, summed=summed)
+
     nonzero = matrix != 0
     genes_kept = nonzero.any(axis=1)
     if not genes_kept.any():
@@ -670,9 +695,7 @@ def parse_counts(content: bytes, filename: str) -> Dataset:
         )
 
     gene_lengths = None
-    if lengths_pos is not None:
-        lengths = pd.to_numeric(frame[lengths_pos], errors="coerce").to_numpy(np.float64, copy=True)
-        lengths[~(lengths > 0)] = np.nan
+    if lengths is not None:
         gene_lengths = pd.Series(
             lengths, index=pd.Index(list(gene_ids), name="gene_id"), name="length"
         )
@@ -797,8 +820,10 @@ def _check_ids(
     places: tuple[str, np.ndarray],
     kind: str,
     filename: str,
+    *,
+    unique: bool = True,
 ) -> None:
-    """Raise on blank or duplicated gene/sample ids, naming their rows or columns.
+    """Raise on blank ids and, if ``unique``, on duplicated ids, naming their rows or columns.
 
     ``places`` is ``("row", file line of each id)`` or ``("column", column number)``.
     """
@@ -819,24 +844,67 @@ def _check_ids(
             f'{where} of "{filename}" {verb} no {kind} id in the first column: every row '
             "needs an id (or delete the row)."
         )
-    duplicated = pd.Index(ids).duplicated(keep=False)
-    if duplicated.any():
-        spots: dict[str, list[str]] = defaultdict(list)
-        for k in np.flatnonzero(duplicated):
-            spots[ids[k]].append(str(numbers[k]))
+    if unique and pd.Index(ids).has_duplicates:
+        spots = _duplicate_places(ids, numbers)
         listed = ", ".join(
             f'"{name}" ({unit}s {", ".join(at)})' for name, at in list(spots.items())[:5]
         )
         more = f" and {len(spots) - 5} more" if len(spots) > 5 else ""
-        if kind == "gene":
-            fix = "make ids unique or sum the rows"
-        else:
-            fix = "rename or remove the duplicated samples"
         verb = "appears" if len(spots) == 1 else "appear"
         raise DataError(
             f'{_n(len(spots), kind + " id")} {verb} more than once in "{filename}": '
-            f"{listed}{more}. {kind.capitalize()} ids must be unique: {fix}."
+            f"{listed}{more}. {kind.capitalize()} ids must be unique: rename or remove the "
+            f"duplicated {kind}s."
         )
+
+
+def _duplicate_places(ids: list[str] | np.ndarray, numbers: np.ndarray) -> dict[str, list[str]]:
+    """Each id that occurs more than once -> its row or column numbers, in file order."""
+    ids = np.asarray(ids, dtype=object)
+    spots: dict[str, list[str]] = defaultdict(list)
+    for k in np.flatnonzero(pd.Index(ids).duplicated(keep=False)):
+        spots[ids[k]].append(str(numbers[k]))
+    return spots
+
+
+def _duplicates_notice(
+    gene_ids: list[str] | np.ndarray, places: tuple[str, np.ndarray], *, summed: bool
+) -> str:
+    """What merging the rows (or columns) of repeated gene ids did, with up to 3 examples."""
+    unit, numbers = places
+    spots = _duplicate_places(gene_ids, numbers)
+    shown = "; ".join(
+        f'"{gene}" {unit}s {_and_join(at)}' for gene, at in list(spots.items())[:3]
+    )
+    if len(spots) > 3:
+        shown = "e.g. " + shown
+    one = len(spots) == 1
+    how = "summed" if summed else "averaged, since the values are not raw counts"
+    return (
+        f"{_n(len(spots), 'gene id')} {'appears' if one else 'appear'} more than once "
+        f"({shown}): {'its' if one else 'their'} {unit}s were {how}"
+    )
+
+
+def _merge_duplicates(
+    gene_ids: list[str] | np.ndarray,
+    matrix: np.ndarray,
+    lengths: np.ndarray | None,
+    *,
+    summed: bool,
+) -> tuple[list[str], np.ndarray, np.ndarray | None]:
+    """One row per gene id (in order of first appearance): the sum or mean of its rows.
+
+    ``matrix`` is genes x samples; ``lengths`` (one per row, or None) are merged the same
+    way, NaN when any merged row has no length.
+    """
+    codes, unique_ids = pd.factorize(pd.Index(gene_ids))
+    groups = pd.DataFrame(matrix).groupby(codes, sort=False)
+    merged = (groups.sum() if summed else groups.mean()).to_numpy(dtype=np.float64)
+    if lengths is not None:
+        totals = np.bincount(codes, weights=lengths)  # NaN stays NaN
+        lengths = totals if summed else totals / np.bincount(codes)
+    return list(unique_ids), merged, lengths
 
 
 def _numeric_block(
@@ -1116,37 +1184,97 @@ def _annotation_values(column: pd.Series) -> pd.Series:
 def parse_gene_lengths(
     content: bytes, filename: str, gene_ids
 ) -> tuple[pd.Series, tuple[str, ...]]:
-    """Read a table of gene lengths and align it to the genes of the counts table.
+    """Read gene lengths (a table or a GTF) and align them to the genes of the counts.
 
     Parameters
     ----------
     content : bytes
-        Two columns: gene id and length in bp (if there are more, a column whose name
-        contains "length" is used, else the second). Any format :func:`read_table`
-        accepts.
+        Either a table of two columns, gene id and length in bp (if there are more, a
+        column whose name contains "length" is used, else the second), in any format
+        :func:`read_table` accepts; or a GTF/GFF annotation, plain or gzip-compressed,
+        recognised by its 9 tab-separated columns, whose lengths are computed with
+        :func:`parse_gtf_lengths`.
     filename : str
         Name used in messages.
     gene_ids : sequence of str
         Gene ids of the counts table (``Dataset.counts.index``). Ensembl version
         suffixes (``ENSG00000000003.14``) are ignored on both sides when the exact id
-        is not found.
+        is not found; a version-less id that stands for several lengths is not used.
 
     Returns
     -------
     lengths : pandas.Series
         float64 lengths in bp indexed by ``gene_ids`` (same order), NaN where unknown.
     notices : tuple of str
-        How many genes lack a length; version-suffix matches.
+        Lengths computed from a GTF; version-suffix matches; how many genes lack a
+        length.
 
     Raises
     ------
     DataError
-        If a length is not a positive number, an id is listed twice, or no id matches.
+        If a length is not a positive number, an id is listed twice, no id matches, or
+        a GTF cannot be used (see :func:`parse_gtf_lengths`).
     """
+    genes = [str(g) for g in gene_ids]
+    if _looks_like_gtf(content):
+        annotation, what = _exon_union_lengths(content, filename)
+        ids = annotation.index.to_numpy(dtype=object)
+        values = annotation.to_numpy(dtype=np.float64)
+        notices = [f"{filename}: lengths computed as the union of {what} per gene from the GTF"]
+        fix = (
+            "The counts table must use the gene_id values of the GTF (not gene names): "
+            "use the GTF the counts were made with."
+        )
+    else:
+        ids, values, read_notices = _length_table(content, filename)
+        notices = list(read_notices)
+        fix = "The first column must hold the gene ids used in the counts table."
+
+    lengths = pd.Series(values, index=pd.Index(ids)).reindex(genes).to_numpy(
+        dtype=np.float64, copy=True
+    )
+    missing = np.isnan(lengths)
+    if missing.any():
+        # Ensembl version suffixes: only ids that stand for a single length are used.
+        keys = np.array([_unversioned(g) for g in ids], dtype=object)
+        by_key = pd.Series(values).groupby(keys).agg(["min", "max"])
+        unversioned = by_key["min"][by_key["min"] == by_key["max"]]
+        wanted = np.asarray(genes, dtype=object)[missing]
+        keys = [_unversioned(g) for g in wanted]
+        filled = unversioned.reindex(keys).to_numpy(dtype=np.float64)
+        found = np.flatnonzero(np.isfinite(filled))
+        if found.size:
+            first = found[0]
+            notices.append(
+                f"{filename}: matched {_n(found.size, 'gene id')} ignoring Ensembl version "
+                f"suffixes, e.g. {wanted[first]} -> {keys[first]}"
+            )
+        lengths[missing] = filled
+    n_missing = int(np.isnan(lengths).sum())
+    if n_missing == len(genes):
+        raise DataError(
+            f'None of the gene ids in "{filename}" match the genes of the counts table '
+            f"(lengths file: {_quote_list(list(ids), 3)}; counts: {_quote_list(genes, 3)}). "
+            f"{fix}"
+        )
+    if n_missing:
+        verb = "has" if n_missing == 1 else "have"
+        notices.append(
+            f"{filename}: {n_missing:,} of {_n(len(genes), 'gene')} {verb} no length (NaN)"
+        )
+    series = pd.Series(lengths, index=pd.Index(genes, name="gene_id"), name="length")
+    return series, tuple(notices)
+
+
+def _unversioned(gene_id: str) -> str:
+    """``ENSG00000000003.14`` -> ``ENSG00000000003``; other ids unchanged."""
+    return _ENSEMBL_VERSION.sub(r"\1", gene_id)
+
+
+def _length_table(content: bytes, filename: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+    """Gene ids, lengths and reader notices of a table of gene lengths."""
     table = _read(content, filename)
     frame, header, lines = table.frame, list(table.header), table.lines
-    notices = list(table.notices)
-    genes = [str(g) for g in gene_ids]
 
     named = [k for k in range(1, len(header)) if "length" in header[k].lower()]
     length_pos = named[0] if named else 1
@@ -1167,55 +1295,254 @@ def parse_gene_lengths(
             "remove these rows."
         )
     ids, values, row_lines = ids[keep], values[keep], lines[keep]
-    duplicated = pd.Index(ids).duplicated(keep=False)
-    if duplicated.any():
-        places: dict[str, list[str]] = defaultdict(list)
-        for i in np.flatnonzero(duplicated):
-            places[ids[i]].append(str(row_lines[i]))
+    if pd.Index(ids).has_duplicates:
+        places = _duplicate_places(ids, row_lines)
         listed = ", ".join(f'"{g}" (rows {", ".join(r)})' for g, r in list(places.items())[:5])
         raise DataError(
             f"{_n(len(places), 'gene id')} {_are(len(places))} listed more than once in "
             f'"{filename}": {listed}. '
             "Keep one length per gene."
         )
+    return ids, values, table.notices
 
-    table_lengths = pd.Series(values, index=pd.Index(ids))
-    lengths = table_lengths.reindex(genes).to_numpy(dtype=np.float64, copy=True)
-    unversioned = pd.Series(values, index=pd.Index([_ENSEMBL_VERSION.sub(r"\1", g) for g in ids]))
-    unversioned = unversioned[~unversioned.index.duplicated()]
-    missing = np.isnan(lengths)
-    n_versioned = 0
-    if missing.any():
-        keys = [_ENSEMBL_VERSION.sub(r"\1", g) for g in np.asarray(genes, dtype=object)[missing]]
-        filled = unversioned.reindex(keys).to_numpy(dtype=np.float64)
-        n_versioned = int(np.isfinite(filled).sum())
-        if n_versioned:
-            example = next(
-                (g, k)
-                for g, k, v in zip(
-                    np.asarray(genes, dtype=object)[missing], keys, filled, strict=True
-                )
-                if np.isfinite(v)
+
+# --------------------------------------------------------------------------- GTF
+
+# Exon-like features, in order of preference: GTF/GFF exons, then the exonic parts of
+# a DEXSeq flattened annotation (their union per gene is the same).
+_EXON_FEATURES = {"exon": "exons", "exonic_part": "exonic parts"}
+# The value of a gene_id attribute: GTF ``gene_id "X";`` or GFF3 ``gene_id=X;``. The
+# key must start an attribute, so StringTie's ``ref_gene_id`` is not taken for it.
+_GENE_ID_ATTRIBUTE = r'(?:^|;)\s*gene_id(?:\s+|\s*=\s*)"?([^";]*)'
+_PARENT_ATTRIBUTE = r"(?:^|;)\s*Parent=([^;,]*)"
+_ID_ATTRIBUTE = r"(?:^|;)\s*ID=([^;]*)"
+_GTF_LINE = re.compile(r"^[^\t]*\t[^\t]*\t[^\t]*\t\d+\t\d+\t[^\t]*\t[-+.?]\t[^\t]*\t(.*)$")
+_GTF_BLOCK_BYTES = 32 * 2**20
+_GTF_SNIFF_BYTES = 65536
+
+
+def parse_gtf_lengths(content: bytes, filename: str) -> pd.Series:
+    """Compute gene lengths from a GTF (or GFF3) annotation, as featureCounts does.
+
+    The length of a gene is the number of bases covered by at least one of its exons:
+    the size of the union of its exon intervals, overlapping and adjacent exons merged,
+    like featureCounts' ``Length`` column or GenomicFeatures'
+    ``sum(width(reduce(exonsBy(txdb, "gene"))))``. Coordinates are 1-based and
+    inclusive (an exon from 11 to 20 has 10 bp). Exons on different chromosomes are
+    never merged; the strand is not looked at.
+
+    Parameters
+    ----------
+    content : bytes
+        The annotation, plain or gzip-compressed (``.gtf``, ``.gtf.gz``, ``.gff3``):
+        9 tab-separated columns; ``#`` lines and blank lines are skipped. Lines whose
+        3rd column is ``exon`` are used (or, if there are none, ``exonic_part``, as in
+        DEXSeq's flattened GFF). The gene is the ``gene_id`` attribute (GTF
+        ``gene_id "X";`` or GFF3 ``gene_id=X``); GFF3 exons without one take the gene
+        from ``Parent=``, through the transcript's own ``Parent`` when the file has it
+        (a leading ``gene:``, as in Ensembl GFF3, is dropped).
+    filename : str
+        Name used in messages.
+
+    Returns
+    -------
+    pandas.Series
+        int64 lengths in bp, indexed by gene id (``gene_id``), genes in the order of
+        their first exon in the file.
+
+    Raises
+    ------
+    DataError
+        If the file has no exon lines, an exon line has no gene id, its start or end is
+        not a whole number or end < start, or the file cannot be decompressed.
+    """
+    return _exon_union_lengths(content, filename)[0]
+
+
+def _looks_like_gtf(content: bytes) -> bool:
+    """True when the first data lines are GTF/GFF lines with gene attributes."""
+    head, whole = content[:_GTF_SNIFF_BYTES], len(content) <= _GTF_SNIFF_BYTES
+    if head[:2] == b"\x1f\x8b":
+        stream = zlib.decompressobj(wbits=31)
+        try:
+            head = stream.decompress(content, _GTF_SNIFF_BYTES)
+        except zlib.error:
+            return False  # the table reader explains what is wrong with it
+        whole = stream.eof
+    lines = head.decode("utf-8", errors="replace").splitlines()
+    if not whole:
+        lines = lines[:-1]  # may be cut short
+    lines = [line for line in lines if line.strip() and not line.startswith("#")][:_SNIFF_LINES]
+    matches = [_GTF_LINE.match(line) for line in lines]
+    return bool(matches) and all(matches) and any(
+        re.search(r"(?:^|;)\s*(?:gene_id|Parent|ID)[\s=]", m.group(1)) for m in matches
+    )
+
+
+def _exon_union_lengths(content: bytes, filename: str) -> tuple[pd.Series, str]:
+    """Union-of-exons lengths per gene and what was merged ("exons" or "exonic parts")."""
+    exon_blocks, link_blocks = [], []
+    first_line = 1
+    for block in _line_blocks(content, filename):
+        frame = pd.read_csv(
+            io.BytesIO(block),
+            sep="\t",
+            header=None,
+            names=range(9),
+            usecols=[0, 2, 3, 4, 8],
+            dtype={0: object, 2: object, 8: object},
+            quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False,  # one row per line, so rows give line numbers
+            # Missing cells are "" except start and end (NaN): looking for NA values in
+            # the long attribute strings would triple the reading time.
+            keep_default_na=False,
+            na_values={3: [""], 4: [""]},
+            engine="c",
+            low_memory=False,
+            encoding_errors="replace",
+        )
+        frame.index = np.arange(first_line, first_line + len(frame))  # file line numbers
+        first_line += len(frame)
+        is_exon = frame[2].isin(list(_EXON_FEATURES))
+        exons = frame[is_exon]
+        exons = exons[~exons[0].str.startswith("#")]
+        gene = exons[8].str.extract(_GENE_ID_ATTRIBUTE, expand=False).str.strip()
+        gene = gene.where(gene != "")
+        parent = exons.loc[gene.isna(), 8].str.extract(_PARENT_ATTRIBUTE, expand=False)
+        exon_blocks.append(
+            pd.DataFrame(
+                {
+                    "seqname": exons[0],
+                    "feature": exons[2],
+                    "start": exons[3],  # as read: text when not numbers
+                    "end": exons[4],
+                    "gene": gene,
+                    "parent": parent.str.strip(),  # aligned on the index: NaN elsewhere
+                }
             )
-            notices.append(
-                f"{filename}: matched {_n(n_versioned, 'gene id')} ignoring Ensembl version "
-                f"suffixes, e.g. {example[0]} -> {example[1]}"
+        )
+        # GFF3 transcripts: ID -> Parent, to reach the gene of an exon.
+        if b"Parent=" in block:
+            others = frame.loc[~is_exon, 8]
+            others = others[others.str.contains("Parent=", regex=False)]
+            link_blocks.append(
+                pd.DataFrame(
+                    {
+                        "id": others.str.extract(_ID_ATTRIBUTE, expand=False).str.strip(),
+                        "parent": others.str.extract(_PARENT_ATTRIBUTE, expand=False).str.strip(),
+                    }
+                ).dropna()
             )
-        lengths[missing] = filled
-    n_missing = int(np.isnan(lengths).sum())
-    if n_missing == len(genes):
+
+    exons = pd.concat(exon_blocks) if exon_blocks else pd.DataFrame()
+    if exons.empty:
         raise DataError(
-            f'None of the gene ids in "{filename}" match the genes of the counts table '
-            f"(lengths file: {_quote_list(list(ids), 3)}; counts: {_quote_list(genes, 3)}). "
-            "The first column must hold the gene ids used in the counts table."
+            f'"{filename}" looks like a GTF but has no exon lines ("exon" in the 3rd '
+            "column), so no gene lengths can be computed. Upload the full GTF the counts "
+            "were made with (e.g. from Ensembl or GENCODE), or a table of gene id and "
+            "length."
         )
-    if n_missing:
-        verb = "has" if n_missing == 1 else "have"
-        notices.append(
-            f"{filename}: {n_missing:,} of {_n(len(genes), 'gene')} {verb} no length (NaN)"
+    feature = next(f for f in _EXON_FEATURES if (exons["feature"] == f).any())
+    exons = exons[exons["feature"] == feature]
+
+    from_parent = exons["gene"].isna() & exons["parent"].notna()
+    if from_parent.any():
+        parents = exons.loc[from_parent, "parent"]
+        links = pd.concat(link_blocks) if link_blocks else pd.DataFrame(columns=["id", "parent"])
+        transcript_gene = links.drop_duplicates("id").set_index("id")["parent"]
+        genes = parents.map(transcript_gene).fillna(parents).str.removeprefix("gene:")
+        exons.loc[from_parent, "gene"] = genes.where(genes != "")
+    no_gene = exons["gene"].isna()
+    if no_gene.any():
+        line = exons.index[no_gene][0]
+        raise DataError(
+            f'"{filename}", line {line}: {_n(int(no_gene.sum()), "exon line")} without a '
+            'gene id (a gene_id "..." attribute in a GTF, gene_id= or Parent= in a GFF3). '
+            "Every exon needs its gene: use the GTF the counts were made with, e.g. from "
+            "Ensembl or GENCODE."
         )
-    series = pd.Series(lengths, index=pd.Index(genes, name="gene_id"), name="length")
-    return series, tuple(notices)
+    start = pd.to_numeric(exons["start"], errors="coerce").to_numpy(np.float64)
+    end = pd.to_numeric(exons["end"], errors="coerce").to_numpy(np.float64)
+    bad = ~((start >= 1) & (end >= start) & (start % 1 == 0) & (end % 1 == 0))
+    if bad.any():
+        k = np.flatnonzero(bad)[0]
+        raw_start, raw_end = (_cell_str(exons[column].iat[k]) for column in ("start", "end"))
+        raise DataError(
+            f'"{filename}", line {exons.index[k]}: the exon start and end (columns 4 and 5: '
+            f'"{raw_start}", "{raw_end}") must be whole numbers, 1 or more, with start <= '
+            f"end ({_n(int(bad.sum()), 'exon line')} like this). Fix or remove these lines."
+        )
+    lengths = _union_lengths(
+        exons["gene"].to_numpy(dtype=object),
+        exons["seqname"].to_numpy(dtype=object),
+        start.astype(np.int64),
+        end.astype(np.int64),
+    )
+    return lengths, _EXON_FEATURES[feature]
+
+
+def _union_lengths(
+    genes: np.ndarray, seqnames: np.ndarray, starts: np.ndarray, ends: np.ndarray
+) -> pd.Series:
+    """Bases covered by the 1-based inclusive intervals of each gene, per gene.
+
+    Intervals are sorted by gene, chromosome and start; each then adds the bases it
+    covers beyond the furthest end reached so far by the earlier intervals of the same
+    gene and chromosome (a running maximum), so overlaps are counted once.
+    """
+    gene_codes, gene_names = pd.factorize(genes)
+    seq_codes, seq_names = pd.factorize(seqnames)
+    groups = gene_codes.astype(np.int64) * len(seq_names) + seq_codes
+    order = np.lexsort((starts, groups))
+    groups, starts, ends = groups[order], starts[order], ends[order]
+
+    reach = pd.Series(ends).groupby(groups).cummax().to_numpy()  # furthest end so far
+    before = np.concatenate([[0], reach[:-1]])
+    before[np.concatenate([[True], groups[1:] != groups[:-1]])] = 0  # new gene/chromosome
+    new_bases = np.clip(ends - np.maximum(starts, before + 1) + 1, 0, None)
+    totals = np.bincount(gene_codes[order], weights=new_bases, minlength=len(gene_names))
+    return pd.Series(
+        totals.astype(np.int64), index=pd.Index(gene_names, name="gene_id"), name="length"
+    )
+
+
+def _line_blocks(content: bytes, filename: str):
+    """Yield the text in blocks of whole lines, about ``_GTF_BLOCK_BYTES`` each.
+
+    Gzip content is decompressed block by block, so a large annotation never sits in
+    memory whole; like :func:`_gunzip`, it may not expand beyond its limit.
+    """
+    pieces = _gunzip_pieces(content, filename) if content[:2] == b"\x1f\x8b" else [content]
+    rest = b""
+    for piece in pieces:
+        start = 0
+        while start < len(piece):
+            end = piece.rfind(b"\n", start, start + _GTF_BLOCK_BYTES) + 1
+            if end == 0:  # no line ends here: keep it for the next block
+                break
+            yield rest + piece[start:end]
+            rest, start = b"", end
+        rest += piece[start:]
+    if rest:
+        yield rest
+
+
+def _gunzip_pieces(content: bytes, filename: str):
+    """Yield the decompressed bytes of gzip ``content`` in pieces of ``_GTF_BLOCK_BYTES``."""
+    cap = _GUNZIP_FACTOR * max_upload_bytes()
+    total = 0
+    with gzip.GzipFile(fileobj=io.BytesIO(content)) as stream:
+        while True:
+            try:
+                piece = stream.read(_GTF_BLOCK_BYTES)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise _gunzip_error(filename, exc) from None
+            if not piece:
+                return
+            total += len(piece)
+            if total > cap:
+                raise _too_large_error(filename, cap)
+            yield piece
 
 
 # --------------------------------------------------------------------------- dataset

@@ -25,20 +25,6 @@ from .distance import square
 from .errors import DataError, ParameterError
 
 #: Method name -> one sentence for the UI.
-METHODS = {
-    "diana": "DIANA: divisive hierarchy; splits the widest cluster by peeling off the "
-             "items that are on average closer to each other than to the rest.",
-    "pam": "PAM (k-medoids): k representative items chosen to minimise the total distance "
-           "of every item to its medoid; robust to outliers, works with any distance.",
-    "cmeans": "Fuzzy c-means: every item belongs to every cluster with a membership "
-              "between 0 and 1; the hard label is the largest membership.",
-    "mixture": "Gaussian mixture: k Gaussian clusters fitted by EM; BIC and ICL help to "
-               "choose k and the covariance model.",
-    "leiden": "Leiden: communities of a k-nearest-neighbour graph (modularity); the number "
-              "of clusters follows from the resolution, not from k.",
-    "louvain": "Louvain: communities of a k-nearest-neighbour graph (modularity), the "
-               "older algorithm Leiden improves on.",
-}
 
 #: Covariance model -> (mclust name, one sentence for the UI).
 COVARIANCES = {

@@ -27,9 +27,12 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .cluster import KMEANS_INITS, LINKAGES, METHODS, cut_tree, hierarchical_tree, kmeans
+from .cluster import (GRAPH_CLUSTERINGS, KMEANS_INITS, LINKAGES, METHODS, SOFT_METHODS, cut_tree,
+                      hierarchical_tree, kmeans)
 from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances
+from .methods import (COVARIANCES, diana_tree, fuzzy_cmeans, gaussian_mixture, graph_clusters,
+                      pam)
 from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
 from .batch import BATCH_METHODS, combat, combat_seq, harmony_embedding, remove_batch_effect
 from .errors import DataError, ParameterError
@@ -84,6 +87,14 @@ class AnalysisParams:
     embedding : {"pca", "umap"}
     umap_neighbors : int
     umap_min_dist : float
+    resolution, neighbors : float, int
+        Leiden/Louvain: modularity resolution and neighbours of the kNN graph.
+    fuzzifier : float
+        Fuzzy c-means exponent m (> 1; 2 is usual).
+    covariance : str
+        Gaussian mixture covariance model (see :data:`rnaclust_dash.methods.COVARIANCES`).
+    pcs : int
+        Principal components used by mixture and graph methods (0: the values as they are).
     exclude : str
         Comma-separated sample ids left out of the analysis (e.g. QC outliers).
     batch_column : str
@@ -112,6 +123,11 @@ class AnalysisParams:
     embedding: str = "pca"
     umap_neighbors: int = 15
     umap_min_dist: float = 0.1
+    resolution: float = 1.0
+    neighbors: int = 15
+    fuzzifier: float = 2.0
+    covariance: str = "full"
+    pcs: int = 10
     exclude: str = ""
     batch_column: str = ""
     batch_method: str = "none"
@@ -120,7 +136,8 @@ class AnalysisParams:
     def __post_init__(self) -> None:
         choices = {"target": TARGETS, "normalization": NORMALIZATIONS, "distance": DISTANCES,
                    "method": METHODS, "linkage": LINKAGES, "kmeans_init": KMEANS_INITS,
-                   "embedding": EMBEDDINGS, "batch_method": BATCH_METHODS}
+                   "embedding": EMBEDDINGS, "batch_method": BATCH_METHODS,
+                   "covariance": COVARIANCES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise ParameterError(f"'{getattr(self, name)}' is not a valid {name}; choose "
@@ -136,6 +153,10 @@ class AnalysisParams:
              f"Seed must be a whole number from 0 to {MAX_SEED:,}; got {self.seed}."),
             (self.pseudocount > 0, "The pseudocount must be positive."),
             (self.umap_neighbors >= 2, "UMAP needs at least 2 neighbours."),
+            (self.resolution > 0, "The resolution must be positive (1 is usual)."),
+            (self.neighbors >= 2, "The kNN graph needs at least 2 neighbours per item."),
+            (self.fuzzifier > 1, "The fuzzifier m must be larger than 1 (2 is usual)."),
+            (self.pcs >= 0, "The number of principal components cannot be negative."),
             (0 <= self.umap_min_dist <= 1, "UMAP min_dist must be between 0 and 1."),
             (self.batch_method == "none" or self.batch_column,
              "Batch correction needs the sample-sheet column that holds the batch: choose it, "
@@ -314,6 +335,7 @@ class Analysis:
     item_order: np.ndarray
     other_tree: np.ndarray | None
     validation: dict
+    confidence: np.ndarray | None
     size_factors: pd.Series | None
     norm_factors: pd.Series | None
     notices: tuple[str, ...]
@@ -330,9 +352,12 @@ class Analysis:
         return self.features.values.columns.to_numpy(dtype=str)
 
     def assignments(self) -> pd.DataFrame:
-        """``id, cluster, silhouette`` per item (the rows of assignments.csv)."""
-        return pd.DataFrame({"id": self.features.item_ids, "cluster": self.labels,
-                             "silhouette": self.validation["silhouette_values"]})
+        """``id, cluster, silhouette[, confidence]`` per item (assignments.csv)."""
+        table = pd.DataFrame({"id": self.features.item_ids, "cluster": self.labels,
+                              "silhouette": self.validation["silhouette_values"]})
+        if self.confidence is not None:  # soft methods: max membership / posterior
+            table["confidence"] = self.confidence
+        return table
 
     def metrics(self) -> dict:
         """The scalar validation indices and the item count."""
@@ -522,7 +547,7 @@ def check_items(n_items: int, params: AnalysisParams) -> None:
             f"{n_items:,} {noun} are too many to cluster here: the distances between them "
             f"alone take {size_gb:.1f} GB. Keep at most {MAX_DISTANCE_ITEMS:,} with 'Most "
             "variable genes', or raise the gene filter.")
-    if params.k > n_items - 1:
+    if params.method not in GRAPH_CLUSTERINGS and params.k > n_items - 1:
         raise ParameterError(f"k = {params.k} is too large for {n_items} {noun}: choose k "
                              f"between 2 and {n_items - 1}.")
 
@@ -560,18 +585,12 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     tree_key = stage_key(dist_key, "tree", {"linkage": tree_linkage})
     tree = store.get_or_compute(tree_key, lambda: hierarchical_tree(distances, linkage=tree_linkage))
     leaf_order = _leaf_order(tree)
-    if params.method == "hierarchical":
-        labels = cut_tree(tree, params.k)
-        partition_key = stage_key(tree_key, "cut", {"k": params.k})
-        item_tree, item_order = tree, leaf_order
-    else:
-        partition_key = stage_key(feat_key, "kmeans", {"k": params.k, "init": params.kmeans_init,
-                                                       "n_init": params.n_init, "seed": params.seed})
-        labels = store.get_or_compute(partition_key, lambda: kmeans(
-            features.items, k=params.k, init=params.kmeans_init, n_init=params.n_init,
-            random_state=params.seed).labels)
-        # No tree for k-means: order the items by cluster, keeping the tree's order inside.
-        item_tree, item_order = None, leaf_order[np.argsort(labels[leaf_order], kind="stable")]
+    partition_key, labels, confidence, item_tree = _partition(
+        store, params, tree_key, tree, dist_key, distances, feat_key, features)
+    if item_tree is not None:
+        item_order = _leaf_order(item_tree)
+    else:  # no tree of its own: order the items by cluster, keeping the tree's order inside
+        item_order = leaf_order[np.argsort(labels[leaf_order], kind="stable")]
     validation_key = stage_key(partition_key, "validation", {"distance": dist_key})
     validation = store.get_or_compute(
         validation_key, lambda: validation_summary(features.items, distances, labels))
@@ -589,11 +608,59 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                     f"without a tree (a tree is drawn up to {MAX_DISTANCE_ITEMS:,} genes).",)
     return Analysis(params=params, dataset_key=key, features=features, labels=labels,
                     item_tree=item_tree, item_order=item_order, other_tree=other_tree,
-                    validation=validation, size_factors=normalized.size_factors,
+                    validation=validation, confidence=confidence,
+                    size_factors=normalized.size_factors,
                     norm_factors=normalized.norm_factors, notices=notices,
                     keys={"normalize": norm_key, "features": feat_key, "distance": dist_key,
                           "tree": tree_key, "partition": partition_key,
                           "other_tree": other_key})
+
+
+def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distances, feat_key,
+               features) -> tuple[str, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """Run the chosen method: (store key, labels 1..k, confidence or None, item tree or None)."""
+    method = params.method
+    if method == "hierarchical":
+        return stage_key(tree_key, "cut", {"k": params.k}), cut_tree(tree, params.k), None, tree
+    if method == "diana":
+        diana_key = stage_key(dist_key, "diana", {})
+        diana = store.get_or_compute(diana_key, lambda: diana_tree(distances))
+        return stage_key(diana_key, "cut", {"k": params.k}), cut_tree(diana, params.k), None, diana
+    settings = {"kmeans": {"k": params.k, "init": params.kmeans_init, "n_init": params.n_init,
+                           "seed": params.seed},
+                "kmedoids": {"k": params.k, "distance": dist_key},
+                "fuzzy-cmeans": {"k": params.k, "m": params.fuzzifier, "seed": params.seed},
+                "gmm": {"k": params.k, "covariance": params.covariance, "pcs": params.pcs,
+                        "seed": params.seed}}
+    settings |= {name: {"neighbors": params.neighbors, "resolution": params.resolution,
+                        "pcs": params.pcs, "seed": params.seed} for name in GRAPH_CLUSTERINGS}
+    key = stage_key(feat_key, method, settings[method])
+    n_pcs = params.pcs or None
+
+    def compute() -> tuple[np.ndarray, np.ndarray | None]:
+        if method == "kmeans":
+            return kmeans(features.items, k=params.k, init=params.kmeans_init,
+                          n_init=params.n_init, random_state=params.seed).labels, None
+        if method == "kmedoids":
+            return pam(distances, k=params.k).labels, None
+        if method == "fuzzy-cmeans":
+            result = fuzzy_cmeans(features.items, k=params.k, m=params.fuzzifier,
+                                  random_state=params.seed)
+            return result.labels, result.membership.max(axis=1)
+        if method == "gmm":
+            result = gaussian_mixture(features.items, k=params.k, covariance=params.covariance,
+                                      n_pcs=n_pcs, random_state=params.seed)
+            return result.labels, result.posterior.max(axis=1)
+        result = graph_clusters(features.items, method=method, n_neighbors=params.neighbors,
+                                resolution=params.resolution, n_pcs=n_pcs,
+                                random_state=params.seed)
+        if result.n_clusters < 2:
+            raise ParameterError(f"{method.capitalize()} found a single cluster at resolution "
+                                 f"{params.resolution:g}: raise the resolution.")
+        return result.labels, None
+
+    labels, confidence = store.get_or_compute(key, compute)
+    return key, labels, confidence, None
 
 
 def _leaf_order(tree: np.ndarray) -> np.ndarray:
@@ -638,15 +705,15 @@ def compute_embedding(store: ResultStore, key: str, params: AnalysisParams) -> E
 
 
 def write_results(analysis: Analysis, embedding: Embedding, out_dir, *,
-                  dataset_name: str = "") -> None:
+                  dataset_name: str = "", extra_metrics: dict | None = None) -> None:
     """Write the CLI's result files into ``out_dir`` (see README, "Command line")."""
     from pathlib import Path
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     analysis.assignments().to_csv(out / "assignments.csv", index=False)
-    metrics = analysis.metrics() | {"parameters": analysis.params.to_dict(),
-                                    "versions": package_versions()}
+    metrics = analysis.metrics() | (extra_metrics or {}) | {
+        "parameters": analysis.params.to_dict(), "versions": package_versions()}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     if analysis.size_factors is not None:
         factors = pd.concat([analysis.size_factors, analysis.norm_factors], axis=1)

@@ -67,6 +67,22 @@ def embedding(analysis: Analysis, coords: Embedding, *, color_by: str = CLUSTER_
         colors = hover[color_by].rename(color_by)
     else:
         colors = clusters
+    if analysis.confidence is not None:  # soft methods: hover and opacity show confidence
+        hover["confidence"] = np.round(analysis.confidence, 3)
     return figures.embedding_figure(
         np.asarray(coords.coords), ids=ids, color_values=colors, color_title=colors.name,
-        axis_titles=coords.axis_titles, hover=hover, selected=tuple(selected))
+        axis_titles=coords.axis_titles, hover=hover, selected=tuple(selected),
+        opacity=analysis.confidence)
+
+
+#: Soft assignments below this confidence are listed as uncertain.
+UNCERTAIN_BELOW = 0.6
+
+
+def uncertain_items(analysis: Analysis) -> pd.DataFrame:
+    """Items whose max membership / posterior is below :data:`UNCERTAIN_BELOW`, least
+    certain first (empty for hard methods)."""
+    if analysis.confidence is None:
+        return pd.DataFrame(columns=["id", "cluster", "confidence"])
+    table = analysis.assignments()[["id", "cluster", "confidence"]]
+    return table[table["confidence"] < UNCERTAIN_BELOW].sort_values("confidence")

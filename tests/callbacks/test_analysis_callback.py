@@ -232,3 +232,20 @@ def test_more_than_ten_thousand_genes_to_cluster_is_refused(store, example_store
     message = assert_rejected(guarded_analysis(store, example_store, controls, []), analysis)
     assert "12,359 genes are too many to cluster here" in message
     assert "Keep at most 10,000 with 'Most variable genes'" in message
+
+
+def test_soft_method_lists_uncertain_items_and_fades_them(store, example, example_store):
+    from callback_helpers import analysis_controls, guarded_analysis
+
+    from rnaclust_dash import views
+    from rnaclust_dash.pipeline import AnalysisParams, run_analysis
+
+    controls = analysis_controls(example, method="fuzzy-cmeans", n_clusters=3)
+    result = guarded_analysis(store, example_store, controls, [])
+    uncertain = out(result, analysis, ids.UNCERTAIN, "children")
+    params = AnalysisParams.from_dict(out(result, analysis, ids.ANALYSIS_STORE, "data")["params"])
+    expected = views.uncertain_items(run_analysis(store, example_store["key"], params))
+    assert len(expected) >= 1  # pasilla's treated1 sits between clusters at k = 3
+    assert f"{len(expected):,} items with uncertain assignment" in str(uncertain)
+    for item in expected["id"]:
+        assert item in str(uncertain)

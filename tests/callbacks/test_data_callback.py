@@ -156,13 +156,17 @@ def test_blank_and_na_cells_are_rejected_with_their_places(store, example_store)
         in message
 
 
-def test_duplicated_gene_ids_are_rejected_with_their_rows(store, example_store):
+def test_duplicated_gene_ids_are_summed_with_a_notice(store, example_store):
     table = csv_bytes(["gene_id", "s1", "s2", "s3"],
                       [["g1", 1, 2, 3], ["g2", 4, 5, 6], ["g1", 7, 8, 9]])
-    message = rejected_upload(store, example_store, table, "dups.csv")
-    assert '1 gene id appears more than once in "dups.csv": "g1" (rows 2, 4)' in message
-    assert "make ids unique or sum the rows" in message
-
+    outputs = upload_counts(store, example_store, table, "dups.csv")
+    assert_accepted(outputs, data)
+    info = dataset_info(outputs)
+    assert ('dups.csv: 1 gene id appears more than once ("g1" rows 2 and 4): its rows were '
+            "summed") in info
+    assert "2 genes x 3 samples" in info
+    new_store = out(outputs, data, ids.DATASET_STORE, "data")
+    assert load_dataset(store, new_store["key"]).counts.loc["g1"].tolist() == [8.0, 10.0, 12.0]
 
 def test_duplicated_sample_ids_are_rejected_with_their_columns(store, example_store):
     table = csv_bytes(["gene_id", "s1", "s2", "s1"],

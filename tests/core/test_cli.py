@@ -317,9 +317,9 @@ def test_params_file_with_unknown_key(tmp_path, capsys):
 
 def test_invalid_choice_is_an_argparse_error(tmp_path, capsys):
     with pytest.raises(SystemExit) as exit_info:
-        main(["run", str(COUNTS), "--out", str(tmp_path), "--distance", "cosine"])
+        main(["run", str(COUNTS), "--out", str(tmp_path), "--distance", "canberra"])
     assert exit_info.value.code == 2
-    assert "invalid choice: 'cosine'" in capsys.readouterr().err
+    assert "invalid choice: 'canberra'" in capsys.readouterr().err
 
 
 # --- as a program -------------------------------------------------------------------------------
@@ -384,3 +384,41 @@ def test_batch_column_missing_exits_2(tmp_path, capsys):
                          "--batch-column", "lane", "--batch-method", "limma")
     assert status == 2
     assert "error: Batch correction needs the sample-sheet column(s) lane" in err
+
+
+@pytest.mark.parametrize("method, options, soft", [
+    ("diana", [], False), ("kmedoids", ["--distance", "manhattan"], False),
+    ("fuzzy-cmeans", ["--fuzzifier", 1.8], True), ("gmm", ["--covariance", "spherical",
+                                                          "--pcs", 3], True),
+    ("leiden", ["--resolution", 1.5, "--neighbors", 3, "--pcs", 3], False),
+    ("louvain", ["--resolution", 1.5, "--neighbors", 3, "--pcs", 3], False),
+])
+def test_every_method_runs_from_the_command_line(tmp_path, capsys, method, options, soft):
+    status, out, err = run(capsys, COUNTS, "--out", tmp_path, "--metadata", SAMPLES,
+                           "--method", method, "--k", 2, "--compare-column", "group", *options)
+    assert status == 0, err
+    result = outputs(tmp_path)
+    assignments = result["assignments"]
+    expected = ["id", "cluster", "silhouette"] + (["confidence"] if soft else [])
+    assert list(assignments.columns) == expected
+    if soft:
+        assert assignments["confidence"].between(0, 1).all()
+    n_clusters = assignments["cluster"].nunique()
+    assert f"7 samples in {n_clusters} clusters" in out
+    assert sorted(assignments["cluster"].unique()) == list(range(1, n_clusters + 1))
+    metrics = result["metrics"]
+    assert -1 <= metrics["ari"] <= 1 and 0 <= metrics["nmi"] <= 1
+    assert metrics["parameters"]["method"] == method
+
+
+def test_compare_column_ari_is_one_for_the_column_itself(tmp_path, capsys):
+    # k = 2 hierarchical on pasilla with batch correction recovers treatment exactly.
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--metadata", SAMPLES,
+                         "--batch-column", "batch", "--batch-method", "combat",
+                         "--protect", "group", "--compare-column", "group")
+    assert status == 0, err
+    metrics = outputs(tmp_path)["metrics"]
+    assert metrics["ari"] == pytest.approx(1.0) and metrics["nmi"] == pytest.approx(1.0)
+    status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--metadata", SAMPLES,
+                         "--compare-column", "tissue")
+    assert status == 2 and "no such column" in err
