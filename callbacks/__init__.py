@@ -2,10 +2,10 @@
 
 from rnaclust_dash.store import ResultStore
 
-from . import analysis, controls, data, embedding, qc, selection
+from . import analysis, assess, controls, data, embedding, qc, selection
 
 
 def register_callbacks(app, store: ResultStore) -> None:
     """Register every callback of the dashboard against one result store."""
-    for module in (data, controls, analysis, embedding, selection, qc):
+    for module in (data, controls, analysis, embedding, selection, qc, assess):
         module.register(app, store)

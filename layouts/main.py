@@ -323,6 +323,63 @@ def batch_tab() -> html.Div:
     ], className="pt-2")
 
 
+def _job_controls(run_id: str, cancel_id: str, progress_id: str, status_id: str,
+                  label: str) -> html.Div:
+    """Run button, progress bar and cancel button of a background job."""
+    return html.Div([
+        dbc.Button(label, id=run_id, color="primary", size="sm", className="me-2"),
+        dbc.Progress(id=progress_id, value=0, max=100, striped=True, animated=True,
+                     style={"display": "none", "width": "16rem"}, className="me-2"),
+        dbc.Button("Cancel", id=cancel_id, size="sm", color="link", style={"display": "none"}),
+        html.Span(id=status_id, className="small text-muted"),
+    ], className="d-flex align-items-center my-2")
+
+
+def _number(component_id: str, value, label: str, **kwargs) -> dbc.InputGroup:
+    return dbc.InputGroup([dbc.InputGroupText(label),
+                           dbc.Input(id=component_id, type="number", value=value, **kwargs)],
+                          size="sm", className="me-2 w-auto")
+
+
+def choose_k_tab() -> html.Div:
+    """Indices over a range of k, each with its suggested k; a click applies a k."""
+    return html.Div([
+        html.Small("Runs the method chosen on the left for each k and plots the usual "
+                   "indices; a star marks each index's suggestion. Click any point to use "
+                   "that k.", className="text-muted d-block mt-2"),
+        html.Div([_number(ids.K_MIN, 2, "k from", min=2, step=1),
+                  _number(ids.K_MAX, 10, "to", min=3, step=1),
+                  _number(ids.GAP_REFS, 20, "gap reference sets B", min=0, step=5)],
+                 className="d-flex flex-wrap mt-2"),
+        _job_controls(ids.K_RUN, ids.K_CANCEL, ids.K_PROGRESS, ids.K_STATUS, "Compute"),
+        dcc.Loading(dcc.Graph(id=ids.K_FIGURE, config=GRAPH_CONFIG), delay_show=300),
+        dcc.Graph(id=ids.K_TREE, config=GRAPH_CONFIG),
+    ])
+
+
+def stability_tab() -> html.Div:
+    """Bootstrap/subsample stability and consensus clustering of the current clusters."""
+    return html.Div([
+        html.Small("Re-clusters resampled data many times: clusters that keep their members "
+                   "(Jaccard > 0.75) can be trusted; below 0.5 they dissolve. Consensus "
+                   "clustering (Monti 2003) shows how often items cluster together.",
+                   className="text-muted d-block mt-2"),
+        html.Div([_number(ids.STABILITY_RESAMPLES, 100, "resamples B", min=5, step=10),
+                  dbc.Select(id=ids.STABILITY_SCHEME, value="bootstrap", size="sm",
+                             className="me-2 w-auto",
+                             options=[{"label": "bootstrap", "value": "bootstrap"},
+                                      {"label": "subsample 80%", "value": "subsample"}]),
+                  dbc.Checklist(id=ids.STABILITY_CONSENSUS, switch=True, value=["consensus"],
+                                options=[{"label": "consensus clustering (k = 2..6)",
+                                          "value": "consensus"}])],
+                 className="d-flex flex-wrap align-items-center mt-2"),
+        _job_controls(ids.STABILITY_RUN, ids.STABILITY_CANCEL, ids.STABILITY_PROGRESS,
+                      ids.STABILITY_STATUS, "Run"),
+        dcc.Graph(id=ids.STABILITY_FIGURE, config=GRAPH_CONFIG),
+        dcc.Graph(id=ids.CONSENSUS_FIGURE, config=GRAPH_CONFIG),
+    ])
+
+
 def build_layout() -> html.Div:
     """The whole page."""
     return html.Div([
@@ -342,6 +399,8 @@ def build_layout() -> html.Div:
                 dbc.Tab(views(), label="Clustering", tab_id="clustering"),
                 dbc.Tab(qc_tab(), label="QC", tab_id="qc"),
                 dbc.Tab(batch_tab(), label="Batch effect", tab_id="batch"),
+                dbc.Tab(choose_k_tab(), label="Choose k", tab_id="choose-k"),
+                dbc.Tab(stability_tab(), label="Stability", tab_id="stability"),
             ], id=ids.VIEW_TABS, active_tab="clustering", className="mb-2"), lg=9),
         ]), fluid=True),
     ])

@@ -13,7 +13,7 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .cluster import GRAPH_CLUSTERINGS, cut_tree, number_by_first_appearance
+from .cluster import GRAPH_CLUSTERINGS, cut_tree
 from .distance import square
 from .errors import ParameterError
 from .kselect import (ClusterFn, cluster_tree, gap_statistic, hierarchical_fn, k_scan,
@@ -186,9 +186,3 @@ def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
                                          condensed=condensed, random_state=params.seed,
                                          progress=part(1), should_stop=should_stop)
     return analysis, result, consensus
-
-
-def item_labels(analysis: Analysis) -> pd.Series:
-    """Cluster labels indexed by item id (for joining stability tables)."""
-    return pd.Series(number_by_first_appearance(analysis.labels),
-                     index=analysis.features.item_ids, name="cluster")

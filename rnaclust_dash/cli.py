@@ -1,25 +1,41 @@
-"""Command line: ``python -m rnaclust_dash run COUNTS --out DIR [options]``.
+"""Command line: ``python -m rnaclust_dash COMMAND COUNTS --out DIR [options]``.
 
-The same pipeline as the dashboard; a params.json saved from the UI reproduces its
-assignments exactly. Bad input prints the same message as the UI and exits with 2.
+- ``run``: cluster a table; assignments, metrics, normalized matrix, embedding.
+- ``choose-k``: validation indices and the gap statistic over a range of k, the k each
+  index suggests and the cluster tree across k.
+- ``stability``: bootstrap (or subsample) Jaccard stability of the clusters, and
+  optionally consensus clustering.
+
+All three run the same pipeline as the dashboard and share its options (a params.json
+saved from the UI reproduces its assignments exactly). Bad input prints the same message
+as the UI and exits with 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pandas as pd
+
+from .assess import assess_stability, choose_k, method_cluster_fn
 from .batch import BATCH_METHODS
 from .cluster import LINKAGES, METHODS
-from .methods import COVARIANCES
+from .dataset import Dataset
 from .distance import DISTANCES
 from .embed import EMBEDDINGS
 from .errors import ParameterError, RnaclustError
+from .methods import COVARIANCES
 from .pipeline import (TARGETS, AnalysisParams, compute_embedding, corrected_matrix,
-                       params_from_document, put_dataset, run_analysis, write_results)
+                       params_document, params_from_document, put_dataset, run_analysis,
+                       write_results)
 from .preprocess import NORMALIZATIONS
+from .stability import SCHEMES, ConsensusResult
 from .store import ResultStore
 
 # Option name -> AnalysisParams field, for the options that map one to one.
@@ -38,43 +54,87 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m rnaclust_dash",
                                      description="Cluster an RNA-seq count table.")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="cluster a table and write the results into a folder")
-    run.add_argument("counts", help="count table: CSV/TSV/TXT (.gz) or .xlsx, genes as rows")
-    run.add_argument("--out", required=True, help="folder for the result files")
-    run.add_argument("--metadata", help="sample sheet, first column = sample id")
-    run.add_argument("--gene-lengths", help="table of gene id, length in bp")
-    run.add_argument("--params", help="params.json (as saved by the dashboard); options "
-                                      "given here override it")
-    run.add_argument("--target", choices=list(TARGETS))
-    run.add_argument("--normalization", choices=list(NORMALIZATIONS))
-    run.add_argument("--min-count", type=float)
-    run.add_argument("--min-samples", type=int)
-    run.add_argument("--top-genes", type=int)
-    run.add_argument("--distance", choices=list(DISTANCES))
-    run.add_argument("--method", choices=list(METHODS))
-    run.add_argument("--linkage", choices=list(LINKAGES))
-    run.add_argument("--k", type=int)
-    run.add_argument("--seed", type=int)
-    run.add_argument("--embedding", choices=list(EMBEDDINGS))
-    run.add_argument("--resolution", type=float, help="Leiden/Louvain resolution")
-    run.add_argument("--neighbors", type=int, help="neighbours of the kNN graph (Leiden/Louvain)")
-    run.add_argument("--fuzzifier", type=float, help="fuzzy c-means exponent m (> 1)")
-    run.add_argument("--covariance", choices=list(COVARIANCES),
-                     help="Gaussian mixture covariance model")
-    run.add_argument("--pcs", type=int, help="principal components used by mixture and graph "
-                                             "methods (0: the values themselves)")
+
+    run = _add_command(commands, "run", run_command,
+                       "cluster a table and write the results into a folder")
     run.add_argument("--compare-column", metavar="COL",
                      help="sample-sheet column to compare the clusters with (ARI, NMI)")
-    run.add_argument("--batch-column", help="sample-sheet column holding the batch")
-    run.add_argument("--batch-method", choices=list(BATCH_METHODS))
-    run.add_argument("--protect", metavar="COL[,COL]",
-                     help="sample-sheet columns of biology that batch correction keeps")
-    run.add_argument("--exclude", metavar="ID[,ID]", help="samples to leave out")
     run.add_argument("--write-corrected", action="store_true",
                      help="also write corrected.csv (the batch-corrected matrix)")
-    run.add_argument("--cache-dir", help="where stage results are cached (default: a "
-                                         "temporary folder, removed afterwards)")
+
+    choose = _add_command(commands, "choose-k", choose_k_command,
+                          "validation indices and the gap statistic over a range of k, "
+                          "the k each suggests and the cluster tree")
+    choose.add_argument("--k-min", type=int, default=2, help="smallest k tried (default 2)")
+    choose.add_argument("--k-max", type=int, default=10, help="largest k tried (default 10)")
+    choose.add_argument("--gap-refs", type=int, default=20, metavar="B",
+                        help="reference sets of the gap statistic (default 20; 0 skips it)")
+
+    stability = _add_command(commands, "stability", stability_command,
+                             "bootstrap Jaccard stability of the k clusters, and optionally "
+                             "consensus clustering")
+    stability.add_argument("--resamples", type=int, required=True, metavar="B",
+                           help="number of resamples")
+    stability.add_argument("--scheme", choices=list(SCHEMES), default="bootstrap",
+                           help="bootstrap (duplicates dropped, as fpc::clusterboot) or "
+                                "subsample (80%% of the items without replacement)")
+    stability.add_argument("--consensus", action="store_true",
+                           help="also run consensus clustering (ConsensusClusterPlus)")
+    stability.add_argument("--consensus-k-max", type=int, default=6, metavar="N",
+                           help="consensus clustering for k = 2..N (default 6; up to --k "
+                                "when that is larger)")
     return parser
+
+
+def _add_command(commands, name: str, handler, description: str) -> argparse.ArgumentParser:
+    """A sub-command with the input and analysis options every command shares."""
+    command = commands.add_parser(name, help=description, description=description)
+    command.set_defaults(handler=handler)
+    command.add_argument("counts", help="count table: CSV/TSV/TXT (.gz) or .xlsx, genes as rows")
+    command.add_argument("--out", required=True, help="folder for the result files")
+    command.add_argument("--metadata", help="sample sheet, first column = sample id")
+    command.add_argument("--gene-lengths", help="table of gene id, length in bp")
+    command.add_argument("--params", help="params.json (as saved by the dashboard); options "
+                                          "given here override it")
+    command.add_argument("--target", choices=list(TARGETS))
+    command.add_argument("--normalization", choices=list(NORMALIZATIONS))
+    command.add_argument("--min-count", type=float)
+    command.add_argument("--min-samples", type=int)
+    command.add_argument("--top-genes", type=int)
+    command.add_argument("--distance", choices=list(DISTANCES))
+    command.add_argument("--method", choices=list(METHODS))
+    command.add_argument("--linkage", choices=list(LINKAGES))
+    command.add_argument("--k", type=int, help="number of clusters")
+    command.add_argument("--seed", type=int)
+    command.add_argument("--embedding", choices=list(EMBEDDINGS))
+    command.add_argument("--resolution", type=float, help="Leiden/Louvain resolution")
+    command.add_argument("--neighbors", type=int,
+                         help="neighbours of the kNN graph (Leiden/Louvain)")
+    command.add_argument("--fuzzifier", type=float, help="fuzzy c-means exponent m (> 1)")
+    command.add_argument("--covariance", choices=list(COVARIANCES),
+                         help="Gaussian mixture covariance model")
+    command.add_argument("--pcs", type=int, help="principal components used by mixture and "
+                                                 "graph methods (0: the values themselves)")
+    command.add_argument("--batch-column", help="sample-sheet column holding the batch")
+    command.add_argument("--batch-method", choices=list(BATCH_METHODS))
+    command.add_argument("--protect", metavar="COL[,COL]",
+                         help="sample-sheet columns of biology that batch correction keeps")
+    command.add_argument("--exclude", metavar="ID[,ID]", help="samples to leave out")
+    command.add_argument("--cache-dir", help="where stage results are cached (default: a "
+                                             "temporary folder, removed afterwards)")
+    return command
+
+
+# --- what every command shares ------------------------------------------------------------
+
+def analysis_params(args: argparse.Namespace) -> AnalysisParams:
+    """The parameters: ``--params`` (or the defaults) overridden by the options given."""
+    params = AnalysisParams()
+    if args.params:
+        params = params_from_document(Path(args.params).read_text())
+    overrides = {field: getattr(args, option) for option, field in _PARAM_OPTIONS.items()
+                 if getattr(args, option) is not None}
+    return params.replace(**overrides)
 
 
 def _read(path: str | None) -> tuple[bytes | None, str | None]:
@@ -82,6 +142,55 @@ def _read(path: str | None) -> tuple[bytes | None, str | None]:
         return None, None
     return Path(path).read_bytes(), Path(path).name
 
+
+@contextmanager
+def stored_dataset(args: argparse.Namespace) -> Iterator[tuple[Dataset, ResultStore, str]]:
+    """Read COUNTS (with ``--metadata`` and ``--gene-lengths``) into a result store.
+
+    Yields
+    ------
+    tuple
+        ``(dataset, store, key)``. The store lives in ``--cache-dir``, or in a temporary
+        folder removed on leaving the block.
+    """
+    from .io import build_dataset
+
+    counts, counts_name = _read(args.counts)
+    metadata, metadata_name = _read(args.metadata)
+    lengths, lengths_name = _read(args.gene_lengths)
+    dataset = build_dataset(counts, counts_name, metadata_content=metadata,
+                            metadata_filename=metadata_name, lengths_content=lengths,
+                            lengths_filename=lengths_name)
+    with tempfile.TemporaryDirectory() as scratch:
+        store = ResultStore(args.cache_dir or scratch)
+        try:
+            yield dataset, store, put_dataset(store, dataset)
+        finally:
+            store.cache.close()
+
+
+def _output_folder(args: argparse.Namespace) -> Path:
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    return out
+
+
+def _write_params(out: Path, params: AnalysisParams, dataset: Dataset, key: str) -> None:
+    (out / "params.json").write_text(params_document(params, dataset_name=dataset.name,
+                                                     dataset_key=key))
+
+
+def _print_notices(notices) -> None:
+    for notice in notices:
+        print(f"note: {notice}", file=sys.stderr)
+
+
+def _check_has_k(params: AnalysisParams) -> None:
+    """Fail before reading the table when the method has no k (Leiden, Louvain)."""
+    method_cluster_fn(params)
+
+
+# --- run ----------------------------------------------------------------------------------
 
 def compare_with_column(analysis, dataset, column: str) -> dict:
     """ARI and NMI of the clusters against a sample-sheet column (samples only)."""
@@ -100,23 +209,8 @@ def compare_with_column(analysis, dataset, column: str) -> dict:
 
 def run_command(args: argparse.Namespace) -> None:
     """Run the ``run`` command (raises RnaclustError / OSError on bad input)."""
-    from .io import build_dataset
-
-    params = AnalysisParams()
-    if args.params:
-        params = params_from_document(Path(args.params).read_text())
-    overrides = {field: getattr(args, option) for option, field in _PARAM_OPTIONS.items()
-                 if getattr(args, option) is not None}
-    params = params.replace(**overrides)
-    counts, counts_name = _read(args.counts)
-    metadata, metadata_name = _read(args.metadata)
-    lengths, lengths_name = _read(args.gene_lengths)
-    dataset = build_dataset(counts, counts_name, metadata_content=metadata,
-                            metadata_filename=metadata_name, lengths_content=lengths,
-                            lengths_filename=lengths_name)
-    with tempfile.TemporaryDirectory() as scratch:
-        store = ResultStore(args.cache_dir or scratch)
-        key = put_dataset(store, dataset)
+    params = analysis_params(args)
+    with stored_dataset(args) as (dataset, store, key):
         analysis = run_analysis(store, key, params)
         embedding = compute_embedding(store, key, params)
         agreement = None
@@ -127,20 +221,133 @@ def run_command(args: argparse.Namespace) -> None:
         if args.write_corrected:
             corrected_matrix(store, key, params).rename_axis("gene_id").to_csv(
                 Path(args.out) / "corrected.csv")
-        store.cache.close()
-    for notice in dataset.notices + analysis.notices + embedding.notices:
-        print(f"note: {notice}", file=sys.stderr)
+    _print_notices(dataset.notices + analysis.notices + embedding.notices)
     metrics = analysis.metrics()
     n_clusters = len(set(analysis.labels.tolist()))
     print(f"{metrics['n_items']} {params.target} in {n_clusters} clusters; mean silhouette "
           f"{metrics['silhouette']:.3f}; results in {args.out}")
 
 
+# --- choose-k -----------------------------------------------------------------------------
+
+def choose_k_command(args: argparse.Namespace) -> None:
+    """Run the ``choose-k`` command (raises RnaclustError / OSError on bad input).
+
+    Writes k_selection.csv, suggested_k.json, cluster_tree.csv and params.json; prints the
+    k each index suggests.
+    """
+    params = analysis_params(args)
+    _check_has_k(params)
+    if args.k_min < 2:
+        raise ParameterError(f"--k-min must be at least 2; got {args.k_min}.")
+    if args.k_min > args.k_max:
+        raise ParameterError(f"--k-min ({args.k_min}) is larger than --k-max ({args.k_max}): "
+                             "no k to try.")
+    with stored_dataset(args) as (dataset, store, key):
+        analysis = run_analysis(store, key, params)
+        choice = choose_k(store, key, params, k_values=range(args.k_min, args.k_max + 1),
+                          gap_refs=args.gap_refs)
+    out = _output_folder(args)
+    choice.table.to_csv(out / "k_selection.csv", index=False)
+    (out / "suggested_k.json").write_text(json.dumps(choice.suggested, indent=2))
+    choice.tree.to_csv(out / "cluster_tree.csv", index=False)
+    _write_params(out, params, dataset, key)
+    n_items = len(analysis.features.item_ids)
+    notices = [*dataset.notices, *analysis.notices]
+    if args.k_max >= n_items:
+        notices.append(f"k above {n_items - 1} skipped: {n_items} {params.target} make at "
+                       f"most {n_items - 1} clusters.")
+    _print_notices(notices)
+    for index, k in choice.suggested.items():
+        print(_suggestion_line(choice.table, index, k))
+    tried = choice.table["k"]
+    print(f"k = {tried.min()}..{tried.max()} for {n_items} {params.target}; results in "
+          f"{args.out}")
+
+
+def _suggestion_line(table: pd.DataFrame, index: str, k: int | None) -> str:
+    """``silhouette: k = 3 (0.512)``: an index, its k and its value there."""
+    if k is None:
+        return f"{index}: no suggestion (no value at any k)"
+    column = "wss" if index == "elbow" else index
+    value = table.loc[table["k"] == k, column]
+    return f"{index}: k = {k}" + (f" ({column} {value.iloc[0]:.4g})" if len(value) else "")
+
+
+# --- stability ----------------------------------------------------------------------------
+
+def stability_command(args: argparse.Namespace) -> None:
+    """Run the ``stability`` command (raises RnaclustError / OSError on bad input).
+
+    Writes cluster_stability.csv, item_stability.csv, params.json and, with
+    ``--consensus``, the consensus files (see :func:`write_consensus`).
+    """
+    params = analysis_params(args)
+    _check_has_k(params)
+    consensus_k = None
+    if args.consensus:
+        consensus_k = list(range(2, max(args.consensus_k_max, params.k) + 1))
+    with stored_dataset(args) as (dataset, store, key):
+        analysis, result, consensus = assess_stability(
+            store, key, params, n_resamples=args.resamples, scheme=args.scheme,
+            consensus_k=consensus_k)
+    out = _output_folder(args)
+    ids = analysis.features.item_ids
+    jaccard = result.cluster_jaccard
+    pd.DataFrame({"cluster": jaccard.index, "jaccard_mean": jaccard.to_numpy()}).to_csv(
+        out / "cluster_stability.csv", index=False)
+    pd.DataFrame({"id": ids, "stability": result.item_stability}).to_csv(
+        out / "item_stability.csv", index=False)
+    if consensus is not None:
+        write_consensus(consensus, ids, params.k, out)
+    _write_params(out, params, dataset, key)
+    _print_notices(dataset.notices + analysis.notices)
+    for cluster, value in jaccard.items():
+        size = int((result.labels == cluster).sum())
+        print(f"cluster {cluster} ({size} {params.target}): mean Jaccard {value:.3f}")
+    print(f"{result.n_resamples_done} {args.scheme} resamples of {len(ids)} {params.target} "
+          f"in k = {params.k} clusters; results in {args.out}")
+
+
+def write_consensus(consensus: ConsensusResult, ids, k: int, out: Path) -> None:
+    """Write the consensus clustering files into ``out``.
+
+    Parameters
+    ----------
+    consensus : ConsensusResult
+        From :func:`rnaclust_dash.assess.assess_stability`.
+    ids : sequence of str
+        Item ids, in the order of the consensus matrices.
+    k : int
+        The k whose consensus matrix is written.
+    out : Path
+        The output folder.
+
+    Notes
+    -----
+    Files: ``consensus_matrix.csv`` (items x items at ``k``, ids as header and index),
+    ``consensus_cdf.csv`` (``k, consensus_index, cdf``), ``consensus_delta_area.csv``
+    (``k, area, delta_area``) and ``item_consensus.csv`` (``k, id, cluster,
+    item_consensus``: the mean consensus of each item with each consensus cluster, as
+    ConsensusClusterPlus's item-consensus table).
+    """
+    pd.DataFrame(consensus.matrices[k], index=ids, columns=ids).rename_axis("id").to_csv(
+        out / "consensus_matrix.csv")
+    consensus.cdf.to_csv(out / "consensus_cdf.csv", index=False)
+    pd.DataFrame({"area": consensus.area_under_cdf, "delta_area": consensus.delta_area}) \
+        .rename_axis("k").reset_index().to_csv(out / "consensus_delta_area.csv", index=False)
+    frames = [table.set_axis(ids).rename_axis("id").reset_index()
+              .melt(id_vars="id", var_name="cluster", value_name="item_consensus")
+              .assign(k=k_value) for k_value, table in consensus.item_consensus.items()]
+    pd.concat(frames, ignore_index=True)[["k", "id", "cluster", "item_consensus"]].to_csv(
+        out / "item_consensus.csv", index=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
     args = build_parser().parse_args(argv)
     try:
-        run_command(args)
+        args.handler(args)
     except RnaclustError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -831,12 +831,14 @@ def _cluster_bar(labels: np.ndarray, names, palette: dict, *, along: str) -> go.
     code = {lab: i for i, lab in enumerate(palette)}
     z = np.array([code[lab] for lab in labels.tolist()], dtype=np.float32)
     text = [f"{name}<br>cluster {lab}" for name, lab in zip(names, labels.tolist())]
+    # customdata as plain lists: Dash reads a clicked point's customdata from the trace,
+    # and a numpy array travels as an encoded typed array it cannot index.
     if along == "samples":  # a row above the heatmap, on the strips' axis
         where = dict(x=np.arange(len(z)), y=[-0.42, 0.42], xaxis="x", yaxis="y4")
-        z, customdata, text = z[None, :], labels[None, :], [text]
+        z, customdata, text = z[None, :], [labels.tolist()], [text]
     else:  # a column left of the heatmap
         where = dict(x=[0.58, 1.42], y=np.arange(len(z)), xaxis="x4", yaxis="y")
-        z, customdata, text = z[:, None], labels[:, None], [[t] for t in text]
+        z, customdata, text = z[:, None], [[label] for label in labels.tolist()], [[t] for t in text]
     return go.Heatmap(
         z=z,
         customdata=customdata,

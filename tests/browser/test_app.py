@@ -296,3 +296,64 @@ def test_batch_tab_shows_before_and_after_with_mixing_scores(dash_duo, app_facto
     text = dash_duo.find_element(f"#{ids.BATCH_SCORES}").text
     assert "before" in text and "after" in text
     shot(dash_duo, "batch_tab")
+
+
+def test_k_panel_suggests_k_and_a_click_applies_it(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    wait_until(lambda: "k = 2" in metrics_text(dash_duo))
+    open_tab(dash_duo, "Choose k")
+    set_number(dash_duo, ids.K_MAX, 5)
+    set_number(dash_duo, ids.GAP_REFS, 5)
+    click(dash_duo, f"#{ids.K_RUN}")
+    dash_duo.wait_for_contains_text(f"#{ids.K_STATUS}", "Suggested", timeout=120)
+    assert graph_json(dash_duo, ids.K_FIGURE,
+                      "g._fullData.filter(t => t.meta === 'k-suggested').length") >= 4
+    shot(dash_duo, "k_panel")
+    # Click the silhouette panel's point at k = 3: the clustering switches to k = 3.
+    dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{ids.K_FIGURE} .js-plotly-plot');"
+        "const c = g.data.findIndex(t => t.meta === 'k-index');"
+        "g.emit('plotly_click', {points: [{curveNumber: c, pointNumber: 1, pointIndex: 1,"
+        " x: 3, customdata: 3, data: g.data[c]}]});")
+    open_tab(dash_duo, "Clustering")
+    wait_until(lambda: "k = 3" in metrics_text(dash_duo), timeout=30)
+
+
+def test_stability_runs_in_the_background_with_a_progress_bar(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    open_tab(dash_duo, "Stability")
+    set_number(dash_duo, ids.STABILITY_RESAMPLES, 200)
+    click(dash_duo, f"#{ids.STABILITY_RUN}")
+    # While it runs the progress bar shows and the run button is disabled.
+    wait_until(lambda: dash_duo.find_element(f"#{ids.STABILITY_PROGRESS}").is_displayed(),
+               timeout=30)
+    assert dash_duo.find_element(f"#{ids.STABILITY_RUN}").get_attribute("disabled")
+    dash_duo.wait_for_contains_text(f"#{ids.STABILITY_STATUS}", "mean Jaccard", timeout=180)
+    assert not dash_duo.find_element(f"#{ids.STABILITY_PROGRESS}").is_displayed()
+    assert graph_json(dash_duo, ids.STABILITY_FIGURE,
+                      "g._fullData.filter(t => t.meta === 'cluster-jaccard').length") == 1
+    assert graph_json(dash_duo, ids.CONSENSUS_FIGURE,
+                      "g._fullData.filter(t => t.meta === 'consensus-cdf').length") >= 2
+    shot(dash_duo, "stability")
+
+
+def test_click_on_the_cluster_bar_selects_that_cluster(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    wait_until(lambda: "k = 2" in metrics_text(dash_duo))
+    # Plotly's click event on the cluster strip above the heatmap (samples are items).
+    dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{ids.HEATMAP} .js-plotly-plot');"
+        "const c = g.data.findIndex(t => t.meta === 'cluster-bar');"
+        "g.emit('plotly_click', {points: [{curveNumber: c, pointNumber: [0, 5], x: 5, y: 0,"
+        " data: g.data[c]}]});")
+    dash_duo.wait_for_contains_text(f"#{ids.SELECTION_INFO}", "samples selected", timeout=20)
+    selected = dash_duo.find_element(f"#{ids.SELECTION_INFO}").text
+    clusters = graph_json(dash_duo, ids.SILHOUETTE,
+                          "g._fullData.filter(t => t.meta === 'silhouette').map(t => "
+                          "Array.from(t.customdata))")
+    # The selection is exactly one whole cluster of the silhouette plot.
+    assert any(selected.startswith(f"{len(members)} samples selected") and
+               all(m in selected for m in members) for members in clusters)

@@ -1,0 +1,131 @@
+"""The choose-k and stability tabs: long runs as background jobs with progress and cancel.
+
+A click on a point of the k panel (or a node of the cluster tree) applies that k.
+"""
+
+from __future__ import annotations
+
+from dash import Input, Output, State, no_update
+
+from layouts import ids
+from rnaclust_dash import assess_figures, figures
+from rnaclust_dash.assess import assess_stability, choose_k
+from rnaclust_dash.errors import RnaclustError
+from rnaclust_dash.pipeline import AnalysisParams
+from rnaclust_dash.store import ResultStore
+
+SHOWN, HIDDEN = {"display": "flex"}, {"display": "none"}
+CONSENSUS_K_MAX = 6
+
+
+def throttled(set_progress):
+    """A ``progress(done, total)`` that reports whole percentages only (each report is a
+    write to the job store)."""
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        percent = int(100 * done / max(total, 1))
+        if percent != last[0]:
+            last[0] = percent
+            set_progress((percent, f"{percent}%"))
+    return report
+
+
+def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
+            progress=None) -> tuple:
+    """Figures and status line of the k panel (plain function: testable without a browser)."""
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    if k_min is None or k_max is None or k_min > k_max:
+        raise RnaclustError("Give a k range with 'k from' at most 'to'.")
+    choice = choose_k(store, analysis_store["key"], params,
+                      k_values=range(int(k_min), int(k_max) + 1), gap_refs=int(gap_refs or 0),
+                      progress=progress)
+    summary = ", ".join(f"{name} k = {k}" for name, k in choice.suggested.items())
+    return (assess_figures.k_selection_figure(choice.table, choice.suggested,
+                                              current_k=params.k),
+            assess_figures.cluster_tree_figure(choice.tree), f"Suggested: {summary}.")
+
+
+def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme, consensus,
+                    progress=None) -> tuple:
+    """Figures and status line of the stability panel."""
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    n_items = analysis_store["n_items"]
+    # Each resample holds 80% of the items; it must still hold k clusters.
+    largest_k = min(CONSENSUS_K_MAX, int(0.8 * n_items) - 1)
+    consensus_k = list(range(2, largest_k + 1)) if consensus and largest_k >= 2 else None
+    analysis, result, agreement = assess_stability(
+        store, analysis_store["key"], params, n_resamples=int(resamples or 100), scheme=scheme,
+        consensus_k=consensus_k, progress=progress)
+    stability = assess_figures.stability_figure(result.cluster_jaccard, result.item_stability,
+                                                analysis.labels, analysis.features.item_ids)
+    consensus_view = figures.empty_figure("Consensus clustering is off.")
+    if agreement is not None:
+        k = params.k if params.k in agreement.matrices else min(agreement.matrices)
+        consensus_view = assess_figures.consensus_figure(agreement, k=k,
+                                                         item_ids=analysis.features.item_ids)
+    jaccard = ", ".join(f"cluster {c}: {j:.2f}" for c, j in result.cluster_jaccard.items())
+    return stability, consensus_view, (f"{result.n_resamples_done} resamples; mean Jaccard "
+                                       f"{jaccard}.")
+
+
+def _failed(error: Exception, n_figures: int) -> tuple:
+    message = str(error) if isinstance(error, RnaclustError) else (
+        f"Something went wrong ({type(error).__name__}: {error}).")
+    return tuple([figures.empty_figure(message)] * n_figures) + (message,)
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the two background jobs and the click-to-apply-k callback."""
+
+    def running(progress_id, cancel_id, run_id):
+        return [(Output(progress_id, "style"), {"display": "flex", "width": "16rem"}, HIDDEN),
+                (Output(cancel_id, "style"), {"display": "inline"}, HIDDEN),
+                (Output(run_id, "disabled"), True, False)]
+
+    @app.callback(Output(ids.K_FIGURE, "figure"), Output(ids.K_TREE, "figure"),
+                  Output(ids.K_STATUS, "children"),
+                  Input(ids.K_RUN, "n_clicks"), State(ids.ANALYSIS_STORE, "data"),
+                  State(ids.K_MIN, "value"), State(ids.K_MAX, "value"),
+                  State(ids.GAP_REFS, "value"),
+                  background=True, running=running(ids.K_PROGRESS, ids.K_CANCEL, ids.K_RUN),
+                  progress=[Output(ids.K_PROGRESS, "value"), Output(ids.K_PROGRESS, "label")],
+                  cancel=[Input(ids.K_CANCEL, "n_clicks")], prevent_initial_call=True)
+    def compute_k_panel(set_progress, _, analysis_store, k_min, k_max, gap_refs):
+        if not analysis_store:
+            return no_update, no_update, "Load data first."
+        try:
+            return k_panel(store, analysis_store, k_min, k_max, gap_refs,
+                           progress=throttled(set_progress))
+        except Exception as error:  # noqa: BLE001 - a job must report, not crash
+            return _failed(error, 2)
+
+    @app.callback(Output(ids.STABILITY_FIGURE, "figure"), Output(ids.CONSENSUS_FIGURE, "figure"),
+                  Output(ids.STABILITY_STATUS, "children"),
+                  Input(ids.STABILITY_RUN, "n_clicks"), State(ids.ANALYSIS_STORE, "data"),
+                  State(ids.STABILITY_RESAMPLES, "value"), State(ids.STABILITY_SCHEME, "value"),
+                  State(ids.STABILITY_CONSENSUS, "value"),
+                  background=True,
+                  running=running(ids.STABILITY_PROGRESS, ids.STABILITY_CANCEL,
+                                  ids.STABILITY_RUN),
+                  progress=[Output(ids.STABILITY_PROGRESS, "value"),
+                            Output(ids.STABILITY_PROGRESS, "label")],
+                  cancel=[Input(ids.STABILITY_CANCEL, "n_clicks")], prevent_initial_call=True)
+    def compute_stability(set_progress, _, analysis_store, resamples, scheme, consensus):
+        if not analysis_store:
+            return no_update, no_update, "Load data first."
+        try:
+            return stability_panel(store, analysis_store, resamples, scheme, bool(consensus),
+                                   progress=throttled(set_progress))
+        except Exception as error:  # noqa: BLE001 - a job must report, not crash
+            return _failed(error, 2)
+
+    @app.callback(Output(ids.N_CLUSTERS, "value", allow_duplicate=True),
+                  Input(ids.K_FIGURE, "clickData"), Input(ids.K_TREE, "clickData"),
+                  prevent_initial_call=True)
+    def apply_clicked_k(panel_click, tree_click):
+        for click in (panel_click, tree_click):
+            points = (click or {}).get("points") or []
+            if points and isinstance(points[0].get("customdata"), (int, float)):
+                return int(points[0]["customdata"])
+        return no_update

@@ -1,0 +1,177 @@
+"""Figures of the k panel and the stability panel (results in, go.Figure out)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from .figures import cluster_colors
+
+#: Index column -> (panel title, what a good k looks like).
+K_INDICES = {
+    "wss": ("Within-cluster sum of squares (elbow)", "the bend"),
+    "silhouette": ("Mean silhouette", "highest"),
+    "calinski_harabasz": ("Calinski-Harabasz", "highest"),
+    "davies_bouldin": ("Davies-Bouldin", "lowest"),
+    "gap": ("Gap statistic (1-SE rule)", "first k within 1 SE of the next"),
+    "bic": ("BIC (mclust sign)", "highest"),
+    "icl": ("ICL", "highest"),
+}
+_SUGGESTION_OF = {"wss": "elbow", "silhouette": "silhouette",
+                  "calinski_harabasz": "calinski_harabasz", "davies_bouldin": "davies_bouldin",
+                  "gap": "gap", "bic": "bic", "icl": "icl"}
+
+
+def k_selection_figure(table: pd.DataFrame, suggested: dict, *, current_k: int | None = None
+                       ) -> go.Figure:
+    """One small panel per index over k; each index's suggested k is a star, the current
+    k a dashed line. Points carry ``customdata`` = k (a plain list: Dash reads a clicked
+    point's customdata from the trace), so a click can apply that k."""
+    columns = [c for c in K_INDICES if c in table.columns and table[c].notna().any()]
+    n_cols = 3
+    n_rows = -(-len(columns) // n_cols)
+    titles = [f"{K_INDICES[c][0]}<br><sub>best: {K_INDICES[c][1]}; suggests k = "
+              f"{suggested.get(_SUGGESTION_OF[c], '-')}</sub>" for c in columns]
+    fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles,
+                        horizontal_spacing=0.08, vertical_spacing=0.22)
+    ks = table["k"].to_numpy()
+    for index, column in enumerate(columns):
+        row, col = index // n_cols + 1, index % n_cols + 1
+        values = table[column].to_numpy(dtype=np.float64)
+        error = None
+        if column == "gap" and "gap_se" in table:
+            error = dict(type="data", array=table["gap_se"].to_numpy(dtype=np.float64),
+                         visible=True, thickness=1)
+        fig.add_trace(go.Scatter(
+            x=ks, y=values, mode="lines+markers", error_y=error, customdata=ks.tolist(),
+            marker=dict(size=8, color="#2c3e50"), line=dict(color="#2c3e50"),
+            hovertemplate=f"k = %{{x}}<br>{column} = %{{y:.4g}}<br>click to use this k"
+                          "<extra></extra>", showlegend=False, meta="k-index"),
+            row=row, col=col)
+        best = suggested.get(_SUGGESTION_OF[column])
+        if best in set(ks.tolist()):
+            fig.add_trace(go.Scatter(
+                x=[best], y=[values[list(ks).index(best)]], mode="markers", customdata=[best],
+                marker=dict(symbol="star", size=16, color="#e74c3c"), showlegend=False,
+                hovertemplate=f"suggested k = {best}<extra></extra>", meta="k-suggested"),
+                row=row, col=col)
+        if current_k is not None:
+            fig.add_vline(x=current_k, line=dict(dash="dash", color="#18bc9c"), row=row, col=col)
+        fig.update_xaxes(dtick=1, title_text="k", row=row, col=col)
+    fig.update_layout(height=300 * n_rows, margin=dict(l=40, r=20, t=60, b=40),
+                      plot_bgcolor="white", uirevision="k-panel")
+    fig.update_annotations(font_size=12)
+    return fig
+
+
+def cluster_tree_figure(tree: pd.DataFrame) -> go.Figure:
+    """Clusters at each k as nodes (size = items), edges where items move between
+    consecutive k (width = items), as clustree draws them."""
+    if tree.empty:
+        return go.Figure()
+    nodes = pd.concat([
+        tree[["from_k", "from_cluster"]].set_axis(["k", "cluster"], axis=1),
+        tree[["to_k", "to_cluster"]].set_axis(["k", "cluster"], axis=1)]).drop_duplicates()
+    sizes = pd.concat([
+        tree.groupby(["from_k", "from_cluster"])["n_items"].sum().rename_axis(["k", "cluster"]),
+        tree.groupby(["to_k", "to_cluster"])["n_items"].sum().rename_axis(["k", "cluster"])])
+    sizes = sizes.groupby(level=[0, 1]).max()
+    position = {}
+    for k, group in nodes.groupby("k"):
+        clusters = sorted(group["cluster"])
+        for i, cluster in enumerate(clusters):
+            position[(k, cluster)] = (i - (len(clusters) - 1) / 2, -k)
+    xs, ys = [], []
+    for edge in tree.itertuples():
+        x0, y0 = position[(edge.from_k, edge.from_cluster)]
+        x1, y1 = position[(edge.to_k, edge.to_cluster)]
+        xs += [x0, x1, None]
+        ys += [y0, y1, None]
+    fig = go.Figure(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color="#95a5a6", width=1),
+                               hoverinfo="skip", showlegend=False, meta="tree-edges"))
+    keys = list(position)
+    fig.add_trace(go.Scatter(
+        x=[position[key][0] for key in keys], y=[position[key][1] for key in keys],
+        mode="markers+text", text=[str(c) for _, c in keys], textposition="middle center",
+        textfont=dict(color="white", size=10),
+        marker=dict(size=[10 + 30 * np.sqrt(sizes.get(key, 1) / sizes.max()) for key in keys],
+                    color=[cluster_colors([c])[c] for _, c in keys],
+                    line=dict(color="#2c3e50", width=1)),
+        customdata=[k for k, _ in keys], meta="tree-nodes", showlegend=False,
+        hovertext=[f"k = {k}, cluster {c}: {int(sizes.get((k, c), 0))} items" for k, c in keys],
+        hovertemplate="%{hovertext}<extra></extra>"))
+    fig.update_layout(title="How clusters split and merge as k grows (clustree)",
+                      xaxis=dict(visible=False), plot_bgcolor="white",
+                      yaxis=dict(title="k", tickvals=[-k for k in sorted(nodes["k"].unique())],
+                                 ticktext=[str(k) for k in sorted(nodes["k"].unique())]),
+                      margin=dict(l=50, r=20, t=50, b=20), height=420,
+                      uirevision="cluster-tree")
+    return fig
+
+
+def stability_figure(cluster_jaccard: pd.Series, item_stability, labels, item_ids
+                     ) -> go.Figure:
+    """Mean bootstrap Jaccard per cluster (left; > 0.75 stable, < 0.5 dissolved, as
+    clusterboot's guidance) and per-item stability sorted within clusters (right)."""
+    fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65],
+                        subplot_titles=["Cluster stability (mean Jaccard)",
+                                        "Item stability"])
+    clusters = [int(c) for c in cluster_jaccard.index]
+    palette = cluster_colors(clusters)
+    fig.add_trace(go.Bar(x=[f"cluster {c}" for c in clusters],
+                         y=cluster_jaccard.to_numpy(dtype=np.float64),
+                         marker_color=[palette[c] for c in clusters], customdata=clusters,
+                         hovertemplate="%{x}: Jaccard %{y:.2f}<extra></extra>",
+                         showlegend=False, meta="cluster-jaccard"), row=1, col=1)
+    for level, text in ((0.75, "stable"), (0.5, "dissolved below")):
+        fig.add_hline(y=level, line=dict(dash="dot", color="#7f8c8d"), row=1, col=1,
+                      annotation_text=text, annotation_position="top left")
+    table = pd.DataFrame({"stability": np.asarray(item_stability, dtype=np.float64),
+                          "cluster": np.asarray(labels)},
+                         index=np.asarray(item_ids, dtype=str)).sort_values(
+        ["cluster", "stability"], ascending=[True, False])
+    fig.add_trace(go.Bar(x=np.arange(len(table)), y=table["stability"].to_numpy(np.float64),
+                         marker_color=[palette.get(int(c), "#999") for c in table["cluster"]],
+                         customdata=table.index.to_numpy(dtype=str),
+                         hovertemplate="%{customdata}: %{y:.2f}<extra></extra>",
+                         showlegend=False, meta="item-stability"), row=1, col=2)
+    fig.update_yaxes(range=[0, 1.05])
+    fig.update_xaxes(showticklabels=False, row=1, col=2)
+    fig.update_layout(height=340, margin=dict(l=40, r=20, t=50, b=30), plot_bgcolor="white",
+                      bargap=0.1, uirevision="stability")
+    return fig
+
+
+def consensus_figure(consensus, *, k: int, item_ids) -> go.Figure:
+    """Consensus matrix at ``k`` (items ordered by consensus clusters), CDF per k and the
+    delta-area plot, as ConsensusClusterPlus shows them."""
+    fig = make_subplots(rows=1, cols=3, column_widths=[0.4, 0.3, 0.3],
+                        subplot_titles=[f"Consensus matrix, k = {k}", "CDF of consensus",
+                                        "Relative change in CDF area"])
+    matrix = consensus.matrices[k]
+    order = np.argsort(consensus.consensus_labels[k], kind="stable")
+    ids = np.asarray(item_ids, dtype=str)[order]
+    fig.add_trace(go.Heatmap(z=matrix[np.ix_(order, order)].astype(np.float32), x=ids, y=ids,
+                             colorscale="Blues", zmin=0, zmax=1, showscale=False,
+                             hovertemplate="%{x} & %{y}: %{z:.2f}<extra></extra>",
+                             meta="consensus-matrix"), row=1, col=1)
+    cdf = consensus.cdf
+    for kk, group in cdf.groupby("k"):
+        fig.add_trace(go.Scatter(x=group["consensus_index"].to_numpy(np.float64),
+                                 y=group["cdf"].to_numpy(np.float64), mode="lines",
+                                 name=f"k = {kk}", meta="consensus-cdf"), row=1, col=2)
+    delta = pd.Series(consensus.delta_area)
+    fig.add_trace(go.Scatter(x=delta.index.to_numpy(), y=delta.to_numpy(np.float64),
+                             mode="lines+markers", showlegend=False,
+                             customdata=delta.index.tolist(),
+                             hovertemplate="k = %{x}: %{y:.3f}<extra></extra>",
+                             meta="consensus-delta"), row=1, col=3)
+    show_ticks = len(ids) <= 40
+    fig.update_xaxes(showticklabels=show_ticks, row=1, col=1)
+    fig.update_yaxes(showticklabels=show_ticks, autorange="reversed", row=1, col=1)
+    fig.update_xaxes(dtick=1, title_text="k", row=1, col=3)
+    fig.update_layout(height=380, margin=dict(l=40, r=20, t=50, b=30), plot_bgcolor="white",
+                      uirevision="consensus", legend=dict(x=0.62, y=0.05))
+    return fig
