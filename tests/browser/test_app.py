@@ -343,12 +343,14 @@ def test_click_on_the_cluster_bar_selects_that_cluster(dash_duo, app_factory):
     dash_duo.start_server(app_factory())
     wait_rendered(dash_duo)
     wait_until(lambda: "k = 2" in metrics_text(dash_duo))
-    # Plotly's click event on the cluster strip above the heatmap (samples are items).
+    # Plotly's click event on the strip above the heatmap (samples are items): its point
+    # carries the cell's customdata, the cluster label of column 5.
     dash_duo.driver.execute_script(
         f"const g = document.querySelector('#{ids.HEATMAP} .js-plotly-plot');"
         "const c = g.data.findIndex(t => t.meta === 'cluster-bar');"
+        "const label = g._fullData[c].customdata[0][5];"
         "g.emit('plotly_click', {points: [{curveNumber: c, pointNumber: [0, 5], x: 5, y: 0,"
-        " data: g.data[c]}]});")
+        " customdata: label, data: g.data[c]}]});")
     dash_duo.wait_for_contains_text(f"#{ids.SELECTION_INFO}", "samples selected", timeout=20)
     selected = dash_duo.find_element(f"#{ids.SELECTION_INFO}").text
     clusters = graph_json(dash_duo, ids.SILHOUETTE,
