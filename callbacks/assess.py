@@ -50,13 +50,9 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
                     progress=None) -> tuple:
     """Figures and status line of the stability panel."""
     params = AnalysisParams.from_dict(analysis_store["params"])
-    n_items = analysis_store["n_items"]
-    # Each resample holds 80% of the items; it must still hold k clusters.
-    largest_k = min(CONSENSUS_K_MAX, int(0.8 * n_items) - 1)
-    consensus_k = list(range(2, largest_k + 1)) if consensus and largest_k >= 2 else None
     analysis, result, agreement = assess_stability(
         store, analysis_store["key"], params, n_resamples=int(resamples or 100), scheme=scheme,
-        consensus_k=consensus_k, progress=progress)
+        consensus_k_max=CONSENSUS_K_MAX if consensus else None, progress=progress)
     stability = assess_figures.stability_figure(result.cluster_jaccard, result.item_stability,
                                                 analysis.labels, analysis.features.item_ids)
     consensus_view = figures.empty_figure("Consensus clustering is off.")

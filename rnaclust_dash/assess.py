@@ -151,12 +151,21 @@ def _distances(store: ResultStore, analysis: Analysis) -> np.ndarray:
     return store.get(analysis.keys["distance"])
 
 
+def consensus_k_values(n_items: int, *, k_max: int, item_fraction: float = 0.8,
+                       include: int | None = None) -> list[int]:
+    """The k of a consensus run: 2..k_max (and ``include``), at most what a resample of
+    ``item_fraction`` of the items can hold (one item fewer than it has)."""
+    largest = min(max(k_max, include or 2), int(item_fraction * n_items) - 1)
+    return list(range(2, largest + 1))
+
+
 def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
                      n_resamples: int = 100, scheme: str = "bootstrap",
-                     consensus_k: list[int] | None = None, progress: Progress | None = None,
+                     consensus_k_max: int | None = None, progress: Progress | None = None,
                      should_stop: Callable[[], bool] | None = None):
     """Bootstrap (or subsample) stability of the analysis' clusters, and optionally
-    consensus clustering over ``consensus_k``.
+    consensus clustering for k = 2..``consensus_k_max`` (and the analysis' k), as far as
+    an 80% resample of the items allows (see :func:`consensus_k_values`).
 
     Returns
     -------
@@ -167,6 +176,10 @@ def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
     cluster_fn, cluster_input = method_cluster_fn(params)
     condensed = _distances(store, analysis)
     items = analysis.features.items
+    consensus_k = None
+    if consensus_k_max is not None:
+        consensus_k = consensus_k_values(len(items), k_max=consensus_k_max,
+                                         include=params.k) or None
     total = 2 if consensus_k else 1
 
     def part(index):

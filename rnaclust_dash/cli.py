@@ -244,7 +244,7 @@ def choose_k_command(args: argparse.Namespace) -> None:
         raise ParameterError(f"--k-min ({args.k_min}) is larger than --k-max ({args.k_max}): "
                              "no k to try.")
     with stored_dataset(args) as (dataset, store, key):
-        analysis = run_analysis(store, key, params)
+        analysis = run_analysis(store, key, params)  # for its notices; choose_k reads it back
         choice = choose_k(store, key, params, k_values=range(args.k_min, args.k_max + 1),
                           gap_refs=args.gap_refs)
     out = _output_folder(args)
@@ -266,7 +266,7 @@ def choose_k_command(args: argparse.Namespace) -> None:
 
 
 def _suggestion_line(table: pd.DataFrame, index: str, k: int | None) -> str:
-    """``silhouette: k = 3 (0.512)``: an index, its k and its value there."""
+    """``silhouette: k = 3 (silhouette 0.512)``: an index, its k and its value there."""
     if k is None:
         return f"{index}: no suggestion (no value at any k)"
     column = "wss" if index == "elbow" else index
@@ -284,13 +284,10 @@ def stability_command(args: argparse.Namespace) -> None:
     """
     params = analysis_params(args)
     _check_has_k(params)
-    consensus_k = None
-    if args.consensus:
-        consensus_k = list(range(2, max(args.consensus_k_max, params.k) + 1))
     with stored_dataset(args) as (dataset, store, key):
         analysis, result, consensus = assess_stability(
             store, key, params, n_resamples=args.resamples, scheme=args.scheme,
-            consensus_k=consensus_k)
+            consensus_k_max=args.consensus_k_max if args.consensus else None)
     out = _output_folder(args)
     ids = analysis.features.item_ids
     jaccard = result.cluster_jaccard

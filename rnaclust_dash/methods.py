@@ -658,7 +658,9 @@ def knn_graph(items: np.ndarray, *, n_neighbors: int = 15) -> tuple[np.ndarray, 
     if not 1 <= n_neighbors < n:
         raise ParameterError(f"n_neighbors must be between 1 and the number of items - 1 "
                              f"({n - 1}); got {n_neighbors}.")
-    neighbours = NearestNeighbors(n_neighbors=n_neighbors).fit(values).kneighbors(
+    # Brute force: for tens of dimensions it is ~6x faster than the default tree search.
+    neighbours = NearestNeighbors(n_neighbors=n_neighbors, algorithm="brute").fit(
+        values).kneighbors(
         return_distance=False)
     # Undirected edges i < j, each once, encoded as one integer for a fast unique.
     source = np.repeat(np.arange(n, dtype=np.int64), n_neighbors)

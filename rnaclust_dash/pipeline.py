@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .cluster import (GRAPH_CLUSTERINGS, KMEANS_INITS, LINKAGES, METHODS, SOFT_METHODS, cut_tree,
+from .cluster import (GRAPH_CLUSTERINGS, KMEANS_INITS, LINKAGES, METHODS, cut_tree,
                       hierarchical_tree, kmeans)
 from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances

@@ -145,7 +145,7 @@ def test_changing_normalization_method_and_k_updates_all_views(dash_duo, app_fac
     wait_until(lambda: metrics_text(dash_duo) not in (before, ""))
     after_norm = metrics_text(dash_duo)
 
-    click(dash_duo, f"#{ids.METHOD} input[value=kmeans]")
+    choose(dash_duo, ids.METHOD, "K-means")
     wait_until(lambda: metrics_text(dash_duo) != after_norm)
     shot(dash_duo, "kmeans_k3")
     assert "k = 3" in metrics_text(dash_duo)
