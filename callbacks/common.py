@@ -34,6 +34,8 @@ CONTROL_FIELDS = {
     "linkage": ("linkage", "Linkage"),
     "n-clusters": ("k", "Number of clusters (k)"),
     "kmeans-init": ("kmeans_init", "K-means start"),
+    "minibatch": ("minibatch", "mini-batch switch"),
+    "optimal-order": ("optimal_order", "optimal leaf order switch"),
     "resolution": ("resolution", "Resolution"),
     "neighbors": ("neighbors", "Neighbours in the graph"),
     "fuzzifier": ("fuzzifier", "Fuzzifier m"),
@@ -46,7 +48,7 @@ CONTROL_FIELDS = {
     "umap-min-dist": ("umap_min_dist", "UMAP min_dist"),
 }
 
-SWITCHES = {"log_transform", "zscore"}
+SWITCHES = {"log_transform", "zscore", "minibatch", "optimal_order"}
 
 # Multi-choice dropdowns (lists) and optional single choices, kept as comma-separated text.
 LISTS = {"exclude", "batch_column", "protect"}

@@ -6,7 +6,7 @@ from dash import Input, Output
 
 from layouts import ids
 from layouts.main import LINKAGE_LABELS
-from rnaclust_dash.cluster import GRAPH_CLUSTERINGS
+from rnaclust_dash.cluster import EUCLIDEAN_LINKAGES, GRAPH_CLUSTERINGS
 from rnaclust_dash.store import ResultStore
 
 HIDDEN = {"display": "none"}
@@ -14,12 +14,13 @@ SHOWN = {}
 
 
 def linkage_options(distance: str) -> list[dict]:
-    """Linkage choices; Ward is offered only with the Euclidean distance, and says why."""
+    """Linkage choices; Ward, centroid and median are offered only with the Euclidean
+    distance, and say why."""
     options = []
     for linkage, label in LINKAGE_LABELS.items():
-        disabled = linkage == "ward" and distance != "euclidean"
+        disabled = linkage in EUCLIDEAN_LINKAGES and distance != "euclidean"
         options.append({"label": label, "value": linkage, "disabled": disabled,
-                        "title": "Ward minimises squared Euclidean variance: choose the "
+                        "title": "works with cluster centres or variances: choose the "
                                  "Euclidean distance to use it" if disabled else ""})
     return options
 

@@ -25,7 +25,8 @@ DISTANCE_LABELS = {"euclidean": "Euclidean", "pearson": "Pearson (1 - r)",
                    "spearman": "Spearman (1 - rho)", "cosine": "Cosine (1 - cos)",
                    "manhattan": "Manhattan", "abspearson": "Absolute Pearson (1 - |r|)"}
 LINKAGE_LABELS = {"average": "Average", "complete": "Complete", "single": "Single",
-                  "ward": "Ward (Euclidean only)"}
+                  "ward": "Ward (Euclidean only)", "weighted": "Weighted (WPGMA)",
+                  "centroid": "Centroid (Euclidean only)", "median": "Median (Euclidean only)"}
 METHOD_LABELS = {"hierarchical": "Hierarchical (agglomerative)", "kmeans": "K-means",
                  "diana": "DIANA (divisive hierarchical)", "kmedoids": "PAM (k-medoids)",
                  "fuzzy-cmeans": "Fuzzy c-means", "gmm": "Gaussian mixture",
@@ -164,6 +165,8 @@ def clustering_card() -> dbc.Card:
                 id=ids.LINKAGE, clearable=False, value=DEFAULTS.linkage,
                 options=[{"label": LINKAGE_LABELS[l], "value": l} for l in LINKAGES]),
                 "help-linkage", _help_text(LINKAGES)),
+            dbc.Checklist(id=ids.OPTIMAL_ORDER, switch=True, value=[],
+                          options=[{"label": "optimal leaf order (display)", "value": "on"}]),
             html.Div(labelled("Number of clusters (k)", dbc.Input(
                 id=ids.N_CLUSTERS, type="number", min=2, step=1, value=DEFAULTS.k),
                 "help-k", "How many clusters to cut the tree into, or to ask the method for."),
@@ -204,6 +207,9 @@ def clustering_card() -> dbc.Card:
                     debounce=True), "help-ninit",
                     "K-means runs this many times and keeps the best (lowest within-cluster "
                     "sum of squares)."),
+                dbc.Checklist(id=ids.MINIBATCH, switch=True, value=[],
+                              options=[{"label": "mini-batch (fast, many items)",
+                                        "value": "on"}]),
             ], id=ids.KMEANS_OPTIONS),
             labelled("Seed", dbc.Input(id=ids.SEED, type="number", min=0, step=1,
                                        value=DEFAULTS.seed,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import fastcluster
 import numpy as np
-from sklearn.cluster import KMeans
+from sklearn.cluster import KMeans, MiniBatchKMeans
 from threadpoolctl import threadpool_limits
 
 from .errors import ParameterError
@@ -17,7 +17,16 @@ LINKAGES = {
     "complete": "Complete: farthest members; compact, similar-sized clusters.",
     "single": "Single: nearest members; finds chains, sensitive to noise.",
     "ward": "Ward: merges that least increase within-cluster variance (Euclidean only).",
+    "weighted": "Weighted (WPGMA, R 'mcquitty'): average linkage where each merged half "
+                "counts equally, whatever its size.",
+    "centroid": "Centroid (UPGMC): distance between cluster centres (Euclidean only; the "
+                "tree can have inversions).",
+    "median": "Median (WPGMC): centroid linkage with halves weighted equally (Euclidean "
+              "only; the tree can have inversions).",
 }
+
+#: Linkages that only make sense on Euclidean distances.
+EUCLIDEAN_LINKAGES = ("ward", "centroid", "median")
 
 #: Method name -> one sentence for the UI.
 METHODS = {
@@ -47,7 +56,8 @@ KMEANS_INITS = ("k-means++", "random")
 
 # fastcluster's name for each linkage; "ward" on Euclidean distances is R's ward.D2.
 _FASTCLUSTER_METHOD = {"average": "average", "complete": "complete", "single": "single",
-                       "ward": "ward"}
+                       "ward": "ward", "weighted": "weighted", "centroid": "centroid",
+                       "median": "median"}
 
 
 def hierarchical_tree(condensed: np.ndarray, *, linkage: str) -> np.ndarray:
@@ -57,8 +67,10 @@ def hierarchical_tree(condensed: np.ndarray, *, linkage: str) -> np.ndarray:
     ----------
     condensed : numpy.ndarray
         Condensed distances (see :func:`rnaclust_dash.distance.pairwise_distances`).
-    linkage : {"average", "complete", "single", "ward"}
-        ``"ward"`` is Ward's minimum variance on Euclidean distances (R ``ward.D2``).
+    linkage : str
+        One of :data:`LINKAGES`. ``"ward"`` is Ward's minimum variance on Euclidean
+        distances (R ``ward.D2``); the others are R ``hclust``'s methods of those names
+        (``"weighted"`` is R's ``"mcquitty"``).
 
     Returns
     -------
@@ -69,6 +81,14 @@ def hierarchical_tree(condensed: np.ndarray, *, linkage: str) -> np.ndarray:
         raise ParameterError(f"Unknown linkage '{linkage}'. Choose one of: {', '.join(LINKAGES)}.")
     return fastcluster.linkage(np.asarray(condensed, dtype=np.float64),
                                method=_FASTCLUSTER_METHOD[linkage], preserve_input=True)
+
+
+def optimal_leaf_order(tree: np.ndarray, condensed: np.ndarray) -> np.ndarray:
+    """The same tree with its branches flipped so that neighbouring leaves are as similar
+    as possible (Bar-Joseph et al. 2001); merges, heights and cuts are unchanged."""
+    from scipy.cluster.hierarchy import optimal_leaf_ordering
+
+    return optimal_leaf_ordering(tree, np.asarray(condensed, dtype=np.float64))
 
 
 def number_by_first_appearance(labels: np.ndarray) -> np.ndarray:
@@ -135,7 +155,7 @@ class KMeansResult:
 
 
 def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 10,
-           random_state: int = 0) -> KMeansResult:
+           random_state: int = 0, minibatch: bool = False) -> KMeansResult:
     """K-means clustering (scikit-learn, Lloyd) of the rows of ``items``.
 
     Parameters
@@ -150,6 +170,9 @@ def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 
         Number of starts; the best (lowest inertia) is kept.
     random_state : int
         Seed: the same seed gives the same result.
+    minibatch : bool
+        Mini-batch k-means (Sculley 2010): much faster on many items, slightly worse
+        optima.
 
     Returns
     -------
@@ -160,7 +183,8 @@ def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 
     # One thread: on small machines the BLAS/OpenMP pools oversubscribe and k-means
     # runs several times slower with the defaults.
     with threadpool_limits(limits=1):
-        model = KMeans(n_clusters=k, init=init, n_init=n_init, random_state=random_state)
+        kind = MiniBatchKMeans if minibatch else KMeans
+        model = kind(n_clusters=k, init=init, n_init=n_init, random_state=random_state)
         raw = model.fit_predict(np.asarray(items, dtype=np.float64))
     found = len(np.unique(raw))
     if found < k:

@@ -27,8 +27,8 @@ import numpy as np
 import pandas as pd
 
 from . import __version__
-from .cluster import (GRAPH_CLUSTERINGS, KMEANS_INITS, LINKAGES, METHODS, cut_tree,
-                      hierarchical_tree, kmeans)
+from .cluster import (EUCLIDEAN_LINKAGES, GRAPH_CLUSTERINGS, KMEANS_INITS, LINKAGES, METHODS, cut_tree,
+                      hierarchical_tree, kmeans, optimal_leaf_order)
 from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances
 from .methods import (COVARIANCES, diana_tree, fuzzy_cmeans, gaussian_mixture, graph_clusters,
@@ -82,6 +82,10 @@ class AnalysisParams:
     kmeans_init : {"k-means++", "random"}
     n_init : int
         K-means starts.
+    minibatch : bool
+        Mini-batch k-means (for many items).
+    optimal_order : bool
+        Optimal leaf ordering of the trees (display only: cuts are unchanged).
     seed : int
         Seed of every random step (k-means, UMAP).
     embedding : {"pca", "umap"}
@@ -119,6 +123,8 @@ class AnalysisParams:
     k: int = 2
     kmeans_init: str = "k-means++"
     n_init: int = 10
+    minibatch: bool = False
+    optimal_order: bool = False
     seed: int = 0
     embedding: str = "pca"
     umap_neighbors: int = 15
@@ -161,10 +167,11 @@ class AnalysisParams:
             (self.batch_method == "none" or self.batch_column,
              "Batch correction needs the sample-sheet column that holds the batch: choose it, "
              "or set the batch method to none."),
-            (not (self.method == "hierarchical" and self.linkage == "ward"
+            (not (self.method == "hierarchical" and self.linkage in EUCLIDEAN_LINKAGES
                   and self.distance != "euclidean"),
-             "Ward linkage needs Euclidean distance (it minimises squared Euclidean "
-             "variance). Choose the Euclidean distance, or another linkage."),
+             f"{self.linkage.capitalize()} linkage needs Euclidean distance (it works with "
+             "cluster centres or variances). Choose the Euclidean distance, or another "
+             "linkage."),
         ]
         for ok, message in checks:
             if not ok:
@@ -579,11 +586,13 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     dist_key = stage_key(feat_key, "distance", {"metric": params.distance})
     distances = store.get_or_compute(
         dist_key, lambda: pairwise_distances(features.items, metric=params.distance))
-    # Ward only makes sense on Euclidean distances; other trees use the chosen linkage.
-    tree_linkage = params.linkage if (params.linkage != "ward" or params.distance == "euclidean") \
-        else "average"
-    tree_key = stage_key(dist_key, "tree", {"linkage": tree_linkage})
-    tree = store.get_or_compute(tree_key, lambda: hierarchical_tree(distances, linkage=tree_linkage))
+    # Ward, centroid and median need Euclidean distances; for the trees other methods
+    # only draw, average linkage stands in for them.
+    tree_linkage = params.linkage if (params.linkage not in EUCLIDEAN_LINKAGES
+                                      or params.distance == "euclidean") else "average"
+    tree_key = stage_key(dist_key, "tree", {"linkage": tree_linkage,
+                                            "optimal_order": params.optimal_order})
+    tree = store.get_or_compute(tree_key, lambda: _tree(distances, tree_linkage, params))
     leaf_order = _leaf_order(tree)
     partition_key, labels, confidence, item_tree = _partition(
         store, params, tree_key, tree, dist_key, distances, feat_key, features)
@@ -595,13 +604,14 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     validation = store.get_or_compute(
         validation_key, lambda: validation_summary(features.items, distances, labels))
     other_key = stage_key(feat_key, "display_tree", {"metric": params.distance,
-                                                     "linkage": tree_linkage})
+                                                     "linkage": tree_linkage,
+                                                     "optimal_order": params.optimal_order})
     # The other axis of the heatmap is clustered for display with the same choices.
     other_items = features.display if params.target == "samples" else features.display.T
     notices = normalized.notices
     if len(other_items) <= MAX_DISTANCE_ITEMS:
-        other_tree = store.get_or_compute(other_key, lambda: hierarchical_tree(
-            pairwise_distances(other_items, metric=params.distance), linkage=tree_linkage))
+        other_tree = store.get_or_compute(other_key, lambda: _tree(
+            pairwise_distances(other_items, metric=params.distance), tree_linkage, params))
     else:
         other_tree = None
         notices += (f"The heatmap shows its {len(other_items):,} genes in order of variance, "
@@ -616,6 +626,11 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                           "other_tree": other_key})
 
 
+def _tree(distances: np.ndarray, linkage: str, params: AnalysisParams) -> np.ndarray:
+    tree = hierarchical_tree(distances, linkage=linkage)
+    return optimal_leaf_order(tree, distances) if params.optimal_order else tree
+
+
 def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distances, feat_key,
                features) -> tuple[str, np.ndarray, np.ndarray | None, np.ndarray | None]:
     """Run the chosen method: (store key, labels 1..k, confidence or None, item tree or None)."""
@@ -627,7 +642,7 @@ def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distance
         diana = store.get_or_compute(diana_key, lambda: diana_tree(distances))
         return stage_key(diana_key, "cut", {"k": params.k}), cut_tree(diana, params.k), None, diana
     settings = {"kmeans": {"k": params.k, "init": params.kmeans_init, "n_init": params.n_init,
-                           "seed": params.seed},
+                           "seed": params.seed, "minibatch": params.minibatch},
                 "kmedoids": {"k": params.k, "distance": dist_key},
                 "fuzzy-cmeans": {"k": params.k, "m": params.fuzzifier, "seed": params.seed},
                 "gmm": {"k": params.k, "covariance": params.covariance, "pcs": params.pcs,
@@ -640,7 +655,8 @@ def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distance
     def compute() -> tuple[np.ndarray, np.ndarray | None]:
         if method == "kmeans":
             return kmeans(features.items, k=params.k, init=params.kmeans_init,
-                          n_init=params.n_init, random_state=params.seed).labels, None
+                          n_init=params.n_init, random_state=params.seed,
+                          minibatch=params.minibatch).labels, None
         if method == "kmedoids":
             return pam(distances, k=params.k).labels, None
         if method == "fuzzy-cmeans":

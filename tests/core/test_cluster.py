@@ -77,8 +77,8 @@ def test_distances_match_scipy_on_random_data():
 
 
 def test_unknown_distance():
-    with pytest.raises(ParameterError, match="Unknown distance 'cosine'"):
-        pairwise_distances(LINEAR, metric="cosine")
+    with pytest.raises(ParameterError, match="Unknown distance 'canberra'"):
+        pairwise_distances(LINEAR, metric="canberra")
 
 
 # --- trees and cuts ----------------------------------------------------------------------
@@ -122,8 +122,8 @@ def test_ward_is_ward_d2_on_euclidean():
 
 
 def test_unknown_linkage():
-    with pytest.raises(ParameterError, match="Unknown linkage 'centroid'"):
-        hierarchical_tree(pdist(POINTS), linkage="centroid")
+    with pytest.raises(ParameterError, match="Unknown linkage 'ward.D'"):
+        hierarchical_tree(pdist(POINTS), linkage="ward.D")
 
 
 @pytest.mark.parametrize("k", [0, 6, -1])
@@ -281,3 +281,56 @@ def test_permuting_items_permutes_partitions_and_silhouettes(seed, n, data):
     assert _same_partition(permuted, original[order])
     np.testing.assert_allclose(silhouette_values(permuted_d, permuted),
                                silhouette_values(original_d, original)[order], atol=1e-9)
+
+
+# --- more linkages, optimal leaf order, mini-batch ---------------------------------------
+
+@pytest.mark.parametrize("dataset", ["pasilla", "airway"])
+@pytest.mark.parametrize("linkage, r_name", [("weighted", "mcquitty"), ("centroid", "centroid"),
+                                             ("median", "median")])
+def test_extra_linkages_cut_like_r_hclust(dataset, linkage, r_name):
+    """R: hclust(dist(x), "mcquitty"); centroid and median on squared Euclidean distances,
+    their geometric meaning (tests/data/reference/hclust_extra_linkages.R)."""
+    import pandas as pd
+    from pathlib import Path
+
+    from rnaclust_dash.distance import pairwise_distances
+
+    folder = Path(__file__).resolve().parents[1] / "data" / "reference" / dataset
+    x = pd.read_csv(folder / "cluster_input_top500_log2mor.csv", index_col=0).to_numpy().T
+    reference = pd.read_csv(folder / "hclust_euclidean_extra_linkages.csv", index_col=0)
+    tree = hierarchical_tree(pairwise_distances(x, metric="euclidean"), linkage=linkage)
+    for k in (2, 3, 4):
+        np.testing.assert_array_equal(cut_tree(tree, k), reference[f"{r_name}_k{k}"].to_numpy())
+
+
+def test_optimal_leaf_order_changes_the_order_but_not_the_cuts():
+    from scipy.cluster.hierarchy import leaves_list
+
+    from rnaclust_dash.cluster import optimal_leaf_order
+    from rnaclust_dash.distance import pairwise_distances
+
+    rng = np.random.default_rng(4)
+    items = rng.normal(size=(30, 5))
+    distances = pairwise_distances(items, metric="euclidean")
+    tree = hierarchical_tree(distances, linkage="average")
+    ordered = optimal_leaf_order(tree, distances)
+    for k in range(1, 31):
+        np.testing.assert_array_equal(cut_tree(ordered, k), cut_tree(tree, k))
+
+    def path_length(order):
+        square = pairwise_distances(items[order], metric="euclidean")
+        from scipy.spatial.distance import squareform
+        full = squareform(square)
+        return sum(full[i, i + 1] for i in range(len(order) - 1))
+
+    assert path_length(leaves_list(ordered)) <= path_length(leaves_list(tree)) + 1e-12
+
+
+def test_minibatch_kmeans_is_seeded_and_finds_separated_groups():
+    rng = np.random.default_rng(2)
+    items = np.vstack([rng.normal(c, 0.1, size=(200, 3)) for c in (0, 5, 10)])
+    first = kmeans(items, k=3, random_state=1, minibatch=True)
+    again = kmeans(items, k=3, random_state=1, minibatch=True)
+    np.testing.assert_array_equal(first.labels, again.labels)
+    np.testing.assert_array_equal(first.labels, np.repeat([1, 2, 3], 200))

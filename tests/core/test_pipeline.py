@@ -82,7 +82,7 @@ def test_ward_with_pearson_is_refused():
 
 
 @pytest.mark.parametrize("name, value", [
-    ("distance", "canberra"), ("linkage", "centroid"), ("method", "dbscan"),
+    ("distance", "canberra"), ("linkage", "ward.D"), ("method", "dbscan"),
     ("normalization", "magic"), ("target", "cells"), ("embedding", "tsne"),
     ("kmeans_init", "forgy"),
 ])
