@@ -26,12 +26,13 @@ def linkage_options(distance: str) -> list[dict]:
 
 
 def method_option_styles(method: str) -> tuple[dict, ...]:
-    """Which option groups a method uses: k-means, graph, c-means, mixture, and k."""
+    """Which option groups a method uses: k-means, graph, c-means, mixture, k and PCs."""
     return (SHOWN if method == "kmeans" else HIDDEN,
             SHOWN if method in GRAPH_CLUSTERINGS else HIDDEN,
             SHOWN if method == "fuzzy-cmeans" else HIDDEN,
             SHOWN if method == "gmm" else HIDDEN,
-            HIDDEN if method in GRAPH_CLUSTERINGS else SHOWN)
+            HIDDEN if method in GRAPH_CLUSTERINGS else SHOWN,
+            SHOWN if method == "gmm" or method in GRAPH_CLUSTERINGS else HIDDEN)
 
 
 def register(app, store: ResultStore) -> None:
@@ -39,7 +40,8 @@ def register(app, store: ResultStore) -> None:
 
     @app.callback(Output(ids.KMEANS_OPTIONS, "style"), Output(ids.GRAPH_OPTIONS, "style"),
                   Output(ids.CMEANS_OPTIONS, "style"), Output(ids.GMM_OPTIONS, "style"),
-                  Output(ids.K_BOX, "style"), Input(ids.METHOD, "value"))
+                  Output(ids.K_BOX, "style"), Output(ids.PCS_BOX, "style"),
+                  Input(ids.METHOD, "value"))
     def show_method_options(method):
         return method_option_styles(method)
 

@@ -43,6 +43,7 @@ KMEANS_OPTIONS = "kmeans-options"
 GRAPH_OPTIONS = "graph-options"
 CMEANS_OPTIONS = "cmeans-options"
 GMM_OPTIONS = "gmm-options"
+PCS_BOX = "pcs-box"
 N_INIT = "n-init"
 SEED = "seed"
 ZSCORE = "zscore"
@@ -87,6 +88,12 @@ STABILITY_PROGRESS = "stability-progress"
 STABILITY_FIGURE = "stability-figure"
 CONSENSUS_FIGURE = "consensus-figure"
 STABILITY_STATUS = "stability-status"
+
+# agreement
+COMPARE_WITH = "compare-with"
+COMPARE_K = "compare-k"
+AGREEMENT = "agreement"
+AGREEMENT_FIGURE = "agreement-sankey"
 
 # views
 HEATMAP = "heatmap"

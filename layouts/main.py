@@ -193,10 +193,10 @@ def clustering_card() -> dbc.Card:
                          for name, (mclust, _) in COVARIANCES.items()]),
                 "help-covariance", [html.Div(text) for _, text in COVARIANCES.values()]),
                 id=ids.GMM_OPTIONS),
-            labelled("Principal components", dbc.Input(
+            html.Div(labelled("Principal components", dbc.Input(
                 id=ids.PCS, type="number", min=0, step=1, value=DEFAULTS.pcs, debounce=True),
                 "help-pcs", "Mixture and graph methods work on this many principal "
-                            "components (0: on the values themselves)."),
+                            "components (0: on the values themselves)."), id=ids.PCS_BOX),
             html.Div([
                 labelled("K-means start", dbc.Select(
                     id=ids.KMEANS_INIT, value=DEFAULTS.kmeans_init,
@@ -266,6 +266,29 @@ def _view(title: str, graph_id: str, help_text: str, height: str | None = None) 
     ], className="mb-3")
 
 
+def agreement_card() -> dbc.Card:
+    """Compare the clusters with a sample-sheet column or with another method's clusters."""
+    return dbc.Card([
+        dbc.CardHeader(html.Span("Agreement", title="ARI: 1 = same partition, 0 = chance; "
+                                 "NMI: shared information, 0..1; purity: share of items in "
+                                 "the majority group of their cluster.")),
+        dbc.CardBody([
+            html.Div([
+                html.Div(dcc.Dropdown(id=ids.COMPARE_WITH, placeholder="compare with...",
+                                      options=[]), style={"minWidth": "18rem"},
+                         className="me-2"),
+                dbc.InputGroup([dbc.InputGroupText("k of the other method"),
+                                dbc.Input(id=ids.COMPARE_K, type="number", min=2, step=1,
+                                          value=None, debounce=True)],
+                               size="sm", className="w-auto"),
+            ], className="d-flex flex-wrap align-items-center mb-2"),
+            html.Div(id=ids.AGREEMENT, className="small"),
+            dcc.Graph(id=ids.AGREEMENT_FIGURE, config=GRAPH_CONFIG,
+                      style={"display": "none"}),
+        ]),
+    ], className="mb-3")
+
+
 def views() -> html.Div:
     """Alerts, metrics and the three linked views."""
     index_help = " ".join(INDICES.values())
@@ -294,7 +317,8 @@ def views() -> html.Div:
                                style={"display": "none"}),
                 ], className="d-flex align-items-center"),
             ], lg=6),
-            dbc.Col([html.Div(id=ids.UNCERTAIN, className="small")], lg=12, className="order-last"),
+            dbc.Col([html.Div(id=ids.UNCERTAIN, className="small mb-2"), agreement_card()],
+                    lg=12, className="order-last"),
             dbc.Col(_view("Silhouette", ids.SILHOUETTE,
                           "How well each item sits in its cluster (R cluster::silhouette). "
                           "Click a bar to select its cluster."), lg=6),

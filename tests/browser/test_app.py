@@ -359,3 +359,14 @@ def test_click_on_the_cluster_bar_selects_that_cluster(dash_duo, app_factory):
     # The selection is exactly one whole cluster of the silhouette plot.
     assert any(selected.startswith(f"{len(members)} samples selected") and
                all(m in selected for m in members) for members in clusters)
+
+
+def test_agreement_with_a_sample_sheet_column_shows_ari_and_sankey(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    wait_until(lambda: "k = 2" in metrics_text(dash_duo))
+    choose(dash_duo, ids.COMPARE_WITH, "sample sheet: group")
+    dash_duo.wait_for_contains_text(f"#{ids.AGREEMENT}", "ARI", timeout=20)
+    wait_until(lambda: graph_json(dash_duo, ids.AGREEMENT_FIGURE,
+                                  "g._fullData[0].type") == "sankey", timeout=20)
+    shot(dash_duo, "agreement")

@@ -1,0 +1,85 @@
+"""Agreement: the clusters against a sample-sheet column, or against another method."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, html, no_update
+
+from layouts import ids
+from layouts.main import METHOD_LABELS
+from rnaclust_dash import assess_figures
+from rnaclust_dash.cluster import GRAPH_CLUSTERINGS, METHODS
+from rnaclust_dash.pipeline import AnalysisParams, load_summary, run_analysis
+from rnaclust_dash.stability import agreement
+from rnaclust_dash.store import ResultStore
+
+from .common import guarded
+
+COLUMN, METHOD = "column:", "method:"
+OUTPUTS = [Output(ids.AGREEMENT, "children"), Output(ids.AGREEMENT_FIGURE, "figure"),
+           Output(ids.AGREEMENT_FIGURE, "style"),
+           Output(ids.ERROR, "children", allow_duplicate=True),
+           Output(ids.ERROR, "is_open", allow_duplicate=True)]
+
+
+def compare_options(metadata, target: str, method: str) -> list[dict]:
+    """Sample-sheet columns (when samples are clustered) and the other methods."""
+    options = []
+    if target == "samples" and metadata is not None:
+        options += [{"label": f"sample sheet: {c}", "value": COLUMN + str(c)}
+                    for c in metadata.columns]
+    options += [{"label": f"method: {METHOD_LABELS[m]}", "value": METHOD + m}
+                for m in METHODS if m != method]
+    return options
+
+
+def agreement_view(store: ResultStore, analysis_store: dict, choice: str | None,
+                   other_k) -> tuple:
+    """ARI, NMI, purity, the contingency table and a Sankey of the two labellings."""
+    if not analysis_store or not choice:
+        return "", no_update, {"display": "none"}, no_update, no_update
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    analysis = run_analysis(store, analysis_store["key"], params)
+    ids_ = analysis.features.item_ids
+    if choice.startswith(COLUMN):
+        name = choice[len(COLUMN):]
+        metadata = load_summary(store, analysis_store["key"])["metadata"]
+        other = metadata[name].reindex(ids_).to_numpy()
+    else:
+        method = choice[len(METHOD):]
+        changes = {"method": method}
+        if method not in GRAPH_CLUSTERINGS:
+            changes["k"] = int(other_k) if other_k else params.k
+        other = run_analysis(store, analysis_store["key"], params.replace(**changes)).labels
+        name = METHOD_LABELS[method]
+    result = agreement(analysis.labels, other)
+    table = result["contingency"]
+    table.index = [f"cluster {c}" for c in table.index]
+    summary = [html.Span(f"ARI {result['ari']:.3f} · NMI {result['nmi']:.3f} · purity "
+                         f"{result['purity']:.3f} ({result['n_items']} items"
+                         + (f"; {result['n_dropped']} without a value left out"
+                            if result["n_dropped"] else "") + ")", className="me-2"),
+               dbc.Table.from_dataframe(table.reset_index(names="").astype(str), size="sm",
+                                        bordered=True, className="w-auto mt-1 mb-0")]
+    figure = assess_figures.sankey_figure(analysis.labels, other,
+                                          name_a=METHOD_LABELS[params.method], name_b=name)
+    return summary, figure, {"height": "320px"}, None, False
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the agreement callbacks."""
+
+    @app.callback(Output(ids.COMPARE_WITH, "options"), Input(ids.ANALYSIS_STORE, "data"),
+                  prevent_initial_call=True)
+    def offer_comparisons(analysis_store):
+        if not analysis_store:
+            return no_update
+        params = analysis_store["params"]
+        metadata = load_summary(store, analysis_store["key"])["metadata"]
+        return compare_options(metadata, params["target"], params["method"])
+
+    @app.callback(*OUTPUTS, Input(ids.ANALYSIS_STORE, "data"), Input(ids.COMPARE_WITH, "value"),
+                  Input(ids.COMPARE_K, "value"), prevent_initial_call=True)
+    @guarded(len(OUTPUTS), (3, 4))
+    def compare(analysis_store, choice, other_k):
+        return agreement_view(store, analysis_store, choice, other_k)
