@@ -6,6 +6,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from layouts import ids
+from layouts.main import METHOD_LABELS
 from rnaclust_dash import views
 from rnaclust_dash.pipeline import (AnalysisParams, load_summary, params_document,
                                     run_analysis)
@@ -32,13 +33,14 @@ OUTPUTS = [
 ERROR_SLOT = (4, 5)
 
 
-def metrics_badges(metrics: dict, params: AnalysisParams) -> list:
+def metrics_badges(metrics: dict, params: AnalysisParams, n_clusters: int) -> list:
     """Mean silhouette, Calinski-Harabasz and Davies-Bouldin beside the clustering."""
     def badge(label, value, title):
         return dbc.Badge([label, " ", html.B(value)], color="light", text_color="dark",
                          className="me-2 metric", title=title)
     return [
-        html.Span(f"{metrics['n_items']:,} {params.target}, k = {params.k}: ", className="me-2"),
+        html.Span(f"{metrics['n_items']:,} {params.target}, k = {n_clusters} "
+                  f"({METHOD_LABELS[params.method]}): ", className="me-2"),
         badge("mean silhouette", f"{metrics['silhouette']:.3f}",
               f"with the {params.distance} distance; -1..1, higher is better"),
         badge("Calinski-Harabasz", f"{metrics['calinski_harabasz']:.1f}", "higher is better"),
@@ -66,7 +68,9 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
     notices = list(analysis.notices)
     analysis_store = {"key": key, "params": params.to_dict(),
                       "n_items": int(len(analysis.labels))}
-    return (heatmap, silhouette, metrics_badges(analysis.metrics(), params), analysis_store,
+    n_clusters = len(set(analysis.labels.tolist()))
+    return (heatmap, silhouette, metrics_badges(analysis.metrics(), params, n_clusters),
+            analysis_store,
             None, False, html.Ul([html.Li(n) for n in notices], className="mb-0"),
             bool(notices), uncertain_table(analysis))
 

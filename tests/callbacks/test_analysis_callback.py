@@ -47,7 +47,7 @@ def test_example_outputs(store, example_store, example_controls, example_analysi
         out(example_analysis, analysis, ids.ANALYSIS_STORE, "data")["params"])
     pipeline = run_analysis(store, example_store["key"], params)
     metrics = text_of(out(example_analysis, analysis, ids.METRICS, "children"))
-    assert metrics.startswith("7 samples, k = 2:")
+    assert metrics.startswith("7 samples, k = 2 (Hierarchical (agglomerative)):")
     assert f"mean silhouette {pipeline.metrics()['silhouette']:.3f}" in metrics
     assert f"Calinski-Harabasz {pipeline.metrics()['calinski_harabasz']:.1f}" in metrics
     assert f"Davies-Bouldin {pipeline.metrics()['davies_bouldin']:.3f}" in metrics
@@ -103,7 +103,7 @@ def test_kmeans_runs_and_has_no_item_tree(store, example_store, example_controls
     heatmap = out(outputs, analysis, ids.HEATMAP, "figure")
     axes = {node[0] for t in traces(heatmap, "dendrogram-nodes") for node in t["customdata"]}
     assert axes == {"genes"}  # no sample tree for k-means, the genes keep theirs
-    assert "7 samples, k = 3:" in text_of(out(outputs, analysis, ids.METRICS, "children"))
+    assert "7 samples, k = 3 (K-means):" in text_of(out(outputs, analysis, ids.METRICS, "children"))
     bars = traces(out(outputs, analysis, ids.SILHOUETTE, "figure"), "silhouette")
     assert sorted(i for t in bars for i in t["customdata"]) == sorted(PASILLA_SAMPLES)
 
@@ -116,7 +116,7 @@ def test_genes_target(store, example_store, example_controls):
     stored = out(outputs, analysis, ids.ANALYSIS_STORE, "data")
     assert stored["n_items"] == 300 and stored["params"]["target"] == "genes"
     assert text_of(out(outputs, analysis, ids.METRICS, "children")).startswith(
-        "300 genes, k = 4:")
+        "300 genes, k = 4 (")
     silhouette = out(outputs, analysis, ids.SILHOUETTE, "figure")
     genes = [i for t in traces(silhouette, "silhouette") for i in t["customdata"]]
     assert len(genes) == len(set(genes)) == 300 and all(g.startswith("FBgn") for g in genes)

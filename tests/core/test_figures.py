@@ -187,7 +187,7 @@ def test_heatmap_aggregation_never_mixes_clusters_and_means_are_right():
         expected = values[order][r.start : r.stop].astype(np.float64).mean(0)
         np.testing.assert_allclose(z[i], expected, rtol=1e-5, atol=1e-6)
     # The hover carries the item's cluster on every cell.
-    np.testing.assert_array_equal(np.asarray(heat.customdata)[:, 0], bar.customdata[:, 0])
+    np.testing.assert_array_equal(np.asarray(heat.customdata)[:, 0], np.asarray(bar.customdata)[:, 0])
     notes = [a.text for a in fig.layout.annotations if "genes shown as" in a.text]
     assert notes == [
         "1,000 genes shown as 50 rows (mean of 1-21 consecutive genes in cluster order)"
@@ -201,7 +201,8 @@ def test_heatmap_genes_without_order_are_shown_in_cluster_order():
     )
     bar = one(fig, "cluster-bar")
     assert len(bar.customdata) == 40
-    assert list(bar.customdata[:, 0]) == sorted(bar.customdata[:, 0])
+    bar_labels = list(np.asarray(bar.customdata)[:, 0])
+    assert bar_labels == sorted(bar_labels)
 
 
 def test_heatmap_uniform_bins_for_samples_and_no_note_when_small():
