@@ -1,6 +1,5 @@
 """End-to-end flows in headless Chromium (dash_duo)."""
 
-import base64
 from pathlib import Path
 
 import pytest

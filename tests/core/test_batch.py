@@ -29,8 +29,7 @@ from rnaclust_dash.batch import (
 )
 from rnaclust_dash.errors import DataError, ParameterError
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
+from reference_paths import REPO, SHARED_DATA
 
 
 def _read(path: Path) -> pd.DataFrame:

@@ -35,9 +35,8 @@ from rnaclust_dash.kselect import (
     within_sum_of_squares,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-LOCAL_REFERENCE = REPO / "tests" / "data" / "reference"
-SHARED_REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "data"
+from reference_paths import LOCAL_REFERENCE
+from reference_paths import SHARED_DATA as SHARED_REFERENCE  # noqa: E402
 
 
 def blobs(n_per: int = 30, n_features: int = 5, *, seed: int = 0) -> tuple[np.ndarray,

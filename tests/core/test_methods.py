@@ -40,11 +40,7 @@ from rnaclust_dash.methods import (
     pam,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-LOCAL_REFERENCE = REPO / "tests" / "data" / "reference"
-BUNDLED = REPO / "rnaclust_dash" / "data"
-DATASETS = ("pasilla", "airway", "gse60450")
+from reference_paths import SHARED_DATA, LOCAL_REFERENCE, BUNDLED, DATASETS
 
 #: mclust model name -> our covariance name.
 MCLUST_MODELS = {"VVV": "full", "EEE": "tied", "VII": "spherical", "EII": "spherical_tied"}

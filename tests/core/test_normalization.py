@@ -27,11 +27,7 @@ from rnaclust_dash.normalization import (
 )
 from rnaclust_dash.preprocess import deseq2_size_factors
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-LOCAL_REFERENCE = REPO / "tests" / "data" / "reference"
-BUNDLED = REPO / "rnaclust_dash" / "data"
-DATASETS = ("pasilla", "airway", "gse60450")
+from reference_paths import SHARED_DATA, LOCAL_REFERENCE, BUNDLED, DATASETS
 
 
 # --- parity with R -----------------------------------------------------------------------

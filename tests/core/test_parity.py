@@ -33,10 +33,7 @@ from rnaclust_dash.preprocess import (
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.validate import silhouette_values
 
-REPO = Path(__file__).resolve().parents[2]
-SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "data"
-LOCAL_REFERENCE = REPO / "tests" / "data" / "reference"
-BUNDLED = REPO / "rnaclust_dash" / "data"
+from reference_paths import SHARED_DATA, LOCAL_REFERENCE, BUNDLED
 
 #: The hclust columns of sample_clusters.csv: (metric, linkage) as r_reference.R makes them.
 HCLUST_COLUMNS = {f"hclust_{metric}_{linkage}": (metric, linkage)
