@@ -9,7 +9,8 @@ from dash import Input, Output, State, no_update
 
 from layouts import ids
 from rnaclust_dash import assess_figures, figures
-from rnaclust_dash.assess import assess_stability, choose_k
+from rnaclust_dash.assess import assess_stability, choose_k, resolution_scan
+from rnaclust_dash.cluster import GRAPH_CLUSTERINGS
 from rnaclust_dash.errors import RnaclustError
 from rnaclust_dash.pipeline import AnalysisParams
 from rnaclust_dash.store import ResultStore
@@ -35,6 +36,13 @@ def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
             progress=None) -> tuple:
     """Figures and status line of the k panel (plain function: testable without a browser)."""
     params = AnalysisParams.from_dict(analysis_store["params"])
+    if params.method in GRAPH_CLUSTERINGS:  # no k: scan the resolution instead
+        choice = resolution_scan(store, analysis_store["key"], params, progress=progress)
+        summary = ", ".join(f"{name} resolution = {r:g}" for name, r in choice.suggested.items())
+        return (assess_figures.k_selection_figure(choice.table, choice.suggested,
+                                                  current_k=params.resolution, x="resolution"),
+                assess_figures.cluster_tree_figure(choice.tree),
+                f"Suggested: {summary}. Tree levels are the resolutions in increasing order.")
     if k_min is None or k_max is None or k_min > k_max:
         raise RnaclustError("Give a k range with 'k from' at most 'to'.")
     choice = choose_k(store, analysis_store["key"], params,
@@ -63,6 +71,18 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
     jaccard = ", ".join(f"cluster {c}: {j:.2f}" for c, j in result.cluster_jaccard.items())
     return stability, consensus_view, (f"{result.n_resamples_done} resamples; mean Jaccard "
                                        f"{jaccard}.")
+
+
+def clicked_choice(click: dict | None, method: str) -> tuple:
+    """(k, resolution) outputs for a click on the k panel: the clicked k, or for graph
+    methods the clicked resolution."""
+    points = (click or {}).get("points") or []
+    if not points or not isinstance(points[0].get("customdata"), (int, float)):
+        return no_update, no_update
+    value = points[0]["customdata"]
+    if method in GRAPH_CLUSTERINGS:
+        return no_update, float(value)
+    return int(value), no_update
 
 
 def _failed(error: Exception, n_figures: int) -> tuple:
@@ -117,11 +137,8 @@ def register(app, store: ResultStore) -> None:
             return _failed(error, 2)
 
     @app.callback(Output(ids.N_CLUSTERS, "value", allow_duplicate=True),
-                  Input(ids.K_FIGURE, "clickData"), Input(ids.K_TREE, "clickData"),
+                  Output(ids.RESOLUTION, "value", allow_duplicate=True),
+                  Input(ids.K_FIGURE, "clickData"), State(ids.METHOD, "value"),
                   prevent_initial_call=True)
-    def apply_clicked_k(panel_click, tree_click):
-        for click in (panel_click, tree_click):
-            points = (click or {}).get("points") or []
-            if points and isinstance(points[0].get("customdata"), (int, float)):
-                return int(points[0]["customdata"])
-        return no_update
+    def apply_clicked_k(click, method):
+        return clicked_choice(click, method)

@@ -57,6 +57,49 @@ class MethodFn:
         raise ParameterError(f"{method} has no k to choose.")
 
 
+#: Resolutions the k panel tries for Leiden and Louvain.
+DEFAULT_RESOLUTIONS = (0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0)
+
+
+def resolution_scan(store: ResultStore, key: str, params: AnalysisParams, *,
+                    resolutions=DEFAULT_RESOLUTIONS, progress: Progress | None = None) -> KChoice:
+    """For graph methods: clusters and indices over a range of resolutions.
+
+    Returns a :class:`KChoice` whose table has a ``resolution`` column, the number of
+    clusters found (``n_clusters``) and the indices of :func:`k_scan` (NaN where a
+    resolution gives a single cluster); ``suggested`` holds resolutions; the cluster
+    tree's ``from_k``/``to_k`` are positions in ``resolutions`` (1-based).
+    """
+    from .kselect import within_sum_of_squares
+    from .methods import graph_clusters
+    from .validate import validation_summary
+
+    analysis = run_analysis(store, key, params)
+    items, condensed = analysis.features.items, _distances(store, analysis)
+    rows, labels_by_step = [], {}
+    for step, resolution in enumerate(resolutions, start=1):
+        labels = graph_clusters(items, method=params.method, n_neighbors=params.neighbors,
+                                resolution=resolution, n_pcs=params.pcs or None,
+                                random_state=params.seed).labels
+        labels_by_step[step] = labels
+        row = {"resolution": resolution, "n_clusters": len(set(labels.tolist())),
+               "wss": within_sum_of_squares(items, labels)}
+        if row["n_clusters"] > 1:
+            summary = validation_summary(items, condensed, labels)
+            row |= {name: summary[name] for name in
+                    ("silhouette", "calinski_harabasz", "davies_bouldin")}
+        rows.append(row)
+        if progress:
+            progress(step, len(resolutions))
+    table = pd.DataFrame(rows)
+    suggested = {}
+    for name, best in (("silhouette", "idxmax"), ("calinski_harabasz", "idxmax"),
+                       ("davies_bouldin", "idxmin")):
+        if name in table and table[name].notna().any():
+            suggested[name] = float(table.loc[getattr(table[name], best)(), "resolution"])
+    return KChoice(table, suggested, cluster_tree(labels_by_step))
+
+
 def method_cluster_fn(params: AnalysisParams) -> tuple[ClusterFn, str]:
     """The ``cluster_fn`` of the chosen method and what it takes ("items"/"distances")."""
     if params.method in GRAPH_CLUSTERINGS:

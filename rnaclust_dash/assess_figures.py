@@ -24,19 +24,22 @@ _SUGGESTION_OF = {"wss": "elbow", "silhouette": "silhouette",
                   "gap": "gap", "bic": "bic", "icl": "icl"}
 
 
-def k_selection_figure(table: pd.DataFrame, suggested: dict, *, current_k: int | None = None
-                       ) -> go.Figure:
+def k_selection_figure(table: pd.DataFrame, suggested: dict, *, current_k: float | None = None,
+                       x: str = "k") -> go.Figure:
     """One small panel per index over k; each index's suggested k is a star, the current
     k a dashed line. Points carry ``customdata`` = k (a plain list: Dash reads a clicked
-    point's customdata from the trace), so a click can apply that k."""
+    point's customdata from the trace), so a click can apply that k. With
+    ``x="resolution"`` (graph methods) the panels run over resolutions instead, and the
+    hover gives the number of clusters found."""
     columns = [c for c in K_INDICES if c in table.columns and table[c].notna().any()]
     n_cols = 3
     n_rows = -(-len(columns) // n_cols)
-    titles = [f"{K_INDICES[c][0]}<br><sub>best: {K_INDICES[c][1]}; suggests k = "
+    titles = [f"{K_INDICES[c][0]}<br><sub>best: {K_INDICES[c][1]}; suggests {x} = "
               f"{suggested.get(_SUGGESTION_OF[c], '-')}</sub>" for c in columns]
     fig = make_subplots(rows=n_rows, cols=n_cols, subplot_titles=titles,
                         horizontal_spacing=0.08, vertical_spacing=0.22)
-    ks = table["k"].to_numpy()
+    ks = table[x].to_numpy()
+    found = table["n_clusters"].to_numpy() if "n_clusters" in table else ks
     for index, column in enumerate(columns):
         row, col = index // n_cols + 1, index % n_cols + 1
         values = table[column].to_numpy(dtype=np.float64)
@@ -47,19 +50,20 @@ def k_selection_figure(table: pd.DataFrame, suggested: dict, *, current_k: int |
         fig.add_trace(go.Scatter(
             x=ks, y=values, mode="lines+markers", error_y=error, customdata=ks.tolist(),
             marker=dict(size=8, color="#2c3e50"), line=dict(color="#2c3e50"),
-            hovertemplate=f"k = %{{x}}<br>{column} = %{{y:.4g}}<br>click to use this k"
-                          "<extra></extra>", showlegend=False, meta="k-index"),
+            text=[f"{n} clusters" for n in found],
+            hovertemplate=f"{x} = %{{x}} (%{{text}})<br>{column} = %{{y:.4g}}<br>click to "
+                          f"use this {x}<extra></extra>", showlegend=False, meta="k-index"),
             row=row, col=col)
         best = suggested.get(_SUGGESTION_OF[column])
         if best in set(ks.tolist()):
             fig.add_trace(go.Scatter(
                 x=[best], y=[values[list(ks).index(best)]], mode="markers", customdata=[best],
                 marker=dict(symbol="star", size=16, color="#e74c3c"), showlegend=False,
-                hovertemplate=f"suggested k = {best}<extra></extra>", meta="k-suggested"),
+                hovertemplate=f"suggested {x} = {best}<extra></extra>", meta="k-suggested"),
                 row=row, col=col)
         if current_k is not None:
             fig.add_vline(x=current_k, line=dict(dash="dash", color="#18bc9c"), row=row, col=col)
-        fig.update_xaxes(dtick=1, title_text="k", row=row, col=col)
+        fig.update_xaxes(dtick=1 if x == "k" else None, title_text=x, row=row, col=col)
     fig.update_layout(height=300 * n_rows, margin=dict(l=40, r=20, t=60, b=40),
                       plot_bgcolor="white", uirevision="k-panel")
     fig.update_annotations(font_size=12)
