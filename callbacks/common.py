@@ -78,6 +78,21 @@ def params_from_controls(values: dict[str, Any]) -> AnalysisParams:
     return AnalysisParams.from_dict(fields)
 
 
+def controls_from_params(params: AnalysisParams, control_ids) -> dict[str, Any]:
+    """Control values (keyed by control id) that :func:`params_from_controls` reads back
+    as ``params``: the inverse, for scripts and tests."""
+    values = {}
+    for control_id in control_ids:
+        field, _ = CONTROL_FIELDS[control_id]
+        value = getattr(params, field)
+        if field in SWITCHES:
+            value = ["on"] if value else []
+        elif field in LISTS:
+            value = [part for part in value.split(",") if part]
+        values[control_id] = value
+    return values
+
+
 def error_message(error: Exception) -> list:
     """Alert content for an error: its message, and that the previous results stay."""
     if isinstance(error, RnaclustError):
