@@ -81,6 +81,16 @@ def _labels(labels, n_samples: int, what: str) -> np.ndarray:
     return values.astype(str)
 
 
+def _batches(batch, n_samples: int, method: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Batch labels, their levels and codes; at least 2 batches or a ParameterError."""
+    labels = _labels(batch, n_samples, "batch")
+    levels, codes = _factor(labels)
+    if len(levels) < 2:
+        raise ParameterError(f"{method} needs at least 2 batches; all samples are in batch "
+                             f"'{levels[0]}'. Choose the column that holds the batch.")
+    return labels, levels, codes
+
+
 def _factor(labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Levels (sorted, as R's ``factor``) and the 0-based level of each sample."""
     levels, codes = np.unique(labels, return_inverse=True)
@@ -262,9 +272,7 @@ def harmony_embedding(items, batch, *, n_pcs: int = HARMONY_PCS,
 
     values = _matrix(items, "items")
     n_samples = values.shape[0]
-    labels = _labels(batch, n_samples, "batch")
-    if len(np.unique(labels)) < 2:
-        raise ParameterError("Harmony needs at least 2 batches in the batch column.")
+    labels, _, _ = _batches(batch, n_samples, "Harmony")
     n_components = max(1, min(n_pcs, n_samples - 1, values.shape[1]))
     components = PCA(n_components=n_components, random_state=random_state).fit_transform(values)
     # harmonypy's default of one cluster per 30 samples is 0 for small studies.
@@ -318,11 +326,7 @@ def combat(values, batch, *, covariates=None, parametric: bool = True) -> np.nda
     """
     data = _matrix(values, "ComBat")
     n_samples = data.shape[1]
-    batch_labels = _labels(batch, n_samples, "batch")
-    levels, codes = _factor(batch_labels)
-    if len(levels) < 2:
-        raise ParameterError(f"ComBat needs at least 2 batches; all samples are in batch "
-                             f"'{levels[0]}'. Choose the column that holds the batch.")
+    batch_labels, levels, codes = _batches(batch, n_samples, "ComBat")
     frame = _as_frame(covariates, n_samples)
     covariate_columns = _covariate_columns(frame, n_samples)
     batch_columns = _indicators(codes, len(levels))
@@ -467,11 +471,7 @@ def remove_batch_effect(values, batch, *, covariates=None) -> np.ndarray:
     """
     data = _matrix(values, "removeBatchEffect")
     n_samples = data.shape[1]
-    batch_labels = _labels(batch, n_samples, "batch")
-    levels, codes = _factor(batch_labels)
-    if len(levels) < 2:
-        raise ParameterError(f"Batch correction needs at least 2 batches; all samples are in "
-                             f"batch '{levels[0]}'. Choose the column that holds the batch.")
+    batch_labels, levels, codes = _batches(batch, n_samples, "Batch correction")
     # contr.sum: level j is +1 in column j, the last level is -1 in every column
     batch_columns = _indicators(codes, len(levels))[:, :-1]
     batch_columns[codes == len(levels) - 1] = -1.0
@@ -523,12 +523,8 @@ def combat_seq(counts, batch, *, group=None) -> np.ndarray:
         raise DataError("ComBat-seq needs raw integer counts (no negative or fractional values). "
                         "Use ComBat on log-scale values instead.")
     n_samples = data.shape[1]
-    batch_labels = _labels(batch, n_samples, "batch")
-    levels, codes = _factor(batch_labels)
+    batch_labels, levels, codes = _batches(batch, n_samples, "ComBat-seq")
     sizes = np.bincount(codes)
-    if len(levels) < 2:
-        raise ParameterError(f"ComBat-seq needs at least 2 batches; all samples are in batch "
-                             f"'{levels[0]}'. Choose the column that holds the batch.")
     if (sizes < 2).any():
         alone = ", ".join(f"'{name}'" for name in levels[sizes < 2])
         raise ParameterError(f"ComBat-seq needs at least 2 samples in every batch; batch {alone} "
