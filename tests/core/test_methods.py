@@ -148,9 +148,9 @@ def test_pam_samples_match_r(name, metric):
     result = pam(condensed, k=k)
     np.testing.assert_array_equal(result.labels, clusters[f"pam_{metric}"].to_numpy())
     r_medoids = values.index.get_indexer(medoids.loc[f"pam_{metric}", "medoids"].split(";"))
-    # gse60450 Euclidean: the cluster {MCL1.LA, MCL1.LB} has two equally good medoids (an
-    # exact tie in the 15-digit CSV; R run on that CSV also picks LB, R on its unrounded
-    # values picked LA). Elsewhere the medoids are R's.
+    # gse60450 Euclidean: one cluster of two luminal virgin samples has two equally good
+    # medoids (an exact tie in the 15-digit CSV; R run on that CSV picks ours, R on its
+    # unrounded values picked the other). Elsewhere the medoids are R's.
     distances = square(condensed)
     for ours, theirs, c in zip(result.medoids, r_medoids, range(1, k + 1), strict=True):
         members = result.labels == c
