@@ -21,10 +21,11 @@ import dataclasses
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.cluster.hierarchy import leaves_list
 
 from . import __version__
 from .cluster import (EUCLIDEAN_LINKAGES, GRAPH_CLUSTERINGS, KMEANS_INITS, LINKAGES, METHODS, cut_tree,
@@ -322,12 +323,18 @@ class Features:
         normalized.csv holds; z-scored when genes are clustered with ``zscore``).
     display : numpy.ndarray
         Genes x samples, float32, row z-scores (what the heatmap shows).
+    notices, size_factors, norm_factors
+        Carried over from the normalization (see :class:`~.preprocess.Normalized`), so
+        that reading this stage back never needs the full normalized matrix.
     """
 
     items: np.ndarray
     item_ids: np.ndarray
     values: pd.DataFrame
     display: np.ndarray
+    notices: tuple[str, ...] = ()
+    size_factors: pd.Series | None = None
+    norm_factors: pd.Series | None = None
 
 
 @dataclass
@@ -508,13 +515,15 @@ def normalized_matrix(store: ResultStore, key: str, params: AnalysisParams) -> N
     return _matrix_stage(store, key, params)[1]
 
 
-def _features_stage(store, key, norm_key, normalized: Callable[[], Normalized],
-                    params: AnalysisParams) -> tuple[str, Features]:
+def _features_stage(store, key, params: AnalysisParams) -> tuple[str, Features]:
+    """The matrix as clustered. The normalized matrix of all genes is read (or made)
+    only when this stage is not stored yet: a k change never touches it."""
     zscore = params.zscore and params.target == "genes"
-    feat_key = _features_key(norm_key, params)
+    feat_key = _features_key(_matrix_key(key, params), params)
 
     def compute() -> Features:
-        selected = top_variable_genes(normalized().values, params.top_genes)
+        normalized = _matrix_stage(store, key, params)[1]
+        selected = top_variable_genes(normalized.values, params.top_genes)
         display = zscore_rows(selected.to_numpy())
         if params.target == "samples":
             items, item_ids = selected.to_numpy().T, selected.columns
@@ -532,7 +541,8 @@ def _features_stage(store, key, norm_key, normalized: Callable[[], Normalized],
                                     params)
             items = harmony_embedding(items, batch, random_state=params.seed)
         return Features(np.ascontiguousarray(items, dtype=np.float64),
-                        np.asarray(item_ids, dtype=str), selected, display.astype(np.float32))
+                        np.asarray(item_ids, dtype=str), selected, display.astype(np.float32),
+                        normalized.notices, normalized.size_factors, normalized.norm_factors)
 
     return feat_key, store.get_or_compute(feat_key, compute)
 
@@ -580,8 +590,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     DataError, ParameterError
         With a message for the user.
     """
-    norm_key, normalized = _matrix_stage(store, key, params)
-    feat_key, features = _features_stage(store, key, norm_key, lambda: normalized, params)
+    feat_key, features = _features_stage(store, key, params)
     check_items(len(features.item_ids), params)
     dist_key = stage_key(feat_key, "distance", {"metric": params.distance})
     distances = store.get_or_compute(
@@ -608,7 +617,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                                                      "optimal_order": params.optimal_order})
     # The other axis of the heatmap is clustered for display with the same choices.
     other_items = features.display if params.target == "samples" else features.display.T
-    notices = normalized.notices
+    notices = features.notices
     if len(other_items) <= MAX_DISTANCE_ITEMS:
         other_tree = store.get_or_compute(other_key, lambda: _tree(
             pairwise_distances(other_items, metric=params.distance), tree_linkage, params))
@@ -619,9 +628,9 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     return Analysis(params=params, dataset_key=key, features=features, labels=labels,
                     item_tree=item_tree, item_order=item_order, other_tree=other_tree,
                     validation=validation, confidence=confidence,
-                    size_factors=normalized.size_factors,
-                    norm_factors=normalized.norm_factors, notices=notices,
-                    keys={"normalize": norm_key, "features": feat_key, "distance": dist_key,
+                    size_factors=features.size_factors,
+                    norm_factors=features.norm_factors, notices=notices,
+                    keys={"normalize": _matrix_key(key, params), "features": feat_key, "distance": dist_key,
                           "tree": tree_key, "partition": partition_key,
                           "other_tree": other_key})
 
@@ -680,7 +689,6 @@ def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distance
 
 
 def _leaf_order(tree: np.ndarray) -> np.ndarray:
-    from scipy.cluster.hierarchy import leaves_list
     return leaves_list(tree)
 
 
@@ -707,8 +715,7 @@ def _embedding_key(feat_key: str, params: AnalysisParams) -> str:
 
 def compute_embedding(store: ResultStore, key: str, params: AnalysisParams) -> Embedding:
     """The 2-D embedding of the items (stored; UMAP can take seconds)."""
-    norm_key, normalized = _matrix_stage(store, key, params)
-    feat_key, features = _features_stage(store, key, norm_key, lambda: normalized, params)
+    feat_key, features = _features_stage(store, key, params)
 
     def compute() -> Embedding:
         if params.embedding == "pca":
