@@ -6,7 +6,11 @@ import shutil
 import pytest
 
 os.environ.setdefault("RNACLUST_WARM_UMAP", "0")  # importing app must not start a thread
+from dash.testing.application_runners import BaseDashRunner
 from selenium.webdriver.chrome.options import Options
+
+# Parallel test runs on one machine each take their own ports (DASH_TEST_PORT).
+BaseDashRunner._next_port = int(os.environ.get("DASH_TEST_PORT", "8050"))
 
 
 def pytest_setup_options():
