@@ -67,19 +67,12 @@ def parse_gene_lengths(
     )
     missing = np.isnan(lengths)
     if missing.any():
-        # Ensembl version suffixes: only ids that stand for a single length are used.
-        keys = np.array([_unversioned(g) for g in ids], dtype=object)
-        by_key = pd.Series(values).groupby(keys).agg(["min", "max"])
-        unversioned = by_key["min"][by_key["min"] == by_key["max"]]
         wanted = np.asarray(genes, dtype=object)[missing]
-        keys = [_unversioned(g) for g in wanted]
-        filled = unversioned.reindex(keys).to_numpy(dtype=np.float64)
-        found = np.flatnonzero(np.isfinite(filled))
-        if found.size:
-            first = found[0]
+        filled, found, example = _unversioned_lengths(ids, values, wanted)
+        if found:
             notices.append(
-                f"{filename}: matched {_n(found.size, 'gene id')} ignoring Ensembl version "
-                f"suffixes, e.g. {wanted[first]} -> {keys[first]}"
+                f"{filename}: matched {_n(found, 'gene id')} ignoring Ensembl version "
+                f"suffixes, e.g. {example}"
             )
         lengths[missing] = filled
     n_missing = int(np.isnan(lengths).sum())
@@ -97,6 +90,25 @@ def parse_gene_lengths(
     series = pd.Series(lengths, index=pd.Index(genes, name="gene_id"), name="length")
     return series, tuple(notices)
 
+
+
+def _unversioned_lengths(
+    ids: np.ndarray, values: np.ndarray, wanted: np.ndarray
+) -> tuple[np.ndarray, int, str]:
+    """Lengths of ``wanted`` genes looked up without Ensembl version suffixes.
+
+    Only an unversioned id that stands for a single length is used. Returns one
+    length per wanted gene (NaN where none), how many were found and an example
+    ``"<wanted id> -> <unversioned id>"`` ('' when none).
+    """
+    keys = np.array([_unversioned(g) for g in ids], dtype=object)
+    by_key = pd.Series(values).groupby(keys).agg(["min", "max"])
+    unversioned = by_key["min"][by_key["min"] == by_key["max"]]
+    wanted_keys = [_unversioned(g) for g in wanted]
+    filled = unversioned.reindex(wanted_keys).to_numpy(dtype=np.float64)
+    found = np.flatnonzero(np.isfinite(filled))
+    example = f"{wanted[found[0]]} -> {wanted_keys[found[0]]}" if found.size else ""
+    return filled, int(found.size), example
 
 
 def _length_table(content: bytes, filename: str) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:

@@ -26,6 +26,9 @@ MAX_UPLOAD_BYTES = 100 * _MB
 # decompression bombs while leaving room for well-compressed count tables).
 _GUNZIP_FACTOR = 20
 
+# Where tables too large for the browser go.
+_CLI_RUN = "python -m rnaclust_dash run FILE --out DIR"
+
 
 def max_upload_bytes() -> int:
     """Return the upload size limit in bytes.
@@ -77,8 +80,8 @@ def check_upload_size(n_bytes: int, *, limit: int | None = None) -> None:
     if n_bytes > limit:
         raise DataError(
             f"The file is {_megabytes(n_bytes)} MB; the upload limit is {_megabytes(limit)} MB. "
-            "For larger tables use the command line: python -m rnaclust_dash run FILE "
-            "--out DIR, or ask whoever runs this server to raise the limit (the "
+            f"For larger tables use the command line: {_CLI_RUN}, or ask whoever runs "
+            "this server to raise the limit (the "
             "RNACLUST_MAX_UPLOAD_MB setting)."
         )
 
@@ -156,7 +159,6 @@ def _gunzip_error(filename: str, exc: Exception) -> DataError:
 def _too_large_error(filename: str, cap: int) -> DataError:
     return DataError(
         f'"{filename}" expands to more than {_megabytes(cap)} MB once decompressed. '
-        "For tables that large use the command line: python -m rnaclust_dash run FILE "
-        "--out DIR."
+        f"For tables that large use the command line: {_CLI_RUN}."
     )
 
