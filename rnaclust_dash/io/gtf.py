@@ -11,6 +11,7 @@ import io
 import re
 import zlib
 from collections.abc import Iterator
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -22,7 +23,7 @@ from rnaclust_dash.io.uploads import _gunzip_pieces
 
 # Exon-like features, in order of preference: GTF/GFF exons, then the exonic parts of
 # a DEXSeq flattened annotation (their union per gene is the same).
-_EXON_FEATURES = {"exon": "exons", "exonic_part": "exonic parts"}
+_EXON_FEATURES = MappingProxyType({"exon": "exons", "exonic_part": "exonic parts"})
 # The value of a gene_id attribute: GTF ``gene_id "X";`` or GFF3 ``gene_id=X;``. The
 # key must start an attribute, so StringTie's ``ref_gene_id`` is not taken for it.
 _GENE_ID_ATTRIBUTE = r'(?:^|;)\s*gene_id(?:\s+|\s*=\s*)"?([^";]*)'

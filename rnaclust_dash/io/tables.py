@@ -16,6 +16,7 @@ import re
 import zipfile
 from collections import Counter
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,9 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 # A '#' line or a blank line after the first line (the first line is checked apart:
 # anchoring on '^' in multi-line mode is 20 times slower on big files).
 _SKIPPED_LINE = re.compile(r"\n(?:#|[ \t]*(?:\n|$))")
-_SEPARATORS = {"\t": "tab", ";": "semicolon", ",": "comma", "|": "vertical bar", r"\s+": "space"}
+_SEPARATORS = MappingProxyType(
+    {"\t": "tab", ";": "semicolon", ",": "comma", "|": "vertical bar", r"\s+": "space"}
+)
 _SNIFF_LINES = 50
 
 
