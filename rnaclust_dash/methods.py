@@ -578,10 +578,13 @@ def _fit_mixture(values: np.ndarray, *, k: int, covariance: str, n_init: int,
                                       n_init=n_init, max_iter=max_iter, tol=tol,
                                       random_state=random_state).fit(values)]
             if start is not None:  # mclust's start; kept on equal likelihood
-                models.insert(0, GaussianMixture(
-                    n_components=k, covariance_type=covariance, max_iter=max_iter, tol=tol,
-                    random_state=random_state,
-                    **mixture_start(values, start, covariance)).fit(values))
+                try:
+                    models.insert(0, GaussianMixture(
+                        n_components=k, covariance_type=covariance, max_iter=max_iter,
+                        tol=tol, random_state=random_state,
+                        **mixture_start(values, start, covariance)).fit(values))
+                except ValueError:  # a component collapsed: the k-means starts stand
+                    pass
             scores = [model.score(values) for model in models]
             model = models[int(np.argmax(scores))]
             posterior = model.predict_proba(values)

@@ -8,6 +8,9 @@ and ``ComBat_seq(counts[keep, ], batch, group)``. pasilla (batch = library type)
 copies in ``tests/data/reference/pasilla`` (with extra references for ComBat-seq without a
 group and mean-only ComBat, see ``batch_extra_references.md`` there); airway (batch = cell
 line, no non-parametric reference) is read from ``../shared/data`` and skipped when absent.
+ComBat-seq on genes that are all zero in one group of one batch has its own small reference
+(``tests/data/reference/combat_seq_zeros``, made by the R script there), and bottomly (three
+sequencing runs; may not be copied) is read from ``../shared/data`` when present.
 """
 
 from __future__ import annotations
