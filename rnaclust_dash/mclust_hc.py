@@ -171,8 +171,12 @@ def partitions_from_merges(merges: np.ndarray, n: int, ks) -> dict[int, np.ndarr
 
 def mclust_start_partitions(values: np.ndarray, ks) -> dict[int, np.ndarray]:
     """The partitions mclust starts EM from for each G in ``ks`` (labels 0..G-1): the
-    ``hcVVV`` agglomeration of the SVD-transformed items (``hcUse = "SVD"``)."""
-    data = mclust_svd_transform(np.asarray(values, dtype=np.float64))
+    ``hcVVV`` agglomeration of the SVD-transformed items (``hcUse = "SVD"``). Empty when
+    the transform is not finite (collinear features: mclust stops there too)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        data = mclust_svd_transform(np.asarray(values, dtype=np.float64))
+    if not np.all(np.isfinite(data)):
+        return {}
     return partitions_from_merges(hc_vvv_merges(data), len(data), ks)
 
 
