@@ -579,7 +579,8 @@ def _combat_seq_fit(counts, codes, sizes, design, mod) -> np.ndarray:
     _, mu_hat = _glm_fit(counts, design, phi, new_offset)
     gamma_hat = _glm_fit_shrunk(counts, design, phi, new_offset)[:, :n_batch]
 
-    mu_star = np.exp(np.log(mu_hat) - gamma_hat[:, codes])
+    with np.errstate(divide="ignore"):  # a zero mean (all-zero group) stays 0, as in R
+        mu_star = np.exp(np.log(mu_hat) - gamma_hat[:, codes])
     phi_star = genewise.mean(axis=1)
     return _match_quantiles(counts, mu_hat, genewise[:, codes], mu_star, phi_star[:, None])
 
@@ -893,7 +894,6 @@ def _profile_likelihood(y, design, offset):
     groups, group_rows = _one_way_groups(design)
     offset = np.ascontiguousarray(np.broadcast_to(offset, y.shape))
     log_factorial = gammaln(y + 1)
-    genes = np.arange(y.shape[0])[:, None]
 
     def adjusted(dispersion: float) -> np.ndarray:
         _, mu = _fit_one_way(y, groups, group_rows, np.full((y.shape[0], 1), dispersion), offset)
@@ -905,13 +905,9 @@ def _profile_likelihood(y, design, offset):
                      - r * log_mu_r + gammaln(y + r) - log_factorial)
         loglik = np.where(fitted, terms, 0.0).sum(axis=1)
 
-        # edgeR skips zero means without resetting their working weight, so such a sample
-        # keeps the weight of the previous gene that had a non-zero mean there.
-        working = mu / (1 + dispersion * mu)
-        source = np.where(fitted, genes, -1)
-        np.maximum.accumulate(source, axis=0, out=source)
-        working = np.where(source >= 0, np.take_along_axis(working, np.maximum(source, 0), axis=0),
-                           0.0)
+        # edgeR's compute_apl sets the working weight of a zero mean to 0 (a group that is
+        # all zero then gives a zero pivot, floored at 1e-10 below).
+        working = np.where(fitted, mu / (1 + dispersion * mu), 0.0)
         if design.shape[1] == 1:
             adjustment = 0.5 * np.log(np.abs(working.sum(axis=1)))
         else:

@@ -32,8 +32,8 @@ from .cluster import (EUCLIDEAN_LINKAGES, GRAPH_CLUSTERINGS, KMEANS_INITS, LINKA
                       hierarchical_tree, kmeans, optimal_leaf_order)
 from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances
-from .methods import (COVARIANCES, diana_tree, fuzzy_cmeans, gaussian_mixture, graph_clusters,
-                      pam)
+from .methods import (COVARIANCES, adapted_neighbors, diana_tree, fuzzy_cmeans,
+                      gaussian_mixture, graph_clusters, pam)
 from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
 from .batch import BATCH_METHODS, combat, combat_seq, harmony_embedding, remove_batch_effect
 from .errors import DataError, ParameterError
@@ -618,6 +618,8 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     # The other axis of the heatmap is clustered for display with the same choices.
     other_items = features.display if params.target == "samples" else features.display.T
     notices = features.notices
+    if params.method in GRAPH_CLUSTERINGS:  # fewer neighbours on small studies (as computed)
+        notices += adapted_neighbors(len(features.item_ids), params.neighbors)[1]
     if len(other_items) <= MAX_DISTANCE_ITEMS:
         other_tree = store.get_or_compute(other_key, lambda: _tree(
             pairwise_distances(other_items, metric=params.distance), tree_linkage, params))

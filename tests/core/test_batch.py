@@ -8,6 +8,9 @@ and ``ComBat_seq(counts[keep, ], batch, group)``. pasilla (batch = library type)
 copies in ``tests/data/reference/pasilla`` (with extra references for ComBat-seq without a
 group and mean-only ComBat, see ``batch_extra_references.md`` there); airway (batch = cell
 line, no non-parametric reference) is read from ``../shared/data`` and skipped when absent.
+ComBat-seq on genes that are all zero in one group of one batch has its own small reference
+(``tests/data/reference/combat_seq_zeros``, made by the R script there), and bottomly (three
+sequencing runs; may not be copied) is read from ``../shared/data`` when present.
 """
 
 from __future__ import annotations
@@ -127,6 +130,46 @@ def test_combat_seq_without_group_matches_sva(pasilla):
     result = combat_seq(pasilla.counts, pasilla.batch)
     expected = pasilla.expected("sva_combat_seq_nogroup.csv.gz")
     np.testing.assert_array_equal(result, expected)
+
+
+ZEROS = REPO / "tests" / "data" / "reference" / "combat_seq_zeros"
+BOTTOMLY = SHARED_DATA / "bulk_bottomly_mouse_strains_3batches"
+
+
+@pytest.mark.parametrize("reference, with_group, third_batch", [
+    ("sva_combat_seq.csv.gz", True, False),
+    ("sva_combat_seq_nogroup.csv.gz", False, False),
+    ("sva_combat_seq_3batches.csv.gz", True, True),
+])
+def test_combat_seq_matches_sva_on_genes_zero_in_one_group(reference, with_group, third_batch):
+    # Genes all zero in one group of one batch have fitted means of 0 in the Cox-Reid
+    # likelihood: edgeR gives those samples a working weight of 0 (made by
+    # combat_seq_zeros/make_reference.R, sva 3.46.0, edgeR 3.40.2).
+    counts = _read(ZEROS / "input_counts.csv.gz")
+    samples = pd.read_csv(ZEROS / "samples.csv")
+    batch = samples["batch"].to_numpy().copy()
+    if third_batch:
+        batch[12:] = "b3"  # a batch holding one group only
+    group = samples["group"] if with_group else None
+    result = combat_seq(counts.to_numpy(), batch, group=group)
+    expected = _read(ZEROS / reference).to_numpy()
+    differ = result != expected
+    assert not differ.any(), (f"{differ.mean():.4%} of the values differ, in genes "
+                              f"{list(counts.index[differ.any(axis=1)][:10])}")
+
+
+def test_combat_seq_matches_sva_on_bottomly():
+    # Three sequencing runs of two mouse strains (read from ../shared; may not ship).
+    reference_path = BOTTOMLY / "reference" / "combat_seq_counts_filtered_genes.csv.gz"
+    if not reference_path.exists():
+        pytest.skip(f"{BOTTOMLY} is not available")
+    expected = _read(reference_path)
+    counts = _read(BOTTOMLY / "counts.csv.gz").loc[expected.index, expected.columns]
+    samples = _read(BOTTOMLY / "samples.csv").loc[expected.columns]
+    result = combat_seq(counts.to_numpy(), samples["batch"], group=samples["strain"])
+    differ = result != expected.to_numpy()
+    assert not differ.any(), (f"{differ.mean():.4%} of the values differ, largest difference "
+                              f"{np.abs(result - expected.to_numpy()).max()}")
 
 
 @pytest.mark.parametrize("parametric", [True, False])
