@@ -177,7 +177,7 @@ def test_stability_writes_every_file(stable_run, three_groups):
     assert list(clusters.columns) == ["cluster", "jaccard_mean"]
     assert list(clusters["cluster"]) == [1, 2, 3]
     items = pd.read_csv(stable_run / "item_stability.csv")
-    assert list(items.columns) == ["id", "stability"]
+    assert list(items.columns) == ["id", "cluster", "stability"]  # cluster: issue 7 item 8
     assert list(items["id"]) == ids
     cdf = pd.read_csv(stable_run / "consensus_cdf.csv")
     assert list(cdf.columns) == ["k", "consensus_index", "cdf"]
