@@ -660,7 +660,7 @@ def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distance
     partition = store.get_or_compute(key, lambda: fit_method(
         method, distances if method.needs == "distances" else features.items, params))
     if method.uses == "resolution" and partition.n_clusters < 2:
-        raise ParameterError(f"{method.label} found a single cluster at resolution "
+        raise ParameterError(f"{method.name.capitalize()} found a single cluster at resolution "
                              f"{params.resolution:g}: raise the resolution.")
     return key, partition
 

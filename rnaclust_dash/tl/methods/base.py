@@ -162,7 +162,8 @@ def method_fn(method: Method, settings: dict | None = None, *,
         ``"precomputed"`` when the data given are a square distance matrix.
     """
     if method.uses != "k":
-        raise ParameterError(f"{method.label} sets the number of clusters by its resolution, "
+        raise ParameterError(f"{method.name.capitalize()} sets the number of clusters by its "
+                             "resolution, "
                              "not by k: choose k for another method, or compare resolutions "
                              "by hand.")
     if metric not in (*DISTANCES, "precomputed"):
