@@ -21,16 +21,18 @@ def fit_graph(items: np.ndarray, *, algorithm: str, resolution: float = 1.0,
                                  notices=tuple(getattr(result, "notices", ())))
 
 
-LEIDEN = Method(
-    name="leiden", label="Leiden (graph)",
-    description="Leiden: communities of a k-nearest-neighbour graph; the number of "
-                "clusters follows from the resolution, not from k.",
-    needs="graph", uses="resolution", soft=False, params=("neighbors", "pcs"),
-    fit=partial(fit_graph, algorithm="leiden"))
+def _graph_method(algorithm: str, label: str, description: str) -> Method:
+    return Method(name=algorithm, label=label, description=description, needs="graph",
+                  uses="resolution", soft=False, params=("neighbors", "pcs"),
+                  fit=partial(fit_graph, algorithm=algorithm))
 
-LOUVAIN = Method(
-    name="louvain", label="Louvain (graph)",
-    description="Louvain: communities of a k-nearest-neighbour graph (the older algorithm "
-                "Leiden improves on); the resolution sets the number of clusters.",
-    needs="graph", uses="resolution", soft=False, params=("neighbors", "pcs"),
-    fit=partial(fit_graph, algorithm="louvain"))
+
+LEIDEN = _graph_method(
+    "leiden", "Leiden (graph)",
+    "Leiden: communities of a k-nearest-neighbour graph; the number of clusters follows "
+    "from the resolution, not from k.")
+
+LOUVAIN = _graph_method(
+    "louvain", "Louvain (graph)",
+    "Louvain: communities of a k-nearest-neighbour graph (the older algorithm Leiden "
+    "improves on); the resolution sets the number of clusters.")
