@@ -52,8 +52,8 @@ class Partition:
     def __post_init__(self) -> None:
         canonical = number_by_first_appearance(self.labels)
         if not np.array_equal(canonical, self.labels):
-            raise ParameterError("Partition labels must be numbered 1..k by first "
-                                 "appearance (use partition_from_labels).")
+            raise ValueError("Partition labels must be numbered 1..k by first appearance "
+                             "(use partition_from_labels).")
 
     @property
     def n_clusters(self) -> int:
