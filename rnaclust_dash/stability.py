@@ -109,6 +109,26 @@ def _jaccard_table(original: np.ndarray, n_original: int,
     return both / union, new_codes
 
 
+def _check_bootstrap(n: int, *, k: int, n_resamples: int, scheme: str,
+                     subsample_fraction: float, labels: np.ndarray | None) -> int:
+    """Check the arguments of :func:`bootstrap_stability`; return the subsample size."""
+    if scheme not in SCHEMES:
+        raise ParameterError(f"Unknown resampling scheme '{scheme}'. Choose one of: "
+                             f"{', '.join(SCHEMES)}.")
+    if not 0.0 < subsample_fraction <= 1.0:
+        raise ParameterError(f"The subsample fraction must be in (0, 1]; got {subsample_fraction}.")
+    if n_resamples < 1:
+        raise ParameterError(f"The number of resamples must be at least 1; got {n_resamples}.")
+    n_drawn = int(np.floor(n * subsample_fraction))
+    if scheme == "subsample" and n_drawn <= k:
+        raise ParameterError(f"A subsample of {n_drawn} items cannot hold {k} clusters: "
+                             f"raise the subsample fraction.")
+    if labels is not None and len(labels) != n:
+        raise ParameterError(f"The partition to score labels {len(labels)} items, but there "
+                             f"are {n}.")
+    return n_drawn
+
+
 def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: ClusterFn,
                         n_resamples: int = 100, scheme: str = "bootstrap",
                         subsample_fraction: float = 0.8, cluster_input: str = "items",
@@ -164,25 +184,13 @@ def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: Cluster
     ParameterError
         When a resample holds fewer distinct items than k.
     """
-    if scheme not in SCHEMES:
-        raise ParameterError(f"Unknown resampling scheme '{scheme}'. Choose one of: "
-                             f"{', '.join(SCHEMES)}.")
-    if not 0.0 < subsample_fraction <= 1.0:
-        raise ParameterError(f"The subsample fraction must be in (0, 1]; got {subsample_fraction}.")
-    if n_resamples < 1:
-        raise ParameterError(f"The number of resamples must be at least 1; got {n_resamples}.")
     data = _cluster_data(items, condensed, cluster_input)
     n = len(data)
-    n_drawn = int(np.floor(n * subsample_fraction))
-    if scheme == "subsample" and n_drawn <= k:
-        raise ParameterError(f"A subsample of {n_drawn} items cannot hold {k} clusters: "
-                             f"raise the subsample fraction.")
+    n_drawn = _check_bootstrap(n, k=k, n_resamples=n_resamples, scheme=scheme,
+                               subsample_fraction=subsample_fraction, labels=labels)
     rng = np.random.default_rng(random_state)
     item_sum, item_count = np.zeros(n), np.zeros(n)
     done = 0
-    if labels is not None and len(labels) != n:
-        raise ParameterError(f"The partition to score labels {len(labels)} items, but there "
-                             f"are {n}.")
     with threadpool_limits(limits=1):  # once for every k-means call (see kselect.KMeansFn)
         full_seed = _seed(rng)  # drawn either way, so the resamples do not depend on it
         labels = np.asarray(cluster_fn(data, k, full_seed) if labels is None else labels)
