@@ -219,7 +219,8 @@ def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
                                  cluster_fn=cluster_fn, n_resamples=n_resamples, scheme=scheme,
                                  cluster_input=cluster_input, condensed=condensed,
                                  random_state=params.seed, labels=analysis.labels,
-                                 progress=part(0), should_stop=should_stop)
+                                 item_noun=params.target, progress=part(0),
+                                 should_stop=should_stop)
     consensus = None
     if consensus_k:
         consensus = consensus_clustering(items if cluster_input == "items" else None,

@@ -133,7 +133,8 @@ def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: Cluster
                         n_resamples: int = 100, scheme: str = "bootstrap",
                         subsample_fraction: float = 0.8, cluster_input: str = "items",
                         condensed: np.ndarray | None = None, random_state: int = 0,
-                        labels: np.ndarray | None = None, progress: Progress | None = None,
+                        labels: np.ndarray | None = None, item_noun: str = "items",
+                        progress: Progress | None = None,
                         should_stop: ShouldStop | None = None) -> StabilityResult:
     """Clusterwise Jaccard stability, as R ``fpc::clusterboot`` (Hennig 2007).
 
@@ -170,6 +171,8 @@ def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: Cluster
         The partition of all the items to score (e.g. the analysis on screen), with its
         numbering; by default ``cluster_fn`` clusters all the items. The resamples are
         the same either way.
+    item_noun : str
+        What the items are, for messages ("samples", "genes").
     progress : callable, optional
         ``progress(done, total)`` after each resample.
     should_stop : callable, optional
@@ -206,9 +209,9 @@ def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: Cluster
                 drawn = np.sort(rng.choice(n, size=n_drawn, replace=False))
             if len(drawn) < k:
                 raise ParameterError(
-                    f"A bootstrap resample drew only {len(drawn)} distinct items of {n}, "
-                    f"fewer than the k = {k} clusters to find in it: lower k, choose the "
-                    "subsample scheme, or cluster more items.")
+                    f"A bootstrap resample drew only {len(drawn)} distinct {item_noun} of "
+                    f"{n}, fewer than the k = {k} clusters to find in it: lower k, choose "
+                    f"the subsample scheme, or cluster more {item_noun}.")
             resampled = np.asarray(cluster_fn(_subset(data, drawn, cluster_input), k,
                                               _seed(rng)))
             table, new_codes = _jaccard_table(codes[drawn], len(clusters), resampled)

@@ -146,3 +146,20 @@ def test_controls_and_cli_offer_the_registry():
 def _square(condensed):
     from scipy.spatial.distance import squareform
     return squareform(condensed)
+
+
+def test_stability_panel_names_the_items_when_a_bootstrap_is_too_small(tmp_path):
+    """8 samples, k = 4: some bootstrap draws hold 3 distinct samples (a ValueError from
+    scikit-learn, 'Something went wrong' in the app, before)."""
+    rng = np.random.default_rng(1)
+    counts = pd.DataFrame(rng.negative_binomial(5, 0.05, size=(200, 8)),
+                          index=[f"g{i}" for i in range(200)],
+                          columns=[f"s{i}" for i in range(8)]).astype(float)
+    store = ResultStore(tmp_path)
+    try:
+        key = put_dataset(store, Dataset(counts=counts, name="eight"))
+        params = AnalysisParams(method="kmeans", k=4, seed=0)
+        with pytest.raises(ParameterError, match="distinct samples of 8, fewer than the k = 4"):
+            assess_stability(store, key, params, n_resamples=100)
+    finally:
+        store.cache.close()
