@@ -6,7 +6,8 @@ from dash import Input, Output
 
 from layouts import ids
 from layouts.main import LINKAGE_LABELS
-from rnaclust_dash.cluster import EUCLIDEAN_LINKAGES, GRAPH_CLUSTERINGS
+from rnaclust_dash.cluster import EUCLIDEAN_LINKAGES
+from rnaclust_dash.tl.methods import get_method
 from rnaclust_dash.store import ResultStore
 
 HIDDEN = {"display": "none"}
@@ -25,14 +26,19 @@ def linkage_options(distance: str) -> list[dict]:
     return options
 
 
+#: Option group -> the parameters it holds (a group shows when the method reads one).
+OPTION_GROUPS = (("kmeans_init", "n_init", "minibatch"), ("neighbors",), ("fuzzifier",),
+                 ("covariance",), ("pcs",))
+
+
 def method_option_styles(method: str) -> tuple[dict, ...]:
-    """Which option groups a method uses: k-means, graph, c-means, mixture, k and PCs."""
-    return (SHOWN if method == "kmeans" else HIDDEN,
-            SHOWN if method in GRAPH_CLUSTERINGS else HIDDEN,
-            SHOWN if method == "fuzzy-cmeans" else HIDDEN,
-            SHOWN if method == "gmm" else HIDDEN,
-            HIDDEN if method in GRAPH_CLUSTERINGS else SHOWN,
-            SHOWN if method == "gmm" or method in GRAPH_CLUSTERINGS else HIDDEN)
+    """Which option groups a method uses (from its registry entry): k-means, graph,
+    c-means, mixture, k and PCs."""
+    entry = get_method(method)
+    reads = set(entry.params)
+    kmeans, graph, cmeans, mixture, pcs = (SHOWN if reads & set(group) else HIDDEN
+                                           for group in OPTION_GROUPS)
+    return kmeans, graph, cmeans, mixture, SHOWN if entry.uses == "k" else HIDDEN, pcs
 
 
 def register(app, store: ResultStore) -> None:

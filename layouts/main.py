@@ -6,13 +6,14 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from rnaclust_dash.batch import BATCH_METHODS
-from rnaclust_dash.cluster import KMEANS_INITS, LINKAGES, METHODS
+from rnaclust_dash.cluster import KMEANS_INITS, LINKAGES
 from rnaclust_dash.distance import DISTANCES
 from rnaclust_dash.embed import EMBEDDINGS
 from rnaclust_dash.io import EXAMPLES, max_upload_bytes
 from rnaclust_dash.methods import COVARIANCES
 from rnaclust_dash.pipeline import TARGETS, AnalysisParams
 from rnaclust_dash.preprocess import NORMALIZATION_LABELS, NORMALIZATIONS
+from rnaclust_dash.tl.methods import METHOD_DESCRIPTIONS, REGISTRY
 from rnaclust_dash.validate import INDICES
 
 from . import ids
@@ -27,10 +28,8 @@ DISTANCE_LABELS = {"euclidean": "Euclidean", "pearson": "Pearson (1 - r)",
 LINKAGE_LABELS = {"average": "Average", "complete": "Complete", "single": "Single",
                   "ward": "Ward (Euclidean only)", "weighted": "Weighted (WPGMA)",
                   "centroid": "Centroid (Euclidean only)", "median": "Median (Euclidean only)"}
-METHOD_LABELS = {"hierarchical": "Hierarchical (agglomerative)", "kmeans": "K-means",
-                 "diana": "DIANA (divisive hierarchical)", "kmedoids": "PAM (k-medoids)",
-                 "fuzzy-cmeans": "Fuzzy c-means", "gmm": "Gaussian mixture",
-                 "leiden": "Leiden (graph)", "louvain": "Louvain (graph)"}
+# The method menu lists the registry (rnaclust_dash.tl.methods), in its order.
+METHOD_LABELS = {name: method.label for name, method in REGISTRY.items()}
 
 
 
@@ -155,8 +154,8 @@ def clustering_card() -> dbc.Card:
                                     "value": "zscore"}]),
             labelled("Method", dcc.Dropdown(
                 id=ids.METHOD, clearable=False, value=DEFAULTS.method,
-                options=[{"label": METHOD_LABELS[m], "value": m} for m in METHODS]),
-                "help-method", _help_text(METHODS)),
+                options=[{"label": METHOD_LABELS[m], "value": m} for m in REGISTRY]),
+                "help-method", _help_text(METHOD_DESCRIPTIONS)),
             labelled("Distance", dcc.Dropdown(
                 id=ids.DISTANCE, clearable=False, value=DEFAULTS.distance,
                 options=[{"label": DISTANCE_LABELS[d], "value": d} for d in DISTANCES]),

@@ -13,48 +13,18 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .cluster import GRAPH_CLUSTERINGS, cut_tree
 from .distance import square
 from .errors import ParameterError
-from .kselect import (ClusterFn, cluster_tree, gap_statistic, hierarchical_fn, k_scan,
-                      kmeans_fn, labels_over_k, max_se, suggest_k)
-from .methods import diana_tree, fuzzy_cmeans, gaussian_mixture, mixture_scan, pam
-from .pipeline import AnalysisParams, Analysis, run_analysis
+from .kselect import (cluster_tree, gap_statistic, k_scan, labels_over_k, max_se, suggest_k,
+                      within_sum_of_squares)
+from .methods import mixture_scan
+from .pipeline import AnalysisParams, Analysis, fit_method, run_analysis
 from .stability import bootstrap_stability, consensus_clustering
 from .store import ResultStore
+from .tl.methods import MethodFn, get_method, method_fn
+from .validate import validation_indices
 
 Progress = Callable[[int, int], None]
-
-
-@dataclass(frozen=True)
-class MethodFn:
-    """A pipeline method as a ``cluster_fn(data, k, random_state) -> labels``.
-
-    ``data`` is a square distance matrix for the distance-based methods (DIANA, PAM)
-    and items x features for the others; see :attr:`cluster_input`.
-    """
-
-    params: AnalysisParams
-
-    @property
-    def cluster_input(self) -> str:
-        """"distances" or "items": what the function takes."""
-        return "distances" if self.params.method in ("diana", "kmedoids") else "items"
-
-    def __call__(self, data: np.ndarray, k: int, random_state: int = 0) -> np.ndarray:
-        method, params = self.params.method, self.params
-        if method == "diana":
-            from scipy.spatial.distance import squareform
-            return cut_tree(diana_tree(squareform(data, checks=False)), k)
-        if method == "kmedoids":
-            from scipy.spatial.distance import squareform
-            return pam(squareform(data, checks=False), k=k).labels
-        if method == "fuzzy-cmeans":
-            return fuzzy_cmeans(data, k=k, m=params.fuzzifier, random_state=random_state).labels
-        if method == "gmm":
-            return gaussian_mixture(data, k=k, covariance=params.covariance,
-                                    n_pcs=params.pcs or None, random_state=random_state).labels
-        raise ParameterError(f"{method} has no k to choose.")
 
 
 #: Resolutions the k panel tries for Leiden and Louvain.
@@ -70,24 +40,20 @@ def resolution_scan(store: ResultStore, key: str, params: AnalysisParams, *,
     resolution gives a single cluster); ``suggested`` holds resolutions; the cluster
     tree's ``from_k``/``to_k`` are positions in ``resolutions`` (1-based).
     """
-    from .kselect import within_sum_of_squares
-    from .methods import graph_clusters
-    from .validate import validation_summary
-
+    method = get_method(params.method)
+    if method.uses != "resolution":
+        raise ParameterError(f"{method.label} sets the number of clusters by k: choose k "
+                             "instead of scanning resolutions.")
     analysis = run_analysis(store, key, params)
     items, condensed = analysis.features.items, _distances(store, analysis)
     rows, labels_by_step = [], {}
     for step, resolution in enumerate(resolutions, start=1):
-        labels = graph_clusters(items, method=params.method, n_neighbors=params.neighbors,
-                                resolution=resolution, n_pcs=params.pcs or None,
-                                random_state=params.seed).labels
+        labels = fit_method(method, items, params.replace(resolution=resolution)).labels
         labels_by_step[step] = labels
-        row = {"resolution": resolution, "n_clusters": len(set(labels.tolist())),
+        row = {"resolution": resolution, "n_clusters": int(labels.max()),
                "wss": within_sum_of_squares(items, labels)}
         if row["n_clusters"] > 1:
-            summary = validation_summary(items, condensed, labels)
-            row |= {name: summary[name] for name in
-                    ("silhouette", "calinski_harabasz", "davies_bouldin")}
+            row |= validation_indices(items, condensed, labels)
         rows.append(row)
         if progress:
             progress(step, len(resolutions))
@@ -100,17 +66,33 @@ def resolution_scan(store: ResultStore, key: str, params: AnalysisParams, *,
     return KChoice(table, suggested, cluster_tree(labels_by_step))
 
 
-def method_cluster_fn(params: AnalysisParams) -> tuple[ClusterFn, str]:
-    """The ``cluster_fn`` of the chosen method and what it takes ("items"/"distances")."""
-    if params.method in GRAPH_CLUSTERINGS:
-        raise ParameterError(f"{params.method.capitalize()} sets the number of clusters by its "
-                             "resolution, not by k: choose k for another method, or compare "
-                             "resolutions by hand.")
-    if params.method == "hierarchical":
-        return hierarchical_fn(linkage=params.linkage, metric=params.distance), "items"
-    if params.method == "kmeans":
-        return kmeans_fn(n_init=params.n_init, init=params.kmeans_init), "items"
-    function = MethodFn(params)
+def method_cluster_fn(params: AnalysisParams, *,
+                      on_distances: bool = True) -> tuple[MethodFn, str]:
+    """The registry's ``cluster_fn`` of the chosen method and what it takes.
+
+    Parameters
+    ----------
+    params : AnalysisParams
+        The method and its parameters.
+    on_distances : bool
+        For methods that need distances: True takes the square matrix of the analysis'
+        distances (the input the screen's partition came from), False items x features
+        (the distance is computed from them, as new data such as the gap statistic's
+        reference sets need).
+
+    Returns
+    -------
+    tuple
+        ``(cluster_fn, "items" or "distances")``.
+
+    Raises
+    ------
+    ParameterError
+        For a method whose number of clusters comes from a resolution.
+    """
+    method = get_method(params.method)
+    metric = "precomputed" if on_distances and method.needs == "distances" else params.distance
+    function = method_fn(method, method.settings(params), metric=metric)
     return function, function.cluster_input
 
 
@@ -163,17 +145,19 @@ def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=r
         if progress:
             progress(done[0] * 100 + int(100 * local_done / max(local_total, 1)), steps * 100)
 
+    # The seed and input of the analysis: the row of the analysis' k is its partition.
     labels = labels_over_k(data, k_values=k_values, cluster_fn=cluster_fn,
                            random_state=params.seed)
     done[0] = 1
     table = k_scan(items, k_values=k_values, cluster_fn=cluster_fn, condensed=condensed,
-                   labels_by_k=labels, random_state=params.seed, progress=step,
-                   should_stop=should_stop)
+                   cluster_input=cluster_input, labels_by_k=labels, random_state=params.seed,
+                   progress=step, should_stop=should_stop)
     suggested = suggest_k(table)
     done[0] = 2
     if gap_refs:
+        # The reference sets are new items: methods on distances compute them.
         gap = gap_statistic(items, k_max=max(k_values), n_refs=gap_refs,
-                            cluster_fn=cluster_fn if cluster_input == "items" else None,
+                            cluster_fn=method_cluster_fn(params, on_distances=False)[0],
                             random_state=params.seed, progress=step, should_stop=should_stop)
         table = table.merge(gap[["k", "gap", "SE.sim"]].rename(columns={"SE.sim": "gap_se"}),
                             on="k", how="left")
@@ -229,10 +213,13 @@ def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
         return None if progress is None else (
             lambda done, n: progress(index * n_resamples + done, total * n_resamples))
 
+    # The partition scored is the analysis' own (same fit, seed, input and numbering);
+    # the resamples run the same registry fit on the same input restricted to them.
     result = bootstrap_stability(items if cluster_input == "items" else None, k=params.k,
                                  cluster_fn=cluster_fn, n_resamples=n_resamples, scheme=scheme,
                                  cluster_input=cluster_input, condensed=condensed,
-                                 random_state=params.seed, progress=part(0),
+                                 random_state=params.seed, labels=analysis.labels,
+                                 item_noun=params.target, progress=part(0),
                                  should_stop=should_stop)
     consensus = None
     if consensus_k:

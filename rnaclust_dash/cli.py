@@ -23,23 +23,25 @@ from pathlib import Path
 
 import pandas as pd
 
-from .assess import assess_stability, choose_k, method_cluster_fn
+from .assess import assess_stability, choose_k
 from .batch import BATCH_METHODS
-from .cluster import LINKAGES, METHODS
+from .cluster import LINKAGES
 from .dataset import Dataset
 from .distance import DISTANCES
 from .embed import EMBEDDINGS
 from .errors import ParameterError, RnaclustError
 from .methods import COVARIANCES
 from .pipeline import (TARGETS, AnalysisParams, compute_embedding, corrected_matrix,
-                       params_document, params_from_document, put_dataset, run_analysis,
-                       write_results)
+                       default_params, params_document, params_from_document, put_dataset,
+                       run_analysis, write_results)
 from .preprocess import NORMALIZATIONS
 from .stability import SCHEMES, ConsensusResult
 from .store import ResultStore
+from .tl.methods import REGISTRY, get_method, method_fn
 
 # Option name -> AnalysisParams field, for the options that map one to one.
 _PARAM_OPTIONS = {"target": "target", "normalization": "normalization",
+                  "log_transform": "log_transform", "pseudocount": "pseudocount",
                   "min_count": "min_count", "min_samples": "min_samples",
                   "top_genes": "top_genes", "distance": "distance", "method": "method",
                   "linkage": "linkage", "k": "k", "seed": "seed", "embedding": "embedding",
@@ -98,11 +100,17 @@ def _add_command(commands, name: str, handler, description: str) -> argparse.Arg
                                           "given here override it")
     command.add_argument("--target", choices=list(TARGETS))
     command.add_argument("--normalization", choices=list(NORMALIZATIONS))
+    command.add_argument("--log", dest="log_transform", action=argparse.BooleanOptionalAction,
+                         default=None,
+                         help="log2(x + pseudocount) after normalization (default: as the "
+                              "dashboard, on for counts and normalized values, off for "
+                              "log-scale input)")
+    command.add_argument("--pseudocount", type=float, help="added before the log (default 1)")
     command.add_argument("--min-count", type=float)
     command.add_argument("--min-samples", type=int)
     command.add_argument("--top-genes", type=int)
     command.add_argument("--distance", choices=list(DISTANCES))
-    command.add_argument("--method", choices=list(METHODS))
+    command.add_argument("--method", choices=list(REGISTRY))
     command.add_argument("--linkage", choices=list(LINKAGES))
     command.add_argument("--k", type=int, help="number of clusters")
     command.add_argument("--seed", type=int)
@@ -127,14 +135,20 @@ def _add_command(commands, name: str, handler, description: str) -> argparse.Arg
 
 # --- what every command shares ------------------------------------------------------------
 
-def analysis_params(args: argparse.Namespace) -> AnalysisParams:
-    """The parameters: ``--params`` (or the defaults) overridden by the options given."""
-    params = AnalysisParams()
+def analysis_params(args: argparse.Namespace, dataset: Dataset) -> AnalysisParams:
+    """The parameters: ``--params``, or else the dashboard's defaults for this dataset
+    (:func:`~rnaclust_dash.pipeline.default_params`: no log or count filter for log-scale
+    input, no count filter for normalized values), overridden by every option given."""
     if args.params:
         params = params_from_document(Path(args.params).read_text())
-    overrides = {field: getattr(args, option) for option, field in _PARAM_OPTIONS.items()
-                 if getattr(args, option) is not None}
-    return params.replace(**overrides)
+    else:
+        params = default_params(dataset)
+    return params.replace(**_explicit_options(args))
+
+
+def _explicit_options(args: argparse.Namespace) -> dict:
+    return {field: getattr(args, option) for option, field in _PARAM_OPTIONS.items()
+            if getattr(args, option) is not None}
 
 
 def _read(path: str | None) -> tuple[bytes | None, str | None]:
@@ -185,9 +199,15 @@ def _print_notices(notices) -> None:
         print(f"note: {notice}", file=sys.stderr)
 
 
-def _check_has_k(params: AnalysisParams) -> None:
+def _check_has_k(args: argparse.Namespace) -> None:
     """Fail before reading the table when the method has no k (Leiden, Louvain)."""
-    method_cluster_fn(params)
+    if args.method is not None:
+        name = args.method
+    elif args.params:
+        name = params_from_document(Path(args.params).read_text()).method
+    else:
+        name = AnalysisParams().method
+    method_fn(get_method(name))  # raises for a method without k
 
 
 # --- run ----------------------------------------------------------------------------------
@@ -209,8 +229,8 @@ def compare_with_column(analysis, dataset, column: str) -> dict:
 
 def run_command(args: argparse.Namespace) -> None:
     """Run the ``run`` command (raises RnaclustError / OSError on bad input)."""
-    params = analysis_params(args)
     with stored_dataset(args) as (dataset, store, key):
+        params = analysis_params(args, dataset)
         analysis = run_analysis(store, key, params)
         embedding = compute_embedding(store, key, params)
         agreement = None
@@ -236,14 +256,14 @@ def choose_k_command(args: argparse.Namespace) -> None:
     Writes k_selection.csv, suggested_k.json, cluster_tree.csv and params.json; prints the
     k each index suggests.
     """
-    params = analysis_params(args)
-    _check_has_k(params)
+    _check_has_k(args)
     if args.k_min < 2:
         raise ParameterError(f"--k-min must be at least 2; got {args.k_min}.")
     if args.k_min > args.k_max:
         raise ParameterError(f"--k-min ({args.k_min}) is larger than --k-max ({args.k_max}): "
                              "no k to try.")
     with stored_dataset(args) as (dataset, store, key):
+        params = analysis_params(args, dataset)
         analysis = run_analysis(store, key, params)  # for its notices; choose_k reads it back
         choice = choose_k(store, key, params, k_values=range(args.k_min, args.k_max + 1),
                           gap_refs=args.gap_refs)
@@ -279,12 +299,13 @@ def _suggestion_line(table: pd.DataFrame, index: str, k: int | None) -> str:
 def stability_command(args: argparse.Namespace) -> None:
     """Run the ``stability`` command (raises RnaclustError / OSError on bad input).
 
-    Writes cluster_stability.csv, item_stability.csv, params.json and, with
+    Writes cluster_stability.csv (``cluster, jaccard_mean``), item_stability.csv (``id,
+    cluster, stability``; clusters numbered as ``run``'s assignments.csv), params.json and, with
     ``--consensus``, the consensus files (see :func:`write_consensus`).
     """
-    params = analysis_params(args)
-    _check_has_k(params)
+    _check_has_k(args)
     with stored_dataset(args) as (dataset, store, key):
+        params = analysis_params(args, dataset)
         analysis, result, consensus = assess_stability(
             store, key, params, n_resamples=args.resamples, scheme=args.scheme,
             consensus_k_max=args.consensus_k_max if args.consensus else None)
@@ -293,7 +314,9 @@ def stability_command(args: argparse.Namespace) -> None:
     jaccard = result.cluster_jaccard
     pd.DataFrame({"cluster": jaccard.index, "jaccard_mean": jaccard.to_numpy()}).to_csv(
         out / "cluster_stability.csv", index=False)
-    pd.DataFrame({"id": ids, "stability": result.item_stability}).to_csv(
+    # cluster: the analysis' own numbering, as in run's assignments.csv
+    pd.DataFrame({"id": ids, "cluster": analysis.labels,
+                  "stability": result.item_stability}).to_csv(
         out / "item_stability.csv", index=False)
     if consensus is not None:
         write_consensus(consensus, ids, params.k, out)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import fastcluster
@@ -28,31 +29,20 @@ LINKAGES = {
 #: Linkages that only make sense on Euclidean distances.
 EUCLIDEAN_LINKAGES = ("ward", "centroid", "median")
 
-#: Method name -> one sentence for the UI.
-METHODS = {
-    "hierarchical": "Hierarchical: builds a tree of merges, cut into k clusters.",
-    "kmeans": "K-means: k centres placed to minimise within-cluster squared distance.",
-    "diana": "DIANA: divisive hierarchy; splits the widest cluster by peeling off the "
-             "items that are on average closer to each other than to the rest.",
-    "kmedoids": "PAM (k-medoids): k representative items chosen to minimise the total "
-                "distance of every item to its medoid; robust to outliers, any distance.",
-    "fuzzy-cmeans": "Fuzzy c-means: every item belongs to every cluster with a membership "
-                    "between 0 and 1; the hard label is the largest membership.",
-    "gmm": "Gaussian mixture on principal components: k Gaussian clusters fitted by EM, "
-           "with posterior probabilities; BIC and ICL help to choose k.",
-    "leiden": "Leiden: communities of a k-nearest-neighbour graph; the number of clusters "
-              "follows from the resolution, not from k.",
-    "louvain": "Louvain: communities of a k-nearest-neighbour graph (the older algorithm "
-               "Leiden improves on); the resolution sets the number of clusters.",
-}
-
-#: Methods whose number of clusters comes from a resolution instead of k.
-GRAPH_CLUSTERINGS = ("leiden", "louvain")
-
-#: Methods that give each item a confidence (max membership / posterior probability).
-SOFT_METHODS = ("fuzzy-cmeans", "gmm")
-
 KMEANS_INITS = ("k-means++", "random")
+
+# The method lists live in the registry (rnaclust_dash.tl.methods); these names stay
+# importable from here for older callers.
+_REGISTRY_NAMES = {"METHODS": "METHOD_DESCRIPTIONS", "GRAPH_CLUSTERINGS": "RESOLUTION_METHODS",
+                   "SOFT_METHODS": "SOFT_METHODS"}
+
+
+def __getattr__(name: str):
+    if name in _REGISTRY_NAMES:  # imported late: the registry imports this module
+        from .tl import methods
+        return getattr(methods, _REGISTRY_NAMES[name])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # fastcluster's name for each linkage; "ward" on Euclidean distances is R's ward.D2.
 _FASTCLUSTER_METHOD = {"average": "average", "complete": "complete", "single": "single",
@@ -155,7 +145,8 @@ class KMeansResult:
 
 
 def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 10,
-           random_state: int = 0, minibatch: bool = False) -> KMeansResult:
+           random_state: int = 0, minibatch: bool = False,
+           limit_threads: bool = True) -> KMeansResult:
     """K-means clustering (scikit-learn, Lloyd) of the rows of ``items``.
 
     Parameters
@@ -173,6 +164,10 @@ def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 
     minibatch : bool
         Mini-batch k-means (Sculley 2010): much faster on many items, slightly worse
         optima.
+    limit_threads : bool
+        Run on one BLAS/OpenMP thread. Entering the limit costs ~6 ms, more than a small
+        k-means: loops that fit many times (choose-k, stability) enter it once around all
+        their fits and pass False. The result is the same either way.
 
     Returns
     -------
@@ -182,7 +177,7 @@ def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 
         raise ParameterError(f"Unknown k-means init '{init}'. Choose one of: {', '.join(KMEANS_INITS)}.")
     # One thread: on small machines the BLAS/OpenMP pools oversubscribe and k-means
     # runs several times slower with the defaults.
-    with threadpool_limits(limits=1):
+    with threadpool_limits(limits=1) if limit_threads else nullcontext():
         kind = MiniBatchKMeans if minibatch else KMeans
         model = kind(n_clusters=k, init=init, n_init=n_init, random_state=random_state)
         raw = model.fit_predict(np.asarray(items, dtype=np.float64))

@@ -1,29 +1,27 @@
 """Choosing the number of clusters: index scans over k, the gap statistic, cluster trees.
 
 Every function takes the clustering method as a ``cluster_fn(data, k, random_state) ->
-labels`` callable, so any method plugs in. :func:`hierarchical_fn` and :func:`kmeans_fn`
-make the two methods of :mod:`rnaclust_dash.cluster`; they are small frozen dataclasses
-(picklable, so a background worker can receive them) and the hierarchical one builds its
-tree once when several k are asked of the same data (:func:`labels_over_k`).
+labels`` callable, so any method plugs in; those of the method registry are
+:class:`~rnaclust_dash.tl.methods.MethodFn` (picklable, so a background worker can
+receive them; tree methods build their tree once when several k are asked of the same
+data, :func:`labels_over_k`). :func:`hierarchical_fn` and :func:`kmeans_fn` are
+shortcuts for the two most used.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from itertools import pairwise
 
 import numpy as np
 import pandas as pd
 from scipy.spatial.distance import pdist, squareform
-from sklearn.cluster import KMeans
-from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 from threadpoolctl import threadpool_limits
 
-from .cluster import KMEANS_INITS, LINKAGES, cut_tree, hierarchical_tree
-from .distance import DISTANCES, pairwise_distances
+from .cluster import KMEANS_INITS, LINKAGES
 from .errors import ParameterError
-from .validate import silhouette_values
+from .tl.methods import REGISTRY, MethodFn, method_fn
+from .validate import validation_indices
 
 #: ``cluster_fn(data, k, random_state) -> labels``: ``data`` is items x features, or a
 #: square distance matrix for methods that work on distances (``cluster_input="distances"``).
@@ -51,72 +49,15 @@ MAX_SE_METHODS = ("firstSEmax", "Tibs2001SEmax", "globalSEmax", "firstmax", "glo
 
 # --- ready-made clustering functions --------------------------------------------------------
 
-@dataclass(frozen=True)
-class HierarchicalFn:
-    """Hierarchical clustering cut into k clusters, as a ``cluster_fn``.
-
-    Attributes
-    ----------
-    linkage : str
-        See :data:`rnaclust_dash.cluster.LINKAGES`.
-    metric : str
-        A metric of :func:`rnaclust_dash.distance.pairwise_distances` (the data are items x
-        features), or ``"precomputed"`` (the data are a square distance matrix).
-    """
-
-    linkage: str = "average"
-    metric: str = "euclidean"
-
-    @property
-    def rotation_invariant(self) -> bool:
-        """True when rotating the features cannot change the result (Euclidean)."""
-        return self.metric == "euclidean"
-
-    def __call__(self, data: np.ndarray, k: int, random_state: int = 0) -> np.ndarray:
-        return self.labels_for_ks(data, [k], random_state)[k]
-
-    def labels_for_ks(self, data: np.ndarray, ks: Sequence[int],
-                      random_state: int = 0) -> dict[int, np.ndarray]:
-        """Labels for each k in ``ks`` from one tree (``random_state`` is not used)."""
-        data = np.asarray(data, dtype=np.float64)
-        if self.metric == "precomputed":
-            condensed = squareform(data, checks=False)
-        else:
-            condensed = pairwise_distances(data, metric=self.metric)
-        tree = hierarchical_tree(condensed, linkage=self.linkage)
-        return {k: cut_tree(tree, k) for k in ks}
+class HierarchicalFn(MethodFn):
+    """Hierarchical clustering of the registry cut into k clusters, as a ``cluster_fn``
+    (a type of its own: its cuts of one tree nest). ``metric`` is a distance computed
+    from items x features, or ``"precomputed"`` for a square distance matrix."""
 
 
-@dataclass(frozen=True)
-class KMeansFn:
-    """K-means (scikit-learn, Lloyd) as a ``cluster_fn``; items x features.
-
-    Labels are 1..k in no particular order. The clustering runs in float32: it only
-    decides the labels, and halving the memory traffic makes the hundreds of fits of a
-    gap statistic about 1.8x faster (every statistic is then computed in float64).
-
-    Unlike :func:`rnaclust_dash.cluster.kmeans` this does not limit the BLAS/OpenMP
-    threads itself: entering ``threadpool_limits`` costs about 6 ms, more than a small
-    k-means, so the loops of this module (and :mod:`rnaclust_dash.stability`) enter it once
-    around all their calls. Do the same when calling it in a loop of your own.
-
-    Attributes
-    ----------
-    n_init : int
-        Starts; the best (lowest within-cluster sum of squares) is kept.
-    init : {"k-means++", "random"}
-    """
-
-    n_init: int = 10
-    init: str = "k-means++"
-
-    #: K-means only sees Euclidean distances, which rotations of the features keep.
-    rotation_invariant = True
-
-    def __call__(self, data: np.ndarray, k: int, random_state: int = 0) -> np.ndarray:
-        model = KMeans(n_clusters=k, init=self.init, n_init=self.n_init,
-                       random_state=random_state)
-        return model.fit_predict(np.asarray(data, dtype=np.float32)) + 1  # float32: see above
+class KMeansFn(MethodFn):
+    """K-means of the registry (scikit-learn, float64, labels by first appearance) as a
+    ``cluster_fn`` on items x features: the same fit as the analysis on screen."""
 
 
 def hierarchical_fn(*, linkage: str = "average", metric: str = "euclidean") -> HierarchicalFn:
@@ -124,10 +65,8 @@ def hierarchical_fn(*, linkage: str = "average", metric: str = "euclidean") -> H
     if linkage not in LINKAGES:
         raise ParameterError(f"Unknown linkage '{linkage}'. Choose one of: "
                              f"{', '.join(LINKAGES)}.")
-    if metric not in (*DISTANCES, "precomputed"):
-        raise ParameterError(f"Unknown distance '{metric}'. Choose one of: "
-                             f"{', '.join(DISTANCES)}, precomputed.")
-    return HierarchicalFn(linkage=linkage, metric=metric)
+    generic = method_fn(REGISTRY["hierarchical"], {"linkage": linkage}, metric=metric)
+    return HierarchicalFn(generic.method, generic.settings, generic.metric)
 
 
 def kmeans_fn(*, n_init: int = 10, init: str = "k-means++") -> KMeansFn:
@@ -135,7 +74,8 @@ def kmeans_fn(*, n_init: int = 10, init: str = "k-means++") -> KMeansFn:
     if init not in KMEANS_INITS:
         raise ParameterError(f"Unknown k-means init '{init}'. Choose one of: "
                              f"{', '.join(KMEANS_INITS)}.")
-    return KMeansFn(n_init=n_init, init=init)
+    generic = method_fn(REGISTRY["kmeans"], {"n_init": n_init, "kmeans_init": init})
+    return KMeansFn(generic.method, generic.settings, generic.metric)
 
 
 def labels_over_k(data: np.ndarray, *, k_values: Sequence[int], cluster_fn: ClusterFn,
@@ -150,7 +90,7 @@ def labels_over_k(data: np.ndarray, *, k_values: Sequence[int], cluster_fn: Clus
     dict
         k -> labels (numpy array, one per item).
     """
-    many = getattr(cluster_fn, "labels_for_ks", None)
+    many = getattr(cluster_fn, "labels_for_ks", None)  # None: no tree to share
     if many is not None:
         return {k: np.asarray(labels) for k, labels in many(data, list(k_values),
                                                             random_state).items()}
@@ -231,7 +171,7 @@ def k_scan(items: np.ndarray, *, k_values: Sequence[int], cluster_fn: ClusterFn,
     missing = [k for k in k_values if k not in known]
     data = squareform(condensed, checks=False) if cluster_input == "distances" else items
     # One tree cut at every k: cheaper than a tree per k (not interruptible, but quick).
-    if missing and hasattr(cluster_fn, "labels_for_ks"):
+    if missing and getattr(cluster_fn, "labels_for_ks", None) is not None:
         known.update(labels_over_k(data, k_values=missing, cluster_fn=cluster_fn,
                                    random_state=random_state))
     rows = []
@@ -244,20 +184,11 @@ def k_scan(items: np.ndarray, *, k_values: Sequence[int], cluster_fn: ClusterFn,
             else:
                 labels = np.asarray(cluster_fn(data, k, random_state))
             rows.append({"k": k, "wss": within_sum_of_squares(items, labels),
-                         **_indices(items, condensed, labels)})
+                         **validation_indices(items, condensed, labels)})
             if progress is not None:
                 progress(done + 1, len(k_values))
     return pd.DataFrame(rows, columns=["k", "wss", "silhouette", "calinski_harabasz",
                                        "davies_bouldin"])
-
-
-def _indices(items: np.ndarray, condensed: np.ndarray, labels: np.ndarray) -> dict:
-    n_clusters, codes = _codes(labels)
-    if not 2 <= n_clusters <= len(codes) - 1:
-        return {"silhouette": np.nan, "calinski_harabasz": np.nan, "davies_bouldin": np.nan}
-    return {"silhouette": float(silhouette_values(condensed, codes).mean()),
-            "calinski_harabasz": float(calinski_harabasz_score(items, codes)),
-            "davies_bouldin": float(davies_bouldin_score(items, codes))}
 
 
 def elbow_k(k_values: Sequence[int], wss: Sequence[float]) -> int:

@@ -28,18 +28,19 @@ import pandas as pd
 from scipy.cluster.hierarchy import leaves_list
 
 from . import __version__
-from .cluster import (EUCLIDEAN_LINKAGES, GRAPH_CLUSTERINGS, KMEANS_INITS, LINKAGES, METHODS, cut_tree,
-                      hierarchical_tree, kmeans, optimal_leaf_order)
+from threadpoolctl import threadpool_limits
+
+from .cluster import EUCLIDEAN_LINKAGES, KMEANS_INITS, LINKAGES, hierarchical_tree, optimal_leaf_order
 from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances
-from .methods import (COVARIANCES, adapted_neighbors, diana_tree, fuzzy_cmeans,
-                      gaussian_mixture, graph_clusters, pam)
+from .methods import COVARIANCES
 from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
 from .batch import BATCH_METHODS, combat, combat_seq, harmony_embedding, remove_batch_effect
 from .errors import DataError, ParameterError
 from .preprocess import (LOG_SCALE_METHODS, NORMALIZATION_LABELS, NORMALIZATIONS, Normalized,
                          normalization_availability, normalize, top_variable_genes, zscore_rows)
 from .store import ResultStore, content_key, stage_key
+from .tl.methods import REGISTRY, Partition, get_method, partition_from_tree
 from .validate import validation_summary
 
 TARGETS = {"samples": "Cluster the samples (columns): which samples group together?",
@@ -76,7 +77,7 @@ class AnalysisParams:
     zscore : bool
         Z-score each gene before clustering genes (display is always z-scored).
     distance, method, linkage : str
-        See :data:`~rnaclust_dash.distance.DISTANCES`, :data:`~rnaclust_dash.cluster.METHODS`,
+        See :data:`~rnaclust_dash.distance.DISTANCES`, :data:`~rnaclust_dash.tl.methods.REGISTRY`,
         :data:`~rnaclust_dash.cluster.LINKAGES`.
     k : int
         Number of clusters.
@@ -142,7 +143,7 @@ class AnalysisParams:
 
     def __post_init__(self) -> None:
         choices = {"target": TARGETS, "normalization": NORMALIZATIONS, "distance": DISTANCES,
-                   "method": METHODS, "linkage": LINKAGES, "kmeans_init": KMEANS_INITS,
+                   "method": REGISTRY, "linkage": LINKAGES, "kmeans_init": KMEANS_INITS,
                    "embedding": EMBEDDINGS, "batch_method": BATCH_METHODS,
                    "covariance": COVARIANCES}
         for name, allowed in choices.items():
@@ -564,7 +565,7 @@ def check_items(n_items: int, params: AnalysisParams) -> None:
             f"{n_items:,} {noun} are too many to cluster here: the distances between them "
             f"alone take {size_gb:.1f} GB. Keep at most {MAX_DISTANCE_ITEMS:,} with 'Most "
             "variable genes', or raise the gene filter.")
-    if params.method not in GRAPH_CLUSTERINGS and params.k > n_items - 1:
+    if get_method(params.method).uses == "k" and params.k > n_items - 1:
         raise ParameterError(f"k = {params.k} is too large for {n_items} {noun}: choose k "
                              f"between 2 and {n_items - 1}.")
 
@@ -603,8 +604,9 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                                             "optimal_order": params.optimal_order})
     tree = store.get_or_compute(tree_key, lambda: _tree(distances, tree_linkage, params))
     leaf_order = _leaf_order(tree)
-    partition_key, labels, confidence, item_tree = _partition(
-        store, params, tree_key, tree, dist_key, distances, feat_key, features)
+    partition_key, partition = _partition(store, params, tree_key, tree, dist_key, distances,
+                                          feat_key, features)
+    labels, item_tree = partition.labels, partition.tree
     if item_tree is not None:
         item_order = _leaf_order(item_tree)
     else:  # no tree of its own: order the items by cluster, keeping the tree's order inside
@@ -617,9 +619,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                                                      "optimal_order": params.optimal_order})
     # The other axis of the heatmap is clustered for display with the same choices.
     other_items = features.display if params.target == "samples" else features.display.T
-    notices = features.notices
-    if params.method in GRAPH_CLUSTERINGS:  # fewer neighbours on small studies (as computed)
-        notices += adapted_neighbors(len(features.item_ids), params.neighbors)[1]
+    notices = features.notices + partition.notices
     if len(other_items) <= MAX_DISTANCE_ITEMS:
         other_tree = store.get_or_compute(other_key, lambda: _tree(
             pairwise_distances(other_items, metric=params.distance), tree_linkage, params))
@@ -629,7 +629,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                     f"without a tree (a tree is drawn up to {MAX_DISTANCE_ITEMS:,} genes).",)
     return Analysis(params=params, dataset_key=key, features=features, labels=labels,
                     item_tree=item_tree, item_order=item_order, other_tree=other_tree,
-                    validation=validation, confidence=confidence,
+                    validation=validation, confidence=partition.confidence,
                     size_factors=features.size_factors,
                     norm_factors=features.norm_factors, notices=notices,
                     keys={"normalize": _matrix_key(key, params), "features": feat_key, "distance": dist_key,
@@ -643,51 +643,33 @@ def _tree(distances: np.ndarray, linkage: str, params: AnalysisParams) -> np.nda
 
 
 def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distances, feat_key,
-               features) -> tuple[str, np.ndarray, np.ndarray | None, np.ndarray | None]:
-    """Run the chosen method: (store key, labels 1..k, confidence or None, item tree or None)."""
-    method = params.method
-    if method == "hierarchical":
-        return stage_key(tree_key, "cut", {"k": params.k}), cut_tree(tree, params.k), None, tree
-    if method == "diana":
-        diana_key = stage_key(dist_key, "diana", {})
-        diana = store.get_or_compute(diana_key, lambda: diana_tree(distances))
-        return stage_key(diana_key, "cut", {"k": params.k}), cut_tree(diana, params.k), None, diana
-    settings = {"kmeans": {"k": params.k, "init": params.kmeans_init, "n_init": params.n_init,
-                           "seed": params.seed, "minibatch": params.minibatch},
-                "kmedoids": {"k": params.k, "distance": dist_key},
-                "fuzzy-cmeans": {"k": params.k, "m": params.fuzzifier, "seed": params.seed},
-                "gmm": {"k": params.k, "covariance": params.covariance, "pcs": params.pcs,
-                        "seed": params.seed}}
-    settings |= {name: {"neighbors": params.neighbors, "resolution": params.resolution,
-                        "pcs": params.pcs, "seed": params.seed} for name in GRAPH_CLUSTERINGS}
-    key = stage_key(feat_key, method, settings[method])
-    n_pcs = params.pcs or None
+               features) -> tuple[str, Partition]:
+    """Fit the chosen method of the registry (stored): (store key, partition)."""
+    method = get_method(params.method)
+    if method.name == "hierarchical":  # its tree is the heatmap's tree, already stored
+        return stage_key(tree_key, "cut", {"k": params.k}), partition_from_tree(tree, params.k)
+    settings = method.settings(params)
+    if method.tree is not None:  # one stored tree, cut at any k
+        own_key = stage_key(dist_key, method.name, settings)
+        own_tree = store.get_or_compute(own_key, lambda: method.tree(distances, **settings))
+        return (stage_key(own_key, "cut", {"k": params.k}),
+                partition_from_tree(own_tree, params.k))
+    size = {"k": params.k} if method.uses == "k" else {"resolution": params.resolution}
+    base_key = dist_key if method.needs == "distances" else feat_key
+    key = stage_key(base_key, method.name, settings | size | {"seed": params.seed})
+    partition = store.get_or_compute(key, lambda: fit_method(
+        method, distances if method.needs == "distances" else features.items, params))
+    if method.uses == "resolution" and partition.n_clusters < 2:
+        raise ParameterError(f"{method.name.capitalize()} found a single cluster at resolution "
+                             f"{params.resolution:g}: raise the resolution.")
+    return key, partition
 
-    def compute() -> tuple[np.ndarray, np.ndarray | None]:
-        if method == "kmeans":
-            return kmeans(features.items, k=params.k, init=params.kmeans_init,
-                          n_init=params.n_init, random_state=params.seed,
-                          minibatch=params.minibatch).labels, None
-        if method == "kmedoids":
-            return pam(distances, k=params.k).labels, None
-        if method == "fuzzy-cmeans":
-            result = fuzzy_cmeans(features.items, k=params.k, m=params.fuzzifier,
-                                  random_state=params.seed)
-            return result.labels, result.membership.max(axis=1)
-        if method == "gmm":
-            result = gaussian_mixture(features.items, k=params.k, covariance=params.covariance,
-                                      n_pcs=n_pcs, random_state=params.seed)
-            return result.labels, result.posterior.max(axis=1)
-        result = graph_clusters(features.items, method=method, n_neighbors=params.neighbors,
-                                resolution=params.resolution, n_pcs=n_pcs,
-                                random_state=params.seed)
-        if result.n_clusters < 2:
-            raise ParameterError(f"{method.capitalize()} found a single cluster at resolution "
-                                 f"{params.resolution:g}: raise the resolution.")
-        return result.labels, None
 
-    labels, confidence = store.get_or_compute(key, compute)
-    return key, labels, confidence, None
+def fit_method(method, data: np.ndarray, params: AnalysisParams) -> Partition:
+    """Fit a registry method with the choices of ``params`` as every caller does: one
+    BLAS/OpenMP thread (as choose-k and stability run it), the parameters' seed."""
+    with threadpool_limits(limits=1):
+        return method.fit_with(data, params)
 
 
 def _leaf_order(tree: np.ndarray) -> np.ndarray:

@@ -109,15 +109,36 @@ def _jaccard_table(original: np.ndarray, n_original: int,
     return both / union, new_codes
 
 
+def _check_bootstrap(n: int, *, k: int, n_resamples: int, scheme: str,
+                     subsample_fraction: float, labels: np.ndarray | None) -> int:
+    """Check the arguments of :func:`bootstrap_stability`; return the subsample size."""
+    if scheme not in SCHEMES:
+        raise ParameterError(f"Unknown resampling scheme '{scheme}'. Choose one of: "
+                             f"{', '.join(SCHEMES)}.")
+    if not 0.0 < subsample_fraction <= 1.0:
+        raise ParameterError(f"The subsample fraction must be in (0, 1]; got {subsample_fraction}.")
+    if n_resamples < 1:
+        raise ParameterError(f"The number of resamples must be at least 1; got {n_resamples}.")
+    n_drawn = int(np.floor(n * subsample_fraction))
+    if scheme == "subsample" and n_drawn <= k:
+        raise ParameterError(f"A subsample of {n_drawn} items cannot hold {k} clusters: "
+                             f"raise the subsample fraction.")
+    if labels is not None and len(labels) != n:
+        raise ParameterError(f"The partition to score labels {len(labels)} items, but there "
+                             f"are {n}.")
+    return n_drawn
+
+
 def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: ClusterFn,
                         n_resamples: int = 100, scheme: str = "bootstrap",
                         subsample_fraction: float = 0.8, cluster_input: str = "items",
                         condensed: np.ndarray | None = None, random_state: int = 0,
+                        labels: np.ndarray | None = None, item_noun: str = "items",
                         progress: Progress | None = None,
                         should_stop: ShouldStop | None = None) -> StabilityResult:
     """Clusterwise Jaccard stability, as R ``fpc::clusterboot`` (Hennig 2007).
 
-    The items are clustered into k clusters; then, for each resample, the resampled items
+    The items are clustered into k clusters (or ``labels`` is that partition); then, for each resample, the resampled items
     are clustered again and each original cluster, restricted to the resampled items, is
     compared with every cluster of the resample: its value for that resample is the
     largest Jaccard index ``|A & B| / |A | B|`` (0 when the cluster has no resampled item).
@@ -146,6 +167,12 @@ def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: Cluster
         Condensed distances between the items; needed for ``cluster_input="distances"``.
     random_state : int
         Seed of the resamples and of ``cluster_fn``.
+    labels : numpy.ndarray, optional
+        The partition of all the items to score (e.g. the analysis on screen), with its
+        numbering; by default ``cluster_fn`` clusters all the items. The resamples are
+        the same either way.
+    item_noun : str
+        What the items are, for messages ("samples", "genes").
     progress : callable, optional
         ``progress(done, total)`` after each resample.
     should_stop : callable, optional
@@ -154,25 +181,22 @@ def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: Cluster
     Returns
     -------
     StabilityResult
+
+    Raises
+    ------
+    ParameterError
+        When a resample holds fewer distinct items than k.
     """
-    if scheme not in SCHEMES:
-        raise ParameterError(f"Unknown resampling scheme '{scheme}'. Choose one of: "
-                             f"{', '.join(SCHEMES)}.")
-    if not 0.0 < subsample_fraction <= 1.0:
-        raise ParameterError(f"The subsample fraction must be in (0, 1]; got {subsample_fraction}.")
-    if n_resamples < 1:
-        raise ParameterError(f"The number of resamples must be at least 1; got {n_resamples}.")
     data = _cluster_data(items, condensed, cluster_input)
     n = len(data)
-    n_drawn = int(np.floor(n * subsample_fraction))
-    if scheme == "subsample" and n_drawn <= k:
-        raise ParameterError(f"A subsample of {n_drawn} items cannot hold {k} clusters: "
-                             f"raise the subsample fraction.")
+    n_drawn = _check_bootstrap(n, k=k, n_resamples=n_resamples, scheme=scheme,
+                               subsample_fraction=subsample_fraction, labels=labels)
     rng = np.random.default_rng(random_state)
     item_sum, item_count = np.zeros(n), np.zeros(n)
     done = 0
     with threadpool_limits(limits=1):  # once for every k-means call (see kselect.KMeansFn)
-        labels = np.asarray(cluster_fn(data, k, _seed(rng)))
+        full_seed = _seed(rng)  # drawn either way, so the resamples do not depend on it
+        labels = np.asarray(cluster_fn(data, k, full_seed) if labels is None else labels)
         clusters, codes = np.unique(labels, return_inverse=True)
         codes = codes.reshape(-1)
         jaccard = np.zeros((len(clusters), n_resamples))
@@ -183,6 +207,11 @@ def bootstrap_stability(items: np.ndarray | None, *, k: int, cluster_fn: Cluster
                 drawn = np.unique(rng.integers(0, n, size=n))
             else:
                 drawn = np.sort(rng.choice(n, size=n_drawn, replace=False))
+            if len(drawn) < k:
+                raise ParameterError(
+                    f"A bootstrap resample drew only {len(drawn)} distinct {item_noun} of "
+                    f"{n}, fewer than the k = {k} clusters to find in it: lower k, choose "
+                    f"the subsample scheme, or cluster more {item_noun}.")
             resampled = np.asarray(cluster_fn(_subset(data, drawn, cluster_input), k,
                                               _seed(rng)))
             table, new_codes = _jaccard_table(codes[drawn], len(clusters), resampled)

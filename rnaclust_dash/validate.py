@@ -1,4 +1,6 @@
-"""Internal validation indices of a partition."""
+"""Internal validation indices of a partition: the one place they are computed (the
+analysis, the k panel and the resolution scan all call :func:`validation_indices` or
+:func:`validation_summary`)."""
 
 from __future__ import annotations
 
@@ -86,3 +88,25 @@ def validation_summary(items: np.ndarray, condensed: np.ndarray, labels: np.ndar
         "calinski_harabasz": float(calinski_harabasz_score(items, labels)),
         "davies_bouldin": float(davies_bouldin_score(items, labels)),
     }
+
+
+#: The scalar indices, in the order of the tables.
+INDEX_NAMES = tuple(INDICES)
+
+
+def validation_indices(items: np.ndarray, condensed: np.ndarray, labels: np.ndarray) -> dict:
+    """The scalar indices of :func:`validation_summary`, or NaN for each when the
+    partition has fewer than 2 clusters or as many clusters as items (where they are not
+    defined), as the k and resolution scans need.
+
+    Returns
+    -------
+    dict
+        ``silhouette``, ``calinski_harabasz``, ``davies_bouldin`` (floats).
+    """
+    labels = np.asarray(labels)
+    n_clusters = len(np.unique(labels))
+    if not 2 <= n_clusters <= len(labels) - 1:
+        return dict.fromkeys(INDEX_NAMES, np.nan)
+    summary = validation_summary(items, condensed, labels)
+    return {name: summary[name] for name in INDEX_NAMES}

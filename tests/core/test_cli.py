@@ -422,3 +422,75 @@ def test_compare_column_ari_is_one_for_the_column_itself(tmp_path, capsys):
     status, _, err = run(capsys, COUNTS, "--out", tmp_path, "--metadata", SAMPLES,
                          "--compare-column", "tissue")
     assert status == 2 and "no such column" in err
+
+
+# --- the dashboard's defaults for the kind of values (issue 7 item 4) ----------------------
+
+@pytest.fixture(scope="module")
+def log_cpm_table(tmp_path_factory, raw_counts) -> tuple[Path, pd.DataFrame]:
+    """pasilla as log2-CPM (what limma/ComBat output looks like): non-integer, negative."""
+    kept = raw_counts[(raw_counts > 0).all(axis=1)]
+    cpm = kept / kept.sum(axis=0) * 1e6
+    values = np.log2(cpm + 0.5).round(6)
+    path = tmp_path_factory.mktemp("logcpm") / "logcpm.csv"
+    values.rename_axis("gene_id").to_csv(path)
+    return path, pd.read_csv(path, index_col=0)
+
+
+def test_log_cpm_input_keeps_every_gene_and_is_not_logged_again(tmp_path, capsys,
+                                                               log_cpm_table):
+    path, values = log_cpm_table
+    status, _, err = run(capsys, path, "--out", tmp_path, "--top-genes", "0")
+    assert status == 0, err
+    normalized = pd.read_csv(tmp_path / "normalized.csv", index_col=0)
+    assert len(normalized) == len(values)  # no count filter
+    np.testing.assert_allclose(normalized.to_numpy(), values.loc[normalized.index].to_numpy())
+    saved = json.loads((tmp_path / "params.json").read_text())["parameters"]
+    assert saved["log_transform"] is False and saved["normalization"] == "none"
+    assert saved["min_count"] == 0
+
+
+def test_explicit_log_and_pseudocount_win_and_are_saved(tmp_path, capsys, raw_counts):
+    tpm_like = (raw_counts[(raw_counts > 0).all(axis=1)] * 1.5 + 0.25)  # "normalized"
+    source = tmp_path / "normalized_values.csv"
+    tpm_like.rename_axis("gene_id").to_csv(source)
+    base = ["--top-genes", "0", "--normalization", "none"]
+    assert run(capsys, source, "--out", tmp_path / "default", *base)[0] == 0
+    assert run(capsys, source, "--out", tmp_path / "nolog", "--no-log", *base)[0] == 0
+    assert run(capsys, source, "--out", tmp_path / "pc", "--pseudocount", "0.5", *base)[0] == 0
+    logged = pd.read_csv(tmp_path / "default" / "normalized.csv", index_col=0)
+    np.testing.assert_allclose(logged, np.log2(tpm_like.loc[logged.index] + 1.0), rtol=1e-12)
+    raw = pd.read_csv(tmp_path / "nolog" / "normalized.csv", index_col=0)
+    np.testing.assert_allclose(raw, tpm_like.loc[raw.index], rtol=1e-12)
+    half = pd.read_csv(tmp_path / "pc" / "normalized.csv", index_col=0)
+    np.testing.assert_allclose(half, np.log2(tpm_like.loc[half.index] + 0.5), rtol=1e-12)
+    assert json.loads((tmp_path / "nolog" / "params.json").read_text())[
+        "parameters"]["log_transform"] is False
+    assert json.loads((tmp_path / "pc" / "params.json").read_text())[
+        "parameters"]["pseudocount"] == 0.5
+
+
+def test_dashboard_and_cli_give_the_same_assignments_for_a_params_file(tmp_path, capsys,
+                                                                        log_cpm_table):
+    """The dashboard starts from default_params and runs run_analysis; the CLI given the
+    params.json it saves writes the same assignments."""
+    from rnaclust_dash.io import build_dataset
+    from rnaclust_dash.pipeline import (default_params, params_document, put_dataset,
+                                        run_analysis)
+    from rnaclust_dash.store import ResultStore
+
+    path, _ = log_cpm_table
+    dataset = build_dataset(path.read_bytes(), path.name)
+    params = default_params(dataset).replace(method="kmeans", k=3, seed=9, top_genes=300)
+    store = ResultStore(tmp_path / "store")
+    try:
+        on_screen = run_analysis(store, put_dataset(store, dataset), params).assignments()
+    finally:
+        store.cache.close()
+    (tmp_path / "params.json").write_text(params_document(params))
+    assert run(capsys, path, "--out", tmp_path / "cli", "--params",
+               tmp_path / "params.json")[0] == 0
+    written = pd.read_csv(tmp_path / "cli" / "assignments.csv")
+    assert list(written["id"]) == list(on_screen["id"])
+    assert list(written["cluster"]) == list(on_screen["cluster"])
+    np.testing.assert_allclose(written["silhouette"], on_screen["silhouette"], rtol=1e-9)

@@ -177,7 +177,7 @@ def test_stability_writes_every_file(stable_run, three_groups):
     assert list(clusters.columns) == ["cluster", "jaccard_mean"]
     assert list(clusters["cluster"]) == [1, 2, 3]
     items = pd.read_csv(stable_run / "item_stability.csv")
-    assert list(items.columns) == ["id", "stability"]
+    assert list(items.columns) == ["id", "cluster", "stability"]  # cluster: issue 7 item 8
     assert list(items["id"]) == ids
     cdf = pd.read_csv(stable_run / "consensus_cdf.csv")
     assert list(cdf.columns) == ["k", "consensus_index", "cdf"]
@@ -295,3 +295,19 @@ def test_consensus_k_range_fits_small_studies(tmp_path, capsys):
     assert status == 0, err
     delta = pd.read_csv(tmp_path / "consensus_delta_area.csv")
     assert delta["k"].tolist() == [2, 3, 4]
+
+
+@pytest.mark.parametrize("method", ["kmeans", "fuzzy-cmeans", "hierarchical"])
+def test_item_stability_clusters_are_run_assignments(tmp_path, capsys, three_groups, method):
+    """item_stability.csv's cluster column equals run's assignments.csv for the same
+    parameters, and cluster_stability.csv uses that numbering (issue 7 item 8)."""
+    options = ["--method", method, "--k", "3", "--seed", "4", "--top-genes", "60"]
+    assert cli(capsys, "run", three_groups, "--out", tmp_path / "run", *options)[0] == 0
+    assert cli(capsys, "stability", three_groups, "--out", tmp_path / "st", "--resamples",
+               "3", *options)[0] == 0
+    assignments = pd.read_csv(tmp_path / "run" / "assignments.csv")
+    items = pd.read_csv(tmp_path / "st" / "item_stability.csv")
+    assert list(items["id"]) == list(assignments["id"])
+    assert list(items["cluster"]) == list(assignments["cluster"])
+    clusters = pd.read_csv(tmp_path / "st" / "cluster_stability.csv")
+    assert list(clusters["cluster"]) == sorted(assignments["cluster"].unique())

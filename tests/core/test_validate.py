@@ -96,3 +96,23 @@ def test_validation_summary_uses_the_given_distance_for_the_silhouette():
     assert summary["calinski_harabasz"] == euclidean["calinski_harabasz"]
     assert summary["davies_bouldin"] == euclidean["davies_bouldin"]
     assert summary["silhouette"] != pytest.approx(euclidean["silhouette"])
+
+
+def test_validation_indices_are_the_summary_or_nan_where_undefined():
+    """The one home of the indices: the k and resolution scans read them from here."""
+    from scipy.spatial.distance import pdist
+
+    from rnaclust_dash.validate import validation_indices, validation_summary
+
+    rng = np.random.default_rng(2)
+    items = np.vstack([rng.normal(size=(6, 3)), rng.normal(size=(6, 3)) + 4])
+    labels = np.repeat([1, 2], 6)
+    condensed = pdist(items)
+    summary = validation_summary(items, condensed, labels)
+    indices = validation_indices(items, condensed, labels)
+    assert indices == {name: summary[name] for name in
+                       ("silhouette", "calinski_harabasz", "davies_bouldin")}
+    assert indices["silhouette"] > 0.5
+    for undefined in (np.ones(12, dtype=int), np.arange(1, 13)):
+        values = validation_indices(items, condensed, undefined)
+        assert all(np.isnan(value) for value in values.values())
