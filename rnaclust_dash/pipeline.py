@@ -35,10 +35,20 @@ from .distance import DISTANCES, pairwise_distances
 from .methods import (COVARIANCES, adapted_neighbors, diana_tree, fuzzy_cmeans,
                       gaussian_mixture, graph_clusters, pam)
 from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
-from .batch import BATCH_METHODS, combat, combat_seq, harmony_embedding, remove_batch_effect
+from .pp.batch_counts import combat_seq
+from .pp.batch_design import BATCH_METHODS
+from .pp.batch_harmony import harmony_embedding
+from .pp.batch_log_scale import combat, remove_batch_effect
 from .errors import DataError, ParameterError
-from .preprocess import (LOG_SCALE_METHODS, NORMALIZATION_LABELS, NORMALIZATIONS, Normalized,
-                         normalization_availability, normalize, top_variable_genes, zscore_rows)
+from .pp.features import top_variable_genes, zscore_rows
+from .pp.normalization import (
+    LOG_SCALE_METHODS,
+    NORMALIZATION_LABELS,
+    NORMALIZATIONS,
+    Normalized,
+    normalization_availability,
+    normalize,
+)
 from .store import ResultStore, content_key, stage_key
 from .validate import validation_summary
 

@@ -33,7 +33,8 @@ from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import pdist, squareform
 from sklearn.decomposition import PCA
 
-from .batch import batch_confounding, batch_mixing_scores
+from .pp.batch_design import batch_confounding
+from .pp.batch_mixing import batch_mixing_scores
 from .embed import pca_embedding
 from .errors import DataError, ParameterError
 from .figures import (
@@ -48,8 +49,8 @@ from .figures import (
     _legend_swatch,
     embedding_figure,
 )
-from .normalization import edger_log_cpm
-from .preprocess import top_variable_genes
+from .pp.size_factors import edger_log_cpm
+from .pp.features import top_variable_genes
 from .validate import silhouette_values
 
 #: A sample is flagged when a metric is more than this many MADs below the median
