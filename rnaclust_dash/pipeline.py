@@ -41,14 +41,12 @@ from .pp.batch_harmony import harmony_embedding
 from .pp.batch_log_scale import combat, remove_batch_effect
 from .errors import DataError, ParameterError
 from .pp.features import top_variable_genes, zscore_rows
-from .pp.normalization import (
-    LOG_SCALE_METHODS,
-    NORMALIZATION_LABELS,
-    NORMALIZATIONS,
-    Normalized,
-    normalization_availability,
-    normalize,
-)
+from .pp.normalization import LOG_SCALE_METHODS
+from .pp.normalization import NORMALIZATION_LABELS
+from .pp.normalization import NORMALIZATIONS
+from .pp.normalization import Normalized
+from .pp.normalization import normalization_availability
+from .pp.normalization import normalize
 from .store import ResultStore, content_key, stage_key
 from .validate import validation_summary
 

@@ -15,7 +15,6 @@ import numpy as np
 
 # edgeR's numerical constants (src/utils.h, src/glm_levenberg.cpp).
 _LOW_VALUE = 1e-10
-
 _LOG_LOW_VALUE = math.log(_LOW_VALUE)
 
 
