@@ -39,7 +39,8 @@ from rnaclust_dash.dataset import Dataset  # noqa: E402
 from rnaclust_dash.io import build_dataset  # noqa: E402
 from rnaclust_dash.methods import graph_clusters  # noqa: E402
 from rnaclust_dash.pipeline import AnalysisParams, put_dataset, run_analysis  # noqa: E402
-from rnaclust_dash.preprocess import normalize, zscore_rows  # noqa: E402
+from rnaclust_dash.pp.features import zscore_rows  # noqa: E402
+from rnaclust_dash.pp.normalization import normalize  # noqa: E402
 from rnaclust_dash.store import ResultStore  # noqa: E402
 
 TARGETS = {"a": 15.0, "b": 60.0, "c": 5.0, "d": 10.0}

@@ -21,9 +21,11 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from rnaclust_dash.batch import (combat, combat_seq, harmony_embedding,  # noqa: E402
-                                 remove_batch_effect)
-from rnaclust_dash.normalization import calc_norm_factors, log_cpm_tmm, vst  # noqa: E402
+from rnaclust_dash.pp.batch_counts import combat_seq  # noqa: E402
+from rnaclust_dash.pp.batch_harmony import harmony_embedding  # noqa: E402
+from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect  # noqa: E402
+from rnaclust_dash.pp.size_factors import calc_norm_factors, log_cpm_tmm  # noqa: E402
+from rnaclust_dash.pp.variance_stabilizing import vst  # noqa: E402
 
 
 def batched_counts(n_genes: int = 20_000, n_samples: int = 100, n_batches: int = 4,

@@ -10,7 +10,7 @@ from layouts import ids
 from layouts.main import DEFAULT_EXAMPLE
 from rnaclust_dash import io
 from rnaclust_dash.dataset import Dataset
-from rnaclust_dash.preprocess import NORMALIZATION_LABELS
+from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS
 from rnaclust_dash.pipeline import default_params, load_dataset, load_summary, put_dataset
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.views import color_choices

@@ -5,14 +5,14 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from rnaclust_dash.batch import BATCH_METHODS
+from rnaclust_dash.pp.batch_design import BATCH_METHODS
 from rnaclust_dash.cluster import KMEANS_INITS, LINKAGES
 from rnaclust_dash.distance import DISTANCES
 from rnaclust_dash.embed import EMBEDDINGS
 from rnaclust_dash.io import EXAMPLES, max_upload_bytes
 from rnaclust_dash.methods import COVARIANCES
 from rnaclust_dash.pipeline import TARGETS, AnalysisParams
-from rnaclust_dash.preprocess import NORMALIZATION_LABELS, NORMALIZATIONS
+from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS, NORMALIZATIONS
 from rnaclust_dash.tl.methods import METHOD_DESCRIPTIONS, REGISTRY
 from rnaclust_dash.validate import INDICES
 

@@ -24,7 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from .assess import assess_stability, choose_k
-from .batch import BATCH_METHODS
+from .pp.batch_design import BATCH_METHODS
 from .cluster import LINKAGES
 from .dataset import Dataset
 from .distance import DISTANCES
@@ -34,7 +34,7 @@ from .methods import COVARIANCES
 from .pipeline import (TARGETS, AnalysisParams, compute_embedding, corrected_matrix,
                        default_params, params_document, params_from_document, put_dataset,
                        run_analysis, write_results)
-from .preprocess import NORMALIZATIONS
+from .pp.normalization import NORMALIZATIONS
 from .stability import SCHEMES, ConsensusResult
 from .store import ResultStore
 from .tl.methods import REGISTRY, get_method, method_fn

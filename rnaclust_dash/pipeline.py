@@ -35,10 +35,18 @@ from .dataset import Dataset
 from .distance import DISTANCES, pairwise_distances
 from .methods import COVARIANCES
 from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
-from .batch import BATCH_METHODS, combat, combat_seq, harmony_embedding, remove_batch_effect
+from .pp.batch_counts import combat_seq
+from .pp.batch_design import BATCH_METHODS
+from .pp.batch_harmony import harmony_embedding
+from .pp.batch_log_scale import combat, remove_batch_effect
 from .errors import DataError, ParameterError
-from .preprocess import (LOG_SCALE_METHODS, NORMALIZATION_LABELS, NORMALIZATIONS, Normalized,
-                         normalization_availability, normalize, top_variable_genes, zscore_rows)
+from .pp.features import top_variable_genes, zscore_rows
+from .pp.normalization import LOG_SCALE_METHODS
+from .pp.normalization import NORMALIZATION_LABELS
+from .pp.normalization import NORMALIZATIONS
+from .pp.normalization import Normalized
+from .pp.normalization import normalization_availability
+from .pp.normalization import normalize
 from .store import ResultStore, content_key, stage_key
 from .tl.methods import REGISTRY, Partition, get_method, partition_from_tree
 from .validate import validation_summary
@@ -65,7 +73,7 @@ class AnalysisParams:
     target : {"samples", "genes"}
         Which axis holds the items to cluster.
     normalization : str
-        See :data:`rnaclust_dash.preprocess.NORMALIZATIONS`.
+        See :data:`rnaclust_dash.pp.normalization.NORMALIZATIONS`.
     log_transform : bool
         ``log2(x + pseudocount)`` after normalization (not for ``logcpm``).
     pseudocount : float
@@ -106,7 +114,7 @@ class AnalysisParams:
     batch_column : str
         Sample-sheet column that holds the technical batch ("" for none).
     batch_method : str
-        See :data:`rnaclust_dash.batch.BATCH_METHODS`.
+        See :data:`rnaclust_dash.pp.batch_design.BATCH_METHODS`.
     protect : str
         Comma-separated sample-sheet columns of biology that batch correction must keep.
     """
@@ -325,7 +333,7 @@ class Features:
     display : numpy.ndarray
         Genes x samples, float32, row z-scores (what the heatmap shows).
     notices, size_factors, norm_factors
-        Carried over from the normalization (see :class:`~.preprocess.Normalized`), so
+        Carried over from the normalization (see :class:`~.pp.normalization.Normalized`), so
         that reading this stage back never needs the full normalized matrix.
     """
 

@@ -33,7 +33,8 @@ from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import pdist, squareform
 from sklearn.decomposition import PCA
 
-from .batch import batch_confounding, batch_mixing_scores
+from .pp.batch_design import batch_confounding
+from .pp.batch_mixing import batch_mixing_scores
 from .embed import pca_embedding
 from .errors import DataError, ParameterError
 from .figures import (
@@ -48,8 +49,8 @@ from .figures import (
     _legend_swatch,
     embedding_figure,
 )
-from .normalization import edger_log_cpm
-from .preprocess import top_variable_genes
+from .pp.size_factors import edger_log_cpm
+from .pp.features import top_variable_genes
 from .validate import silhouette_values
 
 #: A sample is flagged when a metric is more than this many MADs below the median
@@ -890,7 +891,7 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
     ----------
     before_log, after_log : pandas.DataFrame or array-like
         Genes x samples log values before and after correction (e.g. the output of
-        :func:`rnaclust_dash.batch.combat`), the same samples in the same order.
+        :func:`rnaclust_dash.pp.batch_log_scale.combat`), the same samples in the same order.
     batch : array-like or pandas.Series
         Batch of each sample (a Series indexed by sample id is aligned; its name titles
         the legend).
@@ -914,8 +915,8 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
         number of batches = fully mixed) and, with
         ``biology``, ``silhouette_biology`` (should stay high: a drop means the
         correction removed biology too); from
-        :func:`rnaclust_dash.batch.batch_mixing_scores` on the first PCs.
-        ``confounding``: :func:`rnaclust_dash.batch.batch_confounding` result, or None
+        :func:`rnaclust_dash.pp.batch_mixing.batch_mixing_scores` on the first PCs.
+        ``confounding``: :func:`rnaclust_dash.pp.batch_design.batch_confounding` result, or None
         without ``biology``.
         ``message``: the scores in a sentence or two.
     """

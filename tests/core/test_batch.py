@@ -21,15 +21,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnaclust_dash.batch import (
-    _pnbinom,
-    _qnbinom,
-    batch_confounding,
-    batch_mixing_scores,
-    combat,
-    combat_seq,
-    remove_batch_effect,
-)
+from rnaclust_dash.pp.batch_counts import _pnbinom, _qnbinom, combat_seq
+from rnaclust_dash.pp.batch_design import batch_confounding
+from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
+from rnaclust_dash.pp.batch_mixing import batch_mixing_scores
 from rnaclust_dash.errors import DataError, ParameterError
 
 from reference_paths import REPO, SHARED_DATA
@@ -379,7 +374,8 @@ def test_lisi_with_fewer_samples_than_neighbours():
 
 
 def test_harmony_embedding_mixes_two_shifted_batches():
-    from rnaclust_dash.batch import batch_mixing_scores, harmony_embedding
+    from rnaclust_dash.pp.batch_harmony import harmony_embedding
+    from rnaclust_dash.pp.batch_mixing import batch_mixing_scores
 
     rng = np.random.default_rng(5)
     biology = np.tile([0, 1], 20)

@@ -351,7 +351,7 @@ def test_python_m_rnaclust_dash_bad_input_exits_2(tmp_path):
 
 
 def test_batch_correction_exclusion_and_corrected_matrix(tmp_path, capsys):
-    from rnaclust_dash.batch import combat
+    from rnaclust_dash.pp.batch_log_scale import combat
 
     status, out, err = run(capsys, COUNTS, "--out", tmp_path, "--metadata", SAMPLES,
                            "--normalization", "logcpm-tmm", "--batch-column", "batch",

@@ -18,14 +18,14 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.normalization import (
+from rnaclust_dash.pp.quantile import quantile_normalize
+from rnaclust_dash.pp.size_factors import (
     calc_norm_factors,
     cpm_tmm,
+    deseq2_size_factors,
     log_cpm_tmm,
-    quantile_normalize,
-    vst,
 )
-from rnaclust_dash.preprocess import deseq2_size_factors
+from rnaclust_dash.pp.variance_stabilizing import vst
 
 from reference_paths import SHARED_DATA, LOCAL_REFERENCE, BUNDLED, DATASETS
 

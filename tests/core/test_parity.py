@@ -24,12 +24,9 @@ from rnaclust_dash.cluster import cut_tree, hierarchical_tree
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.distance import pairwise_distances
 from rnaclust_dash.pipeline import AnalysisParams, put_dataset, run_analysis
-from rnaclust_dash.preprocess import (
-    deseq2_size_factors,
-    edger_log_cpm,
-    normalize,
-    top_variable_genes,
-)
+from rnaclust_dash.pp.features import top_variable_genes
+from rnaclust_dash.pp.normalization import normalize
+from rnaclust_dash.pp.size_factors import deseq2_size_factors, edger_log_cpm
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.validate import silhouette_values
 

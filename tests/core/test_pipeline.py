@@ -29,7 +29,8 @@ from rnaclust_dash.pipeline import (
     run_analysis,
     write_results,
 )
-from rnaclust_dash.preprocess import normalize, top_variable_genes, zscore_rows
+from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
+from rnaclust_dash.pp.normalization import normalize
 from rnaclust_dash.store import ResultStore
 
 FAST = {"top_genes": 100, "min_count": 5, "min_samples": 2}
@@ -529,7 +530,7 @@ def test_excluded_samples_leave_the_analysis(store, small_dataset):
 
 @pytest.mark.parametrize("method", ["combat", "combat-np", "limma"])
 def test_log_scale_batch_correction_is_applied_to_the_normalized_values(store, batched, method):
-    from rnaclust_dash.batch import combat, remove_batch_effect
+    from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
 
     key = put_dataset(store, batched)
     plain = AnalysisParams(top_genes=0, k=3)
@@ -548,7 +549,7 @@ def test_log_scale_batch_correction_is_applied_to_the_normalized_values(store, b
 
 
 def test_combat_seq_corrects_the_counts_before_normalization(store, batched):
-    from rnaclust_dash.batch import combat_seq
+    from rnaclust_dash.pp.batch_counts import combat_seq
 
     key = put_dataset(store, batched)
     params = AnalysisParams(top_genes=0, k=3, normalization="cpm", log_transform=False,
@@ -585,7 +586,7 @@ def test_confounded_batch_and_biology_is_refused_with_the_table(store, small_dat
 
 
 def test_harmony_clusters_samples_on_corrected_components(store, batched):
-    from rnaclust_dash.batch import harmony_embedding
+    from rnaclust_dash.pp.batch_harmony import harmony_embedding
 
     key = put_dataset(store, batched)
     params = AnalysisParams(k=3, batch_column="batch", batch_method="harmony")

@@ -12,15 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.preprocess import (
-    NORMALIZATIONS,
-    deseq2_size_factors,
-    edger_log_cpm,
-    normalization_availability,
-    normalize,
-    top_variable_genes,
-    zscore_rows,
-)
+from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
+from rnaclust_dash.pp.normalization import NORMALIZATIONS, normalization_availability, normalize
+from rnaclust_dash.pp.size_factors import deseq2_size_factors, edger_log_cpm
 
 # 3 genes x 2 samples; library sizes 1000 and 200; lengths 1, 3 and 2 kb.
 COUNTS = pd.DataFrame({"s1": [100.0, 300.0, 600.0], "s2": [50.0, 0.0, 150.0]},
@@ -279,7 +273,7 @@ def _counts_table(seed=3, n_genes=400, n_samples=6):
 
 @pytest.mark.parametrize("method", ["tmm", "uq", "rle"])
 def test_edger_scaling_normalizations_divide_by_effective_library_sizes(method):
-    from rnaclust_dash.normalization import calc_norm_factors
+    from rnaclust_dash.pp.size_factors import calc_norm_factors
 
     counts = _counts_table()
     result = normalize(counts, method=method, log=False)
@@ -293,7 +287,8 @@ def test_edger_scaling_normalizations_divide_by_effective_library_sizes(method):
 
 
 def test_log_scale_normalizations_are_not_logged_again():
-    from rnaclust_dash.normalization import log_cpm_tmm, vst
+    from rnaclust_dash.pp.size_factors import log_cpm_tmm
+    from rnaclust_dash.pp.variance_stabilizing import vst
 
     counts = _counts_table()
     for method, expected in (("logcpm-tmm", log_cpm_tmm(counts.to_numpy())),
@@ -304,7 +299,7 @@ def test_log_scale_normalizations_are_not_logged_again():
 
 
 def test_quantile_then_log():
-    from rnaclust_dash.normalization import quantile_normalize
+    from rnaclust_dash.pp.quantile import quantile_normalize
 
     counts = _counts_table()
     result = normalize(counts, method="quantile", log=True, pseudocount=1.0)

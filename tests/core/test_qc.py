@@ -10,8 +10,8 @@ from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import squareform
 
 from rnaclust_dash import qc
-from rnaclust_dash.batch import combat
-from rnaclust_dash.preprocess import normalize
+from rnaclust_dash.pp.batch_log_scale import combat
+from rnaclust_dash.pp.normalization import normalize
 
 DATA = Path(qc.__file__).parent / "data"
 MAX_JSON = 1_000_000

@@ -1,9 +1,12 @@
-"""Filtering, normalization, transforms and feature selection.
+"""Normalization of a count table: the methods on offer, and :func:`normalize`.
 
-All functions take a genes x samples matrix (a DataFrame or a float array) and return
-new objects. Scaling factors are computed on the table as uploaded (all genes), the
-way DESeq2's ``estimateSizeFactors`` and edgeR's library sizes are, and genes are
-filtered afterwards.
+:func:`normalize` takes a genes x samples table and returns a :class:`Normalized`: the
+scaled (and optionally log-transformed) values of the genes that pass the expression
+filter, with the size and normalization factors used. Scaling factors are computed on the
+table as uploaded (all genes), the way DESeq2's ``estimateSizeFactors`` and edgeR's
+library sizes are, and genes are filtered afterwards. The methods themselves live in
+:mod:`~rnaclust_dash.pp.size_factors`, :mod:`~rnaclust_dash.pp.quantile` and
+:mod:`~rnaclust_dash.pp.variance_stabilizing`.
 """
 
 from __future__ import annotations
@@ -13,9 +16,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .errors import DataError, ParameterError
-from .normalization import (calc_norm_factors, deseq2_size_factors, edger_log_cpm,
-                            quantile_normalize, vst)
+from rnaclust_dash.errors import DataError, ParameterError
+from rnaclust_dash.pp.quantile import quantile_normalize
+from rnaclust_dash.pp.size_factors import calc_norm_factors
+from rnaclust_dash.pp.size_factors import deseq2_size_factors
+from rnaclust_dash.pp.size_factors import edger_log_cpm
+from rnaclust_dash.pp.variance_stabilizing import vst
+
 
 #: Normalization methods: name -> one sentence for the UI.
 NORMALIZATIONS = {
@@ -221,39 +228,3 @@ def normalize(counts: pd.DataFrame, *, method: str, gene_lengths: pd.Series | No
 
     return Normalized(frame, per_sample(size_factors, "size_factor"), tuple(notices),
                       per_sample(norm_factors, "norm_factor"))
-
-
-def top_variable_genes(values: pd.DataFrame, n: int) -> pd.DataFrame:
-    """Keep the ``n`` genes of highest variance across samples.
-
-    Parameters
-    ----------
-    values : pandas.DataFrame
-        Genes x samples, the values as they will be clustered (after normalization and
-        log).
-    n : int
-        How many genes to keep; 0 or at least the number of genes keeps all.
-
-    Returns
-    -------
-    pandas.DataFrame
-        The selected rows, in decreasing order of variance (ties keep input order), as
-        R's ``head(order(var, decreasing = TRUE), n)``.
-    """
-    variances = values.to_numpy().var(axis=1, ddof=1)
-    order = np.argsort(-variances, kind="stable")
-    if 0 < n < values.shape[0]:
-        order = order[:n]
-    return values.iloc[order]
-
-
-def zscore_rows(values: np.ndarray) -> np.ndarray:
-    """Centre each row and divide by its standard deviation (R's ``scale``, ddof=1).
-
-    Constant rows become all zeros instead of NaN.
-    """
-    values = np.asarray(values, dtype=np.float64)
-    centred = values - values.mean(axis=1, keepdims=True)
-    sd = centred.std(axis=1, ddof=1, keepdims=True)
-    sd[sd == 0] = 1.0
-    return centred / sd

@@ -1,0 +1,77 @@
+"""Preprocessing: normalization, feature selection and batch correction.
+
+Matrices are genes x samples (bulk RNA-seq orientation) unless a function says otherwise;
+every function returns new objects. The public functions are re-exported here, so
+``from rnaclust_dash import pp; pp.combat(values, batch)`` works; code inside the package
+imports from the defining module.
+
+Modules, one per role:
+
+- normalization: :mod:`~rnaclust_dash.pp.normalization` (the methods on offer and
+  :func:`normalize`), :mod:`~rnaclust_dash.pp.size_factors` (DESeq2 size factors, edgeR
+  ``calcNormFactors`` and log-CPM), :mod:`~rnaclust_dash.pp.quantile` (limma
+  ``normalizeQuantiles``), :mod:`~rnaclust_dash.pp.variance_stabilizing` (DESeq2 ``vst``
+  and its dispersion fit);
+- feature selection: :mod:`~rnaclust_dash.pp.features` (most variable genes, row z-scores);
+- batch: :mod:`~rnaclust_dash.pp.batch_design` (methods on offer, labels, covariates,
+  design matrices, confounding), :mod:`~rnaclust_dash.pp.batch_log_scale` (ComBat, limma
+  ``removeBatchEffect``), :mod:`~rnaclust_dash.pp.batch_counts` (ComBat-seq) with the
+  edgeR ports it needs, :mod:`~rnaclust_dash.pp.edger_glm` and
+  :mod:`~rnaclust_dash.pp.edger_dispersion`, :mod:`~rnaclust_dash.pp.batch_harmony`
+  (Harmony) and :mod:`~rnaclust_dash.pp.batch_mixing` (silhouette and LISI of the batches);
+- :mod:`~rnaclust_dash.pp.inputs`: the matrix checks they share.
+"""
+
+from rnaclust_dash.pp.batch_counts import combat_seq
+from rnaclust_dash.pp.batch_design import BATCH_METHODS, batch_confounding
+from rnaclust_dash.pp.batch_harmony import HARMONY_PCS, harmony_embedding
+from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
+from rnaclust_dash.pp.batch_mixing import batch_mixing_scores
+from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
+from rnaclust_dash.pp.normalization import (
+    COUNT_METHODS,
+    LOG_SCALE_METHODS,
+    NORMALIZATION_LABELS,
+    NORMALIZATIONS,
+    Normalized,
+    normalization_availability,
+    normalize,
+)
+from rnaclust_dash.pp.quantile import quantile_normalize
+from rnaclust_dash.pp.size_factors import (
+    NORM_FACTOR_METHODS,
+    calc_norm_factors,
+    cpm_tmm,
+    deseq2_size_factors,
+    edger_log_cpm,
+    log_cpm_tmm,
+)
+from rnaclust_dash.pp.variance_stabilizing import vst
+
+__all__ = [
+    "BATCH_METHODS",
+    "COUNT_METHODS",
+    "HARMONY_PCS",
+    "LOG_SCALE_METHODS",
+    "NORMALIZATIONS",
+    "NORMALIZATION_LABELS",
+    "NORM_FACTOR_METHODS",
+    "Normalized",
+    "batch_confounding",
+    "batch_mixing_scores",
+    "calc_norm_factors",
+    "combat",
+    "combat_seq",
+    "cpm_tmm",
+    "deseq2_size_factors",
+    "edger_log_cpm",
+    "harmony_embedding",
+    "log_cpm_tmm",
+    "normalization_availability",
+    "normalize",
+    "quantile_normalize",
+    "remove_batch_effect",
+    "top_variable_genes",
+    "vst",
+    "zscore_rows",
+]
