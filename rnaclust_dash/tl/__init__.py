@@ -1,0 +1,1 @@
+"""Tools: methods that turn a prepared matrix into results (markers, enrichment, ...)."""
