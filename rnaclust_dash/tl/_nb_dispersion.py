@@ -8,7 +8,10 @@ on all genes at once with per-group sums, following DESeq2's C++ ``fitDisp`` and
 ``fitDispGrid`` and its R steps (start values, "no increase" rule, grid refits, MAP with
 a log-normal prior, dispersion outliers).
 
-``rnaclust_dash.normalization`` holds the intercept-only special case used by ``vst``.
+``rnaclust_dash.normalization`` holds the intercept-only special case used by ``vst``;
+its gamma fit starts the step halving without R's start values (``glm.fit`` sets
+``coefold <- start``), so it fails where R succeeds (pasilla's paired-end samples): the
+fit here does what R does.
 """
 
 from __future__ import annotations
@@ -17,7 +20,6 @@ import numpy as np
 from scipy.special import digamma, gammaln, polygamma
 
 from ..errors import DataError
-from ..normalization import _parametric_dispersion_fit
 
 #: DESeq2's lower bound on dispersions (``minDisp``).
 MIN_DISP = 1e-8
@@ -83,7 +85,7 @@ def map_dispersions(counts: np.ndarray, mu: np.ndarray, groups: np.ndarray,
             "All gene-wise dispersion estimates are at the minimum (the counts look Poisson "
             "or identical within groups), so DESeq2's dispersion trend cannot be fitted. Use "
             "the t-test or the Wilcoxon test on log values instead.")
-    asympt_disp, extra_pois = _parametric_dispersion_fit(base_mean[usable], gene_wise[usable])
+    asympt_disp, extra_pois = parametric_dispersion_fit(base_mean[usable], gene_wise[usable])
     trend = asympt_disp + extra_pois / base_mean
     residuals = np.log(gene_wise[usable]) - np.log(trend[usable])
     var_log_disp = (1.4826 * np.median(np.abs(residuals - np.median(residuals)))) ** 2
@@ -238,3 +240,68 @@ def grid_dispersions(y, mu, groups, max_disp: float, *, prior) -> np.ndarray:
 
 def _one_hot(groups: np.ndarray) -> np.ndarray:
     return (groups[:, None] == np.arange(groups.max() + 1)[None, :]).astype(np.float64)
+
+
+def parametric_dispersion_fit(means: np.ndarray, dispersions: np.ndarray) -> tuple[float, float]:
+    """DESeq2 ``parametricDispersionFit``: dispersion = asymptDisp + extraPois / mean."""
+    coefs = np.array([0.1, 1.0])
+    for _ in range(11):  # DESeq2 allows 11 gamma fits before it gives up
+        residuals = dispersions / (coefs[0] + coefs[1] / means)
+        good = (residuals > 1e-4) & (residuals < 15)  # genes far off the trend do not pull
+        new_coefs, converged = _gamma_identity_glm(dispersions[good], 1.0 / means[good],
+                                                   start=coefs)
+        if not (new_coefs > 0).all():
+            raise _trend_error("a coefficient of the fit is not positive")
+        change = np.sum(np.log(new_coefs / coefs) ** 2)
+        coefs = new_coefs
+        if change < 1e-6 and converged:
+            return float(coefs[0]), float(coefs[1])
+    raise _trend_error("the fit did not converge")
+
+
+def _trend_error(reason: str) -> DataError:
+    return DataError(
+        f"The dispersions of these counts do not follow DESeq2's parametric trend "
+        f"(a + b / mean): {reason}. DESeq2 would switch to a local regression fit, which is "
+        "not available here; use the t-test or the Wilcoxon test on log values instead.")
+
+
+def _gamma_identity_glm(y: np.ndarray, x: np.ndarray, *, start: np.ndarray,
+                        epsilon: float = 1e-8, maxit: int = 25) -> tuple[np.ndarray, bool]:
+    """R ``glm(y ~ x, family=Gamma(link="identity"), start=start)`` (``glm.fit``).
+
+    Returns the coefficients (intercept, slope) and whether the deviance converged.
+    """
+    design = np.column_stack([np.ones_like(x), x])
+    coefs_old = np.asarray(start, dtype=np.float64)
+    mu = design @ coefs_old
+    if not _valid_mean(mu):
+        raise _trend_error("no valid starting values for the gamma fit")
+    dev_old = _gamma_deviance(y, mu)
+    for _ in range(maxit):
+        # identity link: working response y, weights 1 / variance = 1 / mu^2
+        coefs = np.linalg.lstsq(design / mu[:, None], y / mu, rcond=None)[0]
+        mu = design @ coefs
+        dev = _gamma_deviance(y, mu)
+        halvings = 0
+        while not (np.isfinite(dev) and _valid_mean(mu)):
+            if halvings >= maxit:
+                raise _trend_error("the gamma fit cannot find valid coefficients")
+            halvings += 1
+            coefs = (coefs + coefs_old) / 2
+            mu = design @ coefs
+            dev = _gamma_deviance(y, mu)
+        if abs(dev - dev_old) / (abs(dev) + 0.1) < epsilon:
+            return coefs, True
+        dev_old, coefs_old = dev, coefs
+    return coefs_old, False
+
+
+def _valid_mean(mu: np.ndarray) -> bool:
+    return bool(np.isfinite(mu).all() and (mu > 0).all())
+
+
+def _gamma_deviance(y: np.ndarray, mu: np.ndarray) -> float:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(y == 0, 1.0, y / mu)
+        return float(np.sum(-2.0 * (np.log(ratio) - (y - mu) / mu)))

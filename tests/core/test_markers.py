@@ -101,9 +101,15 @@ def test_t_and_wilcoxon_equal_r(name, comparison, column, group):
     ("pasilla", "group", "treated", "untreated", "pasilla_deseq2_treated_vs_untreated"),
     ("airway", "group", "trt", "untrt", "airway_deseq2_trt_vs_untrt"),
     ("airway", "cell", "N061011", "N61311", "airway_deseq2_cell_N061011_vs_N61311"),
+    # 2 vs 2: residual df 2, DESeq2's simulated prior variance (it ends at its 0.25 floor)
+    ("pasilla-paired-end", "group", "treated", "untreated",
+     "pasilla_paired_end_deseq2_treated_vs_untreated"),
 ])
 def test_deseq2_wald_equals_r_deseq2(name, column, group, reference_group, file):
-    counts, samples = _dataset(name)
+    counts, samples = _dataset(name.split("-")[0])
+    if name.endswith("paired-end"):
+        counts = counts.loc[:, (samples.type == "paired-end").to_numpy()]
+        samples = samples.loc[counts.columns]
     reference = pd.read_csv(MARKERS / f"{file}.csv.gz", index_col=0)
     result = deseq2_wald(counts.to_numpy(), samples[column].astype(str).to_numpy(dtype=object),
                          group=group, reference=reference_group)

@@ -34,6 +34,11 @@ write_gz(air, "airway_deseq2_trt_vs_untrt.csv.gz")
 # a factor of four levels, two named ones compared, all samples in the fit
 write_gz(deseq2_results(airway$counts, airway$samples$cell, "N061011", "N61311"),
          "airway_deseq2_cell_N061011_vs_N61311.csv.gz")
+# two against two (paired-end libraries only): residual df 2, where DESeq2 matches the
+# prior variance by simulation (set.seed(2)) instead of the closed form
+pe <- pasilla$samples$type == "paired-end"
+write_gz(deseq2_results(pasilla$counts[, pe], pasilla$samples$group[pe], "treated", "untreated"),
+         "pasilla_paired_end_deseq2_treated_vs_untreated.csv.gz")
 # --- Welch t-test and Wilcoxon rank-sum on log2(normalized counts + 1), 2,000 genes
 log_values <- function(counts) {
   sf <- estimateSizeFactors(DESeqDataSetFromMatrix(counts, data.frame(row.names = colnames(counts),
@@ -69,7 +74,7 @@ up <- air[tested & air$padj < 0.01 & air$log2FoldChange > 1, ]
 query <- sort(unique(sym[match(up$gene_id, air$gene_id)]))
 writeLines(universe, file.path(out, "enrich_universe.txt"))
 writeLines(query, file.path(out, "enrich_query_airway_up.txt"))
-lines <- readLines(gzfile("rnaclust_dash/data/genesets/GO_BP_human_symbols.gmt.gz"))
+con <- gzfile("rnaclust_dash/data/genesets/GO_BP_human_symbols.gmt.gz"); lines <- readLines(con); close(con)
 fields <- strsplit(lines, "\t")
 terms <- vapply(fields, `[`, "", 1)
 genes <- lapply(fields, function(f) intersect(unique(f[-(1:2)]), universe))
