@@ -239,7 +239,7 @@ def _labels(labels, n_samples: int) -> np.ndarray:
     if len(labels) != n_samples:
         raise ParameterError(f"{len(labels)} group labels were given for {n_samples} samples: "
                              "give one label per sample (column).")
-    return np.array([None if label is None or (isinstance(label, float) and np.isnan(label))
+    return np.array([None if label is None or (np.ndim(label) == 0 and pd.isna(label))
                      else str(label) for label in labels], dtype=object)
 
 
