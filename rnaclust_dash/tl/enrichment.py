@@ -135,6 +135,44 @@ def enrich_queries(queries: dict, gene_sets: GeneSets, *, universe, min_size: in
     return result
 
 
+def marker_queries(markers: pd.DataFrame, *, direction: str = "up", top: int | None = None,
+                   max_padj: float = 0.05) -> dict:
+    """Gene lists of a marker table (:func:`rnaclust_dash.tl.markers.find_markers`) per group.
+
+    Parameters
+    ----------
+    markers : pandas.DataFrame
+        Long table with ``group``, ``gene``, ``log2fc``, ``padj`` and ``pvalue`` columns.
+    direction : {"up", "down"}, keyword-only
+        Genes higher (log2fc > 0) or lower in the group than in the rest.
+    top : int, optional, keyword-only
+        Keep at most this many genes per group, by p-value; all significant ones when None.
+    max_padj : float, keyword-only
+        Adjusted p-value a gene must stay below.
+
+    Returns
+    -------
+    dict of str -> list of str
+        Group -> genes; groups with no gene are left out.
+    """
+    if direction not in ("up", "down"):
+        raise ParameterError(f"direction must be 'up' or 'down', not {direction!r}.")
+    if top is not None and top < 1:
+        raise ParameterError(f"top must be at least 1 (got {top}).")
+    missing = {"group", "gene", "log2fc", "padj", "pvalue"} - set(markers.columns)
+    if missing:
+        raise DataError(f"The marker table lacks the column(s) {', '.join(sorted(missing))}: "
+                        "use a markers.csv written by rnaclust-dash.")
+    sign = 1.0 if direction == "up" else -1.0
+    picked = markers[(markers["padj"] < max_padj) & (sign * markers["log2fc"] > 0)]
+    picked = picked.sort_values(["group", "pvalue"], kind="stable")
+    queries = {}
+    for group, rows in picked.groupby("group", sort=False):
+        genes = rows["gene"].astype(str).tolist()
+        queries[str(group)] = genes if top is None else genes[:top]
+    return queries
+
+
 def _check_sizes(query: np.ndarray, universe: pd.Index, query_name: str) -> None:
     if universe.size == 0:
         raise DataError("The universe (the genes tested) is empty.")

@@ -15,7 +15,12 @@ import pandas as pd
 import pytest
 
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.tl.enrichment import ENRICHMENT_COLUMNS, enrich_queries, over_representation
+from rnaclust_dash.tl.enrichment import (
+    ENRICHMENT_COLUMNS,
+    enrich_queries,
+    marker_queries,
+    over_representation,
+)
 from rnaclust_dash.tl.genesets import BUNDLED_GENE_SETS, bundled_gene_sets, read_gmt
 
 from reference_paths import BUNDLED, LOCAL_REFERENCE
@@ -69,6 +74,20 @@ def test_several_queries_have_their_own_rows_and_corrections():
     assert set(table["query"]) == {"c1", "c2"}
     assert len(table) == 10
     assert (table[table["query"] == "c2"].n_overlap == 0).all()
+
+
+def test_marker_queries_pick_significant_genes_by_direction_and_rank():
+    markers = pd.DataFrame({
+        "group": ["a", "a", "a", "a", "b", "b"],
+        "gene": ["g1", "g2", "g3", "g4", "g5", "g6"],
+        "log2fc": [2.0, 1.0, -3.0, 1.5, 0.5, -1.0],
+        "pvalue": [0.001, 0.0001, 0.001, 0.2, 0.01, 0.02],
+        "padj": [0.01, 0.001, 0.01, 0.3, 0.04, 0.04]})
+    assert marker_queries(markers) == {"a": ["g2", "g1"], "b": ["g5"]}
+    assert marker_queries(markers, direction="down") == {"a": ["g3"], "b": ["g6"]}
+    assert marker_queries(markers, top=1) == {"a": ["g2"], "b": ["g5"]}
+    with pytest.raises(DataError, match="lacks the column\\(s\\) padj"):
+        marker_queries(markers.drop(columns="padj"))
 
 
 # --- parity with R on real GO sets ---------------------------------------------------------
