@@ -9,7 +9,9 @@ Measures, on this machine:
 (d) the same on the bundled airway counts (64,102 genes x 8 samples, trt vs untrt) and
     (e) pasilla (14,599 x 7);
 (f) markers of all 4 groups with the t-test (:func:`find_markers`);
-(g) over-representation of 350 genes against GO BP (6,482 sets) with a 15,000-gene universe.
+(g) over-representation of 350 genes against GO BP (6,482 sets) with a 15,000-gene universe;
+(h) pre-ranked GSEA of a random statistic of those 15,000 genes against GO BP, 1,000
+    permutations.
 
 Usage: ``python benchmarks/bench_markers.py [--repeats N]``. Not a test: nothing fails.
 """
@@ -33,6 +35,7 @@ from bench_pipeline import synthetic_counts  # noqa: E402
 from rnaclust_dash.tl.deseq2 import deseq2_wald  # noqa: E402
 from rnaclust_dash.tl.enrichment import over_representation  # noqa: E402
 from rnaclust_dash.tl.genesets import bundled_gene_sets  # noqa: E402
+from rnaclust_dash.tl.gsea import gsea_preranked  # noqa: E402
 from rnaclust_dash.tl.markers import compare_groups, find_markers  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "rnaclust_dash" / "data"
@@ -65,6 +68,7 @@ def main() -> None:
     sets = bundled_gene_sets("go-bp")
     universe = sorted({gene for members in sets.members for gene in members})[:15000]
     query = universe[::43][:350]
+    ranking = pd.Series(np.random.default_rng(0).normal(size=len(universe)), index=universe)
     rows = [
         ("a", "Welch t, 20,000 x 100, one vs rest",
          lambda: compare_groups(log_values, labels, group="g0", test="t-test")),
@@ -80,6 +84,8 @@ def main() -> None:
          lambda: find_markers(log_values, labels, test="t-test")),
         ("g", "ORA, 350 genes vs GO BP, universe 15,000",
          lambda: over_representation(query, sets, universe=universe)),
+        ("h", "GSEA pre-ranked, 15,000 genes vs GO BP, 1,000 perm.",
+         lambda: gsea_preranked(ranking, sets, n_permutations=1000)),
     ]
     print(f"{'':2} {'what':45} {'median s':>9}  (repeats {repeats})")
     for key, what, function in rows:

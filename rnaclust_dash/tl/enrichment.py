@@ -20,7 +20,7 @@ from scipy.stats import hypergeom
 
 from ..errors import DataError, ParameterError
 from ._stats import bh_adjust
-from .genesets import GeneSets
+from .genesets import GeneSets, membership_matrix
 
 #: Columns of an enrichment table, in order.
 ENRICHMENT_COLUMNS = ("query", "term", "description", "n_overlap", "n_term", "n_query",
@@ -77,7 +77,7 @@ def over_representation(query, gene_sets: GeneSets, *, universe, min_size: int =
         raise DataError(f"None of the {query.size} genes of {query_name!r} is among the genes "
                         f"tested (e.g. {', '.join(query[:3])}): are they ids of the same kind "
                         "as the data's (symbols, Ensembl, Entrez)?")
-    membership = _membership(gene_sets, universe)
+    membership = membership_matrix(gene_sets, universe)
     n_term = np.asarray(membership.sum(axis=1)).ravel().astype(int)
     if n_term.max() == 0:
         raise DataError(f"No gene of the {len(gene_sets)} sets in {gene_sets.source} is among "
@@ -183,21 +183,6 @@ def _check_sizes(query: np.ndarray, universe: pd.Index, query_name: str) -> None
                         f"(the genes tested) only {universe.size}: the universe must hold "
                         "every gene that could have been picked, so use the full list of "
                         "genes tested as the universe.")
-
-
-def _membership(gene_sets: GeneSets, universe: pd.Index) -> sparse.csr_matrix:
-    """Sets x universe 0/1 matrix of the set genes that are in the universe."""
-    sizes = np.fromiter((len(genes) for genes in gene_sets.members), dtype=np.int64,
-                        count=len(gene_sets))
-    rows = np.repeat(np.arange(len(gene_sets)), sizes)
-    genes = np.fromiter((gene for members in gene_sets.members for gene in members),
-                        dtype=object, count=int(sizes.sum()))
-    columns = universe.get_indexer(genes)
-    found = columns >= 0
-    matrix = sparse.csr_matrix((np.ones(int(found.sum())), (rows[found], columns[found])),
-                               shape=(len(gene_sets), universe.size))
-    matrix.data[:] = 1.0  # a gene listed twice in a set counts once
-    return matrix
 
 
 def _overlap_genes(rows: sparse.csr_matrix, in_query: np.ndarray, universe: pd.Index) -> list:

@@ -12,6 +12,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
 from ..errors import DataError, ParameterError
 
 _DATA = Path(__file__).resolve().parents[1] / "data" / "genesets"
@@ -107,6 +111,25 @@ def read_gmt(content, *, filename: str = "gene sets") -> GeneSets:
     if not names:
         raise DataError(f"{filename} has no gene sets: it is empty or not a GMT file.")
     return GeneSets(tuple(names), tuple(descriptions), tuple(members), filename)
+
+
+def membership_matrix(gene_sets: GeneSets, genes: pd.Index) -> sparse.csr_matrix:
+    """Sets x genes 0/1 matrix (CSR, column indices sorted) of the set genes in ``genes``.
+
+    Set genes missing from ``genes`` are left out; ``genes`` must be unique.
+    """
+    sizes = np.fromiter((len(members) for members in gene_sets.members), dtype=np.int64,
+                        count=len(gene_sets))
+    rows = np.repeat(np.arange(len(gene_sets)), sizes)
+    flat = np.fromiter((gene for members in gene_sets.members for gene in members),
+                       dtype=object, count=int(sizes.sum()))
+    columns = genes.get_indexer(flat)
+    found = columns >= 0
+    matrix = sparse.csr_matrix((np.ones(int(found.sum())), (rows[found], columns[found])),
+                               shape=(len(gene_sets), genes.size))
+    matrix.sum_duplicates()
+    matrix.data[:] = 1.0  # a gene listed twice in a set counts once
+    return matrix
 
 
 def _decode(content: bytes, filename: str) -> str:

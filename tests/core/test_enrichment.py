@@ -22,6 +22,7 @@ from rnaclust_dash.tl.enrichment import (
     over_representation,
 )
 from rnaclust_dash.tl.genesets import BUNDLED_GENE_SETS, bundled_gene_sets, read_gmt
+from rnaclust_dash.tl.gsea import GSEA_COLUMNS, enrichment_score, gsea_preranked
 
 from reference_paths import BUNDLED, LOCAL_REFERENCE
 
@@ -163,3 +164,40 @@ def test_bad_size_limits_are_a_parameter_error():
     with pytest.raises(ParameterError, match="1 <= minimum <= maximum"):
         over_representation(["g1"], _sets("A\t-\tg1\n"), universe=["g1"], min_size=20,
                             max_size=10)
+
+
+# --- pre-ranked GSEA ------------------------------------------------------------------------
+
+def test_enrichment_score_of_a_hand_walked_ranking():
+    # statistic 5 4 3 2 1, set = ranks 1 and 3: +5/8, -1/3, +3/8, -1/3, -1/3 -> peak 2/3
+    es, peak = enrichment_score(np.array([5.0, 4, 3, 2, 1]), np.array([2, 0]))
+    assert es == pytest.approx(2 / 3, rel=1e-15) and peak == 1
+    # the same set at the bottom of the ranking: the walk dips to -(1 - 0) at the end
+    es, peak = enrichment_score(np.array([5.0, 4, 3, 2, 1]), np.array([3, 4]))
+    assert es == pytest.approx(-1.0) and peak == 0
+
+
+def test_gsea_finds_a_planted_set_and_is_reproducible():
+    rng = np.random.default_rng(1)
+    genes = [f"g{i}" for i in range(2000)]
+    statistic = pd.Series(rng.normal(size=2000), index=genes)
+    statistic.iloc[:30] += 3  # the first 30 genes are shifted up
+    text = ("UP\tplanted\t" + "\t".join(genes[:30]) + "\n"
+            + "RANDOM\tnull\t" + "\t".join(genes[1000:1030]) + "\n")
+    sets = _sets(text)
+    table = gsea_preranked(statistic, sets, n_permutations=500, random_state=3)
+    again = gsea_preranked(statistic, sets, n_permutations=500, random_state=3)
+    pd.testing.assert_frame_equal(table, again)
+    up = table.set_index("term").loc["UP"]
+    assert up.es > 0.8 and up.nes > 2 and up.pvalue < 0.01
+    assert table.set_index("term").loc["RANDOM"].pvalue > 0.01
+    assert len(up.leading_edge.split(";")) >= 20
+    assert list(table.columns) == list(GSEA_COLUMNS)
+
+
+def test_gsea_refuses_duplicated_genes_and_sets_outside_the_limits():
+    statistic = pd.Series([1.0, 2.0, 3.0], index=["a", "a", "b"])
+    with pytest.raises(DataError, match="appear more than once: a"):
+        gsea_preranked(statistic, _sets("S\t-\ta\tb\n"))
+    with pytest.raises(DataError, match="No gene set .* between 15 and 500"):
+        gsea_preranked(pd.Series([1.0, 2.0], index=["a", "b"]), _sets("S\t-\ta\n"))
