@@ -98,8 +98,8 @@ def compare_groups(data, labels, *, group, reference=None, test: str = "t-test",
                   pvalue=pvalue, mean_in=mean_in, mean_out=mean_out)
 
 
-def find_markers(data, labels, *, test: str = "t-test", groups=None,
-                 gene_ids=None) -> pd.DataFrame:
+def find_markers(data, labels, *, test: str = "t-test", groups=None, gene_ids=None,
+                 symbols=None) -> pd.DataFrame:
     """Marker genes of every group: each group against all other samples.
 
     Parameters
@@ -114,12 +114,16 @@ def find_markers(data, labels, *, test: str = "t-test", groups=None,
         The groups to test; all labelled groups (sorted) when omitted.
     gene_ids : array-like, optional, keyword-only
         Gene ids, shape (n_genes,).
+    symbols : array-like, optional, keyword-only
+        A readable label per gene, shape (n_genes,) (``map_to_symbols(...).symbols``);
+        adds a ``symbol`` column after ``gene``.
 
     Returns
     -------
     pandas.DataFrame
-        Long table with columns ``group``, ``gene`` and :data:`RESULT_COLUMNS`; rows of
-        a group sorted by p-value (then by gene order).
+        Long table with columns ``group``, ``gene`` (``symbol``) and
+        :data:`RESULT_COLUMNS` (the order of the CLI's markers.csv); rows of a group
+        sorted by p-value (then by gene order).
     """
     labels_array = _labels(labels, np.shape(data)[1])
     present = sorted({str(label) for label in labels_array if label is not None})
@@ -131,6 +135,8 @@ def find_markers(data, labels, *, test: str = "t-test", groups=None,
         table = compare_groups(data, labels_array, group=group, test=test, gene_ids=gene_ids)
         table = table.rename_axis("gene").reset_index()
         table.insert(0, "group", group)
+        if symbols is not None:
+            table.insert(2, "symbol", np.asarray(symbols, dtype=object))
         order = np.lexsort((np.arange(len(table)), table["pvalue"].fillna(2.0).to_numpy()))
         tables.append(table.iloc[order])
     return pd.concat(tables, ignore_index=True)

@@ -63,11 +63,14 @@ def test_a_planted_marker_comes_first_for_its_group():
     rng = np.random.default_rng(0)
     values = rng.normal(5, 0.3, size=(50, 8))
     values[7, :4] += 3  # gene 7 is high in group "a"
-    table = find_markers(values, ["a"] * 4 + ["b"] * 4, test="wilcoxon")
+    symbols = [f"S{i}" for i in range(50)]
+    table = find_markers(values, ["a"] * 4 + ["b"] * 4, test="wilcoxon", symbols=symbols)
     top = table[table.group == "a"].iloc[0]
     assert top.gene == 7 and top.log2fc == pytest.approx(values[7, :4].mean()
                                                           - values[7, 4:].mean())
-    assert set(table.columns) >= {"group", "gene", "log2fc", "pvalue", "padj"}
+    assert top.symbol == "S7"
+    assert list(table.columns) == ["group", "gene", "symbol", "base_mean", "log2fc",
+                                   "statistic", "pvalue", "padj", "mean_in", "mean_out"]
 
 
 def test_inputs_are_not_changed():
