@@ -139,6 +139,22 @@ def test_deseq2_through_compare_groups_one_vs_rest_orders_by_group():
     assert table.loc[reference.index, "mean_in"].gt(0).any()
 
 
+def test_deseq2_markers_one_cell_line_against_the_rest_equal_r():
+    counts, samples = _dataset("airway")
+    table = find_markers(counts, samples.cell, test="deseq2", groups=["N61311"])
+    reference = pd.read_csv(MARKERS / "airway_deseq2_cell_N61311_vs_rest.csv.gz", index_col=0)
+    ours = table.set_index("gene").loc[reference.index]
+    expressed = (reference.baseMean >= 10).to_numpy()
+    assert np.abs(ours.log2fc - reference.log2FoldChange).to_numpy()[expressed].max() < 0.02
+    assert spearmanr(ours.statistic, reference.stat, nan_policy="omit")[0] >= 0.99
+    calls = (ours.padj < 0.05).to_numpy() == (reference.padj < 0.05).to_numpy()
+    assert calls.mean() >= 0.98
+    # mean_in / mean_out (normalized counts of the 2 and the 6 samples) move with the fold
+    strong = expressed & (np.abs(reference.log2FoldChange) > 1).to_numpy()
+    np.testing.assert_array_equal(np.sign(ours.mean_in - ours.mean_out)[strong],
+                                  np.sign(reference.log2FoldChange)[strong])
+
+
 # --- bad input ----------------------------------------------------------------------------
 
 def test_t_test_refuses_a_group_of_one_sample():

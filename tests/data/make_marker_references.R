@@ -34,6 +34,10 @@ write_gz(air, "airway_deseq2_trt_vs_untrt.csv.gz")
 # a factor of four levels, two named ones compared, all samples in the fit
 write_gz(deseq2_results(airway$counts, airway$samples$cell, "N061011", "N61311"),
          "airway_deseq2_cell_N061011_vs_N61311.csv.gz")
+# one cell line against the other three (as find_markers codes one-vs-rest: level "rest")
+write_gz(deseq2_results(airway$counts, ifelse(airway$samples$cell == "N61311", "N61311", "rest"),
+                        "N61311", "rest"),
+         "airway_deseq2_cell_N61311_vs_rest.csv.gz")
 # two against two (paired-end libraries only): residual df 2, where DESeq2 matches the
 # prior variance by simulation (set.seed(2)) instead of the closed form
 pe <- pasilla$samples$type == "paired-end"
