@@ -135,6 +135,41 @@ def enrich_queries(queries: dict, gene_sets: GeneSets, *, universe, min_size: in
     return result
 
 
+def cluster_queries(gene_ids, labels) -> dict:
+    """Gene lists of a gene clustering: cluster label -> its genes (input order).
+
+    Parameters
+    ----------
+    gene_ids : array-like of str
+        Shape (n_genes,).
+    labels : array-like
+        The cluster of each gene, shape (n_genes,); missing labels are left out.
+
+    Returns
+    -------
+    dict of str -> list of str
+        Clusters sorted by label (numerically when all labels are numbers).
+    """
+    gene_ids, labels = np.asarray(gene_ids, dtype=object).astype(str), list(labels)
+    if len(labels) != gene_ids.size:
+        raise ParameterError(f"{len(labels)} cluster labels were given for {gene_ids.size} "
+                             "genes: give one label per gene.")
+    frame = pd.DataFrame({"gene": gene_ids, "label": pd.Series(labels, dtype=object)})
+    frame = frame[frame["label"].notna()]
+    labels_sorted = sorted(frame["label"].unique(),
+                           key=lambda v: (0, float(v), "") if _is_number(v) else (1, 0.0, str(v)))
+    return {str(label): frame.loc[frame["label"] == label, "gene"].tolist()
+            for label in labels_sorted}
+
+
+def _is_number(value) -> bool:
+    try:
+        float(value)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def marker_queries(markers: pd.DataFrame, *, direction: str = "up", top: int | None = None,
                    max_padj: float = 0.05) -> dict:
     """Gene lists of a marker table (:func:`rnaclust_dash.tl.markers.find_markers`) per group.

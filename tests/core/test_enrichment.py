@@ -17,6 +17,7 @@ import pytest
 from rnaclust_dash.errors import DataError, ParameterError
 from rnaclust_dash.tl.enrichment import (
     ENRICHMENT_COLUMNS,
+    cluster_queries,
     enrich_queries,
     marker_queries,
     over_representation,
@@ -75,6 +76,12 @@ def test_several_queries_have_their_own_rows_and_corrections():
     assert set(table["query"]) == {"c1", "c2"}
     assert len(table) == 10
     assert (table[table["query"] == "c2"].n_overlap == 0).all()
+
+
+def test_cluster_queries_split_genes_by_cluster_in_numeric_order():
+    queries = cluster_queries(["a", "b", "c", "d", "e"], [10, 2, 10, None, 2])
+    assert queries == {"2": ["b", "e"], "10": ["a", "c"]}
+    assert list(queries) == ["2", "10"]
 
 
 def test_marker_queries_pick_significant_genes_by_direction_and_rank():
