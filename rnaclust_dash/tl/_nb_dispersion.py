@@ -70,15 +70,12 @@ def gene_wise_dispersions(counts: np.ndarray, size_factors: np.ndarray, groups: 
     return np.clip(dispersions, MIN_DISP, max_disp), mu
 
 
-def map_dispersions(counts: np.ndarray, mu: np.ndarray, groups: np.ndarray,
-                    base_mean: np.ndarray, gene_wise: np.ndarray, *, kappa_0: float = 1.0,
-                    tol: float = 1e-6, maxit: int = 100) -> dict:
-    """``estimateDispersionsFit`` (parametric) + ``estimateDispersionsMAP``.
+def dispersion_trend(base_mean: np.ndarray, gene_wise: np.ndarray, *, residual_df: int) -> dict:
+    """``estimateDispersionsFit`` (parametric) and ``estimateDispersionsPriorVar``.
 
-    Returns a dict with the trend (``fit``), the prior variance, the MAP and the final
-    dispersions (MAP, or gene-wise for dispersion outliers).
+    Returns a dict with the trend at each gene (``fit``), the variance of the log
+    dispersions around it (``var_log_disp``, MAD squared) and the prior variance.
     """
-    n_samples, n_params = counts.shape[1], groups.max() + 1
     usable = gene_wise > 100 * MIN_DISP
     if not usable.any():
         raise DataError(
@@ -89,9 +86,22 @@ def map_dispersions(counts: np.ndarray, mu: np.ndarray, groups: np.ndarray,
     trend = asympt_disp + extra_pois / base_mean
     residuals = np.log(gene_wise[usable]) - np.log(trend[usable])
     var_log_disp = (1.4826 * np.median(np.abs(residuals - np.median(residuals)))) ** 2
-    prior_var = _prior_variance(residuals, var_log_disp, n_samples - n_params)
-    start = np.where(gene_wise > 0.1 * trend, gene_wise, trend)
-    prior = (np.log(trend), prior_var)
+    return {"fit": trend, "var_log_disp": var_log_disp,
+            "prior_var": _prior_variance(residuals, var_log_disp, residual_df)}
+
+
+def map_dispersions(counts: np.ndarray, mu: np.ndarray, groups: np.ndarray,
+                    gene_wise: np.ndarray, trend: dict, *, kappa_0: float = 1.0,
+                    tol: float = 1e-6, maxit: int = 100) -> np.ndarray:
+    """``estimateDispersionsMAP``: final dispersions of these genes (rows).
+
+    ``trend`` is :func:`dispersion_trend`'s dict restricted to the same rows (``fit``);
+    the result is the MAP estimate, or the gene-wise one for dispersion outliers.
+    """
+    n_samples = counts.shape[1]
+    fit, prior_var = trend["fit"], trend["prior_var"]
+    start = np.where(gene_wise > 0.1 * fit, gene_wise, fit)
+    prior = (np.log(fit), prior_var)
     log_alpha, iterations, _, _ = fit_log_dispersion(counts, mu, groups, np.log(start),
                                                      prior=prior, kappa_0=kappa_0, tol=tol,
                                                      maxit=maxit)
@@ -102,10 +112,8 @@ def map_dispersions(counts: np.ndarray, mu: np.ndarray, groups: np.ndarray,
         dispersions[refit] = grid_dispersions(counts[refit], mu[refit], groups, max_disp,
                                               prior=(prior[0][refit], prior_var))
     dispersions = np.clip(dispersions, MIN_DISP, max_disp)
-    outlier = np.log(gene_wise) > np.log(trend) + 2 * np.sqrt(var_log_disp)
-    final = np.where(outlier, gene_wise, dispersions)
-    return {"fit": trend, "prior_var": prior_var, "map": dispersions, "final": final,
-            "outlier": outlier}
+    outlier = np.log(gene_wise) > np.log(fit) + 2 * np.sqrt(trend["var_log_disp"])
+    return np.where(outlier, gene_wise, dispersions)
 
 
 def _prior_variance(residuals: np.ndarray, var_log_disp: float, residual_df: int) -> float:

@@ -97,10 +97,19 @@ def deseq2_wald(counts, labels, *, group: str, reference: str, size_factors=None
     out["mean_out"] = normalized[:, groups == 0].mean(axis=1)
     nonzero = counts.sum(axis=1) > 0
     y = counts[nonzero]
-    gene_wise, mu = nbd.gene_wise_dispersions(y, size_factors, groups, maxit=maxit)
-    disp = nbd.map_dispersions(y, mu, groups, out["base_mean"][nonzero], gene_wise,
-                               maxit=maxit)["final"]
-    fit = fit_nb_glm(y, design, size_factors, disp, maxit=maxit)
+    # genes are independent except for the trend: blocks of rows bound the memory
+    blocks = _row_blocks(*y.shape)
+    gene_wise, mu = (np.concatenate(parts) for parts in zip(*(
+        nbd.gene_wise_dispersions(y[rows], size_factors, groups, maxit=maxit)
+        for rows in blocks)))
+    trend = nbd.dispersion_trend(out["base_mean"][nonzero], gene_wise,
+                                 residual_df=design.shape[0] - design.shape[1])
+    disp = np.concatenate([nbd.map_dispersions(y[rows], mu[rows], groups, gene_wise[rows],
+                                               dict(trend, fit=trend["fit"][rows]), maxit=maxit)
+                           for rows in blocks])
+    fits = [fit_nb_glm(y[rows], design, size_factors, disp[rows], maxit=maxit)
+            for rows in blocks]
+    fit = {key: np.concatenate([part[key] for part in fits]) for key in fits[0]}
     log2fc = fit["beta"][:, tested] / np.log(2)
     lfc_se = fit["se"][:, tested] / np.log(2)
     statistic = log2fc / lfc_se
@@ -267,6 +276,12 @@ def _trimmed_mean(values: np.ndarray, trim: float) -> np.ndarray:
     low = int(np.floor(n * trim))
     ordered = np.sort(values, axis=1)
     return ordered[:, low:n - low].mean(axis=1)
+
+
+def _row_blocks(n_genes: int, n_samples: int, *, cells: int = 4_000_000) -> list:
+    """Row slices of about ``cells`` matrix entries each (at least one block)."""
+    size = max(256, cells // max(n_samples, 1))
+    return [slice(start, min(start + size, n_genes)) for start in range(0, max(n_genes, 1), size)]
 
 
 def _deviance(y: np.ndarray, mu: np.ndarray, dispersions: np.ndarray) -> np.ndarray:
