@@ -155,6 +155,20 @@ def test_deseq2_markers_one_cell_line_against_the_rest_equal_r():
                                   np.sign(reference.log2FoldChange)[strong])
 
 
+def test_deseq2_in_row_blocks_equals_one_block(monkeypatch):
+    import rnaclust_dash.tl.deseq2 as deseq2_module
+
+    counts, samples = _dataset("pasilla")
+    labels = samples.group.to_numpy(dtype=object)
+    whole = deseq2_wald(counts.to_numpy(), labels, group="treated", reference="untreated")
+    blocks = deseq2_module._row_blocks
+    monkeypatch.setattr(deseq2_module, "_row_blocks", lambda n, m: blocks(n, m, cells=7000))
+    assert len(deseq2_module._row_blocks(14000, 7)) == 14
+    split = deseq2_wald(counts.to_numpy(), labels, group="treated", reference="untreated")
+    for key in ("log2fc", "pvalue", "padj", "dispersion"):
+        np.testing.assert_array_equal(split[key], whole[key])
+
+
 # --- bad input ----------------------------------------------------------------------------
 
 def test_t_test_refuses_a_group_of_one_sample():
