@@ -19,9 +19,7 @@ Usage: ``python benchmarks/bench_markers.py [--repeats N]``. Not a test: nothing
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_pipeline import synthetic_counts  # noqa: E402
+from bench_preprocess import timed  # noqa: E402
 
 from rnaclust_dash.tl.deseq2 import deseq2_wald  # noqa: E402
 from rnaclust_dash.tl.enrichment import over_representation  # noqa: E402
@@ -39,15 +38,6 @@ from rnaclust_dash.tl.gsea import gsea_preranked  # noqa: E402
 from rnaclust_dash.tl.markers import compare_groups, find_markers  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1] / "rnaclust_dash" / "data"
-
-
-def timed(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def bundled(name: str) -> tuple[np.ndarray, np.ndarray]:
