@@ -1,0 +1,1 @@
+"""Tools: analyses built on a prepared expression matrix (clustering, time course, modules)."""
