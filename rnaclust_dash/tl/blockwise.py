@@ -143,7 +143,7 @@ def find_modules(expression: pd.DataFrame, *, power: float, network: str = "unsi
                  tom_type: str = "unsigned", min_module_size: int = 30,
                  deep_split: int = 2, merge_cut_height: float = 0.25,
                  detect_cut_height: float = 0.995, pam_stage: bool = True,
-                 pam_respects_dendro: bool = False, min_core_kme: float = 0.5,
+                 min_core_kme: float = 0.5,
                  min_kme_to_stay: float = 0.3, reassign_threshold: float = 1e-6,
                  max_block_size: int = 5000, random_state: int = 0) -> ModulesResult:
     """Co-expression modules as WGCNA ``blockwiseModules`` (numeric labels).
@@ -155,9 +155,9 @@ def find_modules(expression: pd.DataFrame, *, power: float, network: str = "unsi
     power : float
         Soft-threshold power (see ``pick_soft_threshold``).
     network, tom_type : {"unsigned", "signed"}
-    min_module_size, deep_split, detect_cut_height, pam_stage, pam_respects_dendro
-        Dynamic tree cut settings (blockwiseModules' defaults except as in WGCNA's
-        tutorials: ``pam_respects_dendro=False``).
+    min_module_size, deep_split, detect_cut_height, pam_stage
+        Dynamic tree cut settings; the PAM stage does not respect the tree
+        (``pamRespectsDendro = FALSE``, as in WGCNA's tutorials).
     merge_cut_height : float
         Modules whose eigengenes correlate above ``1 - merge_cut_height`` are merged.
     min_core_kme, min_kme_to_stay, reassign_threshold
@@ -187,7 +187,7 @@ def find_modules(expression: pd.DataFrame, *, power: float, network: str = "unsi
         trees.append(tree)
         cut = dynamic_tree_cut(tree, dissimilarity, min_module_size=min_module_size,
                                deep_split=deep_split, cut_height=detect_cut_height,
-                               pam_stage=pam_stage, pam_respects_dendro=pam_respects_dendro)
+                               pam_stage=pam_stage)
         del dissimilarity
         if not (cut > 0).any():
             continue

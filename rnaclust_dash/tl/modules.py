@@ -177,8 +177,15 @@ def _connectivities(z: np.ndarray, powers, network: str, block_size: int) -> np.
         cor = np.clip(z.T @ z[:, start:stop], -1, 1)
         base = np.abs(cor) if network == "unsigned" else (1 + cor) / 2
         base[np.arange(start, stop), np.arange(stop - start)] = 1
+        # As R: each power from the previous one times base^(step), steps mostly 1 or 2.
+        current, previous_power, step_powers = np.ones_like(base), 0.0, {}
         for j, power in enumerate(powers):
-            result[start:stop, j] = (base ** power).sum(axis=0) - 1
+            step = power - previous_power
+            if step not in step_powers:
+                step_powers[step] = base if step == 1 else base ** step
+            current *= step_powers[step]
+            result[start:stop, j] = current.sum(axis=0) - 1
+            previous_power = power
     return result
 
 

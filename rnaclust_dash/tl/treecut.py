@@ -1,7 +1,7 @@
 """Module detection on a gene tree: dynamic tree cut and merging of close modules.
 
 ``dynamic_tree_cut`` calls the PyPI ``dynamicTreeCut`` package (a port of R
-``dynamicTreeCut::cutreeHybrid``); ``merge_close_modules`` follows WGCNA's
+``dynamicTreeCut::cutreeHybrid``) for the tree-cut stage and ports R's PAM stage; ``merge_close_modules`` follows WGCNA's
 ``mergeCloseModules`` (average-linkage tree of eigengene dissimilarities ``1 - cor``, cut
 at ``cut_height``, repeated until nothing merges, relabelled by decreasing size).
 """
@@ -15,7 +15,6 @@ import fastcluster
 import numpy as np
 import pandas as pd
 import dynamicTreeCut.dynamicTreeCut as _dtc
-from dynamicTreeCut import df_apply as _df_apply
 from scipy.spatial.distance import squareform
 
 from ..errors import ParameterError
@@ -24,8 +23,13 @@ from .modules import module_eigengenes
 
 def dynamic_tree_cut(tree: np.ndarray, dissimilarity: np.ndarray, *, min_module_size: int = 30,
                      deep_split: int = 2, cut_height: float = 0.995, pam_stage: bool = True,
-                     pam_respects_dendro: bool = False) -> np.ndarray:
-    """Hybrid dynamic tree cut, as R ``cutreeDynamic(method = "hybrid")``.
+                     ) -> np.ndarray:
+    """Hybrid dynamic tree cut, as R ``cutreeDynamic(method = "hybrid",
+    pamRespectsDendro = FALSE)`` (dynamicTreeCut 1.63).
+
+    The tree-cut stage is the PyPI ``dynamicTreeCut`` port (equal to R's on the fission
+    network: ARI 1); its PAM stage differs from R's, so that stage is
+    :func:`_pam_stage`, a port of R's (``useMedoids = FALSE``, small clusters kept whole).
 
     Parameters
     ----------
@@ -38,10 +42,11 @@ def dynamic_tree_cut(tree: np.ndarray, dissimilarity: np.ndarray, *, min_module_
     deep_split : int
         0 (few large modules) to 4 (many small ones).
     cut_height : float
-        Merges above this height are never inside a module.
-    pam_stage, pam_respects_dendro : bool
-        Assign the genes left over by the tree to the nearest module (PAM-like stage),
-        optionally only within their branch.
+        Merges above this height are never inside a module; also the largest distance
+        at which the PAM stage assigns a gene.
+    pam_stage : bool
+        Assign the genes the tree left over to the nearest module (by average
+        dissimilarity) when close enough.
 
     Returns
     -------
@@ -56,15 +61,60 @@ def dynamic_tree_cut(tree: np.ndarray, dissimilarity: np.ndarray, *, min_module_
     n = tree.shape[0] + 1
     if n < min_module_size:
         return np.zeros(n, dtype=np.int64)
-    # dynamicTreeCut 0.1.1 uses the name df_apply in its PAM stage without binding it.
-    _dtc.df_apply = _df_apply
     with contextlib.redirect_stdout(io.StringIO()):  # the package prints progress
         result = _dtc.cutreeHybrid(tree, dissimilarity, cutHeight=cut_height,
-                              minClusterSize=min_module_size, deepSplit=deep_split,
-                              pamStage=pam_stage, pamRespectsDendro=pam_respects_dendro,
-                              verbose=0)
-    labels = result["labels"] if isinstance(result, dict) else result
-    return np.asarray(labels, dtype=np.int64)
+                                   minClusterSize=min_module_size, deepSplit=deep_split,
+                                   pamStage=False, verbose=0)
+    if not isinstance(result, dict):  # no merge below the cut
+        return np.zeros(n, dtype=np.int64)
+    labels = np.asarray(result["labels"], dtype=np.int64)
+    if pam_stage and (labels == 0).any() and (labels > 0).any():
+        small = np.asarray(result["smallLabels"], dtype=np.int64)
+        labels = _pam_stage(labels, small, dissimilarity,
+                            max_distance=min(cut_height, float(tree[:, 2].max())))
+    return relabel_by_size(labels)
+
+
+def _pam_stage(labels: np.ndarray, small_labels: np.ndarray, dissimilarity: np.ndarray, *,
+               max_distance: float) -> np.ndarray:
+    """R cutreeHybrid's PAM stage (``useMedoids = FALSE``, ``pamRespectsDendro = FALSE``).
+
+    A cluster's diameter is the largest average dissimilarity of a member to the other
+    members. Each small cluster the tree left (``small_labels``), as a whole, then each
+    remaining gene, joins the module of smallest average dissimilarity if that is below
+    the module's diameter or below ``max_distance``; small clusters that do not stay out.
+    """
+    labels = labels.copy()
+    frozen = labels.copy()
+    modules = np.unique(frozen[frozen > 0])
+    used = np.flatnonzero(frozen > 0)
+    onehot = (frozen[used][:, None] == modules[None, :]).astype(np.float64)
+    sizes = onehot.sum(axis=0)
+    diameter = np.empty(len(modules))
+    for i, module in enumerate(modules):
+        members = np.flatnonzero(frozen == module)
+        if len(members) > 1:
+            within = dissimilarity[np.ix_(members, members)].sum(axis=0) / (len(members) - 1)
+            diameter[i] = within.max()
+        else:
+            diameter[i] = 0
+    for small in np.unique(small_labels[small_labels != 0]):
+        members = np.flatnonzero(small_labels == small)
+        mean_to_object = dissimilarity[np.ix_(members, used)].mean(axis=0)
+        mean_to_module = (mean_to_object @ onehot) / sizes
+        nearest = int(np.argmin(mean_to_module))
+        close = mean_to_module[nearest] < diameter[nearest] or \
+            mean_to_module[nearest] < max_distance
+        labels[members] = modules[nearest] if close else -1
+    unlabeled = np.flatnonzero(labels == 0)
+    if len(unlabeled):
+        mean_to_module = (dissimilarity[np.ix_(unlabeled, used)] @ onehot) / sizes
+        nearest = np.argmin(mean_to_module, axis=1)
+        distance = mean_to_module[np.arange(len(unlabeled)), nearest]
+        close = (distance < diameter[nearest]) | (distance < max_distance)
+        labels[unlabeled[close]] = modules[nearest[close]]
+    labels[labels < 0] = 0
+    return labels
 
 
 def relabel_by_size(labels: np.ndarray) -> np.ndarray:
