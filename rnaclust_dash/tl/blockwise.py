@@ -133,9 +133,9 @@ def _reassign(z: np.ndarray, labels: np.ndarray, expression: pd.DataFrame, *,
     result = labels.copy()
     positions = np.flatnonzero(assigned)
     result[positions[move]] = module_labels[best_column[move]]
-    for label in np.unique(labels[assigned][move]):
-        if (labels == label).sum() - (move & (labels[assigned] == label)).sum() < min_module_size:
-            result[labels == label] = 0
+    for label in np.unique(labels[assigned][move]):  # modules left too small go
+        if (result == label).sum() < min_module_size:
+            result[result == label] = 0
     return result
 
 

@@ -216,3 +216,19 @@ def test_student_pvalue_equals_pearson_test():
     x, y = rng.normal(size=12), rng.normal(size=12)
     r, p = pearsonr(x, y)
     assert md.correlation_pvalue(r, 12) == pytest.approx(p, rel=1e-10)
+
+
+def test_genes_in_the_wrong_module_are_reassigned_by_kme():
+    from rnaclust_dash.tl.blockwise import _reassign
+    from rnaclust_dash.tl.modules import _standardised
+    expression, truth, _ = _planted(n_modules=2, genes_per=40, noise=0.3, seed=5)
+    labels = truth.to_numpy().copy()
+    labels[[40, 41, 42]] = 1  # three genes of module 2 put in module 1
+    z = _standardised(expression.to_numpy().T)
+    moved = _reassign(z, labels, expression, network="unsigned", threshold=1e-6,
+                      min_module_size=10)
+    assert moved.tolist() == truth.tolist()
+    # module 1 keeps 40 genes after the move: below a minimum of 41 it is dissolved
+    dissolved = _reassign(z, labels, expression, network="unsigned", threshold=1e-6,
+                          min_module_size=41)
+    assert (dissolved[:40] == 0).all() and (dissolved[40:] == 2).all()
