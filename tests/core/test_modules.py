@@ -232,3 +232,12 @@ def test_genes_in_the_wrong_module_are_reassigned_by_kme():
     dissolved = _reassign(z, labels, expression, network="unsigned", threshold=1e-6,
                           min_module_size=41)
     assert (dissolved[:40] == 0).all() and (dissolved[40:] == 2).all()
+
+
+@pytest.mark.parametrize("network, tom_type, power", [
+    ("signed", "signed", 12), ("unsigned", "signed", 6), ("signed", "unsigned", 12)])
+def test_signed_networks_find_planted_modules(network, tom_type, power):
+    expression, truth, _ = _planted(n_modules=3, genes_per=60)
+    result = find_modules(expression, power=power, network=network, tom_type=tom_type,
+                          min_module_size=20)
+    assert adjusted_rand_score(truth, result.modules) > 0.95
