@@ -191,7 +191,7 @@ def _connectivities(z: np.ndarray, powers, network: str, block_size: int) -> np.
 
 def pick_soft_threshold(expression: pd.DataFrame, *, powers=DEFAULT_POWERS,
                         network: str = "unsigned", r_squared_cut: float = 0.85,
-                        n_breaks: int = 10, block_size: int = 2000
+                        n_breaks: int = 10, block_size: int | None = None
                         ) -> tuple[pd.DataFrame, int | None]:
     """WGCNA ``pickSoftThreshold``: the scale-free fit table and the suggested power.
 
@@ -206,8 +206,9 @@ def pick_soft_threshold(expression: pd.DataFrame, *, powers=DEFAULT_POWERS,
         The suggested power is the lowest whose ``SFT.R.sq`` exceeds this.
     n_breaks : int
         Bins of the connectivity histogram.
-    block_size : int
-        Genes per block of the correlation matrix (memory: 8 x genes x block bytes).
+    block_size : int, optional
+        Genes per block of the correlation matrix (memory: about 4 arrays of 8 x genes x
+        block bytes); by default 2,000 or fewer, so that one array stays near 200 MB.
 
     Returns
     -------
@@ -221,6 +222,8 @@ def pick_soft_threshold(expression: pd.DataFrame, *, powers=DEFAULT_POWERS,
     if not powers or powers[0] <= 0:
         raise ParameterError("Soft-threshold powers must be positive numbers.")
     z = _standardised(_samples_by_genes(expression))
+    if block_size is None:
+        block_size = max(1, min(2000, 25_000_000 // z.shape[1]))
     k = _connectivities(z, powers, network, block_size)
     rows = []
     for j, power in enumerate(powers):
