@@ -5,13 +5,14 @@ Orientation: expression is genes x samples (the project's bulk convention; WGCNA
 
 1. :func:`pick_soft_threshold` - the scale-free fit table of ``pickSoftThreshold``;
 2. :func:`adjacency` and :func:`tom_similarity` - ``adjacency`` and ``TOMsimilarity``;
-3. :func:`find_modules` - ``blockwiseModules``: TOM per block (float32), average-linkage
+3. ``find_modules`` - ``blockwiseModules``: TOM per block (float32), average-linkage
    tree on 1 - TOM, hybrid dynamic tree cut, kME clean-up, merging of modules whose
    eigengenes correlate above ``1 - merge_cut_height``;
 4. :func:`module_eigengenes`, :func:`module_trait_correlation`, :func:`module_membership`
    and :func:`hub_genes` (``moduleEigengenes``, ``corPvalueStudent``, ``signedKME``).
 
-The tree cut, kME clean-up and merging live in :mod:`rnaclust_dash.tl.treecut`.
+``find_modules`` is in :mod:`rnaclust_dash.tl.blockwise`; the tree cut and merging in
+:mod:`rnaclust_dash.tl.treecut`.
 """
 
 from __future__ import annotations
@@ -382,8 +383,9 @@ def correlation_fisher_pvalue(cor, n_samples: int):
 class ModulesResult:
     """Modules: ``modules`` label per gene (0 = unassigned, 1.. by decreasing size),
     ``eigengenes`` samples x modules, ``trees`` one average-linkage tree per block (scipy
-    linkage on 1 - TOM), ``blocks`` the genes of each block in tree order of items,
-    ``unmerged`` the labels before merging, ``notices`` sentences for the user."""
+    linkage on 1 - TOM; its items are the block's genes in ``blocks`` order), ``blocks``
+    the row positions of each block's genes, ``unmerged`` the labels before merging,
+    ``power`` the soft-threshold power, ``notices`` sentences for the user."""
 
     modules: pd.Series
     eigengenes: pd.DataFrame
