@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import kendalltau
-from scipy.spatial.distance import squareform
 from sklearn.metrics import adjusted_rand_score
 
 from rnaclust_dash.errors import DataError, ParameterError
