@@ -160,11 +160,10 @@ def time_f_test(expression: pd.DataFrame, metadata: pd.DataFrame, *, time_column
                 group_column: str | None = None, group: object | None = None) -> pd.DataFrame:
     """Does a gene change with time? One-way ANOVA F-test of time on log-scale values.
 
-    A stand-in for DESeq2's likelihood-ratio test ``~ time`` vs ``~ 1`` (time as a factor,
-    as DESeq2's design ``~ minute`` with a factor): the same two nested models, fitted by
-    least squares on VST / log values instead of a negative binomial GLM. It is not
-    DESeq2's LRT (no dispersion shrinkage, no independent filtering); on the fission wild
-    type its padj < 0.01 set overlaps DESeq2's (see the tests).
+    A fast alternative to DESeq2's likelihood-ratio test (``rnaclust_dash.tl.deseq2_lrt``)
+    for values that are not counts: the same two nested models (time as a factor vs an
+    intercept), fitted by least squares on VST / log values. It has less power: on the
+    fission wild type its padj < 0.01 set is 1,794 genes, 1,785 of them in DESeq2's 2,845.
 
     Parameters
     ----------
