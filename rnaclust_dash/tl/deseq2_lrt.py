@@ -21,10 +21,9 @@ import pandas as pd
 from scipy import stats
 from scipy.special import digamma, gammaln, polygamma
 
-from ..errors import DataError
 from ..normalization import _parametric_dispersion_fit, deseq2_size_factors
 from .lowess import lowess
-from .timecourse import MIN_TIME_POINTS, _numeric_times
+from .timecourse import time_design
 
 _MIN_DISP = 1e-8
 _MIN_MU = 0.5
@@ -274,29 +273,19 @@ def time_lrt(counts: pd.DataFrame, metadata: pd.DataFrame, *, time_column: str,
     DataError
         Text times, fewer than 4 time points, or no replicates.
     """
-    sheet = metadata.loc[list(counts.columns)]
-    if group_column is not None and group is not None:
-        keep = (sheet[group_column].astype(str) == str(group)).to_numpy()
-        counts, sheet = counts.loc[:, keep], sheet.loc[keep]
-    times = _numeric_times(sheet, time_column).to_numpy()
-    levels, codes = np.unique(times, return_inverse=True)
-    if len(levels) < MIN_TIME_POINTS:
-        raise DataError(f"The time column '{time_column}' has {len(levels)} distinct time "
-                        f"point(s); a test of time needs at least {MIN_TIME_POINTS}.")
-    if len(times) <= len(levels):
-        raise DataError("Every time point has a single sample, so DESeq2's dispersions "
-                        "cannot be estimated: select genes by variance instead.")
+    counts, onehot = time_design(counts, metadata, time_column=time_column,
+                                 group_column=group_column, group=group)
+    n_samples, n_levels = onehot.shape
     values = counts.to_numpy(dtype=np.float64)
     size_factors = deseq2_size_factors(values)
     nonzero = values.sum(axis=1) > 0
     y = values[nonzero]
-    onehot = np.eye(len(levels))[codes]
     base_mean, dispersion, mu_dispersion = _dispersions(y, size_factors, onehot)
     mu_full, hat = _full_fit(y, size_factors, onehot, dispersion)
     mu_reduced = np.outer((y / size_factors).mean(axis=1), size_factors)
     stat = 2 * (_nb_loglik(y, mu_full, dispersion) - _nb_loglik(y, mu_reduced, dispersion))
-    pvalue = stats.chi2.sf(stat, len(levels) - 1)
-    cutoff = stats.f.ppf(0.99, len(levels), len(times) - len(levels))
+    pvalue = stats.chi2.sf(stat, n_levels - 1)
+    cutoff = stats.f.ppf(0.99, n_levels, n_samples - n_levels)
     # DESeq2 computes Cook's distances before it stores the full model's means, so with
     # the means of the dispersion step (linear model, at least 0.5).
     pvalue[_max_cooks(y, size_factors, onehot, mu_dispersion, hat) > cutoff] = np.nan

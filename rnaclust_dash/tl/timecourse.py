@@ -156,6 +156,38 @@ def select_by_variance(profiles: pd.DataFrame, *, top: int | None = None,
     return profiles.loc[keep.to_numpy()]
 
 
+def time_design(table: pd.DataFrame, metadata: pd.DataFrame, *, time_column: str,
+                group_column: str | None = None, group: object | None = None
+                ) -> tuple[pd.DataFrame, np.ndarray]:
+    """The samples of a test of time and their design (time as a factor).
+
+    Returns
+    -------
+    (pandas.DataFrame, numpy.ndarray)
+        ``table`` restricted to the group's samples (genes x samples), and the samples x
+        time points indicator matrix (columns in increasing time).
+
+    Raises
+    ------
+    DataError
+        Text times, fewer than ``MIN_TIME_POINTS`` time points, or no time point with a
+        replicate (no variance within time points to test against).
+    """
+    sheet = metadata.loc[list(table.columns)]
+    if group_column is not None and group is not None:
+        keep = (sheet[group_column].astype(str) == str(group)).to_numpy()
+        table, sheet = table.loc[:, keep], sheet.loc[keep]
+    times = _numeric_times(sheet, time_column).to_numpy()
+    levels, codes = np.unique(times, return_inverse=True)
+    if len(levels) < MIN_TIME_POINTS:
+        raise DataError(f"The time column '{time_column}' has {len(levels)} distinct time "
+                        f"point(s); a test of time needs at least {MIN_TIME_POINTS}.")
+    if len(times) <= len(levels):
+        raise DataError("Every time point has a single sample, so there is no replicate "
+                        "variance to test time against: select genes by variance instead.")
+    return table, np.eye(len(levels))[codes]
+
+
 def time_f_test(expression: pd.DataFrame, metadata: pd.DataFrame, *, time_column: str,
                 group_column: str | None = None, group: object | None = None) -> pd.DataFrame:
     """Does a gene change with time? One-way ANOVA F-test of time on log-scale values.
@@ -189,21 +221,11 @@ def time_f_test(expression: pd.DataFrame, metadata: pd.DataFrame, *, time_column
     """
     from scipy import stats
 
-    sheet = metadata.loc[list(expression.columns)]
-    if group_column is not None and group is not None:
-        keep = (sheet[group_column].astype(str) == str(group)).to_numpy()
-        expression, sheet = expression.loc[:, keep], sheet.loc[keep]
-    times = _numeric_times(sheet, time_column).to_numpy()
-    levels, codes = np.unique(times, return_inverse=True)
-    if len(levels) < MIN_TIME_POINTS:
-        raise DataError(f"The time column '{time_column}' has {len(levels)} distinct time "
-                        f"point(s); a test of time needs at least {MIN_TIME_POINTS}.")
-    n, k = len(times), len(levels)
-    if n - k < 1:
-        raise DataError("Every time point has a single sample, so there is no replicate "
-                        "variance to test time against: select genes by variance instead.")
+    expression, onehot = time_design(expression, metadata, time_column=time_column,
+                                     group_column=group_column, group=group)
+    n, k = onehot.shape
+    codes = onehot.argmax(axis=1)
     values = expression.to_numpy(dtype=np.float64)
-    onehot = np.eye(k)[codes]
     group_means = values @ onehot / onehot.sum(axis=0)
     within = ((values - group_means[:, codes]) ** 2).sum(axis=1)
     total = ((values - values.mean(axis=1, keepdims=True)) ** 2).sum(axis=1)
