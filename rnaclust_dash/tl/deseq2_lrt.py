@@ -21,7 +21,7 @@ import pandas as pd
 from scipy import stats
 from scipy.special import digamma, gammaln, polygamma
 
-from ..normalization import _parametric_dispersion_fit, deseq2_size_factors
+from ..normalization import _parametric_dispersion_fit, _trend_genes, deseq2_size_factors
 from .lowess import lowess
 from .timecourse import time_design
 
@@ -127,13 +127,13 @@ def _grid(posterior: _Posterior, rows: np.ndarray, max_disp: float) -> np.ndarra
     return np.exp(best(coarse[:, None] + np.linspace(-delta, delta, grid.size)[None, :]))
 
 
-def _dispersions(counts, size_factors, onehot):
-    """Gene-wise, trend, MAP and final dispersions (DESeq2 ``estimateDispersions``)."""
+def _gene_wise_dispersions(counts, size_factors, onehot):
+    """DESeq2 ``estimateDispersionsGeneEst``: (mean normalized counts, gene-wise
+    dispersions, the linear-model means they were fitted with)."""
     m, p = onehot.shape
     normalized = counts / size_factors
     base_mean = normalized.mean(axis=1)
-    group_mean = normalized @ onehot / onehot.sum(axis=0)
-    fitted = group_mean @ onehot.T
+    fitted = (normalized @ onehot / onehot.sum(axis=0)) @ onehot.T
     rough_mu = np.maximum(fitted, 1.0)
     rough = np.maximum((((normalized - rough_mu) ** 2 - rough_mu) / rough_mu ** 2).sum(axis=1)
                        / (m - p), 0.0)
@@ -142,7 +142,6 @@ def _dispersions(counts, size_factors, onehot):
     max_disp = max(10.0, float(m))
     start = np.clip(np.minimum(rough, moments), _MIN_DISP, max_disp)
     mu = np.maximum(fitted * size_factors, _MIN_MU)
-    everyone = np.arange(len(counts))
     plain = _Posterior(counts, mu, onehot)
     log_alpha, iterations, initial, last = _line_search(
         plain, np.log(start), min_log_alpha=np.log(_MIN_DISP / 10))
@@ -151,8 +150,16 @@ def _dispersions(counts, size_factors, onehot):
     gene[no_increase] = start[no_increase]
     refit = ((iterations >= 100) | (iterations == 1)) & (gene > _MIN_DISP * 10)
     if refit.any():
-        gene[refit] = _grid(plain, everyone[refit], max_disp)
-    gene = np.clip(gene, _MIN_DISP, max_disp)
+        gene[refit] = _grid(plain, np.flatnonzero(refit), max_disp)
+    return base_mean, np.clip(gene, _MIN_DISP, max_disp), mu
+
+
+def _dispersions(counts, size_factors, onehot):
+    """Final dispersions (DESeq2 ``estimateDispersions``): gene-wise, parametric trend,
+    maximum a posteriori with DESeq2's prior width, gene-wise kept for outliers.
+    Returns (mean normalized counts, final dispersions, the means of the gene-wise step)."""
+    m, p = onehot.shape
+    base_mean, gene, mu = _gene_wise_dispersions(counts, size_factors, onehot)
     use = gene > 100 * _MIN_DISP
     asymptote, extra = _parametric_dispersion_fit(base_mean[use], gene[use])
     trend = asymptote + extra / base_mean
@@ -165,8 +172,9 @@ def _dispersions(counts, size_factors, onehot):
                                              min_log_alpha=np.log(_MIN_DISP / 10))
     final = np.exp(log_map)
     if (iterations >= 100).any():
-        final[iterations >= 100] = _grid(shrunk, everyone[iterations >= 100], max_disp)
-    final = np.clip(final, _MIN_DISP, max_disp)
+        final[iterations >= 100] = _grid(shrunk, np.flatnonzero(iterations >= 100),
+                                         max(10.0, float(m)))
+    final = np.clip(final, _MIN_DISP, max(10.0, float(m)))
     outlier = np.log(gene) > np.log(trend) + 2 * np.sqrt(var_log)
     final[outlier] = gene[outlier]
     return base_mean, final, mu
@@ -298,3 +306,39 @@ def time_lrt(counts: pd.DataFrame, metadata: pd.DataFrame, *, time_column: str,
     table["padj"] = _independent_filtering(table["baseMean"].to_numpy(),
                                            table["pvalue"].to_numpy())
     return table
+
+
+def vst_by_time(counts: pd.DataFrame, metadata: pd.DataFrame, *, time_column: str,
+                group_column: str | None = None, group: object | None = None,
+                nsub: int = 1000) -> pd.DataFrame:
+    """DESeq2 ``vst(dds, blind = FALSE)`` for the design ``~ time`` (time as a factor).
+
+    As ``rnaclust_dash.normalization.vst`` but the dispersion trend comes from gene-wise
+    dispersions fitted with the time design (the ``nsub`` genes DESeq2 picks), so time
+    effects do not inflate it; this is the input DEGreport's examples give degPatterns.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Genes x samples (of the group), log2 scale.
+    """
+    counts, onehot = time_design(counts, metadata, time_column=time_column,
+                                 group_column=group_column, group=group)
+    values = counts.to_numpy(dtype=np.float64)
+    size_factors = deseq2_size_factors(values)
+    normalized = values / size_factors
+    subset = _trend_genes(values, normalized, nsub=nsub)
+    base_mean, gene, _ = _gene_wise_dispersions(values[subset], size_factors, onehot)
+    use = gene > 100 * _MIN_DISP
+    asymptote, extra = _parametric_dispersion_fit(base_mean[use], gene[use])
+    return pd.DataFrame(vst_closed_form(normalized, asymptote, extra), index=counts.index,
+                        columns=counts.columns)
+
+
+def vst_closed_form(normalized: np.ndarray, asymptote: float, extra: float) -> np.ndarray:
+    """DESeq2's variance stabilizing transformation of normalized counts for the trend
+    ``asymptote + extra / mean`` (tends to log2 of the counts for large counts)."""
+    q = normalized
+    return np.log2((1 + extra + 2 * asymptote * q
+                    + 2 * np.sqrt(asymptote * q * (1 + extra + asymptote * q)))
+                   / (4 * asymptote))
