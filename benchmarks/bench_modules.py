@@ -8,14 +8,18 @@ Synthetic data made here (seeded), on this machine:
 (c) time course on 3,000 genes, 6 time points x 3 replicates: replicate means,
     standardise, Mfuzz c = 6 (10 starts), and degPatterns (DIANA on 3,000 genes);
 (d) when R with WGCNA is installed: R ``pickSoftThreshold`` + ``blockwiseModules`` with
-    the same parameters on the same 5,000-gene input, in the same run.
+    the same parameters on the same 5,000-gene input, in the same run;
+(e) the DESeq2 likelihood-ratio test of time on the bundled fission wild type (7,039
+    genes x 18 samples) and, when R with DESeq2 is installed, R's ``DESeq(test = "LRT")``
+    on the same counts.
 
 Each case runs in its own process; peak memory is that process's maximum resident set
 size (``ru_maxrss`` from ``wait4``, which includes the interpreter and libraries: about 0.2 GB).
 Expression: genes follow one of 25 hidden drivers (or none, 20 %) plus noise, so the
 network has modules of 50-400 genes.
 
-Usage: ``python benchmarks/bench_modules.py [--skip-r] [--skip-20k]``. Not a test.
+Usage: ``python benchmarks/bench_modules.py [--skip-r] [--skip-20k] [--only-lrt]``.
+Not a test.
 """
 
 from __future__ import annotations
@@ -101,6 +105,48 @@ def _case_timecourse(n_genes: int) -> dict:
             "patterns": int(patterns.clusters.nunique())}
 
 
+FISSION = ROOT / "tests" / "data" / "reference" / "fission"
+
+
+def _case_lrt(_: int) -> dict:
+    from rnaclust_dash.tl.deseq2_lrt import time_lrt
+    counts = pd.read_csv(FISSION / "counts.csv.gz", index_col=0)
+    samples = pd.read_csv(FISSION / "samples.csv", index_col=0)
+    start = time.perf_counter()
+    table = time_lrt(counts, samples, time_column="minute", group_column="strain",
+                     group="wt")
+    return {"lrt_s": time.perf_counter() - start, "hits": int((table["padj"] < 0.01).sum())}
+
+
+R_LRT = r"""
+suppressMessages(library(DESeq2))
+counts <- as.matrix(read.csv(gzfile(commandArgs(TRUE)[1]), row.names = 1, check.names = FALSE))
+samples <- read.csv(commandArgs(TRUE)[2], row.names = 1)
+wt <- rownames(samples)[samples$strain == "wt"]
+cd <- data.frame(minute = factor(samples[wt, "minute"]), row.names = wt)
+t0 <- proc.time()[["elapsed"]]
+dds <- DESeq(DESeqDataSetFromMatrix(counts[, wt], cd, ~ minute), test = "LRT", reduced = ~ 1,
+             quiet = TRUE)
+res <- results(dds)
+cat(sprintf("RESULT %f %d\n", proc.time()[["elapsed"]] - t0, sum(res$padj < 0.01, na.rm = TRUE)))
+"""
+
+
+def _run_r_lrt() -> dict | None:
+    if shutil.which("Rscript") is None:
+        return None
+    with tempfile.TemporaryDirectory() as work:
+        script = Path(work) / "lrt.R"
+        script.write_text(R_LRT)
+        stdout, stderr, code, wall, peak = _run_measured(
+            ["Rscript", str(script), str(FISSION / "counts.csv.gz"), str(FISSION / "samples.csv")])
+    line = [text for text in stdout.splitlines() if text.startswith("RESULT")]
+    if code != 0 or not line:
+        return None
+    seconds, hits = line[0].split()[1:]
+    return {"lrt_s": float(seconds), "hits": int(hits), "wall_s": wall, "peak_gb": peak}
+
+
 def _run_measured(command: list[str]) -> tuple[str, str, int, float, float]:
     """Run a command; (stdout, stderr, exit code, wall s, its own peak RSS in GB)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -168,13 +214,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--skip-r", action="store_true")
     parser.add_argument("--skip-20k", action="store_true")
+    parser.add_argument("--only-lrt", action="store_true")
     args = parser.parse_args()
+    lrt = [("(e) DESeq2 LRT, fission wt", _run_isolated("lrt", 0))]
+    r_lrt = None if args.skip_r else _run_r_lrt()
+    if r_lrt is not None:
+        lrt.append(("(e) R DESeq2 LRT, fission wt", r_lrt))
+    print(f"{'case':32s} {'step times (s)':60s} {'wall s':>7s} {'peak GB':>8s}")
+    for name, result in lrt:
+        steps = f"LRT {result['lrt_s']:.1f} ({result['hits']} genes padj < 0.01)"
+        print(f"{name:32s} {steps:60s} {result['wall_s']:7.1f} {result['peak_gb']:8.2f}")
+    if args.only_lrt:
+        return
     rows = [("(a) modules 5,000 x 50", _run_isolated("modules", 5000))]
     if not args.skip_20k:
         rows.append(("(b) modules 20,000 x 50", _run_isolated("modules", 20000)))
     rows.append(("(c) time course 3,000 genes", _run_isolated("timecourse", 3000)))
     r_result = None if args.skip_r else _run_r(5000)
-    print(f"{'case':32s} {'step times (s)':60s} {'wall s':>7s} {'peak GB':>8s}")
     for name, result in rows:
         if "modules_s" in result:
             steps = (f"soft threshold {result['soft_threshold_s']:.1f}, modules "
