@@ -221,9 +221,9 @@ class Dataset:
     def counts(self) -> pd.DataFrame:
         """Genes x samples, float64, index gene ids, columns sample ids.
 
-        Despite the name it may hold normalized values (``value_kind`` says which). A
-        read-only view of X for dense data; a dense copy for sparse data (prefer
-        :attr:`adata` there).
+        Despite the name it may hold normalized values (``value_kind`` says which). For
+        dense data a read-only view of X (writing into it raises; ``.copy()`` first); for
+        sparse data a dense copy (prefer :attr:`adata` there).
         """
         matrix = self.adata.X
         values = matrix.T.toarray() if sparse.issparse(matrix) else matrix.T
@@ -330,12 +330,18 @@ def _restore(parts, value_kind, name, description, notices) -> Dataset:
 
 
 def _portable(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with pandas-3 string columns and index as object dtype, which anndata
-    writes in the encoding every h5ad reader understands (the new nullable encoding is
-    opt-in in anndata and unreadable by anndata < 0.11)."""
+    """``frame`` in the h5ad encodings every reader understands.
+
+    pandas-3 string columns and the index become object dtype (anndata writes those as
+    classic string arrays; its nullable-string encoding is opt-in and unreadable by
+    anndata < 0.11). A string column with missing values becomes categorical, as anndata
+    itself stores such columns: it reads back as a categorical with the same values.
+    """
     out = frame.copy()
     out.index = out.index.astype(object)
     for column in out.columns:
-        if isinstance(out[column].dtype, pd.StringDtype):
-            out[column] = out[column].astype(object)
+        values = out[column]
+        if isinstance(values.dtype, pd.StringDtype) or values.dtype == object:
+            out[column] = values.astype("category") if values.isna().any() \
+                else values.astype(object)
     return out
