@@ -168,7 +168,8 @@ class Dataset:
                 metadata = metadata.reindex(counts.columns)
         metadata = None if metadata is _KEEP else metadata
         gene_lengths = None if gene_lengths is _KEEP else gene_lengths
-        values = counts.to_numpy(dtype=np.float64).T  # no copy for a float64 frame
+        # One copy, genes-major: the dataset never shares memory with the caller's frame.
+        values = np.array(counts.to_numpy(dtype=np.float64), dtype=np.float64, order="C").T
         return ad.AnnData(X=_frozen_matrix(values), obs=_obs_frame(metadata, counts.columns),
                           var=_var_frame(gene_lengths, counts.index))
 
@@ -209,6 +210,13 @@ class Dataset:
         parts = (self.adata.X, self.adata.obs, self.adata.var, dict(self.adata.layers))
         return (_restore, (parts, self.value_kind, self.name, self.description,
                            self.notices))
+
+    def __setstate__(self, state: dict) -> None:
+        # Datasets pickled before the Dataset held an AnnData (stores written then, under
+        # the same keys): their state is the dict of the old fields (counts, metadata, ...).
+        rebuilt = Dataset(**state)
+        for name, value in vars(rebuilt).items():
+            object.__setattr__(self, name, value)
 
     # --- the genes x samples views (the one orientation boundary) -------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import pickle
 import tracemalloc
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -311,3 +312,16 @@ def test_store_round_trip_keeps_views_and_sparsity(tmp_path):
         pd.testing.assert_frame_equal(back.counts, dataset.counts)
         if dataset.metadata is not None:
             pd.testing.assert_frame_equal(back.metadata, dataset.metadata)
+
+
+def test_a_dataset_pickled_before_anndata_still_loads():
+    # Made by tests/data/make_old_dataset_pickle.py with the code of commit a93891f: stores
+    # written then hold such pickles under keys that have not changed.
+    payload = (Path(__file__).parents[1] / "data" / "old_dataset_a93891f.pkl").read_bytes()
+    old = pickle.loads(payload)
+    assert isinstance(old.adata, ad.AnnData)
+    pd.testing.assert_frame_equal(old.counts, tiny_counts())
+    pd.testing.assert_frame_equal(old.metadata, tiny_metadata())
+    pd.testing.assert_series_equal(old.gene_lengths, tiny_lengths())
+    assert (old.name, old.description, old.notices) == ("x", "tiny", ("a", "b"))
+    assert dataset_key(old) == OLD_KEY_ANNOTATED
