@@ -30,37 +30,21 @@ from collections.abc import Collection, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative, sample_colorscale
+from plotly.colors import sample_colorscale
 
-#: Okabe-Ito (without black, kept for selection marks) then Tableau 10 (without grey).
-CLUSTER_PALETTE = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#F0E442",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#4E79A7",
-    "#F28E2B",
-    "#E15759",
-    "#76B7B2",
-    "#59A14F",
-    "#EDC948",
-    "#B07AA1",
-    "#FF9DA7",
-    "#9C755F",
-)
+from .palettes import ANNOTATION_COLORS, CLUSTER_COLORS, relative_luminance
+
+#: Cluster colours (see :mod:`rnaclust_dash.palettes`): 64 distinct dark-to-mid colours,
+#: readable on white and under white text; label L gets entry (L - 1) mod 64, so beyond
+#: 64 clusters colours repeat (hover and legend still name each cluster).
+CLUSTER_PALETTE = CLUSTER_COLORS
 #: Colour of missing values (NaN) and of "no cluster" labels (<= 0, e.g. noise).
 NA_COLOR = "#BDBDBD"
-#: Palettes for categorical sample annotations, one per annotation column in turn
-#: (different from the cluster palette so a category is not mistaken for a cluster).
-ANNOTATION_PALETTES = (
-    tuple(c for c in qualitative.Safe if c != "rgb(136, 136, 136)"),
-    tuple(qualitative.Set2),
-    tuple(qualitative.Dark2),
-    tuple(qualitative.Pastel1),
-)
+#: Palettes for categorical sample annotations, one per annotation column in turn: light
+#: colours that no cluster colour shares (a category is never mistaken for a cluster),
+#: each column starting elsewhere in the list so that columns differ too.
+ANNOTATION_PALETTES = tuple(ANNOTATION_COLORS[6 * k:] + ANNOTATION_COLORS[:6 * k]
+                            for k in range(4))
 #: Sequential scale of numeric sample annotations (distinct from the heatmap's).
 ANNOTATION_SCALE = "Cividis"
 
@@ -98,11 +82,31 @@ def cluster_colors(labels) -> dict[int, str]:
     dict of int to str
         Label -> hex colour, for the distinct labels in increasing order. Label
         ``L`` gets ``CLUSTER_PALETTE[(L - 1) % len(CLUSTER_PALETTE)]``, so the
-        colour depends only on the label, never on which other labels exist.
+        colour depends only on the label, never on which other labels exist; the first
+        64 labels all differ, beyond that colours repeat.
     """
     unique = np.unique(np.asarray(labels, dtype=np.int64))
     n = len(CLUSTER_PALETTE)
     return {int(lab): (CLUSTER_PALETTE[(lab - 1) % n] if lab > 0 else NA_COLOR) for lab in unique}
+
+
+def text_color_on(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (``#RRGGBB``)."""
+    luminance = relative_luminance(background)
+    # WCAG contrast ratios against white and black text.
+    return "white" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "black"
+
+
+def readable_on_white(color: str, *, contrast: float = 4.5) -> str:
+    """``color`` darkened (towards black, same hue) until text in it reaches
+    ``contrast`` against white (WCAG AA for normal text is 4.5)."""
+    rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    for _ in range(40):
+        hexed = "#%02X%02X%02X" % tuple(int(round(v)) for v in rgb)
+        if 1.05 / (relative_luminance(hexed) + 0.05) >= contrast:
+            return hexed
+        rgb *= 0.92
+    return "#000000"
 
 
 def _discrete_colorscale(colors: Sequence[str]) -> list:
@@ -1169,23 +1173,29 @@ def silhouette_figure(
                 yref="y",
                 y=(position[start] + position[stop - 1]) / 2,
                 showarrow=False,
-                font=dict(size=11, color=palette[lab]),
+                # The cluster's hue, dark enough to read on white.
+                font=dict(size=11, color=readable_on_white(palette[lab])),
             )
         )
+    # Beside the dashed line, on the side with room (a label centred on a line near
+    # either end of the axis would be cut off).
+    lo = min(float(values.min()) if n else 0.0, 0.0) - 0.05
+    toward_right = mean_value < (lo + 1.0) / 2
     annotations.append(
         dict(
             text=f"mean {mean_value:.2f}",
             xref="x",
             x=mean_value,
+            xanchor="left" if toward_right else "right",
+            xshift=3 if toward_right else -3,
             yref="paper",
             y=1.0,
             yanchor="bottom",
             showarrow=False,
-            font=dict(size=11),
+            font=dict(size=11, color="#333"),
         )
     )
 
-    lo = min(float(values.min()) if n else 0.0, 0.0) - 0.05
     yaxis = dict(autorange="reversed", showgrid=False, zeroline=False, ticks="")
     if show_ids:
         yaxis.update(
@@ -1202,7 +1212,7 @@ def silhouette_figure(
         uirevision="silhouette",
         plot_bgcolor="white",
         paper_bgcolor="white",
-        margin=dict(t=60 if title else 35, b=50, l=20, r=130),
+        margin=dict(t=60 if title else 40, b=50, l=20, r=130),
         xaxis=dict(
             title=dict(text="silhouette"),
             range=[lo, 1.0],
@@ -1232,18 +1242,32 @@ def silhouette_figure(
 
 
 # ----------------------------------------------------------------------------- empty
-def empty_figure(message: str) -> go.Figure:
-    """A blank figure with a centred message ("no data yet", "computing UMAP...").
+def empty_figure(message: str, *, width: int = 80, max_lines: int = 8) -> go.Figure:
+    """A blank figure with a centred message ("no data yet", "computing UMAP...", or why
+    a view could not be drawn).
 
     Parameters
     ----------
     message : str
-        Text to show.
+        Text to show; long lines are wrapped at ``width`` characters, and only the first
+        ``max_lines`` lines are drawn (the view's alert holds the whole message).
+    width, max_lines : int
+        Wrapping width and number of lines drawn.
 
     Returns
     -------
     plotly.graph_objects.Figure
+        No traces; the message is ``layout.annotations[0].text`` (lines joined by
+        ``<br>``) and the full message is ``layout.meta``.
     """
+    import html
+    import textwrap
+
+    lines = []
+    for paragraph in str(message).splitlines() or [""]:
+        lines += textwrap.wrap(paragraph, width=width) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines - 1] + ["... (the whole message is in the alert above)"]
     return go.Figure(
         layout=dict(
             xaxis=dict(visible=False),
@@ -1251,15 +1275,17 @@ def empty_figure(message: str) -> go.Figure:
             plot_bgcolor="white",
             paper_bgcolor="white",
             margin=dict(t=20, b=20, l=20, r=20),
+            meta=str(message),
             annotations=[
                 dict(
-                    text=message,
+                    text="<br>".join(html.escape(line) for line in lines),
                     xref="paper",
                     yref="paper",
                     x=0.5,
                     y=0.5,
                     showarrow=False,
-                    font=dict(size=16, color="#777"),
+                    align="center",
+                    font=dict(size=14, color="#555"),
                 )
             ],
         )
