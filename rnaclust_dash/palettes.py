@@ -4,9 +4,10 @@ lighter ones for sample-sheet annotations, so that a colour never means both.
 The lists are generated (and shipped, so nothing is computed at import) by
 :func:`distinct_colors`, a glasbey-like greedy choice in CIELAB: each next colour is the
 candidate farthest from all colours chosen so far, within a band of lightness and a
-minimum chroma. Clusters take dark-to-mid lightness (L* 25-62: readable on white, white
-text readable on them, no pale yellow); annotations take light colours (L* 72-88), so
-every cluster colour differs from every annotation colour in lightness by at least 10.
+minimum chroma. Clusters take dark-to-mid lightness (L* 25-60: at least 3:1 contrast on
+white, white text readable on them, no pale yellow); annotations take light colours
+(L* 72-88), so every cluster colour differs from every annotation colour in lightness by
+at least 12.
 ``python -m rnaclust_dash.palettes`` prints the lists again.
 """
 
@@ -15,25 +16,25 @@ from __future__ import annotations
 import numpy as np
 
 #: Lightness bands (CIELAB L*) and minimum chroma of the two kinds of palette.
-CLUSTER_BAND = (25.0, 62.0)
+CLUSTER_BAND = (25.0, 60.0)
 ANNOTATION_BAND = (72.0, 88.0)
 #: Chroma ranges: no greyish colour (grey means missing), no neon.
 CLUSTER_CHROMA = (30.0, 80.0)
 ANNOTATION_CHROMA = (22.0, 50.0)
 
 #: Okabe-Ito colours inside the cluster band: the first clusters get these familiar ones.
-CLUSTER_SEEDS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
+CLUSTER_SEEDS = ("#0072B2", "#D55E00", "#009E73")
 
 #: 64 cluster colours (:func:`distinct_colors` with the cluster band and seeds).
 CLUSTER_COLORS = (
-    "#0072B2", "#D55E00", "#009E73", "#CC79A7", "#999900", "#661199", "#FF3366", "#444411",
-    "#771122", "#2277FF", "#009911", "#BB8866", "#CC0088", "#553366", "#0099AA", "#BB77EE",
-    "#005500", "#996600", "#889955", "#DD6655", "#BB0011", "#9988CC", "#881155", "#003399",
-    "#006655", "#883300", "#994499", "#2299FF", "#EE6688", "#995555", "#556600", "#DD55CC",
-    "#BB0055", "#669922", "#6655AA", "#33AA55", "#774422", "#447744", "#7755DD", "#FF5544",
-    "#004488", "#884466", "#0066CC", "#887744", "#BB3344", "#BB6633", "#AA0099", "#FF3388",
-    "#8888EE", "#0099CC", "#CC77CC", "#DD5599", "#665500", "#661177", "#666699", "#9944BB",
-    "#887700", "#227700", "#339988", "#880000", "#BB8844", "#BB4422", "#BB5577", "#CC7700",
+    "#0072B2", "#D55E00", "#009E73", "#DD0088", "#554411", "#8855DD", "#779900", "#880022",
+    "#BB7799", "#553377", "#FF4455", "#005500", "#0099AA", "#BB7755", "#997700", "#3388FF",
+    "#880088", "#881155", "#009922", "#778844", "#AA77CC", "#DD5577", "#AA0000", "#773300",
+    "#006655", "#DD55CC", "#0044AA", "#884444", "#CC5544", "#DD66AA", "#776699", "#EE1166",
+    "#442299", "#559944", "#445500", "#114488", "#7788DD", "#CC7733", "#337744", "#884477",
+    "#3366EE", "#EE5533", "#0099CC", "#8844AA", "#BB0033", "#AA3388", "#CC7777", "#AA8844",
+    "#AA4411", "#885500", "#777711", "#447700", "#BB66DD", "#339988", "#224411", "#6666CC",
+    "#AA4466", "#BB0055", "#BB0099", "#771133", "#772277", "#885533", "#2266BB", "#882211",
 )
 
 #: 24 light colours for categorical sample annotations (the annotation band).
