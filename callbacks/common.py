@@ -207,11 +207,13 @@ class ViewOutputs:
         if self.keep_on_error:
             return (*[no_update] * len(self.outputs), error_message(error, kept=True), True,
                     "danger")
-        message = error_text(error)
+        # The figures give the gist (the first line, in a few lines); the alert at the
+        # top of the view has the whole message, tables included.
+        gist = error_text(error).splitlines()[0]
         values = []
         for output in self.outputs:
             if output.component_property == "figure":
-                values.append(empty_figure(f"Could not update: {message}"))
+                values.append(empty_figure(f"Not drawn: {gist}", max_lines=4))
             elif output.component_property == "children":
                 values.append(None)
             else:

@@ -133,7 +133,8 @@ def stability_figure(cluster_jaccard: pd.Series, item_stability, labels, item_id
     clusterboot's guidance) and per-item stability sorted within clusters (right; item
     names on the axis up to :data:`MAX_NAMED_ITEMS` items, in the hover always)."""
     fig = make_subplots(rows=1, cols=2, column_widths=[0.35, 0.65], horizontal_spacing=0.1,
-                        subplot_titles=["Cluster stability (mean Jaccard)",
+                        subplot_titles=["Cluster stability (mean Jaccard)<br><sub>dotted: "
+                                        "0.75 stable above, 0.5 dissolved below</sub>",
                                         "Item stability"])
     clusters = [int(c) for c in cluster_jaccard.index]
     palette = cluster_colors(clusters)
@@ -142,10 +143,9 @@ def stability_figure(cluster_jaccard: pd.Series, item_stability, labels, item_id
                          marker_color=[palette[c] for c in clusters], customdata=clusters,
                          hovertemplate="%{x}: Jaccard %{y:.2f}<extra></extra>",
                          showlegend=False, meta="cluster-jaccard"), row=1, col=1)
-    for level, text in ((0.75, "stable above"), (0.5, "dissolved below")):
-        fig.add_hline(y=level, line=dict(dash="dot", color="#7f8c8d"), row=1, col=1,
-                      annotation_text=text, annotation_position="top left",
-                      annotation_font=dict(size=10, color="#555"))
+    # Labelled in the panel title: text on the lines would sit under the bars.
+    for level in (0.75, 0.5):
+        fig.add_hline(y=level, line=dict(dash="dot", color="#555", width=1.5), row=1, col=1)
     table = pd.DataFrame({"stability": np.asarray(item_stability, dtype=np.float64),
                           "cluster": np.asarray(labels)},
                          index=np.asarray(item_ids, dtype=str)).sort_values(
@@ -187,17 +187,19 @@ def consensus_figure(consensus, *, k: int, item_ids, title: str | None = None) -
     of the consensus 0..1), CDF per k and the delta-area plot, as ConsensusClusterPlus
     shows them. ``title`` (e.g. the k range used) heads the figure."""
     fig = make_subplots(rows=1, cols=3, column_widths=[0.4, 0.3, 0.3],
-                        horizontal_spacing=0.12,
+                        horizontal_spacing=0.16,
                         subplot_titles=[f"Consensus matrix, k = {k}", "CDF of consensus",
                                         "Relative change in CDF area"])
     matrix = consensus.matrices[k]
     order = np.argsort(consensus.consensus_labels[k], kind="stable")
     ids = np.asarray(item_ids, dtype=str)[order]
-    # The colour bar sits in the gap right of the matrix (its subplot ends at x = 0.4 - ).
+    # The colour bar sits in the gap right of the matrix, left of the CDF's axis labels.
+    matrix_right = fig.layout.xaxis.domain[1]
     fig.add_trace(go.Heatmap(z=matrix[np.ix_(order, order)].astype(np.float32), x=ids, y=ids,
                              colorscale="Blues", zmin=0, zmax=1, showscale=True,
-                             colorbar=dict(title=dict(text="consensus", side="right"),
-                                           x=0.355, xanchor="left", thickness=10, len=0.9,
+                             colorbar=dict(title=dict(text="consensus", side="top"),
+                                           x=matrix_right + 0.01, xanchor="left", thickness=10,
+                                           len=0.8, y=0.0, yanchor="bottom",
                                            tickvals=[0, 0.25, 0.5, 0.75, 1]),
                              hovertemplate="%{x} & %{y}: %{z:.2f}<extra></extra>",
                              meta="consensus-matrix"), row=1, col=1)

@@ -41,9 +41,10 @@ CLUSTER_PALETTE = CLUSTER_COLORS
 #: Colour of missing values (NaN) and of "no cluster" labels (<= 0, e.g. noise).
 NA_COLOR = "#BDBDBD"
 #: Palettes for categorical sample annotations, one per annotation column in turn: light
-#: colours that no cluster colour shares (a category is never mistaken for a cluster),
-#: each column starting elsewhere in the list so that columns differ too.
-ANNOTATION_PALETTES = tuple(ANNOTATION_COLORS[6 * k:] + ANNOTATION_COLORS[:6 * k]
+#: colours that no cluster colour shares (a category is never mistaken for a cluster).
+#: Column k starts two colours further along the list, so the first columns' first two
+#: categories (the usual two-level columns) all get different ones of the 8 most distinct.
+ANNOTATION_PALETTES = tuple(ANNOTATION_COLORS[2 * k:] + ANNOTATION_COLORS[:2 * k]
                             for k in range(4))
 #: Sequential scale of numeric sample annotations (distinct from the heatmap's).
 ANNOTATION_SCALE = "Cividis"
@@ -1250,7 +1251,8 @@ def empty_figure(message: str, *, width: int = 80, max_lines: int = 8) -> go.Fig
     ----------
     message : str
         Text to show; long lines are wrapped at ``width`` characters, and only the first
-        ``max_lines`` lines are drawn (the view's alert holds the whole message).
+        ``max_lines`` lines are drawn (the view's alert holds the whole message; the
+        figure's ``layout.meta`` too).
     width, max_lines : int
         Wrapping width and number of lines drawn.
 
@@ -1267,7 +1269,7 @@ def empty_figure(message: str, *, width: int = 80, max_lines: int = 8) -> go.Fig
     for paragraph in str(message).splitlines() or [""]:
         lines += textwrap.wrap(paragraph, width=width) or [""]
     if len(lines) > max_lines:
-        lines = lines[:max_lines - 1] + ["... (the whole message is in the alert above)"]
+        lines = lines[:max_lines - 1] + ["... (the whole message is at the top of this view)"]
     return go.Figure(
         layout=dict(
             xaxis=dict(visible=False),

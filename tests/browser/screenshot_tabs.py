@@ -150,7 +150,8 @@ def run(out: Path, port: int) -> None:
         choose(driver, ids.BATCH_METHOD, "None")
         click(driver, f"#{ids.TARGET} input[value=genes]")
         choose(driver, ids.METHOD, "Leiden (graph)")
-        set_number(driver, ids.RESOLUTION, 6)
+        set_number(driver, ids.PCS, 5)
+        set_number(driver, ids.RESOLUTION, 8)
         time.sleep(15)
         shoot(driver, out, "10_genes_leiden")
     finally:
