@@ -285,14 +285,20 @@ def test_qc_tab_shows_the_panel_and_a_click_excludes_a_sample(dash_duo, app_fact
     assert "treated1" not in heatmap_columns(dash_duo)
 
 
-def test_batch_tab_shows_before_and_after_with_mixing_scores(dash_duo, app_factory):
-    dash_duo.start_server(app_factory())
+def batch_tab_with_combat(dash_duo):
+    """Start on the example, correct the library type (its 'batch' column) with ComBat
+    protecting the condition, and open the Batch tab once its plot is drawn."""
     wait_rendered(dash_duo)
     choose(dash_duo, ids.BATCH_COLUMN, "batch")
     choose(dash_duo, ids.PROTECT, "group")
     choose(dash_duo, ids.BATCH_METHOD, "ComBat")
     open_tab(dash_duo, "Batch effect")
     wait_until(lambda: graph_traces(dash_duo, ids.BATCH_VIEW) > 0, timeout=30)
+
+
+def test_batch_tab_shows_before_and_after_with_mixing_scores(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    batch_tab_with_combat(dash_duo)
     dash_duo.wait_for_contains_text(f"#{ids.BATCH_SCORES}", "batch silhouette", timeout=20)
     text = dash_duo.find_element(f"#{ids.BATCH_SCORES}").text
     assert "before" in text and "after" in text
@@ -301,13 +307,7 @@ def test_batch_tab_shows_before_and_after_with_mixing_scores(dash_duo, app_facto
 
 def test_a_refused_batch_correction_is_said_on_the_batch_and_qc_tabs(dash_duo, app_factory):
     dash_duo.start_server(app_factory())
-    wait_rendered(dash_duo)
-    # A correction that works first, so the Batch tab has plots to go stale.
-    choose(dash_duo, ids.BATCH_COLUMN, "batch")
-    choose(dash_duo, ids.PROTECT, "group")
-    choose(dash_duo, ids.BATCH_METHOD, "ComBat")
-    open_tab(dash_duo, "Batch effect")
-    wait_until(lambda: graph_traces(dash_duo, ids.BATCH_VIEW) > 0, timeout=30)
+    batch_tab_with_combat(dash_duo)  # a correction that works, so plots could go stale
     # pasilla's batch column is its library type: protecting 'type' confounds the two.
     choose(dash_duo, ids.PROTECT, "type")
     batch_alert = ids.VIEW_ALERTS["batch"]
