@@ -1142,6 +1142,13 @@ def silhouette_figure(
     faded = np.isin(ids, list(selected)) if len(selected) else None
     show_ids = n <= 300
 
+    per_bar = 14 if n <= 60 else 9
+    height = max(350, 100 + per_bar * (n + gap * len(clusters))) if show_ids else 700
+    # Cluster names are drawn at least one line apart (small clusters would pile their
+    # names on each other); the hover names every bar's cluster.
+    px_per_position = (height - (60 if title else 40) - 50) / max(position[-1] + 1 if n else 1, 1)
+    last_label_px = -np.inf
+
     traces, annotations = [], []
     stops = np.append(group_start[1:], n)
     for lab, start, stop in zip(clusters.tolist(), group_start.tolist(), stops.tolist()):
@@ -1164,6 +1171,10 @@ def silhouette_figure(
                 ),
             )
         )
+        centre = (position[start] + position[stop - 1]) / 2
+        if centre * px_per_position - last_label_px < 13:
+            continue
+        last_label_px = centre * px_per_position
         annotations.append(
             dict(
                 text=f"cluster {lab} (n={stop - start})",
@@ -1172,7 +1183,7 @@ def silhouette_figure(
                 xanchor="left",
                 xshift=6,
                 yref="y",
-                y=(position[start] + position[stop - 1]) / 2,
+                y=centre,
                 showarrow=False,
                 # The cluster's hue, dark enough to read on white.
                 font=dict(size=11, color=readable_on_white(palette[lab])),
@@ -1204,8 +1215,6 @@ def silhouette_figure(
         )
     else:
         yaxis["showticklabels"] = False
-    per_bar = 14 if n <= 60 else 9
-    height = max(350, 100 + per_bar * (n + gap * len(clusters))) if show_ids else 700
     layout = dict(
         height=height,
         bargap=0,

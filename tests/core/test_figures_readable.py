@@ -189,3 +189,15 @@ def test_empty_figure_wraps_a_long_message_and_keeps_it_whole():
     text = fig.layout.annotations[0].text
     assert all(len(line) <= 80 for line in text.split("<br>"))
     assert fig.layout.meta == message
+
+
+def test_silhouette_names_of_many_small_clusters_do_not_overlap():
+    labels = np.repeat(np.arange(1, 51), 8)  # 400 items: the plot is 700 px tall
+    values = np.tile(np.linspace(0.1, 0.6, 8), 50)
+    fig = F.silhouette_figure([f"g{i}" for i in range(400)], labels, values)
+    names = [a.y for a in fig.layout.annotations if a.text.startswith("cluster")]
+    bars = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
+    margin = fig.layout.margin
+    px_per_position = (fig.layout.height - margin.t - margin.b) / (bars.max() + 1)
+    assert 10 <= len(names) < 50
+    assert np.diff(np.sort(names)).min() * px_per_position >= 12
