@@ -980,8 +980,9 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
                 x=coords[idx, 0].astype(np.float32), y=coords[idx, 1].astype(np.float32),
                 mode="markers", name=str(level), legendgroup=f"batch-{level}",
                 showlegend=False,
+                # Light annotation colours: a grey outline keeps them visible on white.
                 marker=dict(color=palette[k % len(palette)], symbol=symbols[idx], size=10,
-                            line=dict(color="white", width=0.5)),
+                            line=dict(color="#555", width=0.8)),
                 customdata=id_array[idx], hovertext=text[idx],
                 hovertemplate="%{hovertext}<extra></extra>", meta="embedding"),
                 row=1, col=col)
@@ -992,7 +993,8 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
     for k, level in enumerate(batches):
         fig.add_trace(go.Scatter(
             x=[None], y=[None], mode="markers", name=str(level), legendgroup=f"batch-{level}",
-            marker=dict(color=palette[k % len(palette)], symbol="circle", size=10),
+            marker=dict(color=palette[k % len(palette)], symbol="circle", size=10,
+                        line=dict(color="#555", width=0.8)),
             hoverinfo="skip", meta="legend"))
     for k, level in enumerate(bio_levels):
         swatch = _legend_swatch(str(level), "#666", group=f"symbol: {bio_name}")
