@@ -20,8 +20,6 @@ from .common import ViewOutputs
 
 SHOWN, HIDDEN = {"display": "flex"}, {"display": "none"}
 CONSENSUS_K_MAX = 6
-#: Share of the items in each consensus resample (ConsensusClusterPlus' pItem).
-CONSENSUS_ITEM_FRACTION = 0.8
 
 K_VIEW = ViewOutputs("choose-k", (Output(ids.K_FIGURE, "figure"), Output(ids.K_TREE, "figure"),
                                   Output(ids.K_STATUS, "children")))
@@ -71,12 +69,13 @@ def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
             f"Suggested: {summary}. Tree levels are the resolutions in increasing order.")
     if k_min is None or k_max is None or k_min > k_max:
         raise RnaclustError("Give a k range with 'k from' at most 'to'.")
-    n_items = int(analysis_store.get("n_items") or 0)
+    n_items = analysis_store.get("n_items")
     choice = choose_k(store, analysis_store["key"], params,
                       k_values=range(int(k_min), int(k_max) + 1), gap_refs=int(gap_refs or 0),
                       progress=progress)
-    used, narrowed = k_range_text(choice.table["k"], (int(k_min), int(k_max)),
-                                  reason=f"{n_items:,} {params.target}; k must be below that")
+    reason = (f"{int(n_items):,} {params.target}; k must be below that" if n_items
+              else f"k must be below the number of {params.target}")
+    used, narrowed = k_range_text(choice.table["k"], (int(k_min), int(k_max)), reason=reason)
     summary = ", ".join(f"{INDEX_NAMES.get(name, name)} k = {k}"
                         for name, k in choice.suggested.items())
     return K_VIEW.shown(
@@ -100,7 +99,8 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
     if agreement is not None:
         k = params.k if params.k in agreement.matrices else min(agreement.matrices)
         n_items = len(analysis.labels)
-        per_resample = int(CONSENSUS_ITEM_FRACTION * n_items)
+        # A resample of m items holds k up to m - 1 (assess.consensus_k_values).
+        per_resample = max(agreement.matrices) + 1
         used, narrowed = k_range_text(
             agreement.matrices, (2, max(CONSENSUS_K_MAX, params.k)),
             reason=f"each resample holds {per_resample} of the {n_items:,} {params.target}")

@@ -9,11 +9,11 @@ import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from dash import Output, html
+from dash import Output, html, no_update
 
 from layouts import ids
-
 from rnaclust_dash.errors import RnaclustError
+from rnaclust_dash.figures import empty_figure
 from rnaclust_dash.pipeline import AnalysisParams
 
 log = logging.getLogger("rnaclust_dash.ui")
@@ -122,8 +122,6 @@ def guarded(n_outputs: int, error_slot: tuple[int, int]) -> Callable:
     For the Clustering view, whose figures must keep matching the analysis stores; the
     other views use :class:`ViewOutputs`, which also says so in their figures.
     """
-    from dash import no_update
-
     def decorate(function: Callable) -> Callable:
         @functools.wraps(function)
         def wrapper(*args, **kwargs):
@@ -196,14 +194,10 @@ class ViewOutputs:
 
     def unchanged(self) -> tuple:
         """Every output left as it is (nothing to do yet)."""
-        from dash import no_update
         return tuple([no_update] * len(self.all))
 
     def failed(self, error: Exception) -> tuple:
         """The outputs of an error: message in the alert and in every figure."""
-        from dash import no_update
-
-        from rnaclust_dash.figures import empty_figure
         if self.keep_on_error:
             return (*[no_update] * len(self.outputs), error_message(error, kept=True), True,
                     "danger")

@@ -151,8 +151,8 @@ def run(out: Path, port: int) -> None:
         click(driver, f"#{ids.TARGET} input[value=genes]")
         choose(driver, ids.METHOD, "Leiden (graph)")
         set_number(driver, ids.PCS, 5)
-        set_number(driver, ids.RESOLUTION, 8)
-        time.sleep(15)
+        set_number(driver, ids.RESOLUTION, 3)
+        wait(lambda: "Leiden" in driver.find_element(By.ID, ids.METRICS).text, 90)
         shoot(driver, out, "10_genes_leiden")
     finally:
         driver.quit()
