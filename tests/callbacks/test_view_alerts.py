@@ -172,3 +172,14 @@ def test_agreement_errors_show_in_the_agreement_card(store, example, example_sto
     assert is_open and color == "danger" and expected in text
     assert "Something went wrong" not in text
     assert figure_message(value(agreement.VIEW, outputs, ids.AGREEMENT_FIGURE, "figure"))
+
+
+def test_confounding_without_correction_is_a_notice_of_the_batch_tab(store, example,
+                                                                     example_store):
+    # No correction asked for: the plots are drawn, and the tab warns that batch and the
+    # protected column cannot be told apart.
+    outputs = registered(store)["show_batch"]("batch", example_store, *matrix_values(
+        example, batch_column=["batch"], protect_columns=["type"], batch_method="none"))
+    assert len(value(qc.BATCH_VIEW, outputs, ids.BATCH_VIEW, "figure").data) > 0
+    text, is_open, color = alert(qc.BATCH_VIEW, outputs)
+    assert is_open and color == "warning" and "confounded" in text
