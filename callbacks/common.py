@@ -138,6 +138,21 @@ def guarded(n_outputs: int, error_slot: tuple[int, int]) -> Callable:
     return decorate
 
 
+def error_figure(error: Exception):
+    """An empty figure saying that it was not drawn and why, in short ("Not drawn: ComBat
+    cannot run."); the view's alert, above it, has the whole message (and so has the
+    figure's ``layout.meta``). Fits a half-width panel."""
+    message = error_text(error)
+    gist = message.splitlines()[0] if message else "an error"
+    head, colon, _ = gist.partition(": ")
+    if colon and len(head) <= 80:  # "ComBat cannot run: <why>" -> "ComBat cannot run"
+        gist = head
+    figure = empty_figure(f"Not drawn: {gist.rstrip('.')}.\n(The message above says why and "
+                          "what to do.)", width=56, max_lines=6)
+    figure.update_layout(meta=message)
+    return figure
+
+
 @dataclass(frozen=True)
 class ViewOutputs:
     """The outputs of one view's callback (a tab or a card), followed by that view's own
@@ -201,13 +216,10 @@ class ViewOutputs:
         if self.keep_on_error:
             return (*[no_update] * len(self.outputs), error_message(error, kept=True), True,
                     "danger")
-        # The figures give the gist (the first line, in a few lines); the alert at the
-        # top of the view has the whole message, tables included.
-        gist = error_text(error).splitlines()[0]
         values = []
         for output in self.outputs:
             if output.component_property == "figure":
-                values.append(empty_figure(f"Not drawn: {gist}", max_lines=4))
+                values.append(error_figure(error))
             elif output.component_property == "children":
                 values.append(None)
             else:

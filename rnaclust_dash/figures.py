@@ -1289,7 +1289,7 @@ def empty_figure(message: str, *, width: int = 80, max_lines: int = 8) -> go.Fig
             meta=str(message),
             annotations=[
                 dict(
-                    text="<br>".join(html.escape(line) for line in lines),
+                    text="<br>".join(html.escape(line, quote=False) for line in lines),
                     xref="paper",
                     yref="paper",
                     x=0.5,

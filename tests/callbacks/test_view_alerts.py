@@ -44,9 +44,12 @@ def alert(view, outputs) -> tuple[str, bool, str]:
 
 
 def figure_message(figure) -> str:
-    """The text an explanatory empty figure shows (no traces, one annotation)."""
+    """What an explanatory empty figure says (no traces): its text, and the whole message
+    it carries in ``layout.meta``."""
     assert figure is not no_update and len(figure.data) == 0, "a stale or real figure"
-    return " ".join(a.text for a in figure.layout.annotations)
+    shown = " ".join(a.text for a in figure.layout.annotations)
+    assert shown.startswith("Not drawn: "), shown
+    return shown + " | " + str(figure.layout.meta)
 
 
 def matrix_values(example, **changes) -> list:
@@ -61,7 +64,8 @@ def test_refused_batch_correction_is_said_on_the_qc_tab(store, example, example_
     assert is_open and color == "danger"
     assert "confounded" in text and "ComBat" in text
     for graph_id in QC_FIGURES:  # six figures that say why, not six blank plots
-        assert "confounded" in figure_message(value(qc.QC_VIEW, outputs, graph_id, "figure"))
+        message = figure_message(value(qc.QC_VIEW, outputs, graph_id, "figure"))
+        assert "ComBat cannot run" in message and "confounded" in message
     assert value(qc.QC_VIEW, outputs, ids.QC_OUTLIERS, "children") is None
 
 
