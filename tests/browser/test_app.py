@@ -313,14 +313,15 @@ def test_a_refused_batch_correction_is_said_on_the_batch_and_qc_tabs(dash_duo, a
     batch_alert = ids.VIEW_ALERTS["batch"]
     dash_duo.wait_for_contains_text(f"#{batch_alert}", "confounded", timeout=30)
     wait_until(lambda: graph_traces(dash_duo, ids.BATCH_VIEW) == 0, timeout=20)
-    assert "confounded" in graph_json(dash_duo, ids.BATCH_VIEW,
-                                      "g.layout.annotations.map(a => a.text).join(' ')")
+    # The figure says it was not drawn and why, in short; the alert above has it all.
+    assert "Not drawn: ComBat cannot run" in graph_json(
+        dash_duo, ids.BATCH_VIEW, "g.layout.annotations.map(a => a.text).join(' ')")
     shot(dash_duo, "confounded_batch_tab")
     open_tab(dash_duo, "QC")
     qc_alert = ids.VIEW_ALERTS["qc"]
     dash_duo.wait_for_contains_text(f"#{qc_alert}", "confounded", timeout=30)
     for graph_id in (ids.QC_LIBRARY, ids.QC_CORRELATION, ids.QC_MEAN_VARIANCE):
-        wait_until(lambda g=graph_id: "confounded" in (graph_json(
+        wait_until(lambda g=graph_id: "ComBat cannot run" in (graph_json(
             dash_duo, g, "g.layout.annotations ? g.layout.annotations.map(a => a.text)"
             ".join(' ') : ''") or ""), timeout=20)
     shot(dash_duo, "confounded_qc_tab")
