@@ -147,7 +147,8 @@ def register(app, store: ResultStore) -> None:
         return k_panel(store, analysis_store, k_min, k_max, gap_refs,
                        progress=throttled(set_progress))
 
-    @app.callback(*STABILITY_VIEW.all, Input(ids.STABILITY_RUN, "n_clicks"), State(ids.ANALYSIS_STORE, "data"),
+    @app.callback(*STABILITY_VIEW.all, Input(ids.STABILITY_RUN, "n_clicks"),
+                  State(ids.ANALYSIS_STORE, "data"),
                   State(ids.STABILITY_RESAMPLES, "value"), State(ids.STABILITY_SCHEME, "value"),
                   State(ids.STABILITY_CONSENSUS, "value"),
                   background=True,
