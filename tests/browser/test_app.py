@@ -126,6 +126,22 @@ def test_uploading_counts_replaces_the_data(dash_duo, app_factory, small_table):
     shot(dash_duo, "uploaded")
 
 
+def test_the_data_card_names_a_file_whose_content_equals_the_last(dash_duo, app_factory,
+                                                                  small_table):
+    import shutil
+
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    upload(dash_duo, ids.UPLOAD_COUNTS, small_table)
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "small_counts.csv", timeout=20)
+    # The same bytes under another name: the upload's contents do not change.
+    renamed = small_table.with_name("second_run.csv")
+    shutil.copy(small_table, renamed)
+    upload(dash_duo, ids.UPLOAD_COUNTS, renamed)
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "second_run.csv", timeout=20)
+    assert "small_counts" not in dash_duo.find_element(f"#{ids.DATASET_INFO}").text
+
+
 def test_changing_normalization_method_and_k_updates_all_views(dash_duo, app_factory):
     dash_duo.start_server(app_factory())
     wait_rendered(dash_duo)
