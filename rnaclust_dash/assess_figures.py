@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import cluster_colors, text_color_on
+from .figures import ANNOTATION_PALETTES, cluster_colors, text_color_on
 
 #: Index column -> (panel title, what a good k looks like).
 K_INDICES = {
@@ -245,9 +245,12 @@ def sankey_figure(labels_a, labels_b, *, name_a: str, name_b: str) -> go.Figure:
     node_index |= {("b", v): len(left) + i for i, v in enumerate(right)}
 
     def colour(side, value):
+        """Cluster labels in cluster colours; sample-sheet groups in annotation colours."""
         if isinstance(value, (int, np.integer)):
             return cluster_colors([int(value)])[int(value)]
-        return "#95a5a6"
+        groups = left if side == "a" else right
+        palette = ANNOTATION_PALETTES[0]
+        return palette[groups.index(value) % len(palette)]
 
     fig = go.Figure(go.Sankey(
         node=dict(label=[f"{name_a}: {v}" for v in left] + [f"{name_b}: {v}" for v in right],

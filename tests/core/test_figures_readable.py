@@ -201,3 +201,12 @@ def test_silhouette_names_of_many_small_clusters_do_not_overlap():
     px_per_position = (fig.layout.height - margin.t - margin.b) / (bars.max() + 1)
     assert 10 <= len(names) < 50
     assert np.diff(np.sort(names)).min() * px_per_position >= 12
+
+
+def test_sankey_gives_sample_sheet_groups_annotation_colours():
+    fig = A.sankey_figure([1, 1, 2, 2], ["treated", "treated", "untreated", "untreated"],
+                          name_a="k-means", name_b="condition")
+    colors = list(fig.data[0].node.color)
+    assert colors[:2] == [F.cluster_colors([1])[1], F.cluster_colors([2])[2]]
+    # Two groups, two different colours that no cluster has (not one grey for all).
+    assert len(set(colors[2:])) == 2 and not set(colors[2:]) & set(F.CLUSTER_PALETTE)
