@@ -7,7 +7,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .figures import ANNOTATION_PALETTES, cluster_colors, text_color_on
+from .figures import ANNOTATION_PALETTES, cluster_colors
+from .palettes import text_color_on
 
 #: Index column -> (panel title, what a good k looks like).
 K_INDICES = {

@@ -32,7 +32,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
-from .palettes import ANNOTATION_COLORS, CLUSTER_COLORS, relative_luminance
+from .palettes import ANNOTATION_COLORS, CLUSTER_COLORS, readable_on_white
 
 #: Cluster colours (see :mod:`rnaclust_dash.palettes`): 64 distinct dark-to-mid colours,
 #: readable on white and under white text; label L gets entry (L - 1) mod 64, so beyond
@@ -89,25 +89,6 @@ def cluster_colors(labels) -> dict[int, str]:
     unique = np.unique(np.asarray(labels, dtype=np.int64))
     n = len(CLUSTER_PALETTE)
     return {int(lab): (CLUSTER_PALETTE[(lab - 1) % n] if lab > 0 else NA_COLOR) for lab in unique}
-
-
-def text_color_on(background: str) -> str:
-    """Black or white, whichever reads better on ``background`` (``#RRGGBB``)."""
-    luminance = relative_luminance(background)
-    # WCAG contrast ratios against white and black text.
-    return "white" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "black"
-
-
-def readable_on_white(color: str, *, contrast: float = 4.5) -> str:
-    """``color`` darkened (towards black, same hue) until text in it reaches
-    ``contrast`` against white (WCAG AA for normal text is 4.5)."""
-    rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
-    for _ in range(40):
-        hexed = "#%02X%02X%02X" % tuple(int(round(v)) for v in rgb)
-        if 1.05 / (relative_luminance(hexed) + 0.05) >= contrast:
-            return hexed
-        rgb *= 0.92
-    return "#000000"
 
 
 def _discrete_colorscale(colors: Sequence[str]) -> list:

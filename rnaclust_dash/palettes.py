@@ -51,8 +51,13 @@ def hex_to_lab(colors) -> np.ndarray:
     return _rgb_to_lab(rgb / 255.0)
 
 
+def _linear(rgb: np.ndarray) -> np.ndarray:
+    """sRGB channel values (0..1) to linear light."""
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+
+
 def _rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
-    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    linear = _linear(rgb)
     to_xyz = np.array([[0.4124564, 0.3575761, 0.1804375],
                        [0.2126729, 0.7151522, 0.0721750],
                        [0.0193339, 0.1191920, 0.9503041]])
@@ -65,8 +70,26 @@ def _rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
 def relative_luminance(color: str) -> float:
     """WCAG relative luminance of a ``#RRGGBB`` colour (0 black .. 1 white)."""
     rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=float) / 255.0
-    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-    return float(linear @ np.array([0.2126, 0.7152, 0.0722]))
+    return float(_linear(rgb) @ np.array([0.2126, 0.7152, 0.0722]))
+
+
+def text_color_on(background: str) -> str:
+    """Black or white, whichever reads better on ``background`` (``#RRGGBB``)."""
+    luminance = relative_luminance(background)
+    # WCAG contrast ratios against white and black text.
+    return "white" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "black"
+
+
+def readable_on_white(color: str, *, contrast: float = 4.5) -> str:
+    """``color`` darkened (towards black, same hue) until text in it reaches
+    ``contrast`` against white (WCAG AA for normal text is 4.5)."""
+    rgb = np.array([int(color[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    for _ in range(40):
+        hexed = "#%02X%02X%02X" % tuple(int(round(v)) for v in rgb)
+        if 1.05 / (relative_luminance(hexed) + 0.05) >= contrast:
+            return hexed
+        rgb *= 0.92
+    return "#000000"
 
 
 def distinct_colors(n: int, *, band: tuple[float, float], chroma: tuple[float, float],

@@ -16,7 +16,7 @@ import pytest
 from rnaclust_dash import assess_figures as A
 from rnaclust_dash import figures as F
 from rnaclust_dash.palettes import (ANNOTATION_COLORS, CLUSTER_COLORS, generated_palettes,
-                                    hex_to_lab, relative_luminance)
+                                    hex_to_lab, relative_luminance, text_color_on)
 
 
 def to_hex(color: str) -> str:
@@ -92,7 +92,7 @@ def test_cluster_colours_are_readable_on_white_and_under_white_text():
     # No pale yellow: every cluster colour has at least 3:1 contrast on white (graphics).
     assert min(contrast_on_white(c) for c in F.CLUSTER_PALETTE) >= 3
     for color in F.CLUSTER_PALETTE[:20]:
-        text = F.text_color_on(color)
+        text = text_color_on(color)
         luminance = relative_luminance(color)
         ratio = 1.05 / (luminance + 0.05) if text == "white" else (luminance + 0.05) / 0.05
         assert ratio >= 3, (color, text)
