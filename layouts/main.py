@@ -33,6 +33,12 @@ METHOD_LABELS = {name: method.label for name, method in REGISTRY.items()}
 
 
 
+def view_alert(view: str) -> dbc.Alert:
+    """The alert of one view (a tab or a card): the errors and notices of that view."""
+    return dbc.Alert(id=ids.VIEW_ALERTS[view], color="danger", is_open=False,
+                     dismissable=True, className="view-alert small")
+
+
 def _help_text(described: dict) -> list:
     """A tooltip body: one line per choice."""
     return [html.Div([html.B(name + ": "), text]) for name, text in described.items()]
@@ -41,7 +47,9 @@ def _help_text(described: dict) -> list:
 def labelled(label: str, control, help_id: str, help_body) -> html.Div:
     """A control with its label; hovering the label explains the control."""
     return html.Div([
-        dbc.Label([label, html.Span(" \u24d8", className="help-icon")], id=help_id,
+        # A plain "?" in a CSS circle: renders with any font (a Unicode symbol such as
+        # U+24D8 needs a font that has it, and showed as an empty box).
+        dbc.Label([label, html.Span("?", className="help-icon")], id=help_id,
                   className="control-label"),
         control,
         dbc.Tooltip(help_body, target=help_id, placement="right", className="control-help"),
@@ -74,6 +82,7 @@ def data_card() -> dbc.Card:
                        className="text-muted d-block mb-2"),
             _upload(ids.UPLOAD_METADATA, "Sample sheet (optional)"),
             _upload(ids.UPLOAD_LENGTHS, "Gene lengths (optional, for TPM/RPKM)"),
+            view_alert("data"),
             html.Div(id=ids.DATASET_INFO, className="dataset-info"),
     ])
 
@@ -272,6 +281,7 @@ def agreement_card() -> dbc.Card:
                                  "NMI: shared information, 0..1; purity: share of items in "
                                  "the majority group of their cluster.")),
         dbc.CardBody([
+            view_alert("agreement"),
             html.Div([
                 html.Div(dcc.Dropdown(id=ids.COMPARE_WITH, placeholder="compare with...",
                                       options=[]), style={"minWidth": "18rem"},
@@ -292,7 +302,7 @@ def views() -> html.Div:
     """Alerts, metrics and the three linked views."""
     index_help = " ".join(INDICES.values())
     return html.Div([
-        dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
+        view_alert("clustering"),
         dbc.Alert(id=ids.NOTICES, color="info", is_open=False, dismissable=True,
                   className="small"),
         html.Div([html.Div(id=ids.METRICS, title=index_help, className="metrics"),
@@ -327,17 +337,21 @@ def views() -> html.Div:
 
 def qc_tab() -> html.Div:
     """QC before clustering: depth, detection, distributions, correlation, outliers."""
-    def graph(graph_id, height="340px"):
+    def graph(graph_id, height: str | None = "340px"):
+        # Without a height the figure sets its own (the correlation heatmap grows with
+        # its legend; a fixed box would squeeze it onto its colour bar).
         return dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG,
-                                     style={"height": height}), delay_show=300)
+                                     style={"height": height} if height else {}),
+                           delay_show=300)
     return html.Div([
+        view_alert("qc"),
         html.Div(id=ids.QC_OUTLIERS, className="mb-2"),
         html.Small("Click a sample's bar to exclude it from the analysis, or to bring it "
                    "back. Exclusions are saved with the parameters.",
                    className="text-muted d-block mb-1"),
         dbc.Row([dbc.Col(graph(ids.QC_LIBRARY), lg=6), dbc.Col(graph(ids.QC_DETECTED), lg=6)]),
         graph(ids.QC_DISTRIBUTION, "360px"),
-        dbc.Row([dbc.Col(graph(ids.QC_CORRELATION, "460px"), lg=6),
+        dbc.Row([dbc.Col(graph(ids.QC_CORRELATION, None), lg=6),
                  dbc.Col(graph(ids.QC_PCA, "460px"), lg=6)]),
         graph(ids.QC_MEAN_VARIANCE, "380px"),
     ], className="pt-2")
@@ -346,6 +360,7 @@ def qc_tab() -> html.Div:
 def batch_tab() -> html.Div:
     """Before/after view of batch correction with batch-mixing scores."""
     return html.Div([
+        view_alert("batch"),
         html.Div(id=ids.BATCH_SCORES, className="mb-2"),
         dcc.Loading(dcc.Graph(id=ids.BATCH_VIEW, config=GRAPH_CONFIG,
                               style={"height": "480px"}), delay_show=300),
@@ -381,6 +396,7 @@ def choose_k_tab() -> html.Div:
                   _number(ids.GAP_REFS, 20, "gap reference sets B", min=0, step=5)],
                  className="d-flex flex-wrap mt-2"),
         _job_controls(ids.K_RUN, ids.K_CANCEL, ids.K_PROGRESS, ids.K_STATUS, "Compute"),
+        view_alert("choose-k"),
         dcc.Loading(dcc.Graph(id=ids.K_FIGURE, config=GRAPH_CONFIG), delay_show=300),
         dcc.Graph(id=ids.K_TREE, config=GRAPH_CONFIG),
     ])
@@ -404,6 +420,7 @@ def stability_tab() -> html.Div:
                  className="d-flex flex-wrap align-items-center mt-2"),
         _job_controls(ids.STABILITY_RUN, ids.STABILITY_CANCEL, ids.STABILITY_PROGRESS,
                       ids.STABILITY_STATUS, "Run"),
+        view_alert("stability"),
         dcc.Graph(id=ids.STABILITY_FIGURE, config=GRAPH_CONFIG),
         dcc.Graph(id=ids.CONSENSUS_FIGURE, config=GRAPH_CONFIG),
     ])

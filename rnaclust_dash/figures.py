@@ -30,37 +30,22 @@ from collections.abc import Collection, Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.colors import qualitative, sample_colorscale
+from plotly.colors import sample_colorscale
 
-#: Okabe-Ito (without black, kept for selection marks) then Tableau 10 (without grey).
-CLUSTER_PALETTE = (
-    "#E69F00",
-    "#56B4E9",
-    "#009E73",
-    "#F0E442",
-    "#0072B2",
-    "#D55E00",
-    "#CC79A7",
-    "#4E79A7",
-    "#F28E2B",
-    "#E15759",
-    "#76B7B2",
-    "#59A14F",
-    "#EDC948",
-    "#B07AA1",
-    "#FF9DA7",
-    "#9C755F",
-)
+from .palettes import ANNOTATION_COLORS, CLUSTER_COLORS, readable_on_white
+
+#: Cluster colours (see :mod:`rnaclust_dash.palettes`): 64 distinct dark-to-mid colours,
+#: readable on white and under white text; label L gets entry (L - 1) mod 64, so beyond
+#: 64 clusters colours repeat (hover and legend still name each cluster).
+CLUSTER_PALETTE = CLUSTER_COLORS
 #: Colour of missing values (NaN) and of "no cluster" labels (<= 0, e.g. noise).
 NA_COLOR = "#BDBDBD"
-#: Palettes for categorical sample annotations, one per annotation column in turn
-#: (different from the cluster palette so a category is not mistaken for a cluster).
-ANNOTATION_PALETTES = (
-    tuple(c for c in qualitative.Safe if c != "rgb(136, 136, 136)"),
-    tuple(qualitative.Set2),
-    tuple(qualitative.Dark2),
-    tuple(qualitative.Pastel1),
-)
+#: Palettes for categorical sample annotations, one per annotation column in turn: light
+#: colours that no cluster colour shares (a category is never mistaken for a cluster).
+#: Column k starts two colours further along the list, so the first columns' first two
+#: categories (the usual two-level columns) all get different ones of the 8 most distinct.
+ANNOTATION_PALETTES = tuple(ANNOTATION_COLORS[2 * k:] + ANNOTATION_COLORS[:2 * k]
+                            for k in range(4))
 #: Sequential scale of numeric sample annotations (distinct from the heatmap's).
 ANNOTATION_SCALE = "Cividis"
 
@@ -98,7 +83,8 @@ def cluster_colors(labels) -> dict[int, str]:
     dict of int to str
         Label -> hex colour, for the distinct labels in increasing order. Label
         ``L`` gets ``CLUSTER_PALETTE[(L - 1) % len(CLUSTER_PALETTE)]``, so the
-        colour depends only on the label, never on which other labels exist.
+        colour depends only on the label, never on which other labels exist; the first
+        64 labels all differ, beyond that colours repeat.
     """
     unique = np.unique(np.asarray(labels, dtype=np.int64))
     n = len(CLUSTER_PALETTE)
@@ -1137,6 +1123,13 @@ def silhouette_figure(
     faded = np.isin(ids, list(selected)) if len(selected) else None
     show_ids = n <= 300
 
+    per_bar = 14 if n <= 60 else 9
+    height = max(350, 100 + per_bar * (n + gap * len(clusters))) if show_ids else 700
+    # Cluster names are drawn at least one line apart (small clusters would pile their
+    # names on each other); the hover names every bar's cluster.
+    px_per_position = (height - (60 if title else 40) - 50) / max(position[-1] + 1 if n else 1, 1)
+    last_label_px = -np.inf
+
     traces, annotations = [], []
     stops = np.append(group_start[1:], n)
     for lab, start, stop in zip(clusters.tolist(), group_start.tolist(), stops.tolist()):
@@ -1159,6 +1152,10 @@ def silhouette_figure(
                 ),
             )
         )
+        centre = (position[start] + position[stop - 1]) / 2
+        if centre * px_per_position - last_label_px < 13:
+            continue
+        last_label_px = centre * px_per_position
         annotations.append(
             dict(
                 text=f"cluster {lab} (n={stop - start})",
@@ -1167,25 +1164,31 @@ def silhouette_figure(
                 xanchor="left",
                 xshift=6,
                 yref="y",
-                y=(position[start] + position[stop - 1]) / 2,
+                y=centre,
                 showarrow=False,
-                font=dict(size=11, color=palette[lab]),
+                # The cluster's hue, dark enough to read on white.
+                font=dict(size=11, color=readable_on_white(palette[lab])),
             )
         )
+    # Beside the dashed line, on the side with room (a label centred on a line near
+    # either end of the axis would be cut off).
+    lo = min(float(values.min()) if n else 0.0, 0.0) - 0.05
+    toward_right = mean_value < (lo + 1.0) / 2
     annotations.append(
         dict(
             text=f"mean {mean_value:.2f}",
             xref="x",
             x=mean_value,
+            xanchor="left" if toward_right else "right",
+            xshift=3 if toward_right else -3,
             yref="paper",
             y=1.0,
             yanchor="bottom",
             showarrow=False,
-            font=dict(size=11),
+            font=dict(size=11, color="#333"),
         )
     )
 
-    lo = min(float(values.min()) if n else 0.0, 0.0) - 0.05
     yaxis = dict(autorange="reversed", showgrid=False, zeroline=False, ticks="")
     if show_ids:
         yaxis.update(
@@ -1193,8 +1196,6 @@ def silhouette_figure(
         )
     else:
         yaxis["showticklabels"] = False
-    per_bar = 14 if n <= 60 else 9
-    height = max(350, 100 + per_bar * (n + gap * len(clusters))) if show_ids else 700
     layout = dict(
         height=height,
         bargap=0,
@@ -1202,7 +1203,7 @@ def silhouette_figure(
         uirevision="silhouette",
         plot_bgcolor="white",
         paper_bgcolor="white",
-        margin=dict(t=60 if title else 35, b=50, l=20, r=130),
+        margin=dict(t=60 if title else 40, b=50, l=20, r=130),
         xaxis=dict(
             title=dict(text="silhouette"),
             range=[lo, 1.0],
@@ -1232,18 +1233,33 @@ def silhouette_figure(
 
 
 # ----------------------------------------------------------------------------- empty
-def empty_figure(message: str) -> go.Figure:
-    """A blank figure with a centred message ("no data yet", "computing UMAP...").
+def empty_figure(message: str, *, width: int = 80, max_lines: int = 8) -> go.Figure:
+    """A blank figure with a centred message ("no data yet", "computing UMAP...", or why
+    a view could not be drawn).
 
     Parameters
     ----------
     message : str
-        Text to show.
+        Text to show; long lines are wrapped at ``width`` characters, and only the first
+        ``max_lines`` lines are drawn (the view's alert holds the whole message; the
+        figure's ``layout.meta`` too).
+    width, max_lines : int
+        Wrapping width and number of lines drawn.
 
     Returns
     -------
     plotly.graph_objects.Figure
+        No traces; the message is ``layout.annotations[0].text`` (lines joined by
+        ``<br>``) and the full message is ``layout.meta``.
     """
+    import html
+    import textwrap
+
+    lines = []
+    for paragraph in str(message).splitlines() or [""]:
+        lines += textwrap.wrap(paragraph, width=width) or [""]
+    if len(lines) > max_lines:
+        lines = lines[:max_lines - 1] + ["... (the whole message is at the top of this view)"]
     return go.Figure(
         layout=dict(
             xaxis=dict(visible=False),
@@ -1251,15 +1267,17 @@ def empty_figure(message: str) -> go.Figure:
             plot_bgcolor="white",
             paper_bgcolor="white",
             margin=dict(t=20, b=20, l=20, r=20),
+            meta=str(message),
             annotations=[
                 dict(
-                    text=message,
+                    text="<br>".join(html.escape(line, quote=False) for line in lines),
                     xref="paper",
                     yref="paper",
                     x=0.5,
                     y=0.5,
                     showarrow=False,
-                    font=dict(size=16, color="#777"),
+                    align="center",
+                    font=dict(size=14, color="#555"),
                 )
             ],
         )

@@ -441,15 +441,17 @@ def _sample_bars(summary: pd.DataFrame, column: str, *, title: str, value_title:
             hovertemplate="%{hovertext}<extra></extra>", meta="qc-sample"))
 
     shapes, annotations = [], []
-    lines = [(float(np.nanmedian(y)), "median", "#555", "dash")] if n else []
+    # Line labels in the right margin, off the bars: the median above its line, the
+    # cut-off below its own (the two are often close).
+    lines = [(float(np.nanmedian(y)), "median", "#555", "dash", "bottom")] if n else []
     if np.isfinite(cutoff):
-        lines.append((cutoff, "outlier cut-off", _FLAG_COLOR, "dot"))
-    for value, label, color, dash in lines:
+        lines.append((cutoff, "outlier<br>cut-off", _FLAG_COLOR, "dot", "top"))
+    for value, label, color, dash, anchor in lines:
         shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=value, y1=value,
                            line=dict(color=color, width=1.2, dash=dash)))
-        annotations.append(dict(text=label, xref="paper", x=1.0, xanchor="right", yref="y",
-                                y=value, yanchor="bottom", showarrow=False,
-                                bgcolor="rgba(255,255,255,0.75)", font=dict(size=10, color=color)))
+        annotations.append(dict(text=label, xref="paper", x=1.0, xanchor="left", xshift=4,
+                                yref="y", y=value, yanchor=anchor, showarrow=False,
+                                align="left", font=dict(size=10, color=color)))
     marks = ["red outline and triangle: flagged outlier (hover for why)"] if is_flagged.any() \
         else []
     if is_excluded.any():
@@ -466,7 +468,7 @@ def _sample_bars(summary: pd.DataFrame, column: str, *, title: str, value_title:
         uirevision=f"qc-{column}",
         plot_bgcolor="white",
         paper_bgcolor="white",
-        margin=dict(t=70, b=40 if n > _MAX_TICK_LABELS else 100, l=70, r=20),
+        margin=dict(t=70, b=40 if n > _MAX_TICK_LABELS else 100, l=70, r=70),
         showlegend=len(traces) > 1 and not numeric,
         legend=dict(title=dict(text=color_by or ""), itemsizing="constant"),
         xaxis=dict(_sample_axis(n), categoryorder="array", categoryarray=ids),
@@ -607,9 +609,10 @@ def count_distribution_figure(before_log, after_log, *, sample_ids,
     fig.update_yaxes(title_text="log value", row=1, col=1)
     gene_text = (f"{genes[0]:,} genes" if genes[0] == genes[1]
                  else f"{genes[0]:,} genes before, {genes[1]:,} after")
+    # Above the panel titles (which sit about 20 px over the plots), never on them.
     fig.add_annotation(**_note(
         f"Boxes: quartiles and median of {gene_text}; whiskers: furthest values within "
-        "1.5 IQR; values beyond are not drawn", y=1.08))
+        "1.5 IQR; values beyond are not drawn"), yshift=30)
     fig.update_layout(plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
                       uirevision="qc-distribution",
                       margin=dict(t=80, b=40 if n > _MAX_TICK_LABELS else 110, l=60, r=20))
@@ -857,10 +860,12 @@ def pca_figure(normalized_log, *, metadata: pd.DataFrame | None = None,
     if title is None:
         genes = (f"the {len(top):,} most variable genes" if len(top) < len(frame)
                  else f"all {len(top):,} genes")
-        title = f"PCA of {len(ids)} samples on {genes}"
+        title = f"PCA of {len(ids)} samples<br><sub>on {genes}</sub>"
     fig = embedding_figure(embedding.coords, ids=ids.to_numpy(dtype=object),
                            color_values=colors, color_title=color_by or "",
                            axis_titles=embedding.axis_titles, hover=hover, title=title)
+    # Room for the two-line title below the mode bar.
+    fig.update_layout(margin_t=70, title_y=0.97, title_yanchor="top")
     if color_by is None:
         fig.update_layout(showlegend=False)
     return fig
@@ -976,8 +981,9 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
                 x=coords[idx, 0].astype(np.float32), y=coords[idx, 1].astype(np.float32),
                 mode="markers", name=str(level), legendgroup=f"batch-{level}",
                 showlegend=False,
+                # Light annotation colours: a grey outline keeps them visible on white.
                 marker=dict(color=palette[k % len(palette)], symbol=symbols[idx], size=10,
-                            line=dict(color="white", width=0.5)),
+                            line=dict(color="#555", width=0.8)),
                 customdata=id_array[idx], hovertext=text[idx],
                 hovertemplate="%{hovertext}<extra></extra>", meta="embedding"),
                 row=1, col=col)
@@ -988,7 +994,8 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
     for k, level in enumerate(batches):
         fig.add_trace(go.Scatter(
             x=[None], y=[None], mode="markers", name=str(level), legendgroup=f"batch-{level}",
-            marker=dict(color=palette[k % len(palette)], symbol="circle", size=10),
+            marker=dict(color=palette[k % len(palette)], symbol="circle", size=10,
+                        line=dict(color="#555", width=0.8)),
             hoverinfo="skip", meta="legend"))
     for k, level in enumerate(bio_levels):
         swatch = _legend_swatch(str(level), "#666", group=f"symbol: {bio_name}")
