@@ -22,12 +22,15 @@ from scipy import stats
 from scipy.special import digamma, gammaln, polygamma
 
 from ..pp.size_factors import deseq2_size_factors
-from ..pp.variance_stabilizing import _parametric_dispersion_fit, _trend_genes
+from ..pp.deseq2_dispersion import parametric_dispersion_fit
+from ..pp.variance_stabilizing import _trend_genes
 from .lowess import lowess
 from .timecourse import time_design
 
 _MIN_DISP = 1e-8
 _MIN_MU = 0.5
+_ALTERNATIVE = ("Use the F test on log values (rnaclust_dash.tl.timecourse) or log-CPM "
+                "instead.")
 
 
 class _Posterior:
@@ -161,8 +164,7 @@ def _dispersions(counts, size_factors, onehot):
     Returns (mean normalized counts, final dispersions, the means of the gene-wise step)."""
     m, p = onehot.shape
     base_mean, gene, mu = _gene_wise_dispersions(counts, size_factors, onehot)
-    use = gene > 100 * _MIN_DISP
-    asymptote, extra = _parametric_dispersion_fit(base_mean[use], gene[use])
+    asymptote, extra = parametric_dispersion_fit(base_mean, gene, alternative=_ALTERNATIVE)
     trend = asymptote + extra / base_mean
     residual = np.log(gene[gene >= 100 * _MIN_DISP]) - np.log(trend[gene >= 100 * _MIN_DISP])
     var_log = stats.median_abs_deviation(residual, scale="normal") ** 2
@@ -330,8 +332,7 @@ def vst_by_time(counts: pd.DataFrame, metadata: pd.DataFrame, *, time_column: st
     normalized = values / size_factors
     subset = _trend_genes(values, normalized, nsub=nsub)
     base_mean, gene, _ = _gene_wise_dispersions(values[subset], size_factors, onehot)
-    use = gene > 100 * _MIN_DISP
-    asymptote, extra = _parametric_dispersion_fit(base_mean[use], gene[use])
+    asymptote, extra = parametric_dispersion_fit(base_mean, gene, alternative=_ALTERNATIVE)
     return pd.DataFrame(vst_closed_form(normalized, asymptote, extra), index=counts.index,
                         columns=counts.columns)
 
