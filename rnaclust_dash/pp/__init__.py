@@ -54,7 +54,7 @@ from rnaclust_dash.pp.size_factors import (
     edger_log_cpm,
     log_cpm_tmm,
 )
-from rnaclust_dash.pp.variance_stabilizing import vst
+from rnaclust_dash.pp.variance_stabilizing import vst, vst_closed_form
 
 __all__ = [
     "BATCH_METHODS",
@@ -86,5 +86,6 @@ __all__ = [
     "remove_batch_effect",
     "top_variable_genes",
     "vst",
+    "vst_closed_form",
     "zscore_rows",
 ]

@@ -85,9 +85,28 @@ def vst(counts, *, size_factors=None, blind: bool = True, nsub: int = 1000) -> n
     dispersions, _ = gene_wise_dispersions(counts[subset], size_factors)
     asympt_disp, extra_pois = parametric_dispersion_fit(
         normalized[subset].mean(axis=1), dispersions, alternative=_ALTERNATIVE)
-    return np.log2((1 + extra_pois + 2 * asympt_disp * normalized
-                    + 2 * np.sqrt(asympt_disp * normalized
-                                  * (1 + extra_pois + asympt_disp * normalized)))
+    return vst_closed_form(normalized, asympt_disp=asympt_disp, extra_pois=extra_pois)
+
+
+def vst_closed_form(normalized, *, asympt_disp: float, extra_pois: float) -> np.ndarray:
+    """DESeq2's variance stabilizing transformation for the trend ``asymptDisp + extraPois
+    / mean`` (the closed form in :func:`vst`; it tends to log2 of the counts).
+
+    Parameters
+    ----------
+    normalized : numpy.ndarray
+        Normalized counts (counts / size factors), genes x samples.
+    asympt_disp, extra_pois : float, keyword-only
+        The coefficients of :func:`rnaclust_dash.pp.parametric_dispersion_fit`.
+
+    Returns
+    -------
+    numpy.ndarray
+        Transformed values (log2 scale), the shape of ``normalized``.
+    """
+    q = np.asarray(normalized, dtype=np.float64)
+    return np.log2((1 + extra_pois + 2 * asympt_disp * q
+                    + 2 * np.sqrt(asympt_disp * q * (1 + extra_pois + asympt_disp * q)))
                    / (4 * asympt_disp))
 
 
