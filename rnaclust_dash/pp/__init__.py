@@ -10,8 +10,9 @@ Modules, one per role:
 - normalization: :mod:`~rnaclust_dash.pp.normalization` (the methods on offer and
   :func:`normalize`), :mod:`~rnaclust_dash.pp.size_factors` (DESeq2 size factors, edgeR
   ``calcNormFactors`` and log-CPM), :mod:`~rnaclust_dash.pp.quantile` (limma
-  ``normalizeQuantiles``), :mod:`~rnaclust_dash.pp.variance_stabilizing` (DESeq2 ``vst``
-  and its dispersion fit);
+  ``normalizeQuantiles``), :mod:`~rnaclust_dash.pp.variance_stabilizing` (DESeq2 ``vst``)
+  with :mod:`~rnaclust_dash.pp.deseq2_dispersion` (DESeq2's dispersion estimates, which
+  the DESeq2 Wald test of ``tl`` shares);
 - feature selection: :mod:`~rnaclust_dash.pp.features` (most variable genes, row z-scores);
 - batch: :mod:`~rnaclust_dash.pp.batch_design` (methods on offer, labels, covariates,
   design matrices, confounding), :mod:`~rnaclust_dash.pp.batch_log_scale` (ComBat, limma
@@ -27,6 +28,13 @@ from rnaclust_dash.pp.batch_design import BATCH_METHODS, batch_confounding
 from rnaclust_dash.pp.batch_harmony import HARMONY_PCS, harmony_embedding
 from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
 from rnaclust_dash.pp.batch_mixing import batch_mixing_scores
+from rnaclust_dash.pp.deseq2_dispersion import (
+    DESEQ2_MIN_MU,
+    dispersion_trend,
+    gene_wise_dispersions,
+    map_dispersions,
+    parametric_dispersion_fit,
+)
 from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
 from rnaclust_dash.pp.normalization import (
     COUNT_METHODS,
@@ -46,11 +54,12 @@ from rnaclust_dash.pp.size_factors import (
     edger_log_cpm,
     log_cpm_tmm,
 )
-from rnaclust_dash.pp.variance_stabilizing import vst
+from rnaclust_dash.pp.variance_stabilizing import vst, vst_closed_form
 
 __all__ = [
     "BATCH_METHODS",
     "COUNT_METHODS",
+    "DESEQ2_MIN_MU",
     "HARMONY_PCS",
     "LOG_SCALE_METHODS",
     "NORMALIZATIONS",
@@ -64,14 +73,19 @@ __all__ = [
     "combat_seq",
     "cpm_tmm",
     "deseq2_size_factors",
+    "dispersion_trend",
     "edger_log_cpm",
+    "gene_wise_dispersions",
     "harmony_embedding",
     "log_cpm_tmm",
+    "map_dispersions",
     "normalization_availability",
     "normalize",
+    "parametric_dispersion_fit",
     "quantile_normalize",
     "remove_batch_effect",
     "top_variable_genes",
     "vst",
+    "vst_closed_form",
     "zscore_rows",
 ]

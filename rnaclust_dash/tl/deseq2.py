@@ -24,11 +24,18 @@ from scipy.special import gammaln, ndtr
 from scipy.stats import f as f_distribution
 
 from ..errors import DataError, ParameterError
+from ..pp.deseq2_dispersion import (
+    DESEQ2_MIN_MU,
+    dispersion_trend,
+    gene_wise_dispersions,
+    map_dispersions,
+)
 from ..pp.size_factors import deseq2_size_factors
-from . import _nb_dispersion as nbd
 from ._lowess import lowess
 from ._stats import bh_adjust
 
+#: what an error suggests when DESeq2's dispersion trend cannot be fitted
+_ALTERNATIVE = "Use the t-test or the Wilcoxon test on log values instead."
 #: DESeq2's ridge on the coefficients (log2 scale) when there is no beta prior.
 _LAMBDA = 1e-6
 _LARGE = 30.0
@@ -100,12 +107,14 @@ def deseq2_wald(counts, labels, *, group: str, reference: str, size_factors=None
     # genes are independent except for the trend: blocks of rows bound the memory
     blocks = _row_blocks(*y.shape)
     gene_wise, mu = (np.concatenate(parts) for parts in zip(*(
-        nbd.gene_wise_dispersions(y[rows], size_factors, groups, maxit=maxit)
+        gene_wise_dispersions(y[rows], size_factors, groups=groups, maxit=maxit)
         for rows in blocks)))
-    trend = nbd.dispersion_trend(out["base_mean"][nonzero], gene_wise,
-                                 residual_df=design.shape[0] - design.shape[1])
-    disp = np.concatenate([nbd.map_dispersions(y[rows], mu[rows], groups, gene_wise[rows],
-                                               dict(trend, fit=trend["fit"][rows]), maxit=maxit)
+    trend = dispersion_trend(out["base_mean"][nonzero], gene_wise,
+                             residual_df=design.shape[0] - design.shape[1],
+                             alternative=_ALTERNATIVE)
+    disp = np.concatenate([map_dispersions(y[rows], mu[rows], groups=groups,
+                                           gene_wise=gene_wise[rows],
+                                           trend=dict(trend, fit=trend["fit"][rows]), maxit=maxit)
                            for rows in blocks])
     fits = [fit_nb_glm(y[rows], design, size_factors, disp[rows], maxit=maxit)
             for rows in blocks]
@@ -141,7 +150,7 @@ def fit_nb_glm(y: np.ndarray, design: np.ndarray, size_factors: np.ndarray,
     start = np.linalg.lstsq(design, np.log(y / size_factors + 0.1).T, rcond=None)[0].T
     beta = start.copy()
     alpha = dispersions[:, None]
-    mu = np.maximum(size_factors * np.exp(beta @ design.T), nbd.MIN_MU)
+    mu = np.maximum(size_factors * np.exp(beta @ design.T), DESEQ2_MIN_MU)
     dev_old = _deviance(y, mu, dispersions)
     iterations = np.zeros(n_genes, dtype=int)
     active = np.ones(n_genes, dtype=bool)
@@ -159,7 +168,7 @@ def fit_nb_glm(y: np.ndarray, design: np.ndarray, size_factors: np.ndarray,
         diverged = (np.abs(new_beta) > _LARGE).any(axis=1)
         beta[rows] = new_beta
         mu[rows] = np.maximum(size_factors * np.exp(np.clip(new_beta @ design.T, -700, 700)),
-                              nbd.MIN_MU)
+                              DESEQ2_MIN_MU)
         dev = _deviance(y[rows], mu[rows], dispersions[rows])
         with np.errstate(invalid="ignore"):
             change = np.abs(dev - dev_old[rows]) / (np.abs(dev) + 0.1)
@@ -174,7 +183,7 @@ def fit_nb_glm(y: np.ndarray, design: np.ndarray, size_factors: np.ndarray,
         # least-squares start values (natural log) read as log2 ones
         beta[row], converged[row] = _optimise_row(y[row], design, size_factors,
                                                   dispersions[row], start[row])
-        mu[row] = np.maximum(size_factors * np.exp(beta[row] @ design.T), nbd.MIN_MU)
+        mu[row] = np.maximum(size_factors * np.exp(beta[row] @ design.T), DESEQ2_MIN_MU)
     weights = mu / (1.0 + alpha * mu)
     xtwx = np.einsum("gm,mp,mq->gpq", weights, design, design)
     inverse = np.linalg.inv(xtwx + ridge)

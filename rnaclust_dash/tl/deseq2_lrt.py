@@ -9,9 +9,10 @@ means kept at or above 0.5 while fitting, as DESeq2's ``fitBeta``); the deviance
 difference against chi-square; p-values of genes with a Cook's distance above the 99 %
 F quantile removed; Benjamini-Hochberg after independent filtering on the mean.
 
-Orientation: counts genes x samples. For a one-factor design X'WX is diagonal in the
-cell-means coding, so the Cox-Reid term is a sum over time points; this module relies on
-that and takes no other design.
+Orientation: counts genes x samples. The dispersions come from
+:mod:`rnaclust_dash.pp.deseq2_dispersion` (shared with the Wald test and ``vst``), which
+takes a one-factor design: the time points are its groups. This module takes no other
+design.
 """
 
 from __future__ import annotations
@@ -19,166 +20,34 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import digamma, gammaln, polygamma
 
+from ..pp.deseq2_dispersion import (
+    DESEQ2_MIN_MU,
+    dispersion_trend,
+    gene_wise_dispersions,
+    map_dispersions,
+    parametric_dispersion_fit,
+)
 from ..pp.size_factors import deseq2_size_factors
-from ..pp.variance_stabilizing import _parametric_dispersion_fit, _trend_genes
+from ..pp.variance_stabilizing import _trend_genes, vst_closed_form
 from .lowess import lowess
 from .timecourse import time_design
 
-_MIN_DISP = 1e-8
-_MIN_MU = 0.5
-
-
-class _Posterior:
-    """Cox-Reid adjusted NB log likelihood of log dispersions, optionally with a normal
-    prior (DESeq2's ``log_posterior`` / ``dlog_posterior`` for a one-factor design)."""
-
-    def __init__(self, y, mu, onehot, prior_mean=None, prior_var=None):
-        self.y, self.mu, self.onehot = y, mu, onehot
-        self.prior_mean, self.prior_var = prior_mean, prior_var
-
-    def value(self, log_alpha, rows):
-        y, mu = self.y[rows], self.mu[rows]
-        alpha = np.exp(log_alpha)[:, None]
-        inv = 1.0 / alpha
-        loglik = (gammaln(y + inv) - gammaln(inv) - y * np.log(mu + inv)
-                  - inv * np.log(1.0 + mu * alpha)).sum(axis=1)
-        weights = 1.0 / (1.0 / mu + alpha)
-        cox_reid = -0.5 * np.log(weights @ self.onehot).sum(axis=1)
-        result = loglik + cox_reid
-        if self.prior_mean is not None:
-            result -= 0.5 * (log_alpha - self.prior_mean[rows]) ** 2 / self.prior_var
-        return result
-
-    def slope(self, log_alpha, rows):
-        y, mu = self.y[rows], self.mu[rows]
-        alpha = np.exp(log_alpha)[:, None]
-        inv = 1.0 / alpha
-        d_loglik = (digamma(inv) + np.log(1.0 + mu * alpha) - mu * alpha / (1.0 + mu * alpha)
-                    - digamma(y + inv) + y / (mu + inv)).sum(axis=1) / alpha[:, 0] ** 2
-        weights = 1.0 / (1.0 / mu + alpha)
-        d_cox_reid = -0.5 * ((-(weights ** 2)) @ self.onehot / (weights @ self.onehot)).sum(axis=1)
-        result = (d_loglik + d_cox_reid) * alpha[:, 0]
-        if self.prior_mean is not None:
-            result -= (log_alpha - self.prior_mean[rows]) / self.prior_var
-        return result
-
-
-def _line_search(posterior: _Posterior, log_alpha, *, min_log_alpha, kappa_0=1.0, tol=1e-6,
-                 maxit=100):
-    """DESeq2's ``fitDisp`` (C++) for all genes at once; as
-    ``normalization._fit_log_dispersion`` but with the design's Cox-Reid term and a prior.
-    Returns (log dispersions, iterations, log posterior at the start, at the end)."""
-    n = len(log_alpha)
-    a = log_alpha.copy()
-    everyone = np.arange(n)
-    lp = posterior.value(a, everyone)
-    dlp = posterior.slope(a, everyone)
-    initial = lp.copy()
-    kappa = np.full(n, kappa_0)
-    iterations, accepts = np.zeros(n, dtype=int), np.zeros(n, dtype=int)
-    active = np.ones(n, dtype=bool)
-    for _ in range(maxit):
-        rows = np.flatnonzero(active)
-        if rows.size == 0:
-            break
-        iterations[rows] += 1
-        a_row, dlp_row, kappa_row = a[rows], dlp[rows], kappa[rows]
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            proposal = a_row + kappa_row * dlp_row
-            kappa_row = np.where(proposal < -30.0, (-30.0 - a_row) / dlp_row, kappa_row)
-            kappa_row = np.where(proposal > 10.0, (10.0 - a_row) / dlp_row, kappa_row)
-            a_new = a_row + kappa_row * dlp_row
-            lp_new = posterior.value(a_new, rows)
-            accepted = -lp_new <= -lp[rows] - kappa_row * 1.0e-4 * dlp_row ** 2
-        kappa_row = np.where(accepted, kappa_row, kappa_row / 2.0)
-        moved = rows[accepted]
-        if moved.size:
-            lp_moved = lp_new[accepted]
-            a[moved] = a_new[accepted]
-            accepts[moved] += 1
-            small_change = lp_moved - lp[moved] < tol
-            stop_low = ~small_change & (a[moved] < min_log_alpha)
-            carry_on = ~small_change & ~stop_low
-            lp[moved[small_change | carry_on]] = lp_moved[small_change | carry_on]
-            active[moved[small_change | stop_low]] = False
-            going = moved[carry_on]
-            if going.size:
-                dlp[going] = posterior.slope(a[going], going)
-            position = np.searchsorted(rows, going)
-            grown = np.minimum(kappa_row[position] * 1.1, kappa_0)
-            kappa_row[position] = np.where(accepts[going] % 5 == 0, grown / 2.0, grown)
-        kappa[rows] = kappa_row
-    return a, iterations, initial, lp
-
-
-def _grid(posterior: _Posterior, rows: np.ndarray, max_disp: float) -> np.ndarray:
-    """DESeq2 ``fitDispGrid``: best of 20 log dispersions, then of 20 around it."""
-    grid = np.linspace(np.log(_MIN_DISP), np.log(max_disp), 20)
-    delta = grid[1] - grid[0]
-
-    def best(candidates):
-        scores = np.column_stack([posterior.value(candidates[:, t], rows)
-                                  for t in range(candidates.shape[1])])
-        scores = np.where(np.isnan(scores), -np.inf, scores)
-        return candidates[np.arange(len(rows)), np.argmax(scores, axis=1)]
-
-    coarse = best(np.broadcast_to(grid, (len(rows), grid.size)))
-    return np.exp(best(coarse[:, None] + np.linspace(-delta, delta, grid.size)[None, :]))
-
-
-def _gene_wise_dispersions(counts, size_factors, onehot):
-    """DESeq2 ``estimateDispersionsGeneEst``: (mean normalized counts, gene-wise
-    dispersions, the linear-model means they were fitted with)."""
-    m, p = onehot.shape
-    normalized = counts / size_factors
-    base_mean = normalized.mean(axis=1)
-    fitted = (normalized @ onehot / onehot.sum(axis=0)) @ onehot.T
-    rough_mu = np.maximum(fitted, 1.0)
-    rough = np.maximum((((normalized - rough_mu) ** 2 - rough_mu) / rough_mu ** 2).sum(axis=1)
-                       / (m - p), 0.0)
-    moments = (normalized.var(axis=1, ddof=1) - np.mean(1 / size_factors) * base_mean) \
-        / base_mean ** 2
-    max_disp = max(10.0, float(m))
-    start = np.clip(np.minimum(rough, moments), _MIN_DISP, max_disp)
-    mu = np.maximum(fitted * size_factors, _MIN_MU)
-    plain = _Posterior(counts, mu, onehot)
-    log_alpha, iterations, initial, last = _line_search(
-        plain, np.log(start), min_log_alpha=np.log(_MIN_DISP / 10))
-    gene = np.minimum(np.exp(log_alpha), max_disp)
-    no_increase = last < initial + np.abs(initial) / 1e6
-    gene[no_increase] = start[no_increase]
-    refit = ((iterations >= 100) | (iterations == 1)) & (gene > _MIN_DISP * 10)
-    if refit.any():
-        gene[refit] = _grid(plain, np.flatnonzero(refit), max_disp)
-    return base_mean, np.clip(gene, _MIN_DISP, max_disp), mu
+_ALTERNATIVE = ("Use the F test on log values (rnaclust_dash.tl.timecourse) or log-CPM "
+                "instead.")
 
 
 def _dispersions(counts, size_factors, onehot):
-    """Final dispersions (DESeq2 ``estimateDispersions``): gene-wise, parametric trend,
-    maximum a posteriori with DESeq2's prior width, gene-wise kept for outliers.
+    """Final dispersions (DESeq2 ``estimateDispersions``) from :mod:`rnaclust_dash.pp.
+    deseq2_dispersion`: gene-wise, parametric trend, maximum a posteriori with DESeq2's
+    prior width, gene-wise kept for outliers.
     Returns (mean normalized counts, final dispersions, the means of the gene-wise step)."""
-    m, p = onehot.shape
-    base_mean, gene, mu = _gene_wise_dispersions(counts, size_factors, onehot)
-    use = gene > 100 * _MIN_DISP
-    asymptote, extra = _parametric_dispersion_fit(base_mean[use], gene[use])
-    trend = asymptote + extra / base_mean
-    residual = np.log(gene[gene >= 100 * _MIN_DISP]) - np.log(trend[gene >= 100 * _MIN_DISP])
-    var_log = stats.median_abs_deviation(residual, scale="normal") ** 2
-    prior_var = max(var_log - float(polygamma(1, (m - p) / 2)), 0.25)
-    shrunk = _Posterior(counts, mu, onehot, np.log(trend), prior_var)
-    initial_map = np.where(gene > 0.1 * trend, gene, trend)
-    log_map, iterations, _, _ = _line_search(shrunk, np.log(initial_map),
-                                             min_log_alpha=np.log(_MIN_DISP / 10))
-    final = np.exp(log_map)
-    if (iterations >= 100).any():
-        final[iterations >= 100] = _grid(shrunk, np.flatnonzero(iterations >= 100),
-                                         max(10.0, float(m)))
-    final = np.clip(final, _MIN_DISP, max(10.0, float(m)))
-    outlier = np.log(gene) > np.log(trend) + 2 * np.sqrt(var_log)
-    final[outlier] = gene[outlier]
-    return base_mean, final, mu
+    groups = onehot.argmax(axis=1)
+    base_mean = (counts / size_factors).mean(axis=1)
+    gene, mu = gene_wise_dispersions(counts, size_factors, groups=groups)
+    trend = dispersion_trend(base_mean, gene, residual_df=onehot.shape[0] - onehot.shape[1],
+                             alternative=_ALTERNATIVE)
+    return base_mean, map_dispersions(counts, mu, groups=groups, gene_wise=gene, trend=trend), mu
 
 
 def _nb_loglik(y, mu, alpha):
@@ -193,7 +62,7 @@ def _full_fit(counts, size_factors, onehot, alpha, *, lam=1e-6 / np.log(2) ** 2,
     normalized = counts / size_factors
     beta = (np.log(normalized + 0.1) @ onehot) / onehot.sum(axis=0)
     a = alpha[:, None]
-    mu = np.maximum(size_factors * np.exp(beta @ onehot.T), _MIN_MU)
+    mu = np.maximum(size_factors * np.exp(beta @ onehot.T), DESEQ2_MIN_MU)
     deviance = -2 * _nb_loglik(counts, mu, alpha)
     active = np.ones(len(counts), dtype=bool)
     for _ in range(maxit):
@@ -204,7 +73,7 @@ def _full_fit(counts, size_factors, onehot, alpha, *, lam=1e-6 / np.log(2) ** 2,
         weights = m_rows / (1 + a[rows] * m_rows)
         working = np.log(m_rows / size_factors) + (counts[rows] - m_rows) / m_rows
         beta[rows] = (weights * working) @ onehot / (weights @ onehot + lam)
-        mu[rows] = np.maximum(size_factors * np.exp(beta[rows] @ onehot.T), _MIN_MU)
+        mu[rows] = np.maximum(size_factors * np.exp(beta[rows] @ onehot.T), DESEQ2_MIN_MU)
         new = -2 * _nb_loglik(counts[rows], mu[rows], alpha[rows])
         converged = np.abs(new - deviance[rows]) / (np.abs(new) + 0.1) < tol
         converged |= (np.abs(beta[rows]) > 30).any(axis=1)
@@ -314,7 +183,7 @@ def vst_by_time(counts: pd.DataFrame, metadata: pd.DataFrame, *, time_column: st
                 nsub: int = 1000) -> pd.DataFrame:
     """DESeq2 ``vst(dds, blind = FALSE)`` for the design ``~ time`` (time as a factor).
 
-    As ``rnaclust_dash.normalization.vst`` but the dispersion trend comes from gene-wise
+    As :func:`rnaclust_dash.pp.vst` but the dispersion trend comes from gene-wise
     dispersions fitted with the time design (the ``nsub`` genes DESeq2 picks), so time
     effects do not inflate it; this is the input DEGreport's examples give degPatterns.
 
@@ -329,17 +198,8 @@ def vst_by_time(counts: pd.DataFrame, metadata: pd.DataFrame, *, time_column: st
     size_factors = deseq2_size_factors(values)
     normalized = values / size_factors
     subset = _trend_genes(values, normalized, nsub=nsub)
-    base_mean, gene, _ = _gene_wise_dispersions(values[subset], size_factors, onehot)
-    use = gene > 100 * _MIN_DISP
-    asymptote, extra = _parametric_dispersion_fit(base_mean[use], gene[use])
-    return pd.DataFrame(vst_closed_form(normalized, asymptote, extra), index=counts.index,
-                        columns=counts.columns)
-
-
-def vst_closed_form(normalized: np.ndarray, asymptote: float, extra: float) -> np.ndarray:
-    """DESeq2's variance stabilizing transformation of normalized counts for the trend
-    ``asymptote + extra / mean`` (tends to log2 of the counts for large counts)."""
-    q = normalized
-    return np.log2((1 + extra + 2 * asymptote * q
-                    + 2 * np.sqrt(asymptote * q * (1 + extra + asymptote * q)))
-                   / (4 * asymptote))
+    gene, _ = gene_wise_dispersions(values[subset], size_factors, groups=onehot.argmax(axis=1))
+    base_mean = normalized[subset].mean(axis=1)
+    asymptote, extra = parametric_dispersion_fit(base_mean, gene, alternative=_ALTERNATIVE)
+    transformed = vst_closed_form(normalized, asympt_disp=asymptote, extra_pois=extra)
+    return pd.DataFrame(transformed, index=counts.index, columns=counts.columns)
