@@ -115,3 +115,5 @@ DATASET_STORE = "dataset-store"
 ANALYSIS_STORE = "analysis-store"
 SELECTION_STORE = "selection-store"
 EMBEDDING_STORE = "embedding-store"
+# What the big figures show now (digests), so an update can send only what changed.
+FIGURES_SHOWN = "figures-shown"

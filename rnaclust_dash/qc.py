@@ -857,9 +857,10 @@ def pca_figure(normalized_log, *, metadata: pd.DataFrame | None = None,
         genes = (f"the {len(top):,} most variable genes" if len(top) < len(frame)
                  else f"all {len(top):,} genes")
         title = f"PCA of {len(ids)} samples on {genes}"
-    fig = embedding_figure(embedding.coords, ids=ids.to_numpy(dtype=object),
-                           color_values=colors, color_title=color_by or "",
-                           axis_titles=embedding.axis_titles, hover=hover, title=title)
+    fig = go.Figure(embedding_figure(embedding.coords, ids=ids.to_numpy(dtype=object),
+                                     color_values=colors, color_title=color_by or "",
+                                     axis_titles=embedding.axis_titles, hover=hover,
+                                     title=title))
     if color_by is None:
         fig.update_layout(showlegend=False)
     return fig
