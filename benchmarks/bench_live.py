@@ -44,18 +44,25 @@ TARGETS = {"first_s": 8.0, "k_s": 0.5, "k_kb": 60.0, "norm_s": 2.0}
 # Normalizations not used before in the run, so each change recomputes from the
 # normalization down (the default, deseq2, is what the upload is analysed with).
 NORMALIZATION_CHANGES = ("tmm", "uq", "rle", "cpm", "logcpm-tmm")
+VERBOSE = "--verbose" in sys.argv  # print each change's timeline (requests, redraws)
 
 # Installed in the page: redraw times per graph and the number of Dash requests in flight.
 HOOKS_JS = """
-window.__bench = window.__bench || {inflight: 0, lastDone: performance.now()};
+window.__bench = window.__bench || {inflight: 0, lastDone: performance.now(), log: []};
 if (!window.__bench.fetchWrapped) {
   const original = window.fetch;
   window.fetch = function (...args) {
     const url = String(args[0] && args[0].url || args[0]);
     const dash = url.includes('_dash-update-component');
+    const started = performance.now();
+    let output = '';
+    try { output = JSON.parse(args[1].body).output.slice(0, 60); } catch (e) {}
     if (dash) window.__bench.inflight += 1;
     return original.apply(this, args).finally(() => {
-      if (dash) { window.__bench.inflight -= 1; window.__bench.lastDone = performance.now(); }
+      if (dash) {
+        window.__bench.inflight -= 1; window.__bench.lastDone = performance.now();
+        window.__bench.log.push([output, started, window.__bench.lastDone]);
+      }
     });
   };
   window.__bench.fetchWrapped = true;
@@ -64,7 +71,10 @@ window.__bench.afterplot = window.__bench.afterplot || {};
 for (const id of arguments[0]) {
   const g = document.querySelector('#' + id + ' .js-plotly-plot');
   if (g && !g.__benchHooked) {
-    g.on('plotly_afterplot', () => { window.__bench.afterplot[id] = performance.now(); });
+    g.on('plotly_afterplot', () => {
+      window.__bench.afterplot[id] = performance.now();
+      window.__bench.log.push(['drawn ' + id, performance.now(), performance.now()]);
+    });
     g.__benchHooked = true;
   }
 }
@@ -161,9 +171,14 @@ def measure_change(driver, act) -> tuple[float, int, int]:
     """Run ``act`` (returns the page clock at the change) and measure the redraw."""
     driver.execute_script(HOOKS_JS, list(GRAPHS))
     network_bytes(driver)  # drain the log
+    driver.execute_script("window.__bench.log = [];")
     t0 = act()
     seconds = wait_redrawn(driver, t0)
     sent, received = network_bytes(driver)
+    if VERBOSE:
+        for what, start, stop in driver.execute_script("return window.__bench.log"):
+            print(f"  {start - t0:8.0f} {stop - t0:8.0f} ms  {what}")
+        print(f"  -> {seconds:.2f} s, {sent / 1000:.1f} KB sent, {received / 1000:.1f} KB received")
     return seconds, sent, received
 
 
@@ -265,6 +280,8 @@ def main() -> None:
     parser.add_argument("--label", default="this checkout")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     parser.add_argument("--compare", type=Path, help="a --json file to print beside")
+    parser.add_argument("--verbose", action="store_true",
+                        help="print each change's requests and redraws (ms after the change)")
     args = parser.parse_args()
     result = run(args.app_dir.resolve(), args.port, args.repeats)
     if args.json:

@@ -44,16 +44,19 @@ def heatmap_update(figure: dict, shown: dict | None) -> tuple:
     """The heatmap to send and what it shows afterwards.
 
     When the fixed traces (``layout.meta["fixed"]``: matrix, trees, annotation strips)
-    are those on screen, a Patch replaces the other traces and the layout only.
+    and the layout are those on screen, a Patch replaces the other traces and the legend
+    switch only (a new layout object would make plotly lay out every axis again).
     """
     fixed = int(figure["layout"].get("meta", {}).get("fixed", 0))
-    state = {"digest": digest(figure["data"][:fixed]), "n_traces": len(figure["data"])}
+    layout = {k: v for k, v in figure["layout"].items() if k != "showlegend"}
+    state = {"digest": digest([figure["data"][:fixed], layout]),
+             "n_traces": len(figure["data"])}
     if fixed and shown and shown.get("digest") == state["digest"]:
         patch = Patch()
         for index in range(shown["n_traces"] - 1, fixed - 1, -1):
             del patch["data"][index]
         patch["data"].extend(for_browser(figure["data"][fixed:]))
-        patch["layout"] = for_browser(figure["layout"])
+        patch["layout"]["showlegend"] = figure["layout"].get("showlegend", False)
         return patch, state
     return for_browser(figure), state
 
