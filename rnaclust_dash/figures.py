@@ -55,6 +55,12 @@ CLUSTER_PALETTE = (
     "#FF9DA7",
     "#9C755F",
 )
+#: The parts of plotly.py's default template these figures rely on (axes that make room
+#: for their labels, the text colour), for figures sent as plain dicts without a template.
+_AXIS_DEFAULTS = dict(automargin=True, gridcolor="white", linecolor="white", ticks="",
+                      title=dict(standoff=15), zerolinecolor="white", zerolinewidth=2)
+BASE_TEMPLATE = {"layout": {"xaxis": _AXIS_DEFAULTS, "yaxis": _AXIS_DEFAULTS,
+                            "font": {"color": "#2a3f5f"}, "hoverlabel": {"align": "left"}}}
 #: Colour of missing values (NaN) and of "no cluster" labels (<= 0, e.g. noise).
 NA_COLOR = "#BDBDBD"
 #: Palettes for categorical sample annotations, one per annotation column in turn
@@ -729,6 +735,7 @@ def _heatmap_layout(frame: dict, geo: dict, strip_labels: list, *, title: str | 
     category = dict(type="category", tickfont=dict(size=10), showgrid=False, zeroline=False,
                     ticks="")
     layout = dict(
+        template=BASE_TEMPLATE,
         height=geo["height"],
         margin=dict(t=geo["margin_t"], b=geo["margin_b"], r=150 + 6 * min(longest_row, 40),
                     l=10 + (7 * longest_strip if heat_left < 0.05 else 0)),
@@ -1024,6 +1031,8 @@ def embedding_figure(
         traces.append(points(np.flatnonzero(missing), "NA", dict(color=NA_COLOR)))
 
     layout = dict(
+
+        template=BASE_TEMPLATE,
         dragmode="lasso",
         hovermode="closest",
         uirevision=revision,
@@ -1169,6 +1178,7 @@ def silhouette_figure(
     per_bar = 14 if n <= 60 else 9
     height = max(350, 100 + per_bar * (n + gap * len(clusters))) if show_ids else 700
     layout = dict(
+        template=BASE_TEMPLATE,
         height=height,
         bargap=0,
         hovermode="closest",
@@ -1220,6 +1230,7 @@ def empty_figure(message: str) -> dict:
     return dict(
         data=[],
         layout=dict(
+            template=BASE_TEMPLATE,
             xaxis=dict(visible=False),
             yaxis=dict(visible=False),
             plot_bgcolor="white",
