@@ -956,11 +956,7 @@ def embedding_figure(
     if xy.shape != (n, 2):
         raise ValueError(f"coords is {xy.shape}, expected ({n}, 2)")
     colors = _align(color_values, ids)
-    text = ids.astype(str)
-    if hover is not None and hover.shape[1] > 0:
-        table = _align(hover, ids)
-        for col in table.columns:
-            text = np.char.add(text, [f"<br>{col}: {_fmt(v)}" for v in table[col].tolist()])
+    text = _hover_text(ids, hover)
     alpha = None if opacity is None else np.asarray(opacity, dtype=np.float32)
     selected_mask = np.isin(ids, list(selected)) if len(selected) else None
     scatter = "scattergl" if n > 5000 else "scatter"
@@ -976,62 +972,14 @@ def embedding_figure(
                 selectedpoints=np.flatnonzero(selected_mask[idx]),
                 unselected=dict(marker=dict(opacity=0.15)),
             )
-        return dict(
-            type=scatter,
-            x=xy[idx, 0],
-            y=xy[idx, 1],
-            mode="markers",
-            name=name,
-            marker=marker,
-            customdata=ids[idx],
-            hovertext=text[idx],
-            hovertemplate="%{hovertext}<extra>" + name + "</extra>",
-            showlegend=showlegend,
-            meta="embedding",
-            **kwargs,
-        )
+        return dict(type=scatter, x=xy[idx, 0], y=xy[idx, 1], mode="markers", name=name,
+                    marker=marker, customdata=ids[idx], hovertext=text[idx],
+                    hovertemplate="%{hovertext}<extra>" + name + "</extra>",
+                    showlegend=showlegend, meta="embedding", **kwargs)
 
-    missing = colors.isna().to_numpy()
-    traces = []
-    is_cluster = colors.name == "cluster"
-    if _is_numeric(colors) and not is_cluster:
-        idx = np.flatnonzero(~missing)
-        values = colors.to_numpy(dtype=np.float64)[idx]
-        traces.append(
-            points(
-                idx,
-                color_title,
-                dict(
-                    color=values.astype(np.float32),
-                    colorscale="Viridis",
-                    showscale=True,
-                    # Bottom three quarters: the legend ("NA") stays free above it.
-                    colorbar=dict(
-                        title=dict(text=color_title), thickness=12, len=0.75, y=0, yanchor="bottom"
-                    ),
-                ),
-                showlegend=False,
-            )
-        )
-    else:
-        categories = _category_order(colors)
-        if is_cluster:
-            palette = cluster_colors(np.asarray(categories, dtype=np.int64))
-            names = {c: f"cluster {int(c)}" for c in categories}
-            color_of = {c: palette[int(c)] for c in categories}
-        else:
-            pal = ANNOTATION_PALETTES[0]
-            names = {c: str(c) for c in categories}
-            color_of = {c: pal[i % len(pal)] for i, c in enumerate(categories)}
-        values = colors.to_numpy(dtype=object)
-        for c in categories:
-            idx = np.flatnonzero((values == c) & ~missing)
-            traces.append(points(idx, names[c], dict(color=color_of[c])))
-    if missing.any():
-        traces.append(points(np.flatnonzero(missing), "NA", dict(color=NA_COLOR)))
-
+    traces = [points(idx, name, marker, legend)
+              for idx, name, marker, legend in _color_groups(colors, color_title)]
     layout = dict(
-
         template=BASE_TEMPLATE,
         dragmode="lasso",
         hovermode="closest",
@@ -1050,6 +998,49 @@ def embedding_figure(
     if title:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", font=dict(size=15))
     return {"data": traces, "layout": layout}
+
+
+def _hover_text(ids: np.ndarray, hover: pd.DataFrame | None) -> np.ndarray:
+    """Each point's hover: its id, then one line per column of ``hover``."""
+    text = ids.astype(str)
+    if hover is not None and hover.shape[1] > 0:
+        table = _align(hover, ids)
+        for col in table.columns:
+            text = np.char.add(text, [f"<br>{col}: {_fmt(v)}" for v in table[col].tolist()])
+    return text
+
+
+def _color_groups(colors: pd.Series, color_title: str) -> list[tuple]:
+    """The scatter's traces: (point indices, name, marker, in the legend) for a numeric
+    colour (one trace, a colour bar), or one per category or cluster; missing: "NA"."""
+    missing = colors.isna().to_numpy()
+    groups = []
+    if _is_numeric(colors) and colors.name != "cluster":
+        idx = np.flatnonzero(~missing)
+        values = colors.to_numpy(dtype=np.float64)[idx]
+        # Bottom three quarters: the legend ("NA") stays free above it.
+        colorbar = dict(title=dict(text=color_title), thickness=12, len=0.75, y=0,
+                        yanchor="bottom")
+        groups.append((idx, color_title, dict(color=values.astype(np.float32),
+                                              colorscale="Viridis", showscale=True,
+                                              colorbar=colorbar), False))
+    else:
+        categories = _category_order(colors)
+        if colors.name == "cluster":
+            palette = cluster_colors(np.asarray(categories, dtype=np.int64))
+            names = {c: f"cluster {int(c)}" for c in categories}
+            color_of = {c: palette[int(c)] for c in categories}
+        else:
+            pal = ANNOTATION_PALETTES[0]
+            names = {c: str(c) for c in categories}
+            color_of = {c: pal[i % len(pal)] for i, c in enumerate(categories)}
+        values = colors.to_numpy(dtype=object)
+        for c in categories:
+            idx = np.flatnonzero((values == c) & ~missing)
+            groups.append((idx, names[c], dict(color=color_of[c]), True))
+    if missing.any():
+        groups.append((np.flatnonzero(missing), "NA", dict(color=NA_COLOR), True))
+    return groups
 
 
 def _align(table, ids: np.ndarray):
@@ -1116,7 +1107,6 @@ def silhouette_figure(
     position = np.arange(n) + gap * (np.searchsorted(group_start, np.arange(n), side="right") - 1)
     palette = cluster_colors(clusters)
     faded = np.isin(ids, list(selected)) if len(selected) else None
-    show_ids = n <= 300
 
     traces, annotations = [], []
     stops = np.append(group_start[1:], n)
@@ -1124,23 +1114,12 @@ def silhouette_figure(
         marker = dict(color=palette[lab], line=dict(width=0))
         if faded is not None:
             marker["opacity"] = np.where(faded[start:stop], 1.0, 0.25).astype(np.float32)
-        traces.append(
-            dict(
-                type="bar",
-                x=values[start:stop].astype(np.float32),
-                y=position[start:stop],
-                orientation="h",
-                width=1.0 if n > 80 else 0.85,
-                marker=marker,
-                customdata=ids[start:stop],
-                name=f"cluster {lab}",
-                showlegend=False,
-                meta="silhouette",
-                hovertemplate=(
-                    f"%{{customdata}}<br>cluster {lab}<br>silhouette %{{x:.3f}}<extra></extra>"
-                ),
-            )
-        )
+        traces.append(dict(
+            type="bar", x=values[start:stop].astype(np.float32), y=position[start:stop],
+            orientation="h", width=1.0 if n > 80 else 0.85, marker=marker,
+            customdata=ids[start:stop], name=f"cluster {lab}", showlegend=False,
+            meta="silhouette",
+            hovertemplate=f"%{{customdata}}<br>cluster {lab}<br>silhouette %{{x:.3f}}<extra></extra>"))
         annotations.append(
             dict(
                 text=f"cluster {lab} (n={stop - start})",
@@ -1154,19 +1133,20 @@ def silhouette_figure(
                 font=dict(size=11, color=palette[lab]),
             )
         )
-    annotations.append(
-        dict(
-            text=f"mean {mean_value:.2f}",
-            xref="x",
-            x=mean_value,
-            yref="paper",
-            y=1.0,
-            yanchor="bottom",
-            showarrow=False,
-            font=dict(size=11),
-        )
-    )
 
+    layout = _silhouette_layout(ids, values, position, n_gaps=gap * len(clusters),
+                                mean_value=mean_value, annotations=annotations, title=title)
+    return {"data": traces, "layout": layout}
+
+
+def _silhouette_layout(ids, values, position, *, n_gaps: int, mean_value: float,
+                       annotations: list, title: str | None) -> dict:
+    """Axes (ids as ticks up to 300 bars), height, the dashed mean line and the labels."""
+    n = len(ids)
+    show_ids = n <= 300
+    annotations = annotations + [dict(text=f"mean {mean_value:.2f}", xref="x", x=mean_value,
+                                      yref="paper", y=1.0, yanchor="bottom", showarrow=False,
+                                      font=dict(size=11))]
     lo = min(float(values.min()) if n else 0.0, 0.0) - 0.05
     yaxis = dict(autorange="reversed", showgrid=False, zeroline=False, ticks="")
     if show_ids:
@@ -1176,7 +1156,7 @@ def silhouette_figure(
     else:
         yaxis["showticklabels"] = False
     per_bar = 14 if n <= 60 else 9
-    height = max(350, 100 + per_bar * (n + gap * len(clusters))) if show_ids else 700
+    height = max(350, 100 + per_bar * (n + n_gaps)) if show_ids else 700
     layout = dict(
         template=BASE_TEMPLATE,
         height=height,
@@ -1211,7 +1191,8 @@ def silhouette_figure(
     )
     if title:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", font=dict(size=15))
-    return {"data": traces, "layout": layout}
+    return layout
+
 
 
 # ----------------------------------------------------------------------------- empty
