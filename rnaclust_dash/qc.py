@@ -992,7 +992,7 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
             hoverinfo="skip", meta="legend"))
     for k, level in enumerate(bio_levels):
         swatch = _legend_swatch(str(level), "#666", group=f"symbol: {bio_name}")
-        swatch.marker.symbol = _SYMBOLS[k % len(_SYMBOLS)]
+        swatch["marker"]["symbol"] = _SYMBOLS[k % len(_SYMBOLS)]
         fig.add_trace(swatch)
     fig.update_xaxes(showgrid=True, gridcolor="#eee", zeroline=False)
     fig.update_yaxes(showgrid=True, gridcolor="#eee", zeroline=False)
