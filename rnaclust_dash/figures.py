@@ -34,7 +34,7 @@ from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
-from plotly.colors import qualitative, sample_colorscale
+from plotly.colors import get_colorscale, qualitative, sample_colorscale
 
 #: Okabe-Ito (without black, kept for selection marks) then Tableau 10 (without grey).
 CLUSTER_PALETTE = (
@@ -113,6 +113,13 @@ def cluster_colors(labels) -> dict[int, str]:
     unique = np.unique(np.asarray(labels, dtype=np.int64))
     n = len(CLUSTER_PALETTE)
     return {int(lab): (CLUSTER_PALETTE[(lab - 1) % n] if lab > 0 else NA_COLOR) for lab in unique}
+
+
+def _named_scale(name: str) -> list:
+    """A plotly.py colour scale as explicit stops: plotly.js's own scale of the same name
+    may run the other way (its "RdBu" starts with blue), and these figures are sent as
+    plain dicts that plotly.py no longer resolves."""
+    return get_colorscale(name)
 
 
 def _discrete_colorscale(colors: Sequence[str]) -> list:
@@ -674,7 +681,7 @@ def _matrix_trace(frame: dict, value_title: str, centered: bool) -> dict:
     zmin, zmax = _color_limits(shown, centered)
     trace = dict(
         type="heatmap", z=shown, x=frame["s_ids"], y=np.asarray(frame["row_names"], object),
-        xaxis="x2", yaxis="y2", colorscale="RdBu" if centered else "Viridis",
+        xaxis="x2", yaxis="y2", colorscale=_named_scale("RdBu" if centered else "Viridis"),
         reversescale=centered, zmin=zmin, zmax=zmax,
         hovertemplate=f"%{{y}}<br>sample %{{x}}<br>{value_title}: %{{z:.3g}}<extra></extra>",
         colorbar=dict(title=dict(text=value_title, side="top"), xref="container", x=1.0,
@@ -1022,7 +1029,7 @@ def _color_groups(colors: pd.Series, color_title: str) -> list[tuple]:
         colorbar = dict(title=dict(text=color_title), thickness=12, len=0.75, y=0,
                         yanchor="bottom")
         groups.append((idx, color_title, dict(color=values.astype(np.float32),
-                                              colorscale="Viridis", showscale=True,
+                                              colorscale=_named_scale("Viridis"), showscale=True,
                                               colorbar=colorbar), False))
     else:
         categories = _category_order(colors)

@@ -246,6 +246,12 @@ def test_heatmap_diverging_scale_is_symmetric():
     assert heat.zmax < 10
     # RdBu runs red -> blue; reversed, negative values are blue and positive red.
     assert heat.reversescale and heat.colorscale[0][1] == "rgb(103,0,31)"
+    # The dict itself carries the stops: plotly.js's own "RdBu" runs blue -> red, so a
+    # name would show positive values blue in the browser.
+    raw = _figures.heatmap_figure(values, gene_ids=genes, sample_ids=samples,
+                                  item_axis="genes", labels=labels)
+    (raw_heat,) = [t for t in raw["data"] if t.get("meta") == "heatmap"]
+    assert raw_heat["colorscale"][0][1] == "rgb(103,0,31)"
     fig = F.heatmap_figure(
         np.abs(values),
         gene_ids=genes,
