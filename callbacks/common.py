@@ -149,7 +149,7 @@ def error_figure(error: Exception):
         gist = head
     figure = empty_figure(f"Not drawn: {gist.rstrip('.')}.\n(The message above says why and "
                           "what to do.)", width=56, max_lines=6)
-    figure.update_layout(meta=message)
+    figure["layout"]["meta"] = message
     return figure
 
 

@@ -126,3 +126,6 @@ VIEW_ALERTS = {
     "choose-k": "k-alert",
     "stability": "stability-alert",
 }
+
+# What the big figures show now (digests), so an update can send only what changed.
+FIGURES_SHOWN = "figures-shown"

@@ -433,6 +433,7 @@ def build_layout() -> html.Div:
         dcc.Store(id=ids.ANALYSIS_STORE),
         dcc.Store(id=ids.SELECTION_STORE, data=[]),
         dcc.Store(id=ids.EMBEDDING_STORE),
+        dcc.Store(id=ids.FIGURES_SHOWN, data={}),
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand("rnaclust-dash"),
             html.Span("Cluster RNA-seq samples or genes, and see how each choice changes "

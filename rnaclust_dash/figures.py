@@ -1,7 +1,10 @@
-"""Plotly figures of clustering results: results in, ``go.Figure`` out.
+"""Plotly figures of clustering results: results in, plain figure dicts out.
 
-No Dash in here. Every figure is built from numpy arrays (float32 for big
-matrices) with few traces, so that building and sending it stays fast.
+No Dash in here. Every figure is a plain dict (``{"data": [...], "layout": {...}}``, what
+plotly.js takes) of numpy arrays (float32 for big matrices) with few traces: no plotly
+validation (it took most of the server time), and :func:`for_browser` sends the float
+arrays as binary typed arrays. Wrap a figure in ``plotly.graph_objects.Figure`` to
+validate it or to use plotly's attribute access.
 
 Click conventions (for the callbacks): each clickable trace has a ``meta`` string
 saying what it is and ``customdata`` saying which item, cluster or node was hit.
@@ -9,7 +12,8 @@ saying what it is and ``customdata`` saying which item, cluster or node was hit.
 =====================  ==========================================================
 ``meta``               ``customdata`` of a point
 =====================  ==========================================================
-``"heatmap"``          cluster label (int) of the item (row or column) of the cell
+``"heatmap"``          genes as items: cluster label (int) of the row; samples as
+                       items: none (the click's ``x`` is the sample id)
 ``"cluster-bar"``      cluster label (int)
 ``"annotation"``       sample id (the trace ``name`` is the annotation column)
 ``"dendrogram-nodes"`` ``[axis, node_id]``, axis ``"genes"`` or ``"samples"``,
@@ -25,12 +29,14 @@ and ``"axis-link"`` (empty traces that tie axes together) are not clickable.
 
 from __future__ import annotations
 
+import base64
+import html
+import textwrap
 from collections.abc import Collection, Sequence
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.colors import sample_colorscale
+from plotly.colors import get_colorscale, sample_colorscale
 
 from .palettes import ANNOTATION_COLORS, CLUSTER_COLORS, readable_on_white
 
@@ -38,6 +44,12 @@ from .palettes import ANNOTATION_COLORS, CLUSTER_COLORS, readable_on_white
 #: readable on white and under white text; label L gets entry (L - 1) mod 64, so beyond
 #: 64 clusters colours repeat (hover and legend still name each cluster).
 CLUSTER_PALETTE = CLUSTER_COLORS
+#: The parts of plotly.py's default template these figures rely on (axes that make room
+#: for their labels, the text colour), for figures sent as plain dicts without a template.
+_AXIS_DEFAULTS = dict(automargin=True, gridcolor="white", linecolor="white", ticks="",
+                      title=dict(standoff=15), zerolinecolor="white", zerolinewidth=2)
+BASE_TEMPLATE = {"layout": {"xaxis": _AXIS_DEFAULTS, "yaxis": _AXIS_DEFAULTS,
+                            "font": {"color": "#2a3f5f"}, "hoverlabel": {"align": "left"}}}
 #: Colour of missing values (NaN) and of "no cluster" labels (<= 0, e.g. noise).
 NA_COLOR = "#BDBDBD"
 #: Palettes for categorical sample annotations, one per annotation column in turn: light
@@ -91,6 +103,13 @@ def cluster_colors(labels) -> dict[int, str]:
     return {int(lab): (CLUSTER_PALETTE[(lab - 1) % n] if lab > 0 else NA_COLOR) for lab in unique}
 
 
+def _named_scale(name: str) -> list:
+    """A plotly.py colour scale as explicit stops: plotly.js's own scale of the same name
+    may run the other way (its "RdBu" starts with blue), and these figures are sent as
+    plain dicts that plotly.py no longer resolves."""
+    return get_colorscale(name)
+
+
 def _discrete_colorscale(colors: Sequence[str]) -> list:
     """A step colour scale: integer code i (zmin=-0.5, zmax=m-0.5) gets colors[i]."""
     m = len(colors)
@@ -125,6 +144,41 @@ def _fmt(value) -> str:
     if isinstance(value, (float, np.floating)):
         return f"{value:.4g}"
     return str(value)
+
+
+# ------------------------------------------------------------------------ transport
+def for_browser(figure):
+    """A figure dict ready for JSON: float arrays as plotly typed arrays (base64, about a
+    third the size of their text), other arrays as lists.
+
+    Integer arrays stay lists: their text is short and events (clicks) read them back.
+
+    Parameters
+    ----------
+    figure : dict
+        A figure of this module (any nesting of dicts, lists and numpy arrays).
+
+    Returns
+    -------
+    dict
+        A new figure; the input is not changed.
+    """
+    if isinstance(figure, dict):
+        return {key: for_browser(value) for key, value in figure.items()}
+    if isinstance(figure, (list, tuple)):
+        return [for_browser(value) for value in figure]
+    if isinstance(figure, np.ndarray):
+        if figure.dtype.kind == "f":
+            values = np.ascontiguousarray(figure, dtype=figure.dtype.newbyteorder("<"))
+            spec = {"dtype": "f4" if values.itemsize == 4 else "f8",
+                    "bdata": base64.b64encode(values.tobytes()).decode("ascii")}
+            if values.ndim > 1:
+                spec["shape"] = ", ".join(str(n) for n in values.shape)
+            return spec
+        return figure.tolist()
+    if isinstance(figure, np.generic):
+        return figure.item()
+    return figure
 
 
 # ------------------------------------------------------------------------ dendrogram
@@ -336,8 +390,10 @@ def _annotation_strip(values: pd.Series, name: str, row: int, k: int, sample_ids
         if len(categories) <= _MAX_LEGEND_CATEGORIES:
             shown = categories + (["NA"] if missing.any() else [])
             for cat, color in zip(shown, colors[: len(categories)] + [NA_COLOR]):
-                swatches.append(_legend_swatch(str(cat)[:20], color, group=name))
-    trace = go.Heatmap(
+                swatches.append(_legend_swatch(str(cat)[:20], color, group=name,
+                                              rank=1000 + 50 * k + len(swatches)))
+    trace = dict(
+        type="heatmap",
         z=z.astype(np.float32)[None, :],
         x=np.arange(ns),
         y=[row - 0.42, row + 0.42],  # edges: a thin gap between strips
@@ -356,22 +412,25 @@ def _annotation_strip(values: pd.Series, name: str, row: int, k: int, sample_ids
     return trace, swatches, label
 
 
-def _legend_swatch(name: str, color: str, *, group: str) -> go.Scatter:
+def _legend_swatch(name: str, color: str, *, group: str, rank: int = 0) -> dict:
     """An empty trace that only shows a coloured square in the legend."""
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=[None],
         y=[None],
         mode="markers",
         marker=dict(symbol="square", size=10, color=color),
         name=name,
         legendgroup=group,
-        legendgrouptitle_text=group,
+        legendgrouptitle=dict(text=group),
+        # Cluster swatches (rank 0..) come before the annotations' (1000..) in the legend.
+        legendrank=rank,
         hoverinfo="skip",
         meta="legend",
     )
 
 
-def _axis_link(xaxis: str, yaxis: str) -> go.Scatter:
+def _axis_link(xaxis: str, yaxis: str) -> dict:
     """An empty trace putting a subplot on (xaxis, yaxis).
 
     The heatmap itself sits on category axes (so hovers show gene and sample
@@ -379,7 +438,8 @@ def _axis_link(xaxis: str, yaxis: str) -> go.Scatter:
     and strips share. Plotly zooms an overlay together with the subplot under it,
     so every subplot sharing a linear axis gets such a link to the category axis.
     """
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=[], y=[], xaxis=xaxis, yaxis=yaxis, hoverinfo="skip", showlegend=False, meta="axis-link"
     )
 
@@ -401,7 +461,7 @@ def heatmap_figure(
     centered: bool = True,
     max_rows: int = 400,
     title: str | None = None,
-) -> go.Figure:
+) -> dict:
     """Clustered heatmap with dendrograms, cluster bar and sample annotations.
 
     Parameters
@@ -440,12 +500,30 @@ def heatmap_figure(
 
     Returns
     -------
-    plotly.graph_objects.Figure
-        Rows are drawn at 0..n_rows-1 and columns at 0..n_samples-1 on the linear
-        axes ``yaxis`` / ``xaxis``; the heatmap sits on the category axes
-        ``yaxis2`` / ``xaxis2`` laid over them (hover and click give names). The
-        row dendrogram is mapped from leaf positions onto the rows.
+    dict
+        A plotly figure as a plain dict (``data``, ``layout``) of numpy arrays. Rows
+        are drawn at 0..n_rows-1 and columns at 0..n_samples-1 on the linear axes
+        ``yaxis`` / ``xaxis``; the heatmap sits on the category axes ``yaxis2`` /
+        ``xaxis2`` laid over them (hover and click give names). The row dendrogram is
+        mapped from leaf positions onto the rows. The first ``layout.meta["fixed"]``
+        traces (matrix, trees, annotation strips) do not depend on the cluster labels
+        when the samples are the items; the others (cluster bar, selection marks,
+        cluster legend) do: a k change can replace only those.
     """
+    frame = _heatmap_frame(matrix, gene_ids, sample_ids, item_axis, labels, gene_tree,
+                           sample_tree, gene_order, sample_order, annotations, max_rows)
+    geo = _heatmap_geometry(frame, title=title)
+    fixed, strip_labels = _heatmap_fixed_traces(frame, value_title, centered)
+    varying, strip_labels = _heatmap_cluster_traces(frame, selected, strip_labels)
+    layout = _heatmap_layout(frame, geo, strip_labels, title=title)
+    layout["showlegend"] = any(t.get("meta") == "legend" for t in fixed + varying)
+    layout["meta"] = {"fixed": len(fixed)}
+    return {"data": fixed + varying, "layout": layout}
+
+
+def _heatmap_frame(matrix, gene_ids, sample_ids, item_axis, labels, gene_tree, sample_tree,
+                   gene_order, sample_order, annotations, max_rows) -> dict:
+    """Check the inputs; the display order, the row bins and the values shown."""
     if item_axis not in ("samples", "genes"):
         raise ValueError(f"item_axis must be 'samples' or 'genes', not {item_axis!r}")
     values = np.asarray(matrix, dtype=np.float32)
@@ -460,355 +538,255 @@ def heatmap_figure(
         raise ValueError(f"{len(labels)} labels for {ng if genes_are_items else ns} {item_axis}")
     if max_rows < 1:
         raise ValueError("max_rows must be at least 1")
-
-    from scipy.cluster.hierarchy import leaves_list  # local: scipy import is slow-ish
-
-    def _order(tree, order, n):
-        if tree is not None:
-            return leaves_list(np.asarray(tree, dtype=np.float64))
-        return np.arange(n) if order is None else np.asarray(order, dtype=np.int64)
-
     if genes_are_items and gene_tree is None and gene_order is None:
         gene_order = np.argsort(labels, kind="stable")
-    g_order = _order(gene_tree, gene_order, ng)
-    s_order = _order(sample_tree, sample_order, ns)
+    g_order = _display_order(gene_tree, gene_order, ng)
+    s_order = _display_order(sample_tree, sample_order, ns)
     g_ids, s_ids = gene_ids[g_order], sample_ids[s_order]
     item_labels = labels[g_order] if genes_are_items else labels[s_order]
-
     # Rows: bins of consecutive genes in display order.
     starts = _row_bins(ng, max_rows, item_labels if genes_are_items else None)
-    n_rows = len(starts)
-    counts = np.diff(np.append(starts, ng))
     ordered = values[g_order][:, s_order]
-    if n_rows < ng:
+    if len(starts) < ng:
+        counts = np.diff(np.append(starts, ng))
         sums = np.add.reduceat(ordered.astype(np.float64), starts, axis=0)
-        shown = (sums / counts[:, None]).astype(np.float32)
-    else:
-        shown = ordered
-    row_names = _bin_names(g_ids, starts)
-    row_labels = item_labels[starts] if genes_are_items else None
-    col_labels = None if genes_are_items else item_labels
-
-    zmin, zmax = _color_limits(shown, centered)
-    palette = cluster_colors(item_labels)
-
-    # Annotations aligned to the displayed samples.
+        ordered = (sums / counts[:, None]).astype(np.float32)
     annot = None
     if annotations is not None and annotations.shape[1] > 0:
         annot = annotations.reindex(pd.Index(s_ids))
-    n_annot = 0 if annot is None else annot.shape[1]
+    return dict(
+        item_axis=item_axis, genes_are_items=genes_are_items, ng=ng, ns=ns,
+        g_order=g_order, s_order=s_order, g_ids=g_ids, s_ids=s_ids, starts=starts,
+        n_rows=len(starts), shown=ordered, row_names=_bin_names(g_ids, starts),
+        item_labels=item_labels, gene_tree=gene_tree, sample_tree=sample_tree, annot=annot,
+        has_row_tree=gene_tree is not None and ng > 1,
+        has_col_tree=sample_tree is not None and ns > 1,
+        n_strips=(0 if annot is None else annot.shape[1]) + (0 if genes_are_items else 2),
+    )
 
-    # ---- geometry (px vertically, plot-width fractions horizontally)
-    has_row_tree = gene_tree is not None and ng > 1
-    has_col_tree = sample_tree is not None and ns > 1
-    show_rows = n_rows <= _MAX_TICK_LABELS
+
+def _display_order(tree, order, n: int) -> np.ndarray:
+    """Leaf order of a tree, else the given order, else the input order."""
+    from scipy.cluster.hierarchy import leaves_list  # local: scipy import is slow-ish
+
+    if tree is not None:
+        return leaves_list(np.asarray(tree, dtype=np.float64))
+    return np.arange(n) if order is None else np.asarray(order, dtype=np.int64)
+
+
+def _aggregation_note(frame: dict) -> str | None:
+    """'20,000 genes shown as 400 rows (...)' when rows are means of several genes."""
+    ng, n_rows = frame["ng"], frame["n_rows"]
+    if n_rows >= ng:
+        return None
+    if frame["genes_are_items"]:
+        where = "cluster order"
+    else:
+        where = "tree order" if frame["gene_tree"] is not None else "display order"
+    counts = np.diff(np.append(frame["starts"], ng))
+    low, high = counts.min(), counts.max()
+    per_row = str(high) if low == high else f"{low}-{high}"
+    return f"{ng:,} genes shown as {n_rows:,} rows (mean of {per_row} consecutive genes in {where})"
+
+
+def _heatmap_geometry(frame: dict, *, title: str | None) -> dict:
+    """Heights in px, vertical domains as fractions of the plot, left edge of the heatmap."""
+    n_rows, ns, s_ids = frame["n_rows"], frame["ns"], frame["s_ids"]
+    note = _aggregation_note(frame)
     show_cols = ns <= _MAX_TICK_LABELS
-    n_strips = n_annot + (0 if genes_are_items else 2)  # + cluster bar + selection row
-    note = None
-    if n_rows < ng:
-        if genes_are_items:
-            where = "cluster order"
-        else:
-            where = "tree order" if gene_tree is not None else "display order"
-        low, high = counts.min(), counts.max()
-        per_row = str(high) if low == high else f"{low}-{high}"
-        note = (
-            f"{ng:,} genes shown as {n_rows:,} rows "
-            f"(mean of {per_row} consecutive genes in {where})"
-        )
     heat_px = int(np.clip(14 * n_rows, 280, 620))
-    strip_px = _STRIP_PX * n_strips
-    tree_px = _COL_TREE_PX if has_col_tree else 0
+    strip_px = _STRIP_PX * frame["n_strips"]
+    tree_px = _COL_TREE_PX if frame["has_col_tree"] else 0
     margin_t = 10 + (_TITLE_PX if title else 0) + (_NOTE_PX if note else 0)
     longest_col = max((len(str(s)) for s in s_ids), default=0)
     col_angle = 0 if ns <= 12 and longest_col <= 10 else -90
     margin_b = 20
     if show_cols:
         margin_b = 30 if col_angle == 0 else 20 + 7 * min(longest_col, 30)
-    if genes_are_items:
+    if frame["genes_are_items"]:
         margin_b = max(margin_b, 60)  # room for the row strips' "cluster" label
     plot_h = heat_px + strip_px + tree_px + _GAP_PX * ((strip_px > 0) + (tree_px > 0))
-    height = margin_t + plot_h + margin_b
-
-    def frac(px):
-        return px / plot_h
-
-    heat_top = frac(heat_px)
-    strips_lo = heat_top + (frac(_GAP_PX) if strip_px else 0)
-    strips_hi = strips_lo + frac(strip_px)
-    tree_lo = strips_hi + frac(_GAP_PX)
-
-    row_tree_right = _ROW_TREE_FRAC if has_row_tree else 0.0
-    row_strips_w = 2 * _ROW_STRIP_FRAC if genes_are_items else 0.0
-    heat_left = row_tree_right + row_strips_w + (0.006 if (has_row_tree or row_strips_w) else 0)
-
-    # Legend swatches: clusters, then categorical annotations.
-    traces: list = []
-    legend = []
-    if len(palette) <= _MAX_LEGEND_CATEGORIES:
-        legend = [
-            _legend_swatch(f"cluster {lab}", color, group="cluster")
-            for lab, color in palette.items()
-        ]
-    strip_labels = []
-    annotation_traces = []
-    for k, name in enumerate([] if annot is None else annot.columns):
-        row = n_strips - 1 - k  # first column on top, like the legend
-        trace, swatches, label = _annotation_strip(annot[name], str(name), row, k, s_ids)
-        annotation_traces.append(trace)
-        legend += swatches
-        strip_labels.append((row, label))
-
-    # ---- main heatmap on category axes (names in hover), cluster label in customdata
-    if genes_are_items:
-        cell_cluster = np.repeat(row_labels[:, None], ns, axis=1)
-        item_hover = "%{y} (cluster %{customdata})<br>sample %{x}"
-    else:
-        cell_cluster = np.repeat(col_labels[None, :], n_rows, axis=0)
-        item_hover = "%{y}<br>sample %{x} (cluster %{customdata})"
-    int_type = np.int16 if len(labels) == 0 or np.abs(labels).max() < 2**15 else np.int32
-    bar_names = row_names if genes_are_items else s_ids
-    bar_labels = row_labels if genes_are_items else col_labels
-    cluster_bar = _cluster_bar(bar_labels.astype(int_type), bar_names, palette, along=item_axis)
-    traces.append(_axis_link("x", "y"))
-    traces.append(
-        go.Heatmap(
-            z=shown,
-            x=s_ids,
-            y=row_names,
-            xaxis="x2",
-            yaxis="y2",
-            customdata=cell_cluster.astype(int_type),
-            colorscale="RdBu" if centered else "Viridis",
-            reversescale=centered,
-            zmin=zmin,
-            zmax=zmax,
-            hovertemplate=f"{item_hover}<br>{value_title}: %{{z:.3g}}<extra></extra>",
-            colorbar=dict(
-                title=dict(text=value_title, side="top"),
-                xref="container",
-                x=1.0,
-                xanchor="right",
-                xpad=10,
-                y=1.0,
-                yanchor="top",
-                lenmode="pixels",
-                len=140,
-                thickness=12,
-            ),
-            meta="heatmap",
-        )
+    heat_top = heat_px / plot_h
+    strips_lo = heat_top + (_GAP_PX / plot_h if strip_px else 0)
+    strips_hi = strips_lo + strip_px / plot_h
+    row_tree_right = _ROW_TREE_FRAC if frame["has_row_tree"] else 0.0
+    row_strips_w = 2 * _ROW_STRIP_FRAC if frame["genes_are_items"] else 0.0
+    heat_left = row_tree_right + row_strips_w + (
+        0.006 if (frame["has_row_tree"] or row_strips_w) else 0)
+    return dict(
+        note=note, show_cols=show_cols, show_rows=n_rows <= _MAX_TICK_LABELS,
+        col_angle=col_angle, height=margin_t + plot_h + margin_b, plot_h=plot_h,
+        margin_t=margin_t, margin_b=margin_b, heat_top=heat_top, strips_lo=strips_lo,
+        strips_hi=strips_hi, tree_lo=strips_hi + _GAP_PX / plot_h,
+        row_tree_right=row_tree_right, row_strips_w=row_strips_w, heat_left=heat_left,
     )
 
-    # ---- column side: dendrogram, then strips (cluster bar, selection, annotations)
-    if has_col_tree:
-        seg = dendrogram_segments(sample_tree, s_order)
-        traces += _dendrogram_traces(
-            seg, axis="samples", xaxis="x", yaxis="y3", item="samples", map_position=None
-        )
-        traces.append(_axis_link("x2", "y3"))
-    if n_strips:
-        if not genes_are_items:
-            traces.append(cluster_bar)
-            sel = np.flatnonzero(np.isin(s_ids, list(selected)))
-            traces.append(
-                _selection_trace(
-                    sel, np.ones(len(sel)), s_ids[sel], "x", "y4", symbol="triangle-down"
-                )
-            )
-            strip_labels += [(0, "cluster"), (1, "selected")]
-        traces += annotation_traces
-        traces.append(_axis_link("x2", "y4"))
 
-    # ---- row side: dendrogram, then cluster bar and selection (genes as items)
-    if has_row_tree:
+def _heatmap_fixed_traces(frame: dict, value_title: str, centered: bool) -> tuple[list, list]:
+    """The traces that stay while only the clusters change: the matrix on its category
+    axes, the dendrograms, the annotation strips and their legend; and strip labels."""
+    traces = [_axis_link("x", "y"), _matrix_trace(frame, value_title, centered)]
+    if frame["has_col_tree"]:
+        seg = dendrogram_segments(frame["sample_tree"], frame["s_order"])
+        traces += _dendrogram_traces(seg, axis="samples", xaxis="x", yaxis="y3",
+                                     item="samples", map_position=None)
+        traces.append(_axis_link("x2", "y3"))
+    if frame["has_row_tree"]:
+        n_rows, ng, starts = frame["n_rows"], frame["ng"], frame["starts"]
         tips = min(n_rows, _MAX_TREE_TIPS)
-        seg = dendrogram_segments(
-            gene_tree, g_order, max_leaves=max(tips, 2) if tips < ng else None
-        )
+        seg = dendrogram_segments(frame["gene_tree"], frame["g_order"],
+                                  max_leaves=max(tips, 2) if tips < ng else None)
         # Leaf positions -> row positions: bin b spans leaves starts[b]..next-1.
         edges = np.append(starts, ng) - 0.5
         traces += _dendrogram_traces(
-            seg,
-            axis="genes",
-            xaxis="x3",
-            yaxis="y",
-            item="genes",
-            map_position=lambda p: np.interp(p, edges, np.arange(n_rows + 1) - 0.5),
-        )
+            seg, axis="genes", xaxis="x3", yaxis="y", item="genes",
+            map_position=lambda p: np.interp(p, edges, np.arange(n_rows + 1) - 0.5))
         traces.append(_axis_link("x3", "y2"))
-    if genes_are_items:
-        traces.append(cluster_bar)
-        sel_genes = np.flatnonzero(np.isin(g_ids, list(selected)))
-        # A bin is marked when any of its genes is selected.
-        sel_rows, first = np.unique(
-            np.searchsorted(starts, sel_genes, side="right") - 1, return_index=True
-        )
-        traces.append(
-            _selection_trace(
-                np.zeros(len(sel_rows)),
-                sel_rows,
-                g_ids[sel_genes[first]],
-                "x4",
-                "y",
-                symbol="triangle-right",
-            )
-        )
+    strip_labels, swatches = [], []
+    annot = frame["annot"]
+    for k, name in enumerate([] if annot is None else annot.columns):
+        row = frame["n_strips"] - 1 - k  # first column on top, like the legend
+        trace, column_swatches, label = _annotation_strip(annot[name], str(name), row, k,
+                                                          frame["s_ids"])
+        traces.append(trace)
+        swatches += column_swatches
+        strip_labels.append((row, label))
+    if frame["n_strips"]:
+        traces.append(_axis_link("x2", "y4"))
+    if frame["genes_are_items"]:
         traces.append(_axis_link("x4", "y2"))
-    traces += legend
+    return traces + swatches, strip_labels
 
-    # ---- layout
+
+def _matrix_trace(frame: dict, value_title: str, centered: bool) -> dict:
+    """The heatmap of the values on the category axes (names in hover and clicks).
+
+    With genes as items each cell's ``customdata`` is its row's cluster label (a row
+    bin never mixes clusters); with samples as items a click gives the sample as ``x``,
+    so the matrix carries nothing that changes with k.
+    """
+    shown = frame["shown"]
+    zmin, zmax = _color_limits(shown, centered)
+    trace = dict(
+        type="heatmap", z=shown, x=frame["s_ids"], y=np.asarray(frame["row_names"], object),
+        xaxis="x2", yaxis="y2", colorscale=_named_scale("RdBu" if centered else "Viridis"),
+        reversescale=centered, zmin=zmin, zmax=zmax,
+        hovertemplate=f"%{{y}}<br>sample %{{x}}<br>{value_title}: %{{z:.3g}}<extra></extra>",
+        colorbar=dict(title=dict(text=value_title, side="top"), xref="container", x=1.0,
+                      xanchor="right", xpad=10, y=1.0, yanchor="top", lenmode="pixels",
+                      len=140, thickness=12),
+        meta="heatmap",
+    )
+    if frame["genes_are_items"]:
+        row_labels = frame["item_labels"][frame["starts"]]
+        trace["customdata"] = np.repeat(row_labels[:, None], frame["ns"], axis=1).tolist()
+        trace["hovertemplate"] = (f"%{{y}} (cluster %{{customdata}})<br>sample %{{x}}<br>"
+                                  f"{value_title}: %{{z:.3g}}<extra></extra>")
+    return trace
+
+
+def _heatmap_cluster_traces(frame: dict, selected: Collection,
+                            strip_labels: list) -> tuple[list, list]:
+    """The traces that follow the clusters and the selection: the cluster bar, the
+    selection marks and the cluster legend (ranked before the annotation legend)."""
+    palette = cluster_colors(frame["item_labels"])
+    selected = list(selected)
+    traces = []
+    if frame["genes_are_items"]:
+        starts, g_ids = frame["starts"], frame["g_ids"]
+        traces.append(_cluster_bar(frame["item_labels"][starts], frame["row_names"], palette,
+                                   along="genes"))
+        sel_genes = np.flatnonzero(np.isin(g_ids, selected))
+        # A bin is marked when any of its genes is selected.
+        sel_rows, first = np.unique(np.searchsorted(starts, sel_genes, side="right") - 1,
+                                    return_index=True)
+        traces.append(_selection_trace(np.zeros(len(sel_rows)), sel_rows,
+                                       g_ids[sel_genes[first]], "x4", "y",
+                                       symbol="triangle-right"))
+    else:
+        s_ids = frame["s_ids"]
+        traces.append(_cluster_bar(frame["item_labels"], s_ids, palette, along="samples"))
+        sel = np.flatnonzero(np.isin(s_ids, selected))
+        traces.append(_selection_trace(sel, np.ones(len(sel)), s_ids[sel], "x", "y4",
+                                       symbol="triangle-down"))
+        strip_labels = strip_labels + [(0, "cluster"), (1, "selected")]
+    if len(palette) <= _MAX_LEGEND_CATEGORIES:
+        traces += [_legend_swatch(f"cluster {lab}", color, group="cluster", rank=rank)
+                   for rank, (lab, color) in enumerate(palette.items())]
+    return traces, strip_labels
+
+
+def _heatmap_layout(frame: dict, geo: dict, strip_labels: list, *, title: str | None) -> dict:
+    """Axes, domains, margins, strip labels, title and aggregation note."""
+    ns, n_rows, item_axis = frame["ns"], frame["n_rows"], frame["item_axis"]
     hidden = dict(showticklabels=False, showgrid=False, zeroline=False, showline=False, ticks="")
-    x_range = [-0.5, ns - 0.5]
-    y_range = [n_rows - 0.5, -0.5]  # first row at the top
+    x_range, y_range = [-0.5, ns - 0.5], [n_rows - 0.5, -0.5]  # first row at the top
     # Right margin: row labels, then legend and colour bar at the figure's edge.
-    longest_row = max((len(r) for r in row_names), default=0) if show_rows else 0
-    margin_r = 150 + 6 * min(longest_row, 40)
+    longest_row = max((len(r) for r in frame["row_names"]), default=0) \
+        if geo["show_rows"] else 0
     # Strip names sit left of the heatmap: in the margin when nothing else is there.
     longest_strip = max((len(t) for _, t in strip_labels), default=0)
-    margin_l = 10 + (7 * longest_strip if heat_left < 0.05 else 0)
+    heat_left = geo["heat_left"]
+    category = dict(type="category", tickfont=dict(size=10), showgrid=False, zeroline=False,
+                    ticks="")
     layout = dict(
-        height=height,
-        margin=dict(t=margin_t, b=margin_b, r=margin_r, l=margin_l),
-        plot_bgcolor="white",
-        paper_bgcolor="white",
-        hovermode="closest",
-        uirevision=f"heatmap-{item_axis}-{ng}x{ns}",
-        showlegend=bool(legend),
-        legend=dict(
-            xref="container",
-            x=1.0,
-            xanchor="right",
-            y=1 - frac(170),
-            yanchor="top",
-            font=dict(size=10),
-            grouptitlefont=dict(size=11),
-            itemclick=False,
-            itemdoubleclick=False,
-            tracegroupgap=6,
-        ),
+        template=BASE_TEMPLATE,
+        height=geo["height"],
+        margin=dict(t=geo["margin_t"], b=geo["margin_b"], r=150 + 6 * min(longest_row, 40),
+                    l=10 + (7 * longest_strip if heat_left < 0.05 else 0)),
+        plot_bgcolor="white", paper_bgcolor="white", hovermode="closest",
+        uirevision=f"heatmap-{item_axis}-{frame['ng']}x{ns}",
+        legend=dict(xref="container", x=1.0, xanchor="right", y=1 - 170 / geo["plot_h"],
+                    yanchor="top", font=dict(size=10), grouptitlefont=dict(size=11),
+                    itemclick=False, itemdoubleclick=False, tracegroupgap=6),
         # Autoscale must give the linear axes the category axes' range exactly,
         # else the heatmap and the trees drift apart after a double-click.
-        xaxis=dict(
-            domain=[heat_left, 1.0],
-            range=x_range,
-            anchor="y",
-            autorangeoptions=_exact_autorange(ns),
-            **hidden,
-        ),
-        yaxis=dict(
-            domain=[0.0, heat_top],
-            range=y_range,
-            anchor="x",
-            autorange="reversed",
-            autorangeoptions=_exact_autorange(n_rows),
-            **hidden,
-        ),
-        xaxis2=dict(
-            type="category",
-            overlaying="x",
-            range=x_range,
-            anchor="y2",
-            showticklabels=show_cols,
-            tickangle=col_angle,
-            tickfont=dict(size=10),
-            showgrid=False,
-            zeroline=False,
-            ticks="",
-        ),
-        yaxis2=dict(
-            type="category",
-            overlaying="y",
-            range=y_range,
-            autorange="reversed",
-            anchor="x2",
-            side="right",
-            showticklabels=show_rows,
-            tickfont=dict(size=10),
-            showgrid=False,
-            zeroline=False,
-            ticks="",
-        ),
+        xaxis=dict(domain=[heat_left, 1.0], range=x_range, anchor="y",
+                   autorangeoptions=_exact_autorange(ns), **hidden),
+        yaxis=dict(domain=[0.0, geo["heat_top"]], range=y_range, anchor="x",
+                   autorange="reversed", autorangeoptions=_exact_autorange(n_rows), **hidden),
+        xaxis2=dict(category, overlaying="x", range=x_range, anchor="y2",
+                    showticklabels=geo["show_cols"], tickangle=geo["col_angle"]),
+        yaxis2=dict(category, overlaying="y", range=y_range, autorange="reversed",
+                    anchor="x2", side="right", showticklabels=geo["show_rows"]),
         annotations=[],
     )
-    if has_col_tree:
-        layout["yaxis3"] = dict(
-            domain=[tree_lo, 1.0], anchor="x", fixedrange=True, rangemode="tozero", **hidden
-        )
-    if n_strips:
-        layout["yaxis4"] = dict(
-            domain=[strips_lo, strips_hi],
-            anchor="x",
-            fixedrange=True,
-            range=[-0.5, n_strips - 0.5],
-            **hidden,
-        )
-        for row, text in strip_labels:
-            layout["annotations"].append(
-                dict(
-                    text=text,
-                    xref="paper",
-                    x=heat_left,
-                    xanchor="right",
-                    xshift=-4,
-                    yref="y4",
-                    y=row,
-                    showarrow=False,
-                    font=dict(size=10),
-                )
-            )
-    if has_row_tree:
-        layout["xaxis3"] = dict(
-            domain=[0.0, row_tree_right],
-            anchor="y",
-            fixedrange=True,
-            autorange="reversed",
-            **hidden,
-        )
-    if genes_are_items:
-        layout["xaxis4"] = dict(
-            domain=[row_tree_right + 0.003, row_tree_right + row_strips_w],
-            anchor="y",
-            fixedrange=True,
-            range=[-0.5, 1.5],
-            showgrid=False,
-            zeroline=False,
-            ticks="",
-            tickvals=[1],
-            ticktext=["cluster"],
-            tickangle=-90,
-            tickfont=dict(size=10),
-        )
+    _side_axes(layout, frame, geo, hidden, strip_labels)
     if title:
-        layout["title"] = dict(
-            text=title,
-            x=0.01,
-            xanchor="left",
-            y=1.0,
-            yanchor="top",
-            yref="container",
-            pad=dict(t=8),
-            font=dict(size=15),
-        )
-    if note:
-        layout["annotations"].append(
-            dict(
-                text=note,
-                xref="paper",
-                x=0.0,
-                xanchor="left",
-                yref="paper",
-                y=1.0,
-                yanchor="bottom",
-                yshift=4,
-                showarrow=False,
-                font=dict(size=11, color="#555"),
-            )
-        )
-    return go.Figure(data=traces, layout=layout)
+        layout["title"] = dict(text=title, x=0.01, xanchor="left", y=1.0, yanchor="top",
+                               yref="container", pad=dict(t=8), font=dict(size=15))
+    if geo["note"]:
+        layout["annotations"].append(dict(
+            text=geo["note"], xref="paper", x=0.0, xanchor="left", yref="paper", y=1.0,
+            yanchor="bottom", yshift=4, showarrow=False, font=dict(size=11, color="#555")))
+    return layout
 
 
-def _cluster_bar(labels: np.ndarray, names, palette: dict, *, along: str) -> go.Heatmap:
+def _side_axes(layout: dict, frame: dict, geo: dict, hidden: dict, strip_labels: list) -> None:
+    """Add the axes of the column tree, the strips, the row tree and the row strips."""
+    if frame["has_col_tree"]:
+        layout["yaxis3"] = dict(domain=[geo["tree_lo"], 1.0], anchor="x", fixedrange=True,
+                                rangemode="tozero", **hidden)
+    if frame["n_strips"]:
+        layout["yaxis4"] = dict(domain=[geo["strips_lo"], geo["strips_hi"]], anchor="x",
+                                fixedrange=True, range=[-0.5, frame["n_strips"] - 0.5],
+                                **hidden)
+        layout["annotations"] += [
+            dict(text=text, xref="paper", x=geo["heat_left"], xanchor="right", xshift=-4,
+                 yref="y4", y=row, showarrow=False, font=dict(size=10))
+            for row, text in strip_labels]
+    right = geo["row_tree_right"]
+    if frame["has_row_tree"]:
+        layout["xaxis3"] = dict(domain=[0.0, right], anchor="y", fixedrange=True,
+                                autorange="reversed", **hidden)
+    if frame["genes_are_items"]:
+        layout["xaxis4"] = dict(
+            domain=[right + 0.003, right + geo["row_strips_w"]], anchor="y", fixedrange=True,
+            range=[-0.5, 1.5], showgrid=False, zeroline=False, ticks="", tickvals=[1],
+            ticktext=["cluster"], tickangle=-90, tickfont=dict(size=10))
+
+
+def _cluster_bar(labels: np.ndarray, names, palette: dict, *, along: str) -> dict:
     """Thin heatmap of cluster colours: a row over the columns or a column beside the rows.
 
     Cells carry their cluster label in ``customdata``; ``palette`` is
@@ -825,7 +803,8 @@ def _cluster_bar(labels: np.ndarray, names, palette: dict, *, along: str) -> go.
     else:  # a column left of the heatmap
         where = dict(x=[0.58, 1.42], y=np.arange(len(z)), xaxis="x4", yaxis="y")
         z, customdata, text = z[:, None], [[label] for label in labels.tolist()], [[t] for t in text]
-    return go.Heatmap(
+    return dict(
+        type="heatmap",
         z=z,
         customdata=customdata,
         hovertext=text,
@@ -868,7 +847,8 @@ def _dendrogram_traces(
         for i, s, h in zip(node_ids.tolist(), node_size.tolist(), node_h.tolist())
     ]
     return [
-        go.Scatter(
+        dict(
+            type="scatter",
             x=lines_xy[0],
             y=lines_xy[1],
             xaxis=xaxis,
@@ -879,7 +859,8 @@ def _dendrogram_traces(
             showlegend=False,
             meta="dendrogram",
         ),
-        go.Scatter(
+        dict(
+            type="scatter",
             x=nodes_xy[0],
             y=nodes_xy[1],
             xaxis=xaxis,
@@ -895,10 +876,11 @@ def _dendrogram_traces(
     ]
 
 
-def _selection_trace(x, y, ids, xaxis: str, yaxis: str, *, symbol: str) -> go.Scatter:
+def _selection_trace(x, y, ids, xaxis: str, yaxis: str, *, symbol: str) -> dict:
     """Black marks for the selected items (always present, possibly empty)."""
     ids = np.asarray(ids, dtype=object)
-    return go.Scatter(
+    return dict(
+        type="scatter",
         x=np.asarray(x, dtype=np.float64),
         y=np.asarray(y, dtype=np.float64),
         xaxis=xaxis,
@@ -924,7 +906,8 @@ def embedding_figure(
     selected: Collection = (),
     opacity=None,
     title: str | None = None,
-) -> go.Figure:
+    revision: str = "embedding",
+) -> dict:
     """Scatter of the items in two dimensions (PCA, UMAP, ...).
 
     Parameters
@@ -952,11 +935,15 @@ def embedding_figure(
         Per-point opacity (e.g. cluster membership confidence).
     title : str, optional
         Figure title.
+    revision : str
+        plotly's ``uirevision``: while it stays the same, a new figure keeps the user's
+        zoom and lasso/box selection (give it the data the points are of).
 
     Returns
     -------
-    plotly.graph_objects.Figure
-        ``dragmode="lasso"``; ``go.Scattergl`` over 5,000 points.
+    dict
+        A plotly figure (plain dict of numpy arrays); ``dragmode="lasso"``;
+        ``scattergl`` traces over 5,000 points.
     """
     xy = np.asarray(coords, dtype=np.float32)
     ids = np.asarray(ids, dtype=object)
@@ -964,14 +951,10 @@ def embedding_figure(
     if xy.shape != (n, 2):
         raise ValueError(f"coords is {xy.shape}, expected ({n}, 2)")
     colors = _align(color_values, ids)
-    text = ids.astype(str)
-    if hover is not None and hover.shape[1] > 0:
-        table = _align(hover, ids)
-        for col in table.columns:
-            text = np.char.add(text, [f"<br>{col}: {_fmt(v)}" for v in table[col].tolist()])
+    text = _hover_text(ids, hover)
     alpha = None if opacity is None else np.asarray(opacity, dtype=np.float32)
     selected_mask = np.isin(ids, list(selected)) if len(selected) else None
-    scatter = go.Scattergl if n > 5000 else go.Scatter
+    scatter = "scattergl" if n > 5000 else "scatter"
     size = 7 if n <= 2000 else 5
 
     def points(idx, name, marker, showlegend=True):
@@ -984,63 +967,18 @@ def embedding_figure(
                 selectedpoints=np.flatnonzero(selected_mask[idx]),
                 unselected=dict(marker=dict(opacity=0.15)),
             )
-        return scatter(
-            x=xy[idx, 0],
-            y=xy[idx, 1],
-            mode="markers",
-            name=name,
-            marker=marker,
-            customdata=ids[idx],
-            hovertext=text[idx],
-            hovertemplate="%{hovertext}<extra>" + name + "</extra>",
-            showlegend=showlegend,
-            meta="embedding",
-            **kwargs,
-        )
+        return dict(type=scatter, x=xy[idx, 0], y=xy[idx, 1], mode="markers", name=name,
+                    marker=marker, customdata=ids[idx], hovertext=text[idx],
+                    hovertemplate="%{hovertext}<extra>" + name + "</extra>",
+                    showlegend=showlegend, meta="embedding", **kwargs)
 
-    missing = colors.isna().to_numpy()
-    traces = []
-    is_cluster = colors.name == "cluster"
-    if _is_numeric(colors) and not is_cluster:
-        idx = np.flatnonzero(~missing)
-        values = colors.to_numpy(dtype=np.float64)[idx]
-        traces.append(
-            points(
-                idx,
-                color_title,
-                dict(
-                    color=values.astype(np.float32),
-                    colorscale="Viridis",
-                    showscale=True,
-                    # Bottom three quarters: the legend ("NA") stays free above it.
-                    colorbar=dict(
-                        title=dict(text=color_title), thickness=12, len=0.75, y=0, yanchor="bottom"
-                    ),
-                ),
-                showlegend=False,
-            )
-        )
-    else:
-        categories = _category_order(colors)
-        if is_cluster:
-            palette = cluster_colors(np.asarray(categories, dtype=np.int64))
-            names = {c: f"cluster {int(c)}" for c in categories}
-            color_of = {c: palette[int(c)] for c in categories}
-        else:
-            pal = ANNOTATION_PALETTES[0]
-            names = {c: str(c) for c in categories}
-            color_of = {c: pal[i % len(pal)] for i, c in enumerate(categories)}
-        values = colors.to_numpy(dtype=object)
-        for c in categories:
-            idx = np.flatnonzero((values == c) & ~missing)
-            traces.append(points(idx, names[c], dict(color=color_of[c])))
-    if missing.any():
-        traces.append(points(np.flatnonzero(missing), "NA", dict(color=NA_COLOR)))
-
+    traces = [points(idx, name, marker, legend)
+              for idx, name, marker, legend in _color_groups(colors, color_title)]
     layout = dict(
+        template=BASE_TEMPLATE,
         dragmode="lasso",
         hovermode="closest",
-        uirevision="embedding",
+        uirevision=revision,
         plot_bgcolor="white",
         paper_bgcolor="white",
         margin=dict(t=40 if title else 20, b=50, l=60, r=20),
@@ -1054,7 +992,50 @@ def embedding_figure(
     )
     if title:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", font=dict(size=15))
-    return go.Figure(data=traces, layout=layout)
+    return {"data": traces, "layout": layout}
+
+
+def _hover_text(ids: np.ndarray, hover: pd.DataFrame | None) -> np.ndarray:
+    """Each point's hover: its id, then one line per column of ``hover``."""
+    text = ids.astype(str)
+    if hover is not None and hover.shape[1] > 0:
+        table = _align(hover, ids)
+        for col in table.columns:
+            text = np.char.add(text, [f"<br>{col}: {_fmt(v)}" for v in table[col].tolist()])
+    return text
+
+
+def _color_groups(colors: pd.Series, color_title: str) -> list[tuple]:
+    """The scatter's traces: (point indices, name, marker, in the legend) for a numeric
+    colour (one trace, a colour bar), or one per category or cluster; missing: "NA"."""
+    missing = colors.isna().to_numpy()
+    groups = []
+    if _is_numeric(colors) and colors.name != "cluster":
+        idx = np.flatnonzero(~missing)
+        values = colors.to_numpy(dtype=np.float64)[idx]
+        # Bottom three quarters: the legend ("NA") stays free above it.
+        colorbar = dict(title=dict(text=color_title), thickness=12, len=0.75, y=0,
+                        yanchor="bottom")
+        groups.append((idx, color_title, dict(color=values.astype(np.float32),
+                                              colorscale=_named_scale("Viridis"), showscale=True,
+                                              colorbar=colorbar), False))
+    else:
+        categories = _category_order(colors)
+        if colors.name == "cluster":
+            palette = cluster_colors(np.asarray(categories, dtype=np.int64))
+            names = {c: f"cluster {int(c)}" for c in categories}
+            color_of = {c: palette[int(c)] for c in categories}
+        else:
+            pal = ANNOTATION_PALETTES[0]
+            names = {c: str(c) for c in categories}
+            color_of = {c: pal[i % len(pal)] for i, c in enumerate(categories)}
+        values = colors.to_numpy(dtype=object)
+        for c in categories:
+            idx = np.flatnonzero((values == c) & ~missing)
+            groups.append((idx, names[c], dict(color=color_of[c]), True))
+    if missing.any():
+        groups.append((np.flatnonzero(missing), "NA", dict(color=NA_COLOR), True))
+    return groups
 
 
 def _align(table, ids: np.ndarray):
@@ -1079,7 +1060,7 @@ def silhouette_figure(
     mean_value: float | None = None,
     selected: Collection = (),
     title: str | None = None,
-) -> go.Figure:
+) -> dict:
     """Silhouette plot: one horizontal bar per item, grouped by cluster.
 
     Parameters
@@ -1121,10 +1102,7 @@ def silhouette_figure(
     position = np.arange(n) + gap * (np.searchsorted(group_start, np.arange(n), side="right") - 1)
     palette = cluster_colors(clusters)
     faded = np.isin(ids, list(selected)) if len(selected) else None
-    show_ids = n <= 300
-
-    per_bar = 14 if n <= 60 else 9
-    height = max(350, 100 + per_bar * (n + gap * len(clusters))) if show_ids else 700
+    height = _silhouette_height(n, n_gaps=gap * len(clusters))
     # Cluster names are drawn at least one line apart (small clusters would pile their
     # names on each other); the hover names every bar's cluster.
     px_per_position = (height - (60 if title else 40) - 50) / max(position[-1] + 1 if n else 1, 1)
@@ -1136,22 +1114,12 @@ def silhouette_figure(
         marker = dict(color=palette[lab], line=dict(width=0))
         if faded is not None:
             marker["opacity"] = np.where(faded[start:stop], 1.0, 0.25).astype(np.float32)
-        traces.append(
-            go.Bar(
-                x=values[start:stop].astype(np.float32),
-                y=position[start:stop],
-                orientation="h",
-                width=1.0 if n > 80 else 0.85,
-                marker=marker,
-                customdata=ids[start:stop],
-                name=f"cluster {lab}",
-                showlegend=False,
-                meta="silhouette",
-                hovertemplate=(
-                    f"%{{customdata}}<br>cluster {lab}<br>silhouette %{{x:.3f}}<extra></extra>"
-                ),
-            )
-        )
+        traces.append(dict(
+            type="bar", x=values[start:stop].astype(np.float32), y=position[start:stop],
+            orientation="h", width=1.0 if n > 80 else 0.85, marker=marker,
+            customdata=ids[start:stop], name=f"cluster {lab}", showlegend=False,
+            meta="silhouette",
+            hovertemplate=f"%{{customdata}}<br>cluster {lab}<br>silhouette %{{x:.3f}}<extra></extra>"))
         centre = (position[start] + position[stop - 1]) / 2
         if centre * px_per_position - last_label_px < 13:
             continue
@@ -1170,25 +1138,32 @@ def silhouette_figure(
                 font=dict(size=11, color=readable_on_white(palette[lab])),
             )
         )
+
+    layout = _silhouette_layout(ids, values, position, height=height,
+                                mean_value=mean_value, annotations=annotations, title=title)
+    return {"data": traces, "layout": layout}
+
+
+def _silhouette_height(n: int, *, n_gaps: int) -> int:
+    """Figure height in px: a line per bar up to 300 bars (ids shown), else fixed."""
+    per_bar = 14 if n <= 60 else 9
+    return max(350, 100 + per_bar * (n + n_gaps)) if n <= 300 else 700
+
+
+def _silhouette_layout(ids, values, position, *, height: int, mean_value: float,
+                       annotations: list, title: str | None) -> dict:
+    """Axes (ids as ticks up to 300 bars), the dashed mean line and the labels."""
+    n = len(ids)
+    show_ids = n <= 300
+    lo = min(float(values.min()) if n else 0.0, 0.0) - 0.05
     # Beside the dashed line, on the side with room (a label centred on a line near
     # either end of the axis would be cut off).
-    lo = min(float(values.min()) if n else 0.0, 0.0) - 0.05
     toward_right = mean_value < (lo + 1.0) / 2
-    annotations.append(
-        dict(
-            text=f"mean {mean_value:.2f}",
-            xref="x",
-            x=mean_value,
-            xanchor="left" if toward_right else "right",
-            xshift=3 if toward_right else -3,
-            yref="paper",
-            y=1.0,
-            yanchor="bottom",
-            showarrow=False,
-            font=dict(size=11, color="#333"),
-        )
-    )
-
+    annotations = annotations + [dict(text=f"mean {mean_value:.2f}", xref="x", x=mean_value,
+                                      xanchor="left" if toward_right else "right",
+                                      xshift=3 if toward_right else -3,
+                                      yref="paper", y=1.0, yanchor="bottom", showarrow=False,
+                                      font=dict(size=11, color="#333"))]
     yaxis = dict(autorange="reversed", showgrid=False, zeroline=False, ticks="")
     if show_ids:
         yaxis.update(
@@ -1197,6 +1172,7 @@ def silhouette_figure(
     else:
         yaxis["showticklabels"] = False
     layout = dict(
+        template=BASE_TEMPLATE,
         height=height,
         bargap=0,
         hovermode="closest",
@@ -1229,11 +1205,12 @@ def silhouette_figure(
     )
     if title:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", font=dict(size=15))
-    return go.Figure(data=traces, layout=layout)
+    return layout
+
 
 
 # ----------------------------------------------------------------------------- empty
-def empty_figure(message: str, *, width: int = 80, max_lines: int = 8) -> go.Figure:
+def empty_figure(message: str, *, width: int = 80, max_lines: int = 8) -> dict:
     """A blank figure with a centred message ("no data yet", "computing UMAP...", or why
     a view could not be drawn).
 
@@ -1248,37 +1225,20 @@ def empty_figure(message: str, *, width: int = 80, max_lines: int = 8) -> go.Fig
 
     Returns
     -------
-    plotly.graph_objects.Figure
-        No traces; the message is ``layout.annotations[0].text`` (lines joined by
-        ``<br>``) and the full message is ``layout.meta``.
+    dict
+        A plotly figure dict with no traces; the message is
+        ``layout.annotations[0].text`` (lines joined by ``<br>``) and the full message is
+        ``layout.meta``.
     """
-    import html
-    import textwrap
-
     lines = []
     for paragraph in str(message).splitlines() or [""]:
         lines += textwrap.wrap(paragraph, width=width) or [""]
     if len(lines) > max_lines:
         lines = lines[:max_lines - 1] + ["... (the whole message is at the top of this view)"]
-    return go.Figure(
-        layout=dict(
-            xaxis=dict(visible=False),
-            yaxis=dict(visible=False),
-            plot_bgcolor="white",
-            paper_bgcolor="white",
-            margin=dict(t=20, b=20, l=20, r=20),
-            meta=str(message),
-            annotations=[
-                dict(
-                    text="<br>".join(html.escape(line, quote=False) for line in lines),
-                    xref="paper",
-                    yref="paper",
-                    x=0.5,
-                    y=0.5,
-                    showarrow=False,
-                    align="center",
-                    font=dict(size=14, color="#555"),
-                )
-            ],
-        )
-    )
+    text = "<br>".join(html.escape(line, quote=False) for line in lines)
+    return dict(data=[], layout=dict(
+        template=BASE_TEMPLATE, xaxis=dict(visible=False), yaxis=dict(visible=False),
+        plot_bgcolor="white", paper_bgcolor="white", margin=dict(t=20, b=20, l=20, r=20),
+        meta=str(message),
+        annotations=[dict(text=text, xref="paper", yref="paper", x=0.5, y=0.5,
+                          showarrow=False, align="center", font=dict(size=14, color="#555"))]))

@@ -861,9 +861,10 @@ def pca_figure(normalized_log, *, metadata: pd.DataFrame | None = None,
         genes = (f"the {len(top):,} most variable genes" if len(top) < len(frame)
                  else f"all {len(top):,} genes")
         title = f"PCA of {len(ids)} samples<br><sub>on {genes}</sub>"
-    fig = embedding_figure(embedding.coords, ids=ids.to_numpy(dtype=object),
-                           color_values=colors, color_title=color_by or "",
-                           axis_titles=embedding.axis_titles, hover=hover, title=title)
+    fig = go.Figure(embedding_figure(embedding.coords, ids=ids.to_numpy(dtype=object),
+                                     color_values=colors, color_title=color_by or "",
+                                     axis_titles=embedding.axis_titles, hover=hover,
+                                     title=title))
     # Room for the two-line title below the mode bar.
     fig.update_layout(margin_t=70, title_y=0.97, title_yanchor="top")
     if color_by is None:
@@ -999,7 +1000,7 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
             hoverinfo="skip", meta="legend"))
     for k, level in enumerate(bio_levels):
         swatch = _legend_swatch(str(level), "#666", group=f"symbol: {bio_name}")
-        swatch.marker.symbol = _SYMBOLS[k % len(_SYMBOLS)]
+        swatch["marker"]["symbol"] = _SYMBOLS[k % len(_SYMBOLS)]
         fig.add_trace(swatch)
     fig.update_xaxes(showgrid=True, gridcolor="#eee", zeroline=False)
     fig.update_yaxes(showgrid=True, gridcolor="#eee", zeroline=False)

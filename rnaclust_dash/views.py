@@ -1,7 +1,8 @@
 """From an :class:`~rnaclust_dash.pipeline.Analysis` to the three linked figures.
 
 One home for the glue between pipeline results and :mod:`rnaclust_dash.figures`, used
-by the dashboard, the benchmarks and the tests alike.
+by the dashboard, the benchmarks and the tests alike. Figures are plain dicts of numpy
+arrays (see :mod:`rnaclust_dash.figures`).
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ from typing import Collection
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
 from . import figures
 from .embed import Embedding
@@ -20,7 +20,7 @@ CLUSTER_COLUMN = "cluster"
 
 
 def heatmap(analysis: Analysis, *, metadata: pd.DataFrame | None = None,
-            selected: Collection[str] = (), max_rows: int = 400) -> go.Figure:
+            selected: Collection[str] = (), max_rows: int = 400) -> dict:
     """Clustered heatmap (genes as rows, samples as columns) with dendrograms and bars."""
     items_are_samples = analysis.params.target == "samples"
     item_tree, other_tree = analysis.item_tree, analysis.other_tree
@@ -38,7 +38,7 @@ def heatmap(analysis: Analysis, *, metadata: pd.DataFrame | None = None,
         **trees, **orders)
 
 
-def silhouette(analysis: Analysis, *, selected: Collection[str] = ()) -> go.Figure:
+def silhouette(analysis: Analysis, *, selected: Collection[str] = ()) -> dict:
     """Silhouette plot of the analysis' partition."""
     return figures.silhouette_figure(
         analysis.features.item_ids, analysis.labels,
@@ -56,7 +56,7 @@ def color_choices(analysis_target: str, metadata: pd.DataFrame | None) -> list[s
 
 def embedding(analysis: Analysis, coords: Embedding, *, color_by: str = CLUSTER_COLUMN,
               metadata: pd.DataFrame | None = None,
-              selected: Collection[str] = ()) -> go.Figure:
+              selected: Collection[str] = ()) -> dict:
     """PCA/UMAP scatter of the items, coloured by cluster or by a sample annotation."""
     ids = analysis.features.item_ids
     clusters = pd.Series(analysis.labels, index=ids, name=CLUSTER_COLUMN)
@@ -72,7 +72,10 @@ def embedding(analysis: Analysis, coords: Embedding, *, color_by: str = CLUSTER_
     return figures.embedding_figure(
         np.asarray(coords.coords), ids=ids, color_values=colors, color_title=colors.name,
         axis_titles=coords.axis_titles, hover=hover, selected=tuple(selected),
-        opacity=analysis.confidence)
+        opacity=analysis.confidence,
+        # A lasso stays while the points are the same items at the same places.
+        revision=f"{analysis.dataset_key}-{analysis.keys.get('features', '')}-"
+                 f"{coords.axis_titles[0]}")
 
 
 #: Soft assignments below this confidence are listed as uncertain.

@@ -175,14 +175,17 @@ def _decode_typed_arrays(node: Any) -> Any:
 
 
 def browser_json(figure) -> dict:
-    """A figure as the browser receives it (plotly JSON, typed arrays decoded)."""
-    return _decode_typed_arrays(json.loads(figure.to_json()))
+    """A figure (go.Figure or plain dict) as the browser receives it: serialised as Dash
+    does, typed arrays decoded."""
+    from plotly.io.json import to_json_plotly
+
+    text = figure.to_json() if hasattr(figure, "to_json") else to_json_plotly(figure)
+    return _decode_typed_arrays(json.loads(text))
 
 
 def traces(figure, meta: str) -> list[dict]:
     """Traces of a figure (as JSON) with a given ``meta``."""
-    document = figure if isinstance(figure, dict) else browser_json(figure)
-    return [t for t in document["data"] if t.get("meta") == meta]
+    return [t for t in browser_json(figure)["data"] if t.get("meta") == meta]
 
 
 class FakeApp:

@@ -8,6 +8,7 @@ agreement; notices (a narrowed k range) go to the tab's alert as well.
 
 from __future__ import annotations
 
+import plotly.graph_objects as go
 import pytest
 from callback_helpers import FakeApp, analysis_controls, guarded_analysis, out, text_of, walk
 from dash import no_update
@@ -46,7 +47,9 @@ def alert(view, outputs) -> tuple[str, bool, str]:
 def figure_message(figure) -> str:
     """What an explanatory empty figure says (no traces): its text, and the whole message
     it carries in ``layout.meta``."""
-    assert figure is not no_update and len(figure.data) == 0, "a stale or real figure"
+    assert figure is not no_update, "a stale figure"
+    figure = go.Figure(figure)
+    assert len(figure.data) == 0, "a real figure"
     shown = " ".join(a.text for a in figure.layout.annotations)
     assert shown.startswith("Not drawn: "), shown
     return shown + " | " + str(figure.layout.meta)

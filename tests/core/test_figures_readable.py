@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from rnaclust_dash import assess_figures as A
@@ -73,9 +74,10 @@ def test_heatmap_cluster_bar_and_annotation_strips_use_separate_colours():
     labels = np.array([1, 1, 2, 2, 3, 3, 4, 4])
     annotations = pd.DataFrame({"condition": ["a", "b"] * 4, "batch": list("xxyyxxyy"),
                                 "donor": list("pqrspqrs")}, index=samples)
-    fig = F.heatmap_figure(rng.normal(size=(20, 8)), gene_ids=[f"g{i}" for i in range(20)],
-                           sample_ids=samples, item_axis="samples", labels=labels,
-                           annotations=annotations)
+    fig = go.Figure(F.heatmap_figure(rng.normal(size=(20, 8)),
+                                     gene_ids=[f"g{i}" for i in range(20)],
+                                     sample_ids=samples, item_axis="samples", labels=labels,
+                                     annotations=annotations))
     cluster = scale_colors([t for t in fig.data if t.meta == "cluster-bar"][0])
     strips = [t for t in fig.data if t.meta == "annotation"]
     annotation = set().union(*(scale_colors(t) for t in strips)) - {F.NA_COLOR}
@@ -101,8 +103,8 @@ def test_cluster_colours_are_readable_on_white_and_under_white_text():
 def test_silhouette_cluster_labels_are_readable_text():
     n = 40
     labels = np.repeat(np.arange(1, 11), 4)
-    fig = F.silhouette_figure([f"i{i}" for i in range(n)], labels,
-                              np.linspace(-0.2, 0.9, n))
+    fig = go.Figure(F.silhouette_figure([f"i{i}" for i in range(n)], labels,
+                                        np.linspace(-0.2, 0.9, n)))
     names = [a for a in fig.layout.annotations if a.text.startswith("cluster")]
     assert len(names) == 10
     assert all(contrast_on_white(a.font.color) >= 4.5 for a in names)
@@ -111,7 +113,7 @@ def test_silhouette_cluster_labels_are_readable_text():
 @pytest.mark.parametrize("mean, anchor", [(0.93, "right"), (-0.05, "left"), (0.3, "left")])
 def test_silhouette_mean_label_sits_on_the_side_with_room(mean, anchor):
     values = np.array([0.95, 0.9, 0.92, 0.1, -0.1, 0.2])
-    fig = F.silhouette_figure(list("abcdef"), [1, 1, 1, 2, 2, 2], values, mean_value=mean)
+    fig = go.Figure(F.silhouette_figure(list("abcdef"), [1, 1, 1, 2, 2, 2], values, mean_value=mean))
     label = [a for a in fig.layout.annotations if a.text.startswith("mean")][0]
     # Centred on the line, a label near either end of the axis is cut off.
     assert label.xanchor == anchor
@@ -185,7 +187,7 @@ def test_k_panel_names_indices_in_words():
 
 def test_empty_figure_wraps_a_long_message_and_keeps_it_whole():
     message = "ComBat cannot run: " + "batch and biology are confounded " * 10
-    fig = F.empty_figure(message)
+    fig = go.Figure(F.empty_figure(message))
     text = fig.layout.annotations[0].text
     assert all(len(line) <= 80 for line in text.split("<br>"))
     assert fig.layout.meta == message
@@ -194,7 +196,7 @@ def test_empty_figure_wraps_a_long_message_and_keeps_it_whole():
 def test_silhouette_names_of_many_small_clusters_do_not_overlap():
     labels = np.repeat(np.arange(1, 51), 8)  # 400 items: the plot is 700 px tall
     values = np.tile(np.linspace(0.1, 0.6, 8), 50)
-    fig = F.silhouette_figure([f"g{i}" for i in range(400)], labels, values)
+    fig = go.Figure(F.silhouette_figure([f"g{i}" for i in range(400)], labels, values))
     names = [a.y for a in fig.layout.annotations if a.text.startswith("cluster")]
     bars = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
     margin = fig.layout.margin
