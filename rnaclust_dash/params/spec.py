@@ -92,10 +92,14 @@ class Param:
 
     def interval_text(self) -> str:
         """'from 2 to 1,000' (for help and messages)."""
-        low = f"{self.min:,g}" if self.min is not None else ""
         kind = "above" if self.min_open else "from"
         also = "".join(f" (or {value:g})" for value in self.also)
-        return f"{kind} {low} to {self.max:,g}{also}"
+        return f"{kind} {_number(self.min)} to {_number(self.max)}{also}"
+
+
+def _number(value: float) -> str:
+    """1000000 -> '1,000,000'; 0.5 -> '0.5'."""
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
 
 
 def _method_reads(name: str) -> Callable[[Any], bool]:
@@ -122,15 +126,14 @@ def _umap(params: Any) -> bool:
 
 _P = Param
 _SPEC = (
-    _P("target", str, "samples", "features", "Cluster", "What to cluster: the samples or "
-       "the genes.", "--target", choices=TARGETS),
-    _P("normalization", str, "deseq2", "normalize", "Normalization", "How counts are made "
-       "comparable between samples.", "--normalization", choices=NORMALIZATIONS),
+    _P("target", str, "samples", "features", "Cluster", "what to cluster: the samples or "
+       "the genes", "--target", choices=TARGETS),
+    _P("normalization", str, "deseq2", "normalize", "Normalization", "how counts are made "
+       "comparable between samples", "--normalization", choices=NORMALIZATIONS),
     _P("log_transform", bool, True, "normalize", "log2 switch", "log2(x + pseudocount) "
        "after normalization (default: as the dashboard, on for counts and normalized "
        "values, off for log-scale input)", "--log"),
-    _P("pseudocount", float, 1.0, "normalize", "Pseudocount", "added before the log "
-       "(default 1)", "--pseudocount", min=0, max=1e6, min_open=True,
+    _P("pseudocount", float, 1.0, "normalize", "Pseudocount", "added before the log", "--pseudocount", min=0, max=1e6, min_open=True,
        low_message="The pseudocount must be positive (got {value})."),
     _P("min_count", float, 10.0, "normalize", "Minimum count", "keep genes with at least "
        "this count in --min-samples samples", "--min-count", min=0, max=1e9,
@@ -200,7 +203,7 @@ _SPEC = (
     _P("exclude", str, "", "prepare", "Exclude samples", "samples to leave out",
        "--exclude", max=MAX_TEXT_LENGTH, metavar="ID[,ID]"),
     _P("batch_column", str, "", "batch", "Batch column", "sample-sheet column holding the "
-       "batch", "--batch-column", max=MAX_TEXT_LENGTH, applies=_batch_used),
+       "batch", "--batch-column", max=MAX_TEXT_LENGTH, metavar="COL", applies=_batch_used),
     _P("batch_method", str, "none", "batch", "Batch correction", "batch correction method",
        "--batch-method", choices=BATCH_METHODS),
     _P("protect", str, "", "batch", "Protect biology", "sample-sheet columns of biology "
