@@ -385,14 +385,10 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     """
     feat_key, features = _features_stage(store, key, params)
     check_items(len(features.item_ids), params)
-    dist_key = stage_key(feat_key, "distance", stage_params(params, "distance"))
+    keys = stage_keys(key, params)
+    dist_key, tree_key, tree_linkage = keys["distance"], keys["tree"], _tree_linkage(params)
     distances = store.get_or_compute(
         dist_key, lambda: pairwise_distances(features.items, metric=params.distance))
-    # Ward, centroid and median need Euclidean distances; for the trees other methods
-    # only draw, average linkage stands in for them.
-    tree_linkage = params.linkage if (params.linkage not in EUCLIDEAN_LINKAGES
-                                      or params.distance == "euclidean") else "average"
-    tree_key = stage_key(dist_key, "tree", stage_params(params, "tree") | {"linkage": tree_linkage})
     tree = store.get_or_compute(tree_key, lambda: _tree(distances, tree_linkage, params))
     leaf_order = _leaf_order(tree)
     partition_key, partition = _partition(store, params, tree_key, tree, dist_key, distances,
@@ -405,8 +401,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     validation_key = stage_key(partition_key, "validation", {"distance": dist_key})
     validation = store.get_or_compute(
         validation_key, lambda: validation_summary(features.items, distances, labels))
-    other_key = stage_key(feat_key, "display_tree", stage_params(params, "distance")
-                          | stage_params(params, "tree") | {"linkage": tree_linkage})
+    other_key = keys["display_tree"]
     # The other axis of the heatmap is clustered for display with the same choices.
     other_items = features.display if params.target == "samples" else features.display.T
     notices = features.notices + partition.notices
@@ -422,7 +417,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                     validation=validation, confidence=partition.confidence,
                     size_factors=features.size_factors,
                     norm_factors=features.norm_factors, notices=notices,
-                    keys={"normalize": _matrix_key(key, params), "features": feat_key, "distance": dist_key,
+                    keys={"normalize": keys["batch"], "features": feat_key, "distance": dist_key,
                           "tree": tree_key, "partition": partition_key,
                           "other_tree": other_key})
 
@@ -432,26 +427,63 @@ def _tree(distances: np.ndarray, linkage: str, params: AnalysisParams) -> np.nda
     return optimal_leaf_order(tree, distances) if params.optimal_order else tree
 
 
+def _partition_keys(params: AnalysisParams, tree_key: str, dist_key: str,
+                    feat_key: str) -> tuple[str, str | None]:
+    """(key of the partition, key of the method's own stored tree or None)."""
+    method = get_method(params.method)
+    cluster = stage_params(params, "cluster")
+    if method.name == "hierarchical":  # its tree is the heatmap's tree, already stored
+        return stage_key(tree_key, "cut", cluster), None
+    if method.tree is not None:  # one stored tree (its own parameters), cut at any k
+        own_key = stage_key(dist_key, method.name, method.settings(params))
+        return stage_key(own_key, "cut", cluster), own_key
+    base_key = dist_key if method.needs == "distances" else feat_key
+    return stage_key(base_key, method.name, cluster), None
+
+
 def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distances, feat_key,
                features) -> tuple[str, Partition]:
     """Fit the chosen method of the registry (stored): (store key, partition)."""
     method = get_method(params.method)
-    cluster = stage_params(params, "cluster")
-    if method.name == "hierarchical":  # its tree is the heatmap's tree, already stored
-        return stage_key(tree_key, "cut", cluster), partition_from_tree(tree, params.k)
-    if method.tree is not None:  # one stored tree (its own parameters), cut at any k
+    key, own_key = _partition_keys(params, tree_key, dist_key, feat_key)
+    if method.name == "hierarchical":
+        return key, partition_from_tree(tree, params.k)
+    if own_key is not None:
         settings = method.settings(params)
-        own_key = stage_key(dist_key, method.name, settings)
         own_tree = store.get_or_compute(own_key, lambda: method.tree(distances, **settings))
-        return stage_key(own_key, "cut", cluster), partition_from_tree(own_tree, params.k)
-    base_key = dist_key if method.needs == "distances" else feat_key
-    key = stage_key(base_key, method.name, cluster)
+        return key, partition_from_tree(own_tree, params.k)
     partition = store.get_or_compute(key, lambda: fit_method(
         method, distances if method.needs == "distances" else features.items, params))
     if method.uses == "resolution" and partition.n_clusters < 2:
         raise ParameterError(f"{method.name.capitalize()} found a single cluster at resolution "
                              f"{params.resolution:g}: raise the resolution.")
     return key, partition
+
+
+def _tree_linkage(params: AnalysisParams) -> str:
+    """Ward, centroid and median need Euclidean distances; for the trees other methods
+    only draw, average linkage stands in for them."""
+    return params.linkage if (params.linkage not in EUCLIDEAN_LINKAGES
+                              or params.distance == "euclidean") else "average"
+
+
+def stage_keys(key: str, params: AnalysisParams) -> dict[str, str]:
+    """The store key of every stage of an analysis of dataset ``key`` (nothing computed).
+
+    Each key hashes its parent's key and :func:`~rnaclust_dash.params.stage_params` of
+    its stage, so any parameter of the spec changes the key of its stage.
+    """
+    feat_key = _features_key(_matrix_key(key, params), params)
+    dist_key = stage_key(feat_key, "distance", stage_params(params, "distance"))
+    tree = stage_params(params, "tree") | {"linkage": _tree_linkage(params)}
+    tree_key = stage_key(dist_key, "tree", tree)
+    return {"prepare": _prepared_key(key, params), "normalize": _normalize_key(key, params),
+            "batch": _matrix_key(key, params), "features": feat_key, "distance": dist_key,
+            "tree": tree_key,
+            "cluster": _partition_keys(params, tree_key, dist_key, feat_key)[0],
+            "display_tree": stage_key(feat_key, "display_tree",
+                                      stage_params(params, "distance") | tree),
+            "embedding": _embedding_key(feat_key, params)}
 
 
 def fit_method(method, data: np.ndarray, params: AnalysisParams) -> Partition:

@@ -78,8 +78,8 @@ def _check_range(param: Param, value: Any) -> None:
                              f"{param.label} must be {param.interval_text()}; got {value}.")
     if param.max is not None and value > param.max:
         raise ParameterError(param.high_message.format(value=value) if param.high_message else
-                             f"{param.label} = {value:,} is too large: {param.name} must be "
-                             f"{param.interval_text()}.")
+                             f"{param.label} is {value:,}, more than allowed: {param.name} "
+                             f"must be {param.interval_text()}.")
 
 
 def _cross_field_rules(params: Any) -> None:

@@ -92,9 +92,10 @@ class Param:
 
     def interval_text(self) -> str:
         """'from 2 to 1,000' (for help and messages)."""
-        kind = "above" if self.min_open else "from"
         also = "".join(f" (or {value:g})" for value in self.also)
-        return f"{kind} {_number(self.min)} to {_number(self.max)}{also}"
+        if self.min_open:
+            return f"above {_number(self.min)} and at most {_number(self.max)}{also}"
+        return f"from {_number(self.min)} to {_number(self.max)}{also}"
 
 
 def _number(value: float) -> str:
