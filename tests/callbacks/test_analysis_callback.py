@@ -204,6 +204,9 @@ def test_two_top_genes_still_run(store, example_store, example_controls):
 
 @pytest.mark.parametrize("changes, expected", [
     ({"n-init": 0, "method": "kmeans"}, "n_init must be at least 1"),
+    ({"n-init": 10**7, "method": "kmeans"}, "n_init must be from 1 to 1,000"),  # no 10**7 fits
+    ({"pseudocount": "Infinity"}, "pseudocount must be a finite number"),
+    ({"n-clusters": 2.5}, "k must be a whole number"),
     ({"min-count": -1}, "cannot be negative"),
     ({"min-samples": 8}, "Lower the minimum count or the minimum number of samples"),
 ])
