@@ -11,7 +11,7 @@ from typing import Any, Callable
 from dash import html
 
 from rnaclust_dash.errors import RnaclustError
-from rnaclust_dash.pipeline import AnalysisParams
+from rnaclust_dash.params import AnalysisParams
 
 log = logging.getLogger("rnaclust_dash.ui")
 

@@ -18,7 +18,8 @@ from .errors import ParameterError
 from .kselect import (cluster_tree, gap_statistic, k_scan, labels_over_k, max_se, suggest_k,
                       within_sum_of_squares)
 from .methods import mixture_scan
-from .pipeline import AnalysisParams, Analysis, fit_method, run_analysis
+from .params import AnalysisParams
+from .pipeline import Analysis, fit_method, run_analysis
 from .stability import bootstrap_stability, consensus_clustering
 from .store import ResultStore
 from .tl.methods import MethodFn, get_method, method_fn

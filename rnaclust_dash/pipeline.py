@@ -1,4 +1,4 @@
-"""Parameters and the staged, cached analysis run.
+"""The staged, cached analysis run (parameters: :mod:`rnaclust_dash.params`).
 
 Stages and what their keys depend on::
 
@@ -36,8 +36,7 @@ from .distance import pairwise_distances
 from .embed import Embedding, pca_embedding, umap_embedding
 from .batch import combat, combat_seq, harmony_embedding, remove_batch_effect
 from .errors import DataError, ParameterError
-from .params import (MAX_SEED, TARGETS, AnalysisParams, default_params,  # noqa: F401 (re-exported)
-                     params_document, params_from_document, split_list, stage_params)
+from .params import AnalysisParams, params_document, split_list, stage_params
 from .preprocess import (LOG_SCALE_METHODS, NORMALIZATION_LABELS, Normalized,
                          normalization_availability, normalize, top_variable_genes, zscore_rows)
 from .store import ResultStore, content_key, stage_key

@@ -23,7 +23,8 @@ from dash import no_update
 
 from callbacks import analysis
 from layouts import ids
-from rnaclust_dash.pipeline import AnalysisParams, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import run_analysis
 
 
 def figure_items(heatmap, silhouette) -> tuple[list, list]:
@@ -241,7 +242,8 @@ def test_soft_method_lists_uncertain_items_and_fades_them(store, example, exampl
     from callback_helpers import analysis_controls, guarded_analysis
 
     from rnaclust_dash import views
-    from rnaclust_dash.pipeline import AnalysisParams, run_analysis
+    from rnaclust_dash.params import AnalysisParams
+    from rnaclust_dash.pipeline import run_analysis
 
     controls = analysis_controls(example, method="fuzzy-cmeans", n_clusters=3)
     result = guarded_analysis(store, example_store, controls, [])
