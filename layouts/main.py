@@ -11,7 +11,7 @@ from rnaclust_dash.distance import DISTANCES
 from rnaclust_dash.embed import EMBEDDINGS
 from rnaclust_dash.io import EXAMPLES, max_upload_bytes
 from rnaclust_dash.methods import COVARIANCES
-from rnaclust_dash.params import SPEC, TARGETS, AnalysisParams, input_bounds
+from rnaclust_dash.params import ASSESS_SPEC, SPEC, TARGETS, AnalysisParams, input_bounds
 from rnaclust_dash.preprocess import NORMALIZATION_LABELS, NORMALIZATIONS
 from rnaclust_dash.tl.methods import METHOD_DESCRIPTIONS, REGISTRY
 from rnaclust_dash.validate import INDICES
@@ -374,6 +374,9 @@ def _job_controls(run_id: str, cancel_id: str, progress_id: str, status_id: str,
     ], className="d-flex align-items-center my-2")
 
 
+_K_MAX = ASSESS_SPEC["k_max"].max
+
+
 def _number(component_id: str, value, label: str, **kwargs) -> dbc.InputGroup:
     return dbc.InputGroup([dbc.InputGroupText(label),
                            dbc.Input(id=component_id, type="number", value=value, **kwargs)],
@@ -386,9 +389,10 @@ def choose_k_tab() -> html.Div:
         html.Small("Runs the method chosen on the left for each k and plots the usual "
                    "indices; a star marks each index's suggestion. Click any point to use "
                    "that k.", className="text-muted d-block mt-2"),
-        html.Div([_number(ids.K_MIN, 2, "k from", min=2, step=1),
-                  _number(ids.K_MAX, 10, "to", min=3, step=1),
-                  _number(ids.GAP_REFS, 20, "gap reference sets B", min=0, step=5)],
+        html.Div([_number(ids.K_MIN, 2, "k from", min=2, max=_K_MAX, step=1),
+                  _number(ids.K_MAX, 10, "to", min=3, max=_K_MAX, step=1),
+                  _number(ids.GAP_REFS, 20, "gap reference sets B", min=0,
+                          max=ASSESS_SPEC["gap_refs"].max, step=5)],
                  className="d-flex flex-wrap mt-2"),
         _job_controls(ids.K_RUN, ids.K_CANCEL, ids.K_PROGRESS, ids.K_STATUS, "Compute"),
         dcc.Loading(dcc.Graph(id=ids.K_FIGURE, config=GRAPH_CONFIG), delay_show=300),
@@ -403,7 +407,8 @@ def stability_tab() -> html.Div:
                    "(Jaccard > 0.75) can be trusted; below 0.5 they dissolve. Consensus "
                    "clustering (Monti 2003) shows how often items cluster together.",
                    className="text-muted d-block mt-2"),
-        html.Div([_number(ids.STABILITY_RESAMPLES, 100, "resamples B", min=5, step=10),
+        html.Div([_number(ids.STABILITY_RESAMPLES, 100, "resamples B", min=5,
+                          max=ASSESS_SPEC["n_resamples"].max, step=10),
                   dbc.Select(id=ids.STABILITY_SCHEME, value="bootstrap", size="sm",
                              className="me-2 w-auto",
                              options=[{"label": "bootstrap", "value": "bootstrap"},

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..cluster import EUCLIDEAN_LINKAGES
 from ..errors import ParameterError
-from .spec import SPEC, Param
+from .spec import ASSESS_SPEC, SPEC, Param
 
 _TRUE_TEXT = ("1", "true", "yes", "on")
 _FALSE_TEXT = ("0", "false", "no", "off", "")
@@ -80,6 +80,15 @@ def _check_range(param: Param, value: Any) -> None:
         raise ParameterError(param.high_message.format(value=value) if param.high_message else
                              f"{param.label} is {value:,}, more than allowed: {param.name} "
                              f"must be {param.interval_text()}.")
+
+
+def check_option(name: str, value: Any) -> Any:
+    """An option of choose-k or stability (:data:`.spec.ASSESS_SPEC`) checked against its
+    type and interval: the value, or a ParameterError."""
+    param = ASSESS_SPEC[name]
+    value = _checked_value(param, _from_text(param, value))
+    _check_range(param, value)
+    return value
 
 
 def _cross_field_rules(params: Any) -> None:

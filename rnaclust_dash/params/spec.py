@@ -35,6 +35,9 @@ MAX_TEXT_LENGTH = 100_000
 STAGES = ("prepare", "normalize", "batch", "features", "distance", "tree", "cluster",
           "embedding")
 
+#: The stage of the options of choose-k and stability (not saved in params.json).
+ASSESS = "assess"
+
 
 @dataclass(frozen=True)
 class Param:
@@ -87,7 +90,7 @@ class Param:
     metavar: str | None = None
 
     def __post_init__(self) -> None:
-        if self.stage not in STAGES:
+        if self.stage not in STAGES + (ASSESS,):
             raise ValueError(f"Parameter {self.name}: unknown stage {self.stage!r}.")
 
     def interval_text(self) -> str:
@@ -216,8 +219,22 @@ _SPEC = (
 SPEC: MappingProxyType[str, Param] = MappingProxyType({p.name: p for p in _SPEC})
 
 
+#: The options of choose-k and stability (CLI and dashboard), bounded like the above.
+ASSESS_SPEC: MappingProxyType[str, Param] = MappingProxyType({p.name: p for p in (
+    _P("k_max", int, 10, ASSESS, "Largest k tried", "largest k tried", "--k-max",
+       min=2, max=SPEC["k"].max, low_message="k_max must be at least 2; got {value}."),
+    _P("gap_refs", int, 20, ASSESS, "Gap reference sets B", "reference sets of the gap "
+       "statistic (0 skips it)", "--gap-refs", min=0, max=1_000),
+    _P("n_resamples", int, 100, ASSESS, "Resamples B", "number of resamples",
+       "--resamples", min=1, max=10_000,
+       low_message="The number of resamples must be at least 1; got {value}."),
+    _P("consensus_k_max", int, 6, ASSESS, "Consensus up to k", "consensus clustering for "
+       "k = 2..N", "--consensus-k-max", min=2, max=100),
+)})
+
+
 def input_bounds(name: str) -> dict:
     """``{"min": ..., "max": ...}`` of a number parameter, for a number box."""
-    param = SPEC[name]
+    param = SPEC[name] if name in SPEC else ASSESS_SPEC[name]
     low = 0 if param.also else param.min
     return {"min": low, "max": param.max}

@@ -13,8 +13,9 @@ import pytest
 
 from rnaclust_dash.cli import build_parser, main, run_synopsis
 from rnaclust_dash.errors import ParameterError
-from rnaclust_dash.params import (SPEC, STAGES, AnalysisParams, input_bounds, params_document,
-                                  params_from_document, stage_fields, stage_params)
+from rnaclust_dash.params import (SPEC, STAGES, AnalysisParams, check_option, input_bounds,
+                                  params_document, params_from_document, stage_fields,
+                                  stage_params)
 from rnaclust_dash.pipeline import stage_keys
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -274,3 +275,35 @@ def test_cli_new_flags_reach_the_parameters(tiny_table, tmp_path):
     assert (saved.n_init, saved.kmeans_init, saved.minibatch, saved.zscore,
             saved.optimal_order, saved.umap_neighbors, saved.umap_min_dist) == (
         3, "random", True, False, True, 4, 0.2)
+
+
+# --- choose-k and stability options --------------------------------------------------------
+
+@pytest.mark.parametrize("name, value, message", [
+    ("k_max", 5000, "k_max must be from 2 to 1,000"),
+    ("gap_refs", 10**6, "gap_refs must be from 0 to 1,000"),
+    ("n_resamples", 10**7, "n_resamples must be from 1 to 10,000"),
+    ("n_resamples", 0, "at least 1"),
+    ("consensus_k_max", 1000, "consensus_k_max must be from 2 to 100"),
+    ("gap_refs", math.inf, "finite number"),
+    ("gap_refs", 2.5, "whole number"),
+])
+def test_assessment_options_are_bounded(name, value, message):
+    with pytest.raises(ParameterError, match=message):
+        check_option(name, value)
+
+
+def test_assessment_options_within_bounds_pass():
+    assert check_option("gap_refs", "20") == 20
+    assert check_option("n_resamples", 10_000) == 10_000
+
+
+@pytest.mark.parametrize("command, message", [
+    (["stability", "--k", "2", "--resamples", str(10**6)], "n_resamples must be from 1"),
+    (["choose-k", "--gap-refs", str(10**6), "--k-max", "4"], "gap_refs must be from 0"),
+])
+def test_cli_assessment_options_out_of_bounds_exit_2(tiny_table, tmp_path, capsys, command,
+                                                      message):
+    status = main([command[0], str(tiny_table), "--out", str(tmp_path / "out"), *command[1:]])
+    assert status == 2
+    assert message in capsys.readouterr().err
