@@ -11,7 +11,10 @@ Stages and what their keys depend on::
           -> embedding (PCA / UMAP parameters)
         partition -> validation (silhouette, Calinski-Harabasz, Davies-Bouldin)
 
-Changing k re-cuts the stored tree; changing normalization recomputes from there down.
+Each key hashes its parent's key and the parameters the spec assigns to its stage
+(:func:`rnaclust_dash.params.stage_params`; :func:`stage_keys` lists them all), so no
+parameter can be left out of a key. Changing k re-cuts the stored tree; changing
+normalization recomputes from there down.
 The store is the only state: any process with the same store gives the same results.
 """
 
