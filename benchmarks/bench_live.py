@@ -199,7 +199,7 @@ def change_normalization(driver, value: str) -> float:
     driver.execute_script("window.__bench.t0 = null;"
                           "document.getElementById('normalization').scrollIntoView("
                           "{block: 'center'}); document.getElementById('normalization').click();")
-    from rnaclust_dash.preprocess import NORMALIZATION_LABELS
+    from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS
     label = NORMALIZATION_LABELS[value]
     return wait_for(lambda: driver.execute_script(
         "const o = Array.from(document.querySelectorAll('.dash-dropdown-option'))"

@@ -36,8 +36,8 @@ from callbacks.analysis import ANALYSIS_CONTROLS, update_analysis  # noqa: E402
 from callbacks.common import controls_from_params  # noqa: E402
 from callbacks.embedding import show_scatter  # noqa: E402
 from rnaclust_dash import figures, io, views  # noqa: E402
-from rnaclust_dash.pipeline import (AnalysisParams, compute_embedding, put_dataset,  # noqa: E402
-                                    run_analysis)
+from rnaclust_dash.params import AnalysisParams  # noqa: E402
+from rnaclust_dash.pipeline import compute_embedding, put_dataset, run_analysis  # noqa: E402
 from rnaclust_dash.store import ResultStore  # noqa: E402
 
 TARGETS = {"a": 3.0, "b": 0.100, "c": 2.0, "d": 6.0}

@@ -9,7 +9,8 @@ from layouts import ids
 from layouts.main import METHOD_LABELS
 from rnaclust_dash import assess_figures
 from rnaclust_dash.cluster import GRAPH_CLUSTERINGS, METHODS
-from rnaclust_dash.pipeline import AnalysisParams, load_summary, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.stability import agreement
 from rnaclust_dash.store import ResultStore
 

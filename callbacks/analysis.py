@@ -8,8 +8,8 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from layouts import ids
 from layouts.main import METHOD_LABELS
 from rnaclust_dash import views
-from rnaclust_dash.pipeline import (AnalysisParams, load_summary, params_document,
-                                    run_analysis)
+from rnaclust_dash.params import AnalysisParams, params_document
+from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.store import ResultStore
 
 from . import patching

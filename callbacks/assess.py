@@ -13,7 +13,7 @@ from rnaclust_dash.assess import assess_stability, choose_k, resolution_scan
 from rnaclust_dash.assess_figures import INDEX_NAMES
 from rnaclust_dash.cluster import GRAPH_CLUSTERINGS
 from rnaclust_dash.errors import RnaclustError
-from rnaclust_dash.pipeline import AnalysisParams
+from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.store import ResultStore
 
 from .common import ViewOutputs

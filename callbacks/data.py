@@ -11,7 +11,8 @@ from layouts.main import DEFAULT_EXAMPLE
 from rnaclust_dash import io
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS
-from rnaclust_dash.pipeline import default_params, load_dataset, load_summary, put_dataset
+from rnaclust_dash.params import default_params
+from rnaclust_dash.pipeline import load_dataset, load_summary, put_dataset
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.views import color_choices
 

@@ -8,8 +8,8 @@ from dash import Input, Output, Patch, State, ctx, no_update
 
 from layouts import ids
 from rnaclust_dash import figures, views
-from rnaclust_dash.pipeline import (AnalysisParams, compute_embedding, embedding_key,
-                                    load_summary, run_analysis)
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary, run_analysis
 from rnaclust_dash.store import ResultStore
 
 from .common import guarded, params_from_controls

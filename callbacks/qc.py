@@ -13,8 +13,8 @@ from dash import Input, Output, State, ctx, html, no_update
 
 from layouts import ids
 from rnaclust_dash import figures, qc
-from rnaclust_dash.pipeline import (normalized_matrix, prepared_dataset, run_analysis,
-                                    split_list)
+from rnaclust_dash.params import split_list
+from rnaclust_dash.pipeline import normalized_matrix, prepared_dataset, run_analysis
 from rnaclust_dash.store import ResultStore
 
 from .common import CONTROL_FIELDS, ViewOutputs, params_from_controls

@@ -24,7 +24,8 @@ from dash import Patch, no_update
 
 from callbacks import analysis
 from layouts import ids
-from rnaclust_dash.pipeline import AnalysisParams, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import run_analysis
 
 
 def figure_items(heatmap, silhouette) -> tuple[list, list]:
@@ -206,6 +207,9 @@ def test_two_top_genes_still_run(store, example_store, example_controls):
 
 @pytest.mark.parametrize("changes, expected", [
     ({"n-init": 0, "method": "kmeans"}, "n_init must be at least 1"),
+    ({"n-init": 10**7, "method": "kmeans"}, "n_init must be from 1 to 1,000"),  # no 10**7 fits
+    ({"pseudocount": "Infinity"}, "pseudocount must be a finite number"),
+    ({"n-clusters": 2.5}, "k must be a whole number"),
     ({"min-count": -1}, "cannot be negative"),
     ({"min-samples": 8}, "Lower the minimum count or the minimum number of samples"),
 ])
@@ -240,7 +244,8 @@ def test_soft_method_lists_uncertain_items_and_fades_them(store, example, exampl
     from callback_helpers import analysis_controls, guarded_analysis
 
     from rnaclust_dash import views
-    from rnaclust_dash.pipeline import AnalysisParams, run_analysis
+    from rnaclust_dash.params import AnalysisParams
+    from rnaclust_dash.pipeline import run_analysis
 
     controls = analysis_controls(example, method="fuzzy-cmeans", n_clusters=3)
     result = guarded_analysis(store, example_store, controls, [])

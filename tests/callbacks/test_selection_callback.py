@@ -21,12 +21,8 @@ from scipy.cluster.hierarchy import to_tree
 from callbacks import analysis, selection
 from layouts import ids
 from rnaclust_dash import views
-from rnaclust_dash.pipeline import (
-    AnalysisParams,
-    compute_embedding,
-    load_summary,
-    run_analysis,
-)
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import compute_embedding, load_summary, run_analysis
 
 select = selection.selection_from_event
 
