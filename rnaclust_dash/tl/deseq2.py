@@ -4,7 +4,10 @@ Reproduces ``DESeq(dds)`` with ``design = ~ group`` and its defaults (median-of-
 size factors, parametric dispersion trend, MAP dispersions, no beta prior, Wald test with
 the normal distribution), then ``results(dds, contrast = c("group", group, reference))``
 with Cook's distance filtering and independent filtering (alpha = 0.1) of the adjusted
-p-values. All genes are fitted at once (no loop over genes).
+p-values. All genes are fitted at once (no loop over genes). This module holds the
+design, the Wald statistic and the contrast; the model fit
+(:mod:`rnaclust_dash.tl._deseq2_glm`) and ``results()`` (Cook's outliers, independent
+filtering: :mod:`rnaclust_dash.tl._deseq2_results`) are shared with the LRT of time.
 
 Not reproduced: replacing outlier counts when a group has 7 or more samples
 (``minReplicatesForReplace``; here as ``DESeq(..., minReplicatesForReplace = Inf)``), the

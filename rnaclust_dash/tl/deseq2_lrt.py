@@ -9,10 +9,12 @@ means kept at or above 0.5 while fitting, as DESeq2's ``fitBeta``); the deviance
 difference against chi-square; p-values of genes with a Cook's distance above the 99 %
 F quantile removed; Benjamini-Hochberg after independent filtering on the mean.
 
-Orientation: counts genes x samples. The dispersions come from
-:mod:`rnaclust_dash.pp.deseq2_dispersion` (shared with the Wald test and ``vst``), which
-takes a one-factor design: the time points are its groups. This module takes no other
-design.
+Orientation: counts genes x samples. This module holds the design, the statistic and the
+table; the model fit (:mod:`rnaclust_dash.tl._deseq2_glm`, dispersions from
+:mod:`rnaclust_dash.pp.deseq2_dispersion`) and ``results()`` (Cook's outliers,
+independent filtering: :mod:`rnaclust_dash.tl._deseq2_results`) are shared with the Wald
+test. They take a one-factor design: the time points are its groups. This module takes
+no other design.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """R's ``lowess`` (Cleveland 1979; R's C ``clowess``), needed where R's choice depends on it
 (DESeq2's independent filtering, :mod:`rnaclust_dash.tl._independent_filtering`, picks its
-cut-off from a lowess curve). Equal to R's within 1e-13 (tests/core/test_timecourse.py)."""
+cut-off from a lowess curve). Checked against R in tests/core/test_timecourse.py."""
 
 from __future__ import annotations
 
