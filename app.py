@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 import threading
+from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 
 import diskcache
@@ -25,9 +27,9 @@ from rnaclust_dash.store import ResultStore, default_cache_dir
 
 HERE = Path(__file__).resolve().parent
 
-# Fills numba's on-disk cache in a process of its own, at low priority.
-WARM_UP_SCRIPT = ("import os, sys; os.nice(10); from rnaclust_dash.embed import warm_up_umap; "
-                  "warm_up_umap(sys.argv[1])")
+# Fills numba's on-disk cache in a process of its own, at low priority, then leaves a mark.
+WARM_UP_SCRIPT = ("import os, sys, pathlib; os.nice(10); from rnaclust_dash.embed import "
+                  "warm_up_umap; warm_up_umap(sys.argv[1]) and pathlib.Path(sys.argv[2]).touch()")
 
 
 def configure_numba(cache_dir: str | os.PathLike) -> Path:
@@ -53,11 +55,31 @@ def warm_up_umap(numba_cache: Path) -> subprocess.Popen:
     safe. One warm-up at a time per cache folder (a lock file); the others exit at once.
     """
     process = subprocess.Popen(
-        [sys.executable, "-c", WARM_UP_SCRIPT, str(numba_cache / "warm-up.lock")],
+        [sys.executable, "-c", WARM_UP_SCRIPT, str(numba_cache / "warm-up.lock"),
+         str(warm_mark(numba_cache))],
         cwd=HERE, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # Reap it when it ends (no defunct process left behind).
     threading.Thread(target=process.wait, daemon=True).start()
     return process
+
+
+def warm_mark(numba_cache: Path) -> Path:
+    """The file a finished warm-up leaves (per umap-learn and numba version)."""
+    return numba_cache / f"warm-umap-{version('umap-learn')}-numba-{version('numba')}"
+
+
+def preload_umap(numba_cache: Path) -> None:
+    """Import umap-learn in the server before it forks a UMAP job, so that no job spends
+    ~3 s importing it; only once the warm-up has filled the disk cache (a cold import
+    compiles for a minute). Importing runs no numba code: no thread is started, and the
+    forks stay safe."""
+    if "umap" in sys.modules or not warm_mark(numba_cache).exists():
+        return
+    try:
+        from rnaclust_dash.embed import load_umap
+        load_umap()
+    except Exception:  # noqa: BLE001 - an optimisation only: the job imports it then
+        pass
 
 
 def create_app(cache_dir: str | os.PathLike | None = None, *, warm_umap: bool = True) -> Dash:
@@ -77,7 +99,8 @@ def create_app(cache_dir: str | os.PathLike | None = None, *, warm_umap: bool = 
     jobs = diskcache.Cache(os.path.join(str(directory), "background-jobs"))
     app = Dash(__name__, title="rnaclust-dash", update_title=None,
                # Bootstrap (Bootswatch Flatly, MIT) is served from assets/: nothing is fetched at run time.
-               background_callback_manager=OneShotJobManager(jobs))
+               background_callback_manager=OneShotJobManager(
+                   jobs, before_fork=partial(preload_umap, numba_cache)))
     app.layout = build_layout
     register_callbacks(app, store)
     # For the container healthcheck and load balancers.

@@ -9,7 +9,9 @@ a job whose process ended without a result is reported rather than waited for.
 
 from __future__ import annotations
 
+import threading
 import uuid
+from collections.abc import Callable
 
 from dash import DiskcacheManager
 
@@ -26,10 +28,23 @@ class OneShotJobManager(DiskcacheManager):
     cache : diskcache.Cache
         Where job results and progress are passed from the job process to the server
         (shared by all gunicorn workers).
+    before_fork : callable, optional
+        Run (once per job, never while another job is being forked) just before a job
+        process is forked, e.g. to import what every job needs once, in the server.
     """
 
-    def __init__(self, cache) -> None:
+    def __init__(self, cache, *, before_fork: Callable[[], None] | None = None) -> None:
         super().__init__(cache, cache_by=None)
+        self._before_fork = before_fork
+        # A fork while another thread is half-way through ``before_fork`` would leave the
+        # job with locks that nobody releases.
+        self._fork_lock = threading.Lock()
+
+    def call_job_fn(self, key, job_fn, args, context):
+        with self._fork_lock:
+            if self._before_fork is not None:
+                self._before_fork()
+            return super().call_job_fn(key, job_fn, args, context)
 
     def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
         # Two sessions asking for the same UMAP at once must not read (and delete) each
