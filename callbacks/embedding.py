@@ -14,6 +14,9 @@ from rnaclust_dash.store import ResultStore
 
 from .common import guarded, params_from_controls
 
+# How Dash words an error reported by the background job manager (callbacks.jobs).
+LOST_PREFIX = "An error occurred inside a background callback: "
+
 OUTPUTS = [
     Output(ids.EMBEDDING, "figure"),
     Output(ids.EMBEDDING_STATUS, "children"),
@@ -109,6 +112,12 @@ def update_embedding(store: ResultStore, analysis_store, method, neighbors, min_
     return figure, notes, no_update, no_update, no_update
 
 
+def umap_failed(error: Exception) -> tuple:
+    """The scatter and status when the UMAP job itself was lost (its process ended)."""
+    message = f"UMAP failed: {str(error).splitlines()[0].removeprefix(LOST_PREFIX)}"
+    return figures.empty_figure(message), message
+
+
 def register(app, store: ResultStore) -> None:
     """Register the scatter callback and the background UMAP job."""
 
@@ -146,6 +155,7 @@ def register(app, store: ResultStore) -> None:
               progress=[Output(ids.EMBEDDING_PROGRESS, "value"),
                         Output(ids.EMBEDDING_PROGRESS, "label")],
               cancel=[Input(ids.EMBEDDING_CANCEL, "n_clicks")],
+              on_error=umap_failed,
               prevent_initial_call=True)
     def compute_umap(set_progress, request, color_by, selected):
         if not request:
