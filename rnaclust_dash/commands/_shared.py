@@ -28,11 +28,12 @@ def add_input_arguments(command: argparse.ArgumentParser) -> None:
     command.set_defaults(gene_lengths=None, cache_dir=None)
 
 
-def log_values(dataset) -> tuple[pd.DataFrame, list[str]]:
-    """Genes x samples on a log scale: DESeq2's blind VST of counts, log2(x + 1) of
-    normalized values, log values as given. Returns the values and notices."""
+def log_values(dataset, *, method: str = "vst") -> tuple[pd.DataFrame, list[str]]:
+    """Genes x samples on a log scale: counts by ``method`` (DESeq2's blind VST, or
+    edgeR's log-CPM), log2(x + 1) of normalized values, log values as given. Returns the
+    values and notices."""
     if dataset.value_kind == "counts":
-        return normalize(dataset.counts, method="vst", log=False).values, []
+        return normalize(dataset.counts, method=method, log=False).values, []
     if dataset.value_kind == "normalized":
         values = normalize(dataset.counts, method="none", log=True, pseudocount=1.0).values
         return values, ["The table holds normalized values (not counts): log2(x + 1) of them "

@@ -1,6 +1,6 @@
 """``python -m rnaclust_dash modules``: co-expression modules as WGCNA (issue 11 item 5).
 
-Values: DESeq2's blind VST of counts (log values as given, log2(x + 1) of normalized
+Values: DESeq2's blind VST of counts, or log-CPM (``--normalization``; log values as given, log2(x + 1) of normalized
 values); the ``--top-genes`` N of highest variance. Then ``pickSoftThreshold`` (the power
 is the lowest whose scale-free fit R^2 exceeds 0.85, or the WGCNA FAQ's choice, said,
 when none does), ``blockwiseModules`` (numeric labels, 0 = unassigned), eigengenes and
@@ -37,6 +37,9 @@ def add_parser(commands) -> None:
     command = commands.add_parser("modules", help=description, description=description)
     command.set_defaults(handler=modules_command)
     add_input_arguments(command)
+    command.add_argument("--normalization", choices=("vst", "logcpm-tmm", "logcpm"),
+                         default="vst", help="log scale of counts: DESeq2's blind VST "
+                                             "(default) or edgeR's log-CPM")
     command.add_argument("--top-genes", type=int, default=5000, metavar="N",
                          help="the N genes of highest variance (default 5000; 0 = all)")
     command.add_argument("--power", default="auto", metavar="auto|P",
@@ -63,7 +66,7 @@ def modules_command(args: argparse.Namespace) -> None:
         raise ParameterError(f"--top-genes must be 0 (all) or more; got {args.top_genes}.")
     with stored_dataset(args) as (dataset, _store, key):
         sheet = require_metadata(dataset)
-        values, notices = log_values(dataset)
+        values, notices = log_values(dataset, method=args.normalization)
         notices = list(dataset.notices) + notices
     traits = trait_table(sheet.loc[values.columns], args.trait_columns)
     expression = top_variable_genes(values, args.top_genes)
