@@ -105,11 +105,14 @@ def _values_and_genes(dataset, sheet, args, notices: list) -> tuple[pd.DataFrame
     where = {"time_column": args.time_column, "group_column": args.group_column,
              "group": args.group}
     counts = dataset.value_kind == "counts"
-    if counts:
+    if counts and _replicated(sheet.loc[dataset.counts.columns], args):
         values = vst_by_time(dataset.counts, sheet, **where)
     else:
         values, more = log_values(dataset)
         notices.extend(more)
+        if counts:
+            notices.append("No time point has a replicate, so the VST's dispersion trend "
+                           "cannot use the time design: the blind VST is used.")
         if args.group is not None:
             keep = sheet.loc[values.columns, args.group_column].astype(str) == str(args.group)
             values = values.loc[:, keep.to_numpy()]
@@ -137,6 +140,15 @@ def _values_and_genes(dataset, sheet, args, notices: list) -> tuple[pd.DataFrame
                         "pattern needs at least 3. Loosen the threshold (--lrt-padj), or "
                         "select by variance (--top-genes).")
     return values, genes, selection
+
+
+def _replicated(sheet: pd.DataFrame, args) -> bool:
+    """Whether some time point (of the group used) has more than one sample."""
+    if args.group is not None and args.group_column in sheet.columns:
+        sheet = sheet[sheet[args.group_column].astype(str) == str(args.group)]
+    if args.time_column not in sheet.columns:
+        return True  # the time design names the missing column
+    return bool(sheet[args.time_column].duplicated().any())
 
 
 def _time_labels(columns) -> list[str]:

@@ -256,7 +256,7 @@ def test_timecourse_degpatterns_reproduces_degreport(tmp_path, capsys):
     ours = memberships["cluster"].reindex(genes).fillna(0)
     assert adjusted_rand_score(reference.reindex(genes).fillna(0), ours) >= 0.99
     assert memberships["cluster"].nunique() == reference.nunique()
-    own = memberships.apply(lambda row: row[f"membership_{row['cluster']}"], axis=1)
+    own = memberships.apply(lambda row: row[f"membership_{int(row['cluster'])}"], axis=1)
     assert (own == 1).all() and (memberships.iloc[:, 1:].sum(axis=1) == 1).all()
     centers = pd.read_csv(tmp_path / "centers.csv", index_col="cluster")
     assert centers.shape == (reference.nunique(), 6)
@@ -368,5 +368,5 @@ def test_modules_bad_input_is_refused(planted, tmp_path, capsys):
             "--out", tmp_path]
     assert "--power takes 'auto' or a number" in refused(capsys, *base, "--power", "high")
     assert "no column tissue" in refused(capsys, *base, "--trait-columns", "tissue")
-    assert "No module of at least 90 genes" in refused(capsys, *base, "--power", "6",
-                                                       "--min-module-size", "90")
+    assert "No module of at least 150 genes" in refused(capsys, *base, "--power", "6",
+                                                       "--min-module-size", "150")
