@@ -356,7 +356,7 @@ def test_modules_say_when_no_power_fits_and_when_all_merge(planted, tmp_path, ca
     assert "Consider power 9" in err
     status, _, err = cli(capsys, *base, "--power", "6", "--min-module-size", "10",
                          "--deep-split", "4", "--merge-cut-height", "1.0", "--out", tmp_path / "m")
-    assert status == 0
+    assert status == 0 and "All 2 modules merged into one at merge cut height 1.0" in err
     modules = pd.read_csv(tmp_path / "m" / "modules.csv")["module"]
     assert set(modules) - {0} == {1}
     trait = pd.read_csv(tmp_path / "m" / "module_trait.csv")
