@@ -15,12 +15,19 @@ from ..pp.normalization import normalize
 from ..tl.gene_ids import SymbolMapping, map_to_symbols, read_mapping_table
 
 
-def add_input_arguments(command: argparse.ArgumentParser) -> None:
-    """COUNTS, ``--out`` and a required ``--metadata`` (for commands without run's options).
+def new_command(commands, name: str, handler, description: str, *,
+                inputs: bool = True) -> argparse.ArgumentParser:
+    """A sub-command without run's options; with ``inputs``, COUNTS, ``--out`` and a
+    required ``--metadata`` (it also sets the attributes
+    :func:`rnaclust_dash.cli.stored_dataset` reads that these commands do not offer)."""
+    command = commands.add_parser(name, help=description, description=description)
+    command.set_defaults(handler=handler)
+    if inputs:
+        _add_input_arguments(command)
+    return command
 
-    Sets the attributes :func:`rnaclust_dash.cli.stored_dataset` reads that these
-    commands do not offer (gene lengths, cache folder).
-    """
+
+def _add_input_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("counts", help="count table: CSV/TSV/TXT (.gz) or .xlsx, genes as rows")
     command.add_argument("--out", required=True, help="folder for the result files")
     command.add_argument("--metadata", required=True,

@@ -24,14 +24,14 @@ from ..errors import DataError, ParameterError
 from ..tl.enrichment import cluster_queries, enrich_queries, marker_queries
 from ..tl.gene_ids import detect_id_kind
 from ..tl.genesets import BUNDLED_GENE_SETS, bundled_gene_sets, read_gmt
-from ._shared import add_gene_map_argument, gene_symbols, read_gene_list, write_params
+from ._shared import (add_gene_map_argument, gene_symbols, new_command, read_gene_list,
+                      write_params)
 
 
 def add_parser(commands) -> None:
-    description = ("over-representation (hypergeometric, BH) of gene lists, gene clusters "
-                   "or marker genes in GO or GMT gene sets")
-    command = commands.add_parser("enrich", help=description, description=description)
-    command.set_defaults(handler=enrich_command)
+    command = new_command(commands, "enrich", enrich_command,
+                          "over-representation (hypergeometric, BH) of gene lists, gene "
+                          "clusters or marker genes in GO or GMT gene sets", inputs=False)
     query = command.add_mutually_exclusive_group(required=True)
     query.add_argument("--genes", metavar="FILE", action="append",
                        help="a gene list, one gene per line (repeat for several lists)")

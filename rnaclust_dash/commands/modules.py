@@ -1,7 +1,7 @@
 """``python -m rnaclust_dash modules``: co-expression modules as WGCNA (issue 11 item 5).
 
-Values: DESeq2's blind VST of counts, or log-CPM (``--normalization``; log values as given, log2(x + 1) of normalized
-values); the ``--top-genes`` N of highest variance. Then ``pickSoftThreshold`` (the power
+Values: DESeq2's blind VST of counts, or log-CPM (``--normalization``); log values as
+given, log2(x + 1) of normalized values. The ``--top-genes`` N of highest variance. Then ``pickSoftThreshold`` (the power
 is the lowest whose scale-free fit R^2 exceeds 0.85, or the WGCNA FAQ's choice, said,
 when none does), ``blockwiseModules`` (numeric labels, 0 = unassigned), eigengenes and
 their Pearson correlation with sample-sheet traits (Student p-values). Text trait
@@ -24,7 +24,7 @@ from ..pp.features import top_variable_genes
 from ..tl.blockwise import find_modules
 from ..tl.modules import (NETWORK_TYPES, module_trait_correlation, pick_soft_threshold,
                           suggest_power)
-from ._shared import (add_input_arguments, log_values, positive_or_auto, require_metadata,
+from ._shared import (log_values, new_command, positive_or_auto, require_metadata,
                       write_params)
 
 #: pickSoftThreshold's RsquaredCut.
@@ -32,11 +32,9 @@ R_SQUARED_CUT = 0.85
 
 
 def add_parser(commands) -> None:
-    description = ("co-expression modules as WGCNA: soft threshold, modules, eigengenes "
-                   "and their correlation with traits")
-    command = commands.add_parser("modules", help=description, description=description)
-    command.set_defaults(handler=modules_command)
-    add_input_arguments(command)
+    command = new_command(commands, "modules", modules_command,
+                          "co-expression modules as WGCNA: soft threshold, modules, "
+                          "eigengenes and their correlation with traits")
     command.add_argument("--normalization", choices=("vst", "logcpm-tmm", "logcpm"),
                          default="vst", help="log scale of counts: DESeq2's blind VST "
                                              "(default) or edgeR's log-CPM")

@@ -26,16 +26,14 @@ from ..tl.degpatterns import deg_patterns
 from ..tl.deseq2_lrt import time_lrt, vst_by_time
 from ..tl.timecourse import (average_replicates, mfuzz, select_by_variance, standardise,
                              time_f_test)
-from ._shared import (add_input_arguments, log_values, positive_or_auto, read_gene_list,
+from ._shared import (log_values, new_command, positive_or_auto, read_gene_list,
                       require_metadata, write_params)
 
 
 def add_parser(commands) -> None:
-    description = ("soft clusters of gene profiles over time (Mfuzz) or degPatterns "
-                   "clusters, on genes that change with time")
-    command = commands.add_parser("timecourse", help=description, description=description)
-    command.set_defaults(handler=timecourse_command)
-    add_input_arguments(command)
+    command = new_command(commands, "timecourse", timecourse_command,
+                          "soft clusters of gene profiles over time (Mfuzz) or degPatterns "
+                          "clusters, on genes that change with time")
     command.add_argument("--time-column", required=True, metavar="COL",
                          help="numeric sample-sheet column of the time (or dose)")
     command.add_argument("--group-column", metavar="COL",
