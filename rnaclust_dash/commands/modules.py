@@ -8,7 +8,9 @@ their Pearson correlation with sample-sheet traits (Student p-values). Text trai
 columns become one 0/1 indicator per value (``strain=mut``).
 
 Writes soft_threshold.csv, modules.csv (``gene,module``), eigengenes.csv (samples x
-``ME<module>``), module_trait.csv (``module,trait,correlation,pvalue``) and params.json.
+``ME<module>``), module_trait.csv (``module,trait,correlation,pvalue``), hub_genes.csv
+(``module,gene,kME``: the 10 genes of highest module membership in each module) and
+params.json.
 """
 
 from __future__ import annotations
@@ -22,8 +24,8 @@ from ..errors import ParameterError
 from ..pipeline import split_list
 from ..pp.features import top_variable_genes
 from ..tl.blockwise import find_modules
-from ..tl.modules import (NETWORK_TYPES, module_trait_correlation, pick_soft_threshold,
-                          suggest_power)
+from ..tl.modules import (NETWORK_TYPES, hub_genes, module_membership,
+                          module_trait_correlation, pick_soft_threshold, suggest_power)
 from ._shared import (log_values, new_command, positive_or_auto, require_metadata,
                       write_params)
 
@@ -88,6 +90,8 @@ def modules_command(args: argparse.Namespace) -> None:
     result.modules.rename_axis("gene").reset_index().to_csv(out / "modules.csv", index=False)
     result.eigengenes.rename_axis("sample").to_csv(out / "eigengenes.csv")
     correlations.to_csv(out / "module_trait.csv", index=False)
+    kme = module_membership(expression, result.eigengenes)
+    hub_genes(kme, result.modules, top=10).to_csv(out / "hub_genes.csv", index=False)
     sizes = result.modules.value_counts().sort_index()
     write_params(out, "modules", args, dataset=dataset, dataset_key=key,
                  results={"power": power, "suggested_power": suggested,

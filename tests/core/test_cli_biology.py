@@ -304,6 +304,17 @@ def test_modules_soft_threshold_and_power_equal_wgcna(fission_modules):
     assert params["results"]["power"] == 5  # R's powerEstimate
 
 
+def test_modules_hub_genes_are_members_with_the_highest_kme(fission_modules):
+    modules = pd.read_csv(fission_modules / "modules.csv", index_col="gene")["module"]
+    hubs = pd.read_csv(fission_modules / "hub_genes.csv")
+    assert list(hubs.columns) == ["module", "gene", "kME"]
+    assert sorted(hubs["module"].unique()) == sorted(set(modules) - {0})
+    assert (modules[hubs["gene"]].to_numpy() == hubs["module"].to_numpy()).all()
+    assert hubs["kME"].between(0.5, 1).all()
+    for _, rows in hubs.groupby("module"):
+        assert len(rows) == 10 and rows["kME"].is_monotonic_decreasing
+
+
 def test_modules_eigengenes_and_traits_equal_wgcna(fission_modules):
     modules = pd.read_csv(fission_modules / "modules.csv", index_col="gene")["module"]
     reference = pd.read_csv(FISSION / "wgcna_modules.csv", index_col=0)["module"]
