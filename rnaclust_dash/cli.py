@@ -68,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     stability.add_argument("--consensus-k-max", type=int, default=6, metavar="N",
                            help="consensus clustering for k = 2..N (default 6; up to --k "
                                 "when that is larger)")
+    from .commands import add_parsers  # markers, enrich, timecourse, modules (issues 10, 11)
+    add_parsers(commands)
     return parser
 
 
