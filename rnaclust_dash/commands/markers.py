@@ -22,7 +22,8 @@ import pandas as pd
 
 from ..cli import _add_command, _output_folder, _print_notices, analysis_params, stored_dataset
 from ..errors import DataError, ParameterError
-from ..pipeline import normalized_matrix, params_document, prepared_dataset, run_analysis
+from ..params import params_document
+from ..pipeline import normalized_matrix, prepared_dataset, run_analysis
 from ..pp.normalization import LOG_SCALE_METHODS
 from ..tl.markers import MARKER_TESTS, find_markers
 from ._shared import add_gene_map_argument, gene_symbols

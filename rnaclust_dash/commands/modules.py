@@ -21,7 +21,7 @@ import pandas as pd
 
 from ..cli import _output_folder, _print_notices, stored_dataset
 from ..errors import ParameterError
-from ..pipeline import split_list
+from ..params import split_list
 from ..pp.features import top_variable_genes
 from ..tl.blockwise import find_modules
 from ..tl.modules import (NETWORK_TYPES, hub_genes, module_membership,
