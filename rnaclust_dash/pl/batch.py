@@ -9,10 +9,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 from scipy.spatial.distance import pdist
+from sklearn.decomposition import PCA
 
 from ..errors import DataError
 from ..pp.batch_design import batch_confounding
 from ..pp.batch_mixing import batch_mixing_scores
+from ..pp.features import top_variable_genes
 from ..pp.qc import PCA_TOP_GENES
 from ..pp.qc import _as_frame
 from ..pp.qc import _per_sample
@@ -21,11 +23,26 @@ from .common import ANNOTATION_PALETTES
 from .common import _category_order
 from .common import _legend_swatch
 from .qc import _note
-from .qc_samples import _principal_components
 
 
 _SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross", "star",
             "triangle-down", "pentagon", "hexagon")
+
+
+def _principal_components(frame: pd.DataFrame, *, n_top: int,
+                          n_pcs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sample coordinates on the first PCs of the most variable genes, and % variance."""
+    frame = frame[np.isfinite(frame.to_numpy(dtype=np.float64)).all(axis=1)]
+    top = top_variable_genes(frame, n_top).to_numpy(dtype=np.float64).T
+    # n samples span at most n - 1 directions once centred.
+    k = max(1, min(n_pcs, top.shape[0] - 1, top.shape[1]))
+    model = PCA(n_components=k, random_state=0)
+    coords = model.fit_transform(top)
+    ratios = np.nan_to_num(model.explained_variance_ratio_)
+    if coords.shape[1] < 2:  # a single gene
+        coords = np.column_stack([coords, np.zeros(len(coords))])
+        ratios = np.append(ratios, 0.0)
+    return coords, 100 * ratios
 
 
 def batch_before_after(before_log, after_log, *, batch, biology=None,
@@ -80,6 +97,25 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
         bio_name = bio_series.name if bio_series.name is not None else "biology"
         bio_labels = bio_series.astype(str).to_numpy(dtype=object)
 
+    scores, rows, panels = _mixing_before_after(before, after, batch_labels, bio_labels,
+                                                n_top=n_top, n_pcs=n_pcs)
+    fig = _before_after_figure(panels, rows, ids, batch_labels, batch_name, bio_labels, bio_name,
+                               n_top=n_top)
+    n_batches = len(_category_order(pd.Series(batch_labels)))
+    message, confounding = _before_after_message(rows, batch_labels, bio_labels,
+                                                 n_batches=n_batches)
+    return {"figure": fig, "scores": scores, "confounding": confounding, "message": message}
+
+
+def _mixing_before_after(before: pd.DataFrame, after: pd.DataFrame, batch_labels: np.ndarray,
+                         bio_labels: np.ndarray | None, *, n_top: int,
+                         n_pcs: int) -> tuple[pd.DataFrame, dict, list]:
+    """Mixing scores on the first PCs of each table (genes x samples).
+
+    Returns the scores table (rows ``before``/``after``), the same scores as dicts by
+    row name, and the (coordinates, % variance) of each table for the figure.
+    """
+    ids = before.columns.astype(str)
     # harmony's perplexity of 30 needs 90 neighbours; with fewer samples every weight
     # would be equal and LISI the same before and after, so it shrinks to (n - 1) / 3.
     perplexity = min(30.0, max(1.0, (len(ids) - 1) / 3))
@@ -94,8 +130,14 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
         panels.append((coords, percent))
     scores = pd.DataFrame.from_dict(rows, orient="index")
     scores.index.name = "data"
-    n_pcs_used = panels[0][0].shape[1]
+    return scores, rows, panels
 
+
+def _before_after_figure(panels: list, rows: dict, ids: pd.Index, batch_labels: np.ndarray,
+                         batch_name: str, bio_labels: np.ndarray | None, bio_name: str, *,
+                         n_top: int) -> go.Figure:
+    """The two PCA panels, colour = batch, symbol = biology, scores in the panel titles."""
+    n_pcs_used = panels[0][0].shape[1]
     titles = [f"{label}<br><sup>batch silhouette {rows[key]['silhouette_batch']:.2f}, "
               f"LISI {rows[key]['lisi_batch']:.2f}</sup>"
               for key, label in (("before", "Before correction"), ("after", "After correction"))]
@@ -156,11 +198,17 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
         "table; silhouette: lower = batches better mixed; LISI: higher = better mixed "
         f"(at most {len(batches)})", y=-0.16, yanchor="top"))
 
+    return fig
+
+
+def _before_after_message(rows: dict, batch_labels: np.ndarray, bio_labels: np.ndarray | None,
+                          *, n_batches: int) -> tuple[str, dict | None]:
+    """The scores in a sentence or two, and the confounding check (None without biology)."""
     before_row, after_row = rows["before"], rows["after"]
     message = (f"Batch silhouette {before_row['silhouette_batch']:.2f} before, "
                f"{after_row['silhouette_batch']:.2f} after (lower = batches better mixed); "
                f"LISI {before_row['lisi_batch']:.2f} before, {after_row['lisi_batch']:.2f} after "
-               f"(1 = unmixed, {len(batches)} = fully mixed).")
+               f"(1 = unmixed, {n_batches} = fully mixed).")
     if "silhouette_biology" in before_row:
         message += (f" Biology silhouette {before_row['silhouette_biology']:.2f} before, "
                     f"{after_row['silhouette_biology']:.2f} after (it should not drop: a drop "
@@ -170,4 +218,4 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
         confounding = batch_confounding(batch_labels, bio_labels)
         if confounding["confounded"]:
             message += " " + confounding["message"].split("\n")[0]
-    return {"figure": fig, "scores": scores, "confounding": confounding, "message": message}
+    return message, confounding

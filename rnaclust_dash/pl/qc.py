@@ -144,26 +144,8 @@ def _sample_bars(summary: pd.DataFrame, column: str, *, title: str, value_title:
             customdata=ids[idx], hovertext=hover[idx],
             hovertemplate="%{hovertext}<extra></extra>", meta="qc-sample"))
 
-    shapes, annotations = [], []
-    # Line labels in the right margin, off the bars: the median above its line, the
-    # cut-off below its own (the two are often close).
-    lines = [(float(np.nanmedian(y)), "median", "#555", "dash", "bottom")] if n else []
-    if np.isfinite(cutoff):
-        lines.append((cutoff, "outlier<br>cut-off", _FLAG_COLOR, "dot", "top"))
-    for value, label, color, dash, anchor in lines:
-        shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=value, y1=value,
-                           line=dict(color=color, width=1.2, dash=dash)))
-        annotations.append(dict(text=label, xref="paper", x=1.0, xanchor="left", xshift=4,
-                                yref="y", y=value, yanchor=anchor, showarrow=False,
-                                align="left", font=dict(size=10, color=color)))
-    marks = ["red outline and triangle: flagged outlier (hover for why)"] if is_flagged.any() \
-        else []
-    if is_excluded.any():
-        marks.append("hatched: excluded")
-    marks.append("click a bar to exclude or include the sample")
-    if n > _MAX_TICK_LABELS:
-        marks.append(f"{n} samples: hover for ids")
-    annotations.append(_note(" · ".join(marks)))
+    shapes, annotations = _median_and_cutoff_lines(y, cutoff)
+    annotations.append(_bar_marks_note(n, flagged=is_flagged.any(), excluded=is_excluded.any()))
     layout = dict(
         title=dict(text=title, x=0.01, xanchor="left", font=dict(size=15)),
         barmode="overlay",  # one bar per sample whatever its trace
@@ -182,6 +164,36 @@ def _sample_bars(summary: pd.DataFrame, column: str, *, title: str, value_title:
         annotations=annotations,
     )
     return go.Figure(data=traces, layout=layout)
+
+
+def _median_and_cutoff_lines(y: np.ndarray, cutoff: float) -> tuple[list, list]:
+    """Shapes and labels of the median line and the outlier cut-off line of a bar plot.
+
+    Line labels sit in the right margin, off the bars: the median above its line, the
+    cut-off below its own (the two are often close).
+    """
+    shapes, annotations = [], []
+    lines = [(float(np.nanmedian(y)), "median", "#555", "dash", "bottom")] if len(y) else []
+    if np.isfinite(cutoff):
+        lines.append((cutoff, "outlier<br>cut-off", _FLAG_COLOR, "dot", "top"))
+    for value, label, color, dash, anchor in lines:
+        shapes.append(dict(type="line", xref="paper", x0=0, x1=1, yref="y", y0=value, y1=value,
+                           line=dict(color=color, width=1.2, dash=dash)))
+        annotations.append(dict(text=label, xref="paper", x=1.0, xanchor="left", xshift=4,
+                                yref="y", y=value, yanchor=anchor, showarrow=False,
+                                align="left", font=dict(size=10, color=color)))
+    return shapes, annotations
+
+
+def _bar_marks_note(n: int, *, flagged: bool, excluded: bool) -> dict:
+    """The note under a bar plot saying what the marks mean."""
+    marks = ["red outline and triangle: flagged outlier (hover for why)"] if flagged else []
+    if excluded:
+        marks.append("hatched: excluded")
+    marks.append("click a bar to exclude or include the sample")
+    if n > _MAX_TICK_LABELS:
+        marks.append(f"{n} samples: hover for ids")
+    return _note(" · ".join(marks))
 
 
 def library_size_figure(summary: pd.DataFrame, *, color_by: str | None = None,

@@ -12,7 +12,6 @@ import plotly.graph_objects as go
 from scipy.cluster.hierarchy import leaves_list
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
-from sklearn.decomposition import PCA
 
 from ..embed import pca_embedding
 from ..errors import DataError
@@ -59,18 +58,7 @@ def sample_correlation_figure(normalized_log, *, metadata: pd.DataFrame | None =
     ids = values.columns.astype(str).to_numpy(dtype=object)
     n = len(ids)
     r = _correlations(values.to_numpy(dtype=np.float64))
-    if n > 2:
-        distance = np.clip(1 - np.nan_to_num(r, nan=0.0), 0, None)  # constant sample: r = 0
-        np.fill_diagonal(distance, 0)
-        order = leaves_list(linkage(squareform(distance, checks=False), "average"))
-    else:
-        order = np.arange(n)
-    note = None
-    if n > _MAX_HEATMAP_SAMPLES:
-        keep = np.unique(np.linspace(0, n - 1, _MAX_HEATMAP_SAMPLES).round().astype(np.int64))
-        order = order[keep]
-        note = (f"{len(order)} of {n} samples shown (every {n / len(order):.1f}th in "
-                "clustering order)")
+    order, note = _correlation_order(r)
     shown_ids = ids[order]
     z = r[np.ix_(order, order)].astype(np.float32)
     off_diagonal = z[~np.eye(len(order), dtype=bool)]
@@ -143,6 +131,37 @@ def sample_correlation_figure(normalized_log, *, metadata: pd.DataFrame | None =
     return go.Figure(data=traces, layout=layout)
 
 
+def _correlation_order(r: np.ndarray) -> tuple[np.ndarray, str | None]:
+    """Samples shown in the correlation heatmap, in average-linkage order of ``1 - r``.
+
+    Parameters
+    ----------
+    r : numpy.ndarray
+        Samples x samples Pearson correlations (NaN for a constant sample).
+
+    Returns
+    -------
+    order : numpy.ndarray
+        Indices of the shown samples; beyond ``_MAX_HEATMAP_SAMPLES`` every k-th sample.
+    note : str or None
+        What was left out, for the figure; None when every sample is shown.
+    """
+    n = r.shape[0]
+    if n > 2:
+        distance = np.clip(1 - np.nan_to_num(r, nan=0.0), 0, None)  # constant sample: r = 0
+        np.fill_diagonal(distance, 0)
+        order = leaves_list(linkage(squareform(distance, checks=False), "average"))
+    else:
+        order = np.arange(n)
+    note = None
+    if n > _MAX_HEATMAP_SAMPLES:
+        keep = np.unique(np.linspace(0, n - 1, _MAX_HEATMAP_SAMPLES).round().astype(np.int64))
+        order = order[keep]
+        note = (f"{len(order)} of {n} samples shown (every {n / len(order):.1f}th in "
+                "clustering order)")
+    return order, note
+
+
 # -------------------------------------------------------------------------------- PCA
 def pca_figure(normalized_log, *, metadata: pd.DataFrame | None = None,
                color_by: str | None = None, title: str | None = None,
@@ -196,20 +215,3 @@ def pca_figure(normalized_log, *, metadata: pd.DataFrame | None = None,
     if color_by is None:
         fig.update_layout(showlegend=False)
     return fig
-
-
-# ------------------------------------------------------------------------------ batch
-def _principal_components(frame: pd.DataFrame, *, n_top: int,
-                          n_pcs: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sample coordinates on the first PCs of the most variable genes, and % variance."""
-    frame = frame[np.isfinite(frame.to_numpy(dtype=np.float64)).all(axis=1)]
-    top = top_variable_genes(frame, n_top).to_numpy(dtype=np.float64).T
-    # n samples span at most n - 1 directions once centred.
-    k = max(1, min(n_pcs, top.shape[0] - 1, top.shape[1]))
-    model = PCA(n_components=k, random_state=0)
-    coords = model.fit_transform(top)
-    ratios = np.nan_to_num(model.explained_variance_ratio_)
-    if coords.shape[1] < 2:  # a single gene
-        coords = np.column_stack([coords, np.zeros(len(coords))])
-        ratios = np.append(ratios, 0.0)
-    return coords, 100 * ratios
