@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from package_shape import assert_module_small
 
 from rnaclust_dash import pl
 
@@ -24,12 +25,7 @@ MODULES = sorted(info.name for info in pkgutil.iter_modules([str(PL_DIR)]))
 
 @pytest.mark.parametrize("module_name", MODULES + ["__init__"])
 def test_pl_modules_and_functions_stay_small(module_name):
-    source = (PL_DIR / f"{module_name}.py").read_text()
-    assert len(source.splitlines()) <= 500
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            length = node.end_lineno - node.lineno + 1
-            assert length <= 100, f"{module_name}.{node.name} has {length} lines"
+    assert_module_small(PL_DIR / f"{module_name}.py")
 
 
 @pytest.mark.parametrize("module_name", MODULES)
