@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))
 from callbacks.analysis import ANALYSIS_CONTROLS, update_analysis  # noqa: E402
 from callbacks.common import controls_from_params  # noqa: E402
 from callbacks.embedding import show_scatter  # noqa: E402
-from rnaclust_dash import figures, io, views  # noqa: E402
+from rnaclust_dash import io, views  # noqa: E402
+from rnaclust_dash.pl.common import for_browser  # noqa: E402
 from rnaclust_dash.params import AnalysisParams  # noqa: E402
 from rnaclust_dash.pipeline import compute_embedding, put_dataset, run_analysis  # noqa: E402
 from rnaclust_dash.store import ResultStore  # noqa: E402
@@ -65,7 +66,7 @@ def figures_json(analysis, embedding) -> dict[str, int]:
     """Serialise the three figures as Dash does; return their JSON sizes in bytes."""
     figs = {"heatmap": views.heatmap(analysis), "embedding": views.embedding(analysis, embedding),
             "silhouette": views.silhouette(analysis)}
-    return {name: len(to_json_plotly(figures.for_browser(fig))) for name, fig in figs.items()}
+    return {name: len(to_json_plotly(for_browser(fig))) for name, fig in figs.items()}
 
 
 def full_run(content: bytes, params: AnalysisParams) -> tuple[float, dict[str, int]]:

@@ -7,7 +7,7 @@ from dash import Input, Output, html, no_update
 
 from layouts import ids
 from layouts.main import METHOD_LABELS
-from rnaclust_dash import assess_figures
+from rnaclust_dash.pl.agreement import sankey_figure
 from rnaclust_dash.cluster import GRAPH_CLUSTERINGS, METHODS
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_summary, run_analysis
@@ -65,7 +65,7 @@ def agreement_view(store: ResultStore, analysis_store: dict, choice: str | None,
                             if result["n_dropped"] else "") + ")", className="me-2"),
                dbc.Table.from_dataframe(table.reset_index(names="").astype(str), size="sm",
                                         bordered=True, className="w-auto mt-1 mb-0")]
-    figure = assess_figures.sankey_figure(analysis.labels, other,
+    figure = sankey_figure(analysis.labels, other,
                                           name_a=METHOD_LABELS[params.method], name_b=name)
     return VIEW.shown(summary, figure, FIGURE_SHOWN)
 

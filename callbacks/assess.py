@@ -8,9 +8,13 @@ from __future__ import annotations
 from dash import Input, Output, State, no_update
 
 from layouts import ids
-from rnaclust_dash import assess_figures, figures
 from rnaclust_dash.assess import assess_stability, choose_k, resolution_scan
-from rnaclust_dash.assess_figures import INDEX_NAMES
+from rnaclust_dash.pl.common import empty_figure
+from rnaclust_dash.pl.kselect import INDEX_NAMES
+from rnaclust_dash.pl.kselect import cluster_tree_figure
+from rnaclust_dash.pl.kselect import k_selection_figure
+from rnaclust_dash.pl.stability import consensus_figure
+from rnaclust_dash.pl.stability import stability_figure
 from rnaclust_dash.cluster import GRAPH_CLUSTERINGS
 from rnaclust_dash.errors import RnaclustError
 from rnaclust_dash.params import AnalysisParams
@@ -63,9 +67,9 @@ def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
         summary = ", ".join(f"{INDEX_NAMES.get(name, name)} resolution = {r:g}"
                             for name, r in choice.suggested.items())
         return K_VIEW.shown(
-            assess_figures.k_selection_figure(choice.table, choice.suggested,
+            k_selection_figure(choice.table, choice.suggested,
                                               current_k=params.resolution, x="resolution"),
-            assess_figures.cluster_tree_figure(choice.tree),
+            cluster_tree_figure(choice.tree),
             f"Suggested: {summary}. Tree levels are the resolutions in increasing order.")
     if k_min is None or k_max is None or k_min > k_max:
         raise RnaclustError("Give a k range with 'k from' at most 'to'.")
@@ -79,9 +83,9 @@ def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
     summary = ", ".join(f"{INDEX_NAMES.get(name, name)} k = {k}"
                         for name, k in choice.suggested.items())
     return K_VIEW.shown(
-        assess_figures.k_selection_figure(choice.table, choice.suggested, current_k=params.k,
+        k_selection_figure(choice.table, choice.suggested, current_k=params.k,
                                           title=used),
-        assess_figures.cluster_tree_figure(choice.tree), f"{used}. Suggested: {summary}.",
+        cluster_tree_figure(choice.tree), f"{used}. Suggested: {summary}.",
         notice=f"Computed for {used}." if narrowed else None)
 
 
@@ -92,9 +96,9 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
     analysis, result, agreement = assess_stability(
         store, analysis_store["key"], params, n_resamples=int(resamples or 100), scheme=scheme,
         consensus_k_max=CONSENSUS_K_MAX if consensus else None, progress=progress)
-    stability = assess_figures.stability_figure(result.cluster_jaccard, result.item_stability,
+    stability = stability_figure(result.cluster_jaccard, result.item_stability,
                                                 analysis.labels, analysis.features.item_ids)
-    consensus_view = figures.empty_figure("Consensus clustering is off.")
+    consensus_view = empty_figure("Consensus clustering is off.")
     notice = None
     if agreement is not None:
         k = params.k if params.k in agreement.matrices else min(agreement.matrices)
@@ -104,7 +108,7 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
         used, narrowed = k_range_text(
             agreement.matrices, (2, max(CONSENSUS_K_MAX, params.k)),
             reason=f"each resample holds {per_resample} of the {n_items:,} {params.target}")
-        consensus_view = assess_figures.consensus_figure(agreement, k=k,
+        consensus_view = consensus_figure(agreement, k=k,
                                                          item_ids=analysis.features.item_ids,
                                                          title=f"Consensus clustering, {used}")
         notice = f"Consensus clustering computed for {used}." if narrowed else None

@@ -13,7 +13,7 @@ from dash import Output, html, no_update
 
 from layouts import ids
 from rnaclust_dash.errors import RnaclustError
-from rnaclust_dash.figures import empty_figure
+from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.params import AnalysisParams
 
 log = logging.getLogger("rnaclust_dash.ui")

@@ -7,7 +7,9 @@ from __future__ import annotations
 from dash import Input, Output, Patch, State, ctx, no_update
 
 from layouts import ids
-from rnaclust_dash import figures, views
+from rnaclust_dash import views
+from rnaclust_dash.pl.common import empty_figure
+from rnaclust_dash.pl.common import for_browser
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary, run_analysis
 from rnaclust_dash.store import ResultStore
@@ -45,7 +47,7 @@ def scatter(store: ResultStore, analysis_store: dict, params: AnalysisParams, co
     metadata = load_summary(store, key)["metadata"]
     figure = views.embedding(analysis, coords, color_by=color_by, metadata=metadata,
                              selected=selected or [])
-    return figures.for_browser(figure), " ".join(coords.notices)
+    return for_browser(figure), " ".join(coords.notices)
 
 
 def analysis_store_of(dataset_store: dict, controls: dict) -> dict:
@@ -105,7 +107,7 @@ def update_embedding(store: ResultStore, analysis_store, method, neighbors, min_
     params = embedding_params(analysis_store, method, neighbors, min_dist)
     if params.embedding == "umap" and embedding_key(analysis_store["key"], params) not in store:
         request = {"analysis": analysis_store, "params": params.to_dict()}
-        return (figures.empty_figure("Computing UMAP..."),
+        return (empty_figure("Computing UMAP..."),
                 "Computing UMAP (the first run on a server also compiles numba code: "
                 "up to ~30 s).", request, no_update, no_update)
     figure, notes = scatter(store, analysis_store, params, color_by, selected)
@@ -115,7 +117,7 @@ def update_embedding(store: ResultStore, analysis_store, method, neighbors, min_
 def umap_failed(error: Exception) -> tuple:
     """The scatter and status when the UMAP job itself was lost (its process ended)."""
     message = f"UMAP failed: {str(error).splitlines()[0].removeprefix(LOST_PREFIX)}"
-    return figures.empty_figure(message), message
+    return empty_figure(message), message
 
 
 def register(app, store: ResultStore) -> None:
@@ -167,5 +169,5 @@ def register(app, store: ResultStore) -> None:
             set_progress((100, "done"))
             figure, notes = scatter(store, request["analysis"], params, color_by, selected)
         except Exception as error:  # noqa: BLE001 - show it, keep the app alive
-            return figures.empty_figure(f"UMAP failed: {error}"), f"UMAP failed: {error}"
+            return empty_figure(f"UMAP failed: {error}"), f"UMAP failed: {error}"
         return figure, notes or "UMAP done."

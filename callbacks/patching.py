@@ -13,7 +13,7 @@ import hashlib
 import numpy as np
 from dash import Patch
 
-from rnaclust_dash.figures import for_browser
+from rnaclust_dash.pl.common import for_browser
 
 
 def digest(node) -> str:

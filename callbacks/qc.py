@@ -12,7 +12,16 @@ import pandas as pd
 from dash import Input, Output, State, ctx, html, no_update
 
 from layouts import ids
-from rnaclust_dash import figures, qc
+from rnaclust_dash.pl.batch import batch_before_after
+from rnaclust_dash.pl.common import empty_figure
+from rnaclust_dash.pl.qc import count_distribution_figure
+from rnaclust_dash.pl.qc import detected_genes_figure
+from rnaclust_dash.pl.qc import library_size_figure
+from rnaclust_dash.pl.qc import mean_variance_figure
+from rnaclust_dash.pl.qc_samples import pca_figure
+from rnaclust_dash.pl.qc_samples import sample_correlation_figure
+from rnaclust_dash.pp.qc import flag_outliers
+from rnaclust_dash.pp.qc import qc_summary
 from rnaclust_dash.params import split_list
 from rnaclust_dash.pipeline import normalized_matrix, prepared_dataset, run_analysis
 from rnaclust_dash.store import ResultStore
@@ -62,17 +71,17 @@ def qc_views(store: ResultStore, dataset_store: dict, controls: dict, color_by: 
     normalized = normalized_matrix(store, dataset_store["key"], everyone).values
     metadata = dataset.metadata
     color = color_by if metadata is not None and color_by in metadata.columns else None
-    summary = qc.qc_summary(dataset.counts, metadata=metadata)
-    outliers = qc.flag_outliers(dataset.counts, normalized, metadata=metadata)
+    summary = qc_summary(dataset.counts, metadata=metadata)
+    outliers = flag_outliers(dataset.counts, normalized, metadata=metadata)
     common = {"color_by": color, "metadata": metadata, "excluded": excluded,
               "outliers": outliers}
     before = _log_values(dataset).loc[normalized.index]
     return QC_VIEW.shown(
-        qc.library_size_figure(summary, **common), qc.detected_genes_figure(summary, **common),
-        qc.count_distribution_figure(before, normalized, sample_ids=list(normalized.columns)),
-        qc.sample_correlation_figure(normalized, metadata=metadata),
-        qc.pca_figure(normalized, metadata=metadata, color_by=color),
-        qc.mean_variance_figure(normalized), outlier_list(outliers, excluded))
+        library_size_figure(summary, **common), detected_genes_figure(summary, **common),
+        count_distribution_figure(before, normalized, sample_ids=list(normalized.columns)),
+        sample_correlation_figure(normalized, metadata=metadata),
+        pca_figure(normalized, metadata=metadata, color_by=color),
+        mean_variance_figure(normalized), outlier_list(outliers, excluded))
 
 
 #: Column names of the batch-mixing scores, in words.
@@ -101,7 +110,7 @@ def batch_views(store: ResultStore, dataset_store: dict, controls: dict) -> tupl
     """PCA before/after batch correction and the mixing scores (``BATCH_VIEW.all``)."""
     params = params_from_controls(controls)
     if not params.batch_column:
-        return BATCH_VIEW.shown(figures.empty_figure(
+        return BATCH_VIEW.shown(empty_figure(
             "Choose the batch column (and a correction method) in 'Samples and batches'."),
             None)
     key = dataset_store["key"]
@@ -119,7 +128,7 @@ def batch_views(store: ResultStore, dataset_store: dict, controls: dict) -> tupl
     else:
         after = after.loc[before.index.intersection(after.index), before.columns]
         before = before.loc[after.index]
-    result = qc.batch_before_after(before, after, batch=metadata[params.batch_column],
+    result = batch_before_after(before, after, batch=metadata[params.batch_column],
                                    biology=biology)
     return BATCH_VIEW.shown(result["figure"], scores_table(result),
                             notice=confounding_notice(result), color="warning")

@@ -15,7 +15,7 @@ import numpy as np
 from dash import Input, Output, State, ctx, no_update
 
 from layouts import ids
-from rnaclust_dash.figures import leaves_under
+from rnaclust_dash.pl.dendrogram import leaves_under
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import Analysis, run_analysis
 from rnaclust_dash.store import ResultStore

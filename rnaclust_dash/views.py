@@ -1,8 +1,8 @@
 """From an :class:`~rnaclust_dash.pipeline.Analysis` to the three linked figures.
 
-One home for the glue between pipeline results and :mod:`rnaclust_dash.figures`, used
+One home for the glue between pipeline results and :mod:`rnaclust_dash.pl`, used
 by the dashboard, the benchmarks and the tests alike. Figures are plain dicts of numpy
-arrays (see :mod:`rnaclust_dash.figures`).
+arrays (see :mod:`rnaclust_dash.pl`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,9 @@ from typing import Collection
 import numpy as np
 import pandas as pd
 
-from . import figures
+from .pl.heatmap import heatmap_figure
+from .pl.scatter import embedding_figure
+from .pl.silhouette import silhouette_figure
 from .embed import Embedding
 from .pipeline import Analysis
 
@@ -31,7 +33,7 @@ def heatmap(analysis: Analysis, *, metadata: pd.DataFrame | None = None,
     annotations = None
     if metadata is not None and metadata.shape[1] > 0:
         annotations = metadata.reindex(analysis.sample_ids)
-    return figures.heatmap_figure(
+    return heatmap_figure(
         analysis.features.display, gene_ids=analysis.gene_ids, sample_ids=analysis.sample_ids,
         item_axis=analysis.params.target, labels=analysis.labels, annotations=annotations,
         selected=tuple(selected), value_title="z-score", centered=True, max_rows=max_rows,
@@ -40,7 +42,7 @@ def heatmap(analysis: Analysis, *, metadata: pd.DataFrame | None = None,
 
 def silhouette(analysis: Analysis, *, selected: Collection[str] = ()) -> dict:
     """Silhouette plot of the analysis' partition."""
-    return figures.silhouette_figure(
+    return silhouette_figure(
         analysis.features.item_ids, analysis.labels,
         analysis.validation["silhouette_values"],
         mean_value=analysis.validation["silhouette"], selected=tuple(selected))
@@ -69,7 +71,7 @@ def embedding(analysis: Analysis, coords: Embedding, *, color_by: str = CLUSTER_
         colors = clusters
     if analysis.confidence is not None:  # soft methods: hover and opacity show confidence
         hover["confidence"] = np.round(analysis.confidence, 3)
-    return figures.embedding_figure(
+    return embedding_figure(
         np.asarray(coords.coords), ids=ids, color_values=colors, color_title=colors.name,
         axis_titles=coords.axis_titles, hover=hover, selected=tuple(selected),
         opacity=analysis.confidence,

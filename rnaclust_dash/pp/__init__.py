@@ -20,6 +20,8 @@ Modules, one per role:
   edgeR ports it needs, :mod:`~rnaclust_dash.pp.edger_glm` and
   :mod:`~rnaclust_dash.pp.edger_dispersion`, :mod:`~rnaclust_dash.pp.batch_harmony`
   (Harmony) and :mod:`~rnaclust_dash.pp.batch_mixing` (silhouette and LISI of the batches);
+- sample QC: :mod:`~rnaclust_dash.pp.qc` (per-sample metrics, MAD outlier rules, box
+  statistics; the QC figures are in :mod:`rnaclust_dash.pl.qc`);
 - :mod:`~rnaclust_dash.pp.inputs`: the matrix checks they share.
 """
 
@@ -45,6 +47,18 @@ from rnaclust_dash.pp.normalization import (
     normalization_availability,
     normalize,
 )
+from rnaclust_dash.pp.qc import (
+    MAD_LIBRARY_FOLD,
+    MIN_DETECTED_DROP,
+    MIN_DISSIMILARITY_RATIO,
+    MIN_LIBRARY_FRACTION,
+    MIN_SAMPLES_FOR_MAD,
+    OUTLIER_NMADS,
+    PCA_TOP_GENES,
+    box_statistics,
+    flag_outliers,
+    qc_summary,
+)
 from rnaclust_dash.pp.quantile import quantile_normalize
 from rnaclust_dash.pp.size_factors import (
     NORM_FACTOR_METHODS,
@@ -62,12 +76,20 @@ __all__ = [
     "DESEQ2_MIN_MU",
     "HARMONY_PCS",
     "LOG_SCALE_METHODS",
+    "MAD_LIBRARY_FOLD",
+    "MIN_DETECTED_DROP",
+    "MIN_DISSIMILARITY_RATIO",
+    "MIN_LIBRARY_FRACTION",
+    "MIN_SAMPLES_FOR_MAD",
     "NORMALIZATIONS",
     "NORMALIZATION_LABELS",
     "NORM_FACTOR_METHODS",
     "Normalized",
+    "OUTLIER_NMADS",
+    "PCA_TOP_GENES",
     "batch_confounding",
     "batch_mixing_scores",
+    "box_statistics",
     "calc_norm_factors",
     "combat",
     "combat_seq",
@@ -75,6 +97,7 @@ __all__ = [
     "deseq2_size_factors",
     "dispersion_trend",
     "edger_log_cpm",
+    "flag_outliers",
     "gene_wise_dispersions",
     "harmony_embedding",
     "log_cpm_tmm",
@@ -82,6 +105,7 @@ __all__ = [
     "normalization_availability",
     "normalize",
     "parametric_dispersion_fit",
+    "qc_summary",
     "quantile_normalize",
     "remove_batch_effect",
     "top_variable_genes",

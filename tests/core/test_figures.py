@@ -1,4 +1,4 @@
-"""Tests of rnaclust_dash.figures: hand-checked small cases and size/speed budgets."""
+"""Tests of the figures of rnaclust_dash.pl (heatmap, dendrogram, scatter, silhouette): hand-checked small cases and size/speed budgets."""
 
 import re
 
@@ -9,15 +9,21 @@ from scipy.cluster.hierarchy import dendrogram, fcluster, leaves_list, linkage
 
 import plotly.graph_objects as go
 
-from rnaclust_dash import figures as _figures
+from rnaclust_dash.pl import common as _common
+from rnaclust_dash.pl import dendrogram as _dendrogram
+from rnaclust_dash.pl import heatmap as _heatmap
+from rnaclust_dash.pl import scatter as _scatter
+from rnaclust_dash.pl import silhouette as _silhouette
 
 
 class _Validated:
-    """The module under test, with every figure wrapped in ``go.Figure``: plotly checks the
+    """The modules under test, with every figure wrapped in ``go.Figure``: plotly checks the
     plain dicts the builders return, and the tests read them with attribute access."""
 
     def __getattr__(self, name):
-        value = getattr(_figures, name)
+        module = next(m for m in (_heatmap, _dendrogram, _scatter, _silhouette, _common)
+                      if hasattr(m, name))
+        value = getattr(module, name)
         if name.endswith("_figure"):
             return lambda *args, **kwargs: go.Figure(value(*args, **kwargs))
         return value
@@ -248,7 +254,7 @@ def test_heatmap_diverging_scale_is_symmetric():
     assert heat.reversescale and heat.colorscale[0][1] == "rgb(103,0,31)"
     # The dict itself carries the stops: plotly.js's own "RdBu" runs blue -> red, so a
     # name would show positive values blue in the browser.
-    raw = _figures.heatmap_figure(values, gene_ids=genes, sample_ids=samples,
+    raw = _heatmap.heatmap_figure(values, gene_ids=genes, sample_ids=samples,
                                   item_axis="genes", labels=labels)
     (raw_heat,) = [t for t in raw["data"] if t.get("meta") == "heatmap"]
     assert raw_heat["colorscale"][0][1] == "rgb(103,0,31)"

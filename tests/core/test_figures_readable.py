@@ -14,9 +14,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from rnaclust_dash import assess_figures as A
-from rnaclust_dash import figures as F
-from rnaclust_dash.palettes import (ANNOTATION_COLORS, CLUSTER_COLORS, generated_palettes,
+from rnaclust_dash.pl import agreement
+from rnaclust_dash.pl import common as F
+from rnaclust_dash.pl import heatmap
+from rnaclust_dash.pl import kselect
+from rnaclust_dash.pl import silhouette
+from rnaclust_dash.pl import stability
+from rnaclust_dash.pl.palettes import (ANNOTATION_COLORS, CLUSTER_COLORS, generated_palettes,
                                     hex_to_lab, relative_luminance, text_color_on)
 
 
@@ -74,7 +78,7 @@ def test_heatmap_cluster_bar_and_annotation_strips_use_separate_colours():
     labels = np.array([1, 1, 2, 2, 3, 3, 4, 4])
     annotations = pd.DataFrame({"condition": ["a", "b"] * 4, "batch": list("xxyyxxyy"),
                                 "donor": list("pqrspqrs")}, index=samples)
-    fig = go.Figure(F.heatmap_figure(rng.normal(size=(20, 8)),
+    fig = go.Figure(heatmap.heatmap_figure(rng.normal(size=(20, 8)),
                                      gene_ids=[f"g{i}" for i in range(20)],
                                      sample_ids=samples, item_axis="samples", labels=labels,
                                      annotations=annotations))
@@ -103,7 +107,7 @@ def test_cluster_colours_are_readable_on_white_and_under_white_text():
 def test_silhouette_cluster_labels_are_readable_text():
     n = 40
     labels = np.repeat(np.arange(1, 11), 4)
-    fig = go.Figure(F.silhouette_figure([f"i{i}" for i in range(n)], labels,
+    fig = go.Figure(silhouette.silhouette_figure([f"i{i}" for i in range(n)], labels,
                                         np.linspace(-0.2, 0.9, n)))
     names = [a for a in fig.layout.annotations if a.text.startswith("cluster")]
     assert len(names) == 10
@@ -113,7 +117,7 @@ def test_silhouette_cluster_labels_are_readable_text():
 @pytest.mark.parametrize("mean, anchor", [(0.93, "right"), (-0.05, "left"), (0.3, "left")])
 def test_silhouette_mean_label_sits_on_the_side_with_room(mean, anchor):
     values = np.array([0.95, 0.9, 0.92, 0.1, -0.1, 0.2])
-    fig = go.Figure(F.silhouette_figure(list("abcdef"), [1, 1, 1, 2, 2, 2], values, mean_value=mean))
+    fig = go.Figure(silhouette.silhouette_figure(list("abcdef"), [1, 1, 1, 2, 2, 2], values, mean_value=mean))
     label = [a for a in fig.layout.annotations if a.text.startswith("mean")][0]
     # Centred on the line, a label near either end of the axis is cut off.
     assert label.xanchor == anchor
@@ -122,7 +126,7 @@ def test_silhouette_mean_label_sits_on_the_side_with_room(mean, anchor):
 def test_cluster_tree_node_numbers_are_readable_on_their_colour():
     tree = pd.DataFrame({"from_k": [2, 2, 3], "from_cluster": [1, 2, 3], "to_k": [3, 3, 4],
                          "to_cluster": [1, 3, 4], "n_items": [5, 5, 5]})
-    nodes = [t for t in A.cluster_tree_figure(tree).data if t.meta == "tree-nodes"][0]
+    nodes = [t for t in kselect.cluster_tree_figure(tree).data if t.meta == "tree-nodes"][0]
     text_colors = nodes.textfont.color
     if isinstance(text_colors, str):  # one colour for every node
         text_colors = [text_colors] * len(nodes.marker.color)
@@ -136,7 +140,7 @@ def test_cluster_tree_node_numbers_are_readable_on_their_colour():
 # ------------------------------------------------------------------ labels
 def test_item_stability_bars_have_axis_titles_and_item_names():
     items = [f"sample{i}" for i in range(6)]
-    fig = A.stability_figure(pd.Series([0.9, 0.6], index=[1, 2]),
+    fig = stability.stability_figure(pd.Series([0.9, 0.6], index=[1, 2]),
                              [0.9, 0.8, 0.95, 0.5, 0.6, 0.7], [1, 1, 1, 2, 2, 2], items)
     layout = fig.layout
     for axis in (layout.xaxis, layout.yaxis, layout.xaxis2, layout.yaxis2):
@@ -147,8 +151,8 @@ def test_item_stability_bars_have_axis_titles_and_item_names():
 
 
 def test_item_stability_without_names_says_how_to_get_them():
-    n = A.MAX_NAMED_ITEMS + 1
-    fig = A.stability_figure(pd.Series([0.9], index=[1]), np.ones(n), np.ones(n, dtype=int),
+    n = stability.MAX_NAMED_ITEMS + 1
+    fig = stability.stability_figure(pd.Series([0.9], index=[1]), np.ones(n), np.ones(n, dtype=int),
                              [f"g{i}" for i in range(n)])
     assert "hover" in fig.layout.xaxis2.title.text
 
@@ -165,7 +169,7 @@ class _Consensus:
 
 
 def test_consensus_matrix_has_a_colour_bar():
-    fig = A.consensus_figure(_Consensus(), k=2, item_ids=list("abcd"))
+    fig = stability.consensus_figure(_Consensus(), k=2, item_ids=list("abcd"))
     matrix = [t for t in fig.data if t.meta == "consensus-matrix"][0]
     assert matrix.showscale is True and matrix.colorbar.title.text == "consensus"
     # The colour bar sits between the matrix and the CDF panel, not on them.
@@ -177,7 +181,7 @@ def test_k_panel_names_indices_in_words():
     table = pd.DataFrame({"k": [2, 3, 4], "wss": [3.0, 2.0, 1.5], "silhouette": [0.5, 0.4, 0.3],
                           "calinski_harabasz": [10.0, 8.0, 6.0],
                           "davies_bouldin": [0.8, 0.9, 1.0]})
-    fig = A.k_selection_figure(table, {"silhouette": 2, "calinski_harabasz": 2,
+    fig = kselect.k_selection_figure(table, {"silhouette": 2, "calinski_harabasz": 2,
                                        "davies_bouldin": 2, "elbow": 3})
     text = " ".join([t.hovertemplate or "" for t in fig.data]
                     + [a.text for a in fig.layout.annotations])
@@ -196,7 +200,7 @@ def test_empty_figure_wraps_a_long_message_and_keeps_it_whole():
 def test_silhouette_names_of_many_small_clusters_do_not_overlap():
     labels = np.repeat(np.arange(1, 51), 8)  # 400 items: the plot is 700 px tall
     values = np.tile(np.linspace(0.1, 0.6, 8), 50)
-    fig = go.Figure(F.silhouette_figure([f"g{i}" for i in range(400)], labels, values))
+    fig = go.Figure(silhouette.silhouette_figure([f"g{i}" for i in range(400)], labels, values))
     names = [a.y for a in fig.layout.annotations if a.text.startswith("cluster")]
     bars = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data])
     margin = fig.layout.margin
@@ -206,7 +210,7 @@ def test_silhouette_names_of_many_small_clusters_do_not_overlap():
 
 
 def test_sankey_gives_sample_sheet_groups_annotation_colours():
-    fig = A.sankey_figure([1, 1, 2, 2], ["treated", "treated", "untreated", "untreated"],
+    fig = agreement.sankey_figure([1, 1, 2, 2], ["treated", "treated", "untreated", "untreated"],
                           name_a="k-means", name_b="condition")
     colors = list(fig.data[0].node.color)
     assert colors[:2] == [F.cluster_colors([1])[1], F.cluster_colors([2])[2]]

@@ -8,7 +8,7 @@ minimum chroma. Clusters take dark-to-mid lightness (L* 25-60: at least 3:1 cont
 white, white text readable on them, no pale yellow); annotations take light colours
 (L* 72-88), so every cluster colour differs from every annotation colour in lightness by
 at least 12.
-``python -m rnaclust_dash.palettes`` prints the lists again.
+``python -m rnaclust_dash.pl.palettes`` prints the lists again.
 """
 
 from __future__ import annotations
