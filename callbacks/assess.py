@@ -11,7 +11,7 @@ from layouts import ids
 from rnaclust_dash import assess_figures, figures
 from rnaclust_dash.assess import assess_stability, choose_k, resolution_scan
 from rnaclust_dash.assess_figures import INDEX_NAMES
-from rnaclust_dash.cluster import GRAPH_CLUSTERINGS
+from rnaclust_dash.tl.methods import GRAPH_CLUSTERINGS
 from rnaclust_dash.errors import RnaclustError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.store import ResultStore

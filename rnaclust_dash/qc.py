@@ -35,7 +35,7 @@ from sklearn.decomposition import PCA
 
 from .pp.batch_design import batch_confounding
 from .pp.batch_mixing import batch_mixing_scores
-from .embed import pca_embedding
+from .tl.embed import pca_embedding
 from .errors import DataError, ParameterError
 from .figures import (
     _MAX_TICK_LABELS,
@@ -51,7 +51,7 @@ from .figures import (
 )
 from .pp.size_factors import edger_log_cpm
 from .pp.features import top_variable_genes
-from .validate import silhouette_values
+from .tl.validate import silhouette_values
 
 #: A sample is flagged when a metric is more than this many MADs below the median
 #: (scater's ``isOutlier`` default).

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from . import figures
-from .embed import Embedding
+from .tl.embed import Embedding
 from .pipeline import Analysis
 
 CLUSTER_COLUMN = "cluster"
