@@ -123,7 +123,7 @@ def consensus_clustering(items: np.ndarray | None, *, k_values: Sequence[int],
         Numbers of clusters (each at least 2).
     cluster_fn : callable
         ``cluster_fn(data, k, random_state) -> labels``; one with ``labels_for_ks`` (the
-        hierarchical one of :mod:`~rnaclust_dash.kselect`) builds one tree per resample.
+        hierarchical one of :mod:`~rnaclust_dash.tl.kselect`) builds one tree per resample.
     n_resamples : int
         Number of resamples (``reps``).
     item_fraction, feature_fraction : float
@@ -146,19 +146,10 @@ def consensus_clustering(items: np.ndarray | None, *, k_values: Sequence[int],
     -------
     ConsensusResult
     """
-    k_values = sorted(int(k) for k in k_values)
-    if not k_values or k_values[0] < 2:
-        raise ParameterError("Consensus clustering needs k values of at least 2.")
-    for name, fraction in (("item", item_fraction), ("feature", feature_fraction)):
-        if not 0.0 < fraction <= 1.0:
-            raise ParameterError(f"The {name} fraction must be in (0, 1]; got {fraction}.")
-    if feature_fraction < 1.0 and cluster_input == "distances":
-        raise ParameterError("Features cannot be subsampled when clustering distances.")
-    if final_linkage not in LINKAGES:
-        raise ParameterError(f"Unknown linkage '{final_linkage}'. Choose one of: "
-                             f"{', '.join(LINKAGES)}.")
-    if n_resamples < 1:
-        raise ParameterError(f"The number of resamples must be at least 1; got {n_resamples}.")
+    k_values = _checked_consensus_k(k_values, item_fraction=item_fraction,
+                                    feature_fraction=feature_fraction,
+                                    cluster_input=cluster_input, final_linkage=final_linkage,
+                                    n_resamples=n_resamples)
     data = _cluster_data(items, condensed, cluster_input)
     n = len(data)
     n_rows = int(np.floor(n * item_fraction))
@@ -191,7 +182,37 @@ def consensus_clustering(items: np.ndarray | None, *, k_values: Sequence[int],
             done = b + 1
             if progress is not None:
                 progress(done, n_resamples)
+    return _consensus_result(drawn_together, clustered_together, k_values=k_values,
+                             final_linkage=final_linkage, n_resamples_done=done)
 
+
+def _checked_consensus_k(k_values: Sequence[int], *, item_fraction: float,
+                         feature_fraction: float, cluster_input: str, final_linkage: str,
+                         n_resamples: int) -> list[int]:
+    """The k values of :func:`consensus_clustering` sorted, or a ParameterError for
+    options it cannot use."""
+    k_values = sorted(int(k) for k in k_values)
+    if not k_values or k_values[0] < 2:
+        raise ParameterError("Consensus clustering needs k values of at least 2.")
+    for name, fraction in (("item", item_fraction), ("feature", feature_fraction)):
+        if not 0.0 < fraction <= 1.0:
+            raise ParameterError(f"The {name} fraction must be in (0, 1]; got {fraction}.")
+    if feature_fraction < 1.0 and cluster_input == "distances":
+        raise ParameterError("Features cannot be subsampled when clustering distances.")
+    if final_linkage not in LINKAGES:
+        raise ParameterError(f"Unknown linkage '{final_linkage}'. Choose one of: "
+                             f"{', '.join(LINKAGES)}.")
+    if n_resamples < 1:
+        raise ParameterError(f"The number of resamples must be at least 1; got {n_resamples}.")
+    return k_values
+
+
+def _consensus_result(drawn_together: np.ndarray, clustered_together: dict, *,
+                      k_values: list[int], final_linkage: str,
+                      n_resamples_done: int) -> ConsensusResult:
+    """Consensus matrices, their CDF and areas, and the consensus partitions, from the
+    counts of the pairs drawn together (n x n) and clustered together (k -> n x n)."""
+    done = n_resamples_done
     matrices, consensus_labels, item_consensus = {}, {}, {}
     cdf_rows, areas, cluster_rows = [], {}, []
     for k in k_values:

@@ -135,15 +135,7 @@ def gap_statistic(items: np.ndarray, *, k_max: int = 10, n_refs: int = 50,
         number of reference sets used (fewer than ``n_refs`` when stopped early; with fewer
         than 2, ``SE.sim`` is NaN and with none ``E.logW`` and ``gap`` are too).
     """
-    if k_max < 2:
-        raise ParameterError(f"k_max must be at least 2; got {k_max}.")
-    if n_refs < 1:
-        raise ParameterError(f"The number of reference sets must be at least 1; got {n_refs}.")
-    if space not in GAP_SPACES:
-        raise ParameterError(f"Unknown reference space '{space}'. Choose one of: "
-                             f"{', '.join(GAP_SPACES)}.")
-    if d_power not in (1, 2):
-        raise ParameterError(f"d_power must be 1 or 2; got {d_power}.")
+    _check_gap_options(k_max=k_max, n_refs=n_refs, space=space, d_power=d_power)
     items = np.asarray(items, dtype=np.float64)
     n = len(items)
     if n <= k_max:
@@ -183,6 +175,27 @@ def gap_statistic(items: np.ndarray, *, k_max: int = 10, n_refs: int = 50,
             reference_logw.append(log_w(reference))
             if progress is not None:
                 progress(b + 2, total)
+    return _gap_table(k_values, observed, reference_logw)
+
+
+def _check_gap_options(*, k_max: int, n_refs: int, space: str, d_power: int) -> None:
+    """ParameterError for options of :func:`gap_statistic` it cannot use."""
+    if k_max < 2:
+        raise ParameterError(f"k_max must be at least 2; got {k_max}.")
+    if n_refs < 1:
+        raise ParameterError(f"The number of reference sets must be at least 1; got {n_refs}.")
+    if space not in GAP_SPACES:
+        raise ParameterError(f"Unknown reference space '{space}'. Choose one of: "
+                             f"{', '.join(GAP_SPACES)}.")
+    if d_power not in (1, 2):
+        raise ParameterError(f"d_power must be 1 or 2; got {d_power}.")
+
+
+def _gap_table(k_values: list[int], observed: np.ndarray,
+               reference_logw: list[np.ndarray]) -> pd.DataFrame:
+    """The table of :func:`gap_statistic` from logW of the data and of each reference set
+    done (``attrs["n_refs"]``: how many)."""
+    k_max = len(k_values)
     done = len(reference_logw)
     sims = np.array(reference_logw).reshape(done, k_max)
     expected = sims.mean(axis=0) if done else np.full(k_max, np.nan)

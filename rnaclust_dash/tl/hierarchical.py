@@ -40,7 +40,7 @@ def hierarchical_tree(condensed: np.ndarray, *, linkage: str) -> np.ndarray:
     Parameters
     ----------
     condensed : numpy.ndarray
-        Condensed distances (see :func:`rnaclust_dash.distance.pairwise_distances`).
+        Condensed distances (see :func:`rnaclust_dash.tl.distance.pairwise_distances`).
     linkage : str
         One of :data:`LINKAGES`. ``"ward"`` is Ward's minimum variance on Euclidean
         distances (R ``ward.D2``); the others are R ``hclust``'s methods of those names
