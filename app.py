@@ -28,7 +28,7 @@ from rnaclust_dash.store import ResultStore, default_cache_dir
 HERE = Path(__file__).resolve().parent
 
 # Fills numba's on-disk cache in a process of its own, at low priority, then leaves a mark.
-WARM_UP_SCRIPT = ("import os, sys, pathlib; os.nice(10); from rnaclust_dash.embed import "
+WARM_UP_SCRIPT = ("import os, sys, pathlib; os.nice(10); from rnaclust_dash.tl.embed import "
                   "warm_up_umap; warm_up_umap(sys.argv[1]) and pathlib.Path(sys.argv[2]).touch()")
 
 
@@ -76,7 +76,7 @@ def preload_umap(numba_cache: Path) -> None:
     if "umap" in sys.modules or not warm_mark(numba_cache).exists():
         return
     try:
-        from rnaclust_dash.embed import load_umap
+        from rnaclust_dash.tl.embed import load_umap
         load_umap()
     except Exception:  # noqa: BLE001 - an optimisation only: the job imports it then
         pass

@@ -7,7 +7,7 @@ Synthetic negative-binomial counts, 20,000 genes x 100 samples in 4 groups
     statistic with B = 20 reference sets (:func:`rnaclust_dash.assess.choose_k`);
 (b) the same with the 5,000 genes as the items;
 (c) Leiden on the kNN graph of all 20,000 genes (z-scored log values, 100 samples;
-    :func:`rnaclust_dash.methods.graph_clusters`, the pipeline's default neighbours, PCs
+    :func:`rnaclust_dash.tl.graph.graph_clusters`, the pipeline's default neighbours, PCs
     and resolution);
 (d) 100 bootstrap resamples of the hierarchical clustering of the 100 samples
     (:func:`rnaclust_dash.assess.assess_stability`, k = 4).
@@ -37,7 +37,7 @@ from bench_pipeline import synthetic_counts  # noqa: E402
 from rnaclust_dash.assess import assess_stability, choose_k  # noqa: E402
 from rnaclust_dash.dataset import Dataset  # noqa: E402
 from rnaclust_dash.io import build_dataset  # noqa: E402
-from rnaclust_dash.methods import graph_clusters  # noqa: E402
+from rnaclust_dash.tl.graph import graph_clusters  # noqa: E402
 from rnaclust_dash.params import AnalysisParams  # noqa: E402
 from rnaclust_dash.pipeline import put_dataset, run_analysis  # noqa: E402
 from rnaclust_dash.pp.features import zscore_rows  # noqa: E402

@@ -8,10 +8,11 @@ from dash import Input, Output, html, no_update
 from layouts import ids
 from layouts.main import METHOD_LABELS
 from rnaclust_dash.pl.agreement import sankey_figure
-from rnaclust_dash.cluster import GRAPH_CLUSTERINGS, METHODS
+from rnaclust_dash.tl.methods import GRAPH_CLUSTERINGS
+from rnaclust_dash.tl.methods import METHODS
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_summary, run_analysis
-from rnaclust_dash.stability import agreement
+from rnaclust_dash.tl.agreement import agreement
 from rnaclust_dash.store import ResultStore
 
 from .common import ViewOutputs

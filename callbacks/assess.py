@@ -15,7 +15,7 @@ from rnaclust_dash.pl.kselect import cluster_tree_figure
 from rnaclust_dash.pl.kselect import k_selection_figure
 from rnaclust_dash.pl.stability import consensus_figure
 from rnaclust_dash.pl.stability import stability_figure
-from rnaclust_dash.cluster import GRAPH_CLUSTERINGS
+from rnaclust_dash.tl.methods import GRAPH_CLUSTERINGS
 from rnaclust_dash.errors import RnaclustError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.store import ResultStore

@@ -6,7 +6,7 @@ from dash import Input, Output
 
 from layouts import ids
 from layouts.main import LINKAGE_LABELS
-from rnaclust_dash.cluster import EUCLIDEAN_LINKAGES
+from rnaclust_dash.tl.hierarchical import EUCLIDEAN_LINKAGES
 from rnaclust_dash.tl.methods import get_method
 from rnaclust_dash.store import ResultStore
 

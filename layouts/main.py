@@ -6,15 +6,16 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from rnaclust_dash.pp.batch_design import BATCH_METHODS
-from rnaclust_dash.cluster import KMEANS_INITS, LINKAGES
-from rnaclust_dash.distance import DISTANCES
-from rnaclust_dash.embed import EMBEDDINGS
+from rnaclust_dash.tl.kmeans import KMEANS_INITS
+from rnaclust_dash.tl.hierarchical import LINKAGES
+from rnaclust_dash.tl.distance import DISTANCES
+from rnaclust_dash.tl.embed import EMBEDDINGS
 from rnaclust_dash.io import EXAMPLES, max_upload_bytes
-from rnaclust_dash.methods import COVARIANCES
+from rnaclust_dash.tl.mixture import COVARIANCES
 from rnaclust_dash.params import ASSESS_SPEC, SPEC, TARGETS, AnalysisParams, input_bounds
 from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS, NORMALIZATIONS
 from rnaclust_dash.tl.methods import METHOD_DESCRIPTIONS, REGISTRY
-from rnaclust_dash.validate import INDICES
+from rnaclust_dash.tl.validate import INDICES
 
 from . import ids
 

@@ -13,17 +13,18 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from .distance import square
+from .tl.distance import square
 from .errors import ParameterError
-from .kselect import (cluster_tree, gap_statistic, k_scan, labels_over_k, max_se, suggest_k,
-                      within_sum_of_squares)
-from .methods import mixture_scan
+from .tl.gap import gap_statistic, max_se
+from .tl.kselect import cluster_tree, k_scan, labels_over_k, suggest_k, within_sum_of_squares
+from .tl.mixture import mixture_scan
 from .params import AnalysisParams, check_option
 from .pipeline import Analysis, fit_method, run_analysis
-from .stability import bootstrap_stability, consensus_clustering
+from .tl.stability import bootstrap_stability
+from .tl.consensus import consensus_clustering
 from .store import ResultStore
 from .tl.methods import MethodFn, get_method, method_fn
-from .validate import validation_indices
+from .tl.validate import validation_indices
 
 Progress = Callable[[int, int], None]
 

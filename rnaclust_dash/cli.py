@@ -30,7 +30,8 @@ from .params import (SPEC, AnalysisParams, default_params, params_document,
                      params_from_document)
 from .pipeline import (compute_embedding, corrected_matrix, put_dataset, run_analysis,
                        write_results)
-from .stability import SCHEMES, ConsensusResult
+from .tl.stability import SCHEMES
+from .tl.consensus import ConsensusResult
 from .store import ResultStore
 from .tl.methods import get_method, method_fn
 
@@ -215,7 +216,7 @@ def _check_has_k(args: argparse.Namespace) -> None:
 
 def compare_with_column(analysis, dataset, column: str) -> dict:
     """ARI and NMI of the clusters against a sample-sheet column (samples only)."""
-    from .stability import agreement
+    from .tl.agreement import agreement
 
     if analysis.params.target != "samples":
         raise ParameterError("--compare-column compares sample clusters with a sample-sheet "

@@ -33,10 +33,12 @@ from scipy.cluster.hierarchy import leaves_list
 from . import __version__
 from threadpoolctl import threadpool_limits
 
-from .cluster import EUCLIDEAN_LINKAGES, hierarchical_tree, optimal_leaf_order
+from .tl.hierarchical import EUCLIDEAN_LINKAGES
+from .tl.hierarchical import hierarchical_tree
+from .tl.hierarchical import optimal_leaf_order
 from .dataset import Dataset
-from .distance import pairwise_distances
-from .embed import Embedding, pca_embedding, umap_embedding
+from .tl.distance import pairwise_distances
+from .tl.embed import Embedding, pca_embedding, umap_embedding
 from .pp.batch_counts import combat_seq
 from .pp.batch_harmony import harmony_embedding
 from .pp.batch_log_scale import combat, remove_batch_effect
@@ -50,7 +52,7 @@ from .pp.normalization import normalization_availability
 from .pp.normalization import normalize
 from .store import ResultStore, content_key, stage_key
 from .tl.methods import Partition, get_method, partition_from_tree
-from .validate import validation_summary
+from .tl.validate import validation_summary
 
 MIN_ITEMS = 3
 

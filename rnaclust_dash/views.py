@@ -15,7 +15,7 @@ import pandas as pd
 from .pl.heatmap import heatmap_figure
 from .pl.scatter import embedding_figure
 from .pl.silhouette import silhouette_figure
-from .embed import Embedding
+from .tl.embed import Embedding
 from .pipeline import Analysis
 
 CLUSTER_COLUMN = "cluster"

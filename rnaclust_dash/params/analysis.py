@@ -12,7 +12,7 @@ import math
 import numbers
 from typing import Any
 
-from ..cluster import EUCLIDEAN_LINKAGES
+from ..tl.hierarchical import EUCLIDEAN_LINKAGES
 from ..errors import ParameterError
 from .spec import ASSESS_SPEC, SPEC, Param
 

@@ -15,10 +15,11 @@ from types import MappingProxyType
 from typing import Any
 
 from ..pp.batch_design import BATCH_METHODS
-from ..cluster import KMEANS_INITS, LINKAGES
-from ..distance import DISTANCES
-from ..embed import EMBEDDINGS
-from ..methods import COVARIANCES
+from ..tl.kmeans import KMEANS_INITS
+from ..tl.hierarchical import LINKAGES
+from ..tl.distance import DISTANCES
+from ..tl.embed import EMBEDDINGS
+from ..tl.mixture import COVARIANCES
 from ..pp.normalization import NORMALIZATIONS
 from ..tl.methods import REGISTRY
 

@@ -18,7 +18,7 @@ from ..pp.features import top_variable_genes
 from ..pp.qc import PCA_TOP_GENES
 from ..pp.qc import _as_frame
 from ..pp.qc import _per_sample
-from ..validate import silhouette_values
+from ..tl.validate import silhouette_values
 from .common import ANNOTATION_PALETTES
 from .common import _category_order
 from .common import _legend_swatch

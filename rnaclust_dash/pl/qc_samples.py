@@ -13,7 +13,7 @@ from scipy.cluster.hierarchy import leaves_list
 from scipy.cluster.hierarchy import linkage
 from scipy.spatial.distance import squareform
 
-from ..embed import pca_embedding
+from ..tl.embed import pca_embedding
 from ..errors import DataError
 from ..errors import ParameterError
 from ..pp.features import top_variable_genes

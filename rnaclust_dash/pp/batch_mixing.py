@@ -9,7 +9,7 @@ from scipy.spatial.distance import pdist
 from rnaclust_dash.errors import DataError, ParameterError
 from rnaclust_dash.pp.batch_design import _factor
 from rnaclust_dash.pp.batch_design import _labels
-from rnaclust_dash.validate import silhouette_values
+from rnaclust_dash.tl.validate import silhouette_values
 
 
 def batch_mixing_scores(embedding, batch, *, perplexity: float = 30.0) -> dict:

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy.spatial.distance import squareform
 
-from ..cluster import cut_tree
+from .hierarchical import cut_tree
 from ..errors import DataError, ParameterError
-from ..methods import diana_tree
+from .diana import diana_tree
 from .timecourse import average_replicates
 
 

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParameterError
-from ..methods import fuzzy_cmeans
+from .cmeans import fuzzy_cmeans
 from ._stats import bh_adjust
 
 #: Fewest distinct time points a pattern analysis accepts.

@@ -9,7 +9,7 @@ from callbacks.agreement import agreement_view, compare_options
 from layouts import ids
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_summary, run_analysis
-from rnaclust_dash.stability import agreement
+from rnaclust_dash.tl.agreement import agreement
 
 
 def test_agreement_with_a_sample_sheet_column(store, example, example_store):

@@ -12,13 +12,10 @@ from scipy.cluster.hierarchy import cut_tree as scipy_cut_tree
 from scipy.cluster.hierarchy import linkage as scipy_linkage
 from scipy.spatial.distance import pdist
 
-from rnaclust_dash.cluster import (
-    cut_tree,
-    hierarchical_tree,
-    kmeans,
-    number_by_first_appearance,
-)
-from rnaclust_dash.distance import pairwise_distances, square
+from rnaclust_dash.tl.hierarchical import cut_tree, hierarchical_tree
+from rnaclust_dash.tl.kmeans import kmeans
+from rnaclust_dash.tl.labels import number_by_first_appearance
+from rnaclust_dash.tl.distance import pairwise_distances, square
 from rnaclust_dash.errors import ParameterError
 
 # --- distances ----------------------------------------------------------------------------
@@ -263,7 +260,7 @@ def test_kmeans_unknown_init():
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(3, 20), data=st.data())
 def test_permuting_items_permutes_partitions_and_silhouettes(seed, n, data):
-    from rnaclust_dash.validate import silhouette_values
+    from rnaclust_dash.tl.validate import silhouette_values
 
     items = np.random.default_rng(seed).normal(size=(n, 5))
     order = np.array(data.draw(st.permutations(range(n)), label="order"))
@@ -294,7 +291,7 @@ def test_extra_linkages_cut_like_r_hclust(dataset, linkage, r_name):
     import pandas as pd
     from pathlib import Path
 
-    from rnaclust_dash.distance import pairwise_distances
+    from rnaclust_dash.tl.distance import pairwise_distances
 
     folder = Path(__file__).resolve().parents[1] / "data" / "reference" / dataset
     x = pd.read_csv(folder / "cluster_input_top500_log2mor.csv", index_col=0).to_numpy().T
@@ -307,8 +304,8 @@ def test_extra_linkages_cut_like_r_hclust(dataset, linkage, r_name):
 def test_optimal_leaf_order_changes_the_order_but_not_the_cuts():
     from scipy.cluster.hierarchy import leaves_list
 
-    from rnaclust_dash.cluster import optimal_leaf_order
-    from rnaclust_dash.distance import pairwise_distances
+    from rnaclust_dash.tl.hierarchical import optimal_leaf_order
+    from rnaclust_dash.tl.distance import pairwise_distances
 
     rng = np.random.default_rng(4)
     items = rng.normal(size=(30, 5))

@@ -1,12 +1,12 @@
-"""PCA and UMAP embeddings (rnaclust_dash.embed)."""
+"""PCA and UMAP embeddings (rnaclust_dash.tl.embed)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rnaclust_dash.distance import DISTANCES
-from rnaclust_dash.embed import pca_embedding, umap_embedding
+from rnaclust_dash.tl.distance import DISTANCES
+from rnaclust_dash.tl.embed import pca_embedding, umap_embedding
 
 N_FEATURES = 12
 

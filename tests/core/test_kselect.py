@@ -19,19 +19,16 @@ import pytest
 from scipy.spatial.distance import pdist, squareform
 
 from rnaclust_dash.errors import ParameterError
-from rnaclust_dash.kselect import (
-    MAX_SE_METHODS,
+from rnaclust_dash.tl.gap import MAX_SE_METHODS, gap_statistic, max_se, within_dispersion
+from rnaclust_dash.tl.kselect import (
     HierarchicalFn,
     cluster_tree,
     elbow_k,
-    gap_statistic,
     hierarchical_fn,
     k_scan,
     kmeans_fn,
     labels_over_k,
-    max_se,
     suggest_k,
-    within_dispersion,
     within_sum_of_squares,
 )
 
@@ -270,7 +267,7 @@ def test_within_dispersion_by_hand():
 
 
 def test_within_dispersion_blocks_agree_with_pdist():
-    from rnaclust_dash.kselect import _sum_pair_distances
+    from rnaclust_dash.tl.gap import _sum_pair_distances
     points = np.random.default_rng(0).normal(size=(300, 6))
     assert _sum_pair_distances(points, max_pdist_items=10, block_entries=5000) == \
         pytest.approx(pdist(points).sum(), rel=1e-12)

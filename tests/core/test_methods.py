@@ -1,4 +1,4 @@
-"""DIANA, PAM, fuzzy c-means, Gaussian mixtures and graph clustering (``rnaclust_dash.methods``).
+"""DIANA, PAM, fuzzy c-means, Gaussian mixtures and graph clustering (``rnaclust_dash.tl``).
 
 Parity with R on real data: the references were computed by ``../shared/tools/r_reference.R``
 (R 4.2.2; cluster 2.1.4, e1071 1.7-13, mclust 6.0.0): ``cutree(as.hclust(diana(d)), k)``
@@ -26,21 +26,16 @@ from scipy.spatial.distance import pdist
 from sklearn.metrics import adjusted_rand_score
 from sklearn.mixture import GaussianMixture
 
-from rnaclust_dash.cluster import cut_tree
-from rnaclust_dash.distance import pairwise_distances, square
+from rnaclust_dash.tl.hierarchical import cut_tree
+from rnaclust_dash.tl.distance import pairwise_distances, square
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.mclust_hc import mclust_start_partitions
-from rnaclust_dash.methods import (
-    _principal_components,
-    adapted_neighbors,
-    diana_tree,
-    fuzzy_cmeans,
-    gaussian_mixture,
-    graph_clusters,
-    knn_graph,
-    mixture_scan,
-    pam,
-)
+from rnaclust_dash.tl.mclust_hc import mclust_start_partitions
+from rnaclust_dash.tl._common import _principal_components
+from rnaclust_dash.tl.cmeans import fuzzy_cmeans
+from rnaclust_dash.tl.diana import diana_tree
+from rnaclust_dash.tl.graph import adapted_neighbors, graph_clusters, knn_graph
+from rnaclust_dash.tl.mixture import gaussian_mixture, mixture_scan
+from rnaclust_dash.tl.pam import pam
 
 from reference_paths import SHARED_DATA, LOCAL_REFERENCE, BUNDLED, DATASETS
 

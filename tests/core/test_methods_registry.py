@@ -14,10 +14,10 @@ from rnaclust_dash.assess import assess_stability, choose_k, method_cluster_fn
 from rnaclust_dash.cli import build_parser
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.errors import ParameterError
-from rnaclust_dash.kselect import kmeans_fn
+from rnaclust_dash.tl.kselect import kmeans_fn
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import put_dataset, run_analysis
-from rnaclust_dash.stability import bootstrap_stability
+from rnaclust_dash.tl.stability import bootstrap_stability
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.methods import (REGISTRY, RESOLUTION_METHODS, get_method,
                                       partition_from_labels)

@@ -20,16 +20,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnaclust_dash.cluster import cut_tree, hierarchical_tree
+from rnaclust_dash.tl.hierarchical import cut_tree
+from rnaclust_dash.tl.hierarchical import hierarchical_tree
 from rnaclust_dash.dataset import Dataset
-from rnaclust_dash.distance import pairwise_distances
+from rnaclust_dash.tl.distance import pairwise_distances
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import put_dataset, run_analysis
 from rnaclust_dash.pp.features import top_variable_genes
 from rnaclust_dash.pp.normalization import normalize
 from rnaclust_dash.pp.size_factors import deseq2_size_factors, edger_log_cpm
 from rnaclust_dash.store import ResultStore
-from rnaclust_dash.validate import silhouette_values
+from rnaclust_dash.tl.validate import silhouette_values
 
 from reference_paths import SHARED_DATA, LOCAL_REFERENCE, BUNDLED
 

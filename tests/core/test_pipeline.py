@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 
 from rnaclust_dash import pipeline
-from rnaclust_dash.cluster import cut_tree, hierarchical_tree, kmeans
+from rnaclust_dash.tl.hierarchical import cut_tree
+from rnaclust_dash.tl.hierarchical import hierarchical_tree
+from rnaclust_dash.tl.kmeans import kmeans
 from rnaclust_dash.dataset import Dataset
-from rnaclust_dash.distance import pairwise_distances
-from rnaclust_dash.embed import pca_embedding
+from rnaclust_dash.tl.distance import pairwise_distances
+from rnaclust_dash.tl.embed import pca_embedding
 from rnaclust_dash.errors import DataError, ParameterError, RnaclustError
 from rnaclust_dash.params import (AnalysisParams, default_params, params_document,
                                   params_from_document)
@@ -354,7 +356,7 @@ def test_kmeans_path(store, small_dataset):
     assert sorted(analysis.item_order.tolist()) == list(range(9))
     # validation with the chosen distance
     distances = pairwise_distances(analysis.features.items, metric="pearson")
-    from rnaclust_dash.validate import silhouette_values
+    from rnaclust_dash.tl.validate import silhouette_values
     np.testing.assert_allclose(analysis.assignments()["silhouette"],
                                silhouette_values(distances, expected.labels))
     # another seed is a different stage result

@@ -10,13 +10,11 @@ import pytest
 from scipy.spatial.distance import pdist
 
 from rnaclust_dash.errors import ParameterError
-from rnaclust_dash.kselect import hierarchical_fn, kmeans_fn
-from rnaclust_dash.stability import (
-    agreement,
-    bootstrap_stability,
-    consensus_cdf,
-    consensus_clustering,
-)
+from rnaclust_dash.tl.kselect import hierarchical_fn
+from rnaclust_dash.tl.kselect import kmeans_fn
+from rnaclust_dash.tl.agreement import agreement
+from rnaclust_dash.tl.consensus import consensus_cdf, consensus_clustering
+from rnaclust_dash.tl.stability import bootstrap_stability
 
 
 def blobs(n_per: int = 25, n_features: int = 5, *, seed: int = 0) -> tuple[np.ndarray,

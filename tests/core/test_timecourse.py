@@ -12,14 +12,15 @@ from scipy.stats import kendalltau
 from sklearn.metrics import adjusted_rand_score
 
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.methods import _cmeans_objective, _squared_distances
+from rnaclust_dash.tl.cmeans import _cmeans_objective
+from rnaclust_dash.tl._common import _squared_distances
 from rnaclust_dash.pp.variance_stabilizing import vst
 from rnaclust_dash.tl import timecourse as tc
 from rnaclust_dash.tl.deseq2_lrt import time_lrt, vst_by_time
 from rnaclust_dash.tl.lowess import lowess
 from rnaclust_dash.tl.degpatterns import (_drop_outliers, _merge_correlated, deg_patterns,
                                           divisive_coefficient, kendall_distance)
-from rnaclust_dash.methods import diana_tree
+from rnaclust_dash.tl.diana import diana_tree
 from tests.core.reference_paths import LOCAL_REFERENCE, SHARED_DATA
 
 FISSION = LOCAL_REFERENCE / "fission"

@@ -7,9 +7,9 @@ import pytest
 from scipy.spatial.distance import pdist
 from sklearn.metrics import silhouette_samples
 
-from rnaclust_dash.distance import pairwise_distances, square
+from rnaclust_dash.tl.distance import pairwise_distances, square
 from rnaclust_dash.errors import ParameterError
-from rnaclust_dash.validate import INDICES, silhouette_values, validation_summary
+from rnaclust_dash.tl.validate import INDICES, silhouette_values, validation_summary
 
 
 def test_silhouette_by_hand_with_a_singleton():
@@ -102,7 +102,7 @@ def test_validation_indices_are_the_summary_or_nan_where_undefined():
     """The one home of the indices: the k and resolution scans read them from here."""
     from scipy.spatial.distance import pdist
 
-    from rnaclust_dash.validate import validation_indices, validation_summary
+    from rnaclust_dash.tl.validate import validation_indices, validation_summary
 
     rng = np.random.default_rng(2)
     items = np.vstack([rng.normal(size=(6, 3)), rng.normal(size=(6, 3)) + 4])

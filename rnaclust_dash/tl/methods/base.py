@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 from scipy.spatial.distance import squareform
 
-from ...cluster import cut_tree, number_by_first_appearance
-from ...distance import DISTANCES, pairwise_distances
 from ...errors import ParameterError
+from ..distance import DISTANCES, pairwise_distances
+from ..hierarchical import cut_tree
+from ..labels import number_by_first_appearance
 
 #: What a method clusters: the items' values, the distances between them, or the items
 #: through a kNN graph it builds itself (``fit`` receives the items).
@@ -221,7 +222,7 @@ class MethodFn:
     @property
     def labels_for_ks(self) -> Callable | None:
         """For tree methods, ``labels_for_ks(data, ks, random_state) -> {k: labels}`` from
-        one tree (see :func:`rnaclust_dash.kselect.labels_over_k`); None otherwise."""
+        one tree (see :func:`rnaclust_dash.tl.kselect.labels_over_k`); None otherwise."""
         return None if self.method.tree is None else self._cuts
 
     def _cuts(self, data: np.ndarray, ks: Sequence[int],

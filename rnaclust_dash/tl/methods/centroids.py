@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...cluster import kmeans
-from ...methods import fuzzy_cmeans, pam
+from ..cmeans import fuzzy_cmeans
+from ..kmeans import kmeans
+from ..pam import pam
 from .base import Method, Partition, partition_from_labels
 
 
 def fit_kmeans(items: np.ndarray, *, k: int, kmeans_init: str = "k-means++",
                n_init: int = 10, minibatch: bool = False, random_state: int = 0) -> Partition:
     """K-means (scikit-learn, float64) of items x features; see
-    :func:`rnaclust_dash.cluster.kmeans`. The caller sets the thread limit (the pipeline
+    :func:`rnaclust_dash.tl.kmeans.kmeans`. The caller sets the thread limit (the pipeline
     and the choose-k and stability loops run every fit on one thread)."""
     result = kmeans(items, k=k, init=kmeans_init, n_init=n_init, random_state=random_state,
                     minibatch=minibatch, limit_threads=False)

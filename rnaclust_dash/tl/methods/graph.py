@@ -6,7 +6,7 @@ from functools import partial
 
 import numpy as np
 
-from ...methods import graph_clusters
+from ..graph import graph_clusters
 from .base import Method, Partition, partition_from_labels
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...cluster import hierarchical_tree
-from ...methods import diana_tree
+from ..diana import diana_tree
+from ..hierarchical import hierarchical_tree
 from .base import Method, Partition, partition_from_tree
 
 

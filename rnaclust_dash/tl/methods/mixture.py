@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...methods import gaussian_mixture
+from ..mixture import gaussian_mixture
 from .base import Method, Partition, partition_from_labels
 
 

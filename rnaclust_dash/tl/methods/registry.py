@@ -32,6 +32,10 @@ RESOLUTION_METHODS = tuple(name for name, m in REGISTRY.items() if m.uses == "re
 #: Methods that give each item a confidence (max membership / posterior probability).
 SOFT_METHODS = tuple(name for name, m in REGISTRY.items() if m.soft)
 
+#: Older names of the lists above, still used by the dashboard's callbacks.
+METHODS = METHOD_DESCRIPTIONS
+GRAPH_CLUSTERINGS = RESOLUTION_METHODS
+
 
 def get_method(name: str) -> Method:
     """The registry entry of a method, or a ParameterError listing the known ones."""

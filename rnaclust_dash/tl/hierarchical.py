@@ -1,16 +1,13 @@
-"""Clustering: one function per family, each returning what later steps reuse."""
+"""Agglomerative hierarchical clustering: trees (R ``hclust``), leaf order and cuts."""
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-from dataclasses import dataclass
-
 import fastcluster
 import numpy as np
-from sklearn.cluster import KMeans, MiniBatchKMeans
-from threadpoolctl import threadpool_limits
 
-from .errors import ParameterError
+from ..errors import ParameterError
+from .labels import number_by_first_appearance
+
 
 #: Linkage name -> one sentence for the UI.
 LINKAGES = {
@@ -26,22 +23,9 @@ LINKAGES = {
               "only; the tree can have inversions).",
 }
 
+
 #: Linkages that only make sense on Euclidean distances.
 EUCLIDEAN_LINKAGES = ("ward", "centroid", "median")
-
-KMEANS_INITS = ("k-means++", "random")
-
-# The method lists live in the registry (rnaclust_dash.tl.methods); these names stay
-# importable from here for older callers.
-_REGISTRY_NAMES = {"METHODS": "METHOD_DESCRIPTIONS", "GRAPH_CLUSTERINGS": "RESOLUTION_METHODS",
-                   "SOFT_METHODS": "SOFT_METHODS"}
-
-
-def __getattr__(name: str):
-    if name in _REGISTRY_NAMES:  # imported late: the registry imports this module
-        from .tl import methods
-        return getattr(methods, _REGISTRY_NAMES[name])
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # fastcluster's name for each linkage; "ward" on Euclidean distances is R's ward.D2.
@@ -56,7 +40,7 @@ def hierarchical_tree(condensed: np.ndarray, *, linkage: str) -> np.ndarray:
     Parameters
     ----------
     condensed : numpy.ndarray
-        Condensed distances (see :func:`rnaclust_dash.distance.pairwise_distances`).
+        Condensed distances (see :func:`rnaclust_dash.tl.distance.pairwise_distances`).
     linkage : str
         One of :data:`LINKAGES`. ``"ward"`` is Ward's minimum variance on Euclidean
         distances (R ``ward.D2``); the others are R ``hclust``'s methods of those names
@@ -79,15 +63,6 @@ def optimal_leaf_order(tree: np.ndarray, condensed: np.ndarray) -> np.ndarray:
     from scipy.cluster.hierarchy import optimal_leaf_ordering
 
     return optimal_leaf_ordering(tree, np.asarray(condensed, dtype=np.float64))
-
-
-def number_by_first_appearance(labels: np.ndarray) -> np.ndarray:
-    """Renumber labels 1..k in the order in which they first occur (as R's ``cutree``)."""
-    labels = np.asarray(labels)
-    _, first_index, inverse = np.unique(labels, return_index=True, return_inverse=True)
-    rank = np.empty(len(first_index), dtype=np.int64)
-    rank[np.argsort(first_index)] = np.arange(1, len(first_index) + 1)
-    return rank[inverse]
 
 
 def cut_tree(tree: np.ndarray, k: int) -> np.ndarray:
@@ -133,61 +108,3 @@ def cut_tree(tree: np.ndarray, k: int) -> np.ndarray:
     if n == 1:
         group[0] = 0
     return number_by_first_appearance(group[:n])
-
-
-@dataclass(frozen=True)
-class KMeansResult:
-    """Labels (1..k, numbered by first appearance), centres and inertia of k-means."""
-
-    labels: np.ndarray
-    centers: np.ndarray
-    inertia: float
-
-
-def kmeans(items: np.ndarray, *, k: int, init: str = "k-means++", n_init: int = 10,
-           random_state: int = 0, minibatch: bool = False,
-           limit_threads: bool = True) -> KMeansResult:
-    """K-means clustering (scikit-learn, Lloyd) of the rows of ``items``.
-
-    Parameters
-    ----------
-    items : numpy.ndarray
-        Items x features.
-    k : int
-        Number of clusters.
-    init : {"k-means++", "random"}
-        How the first centres are chosen.
-    n_init : int
-        Number of starts; the best (lowest inertia) is kept.
-    random_state : int
-        Seed: the same seed gives the same result.
-    minibatch : bool
-        Mini-batch k-means (Sculley 2010): much faster on many items, slightly worse
-        optima.
-    limit_threads : bool
-        Run on one BLAS/OpenMP thread. Entering the limit costs ~6 ms, more than a small
-        k-means: loops that fit many times (choose-k, stability) enter it once around all
-        their fits and pass False. The result is the same either way.
-
-    Returns
-    -------
-    KMeansResult
-    """
-    if init not in KMEANS_INITS:
-        raise ParameterError(f"Unknown k-means init '{init}'. Choose one of: {', '.join(KMEANS_INITS)}.")
-    # One thread: on small machines the BLAS/OpenMP pools oversubscribe and k-means
-    # runs several times slower with the defaults.
-    with threadpool_limits(limits=1) if limit_threads else nullcontext():
-        kind = MiniBatchKMeans if minibatch else KMeans
-        model = kind(n_clusters=k, init=init, n_init=n_init, random_state=random_state)
-        raw = model.fit_predict(np.asarray(items, dtype=np.float64))
-    found = len(np.unique(raw))
-    if found < k:
-        raise ParameterError(
-            f"K-means found only {found} distinct {'cluster' if found == 1 else 'clusters'} "
-            f"for k = {k}: the data has fewer "
-            f"than {k} distinct items. Lower k.")
-    labels = number_by_first_appearance(raw)
-    # Reorder the centres to follow the renumbered labels.
-    order = [raw[np.argmax(labels == c)] for c in range(1, k + 1)]
-    return KMeansResult(labels, model.cluster_centers_[order], float(model.inertia_))

@@ -54,7 +54,7 @@ def umap_embedding(items: np.ndarray, *, n_neighbors: int = 15, min_dist: float 
     """UMAP of the rows of ``items`` (umap-learn), seeded.
 
     UMAP works on the app's own distances between the items (any of
-    :data:`rnaclust_dash.distance.DISTANCES`, the same numbers the clustering uses), given
+    :data:`rnaclust_dash.tl.distance.DISTANCES`, the same numbers the clustering uses), given
     to umap-learn as a precomputed matrix: |Pearson| is no umap-learn metric, and for
     fewer than 4,096 items umap-learn would compute every distance anyway.
 
@@ -67,7 +67,7 @@ def umap_embedding(items: np.ndarray, *, n_neighbors: int = 15, min_dist: float 
     min_dist : float
         How tightly UMAP packs neighbours (0..1).
     metric : str
-        Distance between items, a key of :data:`rnaclust_dash.distance.DISTANCES`.
+        Distance between items, a key of :data:`rnaclust_dash.tl.distance.DISTANCES`.
     random_state : int
         Seed; the same seed gives the same map.
 

@@ -4,7 +4,7 @@
 unconstrained Gaussian model (``hc(data, modelName = "VVV", use = "SVD")``, Fortran
 ``hcvvv``) and starts EM for G clusters from the partition the agglomeration has at G
 clusters (``hclass``). This module reproduces that agglomeration so that
-:func:`rnaclust_dash.methods.gaussian_mixture` can start from the same partitions.
+:func:`rnaclust_dash.tl.mixture.gaussian_mixture` can start from the same partitions.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.spatial.distance import cdist
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 
 def mclust_svd_transform(values: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
 from .distance import square
-from .errors import ParameterError
+from ..errors import ParameterError
 
 #: Index name -> one sentence for the UI.
 INDICES = {

@@ -6,7 +6,7 @@ import numpy as np
 from scipy.spatial.distance import pdist, squareform
 from scipy.stats import rankdata
 
-from .errors import ParameterError
+from ..errors import ParameterError
 
 #: Distance name -> one sentence for the UI.
 DISTANCES = {
