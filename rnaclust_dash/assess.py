@@ -18,7 +18,7 @@ from .errors import ParameterError
 from .kselect import (cluster_tree, gap_statistic, k_scan, labels_over_k, max_se, suggest_k,
                       within_sum_of_squares)
 from .methods import mixture_scan
-from .pipeline import AnalysisParams, Analysis, fit_method, run_analysis
+from .pipeline import AnalysisParams, Analysis, fit_method, item_distances, run_analysis
 from .stability import bootstrap_stability, consensus_clustering
 from .store import ResultStore
 from .tl.methods import MethodFn, get_method, method_fn
@@ -175,7 +175,7 @@ def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=r
 
 
 def _distances(store: ResultStore, analysis: Analysis) -> np.ndarray:
-    return store.get(analysis.keys["distance"])
+    return item_distances(store, analysis)
 
 
 def consensus_k_values(n_items: int, *, k_max: int, item_fraction: float = 0.8,

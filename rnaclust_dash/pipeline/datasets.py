@@ -1,0 +1,61 @@
+"""Datasets in the store: content key, storing, the light summary, reading back."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..dataset import Dataset
+from ..errors import DataError
+from ..pp.normalization import normalization_availability
+from ..store import ResultStore, content_key
+
+
+def dataset_key(dataset: Dataset) -> str:
+    """Content hash of a dataset (values, ids, annotations, lengths; not its name)."""
+    parts = [np.ascontiguousarray(dataset.counts.to_numpy(dtype=np.float64)).tobytes(),
+             "\n".join(map(str, dataset.counts.index)).encode(),
+             "\n".join(map(str, dataset.counts.columns)).encode(),
+             dataset.value_kind.encode()]
+    if dataset.metadata is not None:
+        parts.append(dataset.metadata.to_csv().encode())
+    if dataset.gene_lengths is not None:
+        parts.append(dataset.gene_lengths.to_csv().encode())
+    return "dataset-" + content_key(*parts)[:40]
+
+
+def put_dataset(store: ResultStore, dataset: Dataset) -> str:
+    """Store a dataset (and its light summary) under its content hash; return the key."""
+    key = dataset_key(dataset)
+    if key not in store:
+        store.put(key, dataset)
+    # Always rewritten: the same table uploaded again under another name shows that name.
+    store.put(key + "/summary", dataset_summary(dataset))
+    return key
+
+
+def dataset_summary(dataset: Dataset) -> dict:
+    """What the UI needs of a dataset without loading the matrix."""
+    return {"name": dataset.name, "description": dataset.description,
+            "value_kind": dataset.value_kind, "n_genes": dataset.n_genes,
+            "n_samples": dataset.n_samples, "has_lengths": dataset.gene_lengths is not None,
+            "metadata": dataset.metadata, "notices": dataset.notices,
+            "normalizations": normalization_availability(
+                dataset.value_kind, has_lengths=dataset.gene_lengths is not None)}
+
+
+def load_dataset(store: ResultStore, key: str) -> Dataset:
+    """The stored dataset, or a DataError saying to upload it again."""
+    dataset = store.get(key)
+    if dataset is None:
+        raise DataError("The dataset is no longer on the server (the cache was cleared or "
+                        "evicted). Please upload it again.")
+    return dataset
+
+
+def load_summary(store: ResultStore, key: str) -> dict:
+    """The stored summary of a dataset (see :func:`dataset_summary`)."""
+    summary = store.get(key + "/summary")
+    if summary is None:
+        summary = dataset_summary(load_dataset(store, key))
+        store.put(key + "/summary", summary)
+    return summary
