@@ -81,8 +81,8 @@ def _check_distances_fit(n_items: int, params: AnalysisParams) -> None:
         advice = (f"Choose k-means, a Gaussian mixture or Leiden, which need no distance "
                   f"matrix, or cluster at most {MAX_DISTANCE_ITEMS:,} samples.")
     raise ParameterError(
-        f"{n_items:,} {params.target} are too many for {method.label}: the distances "
-        f"between them alone take {size_gb:.1f} GB. {advice}")
+        f"{n_items:,} {params.target} are too many to cluster here with {method.label}: "
+        f"the distances between them alone take {size_gb:.1f} GB. {advice}")
 
 
 def check_before_normalizing(store: ResultStore, key: str, params: AnalysisParams) -> None:
