@@ -141,7 +141,8 @@ def test_distance_cap_is_checked_before_the_normalization(store, monkeypatch):
     monkeypatch.setattr(pipeline.scale, "MAX_DISTANCE_ITEMS", 200)
     monkeypatch.setattr(pipeline.prepare, "normalize", no_normalization)
     key = put_dataset(store, log_table(300))
-    with pytest.raises(ParameterError, match=r"300 genes are too many to cluster here with Hierarchical.*"
+    with pytest.raises(ParameterError, match=r"300 genes are too many to cluster here with "
+                                             r"Hierarchical.*"
                                              r"'Most variable genes'.*k-means"):
         run_analysis(store, key, AnalysisParams(k=3, **GENES))
     with pytest.raises(ParameterError, match="250 genes are too many to cluster here with PAM"):
@@ -154,7 +155,8 @@ def test_distance_cap_advice_for_samples(store, monkeypatch):
     key = put_dataset(store, log_table(50, n_samples=14))
     params = AnalysisParams(k=3, normalization="none", log_transform=False, min_count=0,
                             min_samples=0, top_genes=0)
-    with pytest.raises(ParameterError, match="14 samples are too many to cluster here with Hierarchical") as error:
+    with pytest.raises(ParameterError, match="14 samples are too many to cluster here with "
+                                             "Hierarchical") as error:
         run_analysis(store, key, params)
     assert "Most variable genes" not in str(error.value)
     assert "k-means" in str(error.value)
