@@ -175,3 +175,23 @@ def test_genes_after_the_filter_are_checked_before_the_distances(store, monkeypa
         run_analysis(store, key, AnalysisParams(k=3, **GENES | {"min_count": 1,
                                                                "min_samples": 1}))
     assert calls == []
+
+
+def test_choose_k_on_a_large_kmeans_analysis_computes_the_distances_it_needs(store,
+                                                                              monkeypatch):
+    from rnaclust_dash.assess import choose_k
+    from rnaclust_dash.distance import pairwise_distances
+
+    monkeypatch.setattr(pipeline.scale, "LARGE_ITEMS", 100)
+    key = put_dataset(store, log_table(150))
+    params = AnalysisParams(method="kmeans", k=3, n_init=2, **GENES)
+    analysis = run_analysis(store, key, params)
+    assert "distance" not in stage_names(store)
+    distances = pipeline.item_distances(store, analysis)
+    np.testing.assert_allclose(distances, pairwise_distances(analysis.features.items,
+                                                             metric="pearson"))
+    table = choose_k(store, key, params, k_values=range(2, 5), gap_refs=0).table
+    assert table["silhouette"].notna().all() and list(table["k"]) == [2, 3, 4]
+    monkeypatch.setattr(pipeline.run, "MAX_DISTANCE_ITEMS", 120)
+    with pytest.raises(ParameterError, match="150 genes are too many for the distances"):
+        pipeline.item_distances(store, run_analysis(store, key, params.replace(k=4)))
