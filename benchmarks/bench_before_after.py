@@ -4,7 +4,9 @@ Runs each benchmark script in two source trees, the version before a change (e.g
 ``git archive f95f32b | tar -x -C /tmp/before``) and this one, alternating which goes
 first in each round so that a change in the machine's load falls on both; reads the
 timed rows of each printed table and prints one table of medians over the rounds, with
-the change in percent (a case is flagged when it is more than 10 % slower).
+the change in percent (a case is flagged when it is more than 10 % slower). The CPU time
+of each whole script run (user + system, ``os.wait4``) is a row too: wall times on a
+loaded machine move by tens of percent from run to run, CPU time much less.
 
 Usage: ``python benchmarks/bench_before_after.py --before /tmp/before [--rounds 3]
 [--repeats 1] [bench_pipeline.py bench_methods.py]``. Not a test: nothing fails.
@@ -13,6 +15,7 @@ Usage: ``python benchmarks/bench_before_after.py --before /tmp/before [--rounds 
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import subprocess
@@ -37,10 +40,16 @@ def timed_rows(output: str) -> dict[str, float]:
 
 
 def run_script(tree: Path, script: str, repeats: int) -> dict[str, float]:
-    result = subprocess.run([sys.executable, str(tree / "benchmarks" / script),
-                             "--repeats", str(repeats)], cwd=tree, capture_output=True,
-                            text=True, check=True)
-    return timed_rows(result.stdout)
+    """The timed rows of one run of ``script`` in ``tree``, and the CPU time (user +
+    system) of the whole run, which a loaded machine inflates less than wall times."""
+    child = subprocess.Popen([sys.executable, str(tree / "benchmarks" / script),
+                              "--repeats", str(repeats)], cwd=tree, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True)
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{script} failed in {tree}")
+    return timed_rows(output) | {"whole script, CPU time": usage.ru_utime + usage.ru_stime}
 
 
 def main() -> None:
