@@ -19,7 +19,7 @@ from .tl.gap import gap_statistic, max_se
 from .tl.kselect import cluster_tree, k_scan, labels_over_k, suggest_k, within_sum_of_squares
 from .tl.mixture import mixture_scan
 from .params import AnalysisParams, check_option
-from .pipeline import Analysis, fit_method, run_analysis
+from .pipeline import Analysis, fit_method, item_distances, run_analysis
 from .tl.stability import bootstrap_stability
 from .tl.consensus import consensus_clustering
 from .store import ResultStore
@@ -180,7 +180,7 @@ def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=r
 
 
 def _distances(store: ResultStore, analysis: Analysis) -> np.ndarray:
-    return store.get(analysis.keys["distance"])
+    return item_distances(store, analysis)
 
 
 def consensus_k_values(n_items: int, *, k_max: int, item_fraction: float = 0.8,

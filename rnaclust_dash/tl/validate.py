@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
-from .distance import square
+from .distance import pairwise_distances, square
 from ..errors import ParameterError
 
 #: Index name -> one sentence for the UI.
@@ -87,6 +87,53 @@ def validation_summary(items: np.ndarray, condensed: np.ndarray, labels: np.ndar
         "silhouette": float(widths.mean()),
         "calinski_harabasz": float(calinski_harabasz_score(items, labels)),
         "davies_bouldin": float(davies_bouldin_score(items, labels)),
+    }
+
+
+def sampled_validation_summary(items: np.ndarray, labels: np.ndarray, *, metric: str,
+                               sample_size: int, random_state: int = 0) -> dict:
+    """As :func:`validation_summary` for many items: the silhouette on a seeded random
+    sample (as scikit-learn's ``silhouette_score(sample_size=...)``), Calinski-Harabasz and
+    Davies-Bouldin on all items.
+
+    Parameters
+    ----------
+    items : numpy.ndarray
+        n items x features, the values as clustered.
+    labels : numpy.ndarray
+        n cluster labels (at least 2 distinct).
+    metric : str
+        The chosen distance (see :data:`rnaclust_dash.distance.DISTANCES`).
+    sample_size : int
+        Items drawn without replacement (all when n is smaller); the first item of a
+        cluster the draw missed is added, so that every cluster is in the sample.
+    random_state : int
+        Seed of the draw.
+
+    Returns
+    -------
+    dict
+        As :func:`validation_summary`; ``silhouette_values`` is NaN for the items outside
+        the sample, ``silhouette`` the mean over the sample, and ``silhouette_sample_size``
+        the number of items in the sample.
+    """
+    items = np.asarray(items, dtype=np.float64)
+    labels = np.asarray(labels)
+    n = len(labels)
+    drawn = np.random.default_rng(random_state).choice(n, size=min(sample_size, n),
+                                                       replace=False)
+    clusters, first = np.unique(labels, return_index=True)
+    missed = first[~np.isin(clusters, labels[drawn])]
+    sample = np.union1d(drawn, missed)
+    widths = np.full(n, np.nan)
+    widths[sample] = silhouette_values(pairwise_distances(items[sample], metric=metric),
+                                       labels[sample])
+    return {
+        "silhouette_values": widths,
+        "silhouette": float(widths[sample].mean()),
+        "calinski_harabasz": float(calinski_harabasz_score(items, labels)),
+        "davies_bouldin": float(davies_bouldin_score(items, labels)),
+        "silhouette_sample_size": int(len(sample)),
     }
 
 

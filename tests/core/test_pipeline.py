@@ -42,12 +42,12 @@ class Counter:
 
 @pytest.fixture
 def counters(monkeypatch):
-    distances = Counter(pipeline.pairwise_distances)
-    trees = Counter(pipeline.hierarchical_tree)
-    normalizations = Counter(pipeline.normalize)
-    monkeypatch.setattr(pipeline, "pairwise_distances", distances)
-    monkeypatch.setattr(pipeline, "hierarchical_tree", trees)
-    monkeypatch.setattr(pipeline, "normalize", normalizations)
+    distances = Counter(pipeline.run.pairwise_distances)
+    trees = Counter(pipeline.run.hierarchical_tree)
+    normalizations = Counter(pipeline.prepare.normalize)
+    monkeypatch.setattr(pipeline.run, "pairwise_distances", distances)
+    monkeypatch.setattr(pipeline.run, "hierarchical_tree", trees)
+    monkeypatch.setattr(pipeline.prepare, "normalize", normalizations)
     return {"distances": distances, "trees": trees, "normalize": normalizations}
 
 
@@ -484,7 +484,7 @@ def test_errors_are_rnaclust_errors():
 
 
 def test_too_many_items_for_a_distance_matrix_is_refused(monkeypatch):
-    monkeypatch.setattr(pipeline, "MAX_DISTANCE_ITEMS", 50)
+    monkeypatch.setattr(pipeline.scale, "MAX_DISTANCE_ITEMS", 50)
     with pytest.raises(ParameterError, match=r"60 genes are too many.*at most 50"):
         pipeline.check_items(60, AnalysisParams(target="genes"))
     pipeline.check_items(50, AnalysisParams(target="genes"))  # at the limit: fine
@@ -492,7 +492,7 @@ def test_too_many_items_for_a_distance_matrix_is_refused(monkeypatch):
 
 def test_heatmap_of_more_genes_than_the_limit_has_no_gene_tree(store, small_dataset,
                                                                  monkeypatch):
-    monkeypatch.setattr(pipeline, "MAX_DISTANCE_ITEMS", 100)
+    monkeypatch.setattr(pipeline.run, "MAX_DISTANCE_ITEMS", 100)
     key = put_dataset(store, small_dataset)
     analysis = run_analysis(store, key, AnalysisParams(top_genes=250, min_count=0,
                                                        min_samples=0, k=3))
