@@ -19,14 +19,14 @@ from dash import Input, Output, State, dash_table, dcc, html, no_update
 from layouts import ids
 from rnaclust_dash.errors import DataError, ParameterError
 from rnaclust_dash.pipeline import AnalysisParams, normalized_matrix, run_analysis
-from rnaclust_dash.pl.markers import enrichment_dotplot
+from rnaclust_dash.pl.markers import enrichment_dotplot, message_figure
 from rnaclust_dash.store import ResultStore, content_key, stage_key
 from rnaclust_dash.tl.enrichment import cluster_queries, enrich_queries, marker_queries
 from rnaclust_dash.tl.gene_ids import ID_KINDS, map_to_symbols
 from rnaclust_dash.tl.genesets import (BUNDLED_GENE_SETS, GeneSets, bundled_gene_sets,
                                        membership_matrix, read_gmt)
 
-from . import markers
+from . import marker_results, markers
 from .common import error_message
 
 SOURCE = "enrich-source"
@@ -99,10 +99,11 @@ def enrichment_card() -> dbc.Card:
                       className="small"),
             html.Div(id=STATUS, className="small mb-1"),
             dcc.Store(id=RESULT),
-            dcc.Loading(dcc.Graph(id=DOTPLOT, config={"displaylogo": False,
-                                                      "toImageButtonOptions":
-                                                          {"format": "svg"}}),
-                        delay_show=300),
+            dcc.Loading(dcc.Graph(
+                id=DOTPLOT, config={"displaylogo": False,
+                                    "toImageButtonOptions": {"format": "svg"}},
+                figure=message_figure("Choose the genes and the gene sets, then "
+                                      "'Run enrichment'.")), delay_show=300),
             html.Div(dbc.Button("Download enrichment (CSV)", id=DOWNLOAD_BUTTON, size="sm",
                                 color="secondary"), className="text-end mb-1"),
             dcc.Download(id=DOWNLOAD),
@@ -143,7 +144,7 @@ def _queries(store, analysis_store, marker_ref, source, direction, top) -> dict:
     if not marker_ref:
         raise ParameterError("There are no marker genes yet: wait for the marker table above, "
                              "or choose gene clusters.")
-    table = markers.load_result(store, marker_ref)["table"]
+    table = marker_results.load_result(store, marker_ref)["table"]
     queries = {}
     for side in (("up", "down") if direction == "both" else (direction,)):
         for group, genes in marker_queries(table, direction=side, top=int(top or 200)).items():
@@ -190,7 +191,11 @@ def run_enrichment(store: ResultStore, analysis_store: dict, marker_ref: dict | 
     queries = {name: [to_set_ids[g] for g in genes if g in to_set_ids]
                for name, genes in _queries(store, analysis_store, marker_ref, source,
                                            direction, top).items()}
-    queries = {name: genes for name, genes in queries.items() if genes}
+    unique: dict = {}
+    for name, genes in queries.items():  # two groups: 'a up' is 'b down'; test it once
+        if genes and sorted(genes) not in [sorted(g) for g in unique.values()]:
+            unique[name] = genes
+    queries = unique
     if not queries:
         raise DataError("No gene of the queries maps to the ids of the gene sets. "
                         + mapping_note)

@@ -182,7 +182,7 @@ def marker_dotplot(markers: pd.DataFrame, group_means: pd.DataFrame, *, n_top: i
     """
     chosen = top_markers(markers, n_top=n_top, padj_threshold=padj_threshold)
     if chosen.empty:
-        return _message_figure(f"No gene is higher in any group with adjusted p < "
+        return message_figure(f"No gene is higher in any group with adjusted p < "
                                f"{padj_threshold:g}.")
     genes = chosen["gene"].astype(str).tolist()
     gene_labels = dict(zip(genes, _labels(chosen)))
@@ -219,7 +219,7 @@ def marker_dotplot(markers: pd.DataFrame, group_means: pd.DataFrame, *, n_top: i
     height = max(320, 120 + 18 * len(genes))
     figure.update_layout(
         title=dict(text=title, x=0.01, xanchor="left"), template="plotly_white", font=_FONT,
-        height=height, margin=dict(l=10, r=10, t=50 if title else 20, b=40),
+        height=height, margin=dict(l=10, r=10, t=80 if title else 50, b=20),
         xaxis=dict(tickvals=list(range(len(groups))), ticktext=groups, side="top",
                    range=[-0.6, len(groups) - 0.4], showgrid=False),
         yaxis=dict(tickvals=list(range(len(genes))), ticktext=[gene_labels[g] for g in genes],
@@ -261,7 +261,12 @@ def enrichment_dotplot(table: pd.DataFrame, *, n_terms: int = 8,
             if term not in terms:
                 terms.append(term)
     if not terms:
-        return _message_figure("No gene of the queries is in any tested gene set.")
+        return message_figure("No gene of the queries is in any tested gene set.")
+    n_significant = int((hits["padj"] < padj_threshold).sum())
+    if n_significant == 0:  # say it on the figure: the dots are the best of nothing
+        title = (f"{title}<br>" if title else "") + (
+            f"<sup>No term has padj < {padj_threshold:g}: the best terms by p-value are "
+            "shown</sup>")
     cells = hits[hits["term"].isin(terms)]
     descriptions = dict(zip(table["term"], table["description"]))
     x = [queries.index(str(q)) for q in cells["query"]]
@@ -290,7 +295,7 @@ def enrichment_dotplot(table: pd.DataFrame, *, n_terms: int = 8,
     figure.update_layout(
         title=dict(text=title, x=0.01, xanchor="left"), template="plotly_white", font=_FONT,
         height=max(320, 130 + 22 * len(terms)),
-        margin=dict(l=10, r=10, t=50 if title else 20, b=40),
+        margin=dict(l=10, r=10, t=80 if title else 50, b=20),
         xaxis=dict(tickvals=list(range(len(queries))), ticktext=queries, side="top",
                    range=[-0.6, len(queries) - 0.4], showgrid=False),
         yaxis=dict(tickvals=list(range(len(terms))),
@@ -305,7 +310,8 @@ def _short(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
 
 
-def _message_figure(message: str) -> go.Figure:
+def message_figure(message: str) -> go.Figure:
+    """A blank figure that says why there is nothing to draw (or what to do first)."""
     figure = go.Figure()
     figure.update_layout(template="plotly_white", height=200, font=_FONT,
                          xaxis=dict(visible=False), yaxis=dict(visible=False),
