@@ -113,7 +113,10 @@ def enrichment_card() -> dbc.Card:
                 style_cell={"fontSize": "0.82rem", "padding": "2px 6px", "textAlign": "left",
                             "fontFamily": "Lato, Arial, sans-serif", "whiteSpace": "normal",
                             "maxWidth": "28rem"},
-                style_header={"fontWeight": "600"}),
+                style_header={"fontWeight": "600"},
+                style_cell_conditional=[
+                    {"if": {"column_id": "genes"}, "minWidth": "22rem"},
+                    {"if": {"column_id": "description"}, "minWidth": "14rem"}]),
         ]),
     ], className="mt-3")
 
@@ -219,8 +222,9 @@ def table_records(table: pd.DataFrame, *, max_rows: int = 2000) -> tuple[list, l
         shown[column] = [float(f"{v:.3g}") for v in shown[column]]
     shown["genes"] = shown["genes"].str.replace(";", ", ")
     numeric = {"n_overlap", "n_term", "n_query", "n_universe", "pvalue", "padj"}
+    shown_columns = [c for c in TABLE_COLUMNS if c != "n_universe"]  # in the status line
     return ([{"name": c, "id": c, "type": "numeric" if c in numeric else "text"}
-             for c in TABLE_COLUMNS], shown.to_dict("records"))
+             for c in shown_columns], shown[shown_columns].to_dict("records"))
 
 
 def source_options(analysis_store: dict | None) -> list:
