@@ -189,11 +189,11 @@ def run_enrichment(store: ResultStore, analysis_store: dict, marker_ref: dict | 
         raise ParameterError("Give both term size limits (10 and 500 are usual).")
     params = AnalysisParams.from_dict(analysis_store["params"])
     universe = normalized_matrix(store, analysis_store["key"], params).values.index
+    data_queries = _queries(store, analysis_store, marker_ref, source, direction, top)
     gene_sets = gene_sets_for(sets, upload, upload_name)
     to_set_ids, mapping_note = _translate(universe, gene_sets, sets != UPLOADED)
     queries = {name: [to_set_ids[g] for g in genes if g in to_set_ids]
-               for name, genes in _queries(store, analysis_store, marker_ref, source,
-                                           direction, top).items()}
+               for name, genes in data_queries.items()}
     unique: dict = {}
     for name, genes in queries.items():  # two groups: 'a up' is 'b down'; test it once
         if genes and sorted(genes) not in [sorted(g) for g in unique.values()]:
