@@ -125,6 +125,8 @@ def markers_tab() -> html.Div:
             style_cell={"fontSize": "0.82rem", "padding": "2px 6px",
                         "fontFamily": "Lato, Arial, sans-serif"},
             style_header={"fontWeight": "600"},
+            style_cell_conditional=[{"if": {"column_id": c}, "textAlign": "left"}
+                                    for c in ("gene", "symbol")],
             tooltip_header={"log2fc": "log2 fold change, group / reference",
                             "padj": "Benjamini-Hochberg adjusted p (DESeq2: its own, with "
                                     "independent filtering)",

@@ -94,10 +94,12 @@ def volcano_figure(table: pd.DataFrame, *, padj_threshold: float = 0.05,
             hovertemplate="%{hovertext}<extra></extra>", meta="volcano"))
     order = np.lexsort((-np.abs(lfc), y * -1.0))  # most significant first, then largest |FC|
     top = [i for i in order if significant[i]][:max(n_labels, 0)]
+    # labels pointing outwards, staggered in three heights so neighbours overlap less
     annotations = [dict(x=lfc[i], y=y[i], text=str(labels[i]), showarrow=True, arrowhead=0,
-                        arrowwidth=0.8, arrowcolor="#555", ax=18 if lfc[i] >= 0 else -18,
-                        ay=-14, font=dict(size=11, color="#222"), xanchor="auto")
-                    for i in top]
+                        arrowwidth=0.8, arrowcolor="#555", ax=22 if lfc[i] >= 0 else -22,
+                        ay=-12 - 12 * (rank % 3), font=dict(size=11, color="#222"),
+                        xanchor="left" if lfc[i] >= 0 else "right")
+                    for rank, i in enumerate(top)]
     picked = np.flatnonzero(np.isin(shown["gene"].astype(str).to_numpy(),
                                     [str(s) for s in selected]))
     if picked.size:
