@@ -9,6 +9,8 @@ are stored under a key of the dataset, every analysis parameter and the view's c
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 from dash.dash_table.Format import Format, Scheme
@@ -192,10 +194,60 @@ def group_table(result: dict, group: str | None) -> pd.DataFrame:
     return table[table["group"] == group]
 
 
-def table_records(table: pd.DataFrame) -> tuple[list, list]:
-    """DataTable columns and rows (numbers to 4 significant digits; ``id`` = gene)."""
+_FILTER = re.compile(r"^\{(?P<column>[^}]+)\}\s+(?P<op>s?[<>]=?|s?!=|s?=|eq|ne|lt|le|gt|ge|"
+                     r"[is]?contains|datestartswith)\s+(?P<value>.+)$")
+_COMPARE = {"<": "lt", "<=": "le", ">": "gt", ">=": "ge", "=": "eq", "!=": "ne"}
+
+
+def filter_rows(table: pd.DataFrame, filter_query: str | None) -> pd.DataFrame:
+    """The rows of ``table`` that pass a DataTable filter query (``{padj} < 0.01 &&
+    {symbol} contains FKBP``): numbers compared, text matched without case. Parts the
+    parser does not know are ignored."""
+    for part in (filter_query or "").split(" && "):
+        match = _FILTER.match(part.strip())
+        if not match or match["column"] not in table.columns:
+            continue
+        column, value = table[match["column"]], match["value"].strip().strip("\"'")
+        op = _COMPARE.get(match["op"].lstrip("s"), match["op"])
+        if op in ("lt", "le", "gt", "ge", "eq", "ne") and pd.api.types.is_numeric_dtype(column):
+            try:
+                number = float(value)
+            except ValueError:
+                continue
+            table = table[getattr(column, op)(number).to_numpy()]
+        elif op in ("eq", "ne"):
+            same = column.astype(str).str.lower() == value.lower()
+            table = table[(same if op == "eq" else ~same).to_numpy()]
+        else:
+            table = table[column.astype(str).str.contains(value, case=False, regex=False)
+                          .to_numpy()]
+    return table
+
+
+def table_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list | None,
+               filter_query: str | None) -> tuple[list, list, int]:
+    """One page of the marker table, filtered and sorted on the server (the browser never
+    holds tens of thousands of rows): DataTable columns, rows and the page count."""
+    shown = filter_rows(table, filter_query)
+    for rule in reversed(sort_by or []):
+        if rule.get("column_id") in shown.columns:
+            shown = shown.sort_values(rule["column_id"], ascending=rule["direction"] == "asc",
+                                      kind="stable", na_position="last")
+    page_count = max(1, -(-len(shown) // page_size))
+    page = min(max(int(page or 0), 0), page_count - 1)
+    columns, rows = table_records(shown.iloc[page * page_size:(page + 1) * page_size],
+                                  symbols=bool(table["symbol"].astype(bool).any())
+                                  if "symbol" in table else False)
+    return columns, rows, page_count
+
+
+def table_records(table: pd.DataFrame, *, symbols: bool | None = None) -> tuple[list, list]:
+    """DataTable columns and rows (numbers to 4 significant digits; ``id`` = gene).
+    ``symbols``: show the symbol column (default: when any gene has a symbol)."""
     columns = [c for c in TABLE_COLUMNS if c in table.columns]
-    if "symbol" in columns and not table["symbol"].astype(bool).any():
+    if symbols is None:
+        symbols = "symbol" in columns and bool(table["symbol"].astype(bool).any())
+    if "symbol" in columns and not symbols:
         columns.remove("symbol")  # no id mapped to a symbol (e.g. fly ids)
     shown = table[columns].copy()
     for column in [c for c in columns if c not in ("gene", "symbol")]:

@@ -26,7 +26,7 @@ from rnaclust_dash.store import ResultStore
 from .common import error_message
 from .marker_results import (TESTS, compute_markers, group_by_choices,
                              group_names, group_table, load_result, result_key,
-                             sample_groups, table_records)
+                             sample_groups, table_page)
 from .selection import selection_text
 
 TAB_ID = "markers"
@@ -118,9 +118,10 @@ def markers_tab() -> html.Div:
             dcc.Download(id=DOWNLOAD),
         ], className="d-flex justify-content-between align-items-center mb-1"),
         dash_table.DataTable(
-            id=TABLE, columns=[], data=[], sort_action="native", filter_action="native",
-            page_action="native", page_size=15, sort_by=[{"column_id": "padj",
-                                                          "direction": "asc"}],
+            # paged, sorted and filtered on the server: a table has one row per gene
+            id=TABLE, columns=[], data=[], sort_action="custom", filter_action="custom",
+            page_action="custom", page_current=0, page_size=15, filter_query="",
+            sort_mode="multi", sort_by=[{"column_id": "padj", "direction": "asc"}],
             style_table={"overflowX": "auto"},
             style_cell={"fontSize": "0.82rem", "padding": "2px 6px",
                         "fontFamily": "Lato, Arial, sans-serif"},
@@ -291,17 +292,24 @@ def register(app, store: ResultStore) -> None:
             return no_update, no_update
 
     @app.callback(Output(TABLE, "columns"), Output(TABLE, "data"),
+                  Output(TABLE, "page_count"),
                   Output(ALERT, "children", allow_duplicate=True),
                   Output(ALERT, "is_open", allow_duplicate=True),
-                  Input(RESULT, "data"), Input(GROUP, "value"), prevent_initial_call=True)
-    def fill_table(result_ref, group):
+                  Input(RESULT, "data"), Input(GROUP, "value"),
+                  Input(TABLE, "page_current"), Input(TABLE, "page_size"),
+                  Input(TABLE, "sort_by"), Input(TABLE, "filter_query"),
+                  prevent_initial_call=True)
+    def fill_table(result_ref, group, page, page_size, sort_by, filter_query):
         if not result_ref:
-            return no_update, no_update, no_update, no_update
+            return tuple([no_update] * 5)
         try:
-            columns, rows = table_records(group_table(load_result(store, result_ref), group))
+            table = group_table(load_result(store, result_ref), group)
+            columns, rows, pages = table_page(table, page=page or 0,
+                                              page_size=page_size or 15, sort_by=sort_by,
+                                              filter_query=filter_query)
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
-            return no_update, no_update, error_message(error), True
-        return columns, rows, no_update, no_update
+            return no_update, no_update, no_update, error_message(error), True
+        return columns, rows, pages, no_update, no_update
 
     @app.callback(Output(GENE, "data"),
                   Output(ids.SELECTION_STORE, "data", allow_duplicate=True),

@@ -81,17 +81,23 @@ def volcano_figure(table: pd.DataFrame, *, padj_threshold: float = 0.05,
     for kind in ("ns", "down", "up"):
         rows = np.flatnonzero(kinds == kind)
         sub = shown.iloc[rows]
-        hover_text = [f"{label} ({gene})<br>log2FC {fc:.3f}<br>p {p:.3g}, padj {q:.3g}<br>"
-                      f"mean {in_name} {mi:.3g}, {out_name} {mo:.3g}"
-                      for label, gene, fc, p, q, mi, mo in zip(
-                          labels[rows], sub["gene"], lfc[rows], sub["pvalue"], sub["padj"],
-                          sub["mean_in"], sub["mean_out"])]
-        traces.append(go.Scattergl(
-            x=lfc[rows], y=y[rows], mode="markers", name=f"{names[kind]} ({rows.size:,})",
-            marker=dict(color=colors[kind], size=5 if kind == "ns" else 6,
-                        opacity=0.6 if kind == "ns" else 0.85),
-            customdata=sub["gene"].astype(str).to_numpy(), hovertext=hover_text,
-            hovertemplate="%{hovertext}<extra></extra>", meta="volcano"))
+        trace = dict(x=lfc[rows], y=y[rows], mode="markers", meta="volcano",
+                     name=f"{names[kind]} ({rows.size:,})",
+                     marker=dict(color=colors[kind], size=5 if kind == "ns" else 6,
+                                 opacity=0.6 if kind == "ns" else 0.85),
+                     customdata=sub["gene"].astype(str).to_numpy(), text=labels[rows])
+        if kind == "ns":  # thousands of points: a light hover keeps the figure small
+            trace["hovertemplate"] = ("%{text} (%{customdata})<br>log2FC %{x:.3f}<br>"
+                                      "-log10 padj %{y:.2f}<extra></extra>")
+        else:
+            trace["hovertext"] = [
+                f"{label} ({gene})<br>log2FC {fc:.3f}<br>p {p:.3g}, padj {q:.3g}<br>"
+                f"mean {in_name} {mi:.3g}, {out_name} {mo:.3g}"
+                for label, gene, fc, p, q, mi, mo in zip(
+                    labels[rows], sub["gene"], lfc[rows], sub["pvalue"], sub["padj"],
+                    sub["mean_in"], sub["mean_out"])]
+            trace["hovertemplate"] = "%{hovertext}<extra></extra>"
+        traces.append(go.Scattergl(**trace))
     order = np.lexsort((-np.abs(lfc), y * -1.0))  # most significant first, then largest |FC|
     top = [i for i in order if significant[i]][:max(n_labels, 0)]
     # labels pointing outwards, staggered in three heights so neighbours overlap less

@@ -96,7 +96,7 @@ def test_welch_t_markers_of_pasilla_equal_scipy_on_the_log_values(store, pasilla
                                          "untreated4"]], axis=1, equal_var=False)
     np.testing.assert_allclose(treated.loc[genes, "pvalue"], t.pvalue, rtol=1e-6)
     np.testing.assert_allclose(treated.loc[genes, "statistic"], t.statistic, rtol=1e-6)
-    columns, rows = markers.table_records(markers.group_table(
+    columns, rows = marker_results.table_records(markers.group_table(
         marker_results.load_result(store, reference), "untreated"))
     assert [c["id"] for c in columns][:2] == ["gene", "log2fc"]  # fly ids: no symbols
     assert len(rows) == len(logs) and rows[0]["id"] == rows[0]["gene"]
@@ -238,3 +238,46 @@ def test_the_markers_tab_is_in_the_page():
     found = {getattr(c, "id", None) for c in walk(build_layout())}
     assert {markers.VOLCANO, markers.TABLE, enrichment.RUN, enrichment.TABLE} <= found
     assert Path(markers.__file__).name == "markers.py"
+
+
+def test_group_versus_group_uses_only_the_two_groups(store):
+    three = load(store, "pasilla", n_clusters=3)
+    groups = marker_results.sample_groups(store, three, marker_results.CLUSTERS)
+    sizes = groups.value_counts()
+    pair = [g for g in marker_results.group_names(groups) if sizes[g] >= 2][:2]
+    if len(pair) < 2:
+        pytest.skip("k = 3 on pasilla left fewer than two clusters of 2+ samples")
+    reference = run(store, three, marker_results.CLUSTERS, "t-test", "pair", *pair)
+    table = marker_results.load_result(store, reference)["table"].set_index("gene")
+    assert reference["groups"] == [pair[0]] and reference["out_name"] == pair[1]
+    logs = by_hand_log_values()
+    genes = table.index[:30]
+    a = groups.index[groups == pair[0]]
+    b = groups.index[groups == pair[1]]
+    t = stats.ttest_ind(logs.loc[genes, a], logs.loc[genes, b], axis=1, equal_var=False)
+    np.testing.assert_allclose(table.loc[genes, "pvalue"], t.pvalue, rtol=1e-6)
+    np.testing.assert_allclose(table.loc[genes, "mean_out"], logs.loc[genes, b].mean(axis=1),
+                               rtol=1e-9)
+
+
+def test_the_table_is_filtered_sorted_and_paged_on_the_server():
+    table = pd.DataFrame({"group": "a", "gene": ["g1", "g2", "g3", "g4"],
+                          "symbol": ["FKBP5", "PER1", "fkbp4", ""],
+                          "log2fc": [2.0, -1.0, 0.5, 3.0], "pvalue": [1e-3, 1e-2, 0.2, 1e-4],
+                          "padj": [0.01, 0.05, 0.3, 0.002], "mean_in": 1.0, "mean_out": 1.0,
+                          "base_mean": 1.0, "statistic": 1.0})
+    _, rows, pages = marker_results.table_page(
+        table, page=0, page_size=2, sort_by=[{"column_id": "padj", "direction": "asc"}],
+        filter_query="")
+    assert [r["gene"] for r in rows] == ["g4", "g1"] and pages == 2
+    _, rows, _ = marker_results.table_page(
+        table, page=1, page_size=2, sort_by=[{"column_id": "padj", "direction": "asc"}],
+        filter_query="")
+    assert [r["gene"] for r in rows] == ["g2", "g3"]
+    _, rows, pages = marker_results.table_page(
+        table, page=0, page_size=10, sort_by=[{"column_id": "log2fc", "direction": "desc"}],
+        filter_query="{symbol} contains fkbp && {padj} s< 0.1")
+    assert [r["gene"] for r in rows] == ["g1"] and pages == 1
+    _, rows, _ = marker_results.table_page(table, page=0, page_size=10, sort_by=[],
+                                           filter_query="{log2fc} < 0")
+    assert [r["gene"] for r in rows] == ["g2"]
