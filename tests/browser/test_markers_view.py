@@ -63,7 +63,7 @@ def test_markers_tab_shows_table_and_volcano_on_pasilla(dash_duo, app_factory):
     # pasilla's knock-down: its own gene (pasilla, FBgn0261552) is among the strongest
     n_points = graph_js(dash_duo, markers.VOLCANO,
                         "g.data.filter(t => t.meta === 'volcano')"
-                        ".reduce((n, t) => n + t.hovertext.length, 0)")
+                        ".reduce((n, t) => n + t.text.length, 0)")
     assert n_points > 5000
     assert graph_js(dash_duo, markers.DOTPLOT,
                     "g.data.some(t => t.meta === 'marker-dots')")
@@ -87,6 +87,13 @@ def test_enrichment_of_airway_markers_lists_terms_with_genes(dash_duo, app_facto
                or len(table_cells(dash_duo, markers.TABLE, "symbol")) > 0, timeout=90)
     symbols = table_cells(dash_duo, markers.TABLE, "symbol")
     assert any(s for s in symbols), "Ensembl ids are shown with their symbols"
+    wait_until(lambda: graph_js(dash_duo, markers.VOLCANO,
+                                "g.data.some(t => t.meta === 'volcano')"))
+    shot(dash_duo, "markers_airway")
+    # the table filters on the server: a symbol typed in the filter row
+    box = dash_duo.find_element(f"#{markers.TABLE} th[data-dash-column='symbol'] input")
+    box.send_keys("FKBP5\ue007")
+    wait_until(lambda: table_cells(dash_duo, markers.TABLE, "symbol") == ["FKBP5"])
     click(dash_duo, f"#{enrichment.RUN}")
     wait_until(lambda: len(table_cells(dash_duo, enrichment.TABLE, "genes")) > 0, timeout=90)
     descriptions = table_cells(dash_duo, enrichment.TABLE, "description")
