@@ -258,7 +258,7 @@ def table_records(table: pd.DataFrame, *, symbols: bool | None = None) -> tuple[
         record["id"] = record["gene"]
     spec = [{"name": c, "id": c} if c in ("gene", "symbol") else
             {"name": c, "id": c, "type": "numeric",
-             "format": Format(precision=3 if c in ("pvalue", "padj") else 4,
-                              scheme=Scheme.decimal_or_exponent)}
+             "format": Format(precision=3, scheme=Scheme.decimal_or_exponent)
+             if c in ("pvalue", "padj") else Format(precision=2, scheme=Scheme.fixed)}
             for c in columns]
     return spec, records

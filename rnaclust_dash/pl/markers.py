@@ -100,12 +100,9 @@ def volcano_figure(table: pd.DataFrame, *, padj_threshold: float = 0.05,
         traces.append(go.Scattergl(**trace))
     order = np.lexsort((-np.abs(lfc), y * -1.0))  # most significant first, then largest |FC|
     top = [i for i in order if significant[i]][:max(n_labels, 0)]
-    # labels pointing outwards, staggered in three heights so neighbours overlap less
-    annotations = [dict(x=lfc[i], y=y[i], text=str(labels[i]), showarrow=True, arrowhead=0,
-                        arrowwidth=0.8, arrowcolor="#555", ax=22 if lfc[i] >= 0 else -22,
-                        ay=-12 - 12 * (rank % 3), font=dict(size=11, color="#222"),
-                        xanchor="left" if lfc[i] >= 0 else "right")
-                    for rank, i in enumerate(top)]
+    annotations = _placed_labels(lfc[top], y[top], [str(labels[i]) for i in top],
+                                 x_span=np.ptp(lfc) if lfc.size else 1.0,
+                                 y_span=float(y.max()) if y.size else 1.0)
     picked = np.flatnonzero(np.isin(shown["gene"].astype(str).to_numpy(),
                                     [str(s) for s in selected]))
     if picked.size:
@@ -133,6 +130,31 @@ def volcano_figure(table: pd.DataFrame, *, padj_threshold: float = 0.05,
            for x in ((-lfc_threshold, lfc_threshold) if lfc_threshold > 0 else ())],
         clickmode="event")
     return figure
+
+
+def _placed_labels(x: np.ndarray, y: np.ndarray, texts: list, *, x_span: float,
+                   y_span: float, width_px: float = 560, height_px: float = 380) -> list:
+    """Annotations for labelled points, each placed at the first of a few offsets where
+    its text box (estimated in pixels) overlaps no label placed before it."""
+    offsets = [(22, -14), (22, -30), (22, 8), (22, -46), (22, 24), (40, -62)]
+    boxes, annotations = [], []
+    for xi, yi, text in zip(x, y, texts):
+        side = 1 if xi >= 0 else -1
+        px = xi / max(x_span, 1e-12) * width_px
+        py = -yi / max(y_span, 1e-12) * height_px  # screen y grows downwards
+        width = 6.5 * len(text) + 4
+        for ax, ay in offsets + [offsets[0]]:
+            left = px + side * ax - (width if side < 0 else 0)
+            box = (left, py + ay - 8, left + width, py + ay + 8)
+            if not any(box[0] < b[2] and b[0] < box[2] and box[1] < b[3] and b[1] < box[3]
+                       for b in boxes):
+                break
+        boxes.append(box)
+        annotations.append(dict(x=xi, y=yi, text=text, showarrow=True, arrowhead=0,
+                                arrowwidth=0.8, arrowcolor="#555", ax=side * ax, ay=ay,
+                                font=dict(size=11, color="#222"),
+                                xanchor="left" if side > 0 else "right"))
+    return annotations
 
 
 def top_markers(markers: pd.DataFrame, *, n_top: int = 5,
