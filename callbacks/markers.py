@@ -57,9 +57,9 @@ _GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}
 # --- layout ----------------------------------------------------------------------------
 
 def _control(label: str, control, help_text: str, width: str = "12rem") -> html.Div:
-    return html.Div([html.Label(label, className="control-label mb-0 small", title=help_text),
-                     control], className="me-3 mb-2", style={"minWidth": width, "maxWidth": "22rem"},
-                    title=help_text)
+    return html.Div([html.Label(label, className="control-label mb-0 small"), control],
+                    className="me-3 mb-2", title=help_text,
+                    style={"minWidth": width, "maxWidth": "22rem"})
 
 
 def markers_tab() -> html.Div:
@@ -184,8 +184,9 @@ def request_markers(store, analysis_store, active_tab, group_by, test, mode, gro
             f"Testing every gene ({TESTS[test]})...", None, False)
 
 
-def figures(store, result_ref, group, padj, lfc, gene) -> tuple:
-    """Volcano and dot plot of a stored result."""
+def figures(store, result_ref, group, padj, lfc, gene, selected=()) -> tuple:
+    """Volcano and dot plot of a stored result; the picked ``gene`` and the heatmap's
+    ``selected`` genes are circled in the volcano."""
     if not result_ref:
         return no_update, no_update
     result = load_result(store, result_ref)
@@ -195,7 +196,8 @@ def figures(store, result_ref, group, padj, lfc, gene) -> tuple:
     shown = str(table["group"].iat[0]) if len(table) else ""
     test = TESTS[result_ref["test"]].split(" (")[0]
     volcano = pl_markers.volcano_figure(
-        table, padj_threshold=padj, lfc_threshold=lfc, selected=[gene] if gene else [],
+        table, padj_threshold=padj, lfc_threshold=lfc,
+        selected=list(dict.fromkeys(([gene] if gene else []) + list(selected or []))),
         title=f"{shown} vs {result['out_name']} ({test})", in_name=shown,
         out_name=result["out_name"])
     dots = pl_markers.marker_dotplot(result["dot_table"], result["group_means"],
@@ -284,10 +286,13 @@ def register(app, store: ResultStore) -> None:
 
     @app.callback(Output(VOLCANO, "figure"), Output(DOTPLOT, "figure"),
                   Input(RESULT, "data"), Input(GROUP, "value"), Input(PADJ, "value"),
-                  Input(LFC, "value"), Input(GENE, "data"), prevent_initial_call=True)
-    def draw(result_ref, group, padj, lfc, gene):
+                  Input(LFC, "value"), Input(GENE, "data"),
+                  Input(ids.SELECTION_STORE, "data"), prevent_initial_call=True)
+    def draw(result_ref, group, padj, lfc, gene, selection):
+        # the heatmap's selection holds genes when genes are clustered: circle them too
+        genes = selection if (result_ref or {}).get("target") == "genes" else []
         try:
-            return figures(store, result_ref, group, padj, lfc, gene)
+            return figures(store, result_ref, group, padj, lfc, gene, genes)
         except Exception:  # noqa: BLE001 - the table callback reports it
             return no_update, no_update
 

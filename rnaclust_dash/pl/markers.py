@@ -56,7 +56,8 @@ def volcano_figure(table: pd.DataFrame, *, padj_threshold: float = 0.05,
     n_labels : int, keyword-only
         The most significant coloured genes labelled with their symbols.
     selected : collection of str, keyword-only
-        Gene ids circled (the gene picked in the table or the heatmap).
+        Gene ids circled (the gene picked in the table, or the genes selected in the
+        heatmap); named when there are at most 5.
     title : str, keyword-only
     in_name, out_name : str, keyword-only
         Names of the two sides (e.g. ``"cluster 1"`` and ``"rest"``) for the axis title
@@ -107,7 +108,8 @@ def volcano_figure(table: pd.DataFrame, *, padj_threshold: float = 0.05,
                                     [str(s) for s in selected]))
     if picked.size:
         traces.append(go.Scatter(
-            x=lfc[picked], y=y[picked], mode="markers+text", text=labels[picked],
+            x=lfc[picked], y=y[picked], mode="markers+text" if picked.size <= 5 else "markers",
+            text=labels[picked],
             textposition="top center", name="selected", hoverinfo="skip",
             marker=dict(size=14, color="rgba(0,0,0,0)", line=dict(color="black", width=2)),
             meta="volcano-selected"))

@@ -281,3 +281,17 @@ def test_the_table_is_filtered_sorted_and_paged_on_the_server():
     _, rows, _ = marker_results.table_page(table, page=0, page_size=10, sort_by=[],
                                            filter_query="{log2fc} < 0")
     assert [r["gene"] for r in rows] == ["g2"]
+
+
+def test_genes_selected_in_the_heatmap_are_circled_in_the_volcano(store):
+    genes = load(store, "pasilla", cluster_target="genes")
+    reference = run(store, genes, "condition", "t-test")
+    selection = ["FBgn0029167", "FBgn0035085"]
+    draw = registered(markers, store).functions["draw"]
+    volcano, _ = draw(reference, "treated", 0.05, 1.0, None, selection)
+    circled = [t for t in volcano.data if t.meta == "volcano-selected"][0]
+    assert len(circled.x) == 2
+    # samples clustered: the selection holds samples, nothing is circled
+    samples = run(store, load(store, "pasilla"), "condition", "t-test")
+    volcano, _ = draw(samples, "treated", 0.05, 1.0, None, ["treated1"])
+    assert not [t for t in volcano.data if t.meta == "volcano-selected"]
