@@ -15,6 +15,7 @@ import base64
 import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dash_table, dcc, html, no_update
+from dash.dash_table.Format import Format, Scheme
 
 from layouts import ids
 from rnaclust_dash.errors import DataError, ParameterError
@@ -112,11 +113,17 @@ def enrichment_card() -> dbc.Card:
                 page_action="native", page_size=12, style_table={"overflowX": "auto"},
                 style_cell={"fontSize": "0.82rem", "padding": "2px 6px", "textAlign": "left",
                             "fontFamily": "Lato, Arial, sans-serif", "whiteSpace": "normal",
-                            "maxWidth": "28rem"},
+                            "overflow": "hidden"},
                 style_header={"fontWeight": "600"},
+                style_data={"whiteSpace": "normal", "height": "auto"},  # genes wrap
+                # fixed layout: the columns share the card's width, the genes take the rest
+                css=[{"selector": "table", "rule": "table-layout: fixed; width: 100%;"}],
                 style_cell_conditional=[
-                    {"if": {"column_id": "genes"}, "minWidth": "22rem"},
-                    {"if": {"column_id": "description"}, "minWidth": "14rem"}]),
+                    {"if": {"column_id": column}, "width": width}
+                    for column, width in (("query", "6.5rem"), ("term", "6.5rem"),
+                                          ("description", "13rem"), ("n_overlap", "5.5rem"),
+                                          ("n_term", "4rem"), ("n_query", "5rem"),
+                                          ("pvalue", "5rem"), ("padj", "5rem"))]),
         ]),
     ], className="mt-3")
 
@@ -223,7 +230,10 @@ def table_records(table: pd.DataFrame, *, max_rows: int = 2000) -> tuple[list, l
     shown["genes"] = shown["genes"].str.replace(";", ", ")
     numeric = {"n_overlap", "n_term", "n_query", "n_universe", "pvalue", "padj"}
     shown_columns = [c for c in TABLE_COLUMNS if c != "n_universe"]  # in the status line
-    return ([{"name": c, "id": c, "type": "numeric" if c in numeric else "text"}
+    p_format = Format(precision=3, scheme=Scheme.decimal_or_exponent)
+    return ([{"name": c, "id": c, "type": "numeric", "format": p_format}
+             if c in ("pvalue", "padj") else
+             {"name": c, "id": c, "type": "numeric" if c in numeric else "text"}
              for c in shown_columns], shown[shown_columns].to_dict("records"))
 
 

@@ -107,3 +107,26 @@ def test_enrichment_of_airway_markers_lists_terms_with_genes(dash_duo, app_facto
         f"document.getElementById('{enrichment.DOTPLOT}').scrollIntoView()")
     shot(dash_duo, "enrichment_airway")
     assert dash_duo.get_logs() == []
+
+
+def test_enrichment_of_airway_gene_clusters_lists_terms_with_genes(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "mean silhouette", timeout=60)
+    dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value="airway")
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "airway", timeout=60)
+    click(dash_duo, f"#{ids.TARGET} input[value='genes']")
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "genes, k = 2", timeout=90)
+    open_markers(dash_duo)
+    click(dash_duo, f"#{enrichment.SOURCE} input[value='clusters']")
+    click(dash_duo, f"#{enrichment.RUN}")
+    wait_until(lambda: len(table_cells(dash_duo, enrichment.TABLE, "genes")) > 0, timeout=90)
+    queries = set(table_cells(dash_duo, enrichment.TABLE, "query"))
+    assert queries <= {"cluster 1", "cluster 2"} and queries
+    assert all(g and "ENSG" not in g for g in table_cells(dash_duo, enrichment.TABLE, "genes"))
+    dash_duo.driver.execute_script(
+        f"document.getElementById('{enrichment.DOTPLOT}').scrollIntoView()")
+    shot(dash_duo, "enrichment_airway_gene_clusters")
+    # genes clustered: the markers compare the sheet's groups (trt vs untrt)
+    wait_until(lambda: graph_js(dash_duo, markers.VOLCANO,
+                                "g.data.some(t => t.meta === 'volcano')"), timeout=60)
+    assert dash_duo.get_logs() == []
