@@ -130,17 +130,21 @@ def test_deseq2_two_groups_fit_once_and_mirror_the_second(store, pasilla):
                                rtol=1e-3, atol=1e-12)
 
 
-def test_a_group_of_one_sample_for_a_t_test_is_said_in_this_view(store):
+@pytest.mark.parametrize("test, expected", [
+    ("t-test", "needs at least two samples in each group"),
+    ("deseq2", "DESeq2 needs at least two samples in each compared group"),
+])
+def test_a_group_of_one_sample_is_said_in_this_view(store, test, expected):
     singletons = load(store, "pasilla", n_clusters=6)
     request = markers.request_markers(store, singletons, markers.TAB_ID,
-                                      marker_results.CLUSTERS, "t-test", "rest", None,
+                                      marker_results.CLUSTERS, test, "rest", None,
                                       None)[1]
     app = registered(markers, store)
     result, status, alert, is_open = app.functions["compute"](lambda _: None, request)
     assert result is no_update and is_open is True
     message = text_of(alert)
-    assert "needs at least two samples in each group" in message
-    assert "Wilcoxon" in message and "Something went wrong" not in message
+    assert expected in message and "Something went wrong" not in message
+    assert message.startswith("Could not update:")
 
 
 def test_picking_a_gene_selects_it_in_the_heatmap_when_genes_are_clustered(store, pasilla):
