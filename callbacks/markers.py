@@ -136,6 +136,10 @@ def markers_tab() -> html.Div:
                             "mean_out": "mean in the reference samples"}),
     ])
     children = [dcc.Store(id=REQUEST), dcc.Store(id=RESULT), dcc.Store(id=GENE),
+                html.Small("Genes that set each group apart: each group against the rest, "
+                           "or against one other group. Click a table row or a point to "
+                           "select a gene; filter the table by typing in its second row "
+                           "(e.g. FKBP or < 0.01).", className="text-muted d-block mt-2"),
                 controls,
                 dbc.Alert(id=ALERT, color="danger", is_open=False, dismissable=True,
                           className="small"),
