@@ -299,3 +299,22 @@ def test_genes_selected_in_the_heatmap_are_circled_in_the_volcano(store):
     samples = run(store, load(store, "pasilla"), "condition", "t-test")
     volcano, _ = draw(samples, "treated", 0.05, 1.0, None, ["treated1"])
     assert not [t for t in volcano.data if t.meta == "volcano-selected"]
+
+
+def test_deseq2_is_not_offered_for_normalized_values(store):
+    rng = np.random.default_rng(1)
+    samples = ["a1", "a2", "a3", "b1", "b2", "b3"]
+    values = np.round(rng.lognormal(3, 1, size=(120, 6)), 3)
+    table = pd.DataFrame(values, index=[f"gene{i}" for i in range(120)], columns=samples)
+    content = table.rename_axis("gene_id").to_csv().encode()
+    outputs = guarded_data(store, ids.UPLOAD_COUNTS, None, data_url(content), "tpm.csv",
+                           None, None, None, None, None)
+    assert_accepted(outputs, data)
+    dataset_store = out(outputs, data, ids.DATASET_STORE, "data")
+    result = guarded_analysis(store, dataset_store, analysis_controls(outputs), [])
+    assert_accepted(result, analysis)
+    analysis_store = out(result, analysis, ids.ANALYSIS_STORE, "data")
+    _, _, tests, test, *_ = markers.choices(store, analysis_store, None, "rest", None, None)
+    deseq2 = [t for t in tests if t["value"] == "deseq2"][0]
+    assert deseq2["disabled"] is True and "needs raw counts" in deseq2["label"]
+    assert test == "t-test"
