@@ -47,8 +47,10 @@ def click(dash_duo, selector):
 
 
 def table_cells(dash_duo, table_id, column):
-    return [c.text for c in dash_duo.driver.find_elements(
-        "css selector", f"#{table_id} td[data-dash-column='{column}']")]
+    """Texts of a column's cells, read in one script (the table re-renders meanwhile)."""
+    return dash_duo.driver.execute_script(
+        f"return Array.from(document.querySelectorAll(\"#{table_id} "
+        f"td[data-dash-column='{column}']\")).map(c => c.innerText.trim());")
 
 
 def test_markers_tab_shows_table_and_volcano_on_pasilla(dash_duo, app_factory):
@@ -58,15 +60,15 @@ def test_markers_tab_shows_table_and_volcano_on_pasilla(dash_duo, app_factory):
     wait_until(lambda: len(table_cells(dash_duo, markers.TABLE, "gene")) > 0, timeout=90)
     genes = table_cells(dash_duo, markers.TABLE, "gene")
     assert all(g.startswith("FBgn") for g in genes)
-    assert graph_js(dash_duo, markers.VOLCANO,
-                    "g.data.filter(t => t.meta === 'volcano').length") == 3
-    # pasilla's knock-down: its own gene (pasilla, FBgn0261552) is among the strongest
+    # the volcano and the dot plot come from their own callback
+    wait_until(lambda: graph_js(dash_duo, markers.VOLCANO,
+                                "g.data.filter(t => t.meta === 'volcano').length") == 3)
+    wait_until(lambda: graph_js(dash_duo, markers.DOTPLOT,
+                                "g.data.some(t => t.meta === 'marker-dots')"))
     n_points = graph_js(dash_duo, markers.VOLCANO,
                         "g.data.filter(t => t.meta === 'volcano')"
                         ".reduce((n, t) => n + t.text.length, 0)")
     assert n_points > 5000
-    assert graph_js(dash_duo, markers.DOTPLOT,
-                    "g.data.some(t => t.meta === 'marker-dots')")
     shot(dash_duo, "markers_pasilla")
     # a click on a row marks that gene in the volcano
     click(dash_duo, f"#{markers.TABLE} td[data-dash-column='gene']")
@@ -108,8 +110,8 @@ def test_enrichment_of_airway_markers_lists_terms_with_genes(dash_duo, app_facto
     assert descriptions and all(d for d in descriptions)
     # the genes of each term are symbols (not Ensembl ids)
     assert all(g and "ENSG" not in g for g in gene_lists)
-    assert graph_js(dash_duo, enrichment.DOTPLOT,
-                    "g.data.some(t => t.meta === 'enrichment-dots')")
+    wait_until(lambda: graph_js(dash_duo, enrichment.DOTPLOT,
+                                "g.data.some(t => t.meta === 'enrichment-dots')"))
     dash_duo.driver.execute_script(
         f"document.getElementById('{enrichment.DOTPLOT}').scrollIntoView()")
     shot(dash_duo, "enrichment_airway")
