@@ -38,7 +38,8 @@ from rnaclust_dash.assess import assess_stability, choose_k  # noqa: E402
 from rnaclust_dash.dataset import Dataset  # noqa: E402
 from rnaclust_dash.io import build_dataset  # noqa: E402
 from rnaclust_dash.methods import graph_clusters  # noqa: E402
-from rnaclust_dash.pipeline import AnalysisParams, put_dataset, run_analysis  # noqa: E402
+from rnaclust_dash.params import AnalysisParams  # noqa: E402
+from rnaclust_dash.pipeline import put_dataset, run_analysis  # noqa: E402
 from rnaclust_dash.pp.features import zscore_rows  # noqa: E402
 from rnaclust_dash.pp.normalization import normalize  # noqa: E402
 from rnaclust_dash.store import ResultStore  # noqa: E402

@@ -28,7 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_pipeline import synthetic_counts  # noqa: E402
 from rnaclust_dash.assess import assess_stability, choose_k  # noqa: E402
 from rnaclust_dash.io import build_dataset  # noqa: E402
-from rnaclust_dash.pipeline import AnalysisParams, put_dataset, run_analysis  # noqa: E402
+from rnaclust_dash.params import AnalysisParams  # noqa: E402
+from rnaclust_dash.pipeline import put_dataset, run_analysis  # noqa: E402
 from rnaclust_dash.store import ResultStore  # noqa: E402
 
 CASES = {"samples": {"top_genes": 1000}, "genes": {"target": "genes", "top_genes": 300}}

@@ -7,19 +7,22 @@ from dash import Input, Output, html, no_update
 
 from layouts import ids
 from layouts.main import METHOD_LABELS
-from rnaclust_dash import assess_figures
+from rnaclust_dash.pl.agreement import sankey_figure
 from rnaclust_dash.cluster import GRAPH_CLUSTERINGS, METHODS
-from rnaclust_dash.pipeline import AnalysisParams, load_summary, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.stability import agreement
 from rnaclust_dash.store import ResultStore
 
-from .common import guarded
+from .common import ViewOutputs
 
 COLUMN, METHOD = "column:", "method:"
-OUTPUTS = [Output(ids.AGREEMENT, "children"), Output(ids.AGREEMENT_FIGURE, "figure"),
-           Output(ids.AGREEMENT_FIGURE, "style"),
-           Output(ids.ERROR, "children", allow_duplicate=True),
-           Output(ids.ERROR, "is_open", allow_duplicate=True)]
+VIEW = ViewOutputs("agreement", (Output(ids.AGREEMENT, "children"),
+                                 Output(ids.AGREEMENT_FIGURE, "figure"),
+                                 Output(ids.AGREEMENT_FIGURE, "style")))
+OUTPUTS = VIEW.all
+ALERT = VIEW.alert
+FIGURE_SHOWN = {"height": "320px"}
 
 
 def compare_options(metadata, target: str, method: str) -> list[dict]:
@@ -35,9 +38,10 @@ def compare_options(metadata, target: str, method: str) -> list[dict]:
 
 def agreement_view(store: ResultStore, analysis_store: dict, choice: str | None,
                    other_k) -> tuple:
-    """ARI, NMI, purity, the contingency table and a Sankey of the two labellings."""
+    """ARI, NMI, purity, the contingency table and a Sankey of the two labellings
+    (:data:`OUTPUTS`)."""
     if not analysis_store or not choice:
-        return "", no_update, {"display": "none"}, no_update, no_update
+        return VIEW.shown("", no_update, {"display": "none"})
     params = AnalysisParams.from_dict(analysis_store["params"])
     analysis = run_analysis(store, analysis_store["key"], params)
     ids_ = analysis.features.item_ids
@@ -61,9 +65,9 @@ def agreement_view(store: ResultStore, analysis_store: dict, choice: str | None,
                             if result["n_dropped"] else "") + ")", className="me-2"),
                dbc.Table.from_dataframe(table.reset_index(names="").astype(str), size="sm",
                                         bordered=True, className="w-auto mt-1 mb-0")]
-    figure = assess_figures.sankey_figure(analysis.labels, other,
+    figure = sankey_figure(analysis.labels, other,
                                           name_a=METHOD_LABELS[params.method], name_b=name)
-    return summary, figure, {"height": "320px"}, None, False
+    return VIEW.shown(summary, figure, FIGURE_SHOWN)
 
 
 def register(app, store: ResultStore) -> None:
@@ -80,6 +84,6 @@ def register(app, store: ResultStore) -> None:
 
     @app.callback(*OUTPUTS, Input(ids.ANALYSIS_STORE, "data"), Input(ids.COMPARE_WITH, "value"),
                   Input(ids.COMPARE_K, "value"), prevent_initial_call=True)
-    @guarded(len(OUTPUTS), (3, 4))
+    @VIEW.guard
     def compare(analysis_store, choice, other_k):
         return agreement_view(store, analysis_store, choice, other_k)

@@ -8,10 +8,11 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from layouts import ids
 from layouts.main import METHOD_LABELS
 from rnaclust_dash import views
-from rnaclust_dash.pipeline import (AnalysisParams, load_summary, params_document,
-                                    run_analysis)
+from rnaclust_dash.params import AnalysisParams, params_document
+from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.store import ResultStore
 
+from . import patching
 from .common import CONTROL_FIELDS, guarded, params_from_controls
 from .embedding import embedding_params
 
@@ -29,6 +30,7 @@ OUTPUTS = [
     Output(ids.NOTICES, "children"),
     Output(ids.NOTICES, "is_open"),
     Output(ids.UNCERTAIN, "children"),
+    Output(ids.FIGURES_SHOWN, "data"),
 ]
 ERROR_SLOT = (4, 5)
 
@@ -49,8 +51,13 @@ def metrics_badges(metrics: dict, params: AnalysisParams, n_clusters: int) -> li
 
 
 def update_analysis(store: ResultStore, dataset_store: dict | None, control_values: dict,
-                    selected: list | None, *, selection_only: bool = False) -> tuple:
+                    selected: list | None, *, selection_only: bool = False,
+                    shown: dict | None = None) -> tuple:
     """The body of the analysis callback (plain function: testable without a browser).
+
+    ``shown`` is what the browser's heatmap and silhouette show now (the store
+    ``ids.FIGURES_SHOWN``); figures that differ from it only in clusters or highlight go
+    out as a ``dash.Patch`` of that part (see :mod:`callbacks.patching`).
 
     Returns the outputs in the order of :data:`OUTPUTS`.
     """
@@ -61,10 +68,14 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
     analysis = run_analysis(store, key, params)
     metadata = load_summary(store, key)["metadata"]
     selected = selected or []
-    heatmap = views.heatmap(analysis, metadata=metadata, selected=selected)
-    silhouette = views.silhouette(analysis, selected=selected)
+    shown = shown or {}
+    heatmap, heatmap_shown = patching.heatmap_update(
+        views.heatmap(analysis, metadata=metadata, selected=selected), shown.get("heatmap"))
+    silhouette, silhouette_shown = patching.silhouette_update(
+        views.silhouette(analysis, selected=selected), shown.get("silhouette"))
+    now_shown = {"heatmap": heatmap_shown, "silhouette": silhouette_shown}
     if selection_only:  # nothing but the highlight changed
-        return (heatmap, silhouette) + tuple([no_update] * (len(OUTPUTS) - 2))
+        return (heatmap, silhouette) + tuple([no_update] * (len(OUTPUTS) - 3)) + (now_shown,)
     notices = list(analysis.notices)
     analysis_store = {"key": key, "params": params.to_dict(),
                       "n_items": int(len(analysis.labels))}
@@ -72,7 +83,7 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
     return (heatmap, silhouette, metrics_badges(analysis.metrics(), params, n_clusters),
             analysis_store,
             None, False, html.Ul([html.Li(n) for n in notices], className="mb-0"),
-            bool(notices), uncertain_table(analysis))
+            bool(notices), uncertain_table(analysis), now_shown)
 
 
 def uncertain_table(analysis) -> list:
@@ -97,13 +108,15 @@ def register(app, store: ResultStore) -> None:
               Input(ids.DATASET_STORE, "data"),
               *[Input(c, "value") for c in ANALYSIS_CONTROLS],
               Input(ids.SELECTION_STORE, "data"),
+              State(ids.FIGURES_SHOWN, "data"),
               prevent_initial_call=True)
     @guarded(len(OUTPUTS), ERROR_SLOT)
     def analyse(dataset_store, *values):
-        *control_values, selected = values
+        *control_values, selected, shown = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
         return update_analysis(store, dataset_store, controls, selected,
-                               selection_only=ctx.triggered_id == ids.SELECTION_STORE)
+                               selection_only=ctx.triggered_id == ids.SELECTION_STORE,
+                               shown=shown)
 
     @app.callback(Output(ids.DOWNLOAD_PARAMS, "data"),
               Input(ids.DOWNLOAD_PARAMS_BUTTON, "n_clicks"),

@@ -11,17 +11,16 @@ from layouts.main import DEFAULT_EXAMPLE
 from rnaclust_dash import io
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS
-from rnaclust_dash.pipeline import default_params, load_dataset, load_summary, put_dataset
+from rnaclust_dash.params import default_params
+from rnaclust_dash.pipeline import load_dataset, load_summary, put_dataset
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.views import color_choices
 
-from .common import guarded
+from .common import ViewOutputs
 
-OUTPUTS = [
+VIEW = ViewOutputs("data", (
     Output(ids.DATASET_STORE, "data"),
     Output(ids.EXAMPLE, "value"),
-    Output(ids.ERROR, "children", allow_duplicate=True),
-    Output(ids.ERROR, "is_open", allow_duplicate=True),
     Output(ids.DATASET_INFO, "children"),
     Output(ids.NORMALIZATION, "options"),
     Output(ids.NORMALIZATION, "value"),
@@ -40,8 +39,10 @@ OUTPUTS = [
     Output(ids.PROTECT, "value"),
     Output(ids.BATCH_METHOD, "value"),
     Output(ids.SELECTION_STORE, "data", allow_duplicate=True),
-]
-ERROR_SLOT = (2, 3)  # (children, is_open) of the error alert in OUTPUTS
+), keep_on_error=True)
+OUTPUTS = VIEW.all
+ALERT = VIEW.alert
+ERROR_SLOT = (VIEW.position(ALERT, "children"), VIEW.position(ALERT, "is_open"))
 
 VALUE_KIND_WORDS = {"counts": "raw counts", "normalized": "already normalized values",
                     "log": "log-scale values"}
@@ -132,8 +133,8 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
     columns = [] if summary["metadata"] is None else [str(c) for c in summary["metadata"].columns]
     values = {
         (ids.DATASET_STORE, "data"): {"key": key},
-        (ids.ERROR, "children"): None,
-        (ids.ERROR, "is_open"): False,
+        (ALERT, "children"): None,
+        (ALERT, "is_open"): False,
         (ids.DATASET_INFO, "children"): dataset_info(summary),
         (ids.NORMALIZATION, "options"): normalization_options(summary),
         (ids.NORMALIZATION_HELP, "children"): unavailable_text(summary),
@@ -174,12 +175,14 @@ def register(app, store: ResultStore) -> None:
               Input(ids.UPLOAD_COUNTS, "contents"),
               Input(ids.UPLOAD_METADATA, "contents"),
               Input(ids.UPLOAD_LENGTHS, "contents"),
-              State(ids.UPLOAD_COUNTS, "filename"),
-              State(ids.UPLOAD_METADATA, "filename"),
-              State(ids.UPLOAD_LENGTHS, "filename"),
+              # Inputs, not States: a file whose content equals the last upload's leaves
+              # `contents` unchanged (no callback), but the card must name the new file.
+              Input(ids.UPLOAD_COUNTS, "filename"),
+              Input(ids.UPLOAD_METADATA, "filename"),
+              Input(ids.UPLOAD_LENGTHS, "filename"),
               State(ids.DATASET_STORE, "data"),
               prevent_initial_call="initial_duplicate")
-    @guarded(len(OUTPUTS), ERROR_SLOT)
+    @VIEW.guard
     def load_data(example, counts, metadata, lengths, counts_name, metadata_name,
                   lengths_name, current_store):
         return update_data(store, ctx.triggered_id, example, counts, counts_name, metadata,

@@ -19,8 +19,10 @@ from dash.dash_table.Format import Format, Scheme
 
 from layouts import ids
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.pipeline import AnalysisParams, normalized_matrix, run_analysis
-from rnaclust_dash.pl.markers import enrichment_dotplot, message_figure
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import normalized_matrix, run_analysis
+from rnaclust_dash.pl.common import empty_figure
+from rnaclust_dash.pl.markers import enrichment_dotplot
 from rnaclust_dash.store import ResultStore, content_key, stage_key
 from rnaclust_dash.tl.enrichment import cluster_queries, enrich_queries, marker_queries
 from rnaclust_dash.tl.gene_ids import ID_KINDS, map_to_symbols
@@ -103,7 +105,7 @@ def enrichment_card() -> dbc.Card:
             dcc.Loading(dcc.Graph(
                 id=DOTPLOT, config={"displaylogo": False,
                                     "toImageButtonOptions": {"format": "svg"}},
-                figure=message_figure("Choose the genes and the gene sets, then "
+                figure=empty_figure("Choose the genes and the gene sets, then "
                                       "'Run enrichment'.")), delay_show=300),
             html.Div(dbc.Button("Download enrichment (CSV)", id=DOWNLOAD_BUTTON, size="sm",
                                 color="secondary"), className="text-end mb-1"),

@@ -16,8 +16,9 @@ import pandas as pd
 from dash.dash_table.Format import Format, Scheme
 
 from rnaclust_dash.errors import ParameterError
-from rnaclust_dash.pipeline import (AnalysisParams, load_summary, normalized_matrix,
-                                    prepared_dataset, run_analysis)
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import (load_summary, normalized_matrix, prepared_dataset,
+                                    run_analysis)
 from rnaclust_dash.pp.normalization import LOG_SCALE_METHODS
 from rnaclust_dash.store import ResultStore, stage_key
 from rnaclust_dash.tl.gene_ids import map_to_symbols

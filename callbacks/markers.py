@@ -21,6 +21,7 @@ from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 
 from layouts import ids
 from rnaclust_dash.pl import markers as pl_markers
+from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.store import ResultStore
 
 from .common import error_message
@@ -104,10 +105,10 @@ def markers_tab() -> html.Div:
     figures = dbc.Row([
         dbc.Col(dcc.Loading(dcc.Graph(
             id=VOLCANO, config=_GRAPH_CONFIG, style={"height": "520px"},
-            figure=pl_markers.message_figure("Testing every gene...")), delay_show=300),
+            figure=empty_figure("Testing every gene...")), delay_show=300),
             lg=7),
         dbc.Col(dcc.Loading(dcc.Graph(id=DOTPLOT, config=_GRAPH_CONFIG,
-                                      figure=pl_markers.message_figure("")),
+                                      figure=empty_figure("")),
                             delay_show=300), lg=5),
     ])
     table = html.Div([

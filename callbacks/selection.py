@@ -1,9 +1,11 @@
 """Linked selection: a lasso/box or click in one view selects items in all of them.
 
 The selection store holds the selected item ids only; each view highlights them.
-- scatter: lasso/box selection or a click on a point (its customdata is the id);
+- scatter: lasso/box selection or a click on a point (its customdata is the id); the
+  selection stays until the user double-clicks the scatter, clears it or loads new data
+  (plotly's empty report when a figure is re-drawn is not a choice of the user's);
 - silhouette: a click on a bar selects that item's whole cluster;
-- heatmap: a click on the cluster bar selects the cluster, a click on a dendrogram
+- heatmap: a click on the cluster bar or a cell selects the cluster, a click on a dendrogram
   node of the item axis selects the items under that branch.
 """
 
@@ -13,8 +15,9 @@ import numpy as np
 from dash import Input, Output, State, ctx, no_update
 
 from layouts import ids
-from rnaclust_dash.figures import leaves_under
-from rnaclust_dash.pipeline import Analysis, AnalysisParams, run_analysis
+from rnaclust_dash.pl.dendrogram import leaves_under
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import Analysis, run_analysis
 from rnaclust_dash.store import ResultStore
 
 
@@ -42,7 +45,13 @@ def selection_from_event(source: str, event: dict | None, analysis: Analysis) ->
     points = _points(event)
     item_ids = analysis.features.item_ids
     if source == "embedding.selectedData":
+        if event is None:  # plotly_deselect: the user double-clicked the scatter
+            return []
+        if not points:  # plotly re-applying an outline to a re-drawn figure, not the user
+            return None
         return [str(p["customdata"]) for p in points if "customdata" in p]
+    if source == "heatmap.clickData" and points and "customdata" not in points[0]:
+        return _cluster_of_column(points[0].get("x"), analysis)
     if not points or "customdata" not in points[0]:
         return None
     data = points[0]["customdata"]
@@ -61,6 +70,15 @@ def selection_from_event(source: str, event: dict | None, analysis: Analysis) ->
         if isinstance(data, (int, float)) and not isinstance(data, bool):
             return ids_in_cluster(analysis, int(data))
     return None
+
+
+def _cluster_of_column(sample, analysis: Analysis) -> list[str] | None:
+    """A click on a heatmap cell when the samples are the items: the click's ``x`` is the
+    sample; select its cluster (the cells carry no cluster, so a k change re-sends none)."""
+    if analysis.params.target != "samples" or not isinstance(sample, str):
+        return None
+    matches = np.flatnonzero(analysis.features.item_ids == sample)
+    return ids_in_cluster(analysis, analysis.labels[matches[0]]) if len(matches) else None
 
 
 def selection_text(selected: list[str], noun: str) -> str:

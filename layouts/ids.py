@@ -7,7 +7,7 @@ UPLOAD_METADATA = "upload-metadata"
 UPLOAD_LENGTHS = "upload-gene-lengths"
 DATASET_INFO = "dataset-info"
 NOTICES = "notices"
-ERROR = "error-message"
+ERROR = "error-message"  # the Clustering view's alert (see VIEW_ALERTS)
 
 # preprocessing
 NORMALIZATION = "normalization"
@@ -115,3 +115,17 @@ DATASET_STORE = "dataset-store"
 ANALYSIS_STORE = "analysis-store"
 SELECTION_STORE = "selection-store"
 EMBEDDING_STORE = "embedding-store"
+
+# Each view's own alert: its errors and notices show there, not in another tab.
+VIEW_ALERTS = {
+    "data": "data-alert",
+    "clustering": ERROR,
+    "agreement": "agreement-alert",
+    "qc": "qc-alert",
+    "batch": "batch-alert",
+    "choose-k": "k-alert",
+    "stability": "stability-alert",
+}
+
+# What the big figures show now (digests), so an update can send only what changed.
+FIGURES_SHOWN = "figures-shown"

@@ -11,7 +11,7 @@ from rnaclust_dash.distance import DISTANCES
 from rnaclust_dash.embed import EMBEDDINGS
 from rnaclust_dash.io import EXAMPLES, max_upload_bytes
 from rnaclust_dash.methods import COVARIANCES
-from rnaclust_dash.pipeline import TARGETS, AnalysisParams
+from rnaclust_dash.params import ASSESS_SPEC, SPEC, TARGETS, AnalysisParams, input_bounds
 from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS, NORMALIZATIONS
 from rnaclust_dash.tl.methods import METHOD_DESCRIPTIONS, REGISTRY
 from rnaclust_dash.validate import INDICES
@@ -33,6 +33,12 @@ METHOD_LABELS = {name: method.label for name, method in REGISTRY.items()}
 
 
 
+def view_alert(view: str) -> dbc.Alert:
+    """The alert of one view (a tab or a card): the errors and notices of that view."""
+    return dbc.Alert(id=ids.VIEW_ALERTS[view], color="danger", is_open=False,
+                     dismissable=True, className="view-alert small")
+
+
 def _help_text(described: dict) -> list:
     """A tooltip body: one line per choice."""
     return [html.Div([html.B(name + ": "), text]) for name, text in described.items()]
@@ -41,7 +47,9 @@ def _help_text(described: dict) -> list:
 def labelled(label: str, control, help_id: str, help_body) -> html.Div:
     """A control with its label; hovering the label explains the control."""
     return html.Div([
-        dbc.Label([label, html.Span(" \u24d8", className="help-icon")], id=help_id,
+        # A plain "?" in a CSS circle: renders with any font (a Unicode symbol such as
+        # U+24D8 needs a font that has it, and showed as an empty box).
+        dbc.Label([label, html.Span("?", className="help-icon")], id=help_id,
                   className="control-label"),
         control,
         dbc.Tooltip(help_body, target=help_id, placement="right", className="control-help"),
@@ -74,6 +82,7 @@ def data_card() -> dbc.Card:
                        className="text-muted d-block mb-2"),
             _upload(ids.UPLOAD_METADATA, "Sample sheet (optional)"),
             _upload(ids.UPLOAD_LENGTHS, "Gene lengths (optional, for TPM/RPKM)"),
+            view_alert("data"),
             html.Div(id=ids.DATASET_INFO, className="dataset-info"),
     ])
 
@@ -90,24 +99,27 @@ def preprocessing_card() -> dbc.Card:
                 dbc.Checklist(id=ids.LOG_TRANSFORM, switch=True, value=["log"],
                               options=[{"label": "log2(x + pseudocount)", "value": "log"}],
                               className="me-2"),
-                html.Span(dbc.Input(id=ids.PSEUDOCOUNT, type="number", min=0, step=0.5,
+                html.Span(dbc.Input(id=ids.PSEUDOCOUNT, type="number", step=0.5,
+                                    **input_bounds("pseudocount"),
                                     size="sm", value=DEFAULTS.pseudocount, debounce=True,
                                     style={"width": "5rem"}),
                           title="Pseudocount added before the log: 1 is usual; larger values "
                                 "damp the noise of low counts."),
             ], className="d-flex align-items-center"),
             labelled("Keep genes with at least", dbc.InputGroup([
-                dbc.Input(id=ids.MIN_COUNT, type="number", min=0, value=DEFAULTS.min_count,
+                dbc.Input(id=ids.MIN_COUNT, type="number", **input_bounds("min_count"),
+                          value=DEFAULTS.min_count,
                           debounce=True),
                 dbc.InputGroupText("counts in"),
-                dbc.Input(id=ids.MIN_SAMPLES, type="number", min=0, step=1,
+                dbc.Input(id=ids.MIN_SAMPLES, type="number", **input_bounds("min_samples"), step=1,
                           value=DEFAULTS.min_samples, debounce=True),
                 dbc.InputGroupText("samples"),
             ], size="sm"), "help-filter",
                 "Low-expressed genes add noise: keep genes with at least this many counts in "
                 "at least this many samples (0 keeps all)."),
             labelled("Most variable genes", dbc.Input(
-                id=ids.TOP_GENES, type="number", min=0, step=1, value=DEFAULTS.top_genes,
+                id=ids.TOP_GENES, type="number", **input_bounds("top_genes"), step=1,
+                value=DEFAULTS.top_genes,
                 debounce=True), "help-top-genes",
                 "Cluster on the N genes of highest variance of the normalized log values "
                 "(0 = all genes). 500-2,000 is usual for samples."),
@@ -167,22 +179,25 @@ def clustering_card() -> dbc.Card:
             dbc.Checklist(id=ids.OPTIMAL_ORDER, switch=True, value=[],
                           options=[{"label": "optimal leaf order (display)", "value": "on"}]),
             html.Div(labelled("Number of clusters (k)", dbc.Input(
-                id=ids.N_CLUSTERS, type="number", min=2, step=1, value=DEFAULTS.k),
+                id=ids.N_CLUSTERS, type="number", **input_bounds("k"), step=1, value=DEFAULTS.k),
                 "help-k", "How many clusters to cut the tree into, or to ask the method for."),
                 id=ids.K_BOX),
             html.Div([
                 labelled("Resolution", dbc.Input(
-                    id=ids.RESOLUTION, type="number", min=0.05, step=0.1,
+                    id=ids.RESOLUTION, type="number", min=0.05, max=SPEC["resolution"].max,
+                    step=0.1,
                     value=DEFAULTS.resolution, debounce=True), "help-resolution",
                     "Higher gives more, smaller clusters (1 is usual)."),
                 labelled("Neighbours in the graph", dbc.Input(
-                    id=ids.NEIGHBORS, type="number", min=2, step=1, value=DEFAULTS.neighbors,
+                    id=ids.NEIGHBORS, type="number", **input_bounds("neighbors"), step=1,
+                    value=DEFAULTS.neighbors,
                     debounce=True), "help-neighbors",
                     "Each item is linked to this many nearest others (shared-neighbour "
                     "weights)."),
             ], id=ids.GRAPH_OPTIONS),
             html.Div(labelled("Fuzzifier m", dbc.Input(
-                id=ids.FUZZIFIER, type="number", min=1.05, step=0.1, value=DEFAULTS.fuzzifier,
+                id=ids.FUZZIFIER, type="number", min=1.05, max=SPEC["fuzzifier"].max, step=0.1,
+                value=DEFAULTS.fuzzifier,
                 debounce=True), "help-fuzzifier",
                 "How soft the memberships are: near 1 is almost k-means, 2 is usual."),
                 id=ids.CMEANS_OPTIONS),
@@ -193,7 +208,8 @@ def clustering_card() -> dbc.Card:
                 "help-covariance", [html.Div(text) for _, text in COVARIANCES.values()]),
                 id=ids.GMM_OPTIONS),
             html.Div(labelled("Principal components", dbc.Input(
-                id=ids.PCS, type="number", min=0, step=1, value=DEFAULTS.pcs, debounce=True),
+                id=ids.PCS, type="number", **input_bounds("pcs"), step=1, value=DEFAULTS.pcs,
+                debounce=True),
                 "help-pcs", "Mixture and graph methods work on this many principal "
                             "components (0: on the values themselves)."), id=ids.PCS_BOX),
             html.Div([
@@ -202,7 +218,8 @@ def clustering_card() -> dbc.Card:
                     options=[{"label": i, "value": i} for i in KMEANS_INITS]), "help-init",
                     "k-means++ spreads the first centres out; random picks them at random."),
                 labelled("Starts (n_init)", dbc.Input(
-                    id=ids.N_INIT, type="number", min=1, step=1, value=DEFAULTS.n_init,
+                    id=ids.N_INIT, type="number", **input_bounds("n_init"), step=1,
+                    value=DEFAULTS.n_init,
                     debounce=True), "help-ninit",
                     "K-means runs this many times and keeps the best (lowest within-cluster "
                     "sum of squares)."),
@@ -210,7 +227,7 @@ def clustering_card() -> dbc.Card:
                               options=[{"label": "mini-batch (fast, many items)",
                                         "value": "on"}]),
             ], id=ids.KMEANS_OPTIONS),
-            labelled("Seed", dbc.Input(id=ids.SEED, type="number", min=0, step=1,
+            labelled("Seed", dbc.Input(id=ids.SEED, type="number", **input_bounds("seed"), step=1,
                                        value=DEFAULTS.seed,
                                        debounce=True), "help-seed",
                      "Random seed of k-means and UMAP: the same seed gives the same result."),
@@ -225,9 +242,11 @@ def embedding_card() -> dbc.Card:
                 options=[{"label": e.upper(), "value": e} for e in EMBEDDINGS]),
                 "help-embedding", _help_text(EMBEDDINGS)),
             labelled("UMAP neighbours / min_dist", dbc.InputGroup([
-                dbc.Input(id=ids.UMAP_NEIGHBORS, type="number", min=2, step=1,
+                dbc.Input(id=ids.UMAP_NEIGHBORS, type="number", step=1,
+                          **input_bounds("umap_neighbors"),
                           value=DEFAULTS.umap_neighbors, debounce=True),
-                dbc.Input(id=ids.UMAP_MIN_DIST, type="number", min=0, max=1, step=0.05,
+                dbc.Input(id=ids.UMAP_MIN_DIST, type="number", step=0.05,
+                          **input_bounds("umap_min_dist"),
                           value=DEFAULTS.umap_min_dist, debounce=True),
             ], size="sm"), "help-umap",
                 "n_neighbors: larger keeps more global structure; min_dist: how tightly "
@@ -272,6 +291,7 @@ def agreement_card() -> dbc.Card:
                                  "NMI: shared information, 0..1; purity: share of items in "
                                  "the majority group of their cluster.")),
         dbc.CardBody([
+            view_alert("agreement"),
             html.Div([
                 html.Div(dcc.Dropdown(id=ids.COMPARE_WITH, placeholder="compare with...",
                                       options=[]), style={"minWidth": "18rem"},
@@ -292,7 +312,7 @@ def views() -> html.Div:
     """Alerts, metrics and the three linked views."""
     index_help = " ".join(INDICES.values())
     return html.Div([
-        dbc.Alert(id=ids.ERROR, color="danger", is_open=False, dismissable=True),
+        view_alert("clustering"),
         dbc.Alert(id=ids.NOTICES, color="info", is_open=False, dismissable=True,
                   className="small"),
         html.Div([html.Div(id=ids.METRICS, title=index_help, className="metrics"),
@@ -327,17 +347,21 @@ def views() -> html.Div:
 
 def qc_tab() -> html.Div:
     """QC before clustering: depth, detection, distributions, correlation, outliers."""
-    def graph(graph_id, height="340px"):
+    def graph(graph_id, height: str | None = "340px"):
+        # Without a height the figure sets its own (the correlation heatmap grows with
+        # its legend; a fixed box would squeeze it onto its colour bar).
         return dcc.Loading(dcc.Graph(id=graph_id, config=GRAPH_CONFIG,
-                                     style={"height": height}), delay_show=300)
+                                     style={"height": height} if height else {}),
+                           delay_show=300)
     return html.Div([
+        view_alert("qc"),
         html.Div(id=ids.QC_OUTLIERS, className="mb-2"),
         html.Small("Click a sample's bar to exclude it from the analysis, or to bring it "
                    "back. Exclusions are saved with the parameters.",
                    className="text-muted d-block mb-1"),
         dbc.Row([dbc.Col(graph(ids.QC_LIBRARY), lg=6), dbc.Col(graph(ids.QC_DETECTED), lg=6)]),
         graph(ids.QC_DISTRIBUTION, "360px"),
-        dbc.Row([dbc.Col(graph(ids.QC_CORRELATION, "460px"), lg=6),
+        dbc.Row([dbc.Col(graph(ids.QC_CORRELATION, None), lg=6),
                  dbc.Col(graph(ids.QC_PCA, "460px"), lg=6)]),
         graph(ids.QC_MEAN_VARIANCE, "380px"),
     ], className="pt-2")
@@ -346,6 +370,7 @@ def qc_tab() -> html.Div:
 def batch_tab() -> html.Div:
     """Before/after view of batch correction with batch-mixing scores."""
     return html.Div([
+        view_alert("batch"),
         html.Div(id=ids.BATCH_SCORES, className="mb-2"),
         dcc.Loading(dcc.Graph(id=ids.BATCH_VIEW, config=GRAPH_CONFIG,
                               style={"height": "480px"}), delay_show=300),
@@ -364,6 +389,9 @@ def _job_controls(run_id: str, cancel_id: str, progress_id: str, status_id: str,
     ], className="d-flex align-items-center my-2")
 
 
+_K_MAX = ASSESS_SPEC["k_max"].max
+
+
 def _number(component_id: str, value, label: str, **kwargs) -> dbc.InputGroup:
     return dbc.InputGroup([dbc.InputGroupText(label),
                            dbc.Input(id=component_id, type="number", value=value, **kwargs)],
@@ -376,11 +404,13 @@ def choose_k_tab() -> html.Div:
         html.Small("Runs the method chosen on the left for each k and plots the usual "
                    "indices; a star marks each index's suggestion. Click any point to use "
                    "that k.", className="text-muted d-block mt-2"),
-        html.Div([_number(ids.K_MIN, 2, "k from", min=2, step=1),
-                  _number(ids.K_MAX, 10, "to", min=3, step=1),
-                  _number(ids.GAP_REFS, 20, "gap reference sets B", min=0, step=5)],
+        html.Div([_number(ids.K_MIN, 2, "k from", min=2, max=_K_MAX, step=1),
+                  _number(ids.K_MAX, 10, "to", min=3, max=_K_MAX, step=1),
+                  _number(ids.GAP_REFS, 20, "gap reference sets B", min=0,
+                          max=ASSESS_SPEC["gap_refs"].max, step=5)],
                  className="d-flex flex-wrap mt-2"),
         _job_controls(ids.K_RUN, ids.K_CANCEL, ids.K_PROGRESS, ids.K_STATUS, "Compute"),
+        view_alert("choose-k"),
         dcc.Loading(dcc.Graph(id=ids.K_FIGURE, config=GRAPH_CONFIG), delay_show=300),
         dcc.Graph(id=ids.K_TREE, config=GRAPH_CONFIG),
     ])
@@ -393,7 +423,8 @@ def stability_tab() -> html.Div:
                    "(Jaccard > 0.75) can be trusted; below 0.5 they dissolve. Consensus "
                    "clustering (Monti 2003) shows how often items cluster together.",
                    className="text-muted d-block mt-2"),
-        html.Div([_number(ids.STABILITY_RESAMPLES, 100, "resamples B", min=5, step=10),
+        html.Div([_number(ids.STABILITY_RESAMPLES, 100, "resamples B", min=5,
+                          max=ASSESS_SPEC["n_resamples"].max, step=10),
                   dbc.Select(id=ids.STABILITY_SCHEME, value="bootstrap", size="sm",
                              className="me-2 w-auto",
                              options=[{"label": "bootstrap", "value": "bootstrap"},
@@ -404,6 +435,7 @@ def stability_tab() -> html.Div:
                  className="d-flex flex-wrap align-items-center mt-2"),
         _job_controls(ids.STABILITY_RUN, ids.STABILITY_CANCEL, ids.STABILITY_PROGRESS,
                       ids.STABILITY_STATUS, "Run"),
+        view_alert("stability"),
         dcc.Graph(id=ids.STABILITY_FIGURE, config=GRAPH_CONFIG),
         dcc.Graph(id=ids.CONSENSUS_FIGURE, config=GRAPH_CONFIG),
     ])
@@ -416,6 +448,7 @@ def build_layout() -> html.Div:
         dcc.Store(id=ids.ANALYSIS_STORE),
         dcc.Store(id=ids.SELECTION_STORE, data=[]),
         dcc.Store(id=ids.EMBEDDING_STORE),
+        dcc.Store(id=ids.FIGURES_SHOWN, data={}),
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand("rnaclust-dash"),
             html.Span("Cluster RNA-seq samples or genes, and see how each choice changes "

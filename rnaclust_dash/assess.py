@@ -18,7 +18,8 @@ from .errors import ParameterError
 from .kselect import (cluster_tree, gap_statistic, k_scan, labels_over_k, max_se, suggest_k,
                       within_sum_of_squares)
 from .methods import mixture_scan
-from .pipeline import AnalysisParams, Analysis, fit_method, run_analysis
+from .params import AnalysisParams, check_option
+from .pipeline import Analysis, fit_method, run_analysis
 from .stability import bootstrap_stability, consensus_clustering
 from .store import ResultStore
 from .tl.methods import MethodFn, get_method, method_fn
@@ -129,6 +130,9 @@ def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=r
         larger is better). ``suggested``: index -> k (gap by Tibshirani's 1-SE rule,
         R ``maxSE(method = "Tibs2001SEmax")``).
     """
+    k_values = list(k_values)
+    check_option("k_max", max(k_values, default=2))
+    gap_refs = check_option("gap_refs", gap_refs)
     analysis = run_analysis(store, key, params)
     items = analysis.features.items
     n_items = len(items)
@@ -199,6 +203,9 @@ def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
     tuple
         ``(analysis, StabilityResult, ConsensusResult or None)``.
     """
+    n_resamples = check_option("n_resamples", n_resamples)
+    if consensus_k_max is not None:
+        consensus_k_max = check_option("consensus_k_max", consensus_k_max)
     analysis = run_analysis(store, key, params)
     cluster_fn, cluster_input = method_cluster_fn(params)
     condensed = _distances(store, analysis)

@@ -24,32 +24,15 @@ from pathlib import Path
 import pandas as pd
 
 from .assess import assess_stability, choose_k
-from .pp.batch_design import BATCH_METHODS
-from .cluster import LINKAGES
 from .dataset import Dataset
-from .distance import DISTANCES
-from .embed import EMBEDDINGS
 from .errors import ParameterError, RnaclustError
-from .methods import COVARIANCES
-from .pipeline import (TARGETS, AnalysisParams, compute_embedding, corrected_matrix,
-                       default_params, params_document, params_from_document, put_dataset,
-                       run_analysis, write_results)
-from .pp.normalization import NORMALIZATIONS
+from .params import (SPEC, AnalysisParams, default_params, params_document,
+                     params_from_document)
+from .pipeline import (compute_embedding, corrected_matrix, put_dataset, run_analysis,
+                       write_results)
 from .stability import SCHEMES, ConsensusResult
 from .store import ResultStore
-from .tl.methods import REGISTRY, get_method, method_fn
-
-# Option name -> AnalysisParams field, for the options that map one to one.
-_PARAM_OPTIONS = {"target": "target", "normalization": "normalization",
-                  "log_transform": "log_transform", "pseudocount": "pseudocount",
-                  "min_count": "min_count", "min_samples": "min_samples",
-                  "top_genes": "top_genes", "distance": "distance", "method": "method",
-                  "linkage": "linkage", "k": "k", "seed": "seed", "embedding": "embedding",
-                  "batch_column": "batch_column", "batch_method": "batch_method",
-                  "protect": "protect", "exclude": "exclude", "resolution": "resolution",
-                  "neighbors": "neighbors", "fuzzifier": "fuzzifier",
-                  "covariance": "covariance", "pcs": "pcs"}
-
+from .tl.methods import get_method, method_fn
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m rnaclust_dash``."""
@@ -85,6 +68,8 @@ def build_parser() -> argparse.ArgumentParser:
     stability.add_argument("--consensus-k-max", type=int, default=6, metavar="N",
                            help="consensus clustering for k = 2..N (default 6; up to --k "
                                 "when that is larger)")
+    from .commands import add_parsers  # markers, enrich, timecourse, modules (issues 10, 11)
+    add_parsers(commands)
     return parser
 
 
@@ -98,46 +83,63 @@ def _add_command(commands, name: str, handler, description: str) -> argparse.Arg
     command.add_argument("--gene-lengths", help="table of gene id, length in bp")
     command.add_argument("--params", help="params.json (as saved by the dashboard); options "
                                           "given here override it")
-    command.add_argument("--target", choices=list(TARGETS))
-    command.add_argument("--normalization", choices=list(NORMALIZATIONS))
-    command.add_argument("--log", dest="log_transform", action=argparse.BooleanOptionalAction,
-                         default=None,
-                         help="log2(x + pseudocount) after normalization (default: as the "
-                              "dashboard, on for counts and normalized values, off for "
-                              "log-scale input)")
-    command.add_argument("--pseudocount", type=float, help="added before the log (default 1)")
-    command.add_argument("--min-count", type=float)
-    command.add_argument("--min-samples", type=int)
-    command.add_argument("--top-genes", type=int)
-    command.add_argument("--distance", choices=list(DISTANCES))
-    command.add_argument("--method", choices=list(REGISTRY))
-    command.add_argument("--linkage", choices=list(LINKAGES))
-    command.add_argument("--k", type=int, help="number of clusters")
-    command.add_argument("--seed", type=int)
-    command.add_argument("--embedding", choices=list(EMBEDDINGS))
-    command.add_argument("--resolution", type=float, help="Leiden/Louvain resolution")
-    command.add_argument("--neighbors", type=int,
-                         help="neighbours of the kNN graph (Leiden/Louvain)")
-    command.add_argument("--fuzzifier", type=float, help="fuzzy c-means exponent m (> 1)")
-    command.add_argument("--covariance", choices=list(COVARIANCES),
-                         help="Gaussian mixture covariance model")
-    command.add_argument("--pcs", type=int, help="principal components used by mixture and "
-                                                 "graph methods (0: the values themselves)")
-    command.add_argument("--batch-column", help="sample-sheet column holding the batch")
-    command.add_argument("--batch-method", choices=list(BATCH_METHODS))
-    command.add_argument("--protect", metavar="COL[,COL]",
-                         help="sample-sheet columns of biology that batch correction keeps")
-    command.add_argument("--exclude", metavar="ID[,ID]", help="samples to leave out")
+    add_param_options(command)
     command.add_argument("--cache-dir", help="where stage results are cached (default: a "
                                              "temporary folder, removed afterwards)")
     return command
+
+
+def add_param_options(command: argparse.ArgumentParser) -> None:
+    """One option per parameter of the spec (:data:`rnaclust_dash.params.SPEC`); unset
+    options stay None so that ``--params`` or the dataset's defaults apply."""
+    for name, param in SPEC.items():
+        if param.type is bool:
+            command.add_argument(param.flag, dest=name, action=argparse.BooleanOptionalAction,
+                                 default=None, help=param.help)
+            continue
+        extra = {"choices": list(param.choices)} if param.choices is not None else {}
+        help_text = param.help
+        if param.choices is None and param.type is not str:
+            help_text += f" ({param.interval_text()}; default {param.default:,})"
+        command.add_argument(param.flag, dest=name, type=param.type, help=help_text,
+                             metavar=param.metavar or _metavar(param), **extra)
+
+
+def _metavar(param) -> str | None:
+    if param.choices is not None:
+        return None
+    return {int: "N", float: "X"}.get(param.type, param.name.upper())
+
+
+def _option_synopsis(param) -> str:
+    if param.type is bool:
+        return f"[{param.flag}|--no-{param.flag[2:]}]"
+    value = "|".join(param.choices) if param.choices is not None else (
+        param.metavar or _metavar(param))
+    return f"[{param.flag} {value}]"
+
+
+def run_synopsis(width: int = 88) -> str:
+    """The usage of ``run`` as README shows it: every option, one per parameter of the
+    spec (README is tested to contain this text)."""
+    words = (["python -m rnaclust_dash run COUNTS --out DIR [--metadata F] [--gene-lengths F]",
+              "[--params params.json]", "[--cache-dir DIR]", "[--compare-column COL]",
+              "[--write-corrected]"] + [_option_synopsis(p) for p in SPEC.values()])
+    lines, line = [], words[0]
+    for word in words[1:]:
+        if len(line) + len(word) + 3 > width:
+            lines.append(line + " \\")
+            line = "  " + word
+        else:
+            line += " " + word
+    return "\n".join(lines + [line])
 
 
 # --- what every command shares ------------------------------------------------------------
 
 def analysis_params(args: argparse.Namespace, dataset: Dataset) -> AnalysisParams:
     """The parameters: ``--params``, or else the dashboard's defaults for this dataset
-    (:func:`~rnaclust_dash.pipeline.default_params`: no log or count filter for log-scale
+    (:func:`~rnaclust_dash.params.default_params`: no log or count filter for log-scale
     input, no count filter for normalized values), overridden by every option given."""
     if args.params:
         params = params_from_document(Path(args.params).read_text())
@@ -147,8 +149,7 @@ def analysis_params(args: argparse.Namespace, dataset: Dataset) -> AnalysisParam
 
 
 def _explicit_options(args: argparse.Namespace) -> dict:
-    return {field: getattr(args, option) for option, field in _PARAM_OPTIONS.items()
-            if getattr(args, option) is not None}
+    return {name: getattr(args, name) for name in SPEC if getattr(args, name) is not None}
 
 
 def _read(path: str | None) -> tuple[bytes | None, str | None]:

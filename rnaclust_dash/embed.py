@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
+import sys
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
+
+from .distance import pairwise_distances, square
 
 #: Embedding name -> one sentence for the UI.
 EMBEDDINGS = {
@@ -47,14 +53,30 @@ def umap_embedding(items: np.ndarray, *, n_neighbors: int = 15, min_dist: float 
                    metric: str = "euclidean", random_state: int = 0) -> Embedding:
     """UMAP of the rows of ``items`` (umap-learn), seeded.
 
-    ``n_neighbors`` is lowered to n - 1 for small inputs (with a notice); ``metric`` is
-    the clustering distance ("pearson"/"spearman" map to UMAP's "correlation" on the
-    values or their ranks).
+    UMAP works on the app's own distances between the items (any of
+    :data:`rnaclust_dash.distance.DISTANCES`, the same numbers the clustering uses), given
+    to umap-learn as a precomputed matrix: |Pearson| is no umap-learn metric, and for
+    fewer than 4,096 items umap-learn would compute every distance anyway.
+
+    Parameters
+    ----------
+    items : numpy.ndarray
+        Items x features (n x m); not modified.
+    n_neighbors : int
+        Neighbours per item; lowered to n - 1 for small inputs (with a notice).
+    min_dist : float
+        How tightly UMAP packs neighbours (0..1).
+    metric : str
+        Distance between items, a key of :data:`rnaclust_dash.distance.DISTANCES`.
+    random_state : int
+        Seed; the same seed gives the same map.
+
+    Returns
+    -------
+    Embedding
+        Coordinates n x 2 (float32), axis titles, notices.
     """
-    import umap  # slow import (numba): only when asked for
-
-    from scipy.stats import rankdata
-
+    umap = load_umap()
     values = np.asarray(items, dtype=np.float64)
     notices = []
     n = values.shape[0]
@@ -62,14 +84,63 @@ def umap_embedding(items: np.ndarray, *, n_neighbors: int = 15, min_dist: float 
     if neighbors != n_neighbors:
         notices.append(f"UMAP n_neighbors lowered from {n_neighbors} to {neighbors}: there "
                        f"are only {n} items.")
-    umap_metric = {"euclidean": "euclidean", "pearson": "correlation",
-                   "spearman": "correlation"}[metric]
-    if metric == "spearman":
-        values = rankdata(values, axis=1)
+    distances = square(pairwise_distances(values, metric=metric)).astype(np.float32)
     # Spectral initialisation fails on tiny graphs; random init is fine there.
     init = "spectral" if n > 20 else "random"
-    with threadpool_limits(limits=1):
-        model = umap.UMAP(n_neighbors=neighbors, min_dist=min_dist, metric=umap_metric,
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="using precomputed metric")
+        model = umap.UMAP(n_neighbors=neighbors, min_dist=min_dist, metric="precomputed",
                           random_state=random_state, init=init, n_jobs=1)
-        coords = model.fit_transform(values)
+        coords = model.fit_transform(distances)
     return Embedding(coords.astype(np.float32), ("UMAP1", "UMAP2"), tuple(notices))
+
+
+def load_umap():
+    """Import umap-learn with its numba code cached on disk.
+
+    umap-learn compiles most of its numba functions without ``cache=True``, so every new
+    process (each background job is one) spent ~30 s compiling them again. Caching them
+    too (in ``NUMBA_CACHE_DIR``) brings a fresh process's first UMAP down to ~0.2 s once
+    the cache is filled (see :func:`warm_up_umap`).
+    """
+    import umap  # slow import (numba): only when asked for
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in ("umap", "pynndescent") and module is not None:
+            for function in list(vars(module).values()):
+                if isinstance(function, Dispatcher) and isinstance(function._cache, NullCache):
+                    function.enable_caching()
+    return umap
+
+
+def warm_up_umap(lock_path: str | os.PathLike | None = None) -> bool:
+    """Run two tiny UMAPs so that numba's on-disk cache holds every function a UMAP needs.
+
+    Meant for a separate process started with the same ``NUMBA_CACHE_DIR`` as the app:
+    it never runs numba (or OpenMP) code in the server, whose background jobs are forked.
+    With ``lock_path`` only one process warms up at a time; the others return at once.
+
+    Returns
+    -------
+    bool
+        False when another process holds the lock, True once warmed.
+    """
+    lock = None
+    if lock_path is not None:
+        lock = open(lock_path, "a")  # noqa: SIM115 - held until the end
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.close()
+            return False
+    try:
+        rng = np.random.default_rng(0)
+        # Both initialisations: spectral (> 20 items) and random (few items).
+        for n_items in (40, 8):
+            umap_embedding(rng.normal(size=(n_items, 5)), n_neighbors=5, random_state=0)
+    finally:
+        if lock is not None:
+            lock.close()
+    return True

@@ -1,4 +1,4 @@
-"""Parameters and the staged, cached analysis run.
+"""The staged, cached analysis run (parameters: :mod:`rnaclust_dash.params`).
 
 Stages and what their keys depend on::
 
@@ -11,7 +11,10 @@ Stages and what their keys depend on::
           -> embedding (PCA / UMAP parameters)
         partition -> validation (silhouette, Calinski-Harabasz, Davies-Bouldin)
 
-Changing k re-cuts the stored tree; changing normalization recomputes from there down.
+Each key hashes its parent's key and the parameters the spec assigns to its stage
+(:func:`rnaclust_dash.params.stage_params`; :func:`stage_keys` lists them all), so no
+parameter can be left out of a key. Changing k re-cuts the stored tree; changing
+normalization recomputes from there down.
 The store is the only state: any process with the same store gives the same results.
 """
 
@@ -30,235 +33,30 @@ from scipy.cluster.hierarchy import leaves_list
 from . import __version__
 from threadpoolctl import threadpool_limits
 
-from .cluster import EUCLIDEAN_LINKAGES, KMEANS_INITS, LINKAGES, hierarchical_tree, optimal_leaf_order
+from .cluster import EUCLIDEAN_LINKAGES, hierarchical_tree, optimal_leaf_order
 from .dataset import Dataset
-from .distance import DISTANCES, pairwise_distances
-from .methods import COVARIANCES
-from .embed import EMBEDDINGS, Embedding, pca_embedding, umap_embedding
+from .distance import pairwise_distances
+from .embed import Embedding, pca_embedding, umap_embedding
 from .pp.batch_counts import combat_seq
-from .pp.batch_design import BATCH_METHODS
 from .pp.batch_harmony import harmony_embedding
 from .pp.batch_log_scale import combat, remove_batch_effect
 from .errors import DataError, ParameterError
+from .params import AnalysisParams, params_document, split_list, stage_params
 from .pp.features import top_variable_genes, zscore_rows
 from .pp.normalization import LOG_SCALE_METHODS
 from .pp.normalization import NORMALIZATION_LABELS
-from .pp.normalization import NORMALIZATIONS
 from .pp.normalization import Normalized
 from .pp.normalization import normalization_availability
 from .pp.normalization import normalize
 from .store import ResultStore, content_key, stage_key
-from .tl.methods import REGISTRY, Partition, get_method, partition_from_tree
+from .tl.methods import Partition, get_method, partition_from_tree
 from .validate import validation_summary
 
-TARGETS = {"samples": "Cluster the samples (columns): which samples group together?",
-           "genes": "Cluster the genes (rows): which genes move together?"}
-
 MIN_ITEMS = 3
-
-#: Largest seed the random number generators accept (2**32 - 1).
-MAX_SEED = 2**32 - 1
 
 #: Most items a distance matrix is built for (10,000 items: 400 MB of distances). Past
 #: this the heatmap's other axis is shown in variance order instead of as a tree.
 MAX_DISTANCE_ITEMS = 10_000
-
-
-@dataclass(frozen=True)
-class AnalysisParams:
-    """Every choice that decides an analysis; saved as params.json.
-
-    Attributes
-    ----------
-    target : {"samples", "genes"}
-        Which axis holds the items to cluster.
-    normalization : str
-        See :data:`rnaclust_dash.pp.normalization.NORMALIZATIONS`.
-    log_transform : bool
-        ``log2(x + pseudocount)`` after normalization (not for ``logcpm``).
-    pseudocount : float
-        Added before the log.
-    min_count, min_samples : float, int
-        Keep genes with at least ``min_count`` in at least ``min_samples`` samples.
-    top_genes : int
-        Keep the most variable genes (of the values as clustered); 0 keeps all.
-    zscore : bool
-        Z-score each gene before clustering genes (display is always z-scored).
-    distance, method, linkage : str
-        See :data:`~rnaclust_dash.distance.DISTANCES`, :data:`~rnaclust_dash.tl.methods.REGISTRY`,
-        :data:`~rnaclust_dash.cluster.LINKAGES`.
-    k : int
-        Number of clusters.
-    kmeans_init : {"k-means++", "random"}
-    n_init : int
-        K-means starts.
-    minibatch : bool
-        Mini-batch k-means (for many items).
-    optimal_order : bool
-        Optimal leaf ordering of the trees (display only: cuts are unchanged).
-    seed : int
-        Seed of every random step (k-means, UMAP).
-    embedding : {"pca", "umap"}
-    umap_neighbors : int
-    umap_min_dist : float
-    resolution, neighbors : float, int
-        Leiden/Louvain: modularity resolution and neighbours of the kNN graph.
-    fuzzifier : float
-        Fuzzy c-means exponent m (> 1; 2 is usual).
-    covariance : str
-        Gaussian mixture covariance model (see :data:`rnaclust_dash.methods.COVARIANCES`).
-    pcs : int
-        Principal components used by mixture and graph methods (0: the values as they are).
-    exclude : str
-        Comma-separated sample ids left out of the analysis (e.g. QC outliers).
-    batch_column : str
-        Sample-sheet column that holds the technical batch ("" for none).
-    batch_method : str
-        See :data:`rnaclust_dash.pp.batch_design.BATCH_METHODS`.
-    protect : str
-        Comma-separated sample-sheet columns of biology that batch correction must keep.
-    """
-
-    target: str = "samples"
-    normalization: str = "deseq2"
-    log_transform: bool = True
-    pseudocount: float = 1.0
-    min_count: float = 10.0
-    min_samples: int = 2
-    top_genes: int = 500
-    zscore: bool = True
-    distance: str = "pearson"
-    method: str = "hierarchical"
-    linkage: str = "average"
-    k: int = 2
-    kmeans_init: str = "k-means++"
-    n_init: int = 10
-    minibatch: bool = False
-    optimal_order: bool = False
-    seed: int = 0
-    embedding: str = "pca"
-    umap_neighbors: int = 15
-    umap_min_dist: float = 0.1
-    resolution: float = 1.0
-    neighbors: int = 15
-    fuzzifier: float = 2.0
-    covariance: str = "full"
-    pcs: int = 10
-    exclude: str = ""
-    batch_column: str = ""
-    batch_method: str = "none"
-    protect: str = ""
-
-    def __post_init__(self) -> None:
-        choices = {"target": TARGETS, "normalization": NORMALIZATIONS, "distance": DISTANCES,
-                   "method": REGISTRY, "linkage": LINKAGES, "kmeans_init": KMEANS_INITS,
-                   "embedding": EMBEDDINGS, "batch_method": BATCH_METHODS,
-                   "covariance": COVARIANCES}
-        for name, allowed in choices.items():
-            if getattr(self, name) not in allowed:
-                raise ParameterError(f"'{getattr(self, name)}' is not a valid {name}; choose "
-                                     f"one of: {', '.join(allowed)}.")
-        checks = [
-            (self.k >= 2, f"k must be at least 2 (got {self.k})."),
-            (self.n_init >= 1, "n_init must be at least 1."),
-            (self.min_count >= 0 and self.min_samples >= 0,
-             "The minimum count and number of samples cannot be negative."),
-            (self.top_genes == 0 or self.top_genes >= 2,
-             f"Keep at least 2 of the most variable genes (0 keeps all); got {self.top_genes}."),
-            (0 <= self.seed <= MAX_SEED,
-             f"Seed must be a whole number from 0 to {MAX_SEED:,}; got {self.seed}."),
-            (self.pseudocount > 0, "The pseudocount must be positive."),
-            (self.umap_neighbors >= 2, "UMAP needs at least 2 neighbours."),
-            (self.resolution > 0, "The resolution must be positive (1 is usual)."),
-            (self.neighbors >= 2, "The kNN graph needs at least 2 neighbours per item."),
-            (self.fuzzifier > 1, "The fuzzifier m must be larger than 1 (2 is usual)."),
-            (self.pcs >= 0, "The number of principal components cannot be negative."),
-            (0 <= self.umap_min_dist <= 1, "UMAP min_dist must be between 0 and 1."),
-            (self.batch_method == "none" or self.batch_column,
-             "Batch correction needs the sample-sheet column that holds the batch: choose it, "
-             "or set the batch method to none."),
-            (not (self.method == "hierarchical" and self.linkage in EUCLIDEAN_LINKAGES
-                  and self.distance != "euclidean"),
-             f"{self.linkage.capitalize()} linkage needs Euclidean distance (it works with "
-             "cluster centres or variances). Choose the Euclidean distance, or another "
-             "linkage."),
-        ]
-        for ok, message in checks:
-            if not ok:
-                raise ParameterError(message)
-
-    def to_dict(self) -> dict:
-        """The parameters as a plain dict."""
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict) -> "AnalysisParams":
-        """Parameters from a dict (as in params.json); unknown names are an error."""
-        known = {f.name: f for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - set(known))
-        if unknown:
-            raise ParameterError(f"Unknown parameter(s) {', '.join(unknown)}; known ones: "
-                                 f"{', '.join(known)}.")
-        converted = {}
-        for name, value in values.items():
-            kind = _FIELD_TYPES[known[name].type]
-            try:
-                converted[name] = kind(value) if kind is not bool else _as_bool(value)
-            except (TypeError, ValueError):
-                raise ParameterError(f"Parameter {name}={value!r} is not a valid "
-                                     f"{kind.__name__}.") from None
-            if kind is int and float(value) != converted[name]:  # 2.5 must not become 2
-                raise ParameterError(f"Parameter {name} must be a whole number; got {value}.")
-        return cls(**converted)
-
-    def replace(self, **changes: Any) -> "AnalysisParams":
-        """A copy with some parameters changed (validated again)."""
-        return dataclasses.replace(self, **changes)
-
-
-# Field annotations are strings (postponed evaluation): map them to converters.
-_FIELD_TYPES = {"str": str, "int": int, "float": float, "bool": bool}
-
-
-def split_list(text: str) -> list[str]:
-    """'a, b,,c' -> ['a', 'b', 'c'] (the comma-separated parameters)."""
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
-def _as_bool(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes", "on")
-    return bool(value)
-
-
-def default_params(dataset: Dataset) -> AnalysisParams:
-    """Sensible starting parameters for a dataset (what the UI shows first)."""
-    n_groups = 2
-    if dataset.metadata is not None and "group" in dataset.metadata:
-        n_groups = max(2, int(dataset.metadata["group"].nunique()))
-    n_groups = min(n_groups, max(2, dataset.n_samples - 1))
-    if dataset.value_kind == "counts":
-        return AnalysisParams(k=n_groups)
-    return AnalysisParams(normalization="none", log_transform=dataset.value_kind == "normalized",
-                          min_count=0, min_samples=0, k=n_groups)
-
-
-def params_document(params: AnalysisParams, *, dataset_name: str = "", dataset_key: str = "") -> str:
-    """The params.json text: parameters plus provenance (dataset, version)."""
-    return json.dumps({"parameters": params.to_dict(),
-                       "dataset": {"name": dataset_name, "key": dataset_key},
-                       "rnaclust_dash_version": __version__}, indent=2)
-
-
-def params_from_document(text: str) -> AnalysisParams:
-    """Read params.json (a document from :func:`params_document`, or a bare dict)."""
-    try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ParameterError(f"The parameters file is not valid JSON ({error}).") from None
-    if not isinstance(document, dict):
-        raise ParameterError("The parameters file must hold a JSON object.")
-    return AnalysisParams.from_dict(document.get("parameters", document))
 
 
 # --- datasets in the store -----------------------------------------------------------
@@ -387,13 +185,11 @@ class Analysis:
 
 
 def _prepared_key(key: str, params: AnalysisParams) -> str:
-    """Key of the dataset after exclusions and count-level batch correction."""
+    """Key of the dataset after exclusions and count-level batch correction (the dataset's
+    own key when there is nothing to do, so it is not stored twice)."""
     if not params.exclude and params.batch_method != "combat-seq":
         return key
-    seq = params.batch_method == "combat-seq"
-    return stage_key(key, "prepare", {"exclude": sorted(split_list(params.exclude)),
-                                      "batch_column": params.batch_column if seq else "",
-                                      "protect": params.protect if seq else ""})
+    return stage_key(key, "prepare", stage_params(params, "prepare"))
 
 
 def _prepare_stage(store, key, params: AnalysisParams) -> str:
@@ -444,20 +240,16 @@ def batch_design(metadata: pd.DataFrame | None, params: AnalysisParams
 
 
 def _normalize_key(key: str, params: AnalysisParams) -> str:
-    return stage_key(_prepared_key(key, params), "normalize", {
-        "normalization": params.normalization, "log": params.log_transform,
-        "pseudocount": params.pseudocount, "min_count": params.min_count,
-        "min_samples": params.min_samples})
+    return stage_key(_prepared_key(key, params), "normalize", stage_params(params, "normalize"))
 
 
 def _matrix_key(key: str, params: AnalysisParams) -> str:
     """Key of the normalized (and batch-corrected) matrix."""
     norm_key = _normalize_key(key, params)
-    if params.batch_method in ("none", "combat-seq", "harmony"):  # harmony acts on features
+    # ComBat-seq acts on the counts (prepare key), Harmony on the items (features key)
+    if params.batch_method in ("none", "combat-seq", "harmony"):
         return norm_key
-    return stage_key(norm_key, "batch", {"method": params.batch_method,
-                                         "column": params.batch_column,
-                                         "protect": params.protect})
+    return stage_key(norm_key, "batch", stage_params(params, "batch"))
 
 
 def _matrix_stage(store, key, params: AnalysisParams) -> tuple[str, Normalized]:
@@ -597,15 +389,10 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     """
     feat_key, features = _features_stage(store, key, params)
     check_items(len(features.item_ids), params)
-    dist_key = stage_key(feat_key, "distance", {"metric": params.distance})
+    keys = stage_keys(key, params)
+    dist_key, tree_key, tree_linkage = keys["distance"], keys["tree"], _tree_linkage(params)
     distances = store.get_or_compute(
         dist_key, lambda: pairwise_distances(features.items, metric=params.distance))
-    # Ward, centroid and median need Euclidean distances; for the trees other methods
-    # only draw, average linkage stands in for them.
-    tree_linkage = params.linkage if (params.linkage not in EUCLIDEAN_LINKAGES
-                                      or params.distance == "euclidean") else "average"
-    tree_key = stage_key(dist_key, "tree", {"linkage": tree_linkage,
-                                            "optimal_order": params.optimal_order})
     tree = store.get_or_compute(tree_key, lambda: _tree(distances, tree_linkage, params))
     leaf_order = _leaf_order(tree)
     partition_key, partition = _partition(store, params, tree_key, tree, dist_key, distances,
@@ -618,9 +405,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
     validation_key = stage_key(partition_key, "validation", {"distance": dist_key})
     validation = store.get_or_compute(
         validation_key, lambda: validation_summary(features.items, distances, labels))
-    other_key = stage_key(feat_key, "display_tree", {"metric": params.distance,
-                                                     "linkage": tree_linkage,
-                                                     "optimal_order": params.optimal_order})
+    other_key = keys["display_tree"]
     # The other axis of the heatmap is clustered for display with the same choices.
     other_items = features.display if params.target == "samples" else features.display.T
     notices = features.notices + partition.notices
@@ -636,7 +421,7 @@ def run_analysis(store: ResultStore, key: str, params: AnalysisParams) -> Analys
                     validation=validation, confidence=partition.confidence,
                     size_factors=features.size_factors,
                     norm_factors=features.norm_factors, notices=notices,
-                    keys={"normalize": _matrix_key(key, params), "features": feat_key, "distance": dist_key,
+                    keys={"normalize": keys["batch"], "features": feat_key, "distance": dist_key,
                           "tree": tree_key, "partition": partition_key,
                           "other_tree": other_key})
 
@@ -646,27 +431,63 @@ def _tree(distances: np.ndarray, linkage: str, params: AnalysisParams) -> np.nda
     return optimal_leaf_order(tree, distances) if params.optimal_order else tree
 
 
+def _partition_keys(params: AnalysisParams, tree_key: str, dist_key: str,
+                    feat_key: str) -> tuple[str, str | None]:
+    """(key of the partition, key of the method's own stored tree or None)."""
+    method = get_method(params.method)
+    cluster = stage_params(params, "cluster")
+    if method.name == "hierarchical":  # its tree is the heatmap's tree, already stored
+        return stage_key(tree_key, "cut", cluster), None
+    if method.tree is not None:  # one stored tree (its own parameters), cut at any k
+        own_key = stage_key(dist_key, method.name, method.settings(params))
+        return stage_key(own_key, "cut", cluster), own_key
+    base_key = dist_key if method.needs == "distances" else feat_key
+    return stage_key(base_key, method.name, cluster), None
+
+
 def _partition(store, params: AnalysisParams, tree_key, tree, dist_key, distances, feat_key,
                features) -> tuple[str, Partition]:
     """Fit the chosen method of the registry (stored): (store key, partition)."""
     method = get_method(params.method)
-    if method.name == "hierarchical":  # its tree is the heatmap's tree, already stored
-        return stage_key(tree_key, "cut", {"k": params.k}), partition_from_tree(tree, params.k)
-    settings = method.settings(params)
-    if method.tree is not None:  # one stored tree, cut at any k
-        own_key = stage_key(dist_key, method.name, settings)
+    key, own_key = _partition_keys(params, tree_key, dist_key, feat_key)
+    if method.name == "hierarchical":
+        return key, partition_from_tree(tree, params.k)
+    if own_key is not None:
+        settings = method.settings(params)
         own_tree = store.get_or_compute(own_key, lambda: method.tree(distances, **settings))
-        return (stage_key(own_key, "cut", {"k": params.k}),
-                partition_from_tree(own_tree, params.k))
-    size = {"k": params.k} if method.uses == "k" else {"resolution": params.resolution}
-    base_key = dist_key if method.needs == "distances" else feat_key
-    key = stage_key(base_key, method.name, settings | size | {"seed": params.seed})
+        return key, partition_from_tree(own_tree, params.k)
     partition = store.get_or_compute(key, lambda: fit_method(
         method, distances if method.needs == "distances" else features.items, params))
     if method.uses == "resolution" and partition.n_clusters < 2:
         raise ParameterError(f"{method.name.capitalize()} found a single cluster at resolution "
                              f"{params.resolution:g}: raise the resolution.")
     return key, partition
+
+
+def _tree_linkage(params: AnalysisParams) -> str:
+    """Ward, centroid and median need Euclidean distances; for the trees other methods
+    only draw, average linkage stands in for them."""
+    return params.linkage if (params.linkage not in EUCLIDEAN_LINKAGES
+                              or params.distance == "euclidean") else "average"
+
+
+def stage_keys(key: str, params: AnalysisParams) -> dict[str, str]:
+    """The store key of every stage of an analysis of dataset ``key`` (nothing computed).
+
+    Each key hashes its parent's key and :func:`~rnaclust_dash.params.stage_params` of
+    its stage, so any parameter of the spec changes the key of its stage.
+    """
+    feat_key = _features_key(_matrix_key(key, params), params)
+    dist_key = stage_key(feat_key, "distance", stage_params(params, "distance"))
+    tree = stage_params(params, "tree") | {"linkage": _tree_linkage(params)}
+    tree_key = stage_key(dist_key, "tree", tree)
+    return {"prepare": _prepared_key(key, params), "normalize": _normalize_key(key, params),
+            "batch": _matrix_key(key, params), "features": feat_key, "distance": dist_key,
+            "tree": tree_key,
+            "cluster": _partition_keys(params, tree_key, dist_key, feat_key)[0],
+            "display_tree": stage_key(feat_key, "display_tree",
+                                      stage_params(params, "distance") | tree),
+            "embedding": _embedding_key(feat_key, params)}
 
 
 def fit_method(method, data: np.ndarray, params: AnalysisParams) -> Partition:
@@ -681,11 +502,7 @@ def _leaf_order(tree: np.ndarray) -> np.ndarray:
 
 
 def _features_key(norm_key: str, params: AnalysisParams) -> str:
-    harmony = params.batch_method == "harmony"
-    return stage_key(norm_key, "features", {
-        "target": params.target, "top_genes": params.top_genes,
-        "zscore": params.zscore and params.target == "genes",
-        "harmony": [params.batch_column, params.seed] if harmony else None})
+    return stage_key(norm_key, "features", stage_params(params, "features"))
 
 
 def embedding_key(key: str, params: AnalysisParams) -> str:
@@ -694,11 +511,7 @@ def embedding_key(key: str, params: AnalysisParams) -> str:
 
 
 def _embedding_key(feat_key: str, params: AnalysisParams) -> str:
-    if params.embedding == "pca":
-        return stage_key(feat_key, "embedding", {"method": "pca", "seed": params.seed})
-    return stage_key(feat_key, "embedding", {"method": "umap", "neighbors": params.umap_neighbors,
-                                             "min_dist": params.umap_min_dist,
-                                             "metric": params.distance, "seed": params.seed})
+    return stage_key(feat_key, "embedding", stage_params(params, "embedding"))
 
 
 def compute_embedding(store: ResultStore, key: str, params: AnalysisParams) -> Embedding:

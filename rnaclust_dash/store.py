@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
@@ -19,6 +20,23 @@ import diskcache
 from . import __version__
 
 DEFAULT_SIZE_LIMIT_GB = 4
+#: A computation lock left by a process that died is given up after this many seconds.
+COMPUTE_LOCK_SECONDS = 600
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process of this host runs (a zombie, e.g. a cancelled job, does not)."""
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, ValueError, OSError):
+        return True
+    try:
+        with open(f"/proc/{int(pid)}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:  # no /proc (not Linux): trust kill()
+        return True
 
 
 def default_cache_dir() -> Path:
@@ -84,10 +102,25 @@ class ResultStore:
         return key in self.cache
 
     def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
-        """The value under ``key``; computed by ``compute()`` and stored if missing."""
+        """The value under ``key``; computed by ``compute()`` and stored if missing.
+
+        One thread or process computes a missing value; others asking for the same key
+        meanwhile wait and read it (the callbacks of one change need the same stages).
+        """
         missing = object()
-        value = self.cache.get(key, missing)
-        if value is missing:
-            value = compute()
-            self.cache.set(key, value)
+        lock = f"computing:{key}"
+        while (value := self.cache.get(key, missing)) is missing:
+            if self.cache.add(lock, os.getpid(), expire=COMPUTE_LOCK_SECONDS):
+                try:
+                    value = self.cache.get(key, missing)
+                    if value is missing:
+                        value = compute()
+                        self.cache.set(key, value)
+                finally:
+                    self.cache.delete(lock)
+                return value
+            holder = self.cache.get(lock)
+            if holder is not None and not _process_alive(holder):  # a killed job's lock
+                self.cache.delete(lock)
+            time.sleep(0.01)
         return value

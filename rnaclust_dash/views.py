@@ -1,7 +1,8 @@
 """From an :class:`~rnaclust_dash.pipeline.Analysis` to the three linked figures.
 
-One home for the glue between pipeline results and :mod:`rnaclust_dash.figures`, used
-by the dashboard, the benchmarks and the tests alike.
+One home for the glue between pipeline results and :mod:`rnaclust_dash.pl`, used
+by the dashboard, the benchmarks and the tests alike. Figures are plain dicts of numpy
+arrays (see :mod:`rnaclust_dash.pl`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ from typing import Collection
 
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 
-from . import figures
+from .pl.heatmap import heatmap_figure
+from .pl.scatter import embedding_figure
+from .pl.silhouette import silhouette_figure
 from .embed import Embedding
 from .pipeline import Analysis
 
@@ -20,7 +22,7 @@ CLUSTER_COLUMN = "cluster"
 
 
 def heatmap(analysis: Analysis, *, metadata: pd.DataFrame | None = None,
-            selected: Collection[str] = (), max_rows: int = 400) -> go.Figure:
+            selected: Collection[str] = (), max_rows: int = 400) -> dict:
     """Clustered heatmap (genes as rows, samples as columns) with dendrograms and bars."""
     items_are_samples = analysis.params.target == "samples"
     item_tree, other_tree = analysis.item_tree, analysis.other_tree
@@ -31,16 +33,16 @@ def heatmap(analysis: Analysis, *, metadata: pd.DataFrame | None = None,
     annotations = None
     if metadata is not None and metadata.shape[1] > 0:
         annotations = metadata.reindex(analysis.sample_ids)
-    return figures.heatmap_figure(
+    return heatmap_figure(
         analysis.features.display, gene_ids=analysis.gene_ids, sample_ids=analysis.sample_ids,
         item_axis=analysis.params.target, labels=analysis.labels, annotations=annotations,
         selected=tuple(selected), value_title="z-score", centered=True, max_rows=max_rows,
         **trees, **orders)
 
 
-def silhouette(analysis: Analysis, *, selected: Collection[str] = ()) -> go.Figure:
+def silhouette(analysis: Analysis, *, selected: Collection[str] = ()) -> dict:
     """Silhouette plot of the analysis' partition."""
-    return figures.silhouette_figure(
+    return silhouette_figure(
         analysis.features.item_ids, analysis.labels,
         analysis.validation["silhouette_values"],
         mean_value=analysis.validation["silhouette"], selected=tuple(selected))
@@ -56,7 +58,7 @@ def color_choices(analysis_target: str, metadata: pd.DataFrame | None) -> list[s
 
 def embedding(analysis: Analysis, coords: Embedding, *, color_by: str = CLUSTER_COLUMN,
               metadata: pd.DataFrame | None = None,
-              selected: Collection[str] = ()) -> go.Figure:
+              selected: Collection[str] = ()) -> dict:
     """PCA/UMAP scatter of the items, coloured by cluster or by a sample annotation."""
     ids = analysis.features.item_ids
     clusters = pd.Series(analysis.labels, index=ids, name=CLUSTER_COLUMN)
@@ -69,10 +71,13 @@ def embedding(analysis: Analysis, coords: Embedding, *, color_by: str = CLUSTER_
         colors = clusters
     if analysis.confidence is not None:  # soft methods: hover and opacity show confidence
         hover["confidence"] = np.round(analysis.confidence, 3)
-    return figures.embedding_figure(
+    return embedding_figure(
         np.asarray(coords.coords), ids=ids, color_values=colors, color_title=colors.name,
         axis_titles=coords.axis_titles, hover=hover, selected=tuple(selected),
-        opacity=analysis.confidence)
+        opacity=analysis.confidence,
+        # A lasso stays while the points are the same items at the same places.
+        revision=f"{analysis.dataset_key}-{analysis.keys.get('features', '')}-"
+                 f"{coords.axis_titles[0]}")
 
 
 #: Soft assignments below this confidence are listed as uncertain.

@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from .common import empty_figure
+
 #: Colours of genes up / down in the group (significant), and of the rest.
 UP_COLOR, DOWN_COLOR, NS_COLOR = "#C0392B", "#2471A3", "#B4BCC2"
 _FONT = dict(family="Lato, Arial, sans-serif", size=12)
@@ -214,8 +216,8 @@ def marker_dotplot(markers: pd.DataFrame, group_means: pd.DataFrame, *, n_top: i
     """
     chosen = top_markers(markers, n_top=n_top, padj_threshold=padj_threshold)
     if chosen.empty:
-        return message_figure(f"No gene is higher in any group with adjusted p < "
-                               f"{padj_threshold:g}.")
+        return go.Figure(empty_figure(f"No gene is higher in any group with adjusted p < "
+                                      f"{padj_threshold:g}."))
     genes = chosen["gene"].astype(str).tolist()
     gene_labels = dict(zip(genes, _labels(chosen)))
     groups = [str(g) for g in pd.unique(markers["group"])]
@@ -293,7 +295,7 @@ def enrichment_dotplot(table: pd.DataFrame, *, n_terms: int = 8,
             if term not in terms:
                 terms.append(term)
     if not terms:
-        return message_figure("No gene of the queries is in any tested gene set.")
+        return go.Figure(empty_figure("No gene of the queries is in any tested gene set."))
     n_significant = int((hits["padj"] < padj_threshold).sum())
     if n_significant == 0:  # say it on the figure: the dots are the best of nothing
         title = (f"{title}<br>" if title else "") + (
@@ -340,13 +342,3 @@ def enrichment_dotplot(table: pd.DataFrame, *, n_terms: int = 8,
 def _short(text: str, limit: int) -> str:
     text = str(text)
     return text if len(text) <= limit else text[:limit - 1] + "\u2026"
-
-
-def message_figure(message: str) -> go.Figure:
-    """A blank figure that says why there is nothing to draw (or what to do first)."""
-    figure = go.Figure()
-    figure.update_layout(template="plotly_white", height=200, font=_FONT,
-                         xaxis=dict(visible=False), yaxis=dict(visible=False),
-                         annotations=[dict(text=message, showarrow=False, x=0.5, y=0.5,
-                                           xref="paper", yref="paper")])
-    return figure

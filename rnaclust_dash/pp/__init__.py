@@ -10,8 +10,9 @@ Modules, one per role:
 - normalization: :mod:`~rnaclust_dash.pp.normalization` (the methods on offer and
   :func:`normalize`), :mod:`~rnaclust_dash.pp.size_factors` (DESeq2 size factors, edgeR
   ``calcNormFactors`` and log-CPM), :mod:`~rnaclust_dash.pp.quantile` (limma
-  ``normalizeQuantiles``), :mod:`~rnaclust_dash.pp.variance_stabilizing` (DESeq2 ``vst``
-  and its dispersion fit);
+  ``normalizeQuantiles``), :mod:`~rnaclust_dash.pp.variance_stabilizing` (DESeq2 ``vst``)
+  with :mod:`~rnaclust_dash.pp.deseq2_dispersion` (DESeq2's dispersion estimates, which
+  the DESeq2 Wald test of ``tl`` shares);
 - feature selection: :mod:`~rnaclust_dash.pp.features` (most variable genes, row z-scores);
 - batch: :mod:`~rnaclust_dash.pp.batch_design` (methods on offer, labels, covariates,
   design matrices, confounding), :mod:`~rnaclust_dash.pp.batch_log_scale` (ComBat, limma
@@ -19,6 +20,8 @@ Modules, one per role:
   edgeR ports it needs, :mod:`~rnaclust_dash.pp.edger_glm` and
   :mod:`~rnaclust_dash.pp.edger_dispersion`, :mod:`~rnaclust_dash.pp.batch_harmony`
   (Harmony) and :mod:`~rnaclust_dash.pp.batch_mixing` (silhouette and LISI of the batches);
+- sample QC: :mod:`~rnaclust_dash.pp.qc` (per-sample metrics, MAD outlier rules, box
+  statistics; the QC figures are in :mod:`rnaclust_dash.pl.qc`);
 - :mod:`~rnaclust_dash.pp.inputs`: the matrix checks they share.
 """
 
@@ -27,6 +30,13 @@ from rnaclust_dash.pp.batch_design import BATCH_METHODS, batch_confounding
 from rnaclust_dash.pp.batch_harmony import HARMONY_PCS, harmony_embedding
 from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
 from rnaclust_dash.pp.batch_mixing import batch_mixing_scores
+from rnaclust_dash.pp.deseq2_dispersion import (
+    DESEQ2_MIN_MU,
+    dispersion_trend,
+    gene_wise_dispersions,
+    map_dispersions,
+    parametric_dispersion_fit,
+)
 from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
 from rnaclust_dash.pp.normalization import (
     COUNT_METHODS,
@@ -37,6 +47,18 @@ from rnaclust_dash.pp.normalization import (
     normalization_availability,
     normalize,
 )
+from rnaclust_dash.pp.qc import (
+    MAD_LIBRARY_FOLD,
+    MIN_DETECTED_DROP,
+    MIN_DISSIMILARITY_RATIO,
+    MIN_LIBRARY_FRACTION,
+    MIN_SAMPLES_FOR_MAD,
+    OUTLIER_NMADS,
+    PCA_TOP_GENES,
+    box_statistics,
+    flag_outliers,
+    qc_summary,
+)
 from rnaclust_dash.pp.quantile import quantile_normalize
 from rnaclust_dash.pp.size_factors import (
     NORM_FACTOR_METHODS,
@@ -46,32 +68,48 @@ from rnaclust_dash.pp.size_factors import (
     edger_log_cpm,
     log_cpm_tmm,
 )
-from rnaclust_dash.pp.variance_stabilizing import vst
+from rnaclust_dash.pp.variance_stabilizing import vst, vst_closed_form
 
 __all__ = [
     "BATCH_METHODS",
     "COUNT_METHODS",
+    "DESEQ2_MIN_MU",
     "HARMONY_PCS",
     "LOG_SCALE_METHODS",
+    "MAD_LIBRARY_FOLD",
+    "MIN_DETECTED_DROP",
+    "MIN_DISSIMILARITY_RATIO",
+    "MIN_LIBRARY_FRACTION",
+    "MIN_SAMPLES_FOR_MAD",
     "NORMALIZATIONS",
     "NORMALIZATION_LABELS",
     "NORM_FACTOR_METHODS",
     "Normalized",
+    "OUTLIER_NMADS",
+    "PCA_TOP_GENES",
     "batch_confounding",
     "batch_mixing_scores",
+    "box_statistics",
     "calc_norm_factors",
     "combat",
     "combat_seq",
     "cpm_tmm",
     "deseq2_size_factors",
+    "dispersion_trend",
     "edger_log_cpm",
+    "flag_outliers",
+    "gene_wise_dispersions",
     "harmony_embedding",
     "log_cpm_tmm",
+    "map_dispersions",
     "normalization_availability",
     "normalize",
+    "parametric_dispersion_fit",
+    "qc_summary",
     "quantile_normalize",
     "remove_batch_effect",
     "top_variable_genes",
     "vst",
+    "vst_closed_form",
     "zscore_rows",
 ]

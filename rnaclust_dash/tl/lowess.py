@@ -1,5 +1,6 @@
 """R's ``lowess`` (Cleveland 1979; R's C ``clowess``), needed where R's choice depends on it
-(DESeq2's independent filtering picks its cut-off from a lowess curve)."""
+(DESeq2's independent filtering, :mod:`rnaclust_dash.tl._independent_filtering`, picks its
+cut-off from a lowess curve). Checked against R in tests/core/test_timecourse.py."""
 
 from __future__ import annotations
 
@@ -95,6 +96,9 @@ def lowess(x, y, *, f: float = 2 / 3, iterations: int = 3) -> np.ndarray:
         if cmad < 1e-7 * scale:
             break
         r = np.abs(residual)
+        # cmad may be 0 (an exact fit): R's C code then takes weight 1 without dividing
+        with np.errstate(divide="ignore", invalid="ignore"):
+            bisquare = (1 - (r / cmad) ** 2) ** 2
         robustness = np.where(r <= 0.001 * cmad, 1.0,
-                              np.where(r <= 0.999 * cmad, (1 - (r / cmad) ** 2) ** 2, 0.0))
+                              np.where(r <= 0.999 * cmad, bisquare, 0.0))
     return fitted

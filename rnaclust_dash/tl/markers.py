@@ -98,9 +98,9 @@ def compare_groups(data, labels, *, group, reference=None, test: str = "t-test",
                   pvalue=pvalue, mean_in=mean_in, mean_out=mean_out)
 
 
-def find_markers(data, labels, *, test: str = "t-test", groups=None, gene_ids=None,
-                 symbols=None) -> pd.DataFrame:
-    """Marker genes of every group: each group against all other samples.
+def find_markers(data, labels, *, test: str = "t-test", groups=None, reference=None,
+                 gene_ids=None, symbols=None) -> pd.DataFrame:
+    """Marker genes of every group: each group against all other samples (or one group).
 
     Parameters
     ----------
@@ -111,7 +111,9 @@ def find_markers(data, labels, *, test: str = "t-test", groups=None, gene_ids=No
     test : {"t-test", "wilcoxon", "deseq2"}, keyword-only
         See :func:`compare_groups`.
     groups : sequence of str, optional, keyword-only
-        The groups to test; all labelled groups (sorted) when omitted.
+        The groups to test; all labelled groups (sorted) when omitted, but ``reference``.
+    reference : str, optional, keyword-only
+        Compare every group with this one instead of with the rest of the samples.
     gene_ids : array-like, optional, keyword-only
         Gene ids, shape (n_genes,).
     symbols : array-like, optional, keyword-only
@@ -130,9 +132,12 @@ def find_markers(data, labels, *, test: str = "t-test", groups=None, gene_ids=No
     if len(present) < 2:
         raise ParameterError("Markers need at least two groups of samples; the labels "
                              f"have {len(present)}.")
+    if groups is None:
+        groups = [g for g in present if reference is None or g != str(reference)]
     tables = []
-    for group in (present if groups is None else [str(g) for g in groups]):
-        table = compare_groups(data, labels_array, group=group, test=test, gene_ids=gene_ids)
+    for group in map(str, groups):
+        table = compare_groups(data, labels_array, group=group, reference=reference, test=test,
+                               gene_ids=gene_ids)
         table = table.rename_axis("gene").reset_index()
         table.insert(0, "group", group)
         if symbols is not None:

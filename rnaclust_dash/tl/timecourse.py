@@ -18,6 +18,7 @@ import pandas as pd
 
 from ..errors import DataError, ParameterError
 from ..methods import fuzzy_cmeans
+from ._stats import bh_adjust
 
 #: Fewest distinct time points a pattern analysis accepts.
 MIN_TIME_POINTS = 4
@@ -233,7 +234,8 @@ def time_f_test(expression: pd.DataFrame, metadata: pd.DataFrame, *, time_column
         f = ((total - within) / (k - 1)) / (within / (n - k))
     pvalue = stats.f.sf(f, k - 1, n - k)
     return pd.DataFrame({"F": f, "pvalue": pvalue,
-                         "padj": stats.false_discovery_control(np.nan_to_num(pvalue, nan=1.0))},
+                         # genes with no variance (NaN) count as p = 1 in the BH
+                         "padj": bh_adjust(np.nan_to_num(pvalue, nan=1.0))},
                         index=expression.index)
 
 

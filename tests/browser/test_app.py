@@ -126,6 +126,22 @@ def test_uploading_counts_replaces_the_data(dash_duo, app_factory, small_table):
     shot(dash_duo, "uploaded")
 
 
+def test_the_data_card_names_a_file_whose_content_equals_the_last(dash_duo, app_factory,
+                                                                  small_table):
+    import shutil
+
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    upload(dash_duo, ids.UPLOAD_COUNTS, small_table)
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "small_counts.csv", timeout=20)
+    # The same bytes under another name: the upload's contents do not change.
+    renamed = small_table.with_name("second_run.csv")
+    shutil.copy(small_table, renamed)
+    upload(dash_duo, ids.UPLOAD_COUNTS, renamed)
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "second_run.csv", timeout=20)
+    assert "small_counts" not in dash_duo.find_element(f"#{ids.DATASET_INFO}").text
+
+
 def test_changing_normalization_method_and_k_updates_all_views(dash_duo, app_factory):
     dash_duo.start_server(app_factory())
     wait_rendered(dash_duo)
@@ -158,8 +174,10 @@ def test_bad_file_shows_its_message_and_keeps_the_analysis(dash_duo, app_factory
     bad = tmp_path / "bad.csv"
     bad.write_text("gene_id,s1,s2,s3\ng1,1,2,3\ng2,4,abc,6\ng3,7,8,9\n")
     upload(dash_duo, ids.UPLOAD_COUNTS, bad)
-    dash_duo.wait_for_contains_text(f"#{ids.ERROR}", "abc", timeout=20)
-    message = dash_duo.find_element(f"#{ids.ERROR}").text
+    # In the data card, next to the upload box.
+    data_alert = ids.VIEW_ALERTS["data"]
+    dash_duo.wait_for_contains_text(f"#{data_alert}", "abc", timeout=20)
+    message = dash_duo.find_element(f"#{data_alert}").text
     assert "bad.csv" in message and "s2" in message
     shot(dash_duo, "bad_file")
     assert "treated1" in heatmap_columns(dash_duo)
@@ -283,18 +301,49 @@ def test_qc_tab_shows_the_panel_and_a_click_excludes_a_sample(dash_duo, app_fact
     assert "treated1" not in heatmap_columns(dash_duo)
 
 
-def test_batch_tab_shows_before_and_after_with_mixing_scores(dash_duo, app_factory):
-    dash_duo.start_server(app_factory())
+def batch_tab_with_combat(dash_duo):
+    """Start on the example, correct the library type (its 'batch' column) with ComBat
+    protecting the condition, and open the Batch tab once its plot is drawn."""
     wait_rendered(dash_duo)
     choose(dash_duo, ids.BATCH_COLUMN, "batch")
     choose(dash_duo, ids.PROTECT, "group")
     choose(dash_duo, ids.BATCH_METHOD, "ComBat")
     open_tab(dash_duo, "Batch effect")
     wait_until(lambda: graph_traces(dash_duo, ids.BATCH_VIEW) > 0, timeout=30)
-    dash_duo.wait_for_contains_text(f"#{ids.BATCH_SCORES}", "silhouette_batch", timeout=20)
+
+
+def test_batch_tab_shows_before_and_after_with_mixing_scores(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    batch_tab_with_combat(dash_duo)
+    dash_duo.wait_for_contains_text(f"#{ids.BATCH_SCORES}", "batch silhouette", timeout=20)
     text = dash_duo.find_element(f"#{ids.BATCH_SCORES}").text
     assert "before" in text and "after" in text
     shot(dash_duo, "batch_tab")
+
+
+def test_a_refused_batch_correction_is_said_on_the_batch_and_qc_tabs(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    batch_tab_with_combat(dash_duo)  # a correction that works, so plots could go stale
+    # pasilla's batch column is its library type: protecting 'type' confounds the two.
+    choose(dash_duo, ids.PROTECT, "type")
+    batch_alert = ids.VIEW_ALERTS["batch"]
+    dash_duo.wait_for_contains_text(f"#{batch_alert}", "confounded", timeout=30)
+    wait_until(lambda: graph_traces(dash_duo, ids.BATCH_VIEW) == 0, timeout=20)
+    # The figure says it was not drawn and why, in short; the alert above has it all.
+    assert "Not drawn: ComBat cannot run" in graph_json(
+        dash_duo, ids.BATCH_VIEW, "g.layout.annotations.map(a => a.text).join(' ')")
+    shot(dash_duo, "confounded_batch_tab")
+    open_tab(dash_duo, "QC")
+    qc_alert = ids.VIEW_ALERTS["qc"]
+    dash_duo.wait_for_contains_text(f"#{qc_alert}", "confounded", timeout=30)
+    for graph_id in (ids.QC_LIBRARY, ids.QC_CORRELATION, ids.QC_MEAN_VARIANCE):
+        wait_until(lambda g=graph_id: "ComBat cannot run" in (graph_json(
+            dash_duo, g, "g.layout.annotations ? g.layout.annotations.map(a => a.text)"
+            ".join(' ') : ''") or ""), timeout=20)
+    shot(dash_duo, "confounded_qc_tab")
+    # Each alert is inside its own tab: the QC tab's is visible now, the Batch tab's not.
+    assert dash_duo.find_element(f"#{qc_alert}").is_displayed()
+    assert not dash_duo.find_element(f"#{batch_alert}").is_displayed()
 
 
 def test_k_panel_suggests_k_and_a_click_applies_it(dash_duo, app_factory):

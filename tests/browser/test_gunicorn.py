@@ -1,54 +1,27 @@
 """Several gunicorn workers must behave as one: the store lives on disk, not in memory."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
-
 import pytest
 
 from layouts import ids
 
+from real_server import (OPENMP_FORK_ABORT, dockerfile_command, numba_cache,  # noqa: F401
+                         port_in_range, running_server, server_env, umap_drawn)
 from test_app import graph_json, metrics_text, set_number, wait_rendered, wait_until
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
-def gunicorn_url(tmp_path):
-    port = free_port()
-    env = dict(os.environ, RNACLUST_CACHE_DIR=str(tmp_path / "cache"), RNACLUST_WARM_UMAP="0")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "app:server", "--workers", "3",
-         "--bind", f"127.0.0.1:{port}", "--timeout", "120"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("gunicorn did not answer on /healthz within 30 s")
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
+def gunicorn_server(tmp_path, numba_cache):
+    """gunicorn started with the Dockerfile's command (3 workers, the app preloaded in
+    the master, UMAP warm-up on); yields its URL and log file."""
+    log = tmp_path / "gunicorn.log"
+    with running_server(["sh", "-c", dockerfile_command()], port=port_in_range(91),
+                        env=server_env(tmp_path, numba_cache) | {"WORKERS": "3"},
+                        log_path=log) as url:
+        yield url, log
 
 
-def test_three_gunicorn_workers_serve_one_consistent_analysis(dash_duo, gunicorn_url):
-    dash_duo.driver.get(gunicorn_url)
+def test_three_gunicorn_workers_serve_one_consistent_analysis(dash_duo, gunicorn_server):
+    dash_duo.driver.get(gunicorn_server[0])
     wait_rendered(dash_duo)
     wait_until(lambda: "k = 2" in metrics_text(dash_duo))
     # Each change is a new request that any worker may take; all read the same store.
@@ -61,3 +34,18 @@ def test_three_gunicorn_workers_serve_one_consistent_analysis(dash_duo, gunicorn
     # No error alert was raised on the way (a closed dbc.Alert is not rendered at all).
     assert not [e for e in dash_duo.driver.find_elements("css selector", f"#{ids.ERROR}")
                 if e.is_displayed()]
+
+
+@pytest.mark.slow
+def test_umap_finishes_every_time_in_preloaded_gunicorn_workers(dash_duo, gunicorn_server):
+    # The master imports the app before forking its workers (--preload) and each worker
+    # forks UMAP jobs: neither may have started OpenMP or numba threads by then.
+    url, log = gunicorn_server
+    assert "--preload" in dockerfile_command()
+    for attempt in range(2):  # a fresh page: the jobs may land on any worker
+        dash_duo.driver.get(url)
+        wait_rendered(dash_duo)
+        umap_drawn(dash_duo, 7)
+        umap_drawn(dash_duo, 7, neighbors=4 + attempt)
+    assert OPENMP_FORK_ABORT not in log.read_text()
+    assert "Traceback" not in log.read_text()

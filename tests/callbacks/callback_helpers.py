@@ -25,7 +25,7 @@ PASILLA_SAMPLES = ["treated1", "treated2", "treated3", "untreated1", "untreated2
                    "untreated3", "untreated4"]
 
 # The guarded bodies, as register() wraps them.
-guarded_data = common.guarded(len(data.OUTPUTS), data.ERROR_SLOT)(data.update_data)
+guarded_data = data.VIEW.guard(data.update_data)
 guarded_analysis = common.guarded(len(analysis.OUTPUTS), analysis.ERROR_SLOT)(
     analysis.update_analysis)
 guarded_embedding = common.guarded(len(embedding.OUTPUTS), embedding.ERROR_SLOT)(
@@ -111,14 +111,19 @@ def out(outputs: tuple, module, component_id: str, prop: str):
     return outputs[slot(module, component_id, prop)]
 
 
+def alert_of(module) -> str:
+    """Id of the alert a callback module reports its errors in (its view's alert)."""
+    return getattr(module, "ALERT", ids.ERROR)
+
+
 def error_text(outputs: tuple, module) -> str:
-    return text_of(out(outputs, module, ids.ERROR, "children"))
+    return text_of(out(outputs, module, alert_of(module), "children"))
 
 
 def assert_rejected(outputs: tuple, module) -> str:
     """The guarded callback showed an error and changed nothing else; return its text."""
-    error_slots = set(module.ERROR_SLOT)
-    assert out(outputs, module, ids.ERROR, "is_open") is True
+    error_slots = {i for i, o in enumerate(module.OUTPUTS) if o.component_id == alert_of(module)}
+    assert out(outputs, module, alert_of(module), "is_open") is True
     message = error_text(outputs, module)
     assert message.startswith("Could not update:")
     assert "What was shown before is kept." in message
@@ -132,8 +137,8 @@ def assert_rejected(outputs: tuple, module) -> str:
 
 def assert_accepted(outputs: tuple, module) -> None:
     """No error: the alert is closed and emptied."""
-    assert out(outputs, module, ids.ERROR, "is_open") is False, error_text(outputs, module)
-    assert out(outputs, module, ids.ERROR, "children") is None
+    assert out(outputs, module, alert_of(module), "is_open") is False, error_text(outputs, module)
+    assert out(outputs, module, alert_of(module), "children") is None
 
 
 def analysis_controls(data_outputs: tuple | None = None, **changes) -> dict:
@@ -170,14 +175,17 @@ def _decode_typed_arrays(node: Any) -> Any:
 
 
 def browser_json(figure) -> dict:
-    """A figure as the browser receives it (plotly JSON, typed arrays decoded)."""
-    return _decode_typed_arrays(json.loads(figure.to_json()))
+    """A figure (go.Figure or plain dict) as the browser receives it: serialised as Dash
+    does, typed arrays decoded."""
+    from plotly.io.json import to_json_plotly
+
+    text = figure.to_json() if hasattr(figure, "to_json") else to_json_plotly(figure)
+    return _decode_typed_arrays(json.loads(text))
 
 
 def traces(figure, meta: str) -> list[dict]:
     """Traces of a figure (as JSON) with a given ``meta``."""
-    document = figure if isinstance(figure, dict) else browser_json(figure)
-    return [t for t in document["data"] if t.get("meta") == meta]
+    return [t for t in browser_json(figure)["data"] if t.get("meta") == meta]
 
 
 class FakeApp:

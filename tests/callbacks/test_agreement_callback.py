@@ -7,7 +7,8 @@ from callback_helpers import analysis_controls, guarded_analysis, out
 from callbacks import analysis
 from callbacks.agreement import agreement_view, compare_options
 from layouts import ids
-from rnaclust_dash.pipeline import AnalysisParams, load_summary, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.stability import agreement
 
 

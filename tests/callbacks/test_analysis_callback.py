@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from callback_helpers import (
     PASILLA_SAMPLES,
+    browser_json,
     assert_accepted,
     assert_rejected,
     guarded_analysis,
@@ -19,11 +20,12 @@ from callback_helpers import (
     text_of,
     traces,
 )
-from dash import no_update
+from dash import Patch, no_update
 
 from callbacks import analysis
 from layouts import ids
-from rnaclust_dash.pipeline import AnalysisParams, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import run_analysis
 
 
 def figure_items(heatmap, silhouette) -> tuple[list, list]:
@@ -79,7 +81,8 @@ def test_selection_only_redraws_the_two_figures(store, example_store, example_co
     heatmap = out(outputs, analysis, ids.HEATMAP, "figure")
     silhouette = out(outputs, analysis, ids.SILHOUETTE, "figure")
     assert heatmap is not no_update and silhouette is not no_update
-    figures = {slot(analysis, ids.HEATMAP, "figure"), slot(analysis, ids.SILHOUETTE, "figure")}
+    figures = {slot(analysis, ids.HEATMAP, "figure"), slot(analysis, ids.SILHOUETTE, "figure"),
+               slot(analysis, ids.FIGURES_SHOWN, "data")}
     others = [str(analysis.OUTPUTS[i]) for i, o in enumerate(outputs)
               if i not in figures and o is not no_update]
     assert others == []
@@ -204,6 +207,9 @@ def test_two_top_genes_still_run(store, example_store, example_controls):
 
 @pytest.mark.parametrize("changes, expected", [
     ({"n-init": 0, "method": "kmeans"}, "n_init must be at least 1"),
+    ({"n-init": 10**7, "method": "kmeans"}, "n_init must be from 1 to 1,000"),  # no 10**7 fits
+    ({"pseudocount": "Infinity"}, "pseudocount must be a finite number"),
+    ({"n-clusters": 2.5}, "k must be a whole number"),
     ({"min-count": -1}, "cannot be negative"),
     ({"min-samples": 8}, "Lower the minimum count or the minimum number of samples"),
 ])
@@ -238,7 +244,8 @@ def test_soft_method_lists_uncertain_items_and_fades_them(store, example, exampl
     from callback_helpers import analysis_controls, guarded_analysis
 
     from rnaclust_dash import views
-    from rnaclust_dash.pipeline import AnalysisParams, run_analysis
+    from rnaclust_dash.params import AnalysisParams
+    from rnaclust_dash.pipeline import run_analysis
 
     controls = analysis_controls(example, method="fuzzy-cmeans", n_clusters=3)
     result = guarded_analysis(store, example_store, controls, [])
@@ -249,3 +256,64 @@ def test_soft_method_lists_uncertain_items_and_fades_them(store, example, exampl
     assert f"{len(expected):,} items with uncertain assignment" in str(uncertain)
     for item in expected["id"]:
         assert item in str(uncertain)
+
+
+def same(a: dict, b: dict) -> bool:
+    """Equal figures (as JSON text: NaN gaps of the trees compare equal)."""
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def apply_patch(figure: dict, patch) -> dict:
+    """What dash-renderer does with a Patch (the operations the callbacks use)."""
+    document = json.loads(json.dumps(figure))
+    for op in patch.to_plotly_json()["operations"]:
+        *path, last = op["location"]
+        node = document
+        for key in path:
+            node = node[key]
+        value = browser_json({"v": op["params"].get("value")})["v"]
+        if op["operation"] == "Delete":
+            del node[last]
+        elif op["operation"] == "Extend":
+            node[last].extend(value)
+        elif op["operation"] == "Assign":
+            node[last] = value
+        else:
+            raise AssertionError(f"unexpected operation {op['operation']}")
+    return document
+
+
+def test_k_change_patches_the_heatmap_without_resending_the_matrix(store, example_store,
+                                                                  example_controls):
+    first = guarded_analysis(store, example_store, example_controls, ["treated1"])
+    shown = out(first, analysis, ids.FIGURES_SHOWN, "data")
+    controls = dict(example_controls, **{"n-clusters": 3})
+    patched = guarded_analysis(store, example_store, controls, ["treated1"], shown=shown)
+    full = guarded_analysis(store, example_store, controls, ["treated1"])
+    patch = out(patched, analysis, ids.HEATMAP, "figure")
+    assert isinstance(patch, Patch)
+    # The patch carries no matrix and is a small part of the figure ...
+    text = json.dumps(patch.to_plotly_json(), default=str)
+    assert not any(t["meta"] == "heatmap" for op in patch.to_plotly_json()["operations"]
+                   if op["operation"] == "Extend" for t in op["params"]["value"])
+    whole = browser_json(out(full, analysis, ids.HEATMAP, "figure"))
+    assert len(text) < len(json.dumps(whole)) / 3
+    # ... and applied to the figure on screen it gives the figure for k = 3.
+    before = browser_json(out(first, analysis, ids.HEATMAP, "figure"))
+    assert same(apply_patch(before, patch), whole)
+    assert out(patched, analysis, ids.FIGURES_SHOWN, "data") == \
+        out(full, analysis, ids.FIGURES_SHOWN, "data")
+    # A new selection only: the silhouette's opacities are patched, to the same figure.
+    reselected = guarded_analysis(store, example_store, controls, ["untreated2"],
+                                  selection_only=True,
+                                  shown=out(full, analysis, ids.FIGURES_SHOWN, "data"))
+    silhouette_patch = out(reselected, analysis, ids.SILHOUETTE, "figure")
+    assert isinstance(silhouette_patch, Patch)
+    expected = guarded_analysis(store, example_store, controls, ["untreated2"])
+    assert same(apply_patch(browser_json(out(full, analysis, ids.SILHOUETTE, "figure")),
+                            silhouette_patch),
+                browser_json(out(expected, analysis, ids.SILHOUETTE, "figure")))
+    # Another normalization changes the matrix: the whole figure goes out.
+    other = dict(controls, normalization="tmm")
+    renormalized = guarded_analysis(store, example_store, other, ["treated1"], shown=shown)
+    assert isinstance(out(renormalized, analysis, ids.HEATMAP, "figure"), dict)

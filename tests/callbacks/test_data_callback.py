@@ -30,7 +30,8 @@ from dash import no_update
 
 from callbacks import analysis, data
 from layouts import ids
-from rnaclust_dash.pipeline import AnalysisParams, load_dataset, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import load_dataset, run_analysis
 
 
 def upload_counts(store, current_store, content: bytes, name: str, mime: str = "text/csv"):

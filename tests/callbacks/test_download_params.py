@@ -25,7 +25,7 @@ from callbacks.common import CONTROL_FIELDS
 from layouts import ids
 from rnaclust_dash import io as rio
 from rnaclust_dash.cli import main
-from rnaclust_dash.pipeline import AnalysisParams, params_from_document
+from rnaclust_dash.params import AnalysisParams, params_from_document
 
 
 def test_cli_inputs_are_the_example():

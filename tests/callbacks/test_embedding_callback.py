@@ -16,7 +16,8 @@ from dash import no_update
 
 from callbacks import embedding
 from layouts import ids
-from rnaclust_dash.pipeline import AnalysisParams, compute_embedding, embedding_key
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import compute_embedding, embedding_key
 
 
 def scatter_ids(figure) -> list:

@@ -209,7 +209,8 @@ def test_go_sets_on_fly_ids_say_the_ids_map_to_nothing(store, pasilla):
 
 def test_gene_cluster_enrichment_with_an_uploaded_gmt_of_the_data_ids(store):
     genes = load(store, "pasilla", cluster_target="genes")
-    from rnaclust_dash.pipeline import AnalysisParams, normalized_matrix, run_analysis
+    from rnaclust_dash.params import AnalysisParams
+    from rnaclust_dash.pipeline import normalized_matrix, run_analysis
     params = AnalysisParams.from_dict(genes["params"])
     result = run_analysis(store, genes["key"], params)
     cluster_one = list(result.features.item_ids[result.labels == 1])

@@ -21,12 +21,8 @@ from scipy.cluster.hierarchy import to_tree
 from callbacks import analysis, selection
 from layouts import ids
 from rnaclust_dash import views
-from rnaclust_dash.pipeline import (
-    AnalysisParams,
-    compute_embedding,
-    load_summary,
-    run_analysis,
-)
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import compute_embedding, load_summary, run_analysis
 
 select = selection.selection_from_event
 
@@ -118,8 +114,12 @@ def test_heatmap_cell_click_selects_the_cluster_of_its_item(pasilla):
     (cells,) = traces(figures["heatmap"], "heatmap")
     labels = dict(zip(result.features.item_ids, result.labels.tolist()))
     for j, sample in enumerate(cells["x"]):
-        chosen = select("heatmap.clickData", click(cells, (0, j)), result)
-        assert sorted(chosen) == sorted(i for i, lab in labels.items() if lab == labels[sample])
+        # plotly's click on a cell: its names (x, y) and value; the cells carry no cluster.
+        event = {"points": [{"curveNumber": 1, "pointNumber": [0, j], "x": sample,
+                             "y": cells["y"][0], "z": cells["z"][0][j]}]}
+        chosen = select("heatmap.clickData", event, result)
+        assert sorted(chosen) == sorted(i for i, lab in labels.items()
+                                        if lab == labels[sample])
 
 
 def test_dendrogram_node_on_the_item_axis_selects_its_leaves(pasilla):
@@ -213,3 +213,11 @@ def test_registered_callback_stores_the_selection_with_a_summary(store, example_
     monkeypatch.setattr(selection, "ctx", fake_ctx("heatmap.clickData", {"points": [{}]}))
     assert callback(None, None, None, {"points": [{}]}, None, example_analysis_store) == (
         no_update, no_update)
+
+
+def test_redrawn_scatter_reporting_no_points_keeps_the_selection(pasilla):
+    """plotly reports an empty selection when a figure is re-drawn under a lasso outline:
+    not a choice of the user's, so nothing changes; a double-click (deselect) clears."""
+    result, _ = pasilla
+    assert select("embedding.selectedData", {"points": []}, result) is None
+    assert select("embedding.selectedData", None, result) == []

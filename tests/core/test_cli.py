@@ -475,8 +475,8 @@ def test_dashboard_and_cli_give_the_same_assignments_for_a_params_file(tmp_path,
     """The dashboard starts from default_params and runs run_analysis; the CLI given the
     params.json it saves writes the same assignments."""
     from rnaclust_dash.io import build_dataset
-    from rnaclust_dash.pipeline import (default_params, params_document, put_dataset,
-                                        run_analysis)
+    from rnaclust_dash.params import default_params, params_document
+    from rnaclust_dash.pipeline import put_dataset, run_analysis
     from rnaclust_dash.store import ResultStore
 
     path, _ = log_cpm_table

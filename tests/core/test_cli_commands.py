@@ -19,7 +19,8 @@ import pytest
 from rnaclust_dash.assess import choose_k
 from rnaclust_dash.cli import main
 from rnaclust_dash.io import build_dataset
-from rnaclust_dash.pipeline import AnalysisParams, put_dataset
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import put_dataset
 from rnaclust_dash.store import ResultStore
 
 REPO = Path(__file__).resolve().parents[2]

@@ -1,4 +1,4 @@
-"""Tests of rnaclust_dash.figures: hand-checked small cases and size/speed budgets."""
+"""Tests of the figures of rnaclust_dash.pl (heatmap, dendrogram, scatter, silhouette): hand-checked small cases and size/speed budgets."""
 
 import re
 
@@ -7,7 +7,29 @@ import pandas as pd
 import pytest
 from scipy.cluster.hierarchy import dendrogram, fcluster, leaves_list, linkage
 
-from rnaclust_dash import figures as F
+import plotly.graph_objects as go
+
+from rnaclust_dash.pl import common as _common
+from rnaclust_dash.pl import dendrogram as _dendrogram
+from rnaclust_dash.pl import heatmap as _heatmap
+from rnaclust_dash.pl import scatter as _scatter
+from rnaclust_dash.pl import silhouette as _silhouette
+
+
+class _Validated:
+    """The modules under test, with every figure wrapped in ``go.Figure``: plotly checks the
+    plain dicts the builders return, and the tests read them with attribute access."""
+
+    def __getattr__(self, name):
+        module = next(m for m in (_heatmap, _dendrogram, _scatter, _silhouette, _common)
+                      if hasattr(m, name))
+        value = getattr(module, name)
+        if name.endswith("_figure"):
+            return lambda *args, **kwargs: go.Figure(value(*args, **kwargs))
+        return value
+
+
+F = _Validated()
 
 
 def by_meta(fig, meta):
@@ -230,6 +252,12 @@ def test_heatmap_diverging_scale_is_symmetric():
     assert heat.zmax < 10
     # RdBu runs red -> blue; reversed, negative values are blue and positive red.
     assert heat.reversescale and heat.colorscale[0][1] == "rgb(103,0,31)"
+    # The dict itself carries the stops: plotly.js's own "RdBu" runs blue -> red, so a
+    # name would show positive values blue in the browser.
+    raw = _heatmap.heatmap_figure(values, gene_ids=genes, sample_ids=samples,
+                                  item_axis="genes", labels=labels)
+    (raw_heat,) = [t for t in raw["data"] if t.get("meta") == "heatmap"]
+    assert raw_heat["colorscale"][0][1] == "rgb(103,0,31)"
     fig = F.heatmap_figure(
         np.abs(values),
         gene_ids=genes,
@@ -315,8 +343,15 @@ def test_heatmap_annotations_selection_and_hover():
     )
     heat = one(fig, "heatmap")
     assert "%{x}" in heat.hovertemplate and "%{y}" in heat.hovertemplate
-    assert "cluster %{customdata}" in heat.hovertemplate
-    assert np.asarray(heat.customdata).shape == np.asarray(heat.z).shape
+    # Samples as items: a cell click gives its sample as x; the matrix carries nothing
+    # that depends on the clusters, and comes before the traces that do (a k change
+    # replaces only those: layout.meta["fixed"]).
+    assert heat.customdata is None and list(heat.x) == list(samples)
+    fixed = fig.layout.meta["fixed"]
+    assert 0 < fixed < len(fig.data)
+    assert {t.meta for t in fig.data[:fixed]} >= {"heatmap", "annotation"}
+    assert {"cluster-bar", "selection"} <= {t.meta for t in fig.data[fixed:]}
+    assert {t.meta for t in fig.data[fixed:]} <= {"cluster-bar", "selection", "legend"}
     bar = one(fig, "cluster-bar")
     assert list(bar.customdata[0]) == list(slabels)
     assert bar.hovertext[0][1] == "S1<br>cluster 1"
@@ -337,7 +372,8 @@ def test_heatmap_annotations_selection_and_hover():
     labels_text = [a.text for a in fig.layout.annotations]
     assert "tissue" in labels_text and "age (22-65)" in labels_text
     assert "selected" in labels_text
-    legend = [t.name for t in by_meta(fig, "legend")]
+    # The legend as plotly orders it (by legendrank, then trace order).
+    legend = [t.name for t in sorted(by_meta(fig, "legend"), key=lambda t: t.legendrank or 0)]
     assert legend == ["cluster 1", "cluster 2", "cluster 3", "brain", "liver", "NA"]
     colors = {t.name: t.marker.color for t in by_meta(fig, "legend")}
     assert colors["cluster 2"] == F.cluster_colors([2])[2]

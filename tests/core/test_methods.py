@@ -417,7 +417,8 @@ def test_graph_clusters_find_four_groups_in_a_small_study(method, n_samples):
 def test_the_analysis_shows_the_neighbour_notice(tmp_path):
     pytest.importorskip("igraph")
     from rnaclust_dash.dataset import Dataset
-    from rnaclust_dash.pipeline import AnalysisParams, put_dataset, run_analysis
+    from rnaclust_dash.params import AnalysisParams
+    from rnaclust_dash.pipeline import put_dataset, run_analysis
     from rnaclust_dash.store import ResultStore
 
     # 16 samples of negative-binomial counts, 4 groups of 4, a third of the genes changed

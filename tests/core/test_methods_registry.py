@@ -15,7 +15,8 @@ from rnaclust_dash.cli import build_parser
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.kselect import kmeans_fn
-from rnaclust_dash.pipeline import AnalysisParams, put_dataset, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import put_dataset, run_analysis
 from rnaclust_dash.stability import bootstrap_stability
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.methods import (REGISTRY, RESOLUTION_METHODS, get_method,

@@ -105,6 +105,15 @@ def test_vst_matches_deseq2(dataset, counts):
     assert difference.max() <= 1e-6, f"max |difference| {difference.max():.3g}"
 
 
+
+def test_vst_matches_deseq2_where_the_trend_fit_halves_its_first_step():
+    """40 genes x 4 samples on which R's gamma fit halves its first step towards its start
+    values (``tests/data/make_vst_step_halving_reference.py``); the old vst copy raised."""
+    folder = LOCAL_REFERENCE / "vst_step_halving"
+    counts = _read(folder / "counts.csv").to_numpy(dtype=np.float64)
+    reference = _read(folder / "deseq2_vst_blind.csv").to_numpy()
+    assert np.abs(vst(counts) - reference).max() <= 1e-10
+
 # --- hand-checked tables -------------------------------------------------------------------
 
 def test_upper_quartile_by_hand():

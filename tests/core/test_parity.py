@@ -23,7 +23,8 @@ import pytest
 from rnaclust_dash.cluster import cut_tree, hierarchical_tree
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.distance import pairwise_distances
-from rnaclust_dash.pipeline import AnalysisParams, put_dataset, run_analysis
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import put_dataset, run_analysis
 from rnaclust_dash.pp.features import top_variable_genes
 from rnaclust_dash.pp.normalization import normalize
 from rnaclust_dash.pp.size_factors import deseq2_size_factors, edger_log_cpm

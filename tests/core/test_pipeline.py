@@ -15,20 +15,10 @@ from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.distance import pairwise_distances
 from rnaclust_dash.embed import pca_embedding
 from rnaclust_dash.errors import DataError, ParameterError, RnaclustError
-from rnaclust_dash.pipeline import (
-    AnalysisParams,
-    check_items,
-    compute_embedding,
-    default_params,
-    embedding_key,
-    load_dataset,
-    load_summary,
-    params_document,
-    params_from_document,
-    put_dataset,
-    run_analysis,
-    write_results,
-)
+from rnaclust_dash.params import (AnalysisParams, default_params, params_document,
+                                  params_from_document)
+from rnaclust_dash.pipeline import (check_items, compute_embedding, embedding_key, load_dataset,
+                                    load_summary, put_dataset, run_analysis, write_results)
 from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
 from rnaclust_dash.pp.normalization import normalize
 from rnaclust_dash.store import ResultStore

@@ -6,13 +6,13 @@ small, and the functions follow the core's conventions (data first, the rest key
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import pkgutil
 from pathlib import Path
 
 import pytest
+from package_shape import assert_module_small
 
 from rnaclust_dash import pp
 
@@ -61,12 +61,7 @@ def test_pp_functions_take_the_data_first_and_the_rest_by_keyword():
 
 @pytest.mark.parametrize("module_name", MODULES + ["__init__"])
 def test_pp_modules_and_functions_stay_small(module_name):
-    source = (PP_DIR / f"{module_name}.py").read_text()
-    assert len(source.splitlines()) <= 500
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            length = node.end_lineno - node.lineno + 1
-            assert length <= 100, f"{module_name}.{node.name} has {length} lines"
+    assert_module_small(PP_DIR / f"{module_name}.py")
 
 
 def test_the_flat_preprocessing_modules_are_gone():

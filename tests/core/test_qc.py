@@ -1,4 +1,4 @@
-"""Tests of rnaclust_dash.qc: QC metrics, outlier rules, QC figures, batch before/after."""
+"""Tests of rnaclust_dash.pp.qc and the QC figures of rnaclust_dash.pl: QC metrics, outlier rules, QC figures, batch before/after."""
 
 import re
 from pathlib import Path
@@ -9,11 +9,20 @@ import pytest
 from scipy.cluster.hierarchy import leaves_list, linkage
 from scipy.spatial.distance import squareform
 
-from rnaclust_dash import qc
+import rnaclust_dash
+from rnaclust_dash.pl import qc as pl_qc
+from rnaclust_dash.pl.batch import batch_before_after
+from rnaclust_dash.pl.qc import count_distribution_figure
+from rnaclust_dash.pl.qc import mean_variance_figure
+from rnaclust_dash.pl.qc_samples import pca_figure
+from rnaclust_dash.pl.qc_samples import sample_correlation_figure
+from rnaclust_dash.pp.qc import box_statistics
+from rnaclust_dash.pp.qc import flag_outliers
+from rnaclust_dash.pp.qc import qc_summary
 from rnaclust_dash.pp.batch_log_scale import combat
 from rnaclust_dash.pp.normalization import normalize
 
-DATA = Path(qc.__file__).parent / "data"
+DATA = Path(rnaclust_dash.__file__).parent / "data"
 MAX_JSON = 1_000_000
 
 
@@ -49,7 +58,7 @@ def sample_ids_in(fig, meta):
 def test_qc_summary_by_hand():
     counts = pd.DataFrame({"s1": [10, 30, 60, 0], "s2": [0, 2, 2, 0], "s3": [6, 0, 4, 0]},
                           index=["g1", "g2", "g3", "g4"], dtype=float)
-    summary = qc.qc_summary(counts)
+    summary = qc_summary(counts)
     assert list(summary.index) == ["s1", "s2", "s3"]
     assert summary["library_size"].tolist() == [100, 4, 10]
     assert summary["detected_genes"].tolist() == [3, 2, 2]
@@ -66,7 +75,7 @@ def test_qc_summary_top_100_genes_and_metadata():
     counts = pd.DataFrame({"a": np.arange(1, 151), "b": np.r_[1000, np.zeros(149)]},
                           index=[f"g{i}" for i in range(150)], dtype=float)
     metadata = pd.DataFrame({"group": ["x", "y"], "library_size": [0, 0]}, index=["b", "a"])
-    summary = qc.qc_summary(counts, metadata=metadata)
+    summary = qc_summary(counts, metadata=metadata)
     # a: 51..150 of 1..150; b: one gene holds everything.
     np.testing.assert_allclose(summary["percent_top_100"], [100 * 10050 / 11325, 100.0])
     assert summary["group"].tolist() == ["y", "x"]  # aligned by sample id
@@ -75,7 +84,7 @@ def test_qc_summary_top_100_genes_and_metadata():
 
 def test_qc_summary_rejects_negative_values():
     with pytest.raises(Exception, match="raw counts"):
-        qc.qc_summary(pd.DataFrame({"a": [1.0, -2.0], "b": [3.0, 4.0]}))
+        qc_summary(pd.DataFrame({"a": [1.0, -2.0], "b": [3.0, 4.0]}))
 
 
 # ----------------------------------------------------------------------- flag_outliers
@@ -98,7 +107,7 @@ def table_with_two_bad_samples():
 def test_flag_outliers_finds_small_library_and_scrambled_profile(table_with_two_bad_samples):
     counts = table_with_two_bad_samples
     metadata = pd.DataFrame({"group": ["a"] * 6 + ["b"] * 6}, index=counts.columns)
-    flags = qc.flag_outliers(counts, log_cpm(counts), metadata=metadata)
+    flags = flag_outliers(counts, log_cpm(counts), metadata=metadata)
     assert list(flags.columns[:3]) == ["sample", "flagged", "reason"]
     assert flags["sample"].tolist() == flags.index.tolist() == counts.columns.tolist()
     assert flags["group"].tolist() == metadata["group"].tolist()
@@ -118,7 +127,7 @@ def test_flag_outliers_finds_small_library_and_scrambled_profile(table_with_two_
 
 def test_flag_outliers_mad_rules_need_three_samples():
     counts = pd.DataFrame({"a": [500.0, 300, 200], "b": [25.0, 15, 10]})
-    flags = qc.flag_outliers(counts, np.log2(counts + 1))
+    flags = flag_outliers(counts, np.log2(counts + 1))
     # Two samples: no MADs, but b's library (50) is under 1/10 of the median (525).
     assert flags["flagged"].tolist() == [False, True]
     assert flags.loc["b", "reason"].startswith(
@@ -128,7 +137,7 @@ def test_flag_outliers_mad_rules_need_three_samples():
 @pytest.mark.parametrize("name", ["pasilla", "airway"])
 def test_flag_outliers_flags_nothing_on_the_examples(name):
     counts = pd.read_csv(DATA / name / "counts.csv.gz", index_col=0)
-    flags = qc.flag_outliers(counts, log_cpm(counts))
+    flags = flag_outliers(counts, log_cpm(counts))
     assert not flags["flagged"].any(), flags[flags.flagged].to_string()
 
 
@@ -144,8 +153,8 @@ def big():
                              "rin": rng.uniform(6, 10, size=n)}, index=counts.columns)
     values = log_cpm(counts)
     return {"counts": counts, "metadata": metadata, "values": values,
-            "summary": qc.qc_summary(counts, metadata=metadata),
-            "flags": qc.flag_outliers(counts, values)}
+            "summary": qc_summary(counts, metadata=metadata),
+            "flags": flag_outliers(counts, values)}
 
 
 def check_size(fig):
@@ -160,7 +169,7 @@ def test_bar_figures_carry_sample_ids_and_marks(big, builder, color_by):
     ids = big["counts"].columns.tolist()
     flags = big["flags"].copy()
     flags.loc[ids[5], ["flagged", "reason"]] = [True, "a reason"]
-    fig = getattr(qc, builder)(big["summary"], color_by=color_by, metadata=big["metadata"],
+    fig = getattr(pl_qc, builder)(big["summary"], color_by=color_by, metadata=big["metadata"],
                                excluded=[ids[2], ids[9]], outliers=flags)
     check_size(fig)
     bars = [t for t in fig.data if t.type == "bar"]
@@ -176,7 +185,7 @@ def test_bar_figures_carry_sample_ids_and_marks(big, builder, color_by):
 def test_count_distribution_boxes_are_numpy_quantiles(big):
     counts, values = big["counts"], big["values"]
     before = np.log2(counts.to_numpy() + 1)
-    fig = qc.count_distribution_figure(before, values.to_numpy(), sample_ids=counts.columns)
+    fig = count_distribution_figure(before, values.to_numpy(), sample_ids=counts.columns)
     check_size(fig)
     boxes = [t for t in fig.data if t.type == "box"]
     assert len(boxes) == 2
@@ -193,7 +202,7 @@ def test_count_distribution_boxes_are_numpy_quantiles(big):
 
 
 def test_box_statistics_by_hand_and_with_nan():
-    stats = qc.box_statistics(np.array([[1.0], [2], [3], [4], [100], [np.nan]]))
+    stats = box_statistics(np.array([[1.0], [2], [3], [4], [100], [np.nan]]))
     assert stats["median"][0] == 3 and stats["q1"][0] == 2 and stats["q3"][0] == 4
     assert stats["lowerfence"][0] == 1 and stats["upperfence"][0] == 4
     assert stats["n_outside"][0] == 1 and stats["n"][0] == 5
@@ -201,7 +210,7 @@ def test_box_statistics_by_hand_and_with_nan():
 
 def test_sample_correlation_heatmap_order_and_strips(big):
     values, metadata = big["values"], big["metadata"]
-    fig = qc.sample_correlation_figure(values, metadata=metadata)
+    fig = sample_correlation_figure(values, metadata=metadata)
     check_size(fig)
     heat = next(t for t in fig.data if t.meta == "correlation")
     shown = list(heat.x)
@@ -219,7 +228,7 @@ def test_sample_correlation_heatmap_order_and_strips(big):
 def test_correlation_heatmap_subsamples_many_samples():
     rng = np.random.default_rng(1)
     values = as_table(rng.normal(size=(200, 400)))
-    fig = qc.sample_correlation_figure(values)
+    fig = sample_correlation_figure(values)
     heat = fig.data[0]
     assert len(heat.x) == 300
     assert "300 of 400 samples shown" in fig.layout.annotations[-1].text
@@ -228,7 +237,7 @@ def test_correlation_heatmap_subsamples_many_samples():
 def test_mean_variance_bins_many_genes_with_running_median(big):
     counts = big["counts"]
     values = normalize(counts, method="logcpm").values  # all 60,000 genes
-    fig = qc.mean_variance_figure(values, trend_bins=40)
+    fig = mean_variance_figure(values, trend_bins=40)
     check_size(fig)
     density = next(t for t in fig.data if t.meta == "gene-density")
     assert np.asarray(density.customdata).sum() == 60_000  # every gene in one cell
@@ -243,20 +252,20 @@ def test_mean_variance_bins_many_genes_with_running_median(big):
 
 def test_mean_variance_draws_points_for_few_genes():
     rng = np.random.default_rng(2)
-    fig = qc.mean_variance_figure(as_table(rng.normal(size=(500, 6))))
+    fig = mean_variance_figure(as_table(rng.normal(size=(500, 6))))
     assert fig.data[0].type == "scatter" and len(fig.data[0].x) == 500
 
 
 def test_pca_figure_colours_and_ids(big):
     values, metadata = big["values"], big["metadata"]
-    fig = qc.pca_figure(values, metadata=metadata, color_by="batch")
+    fig = pca_figure(values, metadata=metadata, color_by="batch")
     check_size(fig)
     points = [t for t in fig.data if t.meta == "embedding"]
     assert [t.name for t in points] == ["b1", "b2", "b3", "b4"]
     assert sorted(sample_ids_in(fig, "embedding")) == sorted(values.columns)
     assert re.fullmatch(r"PC1 \(\d+\.\d%\)", fig.layout.xaxis.title.text)
     assert "500 most variable genes" in fig.layout.title.text
-    plain = qc.pca_figure(values)
+    plain = pca_figure(values)
     assert plain.layout.showlegend is False
 
 
@@ -275,7 +284,7 @@ def test_batch_before_after_combat_mixes_the_batches():
     covariates = pd.DataFrame({"group": group})
     after = pd.DataFrame(combat(before, batch, covariates=covariates), index=before.index,
                          columns=before.columns)
-    result = qc.batch_before_after(before, after, batch=pd.Series(batch, name="run"),
+    result = batch_before_after(before, after, batch=pd.Series(batch, name="run"),
                                    biology=pd.Series(group, name="genotype"))
     scores = result["scores"]
     assert list(scores.index) == ["before", "after"]
@@ -303,9 +312,9 @@ def test_batch_before_after_without_biology_and_with_arrays():
     rng = np.random.default_rng(5)
     values = rng.normal(size=(300, 9))
     values[:, 3:6] += 2.0
-    result = qc.batch_before_after(values, values, batch=["a", "b", "c"] * 3)
+    result = batch_before_after(values, values, batch=["a", "b", "c"] * 3)
     assert result["confounding"] is None
     assert list(result["scores"].columns) == ["silhouette_batch", "lisi_batch"]
     np.testing.assert_allclose(result["scores"].loc["before"], result["scores"].loc["after"])
     with pytest.raises(Exception, match="one value per sample"):
-        qc.batch_before_after(values, values, batch=["a", "b"])
+        batch_before_after(values, values, batch=["a", "b"])

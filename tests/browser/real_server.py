@@ -1,0 +1,110 @@
+"""Start the app the way README and the Dockerfile do, as a subprocess, for browser tests."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from layouts import ids
+
+from test_app import click, graph_json, set_number, wait_until
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: What numba prints when a job is forked from a server that already ran OpenMP code.
+OPENMP_FORK_ABORT = "fork() called from a process already using GNU OpenMP"
+
+
+def port_in_range(offset: int) -> int:
+    """Port ``DASH_TEST_PORT + offset`` (parallel runs each take their own range), or any
+    free port when that one is taken."""
+    port = int(os.environ.get("DASH_TEST_PORT", "8050")) + offset
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def dockerfile_command() -> str:
+    """The shell command of the Dockerfile's ``CMD ["sh", "-c", "..."]``."""
+    line = next(line for line in (ROOT / "Dockerfile").read_text().splitlines()
+                if line.startswith("CMD "))
+    return json.loads(line.removeprefix("CMD "))[-1]
+
+
+@contextmanager
+def running_server(command: list[str], *, port: int, env: dict, log_path: Path):
+    """Run ``command`` in the repository with ``PORT`` set; yield its URL once /healthz
+    answers; stop it and everything it started (its own process group) afterwards."""
+    environment = dict(os.environ, PORT=str(port), **env)
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(url + "/healthz", timeout=1)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{command} did not serve /healthz:\n"
+                                       f"{log_path.read_text()}") from None
+                time.sleep(0.2)
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def numba_cache(tmp_path_factory) -> Path:
+    """One numba cache for the real servers of a test session: the first compiles UMAP
+    (cold, while its start-up warm-up runs), the next ones start warm."""
+    return tmp_path_factory.mktemp("numba-cache")
+
+
+def server_env(tmp_path: Path, numba_cache: Path) -> dict:
+    """Environment of a real server: its own store, the session's numba cache, warm-up on."""
+    return {"RNACLUST_CACHE_DIR": str(tmp_path / "cache"), "NUMBA_CACHE_DIR": str(numba_cache),
+            "RNACLUST_WARM_UMAP": "1"}
+
+
+def embedding_points(dash_duo) -> int:
+    """Points drawn on the scatter."""
+    return graph_json(dash_duo, ids.EMBEDDING, "g.data.filter(t => t.meta === 'embedding')"
+                                               ".reduce((n, t) => n + t.customdata.length, 0)")
+
+
+def umap_drawn(dash_duo, n_items: int, neighbors: int | None = None, timeout: float = 300):
+    """Switch the scatter to UMAP (with ``neighbors`` typed in first) and wait until
+    ``n_items`` points are drawn on UMAP axes; fail with the status text otherwise."""
+    if neighbors is not None:
+        click(dash_duo, f"#{ids.EMBEDDING_METHOD} input[value=pca]")
+        wait_until(lambda: graph_json(dash_duo, ids.EMBEDDING, "g._fullLayout.xaxis.title.text")
+                   .startswith("PC1"))
+        set_number(dash_duo, ids.UMAP_NEIGHBORS, neighbors)
+    click(dash_duo, f"#{ids.EMBEDDING_METHOD} input[value=umap]")
+    status = dash_duo.find_element(f"#{ids.EMBEDDING_STATUS}")
+    try:
+        wait_until(lambda: graph_json(dash_duo, ids.EMBEDDING, "g._fullLayout.xaxis.title.text")
+                   == "UMAP1" and embedding_points(dash_duo) == n_items, timeout=timeout)
+    except Exception as error:  # noqa: BLE001 - say what the user saw
+        raise AssertionError(f"no UMAP after {timeout} s; the app said: {status.text!r}") from error
+    assert "failed" not in status.text
