@@ -74,11 +74,11 @@ def enrichment_card() -> dbc.Card:
                    options=[{"label": "up in the group", "value": "up"},
                             {"label": "down in the group", "value": "down"},
                             {"label": "up and down (separately)", "value": "both"}]),
-        _number(TOP, "top", 200, min=1, step=10),
+        _number(TOP, "top", 200, min=1, step=1),
         dbc.Select(id=SETS, value="go-bp", size="sm", className="me-2 mb-2 w-auto",
                    options=sets),
         _number(MIN_SIZE, "term size from", 10, min=1, step=1),
-        _number(MAX_SIZE, "to", 500, min=1, step=10),
+        _number(MAX_SIZE, "to", 500, min=1, step=1),
         dbc.Button("Run enrichment", id=RUN, color="primary", size="sm",
                    className="mb-2 me-2"),
     ], className="d-flex flex-wrap align-items-center")

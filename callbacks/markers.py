@@ -90,10 +90,10 @@ def markers_tab() -> html.Div:
                  "The reference group (group vs group only)."),
         _control("Significance", dbc.InputGroup([
             dbc.InputGroupText("padj <"),
-            dbc.Input(id=PADJ, type="number", value=0.05, min=0, max=1, step=0.01,
+            dbc.Input(id=PADJ, type="number", value=0.05, min=0, max=1, step="any",
                       debounce=True),
             dbc.InputGroupText("|log2FC| \u2265"),
-            dbc.Input(id=LFC, type="number", value=1.0, min=0, step=0.25, debounce=True),
+            dbc.Input(id=LFC, type="number", value=1.0, min=0, step="any", debounce=True),
         ], size="sm"), "Genes coloured in the volcano and used by the dot plot.", "18rem"),
     ], className="d-flex flex-wrap align-items-end mt-2")
     progress = html.Div([
