@@ -3,9 +3,12 @@
 from rnaclust_dash.store import ResultStore
 
 from . import agreement, analysis, assess, controls, data, embedding, qc, selection
+from . import enrichment, markers  # the Markers view (markers, enrichment)
 
 
 def register_callbacks(app, store: ResultStore) -> None:
     """Register every callback of the dashboard against one result store."""
     for module in (data, controls, analysis, embedding, selection, qc, assess, agreement):
+        module.register(app, store)
+    for module in (markers, enrichment):
         module.register(app, store)

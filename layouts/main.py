@@ -464,6 +464,14 @@ def build_layout() -> html.Div:
                 dbc.Tab(batch_tab(), label="Batch effect", tab_id="batch"),
                 dbc.Tab(choose_k_tab(), label="Choose k", tab_id="choose-k"),
                 dbc.Tab(stability_tab(), label="Stability", tab_id="stability"),
+                dbc.Tab(markers_view(), label="Markers", tab_id="markers"),
             ], id=ids.VIEW_TABS, active_tab="clustering", className="mb-2"), lg=9),
         ]), fluid=True),
     ])
+
+
+def markers_view() -> html.Div:
+    """The Markers tab; its layout lives with its callbacks in callbacks/markers.py
+    (imported here, not at the top: the callbacks import this module)."""
+    from callbacks.markers import markers_tab
+    return markers_tab()
