@@ -1,10 +1,12 @@
 """Glue of the Markers view to the core: which samples form which group, which matrix
 each test reads, and the stored marker results (tables for the volcano, the dot plot and
-the table). Dash only for the table's number format; :mod:`callbacks.markers` holds the view and its callbacks.
+the table). Dash only for the table's number format; :mod:`callbacks.markers` holds the
+view and its callbacks.
 
-Welch t and Wilcoxon read the normalized (batch-corrected) log values of the filtered
-genes; DESeq2 the raw counts of the same genes (after exclusions / ComBat-seq). Results
-are stored under a key of the dataset, every analysis parameter and the view's choices.
+Groups and the matrix of each test come from :mod:`rnaclust_dash.pipeline.markers` (shared
+with the ``markers`` command): Welch t and Wilcoxon read the normalized (batch-corrected)
+log values of the filtered genes; DESeq2 the raw counts of the same genes. Results are
+stored under a key of the dataset, every analysis parameter and the view's choices.
 """
 
 from __future__ import annotations
@@ -17,23 +19,16 @@ from dash.dash_table.Format import Format, Scheme
 
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
-from rnaclust_dash.pipeline import (load_summary, normalized_matrix, prepared_dataset,
-                                    run_analysis)
-from rnaclust_dash.pp.normalization import LOG_SCALE_METHODS
+from rnaclust_dash.pipeline import load_summary
+from rnaclust_dash.pipeline.markers import group_names, marker_inputs, run_markers
+from rnaclust_dash.pipeline.markers import sample_groups as core_sample_groups
 from rnaclust_dash.store import ResultStore, stage_key
-from rnaclust_dash.tl.gene_ids import map_to_symbols
-from rnaclust_dash.tl.markers import compare_groups, find_markers
 
 CLUSTERS = "__clusters__"  # group-by value of the clusters on screen
 TESTS = {"wilcoxon": "Wilcoxon rank-sum (log values)", "t-test": "Welch t-test (log values)",
          "deseq2": "DESeq2 Wald test (counts)"}
 TABLE_COLUMNS = ("gene", "symbol", "log2fc", "pvalue", "padj", "mean_in", "mean_out",
                  "base_mean", "statistic")
-
-
-def _analysis(store: ResultStore, analysis_store: dict):
-    return run_analysis(store, analysis_store["key"],
-                        AnalysisParams.from_dict(analysis_store["params"]))
 
 
 def group_by_choices(store: ResultStore, analysis_store: dict) -> tuple:
@@ -60,28 +55,16 @@ def group_by_choices(store: ResultStore, analysis_store: dict) -> tuple:
 
 def sample_groups(store: ResultStore, analysis_store: dict, group_by: str) -> pd.Series:
     """The group of each sample of the analysis (index: sample ids), as text."""
-    analysis = _analysis(store, analysis_store)
-    samples = analysis.sample_ids
+    return core_sample_groups(store, analysis_store["key"],
+                              AnalysisParams.from_dict(analysis_store["params"]),
+                              **_grouping(group_by))
+
+
+def _grouping(group_by: str) -> dict:
+    """The core's group-by keywords for the menu's value."""
     if group_by == CLUSTERS:
-        if analysis.params.target != "samples":
-            raise ParameterError("The clusters on screen are gene clusters: group the "
-                                 "samples by a sample-sheet column instead.")
-        return pd.Series([f"cluster {label}" for label in analysis.labels],
-                         index=analysis.features.item_ids, dtype=object).reindex(samples)
-    metadata = load_summary(store, analysis_store["key"])["metadata"]
-    if metadata is None or group_by not in metadata.columns:
-        raise ParameterError(f"The sample sheet has no column {group_by!r}: choose another "
-                             "grouping.")
-    values = metadata[group_by].reindex(samples)
-    return pd.Series([None if pd.isna(v) else str(v) for v in values], index=samples,
-                     dtype=object)
-
-
-def group_names(groups: pd.Series) -> list[str]:
-    """The groups, clusters in numeric order."""
-    names = {g for g in groups if g is not None}
-    return sorted(names, key=lambda g: (0, int(g.split()[-1]), g)
-                  if g.startswith("cluster ") and g.split()[-1].isdigit() else (1, 0, g))
+        return {"group_by": None, "cluster_label": "cluster {}"}
+    return {"group_by": group_by}
 
 
 def result_key(analysis_store: dict, request: dict) -> str:
@@ -90,16 +73,6 @@ def result_key(analysis_store: dict, request: dict) -> str:
         "analysis": analysis_store["params"], **{k: request[k] for k in
                                                  ("group_by", "test", "mode", "group",
                                                   "reference")}})
-
-
-def _log_values(store: ResultStore, analysis_store: dict) -> pd.DataFrame:
-    """Normalized, filtered, batch-corrected values of all genes, on the log2 scale."""
-    params = AnalysisParams.from_dict(analysis_store["params"])
-    values = normalized_matrix(store, analysis_store["key"], params).values
-    kind = load_summary(store, analysis_store["key"])["value_kind"]
-    if params.log_transform or params.normalization in LOG_SCALE_METHODS or kind == "log":
-        return values
-    return np.log2(values.clip(lower=0) + 1.0)
 
 
 def compute_markers(store: ResultStore, analysis_store: dict, request: dict,
@@ -120,63 +93,35 @@ def compute_markers(store: ResultStore, analysis_store: dict, request: dict,
 
 
 def _marker_result(store, analysis_store, request, progress) -> dict:
-    groups = sample_groups(store, analysis_store, request["group_by"])
-    present = group_names(groups)
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    inputs = marker_inputs(store, analysis_store["key"], params, test=request["test"],
+                           **_grouping(request["group_by"]))
+    present = group_names(inputs.groups)
     if len(present) < 2:
         raise ParameterError(f"Markers need at least two groups of samples; "
                              f"{request['group_by']} has {len(present)} among the samples "
                              "of the analysis.")
-    logs = _log_values(store, analysis_store)[groups.index]
-    if request["test"] == "deseq2":
-        counts = prepared_dataset(store, analysis_store["key"],
-                                  AnalysisParams.from_dict(analysis_store["params"])).counts
-        data = counts.reindex(index=logs.index, columns=groups.index)
-    else:
-        data = logs
-    mapping = map_to_symbols(logs.index, if_none_mapped="keep")
-    symbols = np.where(mapping.mapped, mapping.symbols, "")
-    labels = groups.to_numpy(dtype=object)
     if request["mode"] == "pair":
         group, reference = request["group"], request["reference"]
-        table = compare_groups(data, labels, group=group, reference=reference,
-                               test=request["test"]).rename_axis("gene").reset_index()
-        table.insert(0, "group", group)
-        table.insert(2, "symbol", symbols)
-        table = table.sort_values("pvalue", kind="stable", na_position="last")
+        table = run_markers(inputs, test=request["test"], groups=[group], reference=reference)
         out_name, shown = reference, [group]
         dot_table = pd.concat([table, table.assign(group=reference,
                                                    log2fc=-table["log2fc"])])
         dot_groups = [group, reference]
     else:
-        table = _one_vs_rest(data, labels, present, request["test"], symbols, progress)
+        table = run_markers(inputs, test=request["test"], progress=progress)
         out_name, shown, dot_table, dot_groups = "rest", present, table, present
     if progress is not None:
         progress(1, 1)
+    logs, groups = inputs.log_values, inputs.groups
     zscores = logs.sub(logs.mean(axis=1), axis=0).div(logs.std(axis=1, ddof=1)
                                                       .replace(0, np.nan), axis=0)
     means = pd.DataFrame({g: zscores.loc[:, (groups == g).to_numpy()].mean(axis=1)
                           for g in dot_groups})
     return {"table": table.reset_index(drop=True), "dot_table": dot_table,
             "group_means": means, "groups": shown, "out_name": out_name,
-            "target": AnalysisParams.from_dict(analysis_store["params"]).target,
-            "symbol_report": mapping.report, "universe": list(logs.index)}
-
-
-def _one_vs_rest(data, labels, present: list, test: str, symbols, progress) -> pd.DataFrame:
-    """find_markers group by group (for the progress bar). With two groups DESeq2 fits
-    once: the second group's Wald test is the first's mirrored (same p, negated z)."""
-    tables = []
-    for done, group in enumerate(present):
-        if progress is not None:
-            progress(done, len(present))
-        if test == "deseq2" and len(present) == 2 and tables:
-            first = tables[0]
-            tables.append(first.assign(
-                group=group, log2fc=-first["log2fc"], statistic=-first["statistic"],
-                mean_in=first["mean_out"], mean_out=first["mean_in"]))
-            break
-        tables.append(find_markers(data, labels, test=test, groups=[group], symbols=symbols))
-    return pd.concat(tables, ignore_index=True)
+            "target": params.target, "symbol_report": inputs.symbol_report,
+            "notices": inputs.notices, "universe": list(logs.index)}
 
 
 def load_result(store: ResultStore, reference: dict) -> dict:

@@ -19,7 +19,8 @@ Which stages run for many items is the scale policy (:mod:`.scale`): above
 Parameters: :mod:`rnaclust_dash.params`. Modules: :mod:`.datasets` (datasets
 in the store), :mod:`.keys` (stage keys), :mod:`.prepare` (exclusions, normalization,
 batch correction), :mod:`.features`, :mod:`.scale`, :mod:`.run`, :mod:`.embedding`,
-:mod:`.results` (the CLI's files).
+:mod:`.results` (the CLI's files), :mod:`.markers` (groups and matrices of the marker tests,
+shared by the ``markers`` command and the Markers view).
 """
 
 from .datasets import dataset_key, dataset_summary, load_dataset, load_summary, put_dataset

@@ -13,7 +13,7 @@ from sklearn.decomposition import PCA
 
 from ..errors import DataError
 from ..pp.batch_design import batch_confounding
-from ..pp.batch_mixing import batch_mixing_scores
+from ..tl.batch_mixing import batch_mixing_scores
 from ..pp.features import top_variable_genes
 from ..pp.qc import PCA_TOP_GENES
 from ..pp.qc import _as_frame
@@ -77,7 +77,7 @@ def batch_before_after(before_log, after_log, *, batch, biology=None,
         number of batches = fully mixed) and, with
         ``biology``, ``silhouette_biology`` (should stay high: a drop means the
         correction removed biology too); from
-        :func:`rnaclust_dash.pp.batch_mixing.batch_mixing_scores` on the first PCs.
+        :func:`rnaclust_dash.tl.batch_mixing.batch_mixing_scores` on the first PCs.
         ``confounding``: :func:`rnaclust_dash.pp.batch_design.batch_confounding` result, or None
         without ``biology``.
         ``message``: the scores in a sentence or two.

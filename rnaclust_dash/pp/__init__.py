@@ -19,7 +19,8 @@ Modules, one per role:
   ``removeBatchEffect``), :mod:`~rnaclust_dash.pp.batch_counts` (ComBat-seq) with the
   edgeR ports it needs, :mod:`~rnaclust_dash.pp.edger_glm` and
   :mod:`~rnaclust_dash.pp.edger_dispersion`, :mod:`~rnaclust_dash.pp.batch_harmony`
-  (Harmony) and :mod:`~rnaclust_dash.pp.batch_mixing` (silhouette and LISI of the batches);
+  (Harmony); how well batches mix (silhouette, LISI) is an evaluation index, in
+  :mod:`rnaclust_dash.tl.batch_mixing`;
 - sample QC: :mod:`~rnaclust_dash.pp.qc` (per-sample metrics, MAD outlier rules, box
   statistics; the QC figures are in :mod:`rnaclust_dash.pl.qc`);
 - :mod:`~rnaclust_dash.pp.inputs`: the matrix checks they share.
@@ -29,7 +30,6 @@ from rnaclust_dash.pp.batch_counts import combat_seq
 from rnaclust_dash.pp.batch_design import BATCH_METHODS, batch_confounding
 from rnaclust_dash.pp.batch_harmony import HARMONY_PCS, harmony_embedding
 from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
-from rnaclust_dash.pp.batch_mixing import batch_mixing_scores
 from rnaclust_dash.pp.deseq2_dispersion import (
     DESEQ2_MIN_MU,
     dispersion_trend,
@@ -88,7 +88,6 @@ __all__ = [
     "OUTLIER_NMADS",
     "PCA_TOP_GENES",
     "batch_confounding",
-    "batch_mixing_scores",
     "box_statistics",
     "calc_norm_factors",
     "combat",

@@ -7,7 +7,8 @@
 - :mod:`.methods`: the registry every method is dispatched through.
 - Assessing a clustering: :mod:`.validate` (indices), :mod:`.kselect` (scans over k,
   cluster trees), :mod:`.gap`, :mod:`.stability` (clusterboot), :mod:`.consensus`,
-  :mod:`.agreement`; :mod:`.embed` (PCA, UMAP).
+  :mod:`.agreement`; :mod:`.embed` (PCA, UMAP); :mod:`.batch_mixing` (how well batches
+  mix on an embedding: silhouette, LISI).
 - Biology: markers, DESeq2, enrichment, time course, co-expression modules.
 
 Modules are imported from their own path (``from rnaclust_dash.tl.pam import pam``);

@@ -24,7 +24,7 @@ import pytest
 from rnaclust_dash.pp.batch_counts import _pnbinom, _qnbinom, combat_seq
 from rnaclust_dash.pp.batch_design import batch_confounding
 from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
-from rnaclust_dash.pp.batch_mixing import batch_mixing_scores
+from rnaclust_dash.tl.batch_mixing import batch_mixing_scores
 from rnaclust_dash.errors import DataError, ParameterError
 
 from reference_paths import REPO, SHARED_DATA
@@ -375,7 +375,7 @@ def test_lisi_with_fewer_samples_than_neighbours():
 
 def test_harmony_embedding_mixes_two_shifted_batches():
     from rnaclust_dash.pp.batch_harmony import harmony_embedding
-    from rnaclust_dash.pp.batch_mixing import batch_mixing_scores
+    from rnaclust_dash.tl.batch_mixing import batch_mixing_scores
 
     rng = np.random.default_rng(5)
     biology = np.tile([0, 1], 20)

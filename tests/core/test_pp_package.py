@@ -6,6 +6,7 @@ small, and the functions follow the core's conventions (data first, the rest key
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
@@ -68,3 +69,47 @@ def test_the_flat_preprocessing_modules_are_gone():
     for old in ("batch", "normalization", "preprocess"):
         with pytest.raises(ModuleNotFoundError):
             importlib.import_module(f"rnaclust_dash.{old}")
+
+
+#: Layers above preprocessing: pp may not import them (tools read pp's output, not back).
+ABOVE_PP = ("tl", "pl", "pipeline", "params")
+
+
+def imported_packages(path: Path) -> set[str]:
+    """``rnaclust_dash`` sub-packages / modules a pp source file imports (absolute or
+    relative), read from its syntax tree."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level == 0:
+                names = [node.module or ""]
+            elif node.level == 1:  # from .x import y: inside pp
+                names = [f"rnaclust_dash.pp.{node.module or ''}"]
+            else:  # from ..x import y (or from .. import x)
+                names = ([f"rnaclust_dash.{node.module}"] if node.module else
+                         [f"rnaclust_dash.{alias.name}" for alias in node.names])
+        else:
+            continue
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "rnaclust_dash" and len(parts) > 1:
+                found.add(parts[1])
+    return found
+
+
+@pytest.mark.parametrize("module_name", MODULES + ["__init__"])
+def test_pp_imports_no_layer_above_it(module_name):
+    imported = imported_packages(PP_DIR / f"{module_name}.py")
+    assert not imported & set(ABOVE_PP), (
+        f"rnaclust_dash.pp.{module_name} imports {sorted(imported & set(ABOVE_PP))}")
+
+
+def test_the_import_scan_sees_relative_and_absolute_imports(tmp_path):
+    source = tmp_path / "example.py"
+    source.write_text("from ..tl.validate import silhouette_values\n"
+                      "from .. import pl\nimport rnaclust_dash.pipeline.run\n"
+                      "from rnaclust_dash.params import AnalysisParams\n"
+                      "from .batch_design import _factor\nfrom ..errors import DataError\n")
+    assert imported_packages(source) == {"tl", "pl", "pipeline", "params", "pp", "errors"}

@@ -1,4 +1,7 @@
-"""How well the batches mix on an embedding: silhouette and LISI of the batch labels."""
+"""How well the batches mix on an embedding: silhouette and LISI of the batch labels.
+
+An evaluation index of an embedding (like :mod:`.validate`'s), so it sits in ``tl``: the
+batch corrections themselves are in :mod:`rnaclust_dash.pp`."""
 
 from __future__ import annotations
 
@@ -6,10 +9,9 @@ import numpy as np
 from scipy.spatial import cKDTree
 from scipy.spatial.distance import pdist
 
-from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.pp.batch_design import _factor
-from rnaclust_dash.pp.batch_design import _labels
-from rnaclust_dash.tl.validate import silhouette_values
+from ..errors import DataError, ParameterError
+from ..pp.batch_design import _factor, _labels
+from .validate import silhouette_values
 
 
 def batch_mixing_scores(embedding, batch, *, perplexity: float = 30.0) -> dict:
