@@ -238,6 +238,12 @@ def pick_gene(store, result_ref, analysis_store, active_cell, volcano_click,
 
 def register(app, store: ResultStore) -> None:
     """Register the Markers view's callbacks."""
+    _register_computation(app, store)
+    _register_display(app, store)
+
+
+def _register_computation(app, store: ResultStore) -> None:
+    """The group and test menus, the request, and the background job that computes."""
 
     @app.callback(Output(GROUP_BY, "options"), Output(GROUP_BY, "value"),
                   Output(TEST, "options"), Output(TEST, "value"),
@@ -288,6 +294,10 @@ def register(app, store: ResultStore) -> None:
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, "", error_message(error), True
         return reference, "", None, False
+
+
+def _register_display(app, store: ResultStore) -> None:
+    """The figures, the table, picking a gene, and the download of a computed result."""
 
     @app.callback(Output(VOLCANO, "figure"), Output(DOTPLOT, "figure"),
                   Input(RESULT, "data"), Input(GROUP, "value"), Input(PADJ, "value"),
