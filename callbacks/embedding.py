@@ -108,8 +108,8 @@ def update_embedding(store: ResultStore, analysis_store, method, neighbors, min_
     if params.embedding == "umap" and embedding_key(analysis_store["key"], params) not in store:
         request = {"analysis": analysis_store, "params": params.to_dict()}
         return (empty_figure("Computing UMAP..."),
-                "Computing UMAP (the first run on a server also compiles numba code: "
-                "up to ~30 s).", request, no_update, no_update)
+                "Computing UMAP (seconds; on a fresh server the first run also compiles "
+                "numba code, which can take a minute or two).", request, no_update, no_update)
     figure, notes = scatter(store, analysis_store, params, color_by, selected)
     return figure, notes, no_update, no_update, no_update
 
