@@ -62,7 +62,7 @@ def silhouette_figure(
     position = np.arange(n) + gap * (np.searchsorted(group_start, np.arange(n), side="right") - 1)
     palette = cluster_colors(clusters)
     faded = np.isin(ids, list(selected)) if len(selected) else None
-    height = _silhouette_height(n, n_gaps=gap * len(clusters))
+    height = _silhouette_height(n, n_gaps=gap * max(len(clusters), _CLUSTERS_IN_HEIGHT))
     # Cluster names are drawn at least one line apart (small clusters would pile their
     # names on each other); the hover names every bar's cluster.
     px_per_position = (height - (60 if title else 40) - 50) / max(position[-1] + 1 if n else 1, 1)
@@ -102,6 +102,12 @@ def silhouette_figure(
     layout = _silhouette_layout(ids, values, position, height=height,
                                 mean_value=mean_value, annotations=annotations, title=title)
     return {"data": traces, "layout": layout}
+
+
+# The height holds the gaps of this many clusters (the Choose k tab's default range), so
+# a change of k up to it leaves the height alone: in the browser a new height makes
+# dcc.Graph resize the plot and draw it a second time ~150 ms later, and the page jumps.
+_CLUSTERS_IN_HEIGHT = 10
 
 
 def _silhouette_height(n: int, *, n_gaps: int) -> int:
