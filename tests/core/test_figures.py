@@ -564,6 +564,9 @@ def test_silhouette_height_stays_when_k_changes_up_to_ten(n):
     positions = max(max(t.y) for t in fig.data) + 1
     plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
     assert plot_px / positions >= (14 if n <= 60 else 9) - 0.5
+    # the ids fit in the margin; plotly need not measure each to hide overflowing ones
+    assert fig.layout.yaxis.ticklabeloverflow == "allow"
+    assert fig.layout.yaxis.automargin is not False
 
 
 # ------------------------------------------------------------------ empty
