@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Input, Output, html, no_update
+from dash import Input, Output, State, html, no_update
 
 from layouts import ids
 from layouts.main import METHOD_LABELS
@@ -71,11 +71,32 @@ def agreement_view(store: ResultStore, analysis_store: dict, choice: str | None,
     return VIEW.shown(summary, figure, FIGURE_SHOWN)
 
 
+# In the browser, so that a k change sends no request the card does not need: the menu
+# takes a new analysis only when the dataset, target or method changed (what its
+# options depend on); the comparison only while something is chosen.
+MENU_GATE = """function (analysis, seen) {
+    const basis = a => a && JSON.stringify([a.key, a.params.target, a.params.method]);
+    return (!analysis || basis(analysis) === basis(seen)) ?
+        window.dash_clientside.no_update : analysis;
+}"""
+COMPARISON_GATE = """function (analysis, choice, seen) {
+    const same = JSON.stringify(analysis) === JSON.stringify(seen);
+    return (!choice || !analysis || same) ? window.dash_clientside.no_update : analysis;
+}"""
+
+
 def register(app, store: ResultStore) -> None:
     """Register the agreement callbacks."""
+    app.clientside_callback(MENU_GATE, Output(ids.COMPARE_MENU_ANALYSIS, "data"),
+                            Input(ids.ANALYSIS_STORE, "data"),
+                            State(ids.COMPARE_MENU_ANALYSIS, "data"),
+                            prevent_initial_call=True)
+    app.clientside_callback(COMPARISON_GATE, Output(ids.COMPARED_ANALYSIS, "data"),
+                            Input(ids.ANALYSIS_STORE, "data"), Input(ids.COMPARE_WITH, "value"),
+                            State(ids.COMPARED_ANALYSIS, "data"), prevent_initial_call=True)
 
-    @app.callback(Output(ids.COMPARE_WITH, "options"), Input(ids.ANALYSIS_STORE, "data"),
-                  prevent_initial_call=True)
+    @app.callback(Output(ids.COMPARE_WITH, "options"),
+                  Input(ids.COMPARE_MENU_ANALYSIS, "data"), prevent_initial_call=True)
     def offer_comparisons(analysis_store):
         if not analysis_store:
             return no_update
@@ -83,7 +104,8 @@ def register(app, store: ResultStore) -> None:
         metadata = load_summary(store, analysis_store["key"])["metadata"]
         return compare_options(metadata, params["target"], params["method"])
 
-    @app.callback(*OUTPUTS, Input(ids.ANALYSIS_STORE, "data"), Input(ids.COMPARE_WITH, "value"),
+    @app.callback(*OUTPUTS, Input(ids.COMPARED_ANALYSIS, "data"),
+                  Input(ids.COMPARE_WITH, "value"),
                   Input(ids.COMPARE_K, "value"), prevent_initial_call=True)
     @VIEW.guard
     def compare(analysis_store, choice, other_k):

@@ -249,7 +249,7 @@ def source_options(analysis_store: dict | None) -> list:
 def register(app, store: ResultStore) -> None:
     """Register the enrichment card's callbacks."""
 
-    @app.callback(Output(SOURCE, "options"), Input(ids.ANALYSIS_STORE, "data"),
+    @app.callback(Output(SOURCE, "options"), Input(markers.SEEN, "data"),
                   prevent_initial_call=True)
     def update_sources(analysis_store):
         return source_options(analysis_store)

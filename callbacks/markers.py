@@ -43,6 +43,7 @@ STATUS = "markers-status"
 PROGRESS = "markers-progress"
 CANCEL = "markers-cancel"
 REQUEST = "markers-request"
+SEEN = "markers-analysis"  # the analysis as this tab last saw it (see SEE_WHEN_SHOWN)
 RESULT = "markers-result"
 GENE = "markers-gene"
 GENE_INFO = "markers-gene-info"
@@ -137,6 +138,7 @@ def markers_tab() -> html.Div:
                             "mean_out": "mean in the reference samples"}),
     ])
     children = [dcc.Store(id=REQUEST), dcc.Store(id=RESULT), dcc.Store(id=GENE),
+                dcc.Store(id=SEEN),
                 html.Small("Genes that set each group apart: each group against the rest, "
                            "or against one other group. Click a table row or a point to "
                            "select a gene; filter the table by typing in its second row "
@@ -236,8 +238,20 @@ def pick_gene(store, result_ref, analysis_store, active_cell, volcano_click,
             "are clustered).")
 
 
+# In the browser: the tab takes a new analysis only while it is shown (or when it is
+# opened), so a k change on another tab sends no request for its menus, job or table.
+SEE_WHEN_SHOWN = """function (analysis, tab, seen) {
+    const same = JSON.stringify(analysis) === JSON.stringify(seen);
+    return (tab !== '%s' || !analysis || same) ? window.dash_clientside.no_update : analysis;
+}""" % TAB_ID
+
+
 def register(app, store: ResultStore) -> None:
     """Register the Markers view's callbacks."""
+    app.clientside_callback(SEE_WHEN_SHOWN, Output(SEEN, "data"),
+                            Input(ids.ANALYSIS_STORE, "data"),
+                            Input(ids.VIEW_TABS, "active_tab"), State(SEEN, "data"),
+                            prevent_initial_call=True)
     _register_computation(app, store)
     _register_display(app, store)
 
@@ -250,7 +264,7 @@ def _register_computation(app, store: ResultStore) -> None:
                   Output(GROUP, "options"), Output(GROUP, "value"),
                   Output(REFERENCE, "options"), Output(REFERENCE, "value"),
                   Output(REFERENCE, "disabled"),
-                  Input(ids.ANALYSIS_STORE, "data"), Input(GROUP_BY, "value"),
+                  Input(SEEN, "data"), Input(GROUP_BY, "value"),
                   Input(MODE, "value"), State(GROUP, "value"), State(REFERENCE, "value"),
                   State(TEST, "value"), prevent_initial_call=True)
     def update_choices(analysis_store, group_by, mode, group, reference, test):
@@ -261,7 +275,7 @@ def _register_computation(app, store: ResultStore) -> None:
 
     @app.callback(Output(RESULT, "data"), Output(REQUEST, "data"), Output(STATUS, "children"),
                   Output(ALERT, "children"), Output(ALERT, "is_open"),
-                  Input(ids.ANALYSIS_STORE, "data"), Input(ids.VIEW_TABS, "active_tab"),
+                  Input(SEEN, "data"), Input(ids.VIEW_TABS, "active_tab"),
                   Input(GROUP_BY, "value"), Input(TEST, "value"), Input(MODE, "value"),
                   Input(GROUP, "value"), Input(REFERENCE, "value"),
                   prevent_initial_call=True)

@@ -94,6 +94,10 @@ COMPARE_WITH = "compare-with"
 COMPARE_K = "compare-k"
 AGREEMENT = "agreement"
 AGREEMENT_FIGURE = "agreement-sankey"
+# The analysis as the agreement card's menu and comparison last took it (browser-side
+# gates: a k change sends no request while nothing in the card can change).
+COMPARE_MENU_ANALYSIS = "compare-menu-analysis"
+COMPARED_ANALYSIS = "compared-analysis"
 
 # views
 HEATMAP = "heatmap"

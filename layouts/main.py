@@ -302,6 +302,7 @@ def agreement_card() -> dbc.Card:
                                           value=None, debounce=True)],
                                size="sm", className="w-auto"),
             ], className="d-flex flex-wrap align-items-center mb-2"),
+            dcc.Store(id=ids.COMPARE_MENU_ANALYSIS), dcc.Store(id=ids.COMPARED_ANALYSIS),
             html.Div(id=ids.AGREEMENT, className="small"),
             dcc.Graph(id=ids.AGREEMENT_FIGURE, config=GRAPH_CONFIG,
                       style={"display": "none"}),

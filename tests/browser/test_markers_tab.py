@@ -136,3 +136,45 @@ def test_enrichment_of_airway_gene_clusters_lists_terms_with_genes(dash_duo, app
     wait_until(lambda: graph_js(dash_duo, markers.VOLCANO,
                                 "g.data.some(t => t.meta === 'volcano')"), timeout=60)
     assert dash_duo.get_logs() == []
+
+
+# Records the outputs of every Dash request the page sends from now on.
+RECORD_REQUESTS = """
+window.__requests = [];
+if (!window.__fetchRecorded) {
+  const original = window.fetch;
+  window.fetch = function (...args) {
+    try { window.__requests.push(JSON.parse(args[1].body).output); } catch (e) {}
+    return original.apply(this, args);
+  };
+  window.__fetchRecorded = true;
+}
+"""
+
+
+def test_a_k_change_sends_no_request_for_the_hidden_markers_tab_or_an_empty_comparison(
+        dash_duo, app_factory):
+    import time
+
+    dash_duo.start_server(app_factory())
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "k = 2", timeout=60)
+    time.sleep(1.5)  # the first analysis's follow-up requests are answered
+    dash_duo.driver.execute_script(RECORD_REQUESTS)
+    box = dash_duo.find_element(f"#{ids.N_CLUSTERS}")
+    box.send_keys("\ue009a")  # ctrl+a
+    box.send_keys("3\ue007")
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "k = 3", timeout=30)
+    time.sleep(1.5)
+    sent = dash_duo.driver.execute_script("return window.__requests")
+    assert any(ids.HEATMAP in output for output in sent)  # the recording works
+    unneeded = [output for output in sent
+                if "markers-" in output or "enrich-" in output or ids.AGREEMENT in output
+                or ids.COMPARE_WITH in output]
+    assert unneeded == []
+    # Opened, the tab takes the analysis on screen: its groups are the 3 clusters.
+    open_markers(dash_duo)
+    wait_until(lambda: dash_duo.driver.execute_script(
+        f"return document.querySelector('#{markers.GROUP}').innerText") != "", timeout=30)
+    click(dash_duo, f"#{markers.GROUP}")
+    wait_until(lambda: len(dash_duo.driver.find_elements(
+        "css selector", ".dash-dropdown-option")) == 3, timeout=30)

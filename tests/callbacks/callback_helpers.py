@@ -203,6 +203,10 @@ class FakeApp:
             return function
         return decorate
 
+    def clientside_callback(self, function: str, *args, **kwargs):
+        """Browser-side callbacks (JavaScript): recorded, not callable here."""
+        self.specs.setdefault("clientside", []).append((function, args, kwargs))
+
 
 def registered(module, store) -> FakeApp:
     app = FakeApp()

@@ -549,6 +549,26 @@ def test_silhouette_many_items_hides_ids_and_stays_small():
         assert np.all(np.diff(np.asarray(trace.x)) <= 0)
 
 
+@pytest.mark.parametrize("n", [7, 100, 250])
+def test_silhouette_height_stays_when_k_changes_up_to_ten(n):
+    # A new height makes dcc.Graph resize the plot and draw it a second time after a
+    # k change (and moves the page below it); the items alone set the height.
+    rng = np.random.default_rng(1)
+    ids = [f"s{i}" for i in range(n)]
+    values = rng.uniform(-0.2, 0.9, n)
+    heights = {F.silhouette_figure(ids, np.arange(n) % k + 1, values).layout.height
+               for k in range(2, 11)}
+    assert len(heights) == 1
+    # ids stay a line apart however many clusters share the height
+    fig = F.silhouette_figure(ids, np.arange(n) % 10 + 1, values)
+    positions = max(max(t.y) for t in fig.data) + 1
+    plot_px = fig.layout.height - fig.layout.margin.t - fig.layout.margin.b
+    assert plot_px / positions >= (14 if n <= 60 else 9) - 0.5
+    # the ids fit in the margin; plotly need not measure each to hide overflowing ones
+    assert fig.layout.yaxis.ticklabeloverflow == "allow"
+    assert fig.layout.yaxis.automargin is not False
+
+
 # ------------------------------------------------------------------ empty
 def test_empty_figure():
     fig = F.empty_figure("computing UMAP...")
