@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.bench_pipeline import synthetic_counts  # noqa: E402
+from benchmarks.headless_chromium import start_browser  # noqa: E402
 
 GRAPHS = ("heatmap", "embedding", "silhouette")
 TARGETS = {"first_s": 8.0, "k_s": 0.5, "k_kb": 60.0, "norm_s": 2.0}
@@ -80,22 +81,6 @@ for (const id of arguments[0]) {
 }
 return true;
 """
-
-
-def start_browser():
-    """Headless Debian Chromium with Chrome's performance (network) log switched on."""
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--window-size=1400,1000",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-dev-shm-usage"):
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    service = Service(shutil.which("chromedriver") or "/usr/bin/chromedriver")
-    return webdriver.Chrome(service=service, options=options)
 
 
 def start_app(app_dir: Path, port: int, cache_dir: str) -> subprocess.Popen:
@@ -226,7 +211,7 @@ def upload_table(driver, directory: str) -> None:
 def run(app_dir: Path, port: int, repeats: int) -> dict:
     """All measurements against one fresh server; returns medians and the raw runs."""
     cache = tempfile.mkdtemp(prefix="bench-live-")
-    driver = start_browser()
+    driver = start_browser(performance_log=True)
     started = time.perf_counter()
     server = start_app(app_dir, port, cache)
     try:

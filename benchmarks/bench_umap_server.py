@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -26,22 +25,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.by import By
 
 ROOT = Path(__file__).resolve().parents[1]
+
+sys.path.insert(0, str(ROOT))
+from benchmarks.headless_chromium import start_browser  # noqa: E402
 AXIS_TITLE = ("const g = document.querySelector('#embedding .js-plotly-plot');"
               "return g && g._fullLayout && g._fullLayout.xaxis.title.text;")
-
-
-def browser() -> webdriver.Chrome:
-    options = Options()
-    options.binary_location = shutil.which("chromium") or ""
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                 "--window-size=1400,1000", "--disable-background-networking"):
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options)
 
 
 def wait_for(driver, condition, timeout: float) -> float:
@@ -63,7 +54,7 @@ def click(driver, selector: str) -> None:
 
 def time_umaps(url: str, neighbor_counts: list[int]) -> list[float]:
     """Seconds from choosing UMAP to its axes drawn, for each neighbour count in turn."""
-    driver = browser()
+    driver = start_browser()
     times = []
     try:
         driver.get(url)

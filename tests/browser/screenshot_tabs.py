@@ -20,14 +20,13 @@ import tempfile
 import time
 from pathlib import Path
 
-from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from layouts import ids  # noqa: E402
+from benchmarks.headless_chromium import start_browser  # noqa: E402
 
 
 def start_server(port: int, cache: str) -> subprocess.Popen:
@@ -35,15 +34,6 @@ def start_server(port: int, cache: str) -> subprocess.Popen:
                PORT=str(port), PYTHONPATH=str(REPO))
     return subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def browser() -> webdriver.Chrome:
-    options = Options()
-    options.binary_location = shutil.which("chromium") or "chromium"
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--window-size=1500,1100",
-                 "--disable-background-networking", "--disable-component-update"):
-        options.add_argument(flag)
-    return webdriver.Chrome(options=options)
 
 
 def wait(condition, timeout=120.0):
@@ -108,7 +98,7 @@ def run(out: Path, port: int) -> None:
     out.mkdir(parents=True, exist_ok=True)
     cache = tempfile.mkdtemp(prefix="rnaclust-shots-")
     server = start_server(port, cache)
-    driver = browser()
+    driver = start_browser(window="1500,1100")
     try:
         url = f"http://127.0.0.1:{port}/"
         wait(lambda: driver.get(url) or True, 30)
