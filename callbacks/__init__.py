@@ -12,3 +12,5 @@ def register_callbacks(app, store: ResultStore) -> None:
         module.register(app, store)
     for module in (markers, enrichment):
         module.register(app, store)
+    from views import register_views  # the views import this package's glue
+    register_views(app, store)

@@ -466,9 +466,17 @@ def build_layout() -> html.Div:
                 dbc.Tab(choose_k_tab(), label="Choose k", tab_id="choose-k"),
                 dbc.Tab(stability_tab(), label="Stability", tab_id="stability"),
                 dbc.Tab(markers_view(), label="Markers", tab_id="markers"),
+                *registered_view_tabs(),
             ], id=ids.VIEW_TABS, active_tab="clustering", className="mb-2"), lg=9),
         ]), fluid=True),
     ])
+
+
+def registered_view_tabs() -> list:
+    """The tabs of the view modules in :mod:`views` (imported here, not at the top: the
+    views import this module)."""
+    from views import view_tabs
+    return view_tabs()
 
 
 def markers_view() -> html.Div:
