@@ -138,8 +138,9 @@ def _umap(params: Any) -> bool:
 
 _P = Param
 _SPEC = (
+    # The mode picks the pipeline; no result of a bulk stage depends on it (not in a key).
     _P("mode", str, "auto", "prepare", "Mode", "analyse single cells or bulk samples (auto: "
-       "decided from the input)", "--mode", choices=MODES),
+       "decided from the input)", "--mode", choices=MODES, applies=lambda p: False),
     _P("target", str, "samples", "features", "Cluster", "what to cluster: the samples or "
        "the genes", "--target", choices=TARGETS),
     _P("normalization", str, "deseq2", "normalize", "Normalization", "how counts are made "
