@@ -18,7 +18,7 @@ from anndata.io import read_elem
 
 from rnaclust_dash.errors import DataError
 from rnaclust_dash.io.cell_matrix import SYMBOL_COLUMN, cells_by_genes, is_count_matrix
-from rnaclust_dash.io.messages import _quote_list
+from rnaclust_dash.io.messages import _and_join
 
 # var columns holding gene ids when the index holds symbols, and the reverse.
 _ID_COLUMNS = ("gene_ids", "gene_id", "ensembl_id", "ensembl_ids", "feature_id")
@@ -44,10 +44,11 @@ def _first_counts(handle: h5py.File, source: str) -> tuple:
         if is_count_matrix(matrix):
             return label, matrix, read_elem(handle[var_path])
         looked.append(label)
-    checked = _quote_list(looked, 6) if looked else "no matrix at all"
+    checked = (f"{_and_join(looked)} {'holds' if len(looked) == 1 else 'hold'} normalized or "
+               "scaled values (not whole numbers)") if looked else "it has no matrix at all"
     raise DataError(
-        f'"{source}" holds no raw counts: {checked} hold normalized or scaled values '
-        "(not whole numbers), and there is no layers[\"counts\"] or raw with counts. "
+        f'"{source}" holds no raw counts: {checked}, and there is no layers["counts"] or raw '
+        "with counts. "
         "Clustering single cells starts from the counts: in scanpy keep them before "
         'normalizing (adata.layers["counts"] = adata.X.copy()) and save again, or load '
         "Cell Ranger's matrix folder or .h5.")
