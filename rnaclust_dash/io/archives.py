@@ -208,5 +208,5 @@ def _tar_tree(stream: BinaryIO, name: str, wanted: Callable[[str], bool],
 
 def _damaged(name: str, exc: Exception) -> DataError:
     return DataError(f'"{name}" could not be opened as a .zip or .tar.gz archive ({exc}). '
-                     "Pack the 10x folder again (zip or tar.gz) and upload it, or upload the "
-                     "10x .h5 file instead.")
+                     "If it is a 10x matrix folder, pack it again (zip or tar.gz) or give the "
+                     "10x .h5 file instead; an Excel table must be saved as .xlsx.")
