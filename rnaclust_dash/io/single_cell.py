@@ -21,7 +21,6 @@ from rnaclust_dash.errors import DataError, ParameterError
 from rnaclust_dash.io.archives import (GZIP_MAGIC, HDF5_MAGIC, ZIP_MAGIC, gunzipped_head,
                                        is_tar)
 from rnaclust_dash.io.h5ad import read_h5ad_counts
-from rnaclust_dash.io.messages import _n
 from rnaclust_dash.io.tenx import read_tenx
 from rnaclust_dash.io.tenx_h5 import is_h5ad, read_tenx_h5
 from rnaclust_dash.params.spec import MODES
@@ -102,22 +101,21 @@ def read_single_cell(content: bytes | None = None, name: str = "", *,
     name = name or (path.name if path is not None else "upload")
     if path is not None and path.is_dir():
         adata, notices = read_tenx(path=path, name=name)
-        return _dataset(adata, notices, name)
+        return _dataset(adata, notices, name, "10x Genomics matrix folder")
     kind = single_cell_format(_head(content, path))
     if kind in ("zip", "tar"):
         adata, notices = read_tenx(content=content, path=path, name=name)
-    elif kind == "hdf5":
-        adata, notices = _read_hdf5(content, path, name)
-    elif content is not None and gunzipped_head(content).startswith(b"%%MatrixMarket"):
+        return _dataset(adata, notices, name, f"10x Genomics matrix folder (.{kind} archive)")
+    if kind == "hdf5":
+        return _read_hdf5(content, path, name)
+    if content is not None and gunzipped_head(content).startswith(b"%%MatrixMarket"):
         raise DataError(f'"{name}" is a matrix.mtx.gz alone; it needs its barcodes.tsv.gz '
                         "and features.tsv.gz. Zip the whole 10x folder and upload the .zip.")
-    else:
-        raise DataError(f'"{name}" is not a single-cell file: give a 10x matrix folder (as '
-                        ".zip or .tar.gz), a 10x .h5 or an .h5ad file.")
-    return _dataset(adata, notices, name)
+    raise DataError(f'"{name}" is not a single-cell file: give a 10x matrix folder (as '
+                    ".zip or .tar.gz), a 10x .h5 or an .h5ad file.")
 
 
-def _read_hdf5(content: bytes | None, path: Path | None, name: str) -> tuple:
+def _read_hdf5(content: bytes | None, path: Path | None, name: str) -> Dataset:
     source = io.BytesIO(content) if content is not None else path
     try:
         handle = h5py.File(source, "r")
@@ -126,14 +124,13 @@ def _read_hdf5(content: bytes | None, path: Path | None, name: str) -> tuple:
                         f"opened ({exc}). The file may be truncated: copy it again.") from None
     with handle:
         if is_h5ad(handle):
-            return read_h5ad_counts(handle, name)
-        return read_tenx_h5(handle, name)
+            return _dataset(*read_h5ad_counts(handle, name), name, "AnnData .h5ad file")
+        return _dataset(*read_tenx_h5(handle, name), name, "10x Genomics .h5 matrix")
 
 
-def _dataset(adata, notices: list[str], name: str) -> Dataset:
-    description = f"{_n(adata.n_obs, 'cell')} x {_n(adata.n_vars, 'gene')}, raw counts"
-    return Dataset.from_anndata(adata, value_kind="counts", name=name,
-                                description=description, notices=tuple(notices))
+def _dataset(adata, notices: list[str], name: str, source: str) -> Dataset:
+    return Dataset.from_anndata(adata, value_kind="counts", name=name, description=source,
+                                notices=tuple(notices))
 
 
 def detect_mode(dataset: Dataset) -> str:

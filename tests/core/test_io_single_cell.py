@@ -39,6 +39,7 @@ def test_tenx_folder_v3_gz_is_read_as_cells_by_genes(tmp_path):
     _assert_counts(dataset)
     assert list(dataset.adata.var["feature_type"]) == ["Gene Expression"] * 3
     assert dataset.name == "filtered_feature_bc_matrix"
+    assert dataset.description == "10x Genomics matrix folder"
     assert dataset.notices == ()
 
 
@@ -106,7 +107,9 @@ def test_real_valued_mtx_with_whole_numbers_is_accepted(tmp_path):
 def test_tenx_h5_versions_3_and_2(tmp_path, version):
     path = tenx_h5(tmp_path / "filtered_feature_bc_matrix.h5", version=version)
     _assert_counts(rio.read_single_cell(path=path))
-    _assert_counts(rio.read_single_cell(path.read_bytes(), "upload.h5"))
+    dataset = rio.read_single_cell(path.read_bytes(), "upload.h5")
+    _assert_counts(dataset)
+    assert dataset.description == "10x Genomics .h5 matrix"
 
 
 def test_tenx_h5_keeps_gene_expression_only(tmp_path):
