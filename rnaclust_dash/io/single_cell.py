@@ -153,7 +153,7 @@ def detect_mode(dataset: Dataset) -> str:
         return "single-cell"
     if dataset.n_samples <= SINGLE_CELL_MIN_COLUMNS:
         return "bulk"
-    zero_share = float(np.count_nonzero(matrix == 0)) / max(matrix.size, 1)
+    zero_share = 1.0 - np.count_nonzero(matrix) / max(matrix.size, 1)  # no temporary copy
     return "single-cell" if zero_share >= SINGLE_CELL_MIN_ZERO_SHARE else "bulk"
 
 

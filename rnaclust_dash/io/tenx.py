@@ -15,20 +15,18 @@ import io
 import zlib
 from pathlib import Path, PurePosixPath
 
-import numpy as np
 import pandas as pd
 import scipy.io
 from scipy import sparse
 
 from rnaclust_dash.errors import DataError
 from rnaclust_dash.io.archives import GZIP_MAGIC, FileTree, open_file_tree, upload_cap
-from rnaclust_dash.io.cell_matrix import cells_by_genes
+from rnaclust_dash.io.cell_matrix import cells_by_genes, gene_expression_columns
 from rnaclust_dash.io.messages import _n, _quote_list
 
 MATRIX_NAMES = ("matrix.mtx.gz", "matrix.mtx")
 _BARCODE_NAMES = ("barcodes.tsv.gz", "barcodes.tsv")
 _FEATURE_NAMES = ("features.tsv.gz", "features.tsv", "genes.tsv.gz", "genes.tsv")
-_GENE_EXPRESSION = "Gene Expression"
 
 _HOW = ("A 10x folder holds matrix.mtx.gz, barcodes.tsv.gz and features.tsv.gz (genes.tsv "
         "from Cell Ranger 2): zip that folder (e.g. filtered_feature_bc_matrix) and upload "
@@ -192,12 +190,7 @@ def _gene_expression_only(features: pd.DataFrame, matrix: sparse.csr_matrix,
     """Keep the "Gene Expression" features when features.tsv also lists others."""
     if 2 not in features:
         return features, matrix, []
-    types = features[2]
-    keep = (types == _GENE_EXPRESSION).to_numpy()
-    if keep.all() or not keep.any():
+    columns, notices = gene_expression_columns(features[2].to_numpy(), features_name)
+    if columns is None:
         return features, matrix, []
-    others = sorted(set(types[~keep]))
-    notice = (f"{features_name}: {_n(int((~keep).sum()), 'feature')} of type "
-              f"{_quote_list(others)} left out; the {_n(int(keep.sum()), 'gene')} of type "
-              f"Gene Expression are kept.")
-    return features[keep].reset_index(drop=True), matrix[:, np.flatnonzero(keep)], [notice]
+    return features.iloc[columns].reset_index(drop=True), matrix[:, columns], notices
