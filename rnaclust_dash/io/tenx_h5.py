@@ -48,8 +48,12 @@ def _matrix_group(handle: h5py.File, source: str) -> tuple[h5py.Group, str]:
                         f"({_quote_list(genomes)}); one genome per file is read. Load the "
                         "matrix folder of one genome, or split the file with Cell Ranger.")
     found = _quote_list(sorted(handle.keys()), 6) or "nothing"
-    hint = (" This is a molecule_info.h5; give filtered_feature_bc_matrix.h5 instead."
-            if "barcode_idx" in handle or "umi" in handle else "")
+    hint = ""
+    if "barcode_idx" in handle or "umi" in handle:
+        hint = " This is a molecule_info.h5; give filtered_feature_bc_matrix.h5 instead."
+    elif "row_attrs" in handle and "col_attrs" in handle:
+        hint = (" This is a loom file: convert it to .h5ad "
+                "(scanpy.read_loom(path).write_h5ad(...)).")
     raise DataError(
         f'"{source}" is an HDF5 file but not a 10x feature-barcode matrix of Cell Ranger 2 or '
         f"3+ (those have a \"matrix\" group, or one group per genome with genes and "

@@ -291,3 +291,33 @@ def test_truncated_h5_is_refused(tmp_path):
     content = tenx_h5(tmp_path / "m.h5").read_bytes()
     with pytest.raises(DataError, match="could not be opened.*truncated"):
         rio.read_single_cell(content[:600], "m.h5")
+
+
+def test_loom_file_is_named_with_what_to_do(tmp_path):
+    import h5py
+
+    path = tmp_path / "cells.loom"
+    with h5py.File(path, "w") as handle:
+        handle["matrix"] = np.zeros((3, 4))
+        handle.create_group("row_attrs")
+        handle.create_group("col_attrs")
+    with pytest.raises(DataError, match="This is a loom file: convert it to .h5ad"):
+        rio.read_single_cell(path=path)
+
+
+def test_pattern_mtx_has_no_counts(tmp_path):
+    folder = write_folder(tmp_path / "m", tenx_files(field="pattern"))
+    with pytest.raises(DataError, match="holds pattern values; single-cell clustering needs "
+                                        "the raw counts"):
+        rio.read_single_cell(path=folder)
+
+
+def test_cell_ranger_outs_with_raw_and_filtered_reads_the_filtered(tmp_path):
+    outs = tmp_path / "outs"
+    write_folder(outs / "filtered_feature_bc_matrix", tenx_files())
+    write_folder(outs / "raw_feature_bc_matrix", tenx_files(COUNTS * 2))
+    _assert_counts(rio.read_single_cell(path=outs))
+    write_folder(outs / "other_matrix", tenx_files())
+    (outs / "filtered_feature_bc_matrix" / "matrix.mtx.gz").rename(outs / "x.gz")
+    with pytest.raises(DataError, match="holds several matrices"):
+        rio.read_single_cell(path=outs)
