@@ -15,6 +15,7 @@ import io
 import zlib
 from pathlib import Path, PurePosixPath
 
+import numpy as np
 import pandas as pd
 import scipy.io
 from scipy import sparse
@@ -146,26 +147,57 @@ def _read_column_file(tree: FileTree, name: str, *, min_columns: int) -> pd.Data
 
 
 def _read_mtx(tree: FileTree, name: str) -> tuple[tuple[int, int, str], sparse.coo_matrix]:
-    """The header (rows, columns, field) and the matrix of a Matrix Market file."""
-    text = _decompressed(tree, name)
-    first = text[:200].split(b"\n", 1)[0].decode("ascii", "replace").split()
+    """The header (rows, columns, field) and the matrix of a Matrix Market file.
+
+    A file of a folder on disk is streamed by scipy (its text is never held whole).
+    """
+    local = tree.local(name) if tree.local is not None else None
+    if local is not None:
+        with open(local, "rb") as handle:
+            compressed = handle.read(2) == GZIP_MAGIC
+        with (gzip.open(local) if compressed else open(local, "rb")) as handle:
+            try:
+                head = handle.read(1_000_000)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise DataError(f'"{name}" in "{tree.source}" is damaged and could not be '
+                                f"decompressed ({exc}). Copy the 10x folder again.") from None
+        source = gzip.open(local) if compressed else open(local, "rb")  # noqa: SIM115
+    else:
+        text = _decompressed(tree, name)
+        head, source = text[:1_000_000], io.BytesIO(text)
+    try:
+        header = _mtx_header(head, name, tree.source)
+        matrix = scipy.io.mmread(source)
+    except (ValueError, OverflowError, RuntimeError, OSError, EOFError, zlib.error) as exc:
+        raise DataError(f'"{name}" in "{tree.source}" could not be read as a Matrix Market '
+                        f"file ({exc}). Copy the 10x folder again. {_HOW}") from None
+    finally:
+        source.close()
+    matrix = sparse.coo_matrix(matrix)
+    if header[2] == "integer":  # float32 holds counts exactly (below 2**24), in half the memory
+        matrix.data = matrix.data.astype(np.float32)
+    return header, matrix
+
+
+def _mtx_header(head: bytes, name: str, source: str) -> tuple[int, int, str]:
+    """Rows, columns and value field from the first bytes of a Matrix Market file."""
+    first = head[:200].split(b"\n", 1)[0].decode("ascii", "replace").split()
     if len(first) < 4 or first[0].lower() != "%%matrixmarket" or first[2].lower() != "coordinate":
-        raise DataError(f'"{name}" in "{tree.source}" is not a Matrix Market coordinate file '
+        raise DataError(f'"{name}" in "{source}" is not a Matrix Market coordinate file '
                         f'(its first line is "{" ".join(first)[:80]}"). {_HOW}')
     field = first[3].lower()
     if field not in ("integer", "real", "double"):
-        raise DataError(f'"{name}" in "{tree.source}" holds {field} values; single-cell '
+        raise DataError(f'"{name}" in "{source}" holds {field} values; single-cell '
                         "clustering needs the raw counts (integer). Load the matrix that "
                         "Cell Ranger wrote.")
-    size_line = next((line for line in text[:1_000_000].split(b"\n")
+    size_line = next((line for line in head.split(b"\n")
                       if line.strip() and not line.startswith(b"%")), b"")
     try:
         n_rows, n_cols = (int(v) for v in size_line.split()[:2])
-        matrix = scipy.io.mmread(io.BytesIO(text))
-    except (ValueError, OverflowError, RuntimeError) as exc:
-        raise DataError(f'"{name}" in "{tree.source}" could not be read as a Matrix Market '
-                        f"file ({exc}). Copy the 10x folder again. {_HOW}") from None
-    return (n_rows, n_cols, field), sparse.coo_matrix(matrix)
+    except ValueError:
+        raise DataError(f'"{name}" in "{source}" has no size line (rows, columns, entries) '
+                        f"after its header. Copy the 10x folder again. {_HOW}") from None
+    return n_rows, n_cols, field
 
 
 def _orient(matrix: sparse.coo_matrix, header: tuple, n_barcodes: int, n_features: int,

@@ -321,3 +321,15 @@ def test_cell_ranger_outs_with_raw_and_filtered_reads_the_filtered(tmp_path):
     (outs / "filtered_feature_bc_matrix" / "matrix.mtx.gz").rename(outs / "x.gz")
     with pytest.raises(DataError, match="holds several matrices"):
         rio.read_single_cell(path=outs)
+
+
+@pytest.mark.parametrize("cut", [40, -30], ids=["in-the-header", "in-the-body"])
+def test_truncated_matrix_in_a_folder_and_in_a_zip(tmp_path, cut):
+    big = np.arange(1, 301).reshape(4, 75) % 7  # enough entries for a body to cut
+    files = tenx_files(big, gene_ids=[f"G{i}" for i in range(75)],
+                       symbols=[f"S{i}" for i in range(75)])
+    files["matrix.mtx.gz"] = files["matrix.mtx.gz"][:cut]
+    with pytest.raises(DataError, match="damaged|could not be read as a Matrix Market"):
+        rio.read_single_cell(path=write_folder(tmp_path / "m", files))
+    with pytest.raises(DataError, match="damaged|could not be read as a Matrix Market"):
+        rio.read_single_cell(zip_bytes(files), "m.zip")
