@@ -142,10 +142,11 @@ def data_dir_path(root: str | Path, name: str) -> Path:
     ------
     DataError
         If ``name`` is not a plain name of the folder's top level (absolute, ``..``,
-        a separator) or leads out of the folder through a link, or does not exist.
+        hidden, with a separator) or leads out of the folder through a link, or does not
+        exist.
     """
     root = Path(root)
-    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
         raise DataError(f"{name!r} is not a dataset of the data folder: choose one from the "
                         "list.")
     path = root / name

@@ -185,7 +185,7 @@ def test_load_data_dir_entry_reads_a_table(data_dir):
 
 
 @pytest.mark.parametrize("name", ["../secret.csv", "/etc/passwd", "..", "", "link_out.csv",
-                                  "pbmc_small/outs", "missing.h5"])
+                                  "pbmc_small/outs", "missing.h5", ".hidden.h5"])
 def test_data_dir_refuses_names_outside_the_folder(data_dir, name):
     with pytest.raises(DataError, match="data folder|not a dataset"):
         rio.load_data_dir_entry(data_dir, name)
