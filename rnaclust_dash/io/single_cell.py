@@ -10,6 +10,7 @@ whether a dataset is analysed as single cells or as bulk samples.
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import h5py
@@ -66,7 +67,19 @@ def is_single_cell_input(content: bytes | None = None, *, path: str | Path | Non
     """Whether an upload or a path is a single-cell format (folder, archive, .h5, .h5ad)."""
     if path is not None and Path(path).is_dir():
         return True
-    return single_cell_format(_head(content, None if path is None else Path(path))) is not None
+    kind = single_cell_format(_head(content, None if path is None else Path(path)))
+    if kind == "zip":  # an .xlsx is a zip too: its member list says which
+        return not _is_xlsx(io.BytesIO(content) if content is not None else path)
+    return kind is not None
+
+
+def _is_xlsx(source) -> bool:
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return "[Content_Types].xml" in archive.namelist() and any(
+                name.startswith("xl/") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def read_single_cell(content: bytes | None = None, name: str = "", *,

@@ -137,9 +137,21 @@ def test_is_single_cell_input_by_content(tmp_path):
     assert rio.is_single_cell_input(path=tenx_h5(tmp_path / "m.h5"))
     assert not rio.is_single_cell_input(b"gene_id,S1\nG1,3\n")
     assert not rio.is_single_cell_input(gzip.compress(b"gene_id,S1\nG1,3\n"))
-    xlsx = (FIXTURES.parent.parent / "data").glob("**/*.xlsx")
-    for path in xlsx:
-        assert not rio.is_single_cell_input(path=path)
+
+def test_an_xlsx_whose_first_member_is_not_the_content_types_is_a_table(tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("docProps/app.xml", bytes(np.random.default_rng(0).integers(
+            0, 256, 6000, dtype=np.uint8)))  # pushes the xlsx names past the first 4 KB
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    assert not rio.is_single_cell_input(buffer.getvalue())
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(buffer.getvalue())
+    assert not rio.is_single_cell_input(path=path)
 
 
 # --- the server's data folder ---------------------------------------------------------------------
