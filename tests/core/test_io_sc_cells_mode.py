@@ -232,3 +232,15 @@ def test_cli_refuses_gene_lengths_for_single_cells(tmp_path, capsys):
                    str(SUBSET / "cells.csv")])
     assert status == 2
     assert "--gene-lengths is for bulk count tables" in capsys.readouterr().err
+
+
+# --- package shape ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("module", ["archives", "cell_matrix", "cells", "data_dir", "h5ad",
+                                    "single_cell", "tenx", "tenx_h5"])
+def test_single_cell_io_modules_are_small_and_dash_free(module):
+    from package_shape import assert_module_small
+
+    path = FIXTURES.parents[2] / "rnaclust_dash" / "io" / f"{module}.py"
+    assert_module_small(path)
+    assert "import dash" not in path.read_text() and "from dash" not in path.read_text()
