@@ -480,7 +480,7 @@ def registered_view_tabs() -> list:
 
 
 def markers_view() -> html.Div:
-    """The Markers tab; its layout lives with its callbacks in callbacks/markers.py
+    """The Markers tab; its layout lives with its callbacks in views/markers/tab.py
     (imported here, not at the top: the callbacks import this module)."""
-    from callbacks.markers import markers_tab
+    from views.markers.tab import markers_tab
     return markers_tab()

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from callbacks import enrichment, markers
+from views.markers import enrichment
+from views.markers import tab as markers
 from layouts import ids
 
 pytestmark = pytest.mark.browser

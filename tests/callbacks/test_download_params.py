@@ -20,7 +20,7 @@ from callback_helpers import (
     registered,
 )
 
-from callbacks import analysis
+from views.clustering import analysis
 from callbacks.common import CONTROL_FIELDS
 from layouts import ids
 from rnaclust_dash import io as rio

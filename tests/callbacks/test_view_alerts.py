@@ -13,9 +13,10 @@ import pytest
 from callback_helpers import FakeApp, analysis_controls, guarded_analysis, out, text_of, walk
 from dash import no_update
 
-from callbacks import analysis, qc
-from callbacks.assess import K_VIEW, STABILITY_VIEW, k_panel, stability_panel
-from callbacks.qc import MATRIX_CONTROLS
+from views import qc
+from views.clustering import analysis
+from views.choose_k import K_VIEW, STABILITY_VIEW, k_panel, stability_panel
+from views.qc import MATRIX_CONTROLS
 from layouts import ids
 from layouts.main import build_layout
 
@@ -170,7 +171,7 @@ def test_a_narrowed_consensus_range_is_said(store, example, example_store):
 ])
 def test_agreement_errors_show_in_the_agreement_card(store, example, example_store, choice,
                                                      other_k, expected):
-    from callbacks import agreement
+    from views.clustering import agreement
 
     analysis_store = _analysis_store(store, example, example_store)
     outputs = agreement.VIEW.guard(agreement.agreement_view)(store, analysis_store, choice,

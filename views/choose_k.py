@@ -20,7 +20,7 @@ from rnaclust_dash.errors import RnaclustError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.store import ResultStore
 
-from .common import ViewOutputs
+from callbacks.common import ViewOutputs
 
 SHOWN, HIDDEN = {"display": "flex"}, {"display": "none"}
 CONSENSUS_K_MAX = 6

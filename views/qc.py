@@ -26,7 +26,7 @@ from rnaclust_dash.params import split_list
 from rnaclust_dash.pipeline import normalized_matrix, prepared_dataset, run_analysis
 from rnaclust_dash.store import ResultStore
 
-from .common import CONTROL_FIELDS, ViewOutputs, params_from_controls
+from callbacks.common import CONTROL_FIELDS, ViewOutputs, params_from_controls
 
 # The controls that decide the matrix (normalization, exclusions, batch correction).
 MATRIX_CONTROLS = ["normalization", "log-transform", "pseudocount", "min-count", "min-samples",

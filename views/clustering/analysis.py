@@ -12,8 +12,8 @@ from rnaclust_dash.params import AnalysisParams, params_document
 from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.store import ResultStore
 
-from . import patching
-from .common import CONTROL_FIELDS, guarded, params_from_controls
+from callbacks import patching
+from callbacks.common import CONTROL_FIELDS, guarded, params_from_controls
 from .embedding import embedding_params
 
 # The controls the analysis depends on (the embedding controls have their own callback).

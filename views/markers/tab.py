@@ -2,9 +2,9 @@
 dot plot of the top markers per group and a table linked to the heatmap (issue 10 item 3).
 
 One module holds the view (as 8Knot does): its ids, its layout (:func:`markers_tab`) and
-its callbacks; :mod:`callbacks.marker_results` its glue to :mod:`rnaclust_dash.tl.markers`
+its callbacks; :mod:`views.markers.results` its glue to :mod:`rnaclust_dash.tl.markers`
 (figures from :mod:`rnaclust_dash.pl.markers`). The enrichment card of the same tab lives
-in :mod:`callbacks.enrichment`.
+in :mod:`views.markers.enrichment`.
 
 Groups are the sample clusters on screen or the values of a sample-sheet column. Welch t
 and Wilcoxon run on the normalized (batch-corrected) log values of the filtered genes;
@@ -24,11 +24,11 @@ from rnaclust_dash.pl import markers as pl_markers
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.store import ResultStore
 
-from .common import error_message
-from .marker_results import (TESTS, compute_markers, group_by_choices,
+from callbacks.common import error_message
+from .results import (TESTS, compute_markers, group_by_choices,
                              group_names, group_table, load_result, result_key,
                              sample_groups, table_page)
-from .selection import selection_text
+from views.clustering.selection import selection_text
 
 TAB_ID = "markers"
 GROUP_BY = "markers-group-by"
@@ -66,7 +66,7 @@ def _control(label: str, control, help_text: str, width: str = "12rem") -> html.
 
 def markers_tab() -> html.Div:
     """The Markers tab: controls, alert, progress, volcano, dot plot, table, and the
-    enrichment card (:func:`callbacks.enrichment.enrichment_card`)."""
+    enrichment card (:func:`views.markers.enrichment.enrichment_card`)."""
     from .enrichment import enrichment_card  # it imports this module
     controls = html.Div([
         _control("Groups", dcc.Dropdown(id=GROUP_BY, clearable=False, options=[]),
