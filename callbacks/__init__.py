@@ -1,4 +1,5 @@
-"""Thin callbacks: read the controls, call the core, return figures."""
+"""Glue shared by the views: controls -> parameters, errors, jobs, patches; the data card
+and the control-visibility callbacks of the sidebar."""
 
 from rnaclust_dash.store import ResultStore
 
@@ -6,14 +7,9 @@ from . import controls, data
 
 
 def register_callbacks(app, store: ResultStore) -> None:
-    """Register every callback of the dashboard against one result store."""
-    # The views import this package's glue (common, jobs, patching).
-    from views import choose_k, qc
-    from views.clustering import agreement, analysis, embedding, selection
-    from views.markers import enrichment, tab as markers
-    for module in (data, controls, analysis, embedding, selection, qc, choose_k, agreement):
+    """Register every callback of the dashboard against one result store: the sidebar's,
+    then each view's (:data:`views.VIEWS`)."""
+    for module in (data, controls):
         module.register(app, store)
-    for module in (markers, enrichment):
-        module.register(app, store)
-    from views import register_views
+    from views import register_views  # the views import this package's glue
     register_views(app, store)

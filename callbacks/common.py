@@ -51,6 +51,11 @@ CONTROL_FIELDS = {
     "umap-min-dist": ("umap_min_dist", "UMAP min_dist"),
 }
 
+# The controls that decide the matrix (normalization, exclusions, batch correction): the
+# QC and batch-effect views redraw on these only.
+MATRIX_CONTROLS = ["normalization", "log-transform", "pseudocount", "min-count", "min-samples",
+                   "exclude-samples", "batch-column", "batch-method", "protect-columns"]
+
 SWITCHES = {"log_transform", "zscore", "minibatch", "optimal_order"}
 
 # Multi-choice dropdowns (lists) and optional single choices, kept as comma-separated text.
@@ -94,6 +99,17 @@ def controls_from_params(params: AnalysisParams, control_ids) -> dict[str, Any]:
             value = [part for part in value.split(",") if part]
         values[control_id] = value
     return values
+
+
+def k_range_text(used, requested: tuple[int, int], *, reason: str) -> tuple[str, bool]:
+    """'k 2–6', or 'k 2–6 (narrowed from 2–10: 7 samples)' when fewer k were possible
+    than asked for; and whether it was narrowed (choose-k and consensus clustering)."""
+    used = sorted(int(k) for k in used)
+    shown = f"k {used[0]}\u2013{used[-1]}" if len(used) > 1 else f"k {used[0]}"
+    low, high = requested
+    if (used[0], used[-1]) == (low, high):
+        return shown, False
+    return f"{shown} (narrowed from {low}\u2013{high}: {reason})", True
 
 
 def error_text(error: Exception) -> str:

@@ -19,8 +19,10 @@ from types import ModuleType
 
 import dash_bootstrap_components as dbc
 
-# Modules in tab order, after the tabs still built by layouts.main.
-VIEWS: tuple[ModuleType, ...] = ()
+from . import batch, choose_k, clustering, markers, qc, stability
+
+#: The view modules, in tab order (the first tab is open at start).
+VIEWS: tuple[ModuleType, ...] = (clustering, qc, batch, choose_k, stability, markers)
 
 
 def view_tabs() -> list[dbc.Tab]:

@@ -1,59 +1,49 @@
-"""The choose-k and stability tabs: long runs as background jobs with progress and cancel.
-
-A click on a point of the k panel (or a node of the cluster tree) applies that k.
+"""The choose-k view: validation indices over a range of k (or of the resolution for
+graph methods), each with its suggested k, and the cluster tree; a long run is a
+background job with progress and cancel. A click on a point applies that k.
 """
 
 from __future__ import annotations
 
-from dash import Input, Output, State, no_update
+from dash import Input, Output, State, dcc, html, no_update
 
+from callbacks.common import ViewOutputs, k_range_text
+from callbacks.jobs import running_outputs, throttled
 from layouts import ids
-from rnaclust_dash.assess import assess_stability, choose_k, resolution_scan
-from rnaclust_dash.pl.common import empty_figure
+from layouts.components import GRAPH_CONFIG, job_controls, number_box, view_alert
+from rnaclust_dash.assess import choose_k, resolution_scan
+from rnaclust_dash.errors import RnaclustError
+from rnaclust_dash.params import ASSESS_SPEC, AnalysisParams
 from rnaclust_dash.pl.kselect import INDEX_NAMES
 from rnaclust_dash.pl.kselect import cluster_tree_figure
 from rnaclust_dash.pl.kselect import k_selection_figure
-from rnaclust_dash.pl.stability import consensus_figure
-from rnaclust_dash.pl.stability import stability_figure
-from rnaclust_dash.tl.methods import GRAPH_CLUSTERINGS
-from rnaclust_dash.errors import RnaclustError
-from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.store import ResultStore
+from rnaclust_dash.tl.methods import GRAPH_CLUSTERINGS
 
-from callbacks.common import ViewOutputs
-
-SHOWN, HIDDEN = {"display": "flex"}, {"display": "none"}
-CONSENSUS_K_MAX = 6
+TAB_ID = "choose-k"
+TAB_LABEL = "Choose k"
 
 K_VIEW = ViewOutputs("choose-k", (Output(ids.K_FIGURE, "figure"), Output(ids.K_TREE, "figure"),
                                   Output(ids.K_STATUS, "children")))
-STABILITY_VIEW = ViewOutputs("stability", (Output(ids.STABILITY_FIGURE, "figure"),
-                                           Output(ids.CONSENSUS_FIGURE, "figure"),
-                                           Output(ids.STABILITY_STATUS, "children")))
 
 
-def k_range_text(used, requested: tuple[int, int], *, reason: str) -> tuple[str, bool]:
-    """'k 2–6', or 'k 2–6 (narrowed from 2–10: 7 samples)' when fewer k were possible
-    than asked for; and whether it was narrowed."""
-    used = sorted(int(k) for k in used)
-    shown = f"k {used[0]}\u2013{used[-1]}" if len(used) > 1 else f"k {used[0]}"
-    low, high = requested
-    if (used[0], used[-1]) == (low, high):
-        return shown, False
-    return f"{shown} (narrowed from {low}\u2013{high}: {reason})", True
-
-
-def throttled(set_progress):
-    """A ``progress(done, total)`` that reports whole percentages only (each report is a
-    write to the job store)."""
-    last = [-1]
-
-    def report(done: int, total: int) -> None:
-        percent = int(100 * done / max(total, 1))
-        if percent != last[0]:
-            last[0] = percent
-            set_progress((percent, f"{percent}%"))
-    return report
+def layout() -> html.Div:
+    """Indices over a range of k, each with its suggested k; a click applies a k."""
+    k_max = ASSESS_SPEC["k_max"].max
+    return html.Div([
+        html.Small("Runs the method chosen on the left for each k and plots the usual "
+                   "indices; a star marks each index's suggestion. Click any point to use "
+                   "that k.", className="text-muted d-block mt-2"),
+        html.Div([number_box(ids.K_MIN, 2, "k from", min=2, max=k_max, step=1),
+                  number_box(ids.K_MAX, 10, "to", min=3, max=k_max, step=1),
+                  number_box(ids.GAP_REFS, 20, "gap reference sets B", min=0,
+                             max=ASSESS_SPEC["gap_refs"].max, step=5)],
+                 className="d-flex flex-wrap mt-2"),
+        job_controls(ids.K_RUN, ids.K_CANCEL, ids.K_PROGRESS, ids.K_STATUS, "Compute"),
+        view_alert("choose-k"),
+        dcc.Loading(dcc.Graph(id=ids.K_FIGURE, config=GRAPH_CONFIG), delay_show=300),
+        dcc.Graph(id=ids.K_TREE, config=GRAPH_CONFIG),
+    ])
 
 
 def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
@@ -89,35 +79,6 @@ def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
         notice=f"Computed for {used}." if narrowed else None)
 
 
-def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme, consensus,
-                    progress=None) -> tuple:
-    """Figures, status line and alert of the stability panel (``STABILITY_VIEW.all``)."""
-    params = AnalysisParams.from_dict(analysis_store["params"])
-    analysis, result, agreement = assess_stability(
-        store, analysis_store["key"], params, n_resamples=int(resamples or 100), scheme=scheme,
-        consensus_k_max=CONSENSUS_K_MAX if consensus else None, progress=progress)
-    stability = stability_figure(result.cluster_jaccard, result.item_stability,
-                                                analysis.labels, analysis.features.item_ids)
-    consensus_view = empty_figure("Consensus clustering is off.")
-    notice = None
-    if agreement is not None:
-        k = params.k if params.k in agreement.matrices else min(agreement.matrices)
-        n_items = len(analysis.labels)
-        # A resample of m items holds k up to m - 1 (assess.consensus_k_values).
-        per_resample = max(agreement.matrices) + 1
-        used, narrowed = k_range_text(
-            agreement.matrices, (2, max(CONSENSUS_K_MAX, params.k)),
-            reason=f"each resample holds {per_resample} of the {n_items:,} {params.target}")
-        consensus_view = consensus_figure(agreement, k=k,
-                                                         item_ids=analysis.features.item_ids,
-                                                         title=f"Consensus clustering, {used}")
-        notice = f"Consensus clustering computed for {used}." if narrowed else None
-    jaccard = ", ".join(f"cluster {c}: {j:.2f}" for c, j in result.cluster_jaccard.items())
-    return STABILITY_VIEW.shown(
-        stability, consensus_view,
-        f"{result.n_resamples_done} resamples; mean Jaccard {jaccard}.", notice=notice)
-
-
 def clicked_choice(click: dict | None, method: str) -> tuple:
     """(k, resolution) outputs for a click on the k panel: the clicked k, or for graph
     methods the clicked resolution."""
@@ -131,17 +92,13 @@ def clicked_choice(click: dict | None, method: str) -> tuple:
 
 
 def register(app, store: ResultStore) -> None:
-    """Register the two background jobs and the click-to-apply-k callback."""
-
-    def running(progress_id, cancel_id, run_id):
-        return [(Output(progress_id, "style"), {"display": "flex", "width": "16rem"}, HIDDEN),
-                (Output(cancel_id, "style"), {"display": "inline"}, HIDDEN),
-                (Output(run_id, "disabled"), True, False)]
+    """Register the k-panel background job and the click-to-apply-k callback."""
 
     @app.callback(*K_VIEW.all, Input(ids.K_RUN, "n_clicks"), State(ids.ANALYSIS_STORE, "data"),
                   State(ids.K_MIN, "value"), State(ids.K_MAX, "value"),
                   State(ids.GAP_REFS, "value"),
-                  background=True, running=running(ids.K_PROGRESS, ids.K_CANCEL, ids.K_RUN),
+                  background=True,
+                  running=running_outputs(ids.K_PROGRESS, ids.K_CANCEL, ids.K_RUN),
                   progress=[Output(ids.K_PROGRESS, "value"), Output(ids.K_PROGRESS, "label")],
                   cancel=[Input(ids.K_CANCEL, "n_clicks")], prevent_initial_call=True)
     @K_VIEW.guard
@@ -150,23 +107,6 @@ def register(app, store: ResultStore) -> None:
             return K_VIEW.shown(no_update, no_update, "Load data first.")
         return k_panel(store, analysis_store, k_min, k_max, gap_refs,
                        progress=throttled(set_progress))
-
-    @app.callback(*STABILITY_VIEW.all, Input(ids.STABILITY_RUN, "n_clicks"),
-                  State(ids.ANALYSIS_STORE, "data"),
-                  State(ids.STABILITY_RESAMPLES, "value"), State(ids.STABILITY_SCHEME, "value"),
-                  State(ids.STABILITY_CONSENSUS, "value"),
-                  background=True,
-                  running=running(ids.STABILITY_PROGRESS, ids.STABILITY_CANCEL,
-                                  ids.STABILITY_RUN),
-                  progress=[Output(ids.STABILITY_PROGRESS, "value"),
-                            Output(ids.STABILITY_PROGRESS, "label")],
-                  cancel=[Input(ids.STABILITY_CANCEL, "n_clicks")], prevent_initial_call=True)
-    @STABILITY_VIEW.guard
-    def compute_stability(set_progress, _, analysis_store, resamples, scheme, consensus):
-        if not analysis_store:
-            return STABILITY_VIEW.shown(no_update, no_update, "Load data first.")
-        return stability_panel(store, analysis_store, resamples, scheme, bool(consensus),
-                               progress=throttled(set_progress))
 
     @app.callback(Output(ids.N_CLUSTERS, "value", allow_duplicate=True),
                   Output(ids.RESOLUTION, "value", allow_duplicate=True),

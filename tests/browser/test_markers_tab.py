@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from views.markers import enrichment
-from views.markers import tab as markers
+from views import enrichment
+from views import markers
 from layouts import ids
 
 pytestmark = pytest.mark.browser

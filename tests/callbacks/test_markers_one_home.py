@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 from test_markers_view import PASILLA, load, run
 
-from views.markers import results as marker_results
-from views.markers import tab as markers
+from views import marker_results
+from views import markers
 from callback_helpers import registered
 from rnaclust_dash.cli import main
 from rnaclust_dash.params import AnalysisParams, params_document

@@ -15,9 +15,9 @@ from scipy import stats
 
 from callbacks import data
 from views.clustering import analysis
-from views.markers import enrichment
-from views.markers import results as marker_results
-from views.markers import tab as markers
+from views import enrichment
+from views import marker_results
+from views import markers
 from layouts import ids
 from rnaclust_dash.errors import ParameterError
 

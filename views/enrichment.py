@@ -29,8 +29,7 @@ from rnaclust_dash.tl.gene_ids import ID_KINDS, map_to_symbols
 from rnaclust_dash.tl.genesets import (BUNDLED_GENE_SETS, GeneSets, bundled_gene_sets,
                                        membership_matrix, read_gmt)
 
-from . import results as marker_results
-from . import tab as markers
+from . import marker_results, markers
 from callbacks.common import error_message
 
 SOURCE = "enrich-source"

@@ -1,2 +1,0 @@
-"""The Markers view: marker genes (:mod:`.tab`, :mod:`.results`) and the enrichment card
-(:mod:`.enrichment`)."""
