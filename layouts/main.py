@@ -6,33 +6,16 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from rnaclust_dash.pp.batch_design import BATCH_METHODS
-from rnaclust_dash.tl.kmeans import KMEANS_INITS
-from rnaclust_dash.tl.hierarchical import LINKAGES
-from rnaclust_dash.tl.distance import DISTANCES
-from rnaclust_dash.tl.embed import EMBEDDINGS
 from rnaclust_dash.io import EXAMPLES, max_upload_bytes
-from rnaclust_dash.tl.mixture import COVARIANCES
-from rnaclust_dash.params import ASSESS_SPEC, SPEC, TARGETS, AnalysisParams, input_bounds
-from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS, NORMALIZATIONS
-from rnaclust_dash.tl.methods import METHOD_DESCRIPTIONS, REGISTRY
-from rnaclust_dash.tl.validate import INDICES
+from rnaclust_dash.params import SPEC
 
 from . import ids
 from .components import help_lines, labelled, view_alert
+from .param_controls import control_for, help_text, hover_help, number_input, param_of
 
-DEFAULTS = AnalysisParams()
 DEFAULT_EXAMPLE = "pasilla"
-
-DISTANCE_LABELS = {"euclidean": "Euclidean", "pearson": "Pearson (1 - r)",
-                   "spearman": "Spearman (1 - rho)", "cosine": "Cosine (1 - cos)",
-                   "manhattan": "Manhattan", "abspearson": "Absolute Pearson (1 - |r|)"}
-LINKAGE_LABELS = {"average": "Average", "complete": "Complete", "single": "Single",
-                  "ward": "Ward (Euclidean only)", "weighted": "Weighted (WPGMA)",
-                  "centroid": "Centroid (Euclidean only)", "median": "Median (Euclidean only)"}
 # The method menu lists the registry (rnaclust_dash.tl.methods), in its order.
-METHOD_LABELS = {name: method.label for name, method in REGISTRY.items()}
-
+METHOD_LABELS = dict(SPEC["method"].choice_labels)
 
 
 def _card(title: str, children: list) -> dbc.Card:
@@ -69,171 +52,73 @@ def data_card() -> dbc.Card:
 def preprocessing_card() -> dbc.Card:
     """Normalization, log, filter and feature selection."""
     return _card("Preprocessing", [
-            labelled("Normalization", dcc.Dropdown(
-                id=ids.NORMALIZATION, clearable=False, value=DEFAULTS.normalization,
-                options=[{"label": NORMALIZATION_LABELS[m], "value": m} for m in NORMALIZATIONS]),
-                "help-normalization", help_lines(NORMALIZATIONS)),
-            html.Small(id=ids.NORMALIZATION_HELP, className="text-muted d-block"),
-            html.Div([
-                dbc.Checklist(id=ids.LOG_TRANSFORM, switch=True, value=["log"],
-                              options=[{"label": "log2(x + pseudocount)", "value": "log"}],
-                              className="me-2"),
-                html.Span(dbc.Input(id=ids.PSEUDOCOUNT, type="number", step=0.5,
-                                    **input_bounds("pseudocount"),
-                                    size="sm", value=DEFAULTS.pseudocount, debounce=True,
-                                    style={"width": "5rem"}),
-                          title="Pseudocount added before the log: 1 is usual; larger values "
-                                "damp the noise of low counts."),
-            ], className="d-flex align-items-center"),
-            labelled("Keep genes with at least", dbc.InputGroup([
-                dbc.Input(id=ids.MIN_COUNT, type="number", **input_bounds("min_count"),
-                          value=DEFAULTS.min_count,
-                          debounce=True),
-                dbc.InputGroupText("counts in"),
-                dbc.Input(id=ids.MIN_SAMPLES, type="number", **input_bounds("min_samples"), step=1,
-                          value=DEFAULTS.min_samples, debounce=True),
-                dbc.InputGroupText("samples"),
-            ], size="sm"), "help-filter",
-                "Low-expressed genes add noise: keep genes with at least this many counts in "
-                "at least this many samples (0 keeps all)."),
-            labelled("Most variable genes", dbc.Input(
-                id=ids.TOP_GENES, type="number", **input_bounds("top_genes"), step=1,
-                value=DEFAULTS.top_genes,
-                debounce=True), "help-top-genes",
-                "Cluster on the N genes of highest variance of the normalized log values "
-                "(0 = all genes). 500-2,000 is usual for samples."),
+        control_for("normalization", ids.NORMALIZATION),
+        html.Small(id=ids.NORMALIZATION_HELP, className="text-muted d-block"),
+        html.Div([
+            control_for("log_transform", ids.LOG_TRANSFORM, on_value="log",
+                        className="me-2"),
+            number_input("pseudocount", ids.PSEUDOCOUNT, size="sm", style={"width": "5rem"}),
+            hover_help("pseudocount", ids.PSEUDOCOUNT),
+        ], className="d-flex align-items-center"),
+        # One sentence for the two filter parameters; each box explains itself on hover.
+        labelled("Keep genes with at least", dbc.InputGroup([
+            number_input("min_count", ids.MIN_COUNT),
+            dbc.InputGroupText("counts in"),
+            number_input("min_samples", ids.MIN_SAMPLES),
+            dbc.InputGroupText("samples"),
+        ], size="sm"), "help-filter", [html.Div(help_text(param_of(name)))
+                                       for name in ("min_count", "min_samples")]),
+        hover_help("min_count", ids.MIN_COUNT),
+        hover_help("min_samples", ids.MIN_SAMPLES),
+        control_for("top_genes", ids.TOP_GENES),
     ])
-
-
-BATCH_LABELS = {"none": "None", "combat": "ComBat", "combat-np": "ComBat (non-parametric)",
-                "combat-seq": "ComBat-seq (counts)", "limma": "limma removeBatchEffect",
-                "harmony": "Harmony (on PCA, samples)"}
 
 
 def batch_card() -> dbc.Card:
     """Exclusions and batch correction (both are parameters, saved in params.json)."""
     return _card("Samples and batches", [
-        labelled("Exclude samples", dcc.Dropdown(id=ids.EXCLUDE, multi=True, value=[],
-                                                 placeholder="none excluded"),
-                 "help-exclude", "Leave samples out of everything (e.g. outliers flagged in "
-                                 "the QC tab, where a click on a bar also toggles them)."),
-        labelled("Batch column", dcc.Dropdown(id=ids.BATCH_COLUMN, value=None,
-                                              placeholder="(sample sheet column)"),
-                 "help-batch-column", "The sample-sheet column that records the technical "
-                                      "batch (sequencing run, library type, lab, donor...)."),
-        labelled("Batch correction", dcc.Dropdown(
-            id=ids.BATCH_METHOD, clearable=False, value=DEFAULTS.batch_method,
-            options=[{"label": BATCH_LABELS[m], "value": m} for m in BATCH_METHODS]),
-            "help-batch-method", help_lines(BATCH_METHODS)),
-        labelled("Protect biology", dcc.Dropdown(id=ids.PROTECT, multi=True, value=[],
-                                                 placeholder="(sample sheet columns)"),
-                 "help-protect", "Columns of biology (condition, genotype...) that the "
-                                 "correction must not remove. If batch and biology are "
-                                 "confounded you are told, with the table."),
+        control_for("exclude", ids.EXCLUDE, multi=True, placeholder="none excluded"),
+        control_for("batch_column", ids.BATCH_COLUMN, placeholder="(sample sheet column)"),
+        control_for("batch_method", ids.BATCH_METHOD),
+        control_for("protect", ids.PROTECT, multi=True, placeholder="(sample sheet columns)"),
     ])
 
 
 def clustering_card() -> dbc.Card:
-    """What to cluster and how."""
+    """What to cluster and how; the options of one method show only with it
+    (:mod:`callbacks.controls`)."""
     return _card("Clustering", [
-            labelled("Cluster", dbc.RadioItems(
-                id=ids.TARGET, inline=True, value=DEFAULTS.target,
-                options=[{"label": t, "value": t} for t in TARGETS]),
-                "help-target", help_lines(TARGETS)),
-            dbc.Checklist(id=ids.ZSCORE, switch=True, value=["zscore"],
-                          options=[{"label": "z-score genes before clustering genes",
-                                    "value": "zscore"}]),
-            labelled("Method", dcc.Dropdown(
-                id=ids.METHOD, clearable=False, value=DEFAULTS.method,
-                options=[{"label": METHOD_LABELS[m], "value": m} for m in REGISTRY]),
-                "help-method", help_lines(METHOD_DESCRIPTIONS)),
-            labelled("Distance", dcc.Dropdown(
-                id=ids.DISTANCE, clearable=False, value=DEFAULTS.distance,
-                options=[{"label": DISTANCE_LABELS[d], "value": d} for d in DISTANCES]),
-                "help-distance", help_lines(DISTANCES)),
-            labelled("Linkage", dcc.Dropdown(
-                id=ids.LINKAGE, clearable=False, value=DEFAULTS.linkage,
-                options=[{"label": LINKAGE_LABELS[l], "value": l} for l in LINKAGES]),
-                "help-linkage", help_lines(LINKAGES)),
-            dbc.Checklist(id=ids.OPTIMAL_ORDER, switch=True, value=[],
-                          options=[{"label": "optimal leaf order (display)", "value": "on"}]),
-            html.Div(labelled("Number of clusters (k)", dbc.Input(
-                id=ids.N_CLUSTERS, type="number", **input_bounds("k"), step=1, value=DEFAULTS.k),
-                "help-k", "How many clusters to cut the tree into, or to ask the method for."),
-                id=ids.K_BOX),
-            html.Div([
-                labelled("Resolution", dbc.Input(
-                    id=ids.RESOLUTION, type="number", min=0.05, max=SPEC["resolution"].max,
-                    step=0.1,
-                    value=DEFAULTS.resolution, debounce=True), "help-resolution",
-                    "Higher gives more, smaller clusters (1 is usual)."),
-                labelled("Neighbours in the graph", dbc.Input(
-                    id=ids.NEIGHBORS, type="number", **input_bounds("neighbors"), step=1,
-                    value=DEFAULTS.neighbors,
-                    debounce=True), "help-neighbors",
-                    "Each item is linked to this many nearest others (shared-neighbour "
-                    "weights)."),
-            ], id=ids.GRAPH_OPTIONS),
-            html.Div(labelled("Fuzzifier m", dbc.Input(
-                id=ids.FUZZIFIER, type="number", min=1.05, max=SPEC["fuzzifier"].max, step=0.1,
-                value=DEFAULTS.fuzzifier,
-                debounce=True), "help-fuzzifier",
-                "How soft the memberships are: near 1 is almost k-means, 2 is usual."),
-                id=ids.CMEANS_OPTIONS),
-            html.Div(labelled("Covariance model", dcc.Dropdown(
-                id=ids.COVARIANCE, clearable=False, value=DEFAULTS.covariance,
-                options=[{"label": f"{name} ({mclust})", "value": name}
-                         for name, (mclust, _) in COVARIANCES.items()]),
-                "help-covariance", [html.Div(text) for _, text in COVARIANCES.values()]),
-                id=ids.GMM_OPTIONS),
-            html.Div(labelled("Principal components", dbc.Input(
-                id=ids.PCS, type="number", **input_bounds("pcs"), step=1, value=DEFAULTS.pcs,
-                debounce=True),
-                "help-pcs", "Mixture and graph methods work on this many principal "
-                            "components (0: on the values themselves)."), id=ids.PCS_BOX),
-            html.Div([
-                labelled("K-means start", dbc.Select(
-                    id=ids.KMEANS_INIT, value=DEFAULTS.kmeans_init,
-                    options=[{"label": i, "value": i} for i in KMEANS_INITS]), "help-init",
-                    "k-means++ spreads the first centres out; random picks them at random."),
-                labelled("Starts (n_init)", dbc.Input(
-                    id=ids.N_INIT, type="number", **input_bounds("n_init"), step=1,
-                    value=DEFAULTS.n_init,
-                    debounce=True), "help-ninit",
-                    "K-means runs this many times and keeps the best (lowest within-cluster "
-                    "sum of squares)."),
-                dbc.Checklist(id=ids.MINIBATCH, switch=True, value=[],
-                              options=[{"label": "mini-batch (fast, many items)",
-                                        "value": "on"}]),
-            ], id=ids.KMEANS_OPTIONS),
-            labelled("Seed", dbc.Input(id=ids.SEED, type="number", **input_bounds("seed"), step=1,
-                                       value=DEFAULTS.seed,
-                                       debounce=True), "help-seed",
-                     "Random seed of k-means and UMAP: the same seed gives the same result."),
+        control_for("target", ids.TARGET, widget="radio"),
+        control_for("zscore", ids.ZSCORE),
+        control_for("method", ids.METHOD),
+        control_for("distance", ids.DISTANCE),
+        control_for("linkage", ids.LINKAGE),
+        control_for("optimal_order", ids.OPTIMAL_ORDER),
+        # No debounce: a k typed or stepped redraws at once (bench_live's k change).
+        html.Div(control_for("k", ids.N_CLUSTERS, debounce=False), id=ids.K_BOX),
+        html.Div([control_for("resolution", ids.RESOLUTION),
+                  control_for("neighbors", ids.NEIGHBORS)], id=ids.GRAPH_OPTIONS),
+        html.Div(control_for("fuzzifier", ids.FUZZIFIER), id=ids.CMEANS_OPTIONS),
+        html.Div(control_for("covariance", ids.COVARIANCE), id=ids.GMM_OPTIONS),
+        html.Div(control_for("pcs", ids.PCS), id=ids.PCS_BOX),
+        html.Div([control_for("kmeans_init", ids.KMEANS_INIT, widget="select"),
+                  control_for("n_init", ids.N_INIT),
+                  control_for("minibatch", ids.MINIBATCH)], id=ids.KMEANS_OPTIONS),
+        control_for("seed", ids.SEED),
     ])
 
 
 def embedding_card() -> dbc.Card:
     """PCA/UMAP options and colouring."""
     return _card("Embedding", [
-            labelled("Map", dbc.RadioItems(
-                id=ids.EMBEDDING_METHOD, inline=True, value=DEFAULTS.embedding,
-                options=[{"label": e.upper(), "value": e} for e in EMBEDDINGS]),
-                "help-embedding", help_lines(EMBEDDINGS)),
-            labelled("UMAP neighbours / min_dist", dbc.InputGroup([
-                dbc.Input(id=ids.UMAP_NEIGHBORS, type="number", step=1,
-                          **input_bounds("umap_neighbors"),
-                          value=DEFAULTS.umap_neighbors, debounce=True),
-                dbc.Input(id=ids.UMAP_MIN_DIST, type="number", step=0.05,
-                          **input_bounds("umap_min_dist"),
-                          value=DEFAULTS.umap_min_dist, debounce=True),
-            ], size="sm"), "help-umap",
-                "n_neighbors: larger keeps more global structure; min_dist: how tightly "
-                "points may pack."),
-            labelled("Colour by", dcc.Dropdown(id=ids.COLOR_BY, clearable=False,
-                                               value="cluster",
-                                               options=[{"label": "cluster", "value": "cluster"}]),
-                     "help-color", "Colour the map by cluster or by a column of the sample sheet."),
+        control_for("embedding", ids.EMBEDDING_METHOD, widget="radio"),
+        html.Div([control_for("umap_neighbors", ids.UMAP_NEIGHBORS, size="sm"),
+                  control_for("umap_min_dist", ids.UMAP_MIN_DIST, size="sm")],
+                 className="d-flex gap-2"),
+        labelled("Colour by", dcc.Dropdown(id=ids.COLOR_BY, clearable=False,
+                                           value="cluster",
+                                           options=[{"label": "cluster", "value": "cluster"}]),
+                 "help-color", "Colour the map by cluster or by a column of the sample sheet."),
     ])
 
 

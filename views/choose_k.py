@@ -11,9 +11,10 @@ from callbacks.common import ViewOutputs, k_range_text
 from callbacks.jobs import running_outputs, throttled
 from layouts import ids
 from layouts.components import GRAPH_CONFIG, job_controls, number_box, view_alert
+from layouts.param_controls import hover_help, labelled_box, param_of
 from rnaclust_dash.assess import choose_k, resolution_scan
 from rnaclust_dash.errors import RnaclustError
-from rnaclust_dash.params import ASSESS_SPEC, AnalysisParams
+from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pl.kselect import INDEX_NAMES
 from rnaclust_dash.pl.kselect import cluster_tree_figure
 from rnaclust_dash.pl.kselect import k_selection_figure
@@ -29,15 +30,15 @@ K_VIEW = ViewOutputs("choose-k", (Output(ids.K_FIGURE, "figure"), Output(ids.K_T
 
 def layout() -> html.Div:
     """Indices over a range of k, each with its suggested k; a click applies a k."""
-    k_max = ASSESS_SPEC["k_max"].max
+    k_max = param_of("k_max")
     return html.Div([
         html.Small("Runs the method chosen on the left for each k and plots the usual "
                    "indices; a star marks each index's suggestion. Click any point to use "
                    "that k.", className="text-muted d-block mt-2"),
-        html.Div([number_box(ids.K_MIN, 2, "k from", min=2, max=k_max, step=1),
-                  number_box(ids.K_MAX, 10, "to", min=3, max=k_max, step=1),
-                  number_box(ids.GAP_REFS, 20, "gap reference sets B", min=0,
-                             max=ASSESS_SPEC["gap_refs"].max, step=5)],
+        html.Div([number_box(ids.K_MIN, 2, "k from", min=2, max=k_max.max, step=1),
+                  number_box(ids.K_MAX, k_max.default, "to", **k_max.input_bounds(), step=1),
+                  hover_help("k_max", ids.K_MAX),
+                  labelled_box("gap_refs", ids.GAP_REFS, debounce=False)],
                  className="d-flex flex-wrap mt-2"),
         job_controls(ids.K_RUN, ids.K_CANCEL, ids.K_PROGRESS, ids.K_STATUS, "Compute"),
         view_alert("choose-k"),

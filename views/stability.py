@@ -11,7 +11,8 @@ from dash import Input, Output, State, dcc, html, no_update
 from callbacks.common import ViewOutputs, k_range_text
 from callbacks.jobs import running_outputs, throttled
 from layouts import ids
-from layouts.components import GRAPH_CONFIG, job_controls, number_box, view_alert
+from layouts.components import GRAPH_CONFIG, job_controls, view_alert
+from layouts.param_controls import labelled_box
 from rnaclust_dash.assess import assess_stability
 from rnaclust_dash.params import ASSESS_SPEC, AnalysisParams
 from rnaclust_dash.pl.common import empty_figure
@@ -21,7 +22,7 @@ from rnaclust_dash.store import ResultStore
 
 TAB_ID = "stability"
 TAB_LABEL = "Stability"
-CONSENSUS_K_MAX = 6
+CONSENSUS_K_MAX = ASSESS_SPEC["consensus_k_max"].default
 
 STABILITY_VIEW = ViewOutputs("stability", (Output(ids.STABILITY_FIGURE, "figure"),
                                            Output(ids.CONSENSUS_FIGURE, "figure"),
@@ -35,8 +36,7 @@ def layout() -> html.Div:
                    "(Jaccard > 0.75) can be trusted; below 0.5 they dissolve. Consensus "
                    "clustering (Monti 2003) shows how often items cluster together.",
                    className="text-muted d-block mt-2"),
-        html.Div([number_box(ids.STABILITY_RESAMPLES, 100, "resamples B", min=5,
-                             max=ASSESS_SPEC["n_resamples"].max, step=10),
+        html.Div([labelled_box("n_resamples", ids.STABILITY_RESAMPLES, debounce=False),
                   dbc.Select(id=ids.STABILITY_SCHEME, value="bootstrap", size="sm",
                              className="me-2 w-auto",
                              options=[{"label": "bootstrap", "value": "bootstrap"},
