@@ -28,8 +28,8 @@ from .dataset import Dataset
 from .errors import ParameterError, RnaclustError
 from .params import (SPEC, AnalysisParams, default_params, params_document,
                      params_from_document)
-from .pipeline import (compute_embedding, corrected_matrix, put_dataset, run_analysis,
-                       write_results)
+from .export import write_results
+from .pipeline import compute_embedding, corrected_matrix, put_dataset, run_analysis
 from .tl.stability import SCHEMES
 from .tl.consensus import ConsensusResult
 from .store import ResultStore

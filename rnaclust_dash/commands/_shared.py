@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParameterError
-from ..pipeline import package_versions
+from ..export import package_versions
 from ..pp.normalization import normalize
 from ..tl.gene_ids import SymbolMapping, map_to_symbols, read_mapping_table
 

@@ -8,9 +8,9 @@ import json
 import pandas as pd
 
 from .. import __version__
-from ..tl.embed import Embedding
 from ..params import params_document
-from .run import Analysis
+from ..pipeline.run import Analysis
+from ..tl.embed import Embedding
 
 
 def write_results(analysis: Analysis, embedding: Embedding, out_dir, *,
