@@ -10,7 +10,9 @@ from rnaclust_dash.io import EXAMPLES, max_upload_bytes
 from rnaclust_dash.params import SPEC
 
 from . import ids
-from .components import help_lines, labelled, view_alert
+# GRAPH_CONFIG, labelled and view_alert were defined here before layouts.components; views
+# written against that still import them from here.
+from .components import GRAPH_CONFIG, help_lines, labelled, view_alert  # noqa: F401
 from .param_controls import control_for, help_text, hover_help, number_input, param_of
 
 DEFAULT_EXAMPLE = "pasilla"
