@@ -13,6 +13,7 @@ from . import ids
 # GRAPH_CONFIG, labelled and view_alert were defined here before layouts.components; views
 # written against that still import them from here.
 from .components import GRAPH_CONFIG, help_lines, labelled, view_alert  # noqa: F401
+from .data_dir import data_dir_control
 from .param_controls import control_for, help_text, hover_help, number_input, param_of
 
 DEFAULT_EXAMPLE = "pasilla"
@@ -40,11 +41,14 @@ def data_card() -> dbc.Card:
                 value=DEFAULT_EXAMPLE, clearable=False, placeholder="(your upload)"),
                 "help-example",
                 help_lines(EXAMPLES)),
-            _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples)"),
+            _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples) or single cells"),
             html.Small(f"CSV, TSV, TXT, .gz or .xlsx; featureCounts output works as it is. "
-                       f"Up to {limit_mb:.0f} MB; for larger tables use the command line.",
+                       "Single cells: a 10x matrix folder as .zip or .tar.gz, a 10x .h5 or "
+                       f"an .h5ad. Up to {limit_mb:.0f} MB; for larger files use the server's "
+                       "data folder or the command line.",
                        className="text-muted d-block mb-2"),
-            _upload(ids.UPLOAD_METADATA, "Sample sheet (optional)"),
+            data_dir_control(),
+            _upload(ids.UPLOAD_METADATA, "Sample or cell sheet (optional)"),
             _upload(ids.UPLOAD_LENGTHS, "Gene lengths (optional, for TPM/RPKM)"),
             view_alert("data"),
             html.Div(id=ids.DATASET_INFO, className="dataset-info"),
