@@ -35,7 +35,7 @@ Single cells (AnnData cells x genes, sparse counts; scanpy's numbers):
 
 from rnaclust_dash.pp.batch_counts import combat_seq
 from rnaclust_dash.pp.batch_design import BATCH_METHODS, batch_confounding
-from rnaclust_dash.pp.batch_harmony import HARMONY_PCS, harmony_embedding
+from rnaclust_dash.pp.batch_harmony import HARMONY_PCS, harmony_components, harmony_embedding
 from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
 from rnaclust_dash.pp.deseq2_dispersion import (
     DESEQ2_MIN_MU,
@@ -148,6 +148,7 @@ __all__ = [
     "flag_outliers",
     "gene_mean_var",
     "gene_wise_dispersions",
+    "harmony_components",
     "harmony_embedding",
     "highly_variable_genes",
     "log_cpm_tmm",

@@ -130,3 +130,24 @@ def test_neighbors_bad_parameters():
         neighbors(points, n_neighbors=6)
     with pytest.raises(ParameterError, match="metric"):
         neighbors(points, n_neighbors=3, metric="hamming")
+
+
+def test_harmony_on_single_cell_components_mixes_batches_and_keeps_groups():
+    from rnaclust_dash.pp.batch_harmony import harmony_components
+
+    values, groups = planted(n_cells=600, n_genes=200, n_groups=3, seed=2)
+    batch = np.arange(600) % 2
+    shifted = values.toarray()
+    shifted[batch == 1] += 0.4 * (np.arange(200) % 3 == 0)  # batch 1: a third of genes up
+    scores = pca(shifted, n_comps=10).scores
+
+    def neighbour_share(points, labels):
+        indices = neighbors(points, n_neighbors=11).knn_indices[:, 1:]
+        return (labels[indices] == labels[:, None]).mean()
+
+    corrected = harmony_components(scores, batch, random_state=0)
+    assert corrected.shape == scores.shape
+    assert neighbour_share(scores, batch) > 0.9  # before: neighbours from the same batch
+    assert neighbour_share(corrected, batch) < 0.65  # after: mixed (0.5 = perfect)
+    assert neighbour_share(corrected, groups) > 0.95  # the biology stays
+    np.testing.assert_array_equal(corrected, harmony_components(scores, batch, random_state=0))
