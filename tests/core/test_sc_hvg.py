@@ -138,3 +138,16 @@ def test_bad_flavor_and_batch_column():
         highly_variable_genes(adata, flavor="seurat_v4")
     with pytest.raises(ParameterError, match="batch column 'plate'"):
         highly_variable_genes(adata, batch_key="plate")
+
+
+def test_seurat_cutoffs_without_a_number_of_genes():
+    adata = _adata(np.log1p(SEURAT_NORMALIZED))
+    # Normalized dispersions (see test_seurat_flavor_by_hand): g3 0.96, g4 0.71, g2 0.08;
+    # g4's mean log1p(20) = 3.04 is above max_mean 3: only g3 passes scanpy's defaults.
+    table = highly_variable_genes(adata, flavor="seurat", n_top_genes=None)
+    assert table.index[table["highly_variable"]].tolist() == ["g3"]
+    wider = highly_variable_genes(adata, flavor="seurat", n_top_genes=None,
+                                  cutoffs={"max_mean": 4, "min_disp": 0.0})
+    assert wider.index[wider["highly_variable"]].tolist() == ["g2", "g3", "g4"]
+    with pytest.raises(ParameterError, match="n_top_genes"):
+        highly_variable_genes(adata, flavor="seurat_v3", n_top_genes=None)

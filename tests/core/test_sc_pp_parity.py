@@ -99,7 +99,7 @@ def test_hvg_flavors_equal_scanpy(subset_log, flavor, batch, score):
     assert len(chosen) == 300
     assert jaccard(chosen, reference.index[reference[f"{tag}_hv"]]) >= 0.95
     expected = reference[f"{tag}_{score}"].to_numpy()
-    np.testing.assert_allclose(table[score], expected, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(table[score], expected, rtol=1e-6, atol=1e-8)
     if f"{tag}_rank" in reference:
         np.testing.assert_array_equal(table["highly_variable_rank"], reference[f"{tag}_rank"])
 
@@ -113,8 +113,8 @@ def subset_scaled(subset_log) -> np.ndarray:
 
 def test_scale_equals_scanpy(subset_scaled):
     reference = pd.read_csv(SUBSET / "scale.csv.gz", index_col=0)
-    np.testing.assert_allclose(subset_scaled.max(axis=0), reference["scaled_max"], atol=1e-3)
-    np.testing.assert_allclose(subset_scaled.min(axis=0), reference["scaled_min"], atol=1e-3)
+    np.testing.assert_allclose(subset_scaled.max(axis=0), reference["scaled_max"], atol=1e-5)
+    np.testing.assert_allclose(subset_scaled.min(axis=0), reference["scaled_min"], atol=1e-5)
     np.testing.assert_allclose(subset_scaled.mean(axis=0), reference["scaled_mean"],
                                atol=1e-4)
     assert subset_scaled.max() == pytest.approx(10.0)  # some genes hit the clip
