@@ -203,7 +203,7 @@ def filter_cells_and_genes(adata, *, min_genes: float = 0, max_genes: float | No
     if not kept_genes.any():
         raise DataError(f"No gene is detected in at least {min_cells} of the "
                         f"{int(kept_cells.sum())} cells kept: lower min_cells.")
-    filtered = adata[np.flatnonzero(kept_cells)][:, np.flatnonzero(kept_genes)].copy()
+    filtered = adata[np.flatnonzero(kept_cells), np.flatnonzero(kept_genes)].copy()
     for column in ("n_genes", "total_counts", "pct_mito", "pct_ribo"):
         if column in metrics.columns:
             filtered.obs[column] = metrics[column].to_numpy()[kept_cells]
