@@ -20,7 +20,7 @@ import numpy as np
 from scipy import ndimage, sparse
 
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.pp._sc_inputs import _csr_matrix
+from rnaclust_dash.pp._sc_inputs import _cells_per_gene, _csr_matrix, _genes_per_cell
 from rnaclust_dash.pp.hvg import highly_variable_genes
 from rnaclust_dash.pp.neighbors import nearest_neighbors
 from rnaclust_dash.pp.sc_normalize import gene_mean_var, normalize_total_log1p
@@ -92,11 +92,8 @@ def _local_maxima(histogram: np.ndarray) -> list[int]:
 
 def _scorable(counts: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     """Genes in >= 3 cells, then cells with >= 3 of those genes (scanpy's filters)."""
-    genes = np.bincount(counts.indices[counts.data > 0], minlength=counts.shape[1]) >= 3
-    kept = counts[:, np.flatnonzero(genes)]
-    cells = np.diff(kept.indptr) - np.bincount(
-        np.repeat(np.arange(kept.shape[0]), np.diff(kept.indptr))[kept.data == 0],
-        minlength=kept.shape[0]) >= 3
+    genes = _cells_per_gene(counts) >= 3
+    cells = _genes_per_cell(counts[:, np.flatnonzero(genes)]) >= 3
     return cells, genes
 
 

@@ -22,8 +22,10 @@ GENES = [f"g{i}" for i in range(6)]
 
 def _adata(values, **layers) -> ad.AnnData:
     values = np.asarray(values, dtype=np.float64)
-    return ad.AnnData(sparse.csr_matrix(values), var=pd.DataFrame(index=GENES[:values.shape[1]]),
-                      layers={name: sparse.csr_matrix(layer) for name, layer in layers.items()})
+    return ad.AnnData(sparse.csr_matrix(values),
+                      var=pd.DataFrame(index=GENES[:values.shape[1]]),
+                      layers={name: sparse.csr_matrix(layer)
+                              for name, layer in layers.items()})
 
 
 # Normalized (not log) values of 4 cells: g0-g3 have mean 2, g4-g5 mean 20 (another bin).
