@@ -1,0 +1,1 @@
+"""Files for the user: tables written as CSV or XLSX (:mod:`.tables`)."""
