@@ -316,10 +316,13 @@ def _register_display(app, store: ResultStore) -> None:
     @app.callback(Output(VOLCANO, "figure"), Output(DOTPLOT, "figure"),
                   Input(RESULT, "data"), Input(GROUP, "value"), Input(PADJ, "value"),
                   Input(LFC, "value"), Input(GENE, "data"),
-                  Input(ids.SELECTION_STORE, "data"), prevent_initial_call=True)
-    def draw(result_ref, group, padj, lfc, gene, selection):
-        # the heatmap's selection holds genes when genes are clustered: circle them too
-        genes = selection if (result_ref or {}).get("target") == "genes" else []
+                  Input(ids.SELECTION_STORE, "data"), Input(ids.GENE_SEARCH_STORE, "data"),
+                  prevent_initial_call=True)
+    def draw(result_ref, group, padj, lfc, gene, selection, search=None):
+        # the heatmap's selection holds genes when genes are clustered: circle them too,
+        # and the genes of the gene search always
+        genes = list(search or []) + list(
+            selection if (result_ref or {}).get("target") == "genes" else [])
         try:
             return figures(store, result_ref, group, padj, lfc, gene, genes)
         except Exception:  # noqa: BLE001 - the table callback reports it

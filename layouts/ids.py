@@ -108,6 +108,15 @@ SELECTION_INFO = "selection-info"
 UNCERTAIN = "uncertain-items"
 CLEAR_SELECTION = "clear-selection"
 
+# genes: the search box (navbar) and what it found, marked in every view; the heatmap's
+# drill-in (the genes it shows one per row) and its sample labels
+GENE_SEARCH = "gene-search"
+GENE_SEARCH_STORE = "gene-search-store"
+HEATMAP_FOCUS = "heatmap-focus"
+HEATMAP_ALL_GENES = "heatmap-all-genes"
+HEATMAP_FOCUS_INFO = "heatmap-focus-info"
+SAMPLE_LABELS = "heatmap-sample-labels"
+
 # downloads
 DOWNLOAD_PARAMS_BUTTON = "download-params-button"
 DOWNLOAD_PARAMS = "download-params"
@@ -129,6 +138,7 @@ VIEW_ALERTS = {
     "batch": "batch-alert",
     "choose-k": "k-alert",
     "stability": "stability-alert",
+    "genes": "genes-alert",
 }
 
 # What the big figures show now (digests), so an update can send only what changed.

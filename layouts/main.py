@@ -322,6 +322,7 @@ def views() -> html.Div:
                             dbc.Button("Clear selection", id=ids.CLEAR_SELECTION, size="sm",
                                        color="link")], className="selection")],
                  className="d-flex justify-content-between align-items-center mb-2"),
+        gene_search_part("heatmap_tools"),
         _view("Clustered heatmap", ids.HEATMAP,
               "Rows: genes, columns: samples; click a cluster bar or a dendrogram node to "
               "select its items."),
@@ -451,10 +452,12 @@ def build_layout() -> html.Div:
         dcc.Store(id=ids.SELECTION_STORE, data=[]),
         dcc.Store(id=ids.EMBEDDING_STORE),
         dcc.Store(id=ids.FIGURES_SHOWN, data={}),
+        *gene_search_part("stores"),
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand("rnaclust-dash"),
             html.Span("Cluster RNA-seq samples or genes, and see how each choice changes "
                       "the answer.", className="navbar-text small"),
+            gene_search_part("search_box"),
         ], fluid=True), color="primary", dark=True, className="mb-3"),
         dbc.Container(dbc.Row([
             dbc.Col([data_card(), preprocessing_card(), batch_card(), clustering_card(),
@@ -477,6 +480,13 @@ def registered_view_tabs() -> list:
     views import this module)."""
     from views import view_tabs
     return view_tabs()
+
+
+def gene_search_part(name: str):
+    """A part of the page built by callbacks/gene_search.py (its stores, search box or
+    heatmap tools; imported here, not at the top: the callbacks import this module)."""
+    from callbacks import gene_search
+    return getattr(gene_search, name)()
 
 
 def markers_view() -> html.Div:
