@@ -124,9 +124,12 @@ def register(app, store: ResultStore) -> None:
     def analyse(dataset_store, *values):
         *control_values, selected, search, focus, label_by, shown = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
+        # Only the heatmap changes when nothing but these fired (new data also sets the
+        # sample-label menu: then the analysis runs in full)
+        display_only = {ids.SELECTION_STORE, *[i for i, _ in HEATMAP_ONLY]}
+        fired = {t["prop_id"].rsplit(".", 1)[0] for t in ctx.triggered}
         return update_analysis(store, dataset_store, controls, selected,
-                               selection_only=ctx.triggered_id in (
-                                   ids.SELECTION_STORE, *[i for i, _ in HEATMAP_ONLY]),
+                               selection_only=bool(fired) and fired <= display_only,
                                shown=shown, search=search, focus=focus,
                                sample_label_by=label_by)
 

@@ -134,15 +134,19 @@ def register(app, store: ResultStore) -> None:
               Input(ids.UMAP_MIN_DIST, "value"),
               Input(ids.COLOR_BY, "value"),
               Input(ids.SELECTION_STORE, "data"),
+              Input(ids.GENE_SEARCH_STORE, "data"),
               State(ids.EMBEDDING, "selectedData"),
               prevent_initial_call=True)
     @guarded(len(OUTPUTS), ERROR_SLOT)
     def show_embedding(dataset_store, *values):
-        *control_values, method, neighbors, min_dist, color_by, selected, lasso = values
+        *control_values, method, neighbors, min_dist, color_by, selected, found, lasso = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
+        # genes found by the gene search are highlighted too (when genes are the points)
+        marked = list(dict.fromkeys(list(selected or []) + list(found or [])))
         return show_scatter(store, dataset_store, controls, method, neighbors, min_dist,
-                            color_by, selected, lasso=lasso,
-                            selection_only=ctx.triggered_id == ids.SELECTION_STORE)
+                            color_by, marked, lasso=lasso,
+                            selection_only=ctx.triggered_id in (ids.SELECTION_STORE,
+                                                                ids.GENE_SEARCH_STORE))
 
     @app.callback(Output(ids.EMBEDDING, "figure", allow_duplicate=True),
               Output(ids.EMBEDDING_STATUS, "children", allow_duplicate=True),

@@ -25,8 +25,6 @@ from rnaclust_dash.pipeline import Analysis, load_summary, normalized_matrix, ru
 from rnaclust_dash.pl.dendrogram import leaves_under
 from rnaclust_dash.store import ResultStore
 
-from .selection import selection_text
-
 #: At most this many suggestions while typing.
 MAX_SUGGESTIONS = 25
 # The matrix is the heatmap's second trace (after an empty axis link): a click on a
@@ -100,21 +98,6 @@ def suggestions(store: ResultStore, analysis_store: dict | None, typed: str | No
             for i in picked]
 
 
-def search_outputs(store: ResultStore, chosen: list | None, analysis_store: dict | None
-                   ) -> tuple:
-    """(search store, selection store, selection line): with genes clustered the found
-    genes that are clustered also become the selection, so the scatter, the silhouette
-    and the heatmap's marks show them."""
-    found = [str(g) for g in (chosen or [])]
-    if not found or not analysis_store or analysis_store["params"].get("target") != "genes":
-        return found, no_update, no_update
-    items = set(_analysis(store, analysis_store).features.item_ids.tolist())
-    selected = [g for g in found if g in items]
-    if not selected:
-        return found, no_update, no_update
-    return found, selected, selection_text(selected, "genes")
-
-
 def _label(symbol, gene_id) -> str:
     return str(gene_id) if str(symbol) == str(gene_id) else f"{symbol} \u00b7 {gene_id}"
 
@@ -157,8 +140,8 @@ def focus_from_zoom(analysis: Analysis, relayout: dict | None, focus: dict | Non
     else:
         return None
     rows = views.heatmap_rows(analysis, focus=(focus or {}).get("genes"))
-    first = max(int(np.ceil(min(lo, hi) - 0.5)), 0)  # rows whose centre is in the range
-    last = min(int(np.floor(max(lo, hi) + 0.5)), len(rows) - 1)
+    first = max(int(np.ceil(min(lo, hi))), 0)  # rows whose centre is in the range
+    last = min(int(np.floor(max(lo, hi))), len(rows) - 1)
     if first > last or (first == 0 and last == len(rows) - 1):
         return None
     genes = np.concatenate(rows[first:last + 1])
@@ -190,21 +173,21 @@ def register(app, store: ResultStore) -> None:
         except Exception:  # noqa: BLE001 - the analysis callback reports a broken analysis
             return no_update
 
-    @app.callback(Output(ids.GENE_SEARCH_STORE, "data"),
-                  Output(ids.SELECTION_STORE, "data", allow_duplicate=True),
-                  Output(ids.SELECTION_INFO, "children", allow_duplicate=True),
-                  Input(ids.GENE_SEARCH, "value"), State(ids.ANALYSIS_STORE, "data"),
+    @app.callback(Output(ids.GENE_SEARCH_STORE, "data"), Input(ids.GENE_SEARCH, "value"),
                   prevent_initial_call=True)
-    def search(chosen, analysis_store):
-        return search_outputs(store, chosen, analysis_store)
+    def search(chosen):
+        return [str(g) for g in (chosen or [])]
 
     @app.callback(Output(ids.HEATMAP_FOCUS, "data"),
                   Input(ids.HEATMAP, "clickData"), Input(ids.HEATMAP, "relayoutData"),
-                  Input(ids.HEATMAP_ALL_GENES, "n_clicks"), Input(ids.ANALYSIS_STORE, "data"),
-                  State(ids.HEATMAP_FOCUS, "data"), prevent_initial_call=True)
-    def drill(click, relayout, _all, analysis_store, focus):
+                  Input(ids.HEATMAP_ALL_GENES, "n_clicks"), Input(ids.DATASET_STORE, "data"),
+                  State(ids.ANALYSIS_STORE, "data"), State(ids.HEATMAP_FOCUS, "data"),
+                  prevent_initial_call=True)
+    def drill(click, relayout, _all, _dataset, analysis_store, focus):
+        # (the analysis store is a State: it is an output of the analysis callback, which
+        # reads the focus; a k change keeps the drill-in, new data leaves it)
         trigger = ctx.triggered_id
-        if trigger in (ids.HEATMAP_ALL_GENES, ids.ANALYSIS_STORE) or not analysis_store:
+        if trigger in (ids.HEATMAP_ALL_GENES, ids.DATASET_STORE) or not analysis_store:
             return None if focus else no_update
         try:
             analysis = _analysis(store, analysis_store)

@@ -83,14 +83,10 @@ def profile_figure(profiles: pd.DataFrame, *, sample_labels: Sequence[str] | Non
                     traces.append(_gene_trace(highlighted.loc[name], str(name), panel, labels))
     if sample_groups is not None:
         _shade_groups(layout, list(sample_groups), len(clusters), n_cols)
+    ordered = f"; samples ordered by {group_title}" if group_title else ""
     layout["title"] = dict(text=title or f"Gene cluster profiles (z-scores; band: "
-                                         f"{BANDS[band]})",
+                                         f"{BANDS[band]}{ordered})",
                            x=0.01, xanchor="left", font=dict(size=14))
-    if group_title:
-        layout["annotations"].append(dict(
-            text=f"samples ordered by {group_title}", xref="paper", yref="paper", x=1.0,
-            y=1.0, xanchor="right", yanchor="bottom", yshift=22, showarrow=False,
-            font=dict(size=11, color="#555")))
     return {"data": traces, "layout": layout}
 
 
