@@ -141,8 +141,11 @@ def register(app, store: ResultStore) -> None:
     def show_embedding(dataset_store, *values):
         *control_values, method, neighbors, min_dist, color_by, selected, found, lasso = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
-        # genes found by the gene search are highlighted too (when genes are the points)
-        marked = list(dict.fromkeys(list(selected or []) + list(found or [])))
+        # genes found by the gene search are highlighted too when genes are the points
+        # (with samples as points they would fade every point)
+        marked = list(selected or [])
+        if controls.get(ids.TARGET) == "genes":
+            marked = list(dict.fromkeys(marked + list(found or [])))
         return show_scatter(store, dataset_store, controls, method, neighbors, min_dist,
                             color_by, marked, lasso=lasso,
                             selection_only=ctx.triggered_id in (ids.SELECTION_STORE,

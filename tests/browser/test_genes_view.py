@@ -22,8 +22,10 @@ def shot(dash_duo, name, width=1400, height=2000, top=None):
     scrolled to the element ``top`` (default: the page's top)."""
     SHOTS.mkdir(exist_ok=True)
     dash_duo.driver.set_window_size(width, height)
+    # instant: Bootstrap makes scrolling smooth, and the shot would catch it half-way
     dash_duo.driver.execute_script(
-        f"document.getElementById('{top}').scrollIntoView()" if top else "window.scrollTo(0, 0)")
+        f"document.getElementById('{top}').scrollIntoView({{behavior: 'instant'}})" if top
+        else "window.scrollTo({top: 0, behavior: 'instant'})")
     dash_duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
 
 
@@ -94,7 +96,7 @@ def test_search_highlights_gene_in_heatmap_and_scatter(dash_duo, app_factory):
     wait_until(lambda: "<b>FKBP5</b>" in heatmap_annotations(dash_duo), timeout=30)
     assert graph_js(dash_duo, ids.HEATMAP, "g.layout.shapes.filter("
                                            "s => s.name === 'gene-search').length") == 1
-    shot(dash_duo, "gene_search_samples")
+    shot(dash_duo, "gene_search_samples", top=ids.HEATMAP_FOCUS_INFO)
     # genes clustered: the found gene is selected, so the scatter highlights it
     click(dash_duo, f"#{ids.TARGET} input[value='genes']")
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "genes, k = 2", timeout=90)
@@ -131,7 +133,7 @@ def test_zoom_on_rows_drills_into_labelled_genes(dash_duo, app_factory):
         ".map(t => t.textContent);")
     assert set(ticks) == set(names)
     assert any("Drill-in: 40 of 500 genes" in a for a in heatmap_annotations(dash_duo))
-    shot(dash_duo, "heatmap_drill_in", height=1600)
+    shot(dash_duo, "heatmap_drill_in", height=1600, top=ids.HEATMAP_FOCUS_INFO)
     click(dash_duo, f"#{ids.HEATMAP_ALL_GENES}")
     wait_until(lambda: graph_js(dash_duo, ids.HEATMAP, "g.data.find("
                                 "t => t.meta === 'heatmap').y.length") == 250)
