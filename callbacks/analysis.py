@@ -10,6 +10,7 @@ from layouts.main import METHOD_LABELS
 from rnaclust_dash import views
 from rnaclust_dash.params import AnalysisParams, params_document
 from rnaclust_dash.pipeline import load_summary, run_analysis
+from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.store import ResultStore
 
 from . import patching
@@ -36,7 +37,7 @@ ERROR_SLOT = (4, 5)
 # Inputs that change what the heatmap shows, not the analysis (gene search, drill-in,
 # sample labels: see callbacks.gene_search).
 HEATMAP_ONLY = [(ids.GENE_SEARCH_STORE, "data"), (ids.HEATMAP_FOCUS, "data"),
-                (ids.SAMPLE_LABELS, "value")]
+                (ids.SAMPLE_LABELS, "value"), (ids.GENE_MAP_STORE, "data")]
 
 
 def metrics_badges(metrics: dict, params: AnalysisParams, n_clusters: int) -> list:
@@ -78,7 +79,8 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
     shown = shown or {}
     heatmap, heatmap_shown = patching.heatmap_update(
         views.heatmap(analysis, metadata=metadata, selected=selected, highlighted=search or (),
-                      focus=(focus or {}).get("genes"), sample_label_by=sample_label_by),
+                      focus=(focus or {}).get("genes"), sample_label_by=sample_label_by,
+                      mapping=gene_map(store, key)),
         shown.get("heatmap"))
     silhouette, silhouette_shown = patching.silhouette_update(
         views.silhouette(analysis, selected=selected), shown.get("silhouette"))
@@ -122,7 +124,7 @@ def register(app, store: ResultStore) -> None:
               prevent_initial_call=True)
     @guarded(len(OUTPUTS), ERROR_SLOT)
     def analyse(dataset_store, *values):
-        *control_values, selected, search, focus, label_by, shown = values
+        *control_values, selected, search, focus, label_by, _gene_map, shown = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
         # Only the heatmap changes when nothing but these fired (new data also sets the
         # sample-label menu: then the analysis runs in full)

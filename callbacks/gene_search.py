@@ -10,6 +10,9 @@ drill-in and sample labels.
   on a range of rows shows just those genes, one labelled row each
   (``ids.HEATMAP_FOCUS``); "All genes" or a double-click goes back.
 - Sample labels: the heatmap's columns named by a chosen sample-sheet column.
+- Gene symbols of other species: an uploaded id -> symbol table, kept with the dataset
+  (:mod:`rnaclust_dash.pipeline.gene_map`), names genes in the heatmap, the search and
+  the Gene clusters view.
 """
 
 from __future__ import annotations
@@ -21,9 +24,13 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from layouts import ids
 from rnaclust_dash import views
 from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.io.uploads import decode_upload
 from rnaclust_dash.pipeline import Analysis, load_summary, normalized_matrix, run_analysis
+from rnaclust_dash.pipeline.gene_map import gene_map, put_gene_map
 from rnaclust_dash.pl.dendrogram import leaves_under
 from rnaclust_dash.store import ResultStore
+
+from .common import error_text
 
 #: At most this many suggestions while typing.
 MAX_SUGGESTIONS = 25
@@ -59,9 +66,22 @@ def heatmap_tools() -> html.Div:
 
 
 def stores() -> list:
-    """The stores of the gene search and the drill-in."""
+    """The stores of the gene search, the drill-in and the user's gene map."""
     return [dcc.Store(id=ids.GENE_SEARCH_STORE, data=[]),
-            dcc.Store(id=ids.HEATMAP_FOCUS, data=None)]
+            dcc.Store(id=ids.HEATMAP_FOCUS, data=None),
+            dcc.Store(id=ids.GENE_MAP_STORE, data=None)]
+
+
+def mapping_upload() -> html.Div:
+    """The data card's upload of a gene id -> symbol table (species other than human)."""
+    from layouts.main import _upload  # layouts.main imports this module's parts lazily
+    return html.Div([
+        _upload(ids.UPLOAD_GENE_MAP, "Gene symbols (optional: id, symbol table)"),
+        html.Small("Human Ensembl, Entrez and RefSeq ids are named from org.Hs.eg.db; for "
+                   "other species upload a CSV/TSV of gene id and symbol (after the counts).",
+                   className="text-muted d-block"),
+        html.Small(id=ids.GENE_MAP_INFO, className="d-block mb-2"),
+    ])
 
 
 # --- glue ------------------------------------------------------------------------------
@@ -69,6 +89,24 @@ def stores() -> list:
 def _analysis(store: ResultStore, analysis_store: dict) -> Analysis:
     return run_analysis(store, analysis_store["key"],
                         AnalysisParams.from_dict(analysis_store["params"]))
+
+
+def upload_gene_map(store: ResultStore, contents: str | None, filename: str | None,
+                    dataset_store: dict | None) -> tuple:
+    """(gene-map store, info line) for an uploaded mapping table, or for new data."""
+    if not dataset_store:
+        return no_update, no_update
+    key = dataset_store["key"]
+    if ctx.triggered_id != ids.UPLOAD_GENE_MAP or not contents:
+        in_use = gene_map(store, key) is not None
+        return ({"dataset": key, "mapped": in_use},
+                "Genes named with your mapping table." if in_use else "")
+    try:
+        report = put_gene_map(store, key, decode_upload(contents),
+                              filename=filename or "mapping table")
+    except Exception as error:  # noqa: BLE001 - said under the upload
+        return no_update, html.Span(error_text(error), className="text-danger")
+    return {"dataset": key, "mapped": True, "file": filename}, report
 
 
 def suggestions(store: ResultStore, analysis_store: dict | None, typed: str | None,
@@ -80,7 +118,7 @@ def suggestions(store: ResultStore, analysis_store: dict | None, typed: str | No
     genes = normalized_matrix(store, analysis_store["key"],
                               AnalysisParams.from_dict(analysis_store["params"])).values.index
     gene_ids = genes.to_numpy(dtype=object)
-    symbols = views.gene_symbols(gene_ids)
+    symbols = views.gene_symbols(gene_ids, mapping=gene_map(store, analysis_store["key"]))
     chosen = [g for g in (chosen or []) if g in set(gene_ids)]
     picked = [int(np.flatnonzero(gene_ids == g)[0]) for g in chosen]
     text = (typed or "").strip().lower()
@@ -172,6 +210,12 @@ def register(app, store: ResultStore) -> None:
             return suggestions(store, analysis_store, typed, chosen)
         except Exception:  # noqa: BLE001 - the analysis callback reports a broken analysis
             return no_update
+
+    @app.callback(Output(ids.GENE_MAP_STORE, "data"), Output(ids.GENE_MAP_INFO, "children"),
+                  Input(ids.UPLOAD_GENE_MAP, "contents"), Input(ids.DATASET_STORE, "data"),
+                  State(ids.UPLOAD_GENE_MAP, "filename"), prevent_initial_call=True)
+    def mapping(contents, dataset_store, filename):
+        return upload_gene_map(store, contents, filename, dataset_store)
 
     @app.callback(Output(ids.GENE_SEARCH_STORE, "data"), Input(ids.GENE_SEARCH, "value"),
                   prevent_initial_call=True)

@@ -116,6 +116,9 @@ HEATMAP_FOCUS = "heatmap-focus"
 HEATMAP_ALL_GENES = "heatmap-all-genes"
 HEATMAP_FOCUS_INFO = "heatmap-focus-info"
 SAMPLE_LABELS = "heatmap-sample-labels"
+UPLOAD_GENE_MAP = "upload-gene-map"
+GENE_MAP_INFO = "gene-map-info"
+GENE_MAP_STORE = "gene-map-store"
 
 # downloads
 DOWNLOAD_PARAMS_BUTTON = "download-params-button"

@@ -83,6 +83,7 @@ def data_card() -> dbc.Card:
                        className="text-muted d-block mb-2"),
             _upload(ids.UPLOAD_METADATA, "Sample sheet (optional)"),
             _upload(ids.UPLOAD_LENGTHS, "Gene lengths (optional, for TPM/RPKM)"),
+            gene_search_part("mapping_upload"),
             view_alert("data"),
             html.Div(id=ids.DATASET_INFO, className="dataset-info"),
     ])

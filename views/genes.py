@@ -28,6 +28,7 @@ from rnaclust_dash.export.tables import FORMATS, table_bytes
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import (corrected_matrix, load_summary, normalized_matrix,
                                     run_analysis)
+from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.profiles import BANDS, profile_figure
 from rnaclust_dash.store import ResultStore
@@ -137,7 +138,8 @@ def gene_table(store: ResultStore, analysis_store: dict, group_by: str | None,
     groups = None
     if group_by and metadata is not None and group_by in metadata.columns:
         groups = metadata[group_by].astype("string")
-    table = gene_cluster_table(values, labels, symbols=glue.gene_symbols(values.index),
+    symbols = glue.gene_symbols(values.index, mapping=gene_map(store, analysis_store["key"]))
+    table = gene_cluster_table(values, labels, symbols=symbols,
                                groups=groups, group_title=group_by or "")
     if search:
         first = table["gene_id"].isin(search)
@@ -160,7 +162,8 @@ def profiles_figure(store: ResultStore, analysis_store: dict, order_by: str | No
         groups = metadata[order_by].reindex(samples).tolist()
     found = [g for g in (search or []) if g in values.index]
     highlighted = gene_zscores(values, found, samples=samples)
-    names = glue.gene_symbols(highlighted.index) if found else []
+    names = glue.gene_symbols(highlighted.index,
+                              mapping=gene_map(store, analysis_store["key"])) if found else []
     figure = profile_figure(
         profiles, sample_groups=groups, group_title=order_by or "", band=band,
         highlighted=highlighted.set_axis(list(names), axis=0) if found else None,
@@ -193,12 +196,13 @@ def download_frame(store: ResultStore, analysis_store: dict, what: str,
     if what == "normalized":
         plain = dataclasses.replace(params, batch_method="none")
         matrix = normalized_matrix(store, key, plain).values
-        return _with_symbols(matrix), True, "normalized"
+        return _with_symbols(matrix, gene_map(store, key)), True, "normalized"
     if what == "corrected":
         if params.batch_method == "none":
             raise ParameterError("No batch correction is chosen (Samples and batches, on "
                                  "the left): the normalized matrix is the one to download.")
-        return _with_symbols(corrected_matrix(store, key, params)), True, "batch_corrected"
+        return (_with_symbols(corrected_matrix(store, key, params), gene_map(store, key)),
+                True, "batch_corrected")
     if what == "sheet":
         analysis = _analysis(store, analysis_store)
         metadata = load_summary(store, key)["metadata"]
@@ -212,9 +216,9 @@ def download_frame(store: ResultStore, analysis_store: dict, what: str,
     raise ParameterError(f"Unknown download {what!r}.")
 
 
-def _with_symbols(matrix: pd.DataFrame) -> pd.DataFrame:
+def _with_symbols(matrix: pd.DataFrame, mapping) -> pd.DataFrame:
     out = matrix.copy()
-    out.insert(0, "symbol", glue.gene_symbols(matrix.index))
+    out.insert(0, "symbol", glue.gene_symbols(matrix.index, mapping=mapping))
     return out.rename_axis("gene_id")
 
 
@@ -252,9 +256,9 @@ def register(app, store: ResultStore) -> None:
     @app.callback(*VIEW.all, Input(ids.ANALYSIS_STORE, "data"),
                   Input(ids.VIEW_TABS, "active_tab"), Input(ORDER_BY, "value"),
                   Input(BAND, "value"), Input(ids.GENE_SEARCH_STORE, "data"),
-                  prevent_initial_call=True)
+                  Input(ids.GENE_MAP_STORE, "data"), prevent_initial_call=True)
     @VIEW.guard
-    def draw(analysis_store, active_tab, order_by, band, search):
+    def draw(analysis_store, active_tab, order_by, band, search, _gene_map=None):
         if active_tab != TAB_ID or not analysis_store:
             return VIEW.unchanged()
         if analysis_store["params"].get("target") != "genes":
@@ -267,8 +271,10 @@ def register(app, store: ResultStore) -> None:
                   Input(ids.ANALYSIS_STORE, "data"), Input(ids.VIEW_TABS, "active_tab"),
                   Input(GROUP_BY, "value"), Input(TABLE, "page_current"),
                   Input(TABLE, "sort_by"), Input(TABLE, "filter_query"),
-                  Input(ids.GENE_SEARCH_STORE, "data"), prevent_initial_call=True)
-    def fill_table(analysis_store, active_tab, group_by, page, sort_by, filter_query, search):
+                  Input(ids.GENE_SEARCH_STORE, "data"), Input(ids.GENE_MAP_STORE, "data"),
+                  prevent_initial_call=True)
+    def fill_table(analysis_store, active_tab, group_by, page, sort_by, filter_query, search,
+                   _gene_map=None):
         if active_tab != TAB_ID or not analysis_store:
             return no_update, no_update, no_update
         if analysis_store["params"].get("target") != "genes":

@@ -154,7 +154,7 @@ def map_to_symbols(ids, *, mapping=None, if_none_mapped: str = "raise") -> Symbo
     symbols = np.where(mapped, found.to_numpy(dtype=object), clean)
     report = (f"{int(mapped.sum()):,} of {clean.size:,} {ID_KINDS[kind]} "
               f"({share:.0%} of the ids look like that) mapped to symbols with the "
-              f"{source} table")
+              f"{_table_name(source)}")
     if not mapped.any():
         message = _none_mapped_message(clean, kind, source)
         if if_none_mapped == "raise":
@@ -225,6 +225,11 @@ def _user_series(mapping, *, filename: str = "the mapping table") -> pd.Series:
     return series[~series.index.duplicated()]
 
 
+def _table_name(source: str) -> str:
+    """'org.Hs.eg.db 3.16 table', 'user table' (not 'user table table')."""
+    return source if source.endswith("table") else f"{source} table"
+
+
 def _none_mapped_message(ids: np.ndarray, kind: str, source: str) -> str:
     described = ID_KINDS[kind]
     species = ""
@@ -239,7 +244,7 @@ def _none_mapped_message(ids: np.ndarray, kind: str, source: str) -> str:
     else:
         hint = "Upload a table of id and symbol for this species"
     return (f"None of the {ids.size:,} gene ids (detected: {described}{species}, e.g. "
-            f"{', '.join(ids[:3])}) maps to a symbol with the {source} table. {hint}; "
+            f"{', '.join(ids[:3])}) maps to a symbol with the {_table_name(source)}. {hint}; "
             "until then the ids are shown as they are.")
 
 

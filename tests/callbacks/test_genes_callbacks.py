@@ -10,7 +10,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-from callback_helpers import (REPO, analysis_controls, assert_accepted, fake_ctx, guarded_analysis,
+from callback_helpers import (REPO, analysis_controls, assert_accepted, data_url, fake_ctx,
+                              guarded_analysis, text_of,
                               guarded_data, out, registered, traces)
 from dash import no_update
 
@@ -202,3 +203,30 @@ def test_view_says_what_to_do_when_samples_are_clustered(store):
     figure, info, *_ = draw(analysis_store, genes.TAB_ID, None, "sd", [])
     assert "Cluster: genes" in figure["layout"]["meta"]
     assert draw(analysis_store, "clustering", None, "sd", []) == genes.VIEW.unchanged()
+
+
+def test_uploaded_gene_map_names_fly_genes_in_heatmap_search_and_table(store, monkeypatch):
+    dataset_store, controls, _ = load(store, "pasilla", cluster_target="genes")
+    outputs = guarded_analysis(store, dataset_store, controls, [])
+    analysis_store = out(outputs, analysis, ids.ANALYSIS_STORE, "data")
+    shown = analysis_of(store, analysis_store).gene_ids[:3].tolist()
+    table = "gene_id\tsymbol\n" + "".join(f"{g}\tfly{i}\n" for i, g in enumerate(shown))
+    monkeypatch.setattr(gene_search, "ctx", fake_ctx(f"{ids.UPLOAD_GENE_MAP}.contents", 1))
+    stored, info = gene_search.upload_gene_map(
+        store, data_url(table.encode(), "text/tab-separated-values"), "fly.tsv", dataset_store)
+    assert stored["mapped"] and "3 of 12,359 FlyBase gene ids" in info
+    assert "user table;" in info  # not "user table table"
+    outputs = analysis.update_analysis(store, dataset_store, controls, [], focus={
+        "genes": shown, "what": "test"}, selection_only=True)
+    (matrix,) = traces(outputs[0], "heatmap")
+    assert sorted(matrix["y"]) == ["fly0", "fly1", "fly2"]
+    options = gene_search.suggestions(store, analysis_store, "fly1", [])
+    assert options[0] == {"label": f"fly1 \u00b7 {shown[1]}", "value": shown[1]}
+    gene_table = genes.gene_table(store, analysis_store, None)
+    assert set(gene_table.loc[gene_table["gene_id"].isin(shown), "symbol"]) == {
+        "fly0", "fly1", "fly2"}
+    # a table of ids the data does not have is refused, and the old one stays
+    bad = data_url(b"gene_id,symbol\nENSMUSG00000000001,Gnai3\n")
+    stored, info = gene_search.upload_gene_map(store, bad, "mouse.csv", dataset_store)
+    assert stored is no_update and "None of the 12,359 gene ids" in text_of(info)
+    assert gene_search.gene_map(store, dataset_store["key"]).size == 3
