@@ -170,10 +170,10 @@ def filter_rows(table: pd.DataFrame, filter_query: str | None) -> pd.DataFrame:
     return table
 
 
-def table_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list | None,
-               filter_query: str | None) -> tuple[list, list, int]:
-    """One page of the marker table, filtered and sorted on the server (the browser never
-    holds tens of thousands of rows): DataTable columns, rows and the page count."""
+def sorted_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list | None,
+                filter_query: str | None) -> tuple[pd.DataFrame, int]:
+    """The rows of one page of a DataTable filtered, sorted and paged on the server (the
+    browser never holds tens of thousands of rows), and the page count."""
     shown = filter_rows(table, filter_query)
     for rule in reversed(sort_by or []):
         if rule.get("column_id") in shown.columns:
@@ -181,10 +181,18 @@ def table_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list 
                                       kind="stable", na_position="last")
     page_count = max(1, -(-len(shown) // page_size))
     page = min(max(int(page or 0), 0), page_count - 1)
-    columns, rows = table_records(shown.iloc[page * page_size:(page + 1) * page_size],
-                                  symbols=bool(table["symbol"].astype(bool).any())
-                                  if "symbol" in table else False)
-    return columns, rows, page_count
+    return shown.iloc[page * page_size:(page + 1) * page_size], page_count
+
+
+def table_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list | None,
+               filter_query: str | None) -> tuple[list, list, int]:
+    """One page of the marker table (:func:`sorted_page`): DataTable columns, rows and the
+    page count."""
+    rows, page_count = sorted_page(table, page=page, page_size=page_size, sort_by=sort_by,
+                                   filter_query=filter_query)
+    columns, records = table_records(rows, symbols=bool(table["symbol"].astype(bool).any())
+                                     if "symbol" in table else False)
+    return columns, records, page_count
 
 
 def table_records(table: pd.DataFrame, *, symbols: bool | None = None) -> tuple[list, list]:

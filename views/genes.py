@@ -19,7 +19,7 @@ import pandas as pd
 from dash import Input, Output, State, dash_table, dcc, html, no_update
 
 from callbacks.common import ViewOutputs, error_message
-from callbacks.marker_results import filter_rows
+from callbacks.marker_results import sorted_page
 from layouts import ids
 from layouts.main import GRAPH_CONFIG, view_alert
 from rnaclust_dash import views as glue
@@ -225,17 +225,11 @@ def _with_symbols(matrix: pd.DataFrame, mapping) -> pd.DataFrame:
 def table_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list | None,
                filter_query: str | None) -> tuple[list, list, int]:
     """DataTable columns, the rows of one page (filtered, sorted) and the page count."""
-    shown = filter_rows(table, filter_query)
-    for rule in reversed(sort_by or []):
-        if rule.get("column_id") in shown.columns:
-            shown = shown.sort_values(rule["column_id"], ascending=rule["direction"] == "asc",
-                                      kind="stable", na_position="last")
-    page_count = max(1, -(-len(shown) // page_size))
-    page = min(max(int(page or 0), 0), page_count - 1)
-    rows = shown.iloc[page * page_size:(page + 1) * page_size].round(3)
+    rows, page_count = sorted_page(table, page=page, page_size=page_size, sort_by=sort_by,
+                                   filter_query=filter_query)
     columns = [{"name": c, "id": c, "type": "numeric" if c not in ("symbol", "gene_id")
                 else "text"} for c in table.columns]
-    return columns, rows.to_dict("records"), page_count
+    return columns, rows.round(3).to_dict("records"), page_count
 
 
 # --- callbacks ---------------------------------------------------------------------------

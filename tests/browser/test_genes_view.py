@@ -9,6 +9,8 @@ import pandas as pd
 import pytest
 from selenium.webdriver.common.keys import Keys
 
+from test_markers_tab import click, graph_js, wait_until
+
 from layouts import ids
 from views import genes
 
@@ -27,23 +29,6 @@ def shot(dash_duo, name, width=1400, height=2000, top=None):
         f"document.getElementById('{top}').scrollIntoView({{behavior: 'instant'}})" if top
         else "window.scrollTo({top: 0, behavior: 'instant'})")
     dash_duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
-
-
-def graph_js(dash_duo, graph_id, expression):
-    return dash_duo.driver.execute_script(
-        f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
-        f"return g && g.data ? ({expression}) : null;")
-
-
-def wait_until(condition, timeout=90):
-    from dash.testing.wait import until
-    until(condition, timeout=timeout, poll=0.3)
-
-
-def click(dash_duo, selector):
-    element = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
-                                   "arguments[0].click();", element)
 
 
 def choose(dash_duo, selector, value):
