@@ -12,6 +12,7 @@ from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.common import for_browser
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary, run_analysis
+from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.store import ResultStore
 
 from .common import guarded, params_from_controls
@@ -46,7 +47,7 @@ def scatter(store: ResultStore, analysis_store: dict, params: AnalysisParams, co
     coords = compute_embedding(store, key, params)
     metadata = load_summary(store, key)["metadata"]
     figure = views.embedding(analysis, coords, color_by=color_by, metadata=metadata,
-                             selected=selected or [])
+                             selected=selected or [], mapping=gene_map(store, key))
     return for_browser(figure), " ".join(coords.notices)
 
 

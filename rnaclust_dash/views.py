@@ -144,11 +144,14 @@ def color_choices(analysis_target: str, metadata: pd.DataFrame | None) -> list[s
 
 def embedding(analysis: Analysis, coords: Embedding, *, color_by: str = CLUSTER_COLUMN,
               metadata: pd.DataFrame | None = None,
-              selected: Collection[str] = ()) -> dict:
-    """PCA/UMAP scatter of the items, coloured by cluster or by a sample annotation."""
+              selected: Collection[str] = (), mapping=None) -> dict:
+    """PCA/UMAP scatter of the items, coloured by cluster or by a sample annotation;
+    genes as points hover with their symbol (``mapping``: as :func:`gene_symbols`)."""
     ids = analysis.features.item_ids
     clusters = pd.Series(analysis.labels, index=ids, name=CLUSTER_COLUMN)
     hover = pd.DataFrame({CLUSTER_COLUMN: clusters})
+    if analysis.params.target == "genes":
+        hover.insert(0, "symbol", gene_symbols(ids, mapping=mapping))
     if analysis.params.target == "samples" and metadata is not None:
         hover = hover.join(metadata.reindex(ids))
     if color_by in hover.columns:

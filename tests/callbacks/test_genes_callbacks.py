@@ -230,3 +230,13 @@ def test_uploaded_gene_map_names_fly_genes_in_heatmap_search_and_table(store, mo
     stored, info = gene_search.upload_gene_map(store, bad, "mouse.csv", dataset_store)
     assert stored is no_update and "None of the 12,359 gene ids" in text_of(info)
     assert gene_search.gene_map(store, dataset_store["key"]).size == 3
+
+
+def test_scatter_of_genes_hovers_with_symbols(store):
+    _, _, analysis_store = load(store, "airway", cluster_target="genes")
+    params = embedding.embedding_params(analysis_store, "pca", 15, 0.1)
+    figure, _ = embedding.scatter(store, analysis_store, params, "cluster", [])
+    texts = [t for trace in figure["data"] for t in (trace.get("text") or trace.get(
+        "hovertext") or [])]
+    fkbp5 = [t for t in texts if str(t).startswith(FKBP5)]
+    assert fkbp5 and "symbol: FKBP5" in fkbp5[0]
