@@ -96,6 +96,14 @@ def heatmap(analysis: Analysis, *, metadata: pd.DataFrame | None = None,
         annotations = metadata.reindex(analysis.sample_ids)
     gene_ids = axis["gene_ids"]
     names = unique_gene_labels(gene_ids, gene_symbols(gene_ids, mapping=mapping))
+    missing = [g for g in highlighted if g not in set(gene_ids.tolist())]
+    if missing:  # found by the search, but not a row here: say so on the figure
+        shown = ", ".join(gene_symbols(missing[:3], mapping=mapping))
+        more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
+        axis["note"] = "; ".join(n for n in (axis["note"], (
+            f"{shown}{more} not among the genes shown" + ("" if axis["label_rows"] else
+                                                          " (raise Most variable genes)")))
+            if n)
     return heatmap_figure(
         axis["matrix"], gene_ids=gene_ids, sample_ids=analysis.sample_ids,
         item_axis=analysis.params.target, labels=axis["labels"], annotations=annotations,

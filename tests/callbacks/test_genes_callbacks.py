@@ -240,3 +240,15 @@ def test_scatter_of_genes_hovers_with_symbols(store):
         "hovertext") or [])]
     fkbp5 = [t for t in texts if str(t).startswith(FKBP5)]
     assert fkbp5 and "symbol: FKBP5" in fkbp5[0]
+
+
+def test_search_for_a_gene_not_shown_is_said_on_the_heatmap(store):
+    dataset_store, controls, _ = load(store, "airway")
+    gapdh = "ENSG00000111640"  # expressed everywhere: not among the most variable genes
+    outputs = analysis.update_analysis(store, dataset_store, controls, [],
+                                       search=[gapdh, FKBP5], selection_only=True)
+    layout = outputs[0]["layout"]
+    texts = [a["text"] for a in layout["annotations"]]
+    assert any("GAPDH not among the genes shown (raise Most variable genes)" in t
+               for t in texts)
+    assert "<b>FKBP5</b>" in texts
