@@ -20,6 +20,7 @@ from dash.dash_table.Format import Format, Scheme
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_summary
+from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.pipeline.markers import group_names, marker_inputs, run_markers
 from rnaclust_dash.pipeline.markers import sample_groups as core_sample_groups
 from rnaclust_dash.store import ResultStore, stage_key
@@ -69,10 +70,12 @@ def _grouping(group_by: str) -> dict:
 
 def result_key(analysis_store: dict, request: dict) -> str:
     """Store key of a marker result: the dataset, every analysis parameter, the choices."""
+    # a user's gene map names the genes of the result: part of the key when there is one
+    extra = {"gene_map": request["gene_map"]} if request.get("gene_map") else {}
     return stage_key(analysis_store["key"], "markers", {
         "analysis": analysis_store["params"], **{k: request[k] for k in
                                                  ("group_by", "test", "mode", "group",
-                                                  "reference")}})
+                                                  "reference")}, **extra})
 
 
 def compute_markers(store: ResultStore, analysis_store: dict, request: dict,
@@ -95,6 +98,7 @@ def compute_markers(store: ResultStore, analysis_store: dict, request: dict,
 def _marker_result(store, analysis_store, request, progress) -> dict:
     params = AnalysisParams.from_dict(analysis_store["params"])
     inputs = marker_inputs(store, analysis_store["key"], params, test=request["test"],
+                           mapping=gene_map(store, analysis_store["key"]),
                            **_grouping(request["group_by"]))
     present = group_names(inputs.groups)
     if len(present) < 2:

@@ -21,6 +21,7 @@ from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 
 from layouts import ids
 from rnaclust_dash.pl import markers as pl_markers
+from rnaclust_dash.pipeline.gene_map import gene_map_id
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.store import ResultStore
 
@@ -183,7 +184,8 @@ def request_markers(store, analysis_store, active_tab, group_by, test, mode, gro
         return tuple([no_update] * 5)
     request = {"group_by": group_by, "test": test, "mode": mode,
                "group": group if mode == "pair" else None,
-               "reference": reference if mode == "pair" else None}
+               "reference": reference if mode == "pair" else None,
+               "gene_map": gene_map_id(store, analysis_store["key"])}
     key = result_key(analysis_store, request)
     if key in store:
         return compute_markers(store, analysis_store, request), no_update, "", None, False

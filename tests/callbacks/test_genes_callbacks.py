@@ -252,3 +252,27 @@ def test_search_for_a_gene_not_shown_is_said_on_the_heatmap(store):
     assert any("GAPDH not among the genes shown (raise Most variable genes)" in t
                for t in texts)
     assert "<b>FKBP5</b>" in texts
+
+
+def test_markers_name_genes_with_the_uploaded_gene_map(store, monkeypatch):
+    from callbacks import marker_results, markers
+    _, _, analysis_store = load(store, "pasilla")
+
+    def first_genes():
+        outputs = markers.request_markers(store, analysis_store, markers.TAB_ID,
+                                          "condition", "t-test", "rest", None, None)
+        ref = outputs[0] if outputs[0] is not no_update else marker_results.compute_markers(
+            store, analysis_store, outputs[1]["request"])
+        return ref, marker_results.load_result(store, ref)["table"]
+
+    before_ref, before = first_genes()
+    assert not before["symbol"].astype(bool).any()  # fly ids: no symbol
+    genes_tested = before["gene"].head(2).tolist()
+    table = "id,symbol\n" + "".join(f"{g},fly{i}\n" for i, g in enumerate(genes_tested))
+    monkeypatch.setattr(gene_search, "ctx", fake_ctx(f"{ids.UPLOAD_GENE_MAP}.contents", 1))
+    gene_search.upload_gene_map(store, data_url(table.encode()), "fly.csv",
+                                {"key": analysis_store["key"]})
+    after_ref, after = first_genes()
+    assert after_ref["key"] != before_ref["key"]  # not the result stored before the table
+    named = after.set_index("gene").loc[genes_tested, "symbol"]
+    assert sorted(set(named)) == ["fly0", "fly1"]
