@@ -136,6 +136,17 @@ def suggestions(store: ResultStore, analysis_store: dict | None, typed: str | No
             for i in picked]
 
 
+#: How a table row of a found gene looks.
+FOUND_ROW = {"backgroundColor": "#fff3cd", "fontWeight": "600"}
+
+
+def found_rows_style(found: list | None, column: str) -> list[dict]:
+    """DataTable ``style_data_conditional`` marking the rows whose ``column`` is a found
+    gene (the Markers table: ``gene``; the Gene clusters table: ``gene_id``)."""
+    return [{"if": {"filter_query": f'{{{column}}} = "{gene}"'}, **FOUND_ROW}
+            for gene in (found or []) if '"' not in str(gene)]
+
+
 def _label(symbol, gene_id) -> str:
     return str(gene_id) if str(symbol) == str(gene_id) else f"{symbol} \u00b7 {gene_id}"
 
@@ -221,6 +232,13 @@ def register(app, store: ResultStore) -> None:
                   prevent_initial_call=True)
     def search(chosen):
         return [str(g) for g in (chosen or [])]
+
+    from . import markers  # registered before this module
+
+    @app.callback(Output(markers.TABLE, "style_data_conditional"),
+                  Input(ids.GENE_SEARCH_STORE, "data"), prevent_initial_call=True)
+    def mark_marker_rows(found):
+        return found_rows_style(found, "gene")
 
     @app.callback(Output(ids.HEATMAP_FOCUS, "data"),
                   Input(ids.HEATMAP, "clickData"), Input(ids.HEATMAP, "relayoutData"),

@@ -19,6 +19,7 @@ import pandas as pd
 from dash import Input, Output, State, dash_table, dcc, html, no_update
 
 from callbacks.common import ViewOutputs, error_message
+from callbacks.gene_search import found_rows_style
 from callbacks.marker_results import sorted_page
 from layouts import ids
 from layouts.main import GRAPH_CONFIG, view_alert
@@ -279,6 +280,11 @@ def register(app, store: ResultStore) -> None:
             return no_update, no_update, no_update
         return table_page(table, page=page or 0, page_size=PAGE_SIZE, sort_by=sort_by,
                           filter_query=filter_query)
+
+    @app.callback(Output(TABLE, "style_data_conditional"),
+                  Input(ids.GENE_SEARCH_STORE, "data"), prevent_initial_call=True)
+    def mark_found_rows(found):
+        return found_rows_style(found, "gene_id")
 
     @app.callback(Output(DOWNLOAD, "data"),
                   Output(VIEW.alert, "children", allow_duplicate=True),

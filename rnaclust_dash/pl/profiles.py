@@ -161,7 +161,10 @@ def _gene_trace(z: pd.Series, name: str, panel: int, labels: list[str]) -> dict:
     values = z.to_numpy(dtype=np.float64)
     return dict(
         type="scatter", x=np.arange(len(values), dtype=np.float64), y=values,
-        xaxis=f"x{suffix}", yaxis=f"y{suffix}", mode="lines",
+        xaxis=f"x{suffix}", yaxis=f"y{suffix}", mode="lines+text",
+        # the gene's name at the start of its line
+        text=[f"<b>{name}</b>"] + [""] * (len(values) - 1), textposition="top right",
+        textfont=dict(size=10, color=_HIGHLIGHT_COLOR),
         line=dict(color=_HIGHLIGHT_COLOR, width=1.5, dash="dot"), name=name,
         hovertext=[f"{name}<br>{s}: z {v:.2f}" for s, v in zip(labels, values)],
         hovertemplate="%{hovertext}<extra></extra>", meta="gene")

@@ -142,6 +142,15 @@ def test_gene_clusters_tab_profiles_table_and_csv(dash_duo, app_factory):
     choose(dash_duo, f"#{genes.GROUP_BY}", "dex")
     wait_until(lambda: len(dash_duo.driver.find_elements(
         "css selector", f"#{genes.TABLE} th[data-dash-column='mean dex=trt']")) > 0)
+    # a found gene comes first in the table, shaded, and is drawn in its cluster's panel
+    search_gene(dash_duo, "FKBP5")
+    wait_until(lambda: dash_duo.driver.execute_script(
+        f"const c = document.querySelector(\"#{genes.TABLE} td[data-dash-column='symbol']\");"
+        "return c && c.innerText.trim() === 'FKBP5' && "
+        "getComputedStyle(c).backgroundColor;") == "rgb(255, 243, 205)", timeout=30)
+    wait_until(lambda: graph_js(dash_duo, genes.PROFILES,
+                                "g.data.filter(t => t.meta === 'gene').map(t => t.name)")
+               == ["FKBP5"])
     shot(dash_duo, "gene_clusters_tab", height=2000, top=genes.ORDER_BY)
     click(dash_duo, f"#{genes.DOWNLOAD_BUTTON}")
     target = Path(dash_duo.download_path) / "gene_clusters.csv"

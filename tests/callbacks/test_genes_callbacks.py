@@ -276,3 +276,13 @@ def test_markers_name_genes_with_the_uploaded_gene_map(store, monkeypatch):
     assert after_ref["key"] != before_ref["key"]  # not the result stored before the table
     named = after.set_index("gene").loc[genes_tested, "symbol"]
     assert sorted(set(named)) == ["fly0", "fly1"]
+
+
+def test_found_genes_shade_their_table_rows(store):
+    style = gene_search.found_rows_style([FKBP5, 'bad"id'], "gene")
+    assert style == [{"if": {"filter_query": f'{{gene}} = "{FKBP5}"'},
+                      **gene_search.FOUND_ROW}]
+    callbacks = registered(gene_search, store).functions
+    assert callbacks["mark_marker_rows"]([FKBP5]) == style
+    assert registered(genes, store).functions["mark_found_rows"]([FKBP5])[0]["if"] == {
+        "filter_query": f'{{gene_id}} = "{FKBP5}"'}

@@ -110,6 +110,7 @@ def test_profile_figure_panels_and_highlight(tiny):
     sd = profiles[profiles["cluster"] == 1]["sd"].to_numpy()
     assert np.allclose(band[:3], mean1["y"] + sd)
     assert figure["data"][2]["name"] == "GENE1"
+    assert figure["data"][2]["text"] == ["<b>GENE1</b>", "", ""]  # named on the panel
     assert figure["layout"]["xaxis"]["ticktext"] == ["one", "two", "three"]
     texts = [a["text"] for a in figure["layout"]["annotations"]]
     assert "<b>cluster 1</b> (2 genes)" in texts and "<b>cluster 2</b> (1 genes)" in texts
