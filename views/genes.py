@@ -31,6 +31,7 @@ from rnaclust_dash.pipeline import (corrected_matrix, load_summary, normalized_m
                                     run_analysis)
 from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.pl.common import empty_figure
+from rnaclust_dash.pp.normalization import LOG_SCALE_METHODS
 from rnaclust_dash.pl.profiles import BANDS, profile_figure
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.gene_clusters import (cluster_profiles, gene_cluster_table,
@@ -169,9 +170,12 @@ def profiles_figure(store: ResultStore, analysis_store: dict, order_by: str | No
         profiles, sample_groups=groups, group_title=order_by or "", band=band,
         highlighted=highlighted.set_axis(list(names), axis=0) if found else None,
         highlighted_clusters=labels.reindex(found).tolist())
+    params = analysis.params
+    log = params.log_transform or params.normalization in LOG_SCALE_METHODS
     info = (f"{len(values):,} genes in {profiles['cluster'].nunique()} clusters; values: "
-            "normalized log" + (", batch-corrected" if analysis.params.batch_method != "none"
-                                else "") + ", each gene z-scored across the samples shown.")
+            "normalized" + (" log" if log else "") + (
+                ", batch-corrected" if params.batch_method != "none" else "")
+            + ", each gene z-scored across the samples shown.")
     if search and not found:
         info += " The searched genes are not among the clustered genes."
     return figure, info

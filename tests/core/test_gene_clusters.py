@@ -148,3 +148,10 @@ def test_xlsx_round_trip_with_index():
 def test_unknown_format():
     with pytest.raises(ParameterError, match="csv or xlsx"):
         table_bytes(pd.DataFrame({"a": [1]}), "ods")
+
+
+def test_xlsx_missing_values_are_empty_cells():
+    frame = pd.DataFrame({"symbol": ["A", None], "mean": [1.0, np.nan], "cluster": [1, 2]})
+    back = pd.read_excel(io.BytesIO(table_bytes(frame, "xlsx")))
+    assert back["symbol"].iloc[0] == "A" and pd.isna(back["symbol"].iloc[1])
+    assert back["mean"].iloc[0] == 1.0 and pd.isna(back["mean"].iloc[1])
