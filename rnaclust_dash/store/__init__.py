@@ -17,7 +17,7 @@ from typing import Any, Callable, Mapping
 
 import diskcache
 
-from . import __version__
+from .. import __version__
 
 DEFAULT_SIZE_LIMIT_GB = 4
 #: A computation lock left by a process that died is given up after this many seconds.
