@@ -2,125 +2,39 @@
 
 Every value is stored under a key derived from its content or from its parent's key
 plus the parameters of the stage that made it (and the core's version), so the same
-request gives the same key in any process. The embedded default is a diskcache
-``Cache`` on local disk, which several gunicorn workers on one host share safely.
+request gives the same key in any process. Two backends:
+
+- :class:`ResultStore` (embedded default): diskcache on local disk, shared safely by
+  the gunicorn workers and background jobs of one host;
+- :class:`SharedStore` (``REDIS_URL`` set): Redis for keys and small values, a shared
+  folder (``RNACLUST_SHARED_DIR``) for large arrays, so any web worker or Celery worker
+  on any host serves any session.
+
+:func:`open_store` picks one from the environment. Datasets are granted to the session
+that stored them (:mod:`.sessions`) and evicted least-recently-used, never while in use.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import time
 from pathlib import Path
-from typing import Any, Callable, Mapping
 
-import diskcache
+from .base import COMPUTE_LOCK_SECONDS, StoreBase
+from .keys import (DATASET_KEY, DENIED_PREFIX, FOREIGN_DATASET, content_key, dataset_of,
+                   stage_key)
+from .local import DEFAULT_SIZE_LIMIT_GB, ResultStore, default_cache_dir
+from .sessions import current_session, session_scope
 
-from .. import __version__
-
-DEFAULT_SIZE_LIMIT_GB = 4
-#: A computation lock left by a process that died is given up after this many seconds.
-COMPUTE_LOCK_SECONDS = 600
-
-
-def _process_alive(pid: int) -> bool:
-    """Whether a process of this host runs (a zombie, e.g. a cancelled job, does not)."""
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, ValueError, OSError):
-        return True
-    try:
-        with open(f"/proc/{int(pid)}/stat", encoding="ascii") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:  # no /proc (not Linux): trust kill()
-        return True
+__all__ = ["COMPUTE_LOCK_SECONDS", "DATASET_KEY", "DEFAULT_SIZE_LIMIT_GB", "DENIED_PREFIX",
+           "FOREIGN_DATASET", "ResultStore", "StoreBase", "content_key", "current_session",
+           "dataset_of", "default_cache_dir", "open_store", "session_scope", "stage_key"]
 
 
-def default_cache_dir() -> Path:
-    """``$RNACLUST_CACHE_DIR``, else ``~/.cache/rnaclust-dash``."""
-    configured = os.environ.get("RNACLUST_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    return Path.home() / ".cache" / "rnaclust-dash"
-
-
-def content_key(*parts: bytes) -> str:
-    """SHA-256 of the given byte strings (length-prefixed, so parts cannot run together)."""
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(len(part).to_bytes(8, "little"))
-        digest.update(part)
-    return digest.hexdigest()
-
-
-def stage_key(parent_key: str, stage: str, params: Mapping[str, Any]) -> str:
-    """Key of a stage result: its parent's key, the stage name, its parameters, the version."""
-    payload = json.dumps({"parent": parent_key, "stage": stage, "params": dict(params),
-                          "version": __version__}, sort_keys=True, default=str)
-    return f"{stage}-" + hashlib.sha256(payload.encode()).hexdigest()[:40]
-
-
-class ResultStore:
-    """A key-value store of pickled results on local disk (diskcache).
-
-    Parameters
-    ----------
-    directory : str or Path, optional
-        Where the cache lives (default :func:`default_cache_dir`).
-    size_limit_gb : float
-        Least recently stored entries are evicted past this size.
-    """
-
-    def __init__(self, directory: str | Path | None = None, *,
-                 size_limit_gb: float = DEFAULT_SIZE_LIMIT_GB):
-        self.directory = Path(directory) if directory is not None else default_cache_dir()
-        self.size_limit = int(size_limit_gb * 1024**3)
-        self._cache = None
-        self._pid = None
-
-    @property
-    def cache(self) -> diskcache.Cache:
-        """The diskcache handle, opened once per process (handles must not cross a fork)."""
-        if self._cache is None or self._pid != os.getpid():
-            self.directory.mkdir(parents=True, exist_ok=True)
-            self._cache = diskcache.Cache(str(self.directory), size_limit=self.size_limit)
-            self._pid = os.getpid()
-        return self._cache
-
-    def get(self, key: str, default: Any = None) -> Any:
-        """The value stored under ``key``, or ``default``."""
-        return self.cache.get(key, default)
-
-    def put(self, key: str, value: Any) -> None:
-        """Store ``value`` under ``key``."""
-        self.cache.set(key, value)
-
-    def __contains__(self, key: str) -> bool:
-        return key in self.cache
-
-    def get_or_compute(self, key: str, compute: Callable[[], Any]) -> Any:
-        """The value under ``key``; computed by ``compute()`` and stored if missing.
-
-        One thread or process computes a missing value; others asking for the same key
-        meanwhile wait and read it (the callbacks of one change need the same stages).
-        """
-        missing = object()
-        lock = f"computing:{key}"
-        while (value := self.cache.get(key, missing)) is missing:
-            if self.cache.add(lock, os.getpid(), expire=COMPUTE_LOCK_SECONDS):
-                try:
-                    value = self.cache.get(key, missing)
-                    if value is missing:
-                        value = compute()
-                        self.cache.set(key, value)
-                finally:
-                    self.cache.delete(lock)
-                return value
-            holder = self.cache.get(lock)
-            if holder is not None and not _process_alive(holder):  # a killed job's lock
-                self.cache.delete(lock)
-            time.sleep(0.01)
-        return value
+def open_store(cache_dir: str | os.PathLike | None = None) -> StoreBase:
+    """The shared Redis store when ``REDIS_URL`` is set, else the local disk store in
+    ``cache_dir`` (default :func:`default_cache_dir`)."""
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        from .shared import SharedStore, default_shared_dir
+        return SharedStore(redis_url, default_shared_dir(cache_dir))
+    return ResultStore(Path(cache_dir) if cache_dir is not None else None)
