@@ -1,26 +1,95 @@
-"""Background jobs (UMAP) that are never answered from a stale or failed run.
+"""Background jobs (UMAP, k scans, stability) that are never answered from a stale or
+failed run, on Dash's ``DiskcacheManager`` (embedded) or ``CeleryManager`` (``REDIS_URL``).
 
-Dash's ``DiskcacheManager`` forks one process per job and, when given ``cache_by``,
-keeps each result (errors included) under a key made of the callback's arguments, so a
-failed UMAP was served again for an hour. Here every job has a key of its own, read
-once and deleted: successful embeddings are kept by the app's result store instead, and
-a job whose process ended without a result is reported rather than waited for.
+Dash's managers, when given ``cache_by``, keep each result (errors included) under a key
+made of the callback's arguments, so a failed UMAP was served again for an hour. Here
+every job has a key of its own, read once and deleted: successful results are kept by
+the app's result store instead, and a job that ended without a result (killed, out of
+memory, over its time limit) is reported rather than waited for.
+
+Embedded jobs are forked processes: each starts a session of its own and closes the
+listening sockets it inherited, so a job that outlives its web worker (kill -9) finishes
+and hands its result to the other workers, and never keeps the server's port.
 """
 
 from __future__ import annotations
 
+import os
+import socket
+import stat
 import threading
 import uuid
 from collections.abc import Callable
+from functools import partial
 
-from dash import DiskcacheManager
+from dash import CeleryManager, DiskcacheManager
 
 #: Shown when a job process ended without writing a result (killed, out of memory).
 JOB_LOST = ("The background job ended without a result (it may have run out of memory or "
             "been stopped). Choose it again to retry.")
 
 
-class OneShotJobManager(DiskcacheManager):
+def close_listening_sockets() -> list[int]:
+    """Close the listening sockets this process inherited (the server's port); return
+    their file descriptors. Other sockets (Redis, diskcache) are left alone."""
+    closed = []
+    for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
+        descriptor = int(name)
+        try:
+            if not stat.S_ISSOCK(os.fstat(descriptor).st_mode):
+                continue
+            with socket.socket(fileno=os.dup(descriptor)) as probe:
+                listening = probe.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
+        except OSError:
+            continue
+        if listening:
+            os.close(descriptor)
+            closed.append(descriptor)
+    return closed
+
+
+def detached_job(job_fn: Callable, *args) -> None:
+    """Run a forked job in a session of its own, without the server's listening sockets."""
+    try:
+        os.setsid()
+    except OSError:  # already a session leader
+        pass
+    close_listening_sockets()
+    job_fn(*args)
+
+
+class OneShotKeys:
+    """Each job's result key is its own (two sessions asking for the same UMAP at once
+    must not read, and delete, each other's result)."""
+
+    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
+        return (f"{super().build_cache_key(fn, args, cache_args_to_ignore, triggered)}-"
+                f"{uuid.uuid4().hex}")
+
+
+class OneShotCeleryManager(OneShotKeys, CeleryManager):
+    """A ``CeleryManager`` whose results are used once, and whose failed task (a worker
+    killed past its retries, a hard time limit) is reported to the user."""
+
+    def __init__(self, celery_app) -> None:
+        super().__init__(celery_app, cache_by=None)
+
+    def terminate_job(self, job) -> None:
+        if job is not None:
+            self.handle.backend.set(f"stopped-job-{job}", "1")
+        super().terminate_job(job)
+
+    def get_result(self, key, job):
+        result = super().get_result(key, job)
+        task = self.get_task(job)
+        if (result is self.UNDEFINED and task is not None
+                and task.status in ("FAILURE", "REVOKED")
+                and not self.handle.backend.get(f"stopped-job-{job}")):
+            return {"background_callback_error": {"msg": JOB_LOST, "tb": ""}}
+        return result
+
+
+class OneShotJobManager(OneShotKeys, DiskcacheManager):
     """A ``DiskcacheManager`` whose results are used once and never cached.
 
     Parameters
@@ -44,13 +113,7 @@ class OneShotJobManager(DiskcacheManager):
         with self._fork_lock:
             if self._before_fork is not None:
                 self._before_fork()
-            return super().call_job_fn(key, job_fn, args, context)
-
-    def build_cache_key(self, fn, args, cache_args_to_ignore, triggered) -> str:
-        # Two sessions asking for the same UMAP at once must not read (and delete) each
-        # other's result: each job gets a key of its own.
-        return (f"{super().build_cache_key(fn, args, cache_args_to_ignore, triggered)}-"
-                f"{uuid.uuid4().hex}")
+            return super().call_job_fn(key, partial(detached_job, job_fn), args, context)
 
     def terminate_job(self, job) -> None:
         if job is not None:
