@@ -36,11 +36,11 @@ def port_in_range(offset: int) -> int:
         return sock.getsockname()[1]
 
 
-def dockerfile_command() -> str:
-    """The shell command of the Dockerfile's ``CMD ["sh", "-c", "..."]``."""
+def dockerfile_command() -> list[str]:
+    """The Dockerfile's exec-form ``CMD [...]`` (gunicorn reads gunicorn.conf.py)."""
     line = next(line for line in (ROOT / "Dockerfile").read_text().splitlines()
                 if line.startswith("CMD "))
-    return json.loads(line.removeprefix("CMD "))[-1]
+    return json.loads(line.removeprefix("CMD "))
 
 
 @contextmanager
