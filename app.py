@@ -25,7 +25,7 @@ import diskcache
 from dash import Dash
 
 from callbacks import register_callbacks
-from callbacks.jobs import OneShotCeleryManager, OneShotJobManager
+from callbacks.jobs import OneShotCeleryManager, OneShotJobManager, show_failed_job
 from callbacks.sessions import guard_from_environment
 from layouts.main import build_layout
 from rnaclust_dash.store import default_cache_dir, open_store
@@ -143,7 +143,8 @@ def create_app(cache_dir: str | os.PathLike | None = None, *, warm_umap: bool = 
     store = open_store(directory)
     app = Dash(__name__, title="rnaclust-dash", update_title=None,
                # Bootstrap (Bootswatch Flatly, MIT) is served from assets/: nothing is fetched at run time.
-               background_callback_manager=job_manager(directory, numba_cache))
+               background_callback_manager=job_manager(directory, numba_cache),
+               on_error=show_failed_job)
     app.layout = build_layout
     register_callbacks(app, store)
     # For the container healthcheck and load balancers: the store must take a write.

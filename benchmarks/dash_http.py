@@ -10,9 +10,75 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
+import signal
+import socket
+import subprocess
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def port_in_range(offset: int) -> int:
+    """Port ``DASH_TEST_PORT + offset`` (parallel runs each take their own range), or any
+    free port when that one is taken."""
+    port = int(os.environ.get("DASH_TEST_PORT", "8050")) + offset
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextmanager
+def started(command: list[str], *, env: dict, log_path: Path):
+    """Run ``command`` in the repository, in a process group of its own; stop the group
+    (SIGTERM, then SIGKILL after 30 s) on leaving."""
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, cwd=ROOT, env=dict(os.environ, **env),
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    try:
+        yield process
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=30)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log_path: Path,
+                 timeout: float = 60) -> None:
+    """Wait until ``url``/healthz answers (raise with the server's log otherwise)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            urllib.request.urlopen(url + "/healthz", timeout=1)
+            return
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{process.args} did not serve /healthz:\n"
+                                   f"{log_path.read_text()}") from None
+            time.sleep(0.2)
+
+
+@contextmanager
+def running_server(command: list[str], *, port: int, env: dict, log_path: Path):
+    """Run ``command`` with ``PORT`` set; yield its URL once /healthz answers; stop it and
+    everything it started (its own process group) afterwards."""
+    with started(command, env=dict(env, PORT=str(port)), log_path=log_path) as process:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process, log_path)
+        yield url
 
 
 def _components(node, found: dict) -> None:
@@ -101,6 +167,8 @@ class DashSession:
                 raise TimeoutError(f"{output}: no answer within {deadline:.0f} s")
             time.sleep(poll)
         response = answer["response"]
+        for component, props in answer.get("sideUpdate", {}).items():  # set_props
+            response.setdefault(component, {}).update(props)
         for component, props in response.items():
             self.values.setdefault(component, {}).update(props)
         return response

@@ -22,11 +22,37 @@ import uuid
 from collections.abc import Callable
 from functools import partial
 
-from dash import CeleryManager, DiskcacheManager
+from dash import CeleryManager, DiskcacheManager, ctx, set_props
+from dash.exceptions import BackgroundCallbackError
+
+from layouts import ids
+from rnaclust_dash.errors import RnaclustError
+
+from .common import error_message
+
+#: How Dash words the error of a background job (the job's message follows).
+BACKGROUND_PREFIX = "An error occurred inside a background callback: "
 
 #: Shown when a job process ended without writing a result (killed, out of memory).
 JOB_LOST = ("The background job ended without a result (it may have run out of memory or "
             "been stopped). Choose it again to retry.")
+
+
+def show_failed_job(error: Exception) -> None:
+    """App-wide ``on_error``: an error no view caught (a lost background job above all)
+    opens the alert of the view whose callback failed, instead of an HTTP 500 the user
+    never sees (the view's other outputs stay as they are)."""
+    if isinstance(error, BackgroundCallbackError):
+        error = RnaclustError(str(error).removeprefix(BACKGROUND_PREFIX).splitlines()[0])
+    alerts = set(ids.VIEW_ALERTS.values())
+    outputs = [item for group in ctx.outputs_list
+               for item in (group if isinstance(group, list) else [group])]
+    for output in outputs:
+        if output["id"] in alerts:
+            set_props(output["id"], {"children": error_message(error, kept=True),
+                                     "is_open": True, "color": "danger"})
+            return None
+    raise error
 
 
 def close_listening_sockets() -> list[int]:

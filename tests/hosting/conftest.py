@@ -1,5 +1,7 @@
 """Fixtures of the hosting tests: a Redis server of their own (Debian's redis-server on a
-free loopback port, or ``REDIS_URL`` when CI gives one), both store backends."""
+free loopback port, or ``RNACLUST_TEST_REDIS_URL`` when CI gives one: never ``REDIS_URL``,
+which would switch every app built in the test run to Celery), both store backends, and
+real servers (gunicorn, Celery workers) started as README says."""
 
 from __future__ import annotations
 
@@ -14,6 +16,34 @@ import pytest
 from rnaclust_dash.store import ResultStore
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "celery: runs jobs through real Celery workers and Redis (README's test "
+                   "command runs them; they skip only without redis-server)")
+
+
+#: A background job long enough to inject a fault into (~10-30 s here): stability of
+#: 500 genes of the airway example over 10,000 bootstrap resamples.
+LONG_JOB = {"dataset": {"example-dataset.value": "airway"},
+            "analysis": {"cluster-target.value": "genes"},
+            "stability": {"stability-run.n_clicks": 1, "stability-resamples.value": 10_000,
+                          "stability-consensus.value": []}}
+
+
+def server_env(tmp_path, **extra) -> dict:
+    """Environment of a real server or worker: its own store, no UMAP warm-up."""
+    return {"RNACLUST_CACHE_DIR": str(tmp_path / "cache"), "RNACLUST_WARM_UMAP": "0",
+            "NUMBA_CACHE_DIR": str(tmp_path / "numba")} | extra
+
+
+def open_analysis(session, example: str = "pasilla", **analysis) -> str:
+    """Load an example and run the default analysis in ``session``; its dataset key."""
+    session.fire("dataset-store.data", {"example-dataset.value": example})
+    dataset = session.values["dataset-store"]["data"]
+    session.fire("analysis-store.data", {"dataset-store.data": dataset} | analysis)
+    return dataset["key"]
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -23,17 +53,17 @@ def free_port() -> int:
 @pytest.fixture(scope="session")
 def redis_url():
     """A Redis server for the shared-backend and Celery tests (skipped without one)."""
-    if os.environ.get("REDIS_URL"):
-        yield os.environ["REDIS_URL"]
+    if os.environ.get("RNACLUST_TEST_REDIS_URL"):
+        yield os.environ["RNACLUST_TEST_REDIS_URL"]
         return
     if shutil.which("redis-server") is None:
-        pytest.skip("needs Debian's redis-server (or REDIS_URL)")
+        pytest.skip("needs Debian's redis-server (or RNACLUST_TEST_REDIS_URL)")
     port = free_port()
     server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
                                "--save", "", "--appendonly", "no"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     import redis
-    client = redis.Redis(port=port)
+    client = redis.Redis(port=port)  # wait until it answers
     for _ in range(100):
         try:
             client.ping()
@@ -61,6 +91,7 @@ def shared_store(tmp_path, redis_url):
     from rnaclust_dash.store.shared import SharedStore
     redis.Redis.from_url(redis_url).flushdb()
     store = SharedStore(redis_url, tmp_path / "shared")
+
     yield store
     store.close()
 
