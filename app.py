@@ -25,13 +25,11 @@ import diskcache
 from dash import Dash
 
 from callbacks import register_callbacks
-from callbacks.jobs import OneShotCeleryManager, OneShotJobManager, show_failed_job
+from callbacks.jobs import OneShotCeleryManager, OneShotJobManager, make_celery, show_failed_job
 from callbacks.sessions import guard_from_environment
 from layouts.main import build_layout
 from rnaclust_dash.store import default_cache_dir, open_store
 
-#: A background job (UMAP, k scan, stability) is stopped after this many seconds.
-DEFAULT_JOB_TIME_LIMIT = 1800
 
 HERE = Path(__file__).resolve().parent
 
@@ -88,25 +86,6 @@ def preload_umap(numba_cache: Path) -> None:
         load_umap()
     except Exception:  # noqa: BLE001 - an optimisation only: the job imports it then
         pass
-
-
-def make_celery(redis_url: str):
-    """The Celery app of the background jobs: Redis as broker and result backend; a task
-    is acknowledged only once done (a killed worker's task is run again by another:
-    ``acks_late``, ``reject_on_worker_lost``, redelivered after the visibility timeout
-    when the whole worker died); hard and soft time limits (``RNACLUST_JOB_TIME_LIMIT``);
-    worker processes recycled every 50 tasks."""
-    from celery import Celery
-
-    limit = int(os.environ.get("RNACLUST_JOB_TIME_LIMIT", DEFAULT_JOB_TIME_LIMIT))
-    celery_app = Celery("rnaclust_dash", broker=redis_url, backend=redis_url)
-    celery_app.conf.update(
-        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
-        task_time_limit=limit, task_soft_time_limit=max(limit - 30, 1),
-        broker_transport_options={"visibility_timeout": limit + 60},
-        result_expires=3600, worker_max_tasks_per_child=50,
-        broker_connection_retry_on_startup=True, worker_hijack_root_logger=False)
-    return celery_app
 
 
 def job_manager(directory, numba_cache: Path):

@@ -30,12 +30,33 @@ from rnaclust_dash.errors import RnaclustError
 
 from .common import error_message
 
+#: A background job (UMAP, k scan, stability) is stopped after this many seconds.
+DEFAULT_JOB_TIME_LIMIT = 1800
 #: How Dash words the error of a background job (the job's message follows).
 BACKGROUND_PREFIX = "An error occurred inside a background callback: "
 
 #: Shown when a job process ended without writing a result (killed, out of memory).
 JOB_LOST = ("The background job ended without a result (it may have run out of memory or "
             "been stopped). Choose it again to retry.")
+
+
+def make_celery(redis_url: str):
+    """The Celery app of the background jobs: Redis as broker and result backend; a task
+    is acknowledged only once done (a killed worker's task is run again by another:
+    ``acks_late``, ``reject_on_worker_lost``, redelivered after the visibility timeout
+    when the whole worker died); hard and soft time limits (``RNACLUST_JOB_TIME_LIMIT``);
+    worker processes recycled every 50 tasks."""
+    from celery import Celery
+
+    limit = int(os.environ.get("RNACLUST_JOB_TIME_LIMIT", DEFAULT_JOB_TIME_LIMIT))
+    celery_app = Celery("rnaclust_dash", broker=redis_url, backend=redis_url)
+    celery_app.conf.update(
+        task_acks_late=True, task_reject_on_worker_lost=True, worker_prefetch_multiplier=1,
+        task_time_limit=limit, task_soft_time_limit=max(limit - 30, 1),
+        broker_transport_options={"visibility_timeout": limit + 60},
+        result_expires=3600, worker_max_tasks_per_child=50,
+        broker_connection_retry_on_startup=True, worker_hijack_root_logger=False)
+    return celery_app
 
 
 def show_failed_job(error: Exception) -> None:
