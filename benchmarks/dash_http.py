@@ -151,13 +151,20 @@ class DashSession:
 
         outputs = [{"id": part.split(".")[0], "property": part.split(".")[1]}
                    for part in callback["output"].strip(".").split("...")]
+        if not callback["output"].startswith(".."):  # one output: not a list
+            outputs = outputs[0]
         payload = {"output": callback["output"], "outputs": outputs,
                    "inputs": items(callback["inputs"]), "state": items(callback["state"]),
                    "changedPropIds": [f"{name}" for name in (changed or {})] or
                    [f"{callback['inputs'][0]['id']}.{callback['inputs'][0]['property']}"]}
         path, started = "/_dash-update-component", time.monotonic()
         while True:
-            answer = self.request("POST", path, payload) or {}
+            try:
+                answer = self.request("POST", path, payload) or {}
+            except (ConnectionError, urllib.error.URLError) as error:
+                if "cacheKey" not in path:  # only a poll is asked again (as it is idempotent
+                    raise                   # until a result was read)
+                answer = {"lost": str(error)}
             if "cacheKey" in answer:  # a background callback: poll its job
                 path = (f"/_dash-update-component?cacheKey={answer['cacheKey']}"
                         f"&job={answer['job']}")

@@ -8,14 +8,13 @@ the app's result store instead, and a job that ended without a result (killed, o
 memory, over its time limit) is reported rather than waited for.
 
 Embedded jobs are forked processes: each starts a session of its own and closes the
-listening sockets it inherited, so a job that outlives its web worker (kill -9) finishes
+sockets it inherited (the listening one, the request's connection), so a job that outlives its web worker (kill -9) finishes
 and hands its result to the other workers, and never keeps the server's port.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import stat
 import threading
 import uuid
@@ -76,32 +75,30 @@ def show_failed_job(error: Exception) -> None:
     raise error
 
 
-def close_listening_sockets() -> list[int]:
-    """Close the listening sockets this process inherited (the server's port); return
-    their file descriptors. Other sockets (Redis, diskcache) are left alone."""
+def close_inherited_sockets() -> list[int]:
+    """Close every socket a forked job inherited from its web worker: the server's
+    listening socket (else the job keeps the port after the server stops) and the
+    request's connection (else the browser's request hangs until the job ends when the
+    worker dies). The job opens what it needs itself. Returns the closed descriptors."""
     closed = []
     for name in os.listdir("/proc/self/fd") if os.path.isdir("/proc/self/fd") else ():
         descriptor = int(name)
         try:
-            if not stat.S_ISSOCK(os.fstat(descriptor).st_mode):
-                continue
-            with socket.socket(fileno=os.dup(descriptor)) as probe:
-                listening = probe.getsockopt(socket.SOL_SOCKET, socket.SO_ACCEPTCONN)
-        except OSError:
+            if stat.S_ISSOCK(os.fstat(descriptor).st_mode):
+                os.close(descriptor)
+                closed.append(descriptor)
+        except OSError:  # the listing's own descriptor, already closed
             continue
-        if listening:
-            os.close(descriptor)
-            closed.append(descriptor)
     return closed
 
 
 def detached_job(job_fn: Callable, *args) -> None:
-    """Run a forked job in a session of its own, without the server's listening sockets."""
+    """Run a forked job in a session of its own, without the server's sockets."""
     try:
         os.setsid()
     except OSError:  # already a session leader
         pass
-    close_listening_sockets()
+    close_inherited_sockets()
     job_fn(*args)
 
 

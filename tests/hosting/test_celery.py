@@ -15,7 +15,7 @@ import redis
 from benchmarks.dash_http import DashSession, port_in_range, running_server, started
 from callbacks import assess
 from callbacks.jobs import JOB_LOST, OneShotCeleryManager
-from conftest import LONG_JOB, open_analysis, server_env
+from hosting_helpers import LONG_JOB, open_analysis, server_env
 from layouts import ids
 from rnaclust_dash import io
 from rnaclust_dash.pipeline import put_dataset
