@@ -202,8 +202,10 @@ def embedded_faults(url: str, port: int, cache: Path) -> list[dict]:
         "stability-run.n_clicks": 2, "stability-resamples.value": 50})
     rows.append({"fault": "kill -9 job process", "outcome": text + "; retry: " + str(
         retry["stability-status"]["children"])[:30], "seconds": seconds})
-    for name, damage in (("corrupt store (cache.db overwritten)",
-                          lambda: (cache / "cache.db").write_bytes(b"garbage" * 1000)),
+    def corrupt():
+        for database in (cache / "cache.db", cache / "pinned" / "cache.db"):
+            database.write_bytes(b"garbage" * 1000)
+    for name, damage in (("corrupt store (both cache.db overwritten)", corrupt),
                          ("store folder deleted", lambda: __import__("shutil").rmtree(cache))):
         session = DashSession(url)
         session.fire("dataset-store.data", {"example-dataset.value": "pasilla"})
@@ -211,8 +213,9 @@ def embedded_faults(url: str, port: int, cache: Path) -> list[dict]:
         answer = session.fire("analysis-store.data", {"dataset-store.data":
                                                       session.values["dataset-store"]["data"]})
         health = session.request("GET", "/healthz")
-        message = str(answer.get("error-message", {}).get("children", "analysed"))
-        said = "told to upload again" if "upload it again" in message else message[:40]
+        message = str(answer.get("error-message", {}).get("children"))
+        said = ("told to upload again" if "upload it again" in message else
+                "analysed" if message == "None" else message[:60])
         rows.append({"fault": name, "outcome": f"{said}; /healthz {health}", "seconds": 0.0})
     return rows
 

@@ -20,12 +20,12 @@ import os
 from pathlib import Path
 
 from .base import COMPUTE_LOCK_SECONDS, StoreBase
-from .keys import (DATASET_KEY, DENIED_PREFIX, FOREIGN_DATASET, content_key, dataset_of,
-                   stage_key)
+from .keys import (DATASET_GONE, DATASET_KEY, DENIED_PREFIX, FOREIGN_DATASET, content_key,
+                   dataset_of, stage_key)
 from .local import DEFAULT_SIZE_LIMIT_GB, ResultStore, default_cache_dir
 from .sessions import current_session, session_scope
 
-__all__ = ["COMPUTE_LOCK_SECONDS", "DATASET_KEY", "DEFAULT_SIZE_LIMIT_GB", "DENIED_PREFIX",
+__all__ = ["COMPUTE_LOCK_SECONDS", "DATASET_GONE", "DATASET_KEY", "DEFAULT_SIZE_LIMIT_GB", "DENIED_PREFIX",
            "FOREIGN_DATASET", "ResultStore", "StoreBase", "content_key", "current_session",
            "dataset_of", "default_cache_dir", "open_store", "session_scope", "stage_key"]
 

@@ -17,7 +17,7 @@ import uuid
 from typing import Any, Callable
 
 from ..errors import DataError
-from .keys import DENIED_PREFIX, FOREIGN_DATASET, dataset_of
+from .keys import DATASET_GONE, DENIED_PREFIX, FOREIGN_DATASET, dataset_of
 from .sessions import current_session, in_use_seconds, session_quota_bytes
 
 log = logging.getLogger("rnaclust_dash.store")
@@ -69,10 +69,13 @@ class StoreBase:
         Raises
         ------
         DataError
-            For a dataset key another session sent (``denied:<key>``, see sessions).
+            For a dataset key another session sent (``denied:<key>``, see sessions):
+            that it belongs to another session or, when it is not stored at all (a store
+            deleted or recreated forgets its sessions too), that it is gone.
         """
         if key.startswith(DENIED_PREFIX):
-            raise DataError(FOREIGN_DATASET)
+            dataset = dataset_of(key.removeprefix(DENIED_PREFIX))
+            raise DataError(FOREIGN_DATASET if dataset and self._has(dataset) else DATASET_GONE)
         return self._get(key, default)
 
     def put(self, key: str, value: Any) -> None:

@@ -17,6 +17,9 @@ DENIED_PREFIX = "denied:"
 FOREIGN_DATASET = ("This dataset was uploaded in another browser session, so it cannot be "
                    "opened here (a dataset key from someone else's params.json opens "
                    "nothing). Please upload the data yourself.")
+#: A dataset key whose dataset is gone (store cleared, damaged and recreated, or evicted).
+DATASET_GONE = ("The dataset is no longer on the server (the cache was cleared or "
+                "evicted). Please upload it again.")
 
 
 def content_key(*parts: bytes) -> str:

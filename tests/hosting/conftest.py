@@ -16,6 +16,12 @@ import pytest
 from rnaclust_dash.store import ResultStore
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "celery: runs jobs through real Celery workers and Redis (README's test "

@@ -24,9 +24,3 @@ def open_analysis(session, example: str = "pasilla", **analysis) -> str:
     dataset = session.values["dataset-store"]["data"]
     session.fire("analysis-store.data", {"dataset-store.data": dataset} | analysis)
     return dataset["key"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

@@ -165,12 +165,18 @@ def test_the_analysis_callback_says_a_foreign_key_opens_nothing(local_store, pas
     assert outputs[analysis.ERROR_SLOT[1]] is True
 
 
+@pytest.mark.parametrize("denied", [False, True])
 def test_a_deleted_store_is_recreated_and_the_user_asked_to_upload_again(local_store,
-                                                                          pasilla):
+                                                                          pasilla, denied):
+    """The store forgets its sessions too: the guard then denies the key (not held), and
+    the message must still say the dataset is gone, not that it is someone else's."""
     dataset_store, controls = pasilla
     shutil.rmtree(local_store.directory)
+    if denied:
+        dataset_store = {"key": DENIED_PREFIX + dataset_store["key"]}
     outputs = analyse(local_store, dataset_store, controls)
     assert "Please upload it again" in alert_text(outputs)
+    assert FOREIGN_DATASET not in alert_text(outputs)
     local_store.check()  # the store works again (healthz: 200)
 
 

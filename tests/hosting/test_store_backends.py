@@ -65,6 +65,9 @@ def test_a_dataset_is_opened_only_by_the_session_that_stored_it(any_store):
         any_store.get(DENIED_PREFIX + DATASET_A)
     assert (DENIED_PREFIX + DATASET_A) not in any_store
     assert "uploaded in another browser session" in FOREIGN_DATASET
+    # Not stored at all (e.g. the store was deleted, ledger included): say it is gone.
+    with pytest.raises(DataError, match="no longer on the server"):
+        any_store.get(DENIED_PREFIX + DATASET_B)
 
 
 def test_uploading_the_same_table_again_grants_it_to_the_second_session(any_store):
