@@ -169,7 +169,9 @@ def master_of(port: int) -> psutil.Process:
 
 
 def job_of(master: psutil.Process) -> psutil.Process | None:
-    jobs = [job for worker in master.children() for job in worker.children()]
+    """A running background job of the server (finished ones linger as zombies)."""
+    jobs = [job for worker in master.children() for job in worker.children()
+            if job.status() != psutil.STATUS_ZOMBIE]
     return jobs[0] if jobs else None
 
 
@@ -202,8 +204,8 @@ def embedded_faults(url: str, port: int, cache: Path) -> list[dict]:
         "stability-run.n_clicks": 2, "stability-resamples.value": 50})
     rows.append({"fault": "kill -9 job process", "outcome": text + "; retry: " + str(
         retry["stability-status"]["children"])[:30], "seconds": seconds})
-    def corrupt():
-        for database in (cache / "cache.db", cache / "pinned" / "cache.db"):
+    def corrupt():  # the databases and their write-ahead logs
+        for database in [*cache.glob("cache.db*"), *cache.glob("pinned/cache.db*")]:
             database.write_bytes(b"garbage" * 1000)
     for name, damage in (("corrupt store (both cache.db overwritten)", corrupt),
                          ("store folder deleted", lambda: __import__("shutil").rmtree(cache))):

@@ -40,11 +40,11 @@ def server_master(port: int) -> psutil.Process:
 
 
 def job_processes(master: psutil.Process) -> list[psutil.Process]:
-    """Background-job processes: children of the workers (or, once a worker died,
-    anywhere), recognised by running in a session of their own."""
+    """Running background-job processes: the workers' children (finished ones linger as
+    zombies until their worker reaps them)."""
     found = []
     for worker in master.children():
-        found += worker.children()
+        found += [job for job in worker.children() if job.status() != psutil.STATUS_ZOMBIE]
     return found
 
 
