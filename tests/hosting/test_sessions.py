@@ -93,6 +93,12 @@ def test_keys_of_other_sessions_are_replaced_and_own_keys_kept(local_store):
     assert received["inputs"][0]["value"]["key"] == mine
     assert received["inputs"][1]["value"]["key"] == DENIED_PREFIX + theirs
     assert received["state"][0]["value"]["key"] == DENIED_PREFIX + theirs
+    # Without escapes the raw bytes are searched (the fast path): the same verdicts.
+    payload["state"] = []
+    call(guard, body=json.dumps(payload).encode(), headers=cookie_of(headers))
+    received = json.loads(app.bodies[-1])
+    assert received["inputs"][0]["value"]["key"] == mine
+    assert received["inputs"][1]["value"]["key"] == DENIED_PREFIX + theirs
 
 
 def test_a_dataset_stored_during_a_request_belongs_to_its_session(local_store):
