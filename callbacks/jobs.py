@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 from functools import partial
 
+import multiprocess
 from dash import CeleryManager, DiskcacheManager, ctx, set_props
 from dash.exceptions import BackgroundCallbackError
 
@@ -92,13 +93,19 @@ def close_inherited_sockets() -> list[int]:
     return closed
 
 
-def detached_job(job_fn: Callable, *args) -> None:
-    """Run a forked job in a session of its own, without the server's sockets."""
+#: How long a web worker waits for a new job to let go of the server's sockets.
+DETACH_WAIT_SECONDS = 10
+
+
+def detached_job(job_fn: Callable, detached, *args) -> None:
+    """Run a forked job in a session of its own, without the server's sockets; set the
+    event ``detached`` once they are closed."""
     try:
         os.setsid()
     except OSError:  # already a session leader
         pass
     close_inherited_sockets()
+    detached.set()
     job_fn(*args)
 
 
@@ -157,7 +164,14 @@ class OneShotJobManager(OneShotKeys, DiskcacheManager):
         with self._fork_lock:
             if self._before_fork is not None:
                 self._before_fork()
-            return super().call_job_fn(key, partial(detached_job, job_fn), args, context)
+            # The request is answered only once the job let go of the server's sockets:
+            # gunicorn finishes a request before a worker stops, so a stopped server never
+            # leaves its port to a job that had just been forked.
+            detached = multiprocess.Event()
+            job = super().call_job_fn(key, partial(detached_job, job_fn, detached), args,
+                                      context)
+            detached.wait(DETACH_WAIT_SECONDS)
+            return job
 
     def terminate_job(self, job) -> None:
         if job is not None:
