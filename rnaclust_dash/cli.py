@@ -127,7 +127,9 @@ def run_synopsis(width: int = 88) -> str:
     spec (README is tested to contain this text)."""
     words = (["python -m rnaclust_dash run COUNTS --out DIR [--metadata F] [--gene-lengths F]",
               "[--params params.json]", "[--cache-dir DIR]", "[--compare-column COL]",
-              "[--write-corrected]"] + [_option_synopsis(p) for p in SPEC.values()])
+              "[--write-corrected]",
+              "[--subcluster C [--subcluster-k K|--subcluster-resolution R]]..."]
+             + [_option_synopsis(p) for p in SPEC.values()])
     lines, line = [], words[0]
     for word in words[1:]:
         if len(line) + len(word) + 3 > width:
