@@ -30,7 +30,7 @@ from ..params import params_document
 from ..pipeline import run_analysis
 from ..pipeline.subcluster import split_analysis, split_step
 from ..pipeline.trajectory import RootChoice, item_trajectory, trajectory_genes
-from ..tl.subcluster import steps_from_records, steps_to_records
+from ..tl.subcluster import SPLIT_FEATURES, steps_from_records, steps_to_records
 from ..tl.trajectory.paga import paga_edges
 
 
@@ -58,7 +58,8 @@ def add_parser(commands) -> None:
 
 
 def add_subcluster_options(command: argparse.ArgumentParser) -> None:
-    """``--subcluster C [--subcluster-k K | --subcluster-resolution R]``, repeatable."""
+    """``--subcluster C [--subcluster-k K | --subcluster-resolution R]
+    [--subcluster-features parent|selection]``, repeatable."""
     command.add_argument("--subcluster", metavar="CLUSTER", action=_NewSplit,
                          dest="subclusters", default=None,
                          help="split this cluster in place (children C.1, C.2, ...); "
@@ -71,6 +72,10 @@ def add_subcluster_options(command: argparse.ArgumentParser) -> None:
                          action=_SplitSetting, dest="subclusters",
                          help="resolution for the --subcluster before it (Leiden/Louvain; "
                               "default --resolution)")
+    command.add_argument("--subcluster-features", choices=SPLIT_FEATURES,
+                         action=_SplitSetting, dest="subclusters",
+                         help="cluster the --subcluster before it on the parent's features "
+                              "(default) or on the most variable genes of its own samples")
 
 
 class _NewSplit(argparse.Action):
@@ -85,7 +90,7 @@ class _SplitSetting(argparse.Action):
         if not splits:
             parser.error(f"{option_string} belongs to a --subcluster: give --subcluster "
                          "CLUSTER before it.")
-        key = "k" if option_string.endswith("-k") else "resolution"
+        key = option_string.rsplit("-", 1)[1]  # k, resolution or features
         setattr(namespace, self.dest, splits[:-1] + [splits[-1] | {key: value}])
 
 
@@ -94,7 +99,9 @@ def split_steps(args: argparse.Namespace, params) -> tuple:
     ``--params``' params.json (none when neither)."""
     if getattr(args, "subclusters", None):
         return tuple(split_step(s["cluster"], params, k=s.get("k"),
-                                resolution=s.get("resolution")) for s in args.subclusters)
+                                resolution=s.get("resolution"),
+                                features=s.get("features", "parent"))
+                     for s in args.subclusters)
     if getattr(args, "params", None):
         with open(args.params, encoding="utf-8") as handle:
             document = json.load(handle)

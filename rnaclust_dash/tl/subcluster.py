@@ -25,6 +25,9 @@ from .labels import number_by_first_appearance
 #: Fewest items a selection needs to be split (a graph needs 3; two children need 2 each).
 MIN_SPLIT_ITEMS = 4
 
+#: Where a split's features come from (see :class:`SplitStep`).
+SPLIT_FEATURES = ("parent", "selection")
+
 #: ``fit(indices, step) -> labels``: cluster the items at ``indices`` (int array into the
 #: full set of items) as ``step`` says; labels of any kind, one per index.
 SelectionFit = Callable[[np.ndarray, "SplitStep"], np.ndarray]
@@ -42,11 +45,15 @@ class SplitStep:
         Number of sub-clusters, for methods with k.
     resolution : float or None
         Resolution, for graph methods (Leiden/Louvain).
+    features : {"parent", "selection"}
+        Cluster the selection on the parent's features (its values as clustered), or on
+        features chosen again on the selection (e.g. its own most variable genes).
     """
 
     cluster: str
     k: int | None = None
     resolution: float | None = None
+    features: str = "parent"
 
     def __post_init__(self) -> None:
         if (self.k is None) == (self.resolution is None):
@@ -55,6 +62,9 @@ class SplitStep:
         if self.k is not None and self.k < 2:
             raise ParameterError(f"Splitting cluster {self.cluster} into {self.k} "
                                  "sub-clusters: give k of at least 2.")
+        if self.features not in SPLIT_FEATURES:
+            raise ParameterError(f"Splitting cluster {self.cluster}: features must be one of "
+                                 f"{', '.join(SPLIT_FEATURES)}; got {self.features!r}.")
         if self.resolution is not None and not self.resolution > 0:
             raise ParameterError(f"The resolution to split cluster {self.cluster} must be "
                                  f"positive; got {self.resolution}.")
@@ -143,8 +153,9 @@ def restrict_graph(connectivities, indices) -> sp.csr_matrix:
 
 def steps_to_records(steps: Sequence[SplitStep]) -> list[dict]:
     """The history as JSON-ready dicts (params.json ``subclusters``), unset fields left out."""
-    return [{name: value for name, value in asdict(step).items() if value is not None}
-            for step in steps]
+    defaults = {"k": None, "resolution": None, "features": "parent"}
+    return [{name: value for name, value in asdict(step).items()
+             if name not in defaults or value != defaults[name]} for step in steps]
 
 
 def steps_from_records(records) -> tuple[SplitStep, ...]:
@@ -159,5 +170,6 @@ def steps_from_records(records) -> tuple[SplitStep, ...]:
         k = record.get("k")
         resolution = record.get("resolution")
         steps.append(SplitStep(str(record["cluster"]), None if k is None else int(k),
-                               None if resolution is None else float(resolution)))
+                               None if resolution is None else float(resolution),
+                               str(record.get("features", "parent"))))
     return tuple(steps)

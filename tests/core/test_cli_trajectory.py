@@ -108,6 +108,31 @@ def test_run_subcluster_splits_in_place_records_and_replays(time_course, tmp_pat
     assert replay["cluster"].tolist() == split["cluster"].tolist()
 
 
+def test_subcluster_on_the_selections_own_variable_genes(time_course, tmp_path, capsys):
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from sklearn.metrics import adjusted_rand_score
+
+    folder, _ = time_course
+    base = [folder / "values.csv", "--method", "hierarchical", "--k", "2", "--top-genes",
+            "50"]
+    status, _, err = cli(capsys, "run", *base, "--out", tmp_path, "--subcluster", "1",
+                         "--subcluster-features", "selection")
+    assert status == 0, err
+    split = pd.read_csv(tmp_path / "assignments.csv", dtype={"cluster": str})
+    document = json.loads((tmp_path / "params.json").read_text())
+    assert document["subclusters"] == [{"cluster": "1", "k": 2, "features": "selection"}]
+    # By hand: log2(x + 1), the 50 genes of highest variance among cluster 1's samples,
+    # 1 - Pearson, average linkage, 2 clusters.
+    table = pd.read_csv(folder / "values.csv", index_col=0)
+    members = split.loc[split["cluster"].str.startswith("1."), "id"]
+    log_values = np.log2(table[members] + 1)
+    top = log_values.loc[log_values.var(axis=1).sort_values(ascending=False).index[:50]]
+    tree = linkage(top.T.to_numpy(), method="average", metric="correlation")
+    expected = fcluster(tree, 2, criterion="maxclust")
+    found = split.set_index("id").loc[members, "cluster"]
+    assert adjusted_rand_score(expected, found) == 1.0
+
+
 def test_bad_trajectory_and_split_input_says_what_to_do(time_course, tmp_path, capsys):
     folder, _ = time_course
     base = [folder / "values.csv", "--metadata", folder / "samples.csv", "--out", tmp_path]

@@ -50,9 +50,10 @@ def test_replay_is_deterministic_and_undo_is_replaying_one_step_less():
 
 
 def test_history_round_trips_through_params_records():
-    steps = (SplitStep("3", resolution=0.5), SplitStep("3.1", k=2))
+    steps = (SplitStep("3", resolution=0.5), SplitStep("3.1", k=2, features="selection"))
     records = steps_to_records(steps)
-    assert records == [{"cluster": "3", "resolution": 0.5}, {"cluster": "3.1", "k": 2}]
+    assert records == [{"cluster": "3", "resolution": 0.5},
+                       {"cluster": "3.1", "k": 2, "features": "selection"}]
     assert steps_from_records(records) == steps
 
 
@@ -71,6 +72,8 @@ def test_bad_splits_say_what_is_wrong():
         split_cluster(labels, SplitStep("2", k=4), fit)
     with pytest.raises(ParameterError, match="either a number of sub-clusters"):
         SplitStep("1")
+    with pytest.raises(ParameterError, match="features must be one of parent, selection"):
+        SplitStep("1", k=2, features="pca")
     with pytest.raises(ParameterError, match="k of at least 2"):
         SplitStep("1", k=1)
     with pytest.raises(ParameterError, match="stayed in one piece at resolution 0.1"):
