@@ -106,27 +106,9 @@ def diffusion_map(connectivities, *, n_comps: int = 15, density_normalize: bool 
                         labels)
 
 
-def dpt_distances_from(diffmap: DiffusionMap, root: int, *, n_dcs: int = 10) -> np.ndarray:
-    """DPT distance of every item from ``root`` (scanpy's ``_get_dpt_row``).
-
-    Each diffusion component ``j`` counts with weight ``lambda_j / (1 - lambda_j)``; the
-    stationary ones (eigenvalue >= :data:`STATIONARY_EIGENVALUE`) unweighted, as scanpy
-    does. Items in another connected component than the root are at infinity.
-
-    Parameters
-    ----------
-    diffmap : DiffusionMap
-    root : int
-        Index of the root item.
-    n_dcs : int
-        Diffusion components used (the first ``n_dcs``, stationary included; scanpy's
-        default 10).
-
-    Returns
-    -------
-    numpy.ndarray
-        (n_items,) float64 distances, 0 at the root, inf outside its component.
-    """
+def _dpt_distances(diffmap: DiffusionMap, root: int, *, n_dcs: int) -> np.ndarray:
+    """DPT distance of every item from ``root`` (scanpy's ``_get_dpt_row``); inf outside
+    the root's connected component."""
     coordinates = dpt_coordinates(diffmap, n_dcs=n_dcs)
     distances = np.linalg.norm(coordinates[root] - coordinates, axis=1)
     distances[diffmap.component_labels != diffmap.component_labels[root]] = np.inf
@@ -152,6 +134,11 @@ def dpt_coordinates(diffmap: DiffusionMap, *, n_dcs: int = 10) -> np.ndarray:
 def diffusion_pseudotime(diffmap: DiffusionMap, root: int, *, n_dcs: int = 10) -> np.ndarray:
     """Diffusion pseudotime from ``root``: DPT distances scaled to a maximum of 1.
 
+    The DPT distance (Haghverdi et al. 2016) is Euclidean in :func:`dpt_coordinates`:
+    each diffusion component counts with weight ``lambda / (1 - lambda)``, the stationary
+    ones (eigenvalue >= :data:`STATIONARY_EIGENVALUE`) unweighted, as scanpy does. Items
+    in another connected component than the root are at infinity.
+
     Parameters
     ----------
     diffmap : DiffusionMap
@@ -171,7 +158,7 @@ def diffusion_pseudotime(diffmap: DiffusionMap, root: int, *, n_dcs: int = 10) -
         raise ParameterError(f"The root index {root} is not one of the {n_items} items.")
     if n_dcs < 2:
         raise ParameterError(f"DPT needs at least 2 diffusion components; got {n_dcs}.")
-    distances = dpt_distances_from(diffmap, root, n_dcs=n_dcs)
+    distances = _dpt_distances(diffmap, root, n_dcs=n_dcs)
     largest = distances[np.isfinite(distances)].max()
     if largest == 0:
         raise DataError("Every item reachable from the root sits at the root's place in the "
