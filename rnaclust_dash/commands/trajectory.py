@@ -27,9 +27,8 @@ import pandas as pd
 from ..cli import _add_command, _output_folder, _print_notices, analysis_params, stored_dataset
 from ..errors import ParameterError
 from ..params import params_document
-from ..pipeline import run_analysis
-from ..pipeline.subcluster import split_analysis, split_step
-from ..pipeline.trajectory import RootChoice, item_trajectory, trajectory_genes
+from ..pipeline.subcluster import split_step
+from ..pipeline.trajectory import RootChoice, analysis_trajectory
 from ..tl.subcluster import SPLIT_FEATURES, steps_from_records, steps_to_records
 from ..tl.trajectory.paga import paga_edges
 
@@ -124,21 +123,12 @@ def trajectory_command(args: argparse.Namespace) -> None:
                              f"({args.n_comps}); got {args.n_dcs}.")
     with stored_dataset(args) as (dataset, store, key):
         params = analysis_params(args, dataset)
-        if params.target != "samples":
-            raise ParameterError("A trajectory orders samples (or cells): use --target "
-                                 "samples (the default).")
         steps = split_steps(args, params)
-        analysis = split_analysis(store, run_analysis(store, key, params), steps)
-        ids = analysis.features.item_ids
-        groups = _groups(dataset.metadata, ids, args.groups_column, analysis.labels)
         root = RootChoice(item=args.root_cell, group=args.root_cluster,
-                          column=args.root_column,
-                          values=_sheet_column(dataset.metadata, args.root_column))
-        trajectory = item_trajectory(
-            analysis.features.items, ids, groups, root, n_pcs=params.pcs,
-            n_neighbors=params.neighbors, n_comps=args.n_comps, n_dcs=args.n_dcs,
-            random_state=params.seed)
-        genes = trajectory_genes(analysis.features.values, trajectory)
+                          column=args.root_column)
+        analysis, trajectory, genes = analysis_trajectory(
+            store, key, params, root, groups_column=args.groups_column, steps=steps,
+            n_comps=args.n_comps, n_dcs=args.n_dcs)
         document = json.loads(params_with_splits(params_document(
             params, dataset_name=dataset.name, dataset_key=key), steps))
     out = _output_folder(args)
@@ -152,31 +142,9 @@ def trajectory_command(args: argparse.Namespace) -> None:
     (out / "params.json").write_text(json.dumps(document, indent=2))
     _print_notices(dataset.notices + analysis.notices + trajectory.notices)
     reached = np.isfinite(trajectory.pseudotime)
-    print(f"pseudotime of {int(reached.sum())} of {len(ids)} {params.target} from "
+    print(f"pseudotime of {int(reached.sum())} of {len(reached)} {params.target} from "
           f"{trajectory.ids[trajectory.root]}; PAGA between "
           f"{len(trajectory.paga)} groups; results in {args.out}")
-
-
-def _sheet_column(metadata: pd.DataFrame | None, column: str | None) -> pd.Series | None:
-    if column is None or metadata is None or column not in metadata.columns:
-        return None
-    return metadata[column]
-
-
-def _groups(metadata, ids, column: str | None, labels) -> np.ndarray:
-    """PAGA's groups: the sheet column's values (every item needs one), else the labels."""
-    if column is None:
-        return np.asarray(labels).astype(str)
-    values = _sheet_column(metadata, column)
-    if values is None:
-        raise ParameterError(f"--groups-column {column}: the sample sheet has no such column "
-                             "(give it with --metadata).")
-    aligned = values.reindex(pd.Index(ids))
-    if aligned.isna().any():
-        missing = ", ".join(pd.Index(ids)[aligned.isna().to_numpy()][:5])
-        raise ParameterError(f"--groups-column {column} has no value for "
-                             f"{int(aligned.isna().sum())} item(s) (e.g. {missing}).")
-    return aligned.astype(str).to_numpy()
 
 
 def _write_files(out, trajectory, genes: pd.DataFrame, threshold: float) -> None:

@@ -164,6 +164,69 @@ def _root_index(diffmap: DiffusionMap, ids, groups, root: RootChoice, *, n_dcs: 
                          n_dcs=n_dcs)
 
 
+def analysis_trajectory(store, key: str, params, root: RootChoice, *,
+                        groups_column: str | None = None, steps=(), n_comps: int = 15,
+                        n_dcs: int = 10):
+    """The trajectory of an analysis' items (the CLI's ``trajectory`` and the view).
+
+    Parameters
+    ----------
+    store : ResultStore
+    key : str
+        The dataset's key.
+    params : AnalysisParams
+        The analysis (samples as items); its ``pcs``, ``neighbors`` and ``seed`` build the
+        graph.
+    root : RootChoice
+        Its ``values`` are filled in from the sample sheet when ``column`` is given.
+    groups_column : str, optional
+        Sample-sheet column whose values are PAGA's groups (default: the clusters).
+    steps : sequence of SplitStep
+        Splits of the clusters applied first (:mod:`.subcluster`).
+    n_comps, n_dcs : int
+        Diffusion components computed / used by DPT.
+
+    Returns
+    -------
+    tuple
+        ``(analysis, trajectory, genes)``: the (split) Analysis, the :class:`Trajectory`
+        and the pseudotime gene table.
+    """
+    from .datasets import load_dataset
+    from .run import run_analysis
+    from .subcluster import split_analysis
+
+    if params.target != "samples":
+        raise ParameterError("A trajectory orders samples (or cells): use --target samples "
+                             "(the default).")
+    metadata = load_dataset(store, key).metadata
+    analysis = split_analysis(store, run_analysis(store, key, params), steps)
+    ids = analysis.features.item_ids
+    groups = _groups(metadata, ids, groups_column, analysis.labels)
+    if root.column is not None:
+        column = None if metadata is None else metadata.get(root.column)
+        root = RootChoice(column=root.column, values=column)
+    trajectory = item_trajectory(analysis.features.items, ids, groups, root,
+                                 n_pcs=params.pcs, n_neighbors=params.neighbors,
+                                 n_comps=n_comps, n_dcs=n_dcs, random_state=params.seed)
+    return analysis, trajectory, trajectory_genes(analysis.features.values, trajectory)
+
+
+def _groups(metadata, ids, column: str | None, labels) -> np.ndarray:
+    """PAGA's groups: the sheet column's values (every item needs one), else the labels."""
+    if column is None:
+        return np.asarray(labels).astype(str)
+    if metadata is None or column not in metadata.columns:
+        raise ParameterError(f"The groups column '{column}' is not in the sample sheet "
+                             "(give the sheet with --metadata).")
+    aligned = metadata[column].reindex(pd.Index(ids))
+    if aligned.isna().any():
+        missing = ", ".join(pd.Index(ids)[aligned.isna().to_numpy()][:5])
+        raise ParameterError(f"The groups column '{column}' has no value for "
+                             f"{int(aligned.isna().sum())} item(s) (e.g. {missing}).")
+    return aligned.astype(str).to_numpy()
+
+
 def trajectory_genes(values: pd.DataFrame, trajectory: Trajectory) -> pd.DataFrame:
     """Genes that change along the pseudotime (see
     :func:`~rnaclust_dash.tl.trajectory.genes.pseudotime_genes`) from genes x items log
