@@ -19,8 +19,10 @@ from types import ModuleType
 
 import dash_bootstrap_components as dbc
 
+from . import trajectory
+
 # Modules in tab order, after the tabs still built by layouts.main.
-VIEWS: tuple[ModuleType, ...] = ()
+VIEWS: tuple[ModuleType, ...] = (trajectory,)
 
 
 def view_tabs() -> list[dbc.Tab]:

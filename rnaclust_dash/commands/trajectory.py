@@ -4,7 +4,8 @@ the ``--subcluster`` options ``run`` shares.
 The items are those of ``run`` with the same options (samples of a table, or cells of a
 genes x cells table), as clustered (the top genes' log values, on ``--pcs`` principal
 components); the kNN graph joins each to its ``--neighbors`` nearest (UMAP weights, as
-scanpy's ``pp.neighbors``). Pseudotime starts at a root: an item (``--root-cell``), the
+scanpy's ``pp.neighbors`` with one more: scanpy counts the item itself). Pseudotime
+starts at a root: an item (``--root-cell``), the
 centre of a cluster (``--root-cluster``: its medoid in the diffusion map) or of the items
 at the earliest value of a sheet column (``--root-column``).
 PAGA joins the clusters, or the values of ``--groups-column``; ``--subcluster`` splits

@@ -7,8 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .common import BASE_TEMPLATE, NA_COLOR
+from .common import BASE_TEMPLATE, NA_COLOR, _named_scale
 from .scatter import embedding_figure
+
+#: Prefix of a PAGA node's ``customdata`` (the points' ``customdata`` are item ids).
+GROUP_PREFIX = "group:"
 
 #: Widest PAGA edge (pixels), for connectivity 1.
 _MAX_EDGE_WIDTH = 9.0
@@ -92,8 +95,9 @@ def paga_traces(paga: pd.DataFrame, positions: pd.DataFrame, *,
         textfont=dict(size=13, color="#222"), name="PAGA groups", meta="paga-node",
         marker=dict(size=12 + 18 * np.sqrt(sizes / sizes.max()), color="white",
                     line=dict(color="#222", width=2)),
-        customdata=[str(n) for n in positions.index],
-        hovertemplate="%{customdata}: %{text}<extra>group</extra>",
+        # a click on a node names its group (not an item id)
+        customdata=[GROUP_PREFIX + str(n) for n in positions.index],
+        hovertemplate="%{text}<extra>group</extra>",
         showlegend=False))
     return traces
 
@@ -120,15 +124,20 @@ def trends_figure(trends: pd.DataFrame, genes: pd.DataFrame, *, title: str = "")
     table = genes.set_index("gene").reindex(ordered.index)
     hover = [[f"{gene}<br>rho {rho:.2f}, padj {padj:.2g}"] * ordered.shape[1]
              for gene, rho, padj in zip(ordered.index, table["rho"], table["padj"])]
+    # bins side by side (equal widths), labelled by their mean pseudotime
+    centres = np.asarray(ordered.columns, dtype=np.float64)
+    ticks = np.unique(np.linspace(0, len(centres) - 1, min(6, len(centres))).round().astype(int))
     heatmap = dict(type="heatmap", z=ordered.to_numpy(dtype=np.float32),
-                   x=[float(c) for c in ordered.columns], y=list(ordered.index),
-                   colorscale="RdBu", reversescale=True, zmid=0,
+                   x=np.arange(len(centres)), y=list(ordered.index),
+                   colorscale=_named_scale("RdBu"), reversescale=True, zmid=0,
+                   customdata=np.tile(centres, (len(ordered), 1)),
                    colorbar=dict(title=dict(text="z-score"), thickness=12),
-                   text=hover, hovertemplate="%{text}<br>pseudotime %{x:.2f}<br>"
+                   text=hover, hovertemplate="%{text}<br>pseudotime %{customdata:.2f}<br>"
                                              "z %{z:.2f}<extra></extra>")
     layout = dict(template=BASE_TEMPLATE, plot_bgcolor="white", paper_bgcolor="white",
                   margin=dict(t=40 if title else 20, b=50, l=110, r=20),
-                  xaxis=dict(title=dict(text="pseudotime")),
+                  xaxis=dict(title=dict(text="pseudotime (bins of equal numbers of samples)"),
+                             tickvals=ticks, ticktext=[f"{centres[i]:.2f}" for i in ticks]),
                   yaxis=dict(autorange="reversed", tickfont=dict(size=10)))
     if title:
         layout["title"] = dict(text=title, x=0.01, xanchor="left", font=dict(size=15))

@@ -105,6 +105,11 @@ def group_positions(coordinates, groups) -> pd.DataFrame:
     return table
 
 
+def group_order(groups) -> list[str]:
+    """The distinct groups as text, in PAGA's order (natural: 2 before 10, 3.2 before 3.10)."""
+    return _group_codes(pd.Series(np.asarray(groups)))[0]
+
+
 def _group_codes(groups: pd.Series) -> tuple[list, np.ndarray]:
     """Group names in natural order (2 before 10, 3.2 before 3.10) and codes."""
     as_text = groups.astype(str)

@@ -1,0 +1,77 @@
+"""The Trajectory tab in headless Chromium (issue 12 item 7): the fission time course
+ordered from its earliest minute, PAGA over the clusters, a click picks a new root."""
+
+from pathlib import Path
+
+import pytest
+
+from layouts import ids
+from views import trajectory
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+FISSION = Path(__file__).resolve().parents[1] / "data" / "reference" / "fission"
+SHOTS = Path(__file__).resolve().parent / "screenshots"
+
+
+def shot(dash_duo, name, width=1400, height=1400):
+    """Save a screenshot to look at (tests/browser/screenshots, not committed)."""
+    SHOTS.mkdir(exist_ok=True)
+    dash_duo.driver.set_window_size(width, height)
+    dash_duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
+
+
+def graph_js(dash_duo, graph_id, expression):
+    return dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
+        f"return g && g.data ? ({expression}) : null;")
+
+
+def wait_until(condition, timeout=90):
+    from dash.testing.wait import until
+    until(condition, timeout=timeout, poll=0.3)
+
+
+def click(dash_duo, selector):
+    element = dash_duo.find_element(selector)
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
+                                   "arguments[0].click();", element)
+
+
+def test_trajectory_tab_orders_the_time_course_and_a_click_moves_the_root(dash_duo,
+                                                                         app_factory):
+    dash_duo.start_server(app_factory())
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "mean silhouette", timeout=60)
+    dash_duo.find_element(f"#{ids.UPLOAD_COUNTS} input[type=file]").send_keys(
+        str(FISSION / "counts.csv.gz"))
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "x 36 samples", timeout=90)
+    dash_duo.find_element(f"#{ids.UPLOAD_METADATA} input[type=file]").send_keys(
+        str(FISSION / "samples.csv"))
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "sample sheet: strain", timeout=90)
+    dash_duo.driver.execute_script(
+        f"Array.from(document.querySelectorAll('#{ids.VIEW_TABS} a'))"
+        ".find(a => a.textContent === 'Trajectory').click();")
+    # root: the centre of the samples at the earliest minute
+    click(dash_duo, f"#{trajectory.ROOT_MODE} input[value='column']")
+    # the first job imports umap-learn and compiles its numba code (minutes under load)
+    dash_duo.wait_for_contains_text(f"#{trajectory.STATUS}", "pseudotime for 36 of 36",
+                                    timeout=400)
+    status = dash_duo.find_element(f"#{trajectory.STATUS}").text
+    assert "_0_r" in status.split(";")[0]  # a sample at minute 0
+    wait_until(lambda: graph_js(dash_duo, trajectory.FIGURE,
+                                "g.data.some(t => t.meta === 'paga-node')"))
+    assert graph_js(dash_duo, trajectory.TRENDS, "g.data[0].type") == "heatmap"
+    shot(dash_duo, "trajectory_fission")
+    # a click on a sample makes it the root
+    target = graph_js(dash_duo, trajectory.FIGURE,
+                      "g.data.find(t => t.meta === 'embedding').customdata[5]")
+    dash_duo.driver.execute_script(
+        f"const g = document.querySelector('#{trajectory.FIGURE} .js-plotly-plot');"
+        "const i = g.data.findIndex(t => t.meta === 'embedding');"
+        "g.emit('plotly_click', {points: [{curveNumber: i, pointNumber: 5, "
+        "customdata: g.data[i].customdata[5], x: 0, y: 0}]});")
+    dash_duo.wait_for_contains_text(f"#{trajectory.STATUS}", f"Root {target};", timeout=400)
+    assert graph_js(dash_duo, trajectory.FIGURE,
+                    "g.data.find(t => t.meta === 'root').hovertemplate").startswith(
+        f"root: {target}")
+    assert dash_duo.get_logs() == []
