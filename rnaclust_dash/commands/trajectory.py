@@ -27,6 +27,7 @@ import pandas as pd
 
 from ..cli import _add_command, _output_folder, _print_notices, analysis_params, stored_dataset
 from ..errors import ParameterError
+from ..io.single_cell import resolve_mode
 from ..params import params_document
 from ..pipeline.subcluster import split_step
 from ..pipeline.trajectory import RootChoice, analysis_trajectory
@@ -124,6 +125,11 @@ def trajectory_command(args: argparse.Namespace) -> None:
                              f"({args.n_comps}); got {args.n_dcs}.")
     with stored_dataset(args) as (dataset, store, key):
         params = analysis_params(args, dataset)
+        if resolve_mode(params.mode, dataset) == "single-cell":
+            raise ParameterError(
+                f"{dataset.name} holds single cells; the single-cell pipeline (QC, HVG, "
+                "PCA, Leiden) is not in this version of the trajectory command yet. To "
+                "order the cells with the bulk preprocessing add --mode bulk.")
         steps = split_steps(args, params)
         root = RootChoice(item=args.root_cell, group=args.root_cluster,
                           column=args.root_column)

@@ -26,6 +26,13 @@ from ..tl.methods import REGISTRY
 TARGETS = {"samples": "Cluster the samples (columns): which samples group together?",
            "genes": "Cluster the genes (rows): which genes move together?"}
 
+#: Analysis modes: "auto" lets :func:`rnaclust_dash.io.detect_mode` decide from the input.
+MODES = MappingProxyType({
+    "auto": "single-cell for 10x and .h5ad input or thousands of mostly-zero columns, "
+            "else bulk",
+    "single-cell": "cells: QC, normalize_total + log1p, HVG, PCA, kNN graph, Leiden",
+    "bulk": "samples: DESeq2/edgeR normalization, distances, hierarchical and others"})
+
 #: Largest seed the random number generators accept (2**32 - 1).
 MAX_SEED = 2**32 - 1
 
@@ -131,6 +138,9 @@ def _umap(params: Any) -> bool:
 
 _P = Param
 _SPEC = (
+    # The mode picks the pipeline; no result of a bulk stage depends on it (not in a key).
+    _P("mode", str, "auto", "prepare", "Mode", "analyse single cells or bulk samples (auto: "
+       "decided from the input)", "--mode", choices=MODES, applies=lambda p: False),
     _P("target", str, "samples", "features", "Cluster", "what to cluster: the samples or "
        "the genes", "--target", choices=TARGETS),
     _P("normalization", str, "deseq2", "normalize", "Normalization", "how counts are made "

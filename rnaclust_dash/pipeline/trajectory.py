@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scipy.sparse as sp
-from sklearn.neighbors import NearestNeighbors
 
 from ..errors import DataError, ParameterError
+from ..pp.neighbors import neighbors
 from ..tl._common import _principal_components
 from ..tl.graph import adapted_neighbors
 from ..tl.trajectory.diffusion import (DiffusionMap, diffusion_map, diffusion_pseudotime,
@@ -72,35 +71,6 @@ class Trajectory:
     notices: tuple[str, ...] = ()
 
 
-def item_graph(points: np.ndarray, *, n_neighbors: int = 14,
-               random_state: int = 0) -> tuple[sp.csr_matrix, sp.csr_matrix]:
-    """UMAP connectivities and the directed kNN graph of the rows of ``points``, as
-    scanpy's ``pp.neighbors(n_neighbors=n_neighbors + 1, method="umap")`` for small data
-    (exact Euclidean neighbours; scanpy counts the item itself, ``n_neighbors`` here does
-    not, as the dashboard's "Neighbours in the graph").
-
-    Returns
-    -------
-    tuple of scipy.sparse.csr_matrix
-        ``(connectivities, knn)``: (n, n) symmetric fuzzy-union weights, and (n, n) the
-        distances to each item's ``n_neighbors`` neighbours (row = item).
-    """
-    from umap.umap_ import fuzzy_simplicial_set
-
-    n_items = len(points)
-    distances, indices = NearestNeighbors(n_neighbors=n_neighbors).fit(points).kneighbors()
-    indices = np.column_stack([np.arange(n_items), indices])
-    distances = np.column_stack([np.zeros(n_items), distances])
-    connectivities = fuzzy_simplicial_set(
-        sp.coo_matrix((n_items, 1)), n_neighbors + 1, random_state, "euclidean",
-        knn_indices=indices, knn_dists=distances)[0].tocsr()
-    rows = np.repeat(np.arange(n_items), n_neighbors)
-    # a tiny offset keeps neighbours at distance 0 (duplicates) in the sparse pattern
-    knn = sp.csr_matrix((distances[:, 1:].ravel() + 1e-12, (rows, indices[:, 1:].ravel())),
-                        shape=(n_items, n_items))
-    return connectivities, knn
-
-
 def item_trajectory(items: np.ndarray, ids, groups, root: RootChoice, *, n_pcs: int = 0,
                     n_neighbors: int = 14, n_comps: int = 15, n_dcs: int = 10,
                     random_state: int = 0) -> Trajectory:
@@ -118,8 +88,9 @@ def item_trajectory(items: np.ndarray, ids, groups, root: RootChoice, *, n_pcs: 
     n_pcs : int
         Build the graph on the first ``n_pcs`` principal components (0: the values).
     n_neighbors : int
-        Neighbours per item, the item itself not counted (scanpy's ``n_neighbors`` minus
-        1; lowered for small studies, see
+        Neighbours per item, the item itself not counted (the graph is
+        :func:`rnaclust_dash.pp.neighbors.neighbors` with ``n_neighbors + 1``, as scanpy
+        counts the item itself; lowered for small studies, see
         :func:`~rnaclust_dash.tl.graph.adapted_neighbors`, said in a notice).
     n_comps, n_dcs : int
         Diffusion components computed / used by DPT (scanpy's 15 and 10).
@@ -138,15 +109,15 @@ def item_trajectory(items: np.ndarray, ids, groups, root: RootChoice, *, n_pcs: 
     if n_pcs:
         points = _principal_components(points, min(n_pcs, min(points.shape)))
     used, notices = adapted_neighbors(len(ids), n_neighbors)
-    connectivities, knn = item_graph(points, n_neighbors=used, random_state=random_state)
-    diffmap = diffusion_map(connectivities, n_comps=min(n_comps, len(ids) - 2),
+    graph = neighbors(points, n_neighbors=used + 1, random_state=random_state)
+    diffmap = diffusion_map(graph.connectivities, n_comps=min(n_comps, len(ids) - 2),
                             random_state=random_state)
     root_index = _root_index(diffmap, ids, groups, root, n_dcs=n_dcs)
     pseudotime = diffusion_pseudotime(diffmap, root_index, n_dcs=n_dcs)
     lost = unreachable_message(pseudotime, ids)
     notices += (lost,) if lost else ()
     return Trajectory(ids, groups, root_index, pseudotime, diffmap,
-                      paga_connectivities(knn, groups), used, notices)
+                      paga_connectivities(graph.distances, groups), used, notices)
 
 
 def _root_index(diffmap: DiffusionMap, ids, groups, root: RootChoice, *, n_dcs: int) -> int:

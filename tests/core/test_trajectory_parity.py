@@ -67,6 +67,19 @@ def test_dpt_on_the_graph_rebuilt_from_scanpys_pcs_matches_scanpy(hsmm):
     assert abs(hours - SCANPY_SPEARMAN_HOURS) <= 0.05
 
 
+def test_dpt_and_paga_on_the_projects_own_graph_match_scanpy(hsmm):
+    # pp.neighbors (the graph the pipeline builds) on the 30 PCs scanpy used
+    from rnaclust_dash.pp.neighbors import neighbors
+
+    graph = neighbors(hsmm["pca"].to_numpy(dtype=np.float32), n_neighbors=15)
+    _, pseudotime = _pseudotime_from_monocle_root(graph.connectivities, hsmm["cells"])
+    assert spearmanr(pseudotime, hsmm["dpt"])[0] >= 0.98
+    reference = pd.read_csv(HERE / "scanpy_paga_connectivities_by_label.csv", index_col=0)
+    result = paga_connectivities(graph.distances, hsmm["cells"]["cell_type"])
+    upper = np.triu_indices(len(reference), k=1)
+    assert pearsonr(result.to_numpy()[upper], reference.to_numpy()[upper])[0] >= 0.95
+
+
 def test_paga_on_scanpys_graph_matches_scanpy(hsmm):
     reference = pd.read_csv(HERE / "scanpy_paga_connectivities_by_label.csv", index_col=0)
     result = paga_connectivities(hsmm["distances"], hsmm["cells"]["cell_type"])

@@ -24,7 +24,7 @@ def paga_connectivities(knn, groups) -> pd.DataFrame:
     knn : scipy.sparse matrix or numpy.ndarray
         (n_items, n_items) kNN graph: row i holds a non-zero for each neighbour of item i
         (scanpy's ``distances``: directed, the item itself excluded). Only the pattern
-        of non-zeros is read.
+        of stored entries is read.
     groups : array-like
         (n_items,) group of each item (cluster label, sheet value); no missing values.
 
@@ -53,7 +53,7 @@ def paga_connectivities(knn, groups) -> pd.DataFrame:
         raise DataError(f"{int(groups.isna().sum())} item(s) have no group: PAGA needs a "
                         "group (cluster) for every item.")
     names, codes = _group_codes(groups)
-    pattern.eliminate_zeros()
+    # every stored entry is an edge, a neighbour at distance 0 too (as scanpy counts)
     pattern.data = np.ones_like(pattern.data)
     membership = sp.csr_matrix((np.ones(n_items), (np.arange(n_items), codes)),
                                shape=(n_items, len(names)))
