@@ -6,36 +6,13 @@ from pathlib import Path
 import pytest
 
 from layouts import ids
+from test_markers_tab import click, graph_js, shot, wait_until
 from views import trajectory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 FISSION = Path(__file__).resolve().parents[1] / "data" / "reference" / "fission"
-SHOTS = Path(__file__).resolve().parent / "screenshots"
-
-
-def shot(dash_duo, name, width=1400, height=1400):
-    """Save a screenshot to look at (tests/browser/screenshots, not committed)."""
-    SHOTS.mkdir(exist_ok=True)
-    dash_duo.driver.set_window_size(width, height)
-    dash_duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
-
-
-def graph_js(dash_duo, graph_id, expression):
-    return dash_duo.driver.execute_script(
-        f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
-        f"return g && g.data ? ({expression}) : null;")
-
-
-def wait_until(condition, timeout=90):
-    from dash.testing.wait import until
-    until(condition, timeout=timeout, poll=0.3)
-
-
-def click(dash_duo, selector):
-    element = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
-                                   "arguments[0].click();", element)
+FISSION_SHOT = "trajectory_fission"
 
 
 def test_trajectory_tab_orders_the_time_course_and_a_click_moves_the_root(dash_duo,
@@ -61,7 +38,7 @@ def test_trajectory_tab_orders_the_time_course_and_a_click_moves_the_root(dash_d
     wait_until(lambda: graph_js(dash_duo, trajectory.FIGURE,
                                 "g.data.some(t => t.meta === 'paga-node')"))
     assert graph_js(dash_duo, trajectory.TRENDS, "g.data[0].type") == "heatmap"
-    shot(dash_duo, "trajectory_fission")
+    shot(dash_duo, FISSION_SHOT, height=1400)
     # a click on a sample makes it the root
     target = graph_js(dash_duo, trajectory.FIGURE,
                       "g.data.find(t => t.meta === 'embedding').customdata[5]")
