@@ -19,12 +19,15 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks.common import error_message
 from layouts import ids
+from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import compute_embedding, load_summary
 from rnaclust_dash.pipeline.trajectory import RootChoice, analysis_trajectory
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.trajectory import GROUP_PREFIX, trajectory_figure, trends_figure
 from rnaclust_dash.store import ResultStore, stage_key
+from rnaclust_dash.tl.methods import get_method
+from rnaclust_dash.tl.subcluster import steps_from_records, steps_to_records
 from rnaclust_dash.tl.trajectory.genes import smoothed_trends
 from rnaclust_dash.tl.trajectory.paga import group_order, group_positions
 
@@ -43,6 +46,12 @@ STATUS = "trajectory-status"
 FIGURE = "trajectory-figure"
 TRENDS = "trajectory-trends"
 REQUEST = "trajectory-request"
+SPLITS = "trajectory-splits"
+SPLIT_CLUSTER = "trajectory-split-cluster"
+SPLIT_VALUE = "trajectory-split-value"
+SPLIT_BUTTON = "trajectory-split"
+UNDO_BUTTON = "trajectory-undo"
+SPLIT_HISTORY = "trajectory-split-history"
 RESULT = "trajectory-result"
 
 CLUSTERS = "__clusters__"
@@ -90,6 +99,19 @@ def layout() -> html.Div:
             marks={0: "0", 0.5: "0.5", 1: "1"}, tooltip={"placement": "bottom"}),
             "Hide PAGA edges at or below this connectivity (0..1).", "14rem"),
     ], className="d-flex flex-wrap align-items-end mt-2")
+    splits = html.Div([
+        _control("Split cluster", dcc.Dropdown(id=SPLIT_CLUSTER, clearable=False, options=[]),
+                 "Re-cluster the samples of one cluster with the clustering method (on the "
+                 "parent's values); the children are named 3.1, 3.2, ..."),
+        _control("into k (Leiden/Louvain: resolution)", dbc.Input(
+            id=SPLIT_VALUE, type="number", value=2, min=0, step="any", size="sm"),
+            "Number of sub-clusters for methods with k; the resolution for graph methods.",
+            "14rem"),
+        dbc.Button("Split", id=SPLIT_BUTTON, size="sm", color="primary", className="me-2 mb-2"),
+        dbc.Button("Undo last split", id=UNDO_BUTTON, size="sm", color="secondary",
+                   className="me-3 mb-2"),
+        html.Span(id=SPLIT_HISTORY, className="small text-muted mb-2"),
+    ], className="d-flex flex-wrap align-items-end")
     figures = dbc.Row([
         dbc.Col(dcc.Loading(dcc.Graph(id=FIGURE, config=_GRAPH_CONFIG,
                                       style={"height": "560px"},
@@ -100,36 +122,69 @@ def layout() -> html.Div:
                                       figure=empty_figure("")), delay_show=300), lg=5),
     ])
     return html.Div([dcc.Store(id=SEEN), dcc.Store(id=ROOT_CELL), dcc.Store(id=REQUEST),
-                     dcc.Store(id=RESULT), controls,
+                     dcc.Store(id=RESULT), dcc.Store(id=SPLITS, data=[]), controls, splits,
                      dbc.Alert(id=ALERT, is_open=False, color="warning", dismissable=True),
                      html.Div(id=STATUS, className="small text-muted mb-1"), figures])
 
 
-def choices(store: ResultStore, analysis_store: dict, groups: str | None) -> tuple:
-    """Options and values of the groups, root group and root column menus."""
+def choices(store: ResultStore, analysis_store: dict, groups: str | None,
+            splits: list | None = None) -> tuple:
+    """Options and values of the groups, root group and root column menus (the clusters
+    after the ``splits``, records of :func:`~rnaclust_dash.tl.subcluster.steps_to_records`),
+    and the options of the split menu."""
     summary = load_summary(store, analysis_store["key"])
     metadata = summary["metadata"]
     columns = [] if metadata is None else [str(c) for c in metadata.columns]
     group_options = [{"label": "clusters on screen", "value": CLUSTERS}] + [
         {"label": f"sheet: {c}", "value": c} for c in columns]
     groups = groups if groups in [o["value"] for o in group_options] else CLUSTERS
-    names = _group_names(store, analysis_store, groups, metadata)
+    clusters = group_order(split_labels(store, analysis_store, splits))
+    names = clusters if groups == CLUSTERS else group_order(
+        np.asarray(metadata[groups].dropna()).astype(str))
     numeric = [c for c in columns
                if pd.to_numeric(metadata[c], errors="coerce").notna().any()]
     return (group_options, groups, [{"label": n, "value": n} for n in names],
             names[0] if names else None, [{"label": c, "value": c} for c in numeric],
-            numeric[0] if numeric else None)
+            numeric[0] if numeric else None, [{"label": n, "value": n} for n in clusters])
 
 
-def _group_names(store, analysis_store, groups, metadata) -> list[str]:
+def split_labels(store: ResultStore, analysis_store: dict, splits: list | None) -> np.ndarray:
+    """The analysis' cluster labels after the splits (text)."""
     from rnaclust_dash.pipeline import run_analysis
+    from rnaclust_dash.pipeline.subcluster import split_analysis
 
-    if groups == CLUSTERS:
-        params = AnalysisParams.from_dict(analysis_store["params"])
-        values = run_analysis(store, analysis_store["key"], params).labels
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    analysis = run_analysis(store, analysis_store["key"], params)
+    return np.asarray(split_analysis(store, analysis, steps_from_records(splits)).labels,
+                      dtype=str)
+
+
+def add_split(store: ResultStore, analysis_store: dict, splits: list, cluster, value) -> list:
+    """The split history with one more split of ``cluster`` (k, or the resolution for a
+    graph method, from ``value``), checked by running it (a ParameterError says why not)."""
+    from rnaclust_dash.pipeline.subcluster import split_step
+
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    if cluster is None or value is None:
+        raise ParameterError("Choose the cluster to split and the k (or resolution).")
+    if get_method(params.method).uses == "k":
+        if float(value) != int(value):
+            raise ParameterError(f"Split into a whole number of sub-clusters; got {value}.")
+        step = split_step(str(cluster), params, k=int(value))
     else:
-        values = metadata[groups].dropna()
-    return group_order(np.asarray(values).astype(str))
+        step = split_step(str(cluster), params, resolution=float(value))
+    history = list(splits or []) + steps_to_records([step])
+    split_labels(store, analysis_store, history)  # raises when the split cannot be made
+    return history
+
+
+def history_text(splits: list) -> str:
+    """'Splits: 2 (k = 2), 2.1 (k = 3)' or nothing."""
+    if not splits:
+        return ""
+    parts = [f"{s['cluster']} ({'k = %d' % s['k'] if 'k' in s else 'resolution %g' % s['resolution']})"
+             for s in splits]
+    return "Splits: " + ", ".join(parts)
 
 
 def result_key(analysis_store: dict, choice: dict) -> str:
@@ -148,18 +203,20 @@ def compute(store: ResultStore, job: dict) -> dict:
                       column=choice["root_column"])
     groups_column = None if choice["groups"] == CLUSTERS else choice["groups"]
     key = result_key(analysis_store, choice)
+    steps = steps_from_records(choice.get("splits"))
     store.get_or_compute(key, lambda: analysis_trajectory(
-        store, analysis_store["key"], params, root, groups_column=groups_column))
+        store, analysis_store["key"], params, root, groups_column=groups_column, steps=steps))
     return {"key": key, "analysis": analysis_store}
 
 
-def request(store: ResultStore, analysis_store, tab, groups, root: RootChoice | None) -> tuple:
+def request(store: ResultStore, analysis_store, tab, groups, root: RootChoice | None,
+            splits: list | None = None) -> tuple:
     """Outputs (result, request, status, alert children, alert open): the stored result at
     once, or a request for the background job."""
     if tab != TAB_ID or not analysis_store or not groups or root is None:
         return tuple([no_update] * 5)
     choice = {"groups": groups, "root_cell": root.item, "root_group": root.group,
-              "root_column": root.column}
+              "root_column": root.column, "splits": list(splits or [])}
     job = {"analysis": analysis_store, "choice": choice}
     if result_key(analysis_store, choice) in store:
         return compute(store, job), no_update, no_update, None, False
@@ -232,13 +289,15 @@ def register(app, store: ResultStore) -> None:
     @app.callback(Output(GROUPS, "options"), Output(GROUPS, "value"),
                   Output(ROOT_CLUSTER, "options"), Output(ROOT_CLUSTER, "value"),
                   Output(ROOT_COLUMN, "options"), Output(ROOT_COLUMN, "value"),
-                  Input(SEEN, "data"), Input(GROUPS, "value"), State(ROOT_CLUSTER, "value"),
-                  State(ROOT_COLUMN, "value"), prevent_initial_call=True)
-    def update_choices(analysis_store, groups, root_group, root_column):
+                  Output(SPLIT_CLUSTER, "options"),
+                  Input(SEEN, "data"), Input(GROUPS, "value"), Input(SPLITS, "data"),
+                  State(ROOT_CLUSTER, "value"), State(ROOT_COLUMN, "value"),
+                  prevent_initial_call=True)
+    def update_choices(analysis_store, groups, splits, root_group, root_column):
         try:
-            options = list(choices(store, analysis_store, groups))
+            options = list(choices(store, analysis_store, groups, splits))
         except Exception:  # noqa: BLE001 - the drawing callback reports it
-            return tuple([no_update] * 6)
+            return tuple([no_update] * 7)
         if root_group in [o["value"] for o in options[2]]:
             options[3] = root_group
         if root_column in [o["value"] for o in options[4]]:
@@ -261,16 +320,17 @@ def register(app, store: ResultStore) -> None:
                   Input(SEEN, "data"), Input(ids.VIEW_TABS, "active_tab"),
                   Input(GROUPS, "value"), Input(ROOT_MODE, "value"),
                   Input(ROOT_CELL, "data"), Input(ROOT_CLUSTER, "value"),
-                  Input(ROOT_COLUMN, "value"), prevent_initial_call=True)
-    def ask(analysis_store, tab, groups, mode, cell, group, column):
-        if ctx.triggered_id == GROUPS and mode == "cluster":
+                  Input(ROOT_COLUMN, "value"), Input(SPLITS, "data"),
+                  prevent_initial_call=True)
+    def ask(analysis_store, tab, groups, mode, cell, group, column, splits):
+        if ctx.triggered_id in (GROUPS, SPLITS) and mode == "cluster":
             return tuple([no_update] * 5)  # the root group menu follows, then this
         root = root_choice(mode, cell, group, column, groups)
         if root is None and tab == TAB_ID and mode == "cell":
             return (no_update, no_update, "Click a sample on the map to start pseudotime "
                     "there.", None, False)
         try:
-            return request(store, analysis_store, tab, groups, root)
+            return request(store, analysis_store, tab, groups, root, splits)
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, no_update, "", error_message(error), True
 
@@ -301,3 +361,22 @@ def register(app, store: ResultStore) -> None:
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, no_update, "", error_message(error), True
         return main, heatmap, status, notices, bool(notices)
+
+    @app.callback(Output(SPLITS, "data"), Output(SPLIT_HISTORY, "children"),
+                  Output(ALERT, "children", allow_duplicate=True),
+                  Output(ALERT, "is_open", allow_duplicate=True),
+                  Input(SPLIT_BUTTON, "n_clicks"), Input(UNDO_BUTTON, "n_clicks"),
+                  Input(SEEN, "data"), State(SPLIT_CLUSTER, "value"),
+                  State(SPLIT_VALUE, "value"), State(SPLITS, "data"),
+                  prevent_initial_call=True)
+    def edit_splits(_split, _undo, analysis_store, cluster, value, splits):
+        if ctx.triggered_id == SEEN:  # another analysis: its clusters, no splits
+            return [], "", no_update, no_update
+        if ctx.triggered_id == UNDO_BUTTON:
+            history = list(splits or [])[:-1]
+            return history, history_text(history), no_update, no_update
+        try:
+            history = add_split(store, analysis_store, splits, cluster, value)
+        except Exception as error:  # noqa: BLE001 - shown in this view's alert
+            return no_update, no_update, error_message(error), True
+        return history, history_text(history), None, False

@@ -22,8 +22,8 @@ import scipy.sparse as sp
 from ..errors import ParameterError
 from .labels import number_by_first_appearance
 
-#: Fewest items a selection needs to be split (a graph needs 3; two children need 2 each).
-MIN_SPLIT_ITEMS = 4
+#: Fewest items a selection needs to be split (a kNN graph needs 3).
+MIN_SPLIT_ITEMS = 3
 
 #: Where a split's features come from (see :class:`SplitStep`).
 SPLIT_FEATURES = ("parent", "selection")
@@ -93,7 +93,7 @@ def split_cluster(labels, step: SplitStep, fit: SelectionFit) -> np.ndarray:
         present = ", ".join(sorted(set(current.tolist()))[:20])
         raise ParameterError(f"There is no cluster '{step.cluster}' to split (clusters: "
                              f"{present}).")
-    needed = max(MIN_SPLIT_ITEMS, 2 * (step.k or 2))
+    needed = max(MIN_SPLIT_ITEMS, (step.k or 2) + 1)
     if indices.size < needed:
         raise ParameterError(f"Cluster {step.cluster} has {indices.size} items: too few to "
                              f"split (at least {needed} are needed"

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from layouts import ids
+from test_app import choose
 from test_markers_tab import click, graph_js, shot, wait_until
 from views import trajectory
 
@@ -51,4 +52,19 @@ def test_trajectory_tab_orders_the_time_course_and_a_click_moves_the_root(dash_d
     assert graph_js(dash_duo, trajectory.FIGURE,
                     "g.data.find(t => t.meta === 'root').hovertemplate").startswith(
         f"root: {target}")
+    # split cluster 1 in place: PAGA's nodes become 1.1, 1.2 and 2; undo brings 1 back
+    def nodes():
+        return graph_js(dash_duo, trajectory.FIGURE,
+                        "g.data.find(t => t.meta === 'paga-node').text.join(',')")
+
+    assert nodes() == "1,2"
+    choose(dash_duo, trajectory.SPLIT_CLUSTER, "1")
+    click(dash_duo, f"#{trajectory.SPLIT_BUTTON}")
+    dash_duo.wait_for_contains_text(f"#{trajectory.SPLIT_HISTORY}", "Splits: 1 (k = 2)",
+                                    timeout=60)
+    wait_until(lambda: nodes() == "1.1,1.2,2", timeout=400)
+    shot(dash_duo, "trajectory_split", height=1400)
+    click(dash_duo, f"#{trajectory.UNDO_BUTTON}")
+    wait_until(lambda: nodes() == "1,2", timeout=120)
+    assert dash_duo.find_element(f"#{trajectory.SPLIT_HISTORY}").text == ""
     assert dash_duo.get_logs() == []

@@ -59,12 +59,13 @@ def test_a_click_picks_a_sample_or_a_paga_group_as_root():
 
 
 def test_menus_offer_clusters_and_sheet_columns(store, analysis_store):
-    groups, value, roots, root, columns, column = trajectory.choices(store, analysis_store,
-                                                                     None)
+    groups, value, roots, root, columns, column, splittable = trajectory.choices(
+        store, analysis_store, None)
     assert value == trajectory.CLUSTERS and groups[0]["value"] == trajectory.CLUSTERS
     assert {"label": "sheet: condition", "value": "condition"} in groups
     assert root == roots[0]["value"] == "1"
     assert columns == [] and column is None  # pasilla's sheet has no numbers
+    assert splittable == roots
 
 
 def test_a_root_outside_the_samples_is_said(store, analysis_store):
@@ -73,3 +74,24 @@ def test_a_root_outside_the_samples_is_said(store, analysis_store):
                       "root_column": None}}
     with pytest.raises(ParameterError, match="'nope' is not among the 7 items"):
         trajectory.compute(store, job)
+
+
+def test_splits_rename_the_groups_and_undo_is_dropping_the_last(store, analysis_store):
+    history = trajectory.add_split(store, analysis_store, [], "1", 2)
+    assert history == [{"cluster": "1", "k": 2}]
+    assert trajectory.history_text(history) == "Splits: 1 (k = 2)"
+    labels = set(trajectory.split_labels(store, analysis_store, history))
+    assert {"1.1", "1.2"} <= labels and "1" not in labels
+    menus = trajectory.choices(store, analysis_store, trajectory.CLUSTERS, history)
+    assert [o["value"] for o in menus[2]][:2] == ["1.1", "1.2"]
+    assert [o["value"] for o in menus[6]] == [o["value"] for o in menus[2]]
+    # the trajectory's PAGA groups are the split clusters
+    _, job, *_ = trajectory.request(store, analysis_store, trajectory.TAB_ID,
+                                    trajectory.CLUSTERS, RootChoice(group="1.1"), history)
+    result = trajectory.compute(store, job)
+    _, found, _ = store.get(result["key"])
+    assert {"1.1", "1.2"} <= set(found.paga.index)
+    undone = history[:-1]
+    assert "1" in set(trajectory.split_labels(store, analysis_store, undone))
+    with pytest.raises(ParameterError, match="too few to split"):
+        trajectory.add_split(store, analysis_store, history, "1.1", 5)

@@ -68,8 +68,9 @@ def test_bad_splits_say_what_is_wrong():
     fit = _kmeans_fit(points)
     with pytest.raises(ParameterError, match="no cluster '7'"):
         split_cluster(labels, SplitStep("7", k=2), fit)
-    with pytest.raises(ParameterError, match="Cluster 2 has 6 items: too few"):
-        split_cluster(labels, SplitStep("2", k=4), fit)
+    with pytest.raises(ParameterError, match="Cluster 2 has 6 items: too few to split "
+                                             r"\(at least 7 are needed for k = 6\)"):
+        split_cluster(labels, SplitStep("2", k=6), fit)
     with pytest.raises(ParameterError, match="either a number of sub-clusters"):
         SplitStep("1")
     with pytest.raises(ParameterError, match="features must be one of parent, selection"):
