@@ -87,3 +87,21 @@ def test_paga_on_scanpys_graph_matches_scanpy(hsmm):
     upper = np.triu_indices(len(reference), k=1)
     assert pearsonr(result.to_numpy()[upper], reference.to_numpy()[upper])[0] >= 0.95
     assert np.abs(result.to_numpy() - reference.to_numpy()).max() < 1e-9
+
+
+def test_the_pipelines_trajectory_on_scanpys_pcs_matches_scanpy(hsmm):
+    # item_trajectory (the CLI's and the view's path): root from a sheet column, PAGA on
+    # the time labels; 14 neighbours besides the cell = scanpy's n_neighbors=15
+    from rnaclust_dash.pipeline.trajectory import RootChoice, item_trajectory
+
+    cells = hsmm["cells"]
+    root = RootChoice(column="monocle_pseudotime", values=cells["monocle_pseudotime"])
+    result = item_trajectory(hsmm["pca"].to_numpy(), cells.index, cells["cell_type"], root,
+                             n_neighbors=14, n_comps=15, n_dcs=10)
+    assert result.ids[result.root] == "T48_CT_G10" and result.n_neighbors == 14
+    assert spearmanr(result.pseudotime, hsmm["dpt"])[0] >= 0.98
+    hours = spearmanr(result.pseudotime, cells["time_hours"])[0]
+    assert abs(hours - SCANPY_SPEARMAN_HOURS) <= 0.05
+    reference = pd.read_csv(HERE / "scanpy_paga_connectivities_by_label.csv", index_col=0)
+    upper = np.triu_indices(len(reference), k=1)
+    assert pearsonr(result.paga.to_numpy()[upper], reference.to_numpy()[upper])[0] >= 0.95
