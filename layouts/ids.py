@@ -109,6 +109,18 @@ SELECTION_INFO = "selection-info"
 UNCERTAIN = "uncertain-items"
 CLEAR_SELECTION = "clear-selection"
 
+# genes: the search box (navbar) and what it found, marked in every view; the heatmap's
+# drill-in (the genes it shows one per row) and its sample labels
+GENE_SEARCH = "gene-search"
+GENE_SEARCH_STORE = "gene-search-store"
+HEATMAP_FOCUS = "heatmap-focus"
+HEATMAP_ALL_GENES = "heatmap-all-genes"
+HEATMAP_FOCUS_INFO = "heatmap-focus-info"
+SAMPLE_LABELS = "heatmap-sample-labels"
+UPLOAD_GENE_MAP = "upload-gene-map"
+GENE_MAP_INFO = "gene-map-info"
+GENE_MAP_STORE = "gene-map-store"
+
 # downloads
 DOWNLOAD_PARAMS_BUTTON = "download-params-button"
 DOWNLOAD_PARAMS = "download-params"
@@ -130,7 +142,22 @@ VIEW_ALERTS = {
     "batch": "batch-alert",
     "choose-k": "k-alert",
     "stability": "stability-alert",
+    "genes": "genes-alert",
 }
 
 # What the big figures show now (digests), so an update can send only what changed.
 FIGURES_SHOWN = "figures-shown"
+
+# The sidebar control of each analysis parameter (rnaclust_dash.params.SPEC), in the order
+# the analysis callback reads them. Labels, help, bounds and options come from the spec.
+PARAM_CONTROLS = {
+    TARGET: "target", NORMALIZATION: "normalization", LOG_TRANSFORM: "log_transform",
+    PSEUDOCOUNT: "pseudocount", MIN_COUNT: "min_count", MIN_SAMPLES: "min_samples",
+    TOP_GENES: "top_genes", EXCLUDE: "exclude", BATCH_COLUMN: "batch_column",
+    BATCH_METHOD: "batch_method", PROTECT: "protect", ZSCORE: "zscore", METHOD: "method",
+    DISTANCE: "distance", LINKAGE: "linkage", N_CLUSTERS: "k", KMEANS_INIT: "kmeans_init",
+    MINIBATCH: "minibatch", OPTIMAL_ORDER: "optimal_order", RESOLUTION: "resolution",
+    NEIGHBORS: "neighbors", FUZZIFIER: "fuzzifier", COVARIANCE: "covariance", PCS: "pcs",
+    N_INIT: "n_init", SEED: "seed", EMBEDDING_METHOD: "embedding",
+    UMAP_NEIGHBORS: "umap_neighbors", UMAP_MIN_DIST: "umap_min_dist",
+}

@@ -6,7 +6,8 @@ import pytest
 from callback_helpers import analysis_controls, assert_accepted, guarded_analysis, guarded_data, out
 from dash import no_update
 
-from callbacks import analysis, data
+from callbacks import data
+from views.clustering import analysis
 from layouts import ids
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.pipeline.trajectory import RootChoice
