@@ -19,8 +19,10 @@ from types import ModuleType
 
 import dash_bootstrap_components as dbc
 
+from . import modules, timecourse
+
 # Modules in tab order, after the tabs still built by layouts.main.
-VIEWS: tuple[ModuleType, ...] = ()
+VIEWS: tuple[ModuleType, ...] = (timecourse, modules)
 
 
 def view_tabs() -> list[dbc.Tab]:

@@ -1,0 +1,98 @@
+"""Pieces shared by the Time course and Modules views (not a view itself): a labelled
+control, the progress row of a background job, a gene table, the sample sheet of the
+analysis, and the store key of a result of the analysis' samples."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import dash_table, dcc, html
+
+from rnaclust_dash.errors import ParameterError
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.params.stages import stage_params
+from rnaclust_dash.pipeline import prepared_dataset
+from rnaclust_dash.store import ResultStore, stage_key
+
+GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
+
+
+def control(label: str, component, help_text: str, width: str = "11rem") -> html.Div:
+    """A control with its label above; ``help_text`` as its tooltip."""
+    return html.Div([html.Label(label, className="control-label mb-0 small"), component],
+                    className="me-3 mb-2", title=help_text,
+                    style={"minWidth": width, "maxWidth": "22rem"})
+
+
+def number(component_id: str, value, **kwargs) -> dbc.Input:
+    """A small number box that reports its value when the user stops typing."""
+    return dbc.Input(id=component_id, type="number", value=value, size="sm", debounce=True,
+                     **kwargs)
+
+
+def progress_row(progress_id: str, cancel_id: str, status_id: str) -> html.Div:
+    """A (hidden) progress bar, a cancel link and a status line of a background job."""
+    return html.Div([
+        dbc.Progress(id=progress_id, value=0, max=100, striped=True, animated=True,
+                     style={"display": "none", "width": "16rem"}, className="me-2"),
+        dbc.Button("Cancel", id=cancel_id, size="sm", color="link", style={"display": "none"}),
+        html.Span(id=status_id, className="small text-muted"),
+    ], className="d-flex align-items-center mb-2")
+
+
+def gene_table(table_id: str, tooltips: dict) -> dash_table.DataTable:
+    """A paged, sortable, filterable table of genes (filled by a callback)."""
+    return dash_table.DataTable(
+        id=table_id, columns=[], data=[], sort_action="native", filter_action="native",
+        page_action="native", page_size=12, sort_mode="single",
+        style_table={"overflowX": "auto"},
+        style_cell={"fontSize": "0.82rem", "padding": "2px 6px",
+                    "fontFamily": "Lato, Arial, sans-serif"},
+        style_header={"fontWeight": "600"},
+        style_cell_conditional=[{"if": {"column_id": "gene"}, "textAlign": "left"}],
+        tooltip_header=tooltips)
+
+
+def table_columns(frame: pd.DataFrame) -> list[dict]:
+    """DataTable columns: numbers numeric (3 significant digits shown by rounding)."""
+    return [{"name": c, "id": c, "type": "numeric" if pd.api.types.is_numeric_dtype(frame[c])
+             else "text"} for c in frame.columns]
+
+
+def table_rows(frame: pd.DataFrame) -> list[dict]:
+    """DataTable rows, floats to 4 significant digits, ``id`` = gene."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = [None if pd.isna(v) else float(f"{v:.4g}") for v in shown[column]]
+    rows = shown.to_dict("records")
+    for row in rows:
+        row["id"] = row.get("gene")
+    return rows
+
+
+def analysis_samples(store: ResultStore, analysis_store: dict):
+    """The dataset of the analysis after the sidebar's exclusions (and ComBat-seq), and
+    the key its results are stored under."""
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    dataset = prepared_dataset(store, analysis_store["key"], params)
+    if dataset.metadata is None:
+        raise ParameterError("This view needs a sample sheet: upload one with the counts "
+                             "(first column = sample id).")
+    return dataset, stage_key(analysis_store["key"], "prepare", stage_params(params, "prepare"))
+
+
+def sheet_columns(sheet: pd.DataFrame, *, numeric: bool) -> list[str]:
+    """Columns of the sample sheet that hold numbers (``numeric``) or text."""
+    def is_number(column):
+        return pd.to_numeric(sheet[column], errors="coerce").notna().all()
+    return [str(c) for c in sheet.columns if is_number(c) == numeric]
+
+
+def result_reference(store: ResultStore, reference: dict | None, what: str) -> dict:
+    """The stored result a view's reference points at, or a message to recompute."""
+    result = store.get(reference["key"]) if reference else None
+    if result is None:
+        raise ParameterError(f"The {what} are no longer on the server (the cache was "
+                             "cleared): press the button again to compute them.")
+    return result
