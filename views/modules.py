@@ -94,11 +94,9 @@ def layout() -> html.Div:
     ], className="d-flex flex-wrap align-items-end mt-2")
     figures = html.Div([
         html.Div(id=SUMMARY, className="small mb-1"),
-        dbc.Row([dbc.Col(dcc.Graph(id=SOFT, config=GRAPH_CONFIG,
-                                   figure=empty_figure("Press 'Find modules'.")), lg=6),
-                 dbc.Col(dcc.Loading(dcc.Graph(id=TREE, config=GRAPH_CONFIG,
-                                               figure=empty_figure("")), delay_show=300),
-                         lg=6)]),
+        dcc.Graph(id=SOFT, config=GRAPH_CONFIG, figure=empty_figure("Press 'Find modules'.")),
+        dcc.Loading(dcc.Graph(id=TREE, config=GRAPH_CONFIG, figure=empty_figure("")),
+                    delay_show=300),
         control("Traits", dcc.Dropdown(id=TRAITS, multi=True, options=[], value=[]),
                 "Sample-sheet columns correlated with the eigengenes (text columns: one 0/1 "
                 "indicator per value).", "30rem"),

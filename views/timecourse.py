@@ -117,7 +117,7 @@ def _method_controls() -> html.Div:
                 "The Dmin panel runs c-means for c = 2 up to this.", "8rem"),
         control("seed", number(SEED, 0, min=0, step=1), "Seed of the c-means starts "
                 "(10 starts, the best kept).", "5rem"),
-    ], id=MFUZZ_BOX, className="d-flex flex-wrap align-items-end")
+    ], id=MFUZZ_BOX, className="flex-wrap align-items-end", style={"display": "flex"})
     degpatterns = html.Div([
         control("min cluster size", number(MIN_SIZE, 15, min=0, max=1000, step=1),
                 "degPatterns' minc: patterns of this many genes or fewer are left out.",
@@ -126,8 +126,7 @@ def _method_controls() -> html.Div:
                                        placeholder="off"),
                 "Merge patterns whose mean profiles correlate above this (empty: off, as "
                 "DEGreport 1.34).", "7rem"),
-    ], id=DEGPATTERNS_BOX, className="d-flex flex-wrap align-items-end",
-        style={"display": "none"})
+    ], id=DEGPATTERNS_BOX, className="flex-wrap align-items-end", style={"display": "none"})
     return html.Div([
         control("Method", dbc.RadioItems(id=METHOD, value="mfuzz", inline=True, options=[
             {"label": "Mfuzz (soft)", "value": "mfuzz"},
