@@ -270,8 +270,11 @@ def gene_rows(store: ResultStore, reference, module) -> tuple:
     frame = pd.DataFrame({"gene": labels.index.astype(str), "module": labels.to_numpy()})
     frame["kME"] = [tables.kme.at[g, f"kME{m}"] if f"kME{m}" in tables.kme.columns
                     else float("nan") for g, m in zip(labels.index, labels.to_numpy())]
-    frame = frame.sort_values(["module", "kME"], ascending=[True, False])
-    frame["hub_rank"] = frame.groupby("module").cumcount() + 1
+    frame["hub_rank"] = frame.groupby("module")["kME"].rank(ascending=False, method="first")
+    frame.loc[frame["module"] == 0, ["kME", "hub_rank"]] = float("nan")  # grey: no hubs
+    # modules 1.. (largest first) with their hub genes on top; the unassigned (0) last
+    frame = frame.assign(last=frame["module"] == 0).sort_values(
+        ["last", "module", "hub_rank"]).drop(columns="last")
     if module not in (None, ALL):
         frame = frame[frame["module"] == int(module)]
     options = [{"label": "every module", "value": ALL}] + [

@@ -64,7 +64,9 @@ def table_rows(frame: pd.DataFrame) -> list[dict]:
     shown = frame.copy()
     for column in shown.columns:
         if pd.api.types.is_float_dtype(shown[column]):
-            shown[column] = [None if pd.isna(v) else float(f"{v:.4g}") for v in shown[column]]
+            shown[column] = pd.Series([None if pd.isna(v) else float(f"{v:.4g}")
+                                       for v in shown[column]], index=shown.index,
+                                      dtype=object)  # None stays None (a blank cell)
     rows = shown.to_dict("records")
     for row in rows:
         row["id"] = row.get("gene")

@@ -181,6 +181,14 @@ def test_modules_view_equals_wgcna_on_the_top_5000_genes(module_store, fission):
     kme = [row["kME"] for row in rows]
     assert kme == sorted(kme, reverse=True) and rows[0]["hub_rank"] == 1
     assert len(rows) == int((modules == 1).sum())
+    # kME by hand: the correlation of the hub gene with module 1's eigengene
+    expression = module_store.get(reference["soft_key"])["expression"]
+    eigengene = module_store.get(reference["key"])["tables"].result.eigengenes["ME1"]
+    by_hand = np.corrcoef(expression.loc[rows[0]["gene"]], eigengene)[0, 1]
+    assert abs(rows[0]["kME"] - by_hand) < 1e-3  # the table shows 4 significant digits
+    _, every, _ = modules_view.gene_rows(module_store, reference, modules_view.ALL)
+    assert every[0]["module"] == 1 and every[-1]["module"] == 0  # unassigned genes last
+    assert every[-1]["kME"] is None and every[-1]["hub_rank"] is None
 
 
 def test_a_click_on_the_soft_threshold_plot_runs_that_power(module_store, fission):
