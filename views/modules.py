@@ -32,8 +32,10 @@ from rnaclust_dash.tl.modules import NETWORK_TYPES, module_trait_correlation
 
 from callbacks.common import error_figure, error_message
 
-from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table, number,
-                              progress_row, result_reference, table_columns, table_rows)
+from .pattern_enrichment import enrichment_block, register_enrichment
+from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table,
+                              notices_alert, number, progress_row, result_reference,
+                              table_columns, table_rows)
 
 TAB_ID = "modules"
 TAB_LABEL = "Modules"
@@ -129,6 +131,7 @@ def layout() -> html.Div:
         dbc.Alert(id=ALERT, color="danger", is_open=False, dismissable=True,
                   className="small"),
         progress_row(PROGRESS, CANCEL, STATUS), figures, table,
+        enrichment_block("mod", "module"),
     ], className="pt-1")
 
 
@@ -209,14 +212,9 @@ def request_modules(store: ResultStore, analysis_store, trigger, click, *choices
     _, prepared_key = analysis_samples(store, analysis_store)
     if _keys(prepared_key, request)[1] in store:
         reference = compute_modules(store, analysis_store, request)
-        return (reference, no_update, "", *_notice(reference), power_box)
+        return (reference, no_update, "", *notices_alert(reference), power_box)
     return (no_update, {"analysis": analysis_store, "request": request},
             "Finding modules...", None, False, "danger", power_box)
-
-
-def _notice(reference: dict) -> tuple:
-    notices = reference.get("notices") or []
-    return ([html.Div(n) for n in notices], True, "info") if notices else (None, False, "info")
 
 
 # --- display ------------------------------------------------------------------------------
@@ -283,8 +281,16 @@ def gene_rows(store: ResultStore, reference, module) -> tuple:
     return table_columns(frame), table_rows(frame), options
 
 
+def module_genes(store: ResultStore, reference: dict) -> tuple[dict, list]:
+    """Each module's genes (not the unassigned), and the network's genes (the universe)."""
+    modules = result_reference(store, reference, "modules")["tables"].result.modules
+    return ({f"module {m}": modules.index[modules == m].astype(str).tolist()
+             for m in reference["modules"] if m > 0}, list(modules.index.astype(str)))
+
+
 def register(app, store: ResultStore) -> None:
     """Register the Modules view's callbacks."""
+    register_enrichment(app, "mod", RESULT, lambda reference: module_genes(store, reference))
     @app.callback(Output(RESULT, "data"), Output(REQUEST, "data"), Output(STATUS, "children"),
                   Output(ALERT, "children"), Output(ALERT, "is_open"),
                   Output(ALERT, "color"), Output(POWER, "value"),
@@ -321,7 +327,7 @@ def register(app, store: ResultStore) -> None:
                                         lambda done, what: set_progress((done, what)))
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, "", error_message(error, kept=False), True, "danger"
-        return (reference, "", *_notice(reference))
+        return (reference, "", *notices_alert(reference))
 
     _register_display(app, store)
 

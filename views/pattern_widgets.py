@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dash_table, dcc, html
+from dash import dash_table, html
 
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
@@ -98,3 +98,11 @@ def result_reference(store: ResultStore, reference: dict | None, what: str) -> d
         raise ParameterError(f"The {what} are no longer on the server (the cache was "
                              "cleared): press the button again to compute them.")
     return result
+
+
+def notices_alert(reference: dict) -> tuple:
+    """The view's alert (children, is_open, colour) for the notices of a result."""
+    notices = reference.get("notices") or []
+    if not notices:
+        return None, False, "info"
+    return [html.Div(n) for n in notices], True, "info"

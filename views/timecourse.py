@@ -1,18 +1,12 @@
 """The Time course view: patterns of genes over time (or dose), as Mfuzz and DEGreport's
 degPatterns find them (issue 11 item 4).
 
-The biologist chooses the time column of the sample sheet and, optionally, a group column
-(one group, or the groups side by side); the genes (DESeq2's likelihood-ratio test of
-time, or the most variable replicate means); the method (Mfuzz soft clusters: c and the
-fuzzifier m, by ``mestimate`` when the box is empty; degPatterns: minimum cluster size
-and the merging of clusters whose mean profiles correlate). The samples are those of the
-analysis (the sidebar's exclusions apply). A background job computes; the result is
-stored under a key of the dataset, the exclusions and every choice (the store is the only
-state), the test of time under its own key so a new c does not test again.
-
-Figures: the profiles of each cluster coloured by membership with its centroid (genes at
-or below the alpha-core threshold grey), the Dmin panel and the cluster overlap (Mfuzz).
-A click on a panel lists that cluster's genes in the table (and selects them in the
+Choices: the time column and, optionally, a group column (one group, or the groups side by
+side); the genes (DESeq2's LRT of time, or the most variable replicate means); Mfuzz (c, m
+by ``mestimate`` when empty) or degPatterns (minimum size, merging). The samples are the
+analysis' (exclusions apply). A background job computes; results are stored under a key of
+the dataset, the exclusions and the choices (the test of time under its own, so a new c
+does not test again). A click on a profile panel lists its genes (and selects them in the
 heatmap when genes are clustered); a click on a table row draws that gene in red.
 """
 
@@ -35,9 +29,10 @@ from rnaclust_dash.tl.timecourse import (MIN_TIME_POINTS, cluster_overlap,
 from callbacks.common import error_figure, error_message
 from callbacks.selection import selection_text
 
-from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table, number,
-                              progress_row, result_reference, sheet_columns, table_columns,
-                              table_rows)
+from .pattern_enrichment import enrichment_block, register_enrichment
+from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table,
+                              notices_alert, number, progress_row, result_reference,
+                              sheet_columns, table_columns, table_rows)
 
 TAB_ID = "timecourse"
 TAB_LABEL = "Time course"
@@ -168,8 +163,7 @@ def layout() -> html.Div:
                        color="secondary", className="mb-2"),
             dcc.Download(id=DOWNLOAD),
         ], className="d-flex justify-content-between align-items-end"),
-        gene_table(TABLE, {"membership": "membership in its own cluster (Mfuzz; 1 for "
-                                         "degPatterns)",
+        gene_table(TABLE, {"membership": "membership in its own cluster (1: degPatterns)",
                            "core": "membership above the alpha-core threshold",
                            "padj": "adjusted p of the test of time"}),
     ])
@@ -182,6 +176,7 @@ def layout() -> html.Div:
         dbc.Alert(id=ALERT, color="danger", is_open=False, dismissable=True,
                   className="small"),
         progress_row(PROGRESS, CANCEL, STATUS), figures, table,
+        enrichment_block("tc", "cluster"),
     ], className="pt-1")
 
 
@@ -294,7 +289,7 @@ def _patterns(dataset, chosen, request: dict, report) -> dict:
                f"{tables.extra['clusters']} clusters; {how}.")
     padj = None if chosen.test is None else chosen.test["padj"]
     return {"tables": tables, "dmin": dmin, "overlap": overlap, "padj": padj,
-            "summary": summary, "notices": list(chosen.notices) + list(tables.notices)}
+            "universe": list(chosen.values.index), "summary": summary, "notices": list(chosen.notices) + list(tables.notices)}
 
 
 def request_patterns(store: ResultStore, analysis_store, *choices) -> tuple:
@@ -309,16 +304,9 @@ def request_patterns(store: ResultStore, analysis_store, *choices) -> tuple:
     _, prepared_key = analysis_samples(store, analysis_store)
     if _keys(prepared_key, request)[1] in store:
         reference = compute_patterns(store, analysis_store, request)
-        return (reference, no_update, "", *_notice(reference))
+        return (reference, no_update, "", *notices_alert(reference))
     return (no_update, {"analysis": analysis_store, "request": request},
             "Finding patterns...", None, False, "danger")
-
-
-def _notice(reference: dict) -> tuple:
-    notices = reference.get("notices") or []
-    if not notices:
-        return None, False, "info"
-    return [html.Div(n) for n in notices], True, "info"
 
 
 # --- display ------------------------------------------------------------------------------
@@ -384,10 +372,19 @@ def pick_cluster(store: ResultStore, reference, analysis_store, click) -> tuple:
     return str(cluster), no_update, no_update
 
 
+def cluster_genes(store: ResultStore, reference: dict) -> tuple[dict, list]:
+    """Each cluster's genes, and the genes of the values (the enrichment's universe)."""
+    result = result_reference(store, reference, "time-course patterns")
+    memberships = result["tables"].memberships
+    return ({f"cluster {c}": memberships.loc[memberships["cluster"] == c, "gene"].tolist()
+             for c in reference["clusters"]}, result["universe"])
+
+
 def register(app, store: ResultStore) -> None:
     """Register the Time course view's callbacks."""
     _register_computation(app, store)
     _register_display(app, store)
+    register_enrichment(app, "tc", RESULT, lambda reference: cluster_genes(store, reference))
 
 
 def _register_computation(app, store: ResultStore) -> None:
@@ -447,7 +444,7 @@ def _register_computation(app, store: ResultStore) -> None:
                                          lambda done, what: set_progress((done, what)))
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, "", error_message(error, kept=False), True, "danger"
-        return (reference, "", *_notice(reference))
+        return (reference, "", *notices_alert(reference))
 
 
 def _register_display(app, store: ResultStore) -> None:
@@ -486,15 +483,12 @@ def _register_display(app, store: ResultStore) -> None:
         except Exception:  # noqa: BLE001 - a failed pick changes nothing
             return no_update, no_update, no_update
 
-    @app.callback(Output(GENE, "data"), Input(TABLE, "active_cell"), prevent_initial_call=True)
-    def click_gene(active_cell):
-        return (active_cell or {}).get("row_id") or no_update
-
-    @app.callback(Output(CLUSTERS, "value"), Input(DMIN, "clickData"),
-                  prevent_initial_call=True)
-    def click_dmin(click):
-        points = (click or {}).get("points") or [{}]
-        return points[0].get("customdata", no_update)
+    app.clientside_callback(  # a table row draws its gene; a Dmin point sets c
+        "cell => (cell && cell.row_id) || window.dash_clientside.no_update",
+        Output(GENE, "data"), Input(TABLE, "active_cell"), prevent_initial_call=True)
+    app.clientside_callback(
+        "c => (c && c.points.length) ? c.points[0].customdata : window.dash_clientside.no_update",
+        Output(CLUSTERS, "value"), Input(DMIN, "clickData"), prevent_initial_call=True)
 
     @app.callback(Output(DOWNLOAD, "data"), Input(DOWNLOAD_BUTTON, "n_clicks"),
                   State(RESULT, "data"), prevent_initial_call=True)

@@ -8,16 +8,18 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from callback_helpers import (REPO, analysis_controls, assert_accepted, guarded_analysis,
-                              guarded_data, out)
+from callback_helpers import (REPO, analysis_controls, assert_accepted, data_url,
+                              guarded_analysis, guarded_data, out)
 from dash import no_update
 from scipy.optimize import linear_sum_assignment
+from scipy.stats import hypergeom
 from sklearn.metrics import adjusted_rand_score
 
 from callbacks import analysis, data
 from layouts import ids
 from rnaclust_dash.errors import DataError, ParameterError
 from views import modules as modules_view
+from views.pattern_enrichment import enrich_groups
 from views import timecourse as tc_view
 
 FISSION = REPO / "tests" / "data" / "reference" / "fission"
@@ -154,6 +156,26 @@ def test_bad_time_course_choices_say_what_to_do(module_store, fission):
         tc_view.request_patterns(module_store, fission, *choices(time_column=None))
     with pytest.raises(DataError, match="pass the selection"):
         run(module_store, fission, padj=1e-300)
+
+
+def test_enrichment_of_a_cluster_in_an_uploaded_gmt_equals_the_hypergeometric_tail(
+        module_store, fission):
+    reference = run(module_store, fission)
+    queries, universe = tc_view.cluster_genes(module_store, reference)
+    assert len(universe) == 6760 and sum(map(len, queries.values())) == 2845
+    inside = queries["cluster 1"][:20]
+    outside = [g for g in universe if g not in set(queries["cluster 1"])][:10]
+    gmt = "pulse\tgenes of cluster 1 and others\t" + "\t".join(inside + outside) + "\n"
+    table, note = enrich_groups(queries, universe, sets="upload",
+                                upload=data_url(gmt.encode(), "text/plain"),
+                                upload_name="pulse.gmt")
+    row = table[table["query"] == "cluster 1"].iloc[0]
+    # P(X >= 20) drawing cluster 1's genes from the universe, 30 of which are in the set
+    expected = hypergeom.sf(19, len(universe), 30, len(queries["cluster 1"]))
+    assert row["n_overlap"] == 20 and row["pvalue"] == pytest.approx(expected, rel=1e-9)
+    assert "6,760 genes" in note
+    with pytest.raises(DataError, match="for this species"):  # yeast ids, human GO
+        enrich_groups(queries, universe, sets="go-bp")
 
 
 # --- Modules ----------------------------------------------------------------------------
