@@ -101,6 +101,13 @@ def test_time_course_tab_finds_patterns_of_the_strains_side_by_side(dash_duo, ap
                 graph_js(dash_duo, tc_view.PROFILES, "g._fullData.filter(t => t.name === "
                          "'centroid 3')[1].y[0]"))
     wait_until(lambda: set(table_cells(dash_duo, tc_view.TABLE, "cluster")) == {"3"})
+    # a table row draws its gene in red on its panel
+    click(dash_duo, f"#{tc_view.TABLE} td[data-dash-column='gene']")
+    wait_until(lambda: graph_js(dash_duo, tc_view.PROFILES,
+                                "g.data.some(t => t.line && t.line.color === '#C0392B')"))
+    # yeast ids and the bundled human GO: the enrichment says why it cannot run
+    click(dash_duo, "#tc-enrich-run")
+    dash_duo.wait_for_contains_text("#tc-enrich-alert", "for this species", timeout=60)
     assert dash_duo.get_logs() == []
 
 
