@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import dash_table, html
+from dash import Input, Output, dash_table, html, no_update
 
+from callbacks.common import error_message
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.params.stages import stage_params
@@ -106,3 +107,32 @@ def notices_alert(reference: dict) -> tuple:
     if not notices:
         return None, False, "info"
     return [html.Div(n) for n in notices], True, "info"
+
+
+def register_job(app, ids: dict, compute) -> None:
+    """The background job of a view: ``compute(analysis_store, request, report)`` returns
+    the result's reference, ``report(percent, text)`` moves the progress bar. ``ids`` maps
+    request, result, status, alert, progress, cancel and run to the view's component ids;
+    while the job runs the run button is disabled and Cancel shown."""
+    out = {name: lambda prop, name=name: Output(ids[name], prop, allow_duplicate=True)
+           for name in ("result", "status", "alert")}
+
+    @app.callback(out["result"]("data"), out["status"]("children"),
+                  out["alert"]("children"), out["alert"]("is_open"), out["alert"]("color"),
+                  Input(ids["request"], "data"), background=True,
+                  running=[(Output(ids["progress"], "style"),
+                            {"display": "flex", "width": "16rem"}, {"display": "none"}),
+                           (Output(ids["cancel"], "style"), {"display": "inline"},
+                            {"display": "none"}),
+                           (Output(ids["run"], "disabled"), True, False)],
+                  progress=[Output(ids["progress"], "value"), Output(ids["progress"], "label")],
+                  cancel=[Input(ids["cancel"], "n_clicks")], prevent_initial_call=True)
+    def run_job(set_progress, job):
+        if not job:
+            return tuple([no_update] * 5)
+        try:
+            reference = compute(job["analysis"], job["request"],
+                                lambda done, what: set_progress((done, what)))
+        except Exception as error:  # noqa: BLE001 - shown in the view's alert
+            return no_update, "", error_message(error, kept=False), True, "danger"
+        return (reference, "", *notices_alert(reference))

@@ -31,8 +31,8 @@ from callbacks.selection import selection_text
 
 from .pattern_enrichment import enrichment_block, register_enrichment
 from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table,
-                              notices_alert, number, progress_row, result_reference,
-                              sheet_columns, table_columns, table_rows)
+                              notices_alert, number, progress_row, register_job,
+                              result_reference, sheet_columns, table_columns, table_rows)
 
 TAB_ID = "timecourse"
 TAB_LABEL = "Time course"
@@ -289,7 +289,8 @@ def _patterns(dataset, chosen, request: dict, report) -> dict:
                f"{tables.extra['clusters']} clusters; {how}.")
     padj = None if chosen.test is None else chosen.test["padj"]
     return {"tables": tables, "dmin": dmin, "overlap": overlap, "padj": padj,
-            "universe": list(chosen.values.index), "summary": summary, "notices": list(chosen.notices) + list(tables.notices)}
+            "universe": list(chosen.values.index), "summary": summary,
+            "notices": list(chosen.notices) + list(tables.notices)}
 
 
 def request_patterns(store: ResultStore, analysis_store, *choices) -> tuple:
@@ -423,28 +424,10 @@ def _register_computation(app, store: ResultStore) -> None:
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, no_update, "", error_message(error, kept=False), True, "danger"
 
-    @app.callback(Output(RESULT, "data", allow_duplicate=True),
-                  Output(STATUS, "children", allow_duplicate=True),
-                  Output(ALERT, "children", allow_duplicate=True),
-                  Output(ALERT, "is_open", allow_duplicate=True),
-                  Output(ALERT, "color", allow_duplicate=True),
-                  Input(REQUEST, "data"), background=True,
-                  running=[(Output(PROGRESS, "style"), {"display": "flex", "width": "16rem"},
-                            {"display": "none"}),
-                           (Output(CANCEL, "style"), {"display": "inline"},
-                            {"display": "none"}),
-                           (Output(RUN, "disabled"), True, False)],
-                  progress=[Output(PROGRESS, "value"), Output(PROGRESS, "label")],
-                  cancel=[Input(CANCEL, "n_clicks")], prevent_initial_call=True)
-    def compute(set_progress, job):
-        if not job:
-            return tuple([no_update] * 5)
-        try:
-            reference = compute_patterns(store, job["analysis"], job["request"],
-                                         lambda done, what: set_progress((done, what)))
-        except Exception as error:  # noqa: BLE001 - shown in this view's alert
-            return no_update, "", error_message(error, kept=False), True, "danger"
-        return (reference, "", *notices_alert(reference))
+    register_job(app, {"request": REQUEST, "result": RESULT, "status": STATUS, "alert": ALERT,
+                       "progress": PROGRESS, "cancel": CANCEL, "run": RUN},
+                 lambda analysis, request, report: compute_patterns(store, analysis, request,
+                                                                    report))
 
 
 def _register_display(app, store: ResultStore) -> None:

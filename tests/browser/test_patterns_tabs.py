@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from layouts import ids
+from tests.browser.test_markers_tab import click, graph_js, table_cells, wait_until
 from views import modules as modules_view
 from views import timecourse as tc_view
 
@@ -19,29 +20,6 @@ def shot(dash_duo, name):
     """Save a screenshot to look at (tests/browser/screenshots, not committed)."""
     SHOTS.mkdir(exist_ok=True)
     dash_duo.driver.save_screenshot(str(SHOTS / f"{name}.png"))
-
-
-def graph_js(dash_duo, graph_id, expression):
-    return dash_duo.driver.execute_script(
-        f"const g = document.querySelector('#{graph_id} .js-plotly-plot');"
-        f"return g && g.data ? ({expression}) : null;")
-
-
-def wait_until(condition, timeout=120):
-    from dash.testing.wait import until
-    until(condition, timeout=timeout, poll=0.5)
-
-
-def click(dash_duo, selector):
-    element = dash_duo.find_element(selector)
-    dash_duo.driver.execute_script("arguments[0].scrollIntoView({block: 'center'});"
-                                   "arguments[0].click();", element)
-
-
-def table_cells(dash_duo, table_id, column):
-    return dash_duo.driver.execute_script(
-        f"return Array.from(document.querySelectorAll(\"#{table_id} "
-        f"td[data-dash-column='{column}']\")).map(c => c.innerText.trim());")
 
 
 def click_point(dash_duo, graph_id, xaxis, yaxis, x, y):
