@@ -34,7 +34,7 @@ from callbacks.common import error_figure, error_message
 
 from .pattern_enrichment import enrichment_block, register_enrichment
 from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table,
-                              notices_alert, number, progress_row, register_job,
+                              notices_alert, number, progress_row, register_job, register_reset,
                               result_reference, table_columns, table_rows)
 
 TAB_ID = "modules"
@@ -190,6 +190,7 @@ def compute_modules(store: ResultStore, analysis_store: dict, request: dict,
                f"{len(modules):,} genes: {int((sizes.index > 0).sum())} modules, "
                f"{int(sizes.get(0, 0)):,} genes unassigned (module 0).")
     return {"key": key, "soft_key": soft_key, "power": result["power"],
+            "dataset": analysis_store["key"],
             "network": request["network"],
             "modules": [int(m) for m in sizes.index], "summary": summary,
             "notices": result["notices"]}
@@ -291,6 +292,7 @@ def module_genes(store: ResultStore, reference: dict) -> tuple[dict, list]:
 def register(app, store: ResultStore) -> None:
     """Register the Modules view's callbacks."""
     register_enrichment(app, "mod", RESULT, lambda reference: module_genes(store, reference))
+    register_reset(app, RESULT, (SOFT, TREE, TRAIT_MAP, EIGENGENES), TABLE, SUMMARY)
     @app.callback(Output(RESULT, "data"), Output(REQUEST, "data"), Output(STATUS, "children"),
                   Output(ALERT, "children"), Output(ALERT, "is_open"),
                   Output(ALERT, "color"), Output(POWER, "value"),

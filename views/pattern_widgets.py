@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import Input, Output, dash_table, html, no_update
+from dash import Input, Output, State, dash_table, html, no_update
 
 from callbacks.common import error_message
+from layouts import ids as app_ids
 from rnaclust_dash.errors import ParameterError
+from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.params.stages import stage_params
 from rnaclust_dash.pipeline import prepared_dataset
@@ -136,3 +138,21 @@ def register_job(app, ids: dict, compute) -> None:
         except Exception as error:  # noqa: BLE001 - shown in the view's alert
             return no_update, "", error_message(error, kept=False), True, "danger"
         return (reference, "", *notices_alert(reference))
+
+
+def register_reset(app, result_id: str, figure_ids, table_id: str, summary_id: str) -> None:
+    """Other data loaded: the view's result (of the data before) is put away, its figures
+    say to compute again, its table empties."""
+    outputs = [Output(result_id, "data", allow_duplicate=True)] + [
+        Output(f, "figure", allow_duplicate=True) for f in figure_ids] + [
+        Output(table_id, "data", allow_duplicate=True),
+        Output(summary_id, "children", allow_duplicate=True)]
+
+    @app.callback(*outputs, Input(app_ids.ANALYSIS_STORE, "data"), State(result_id, "data"),
+                  prevent_initial_call=True)
+    def reset(analysis_store, reference):
+        if not reference or not analysis_store or \
+                reference.get("dataset") == analysis_store.get("key"):
+            return tuple([no_update] * len(outputs))
+        message = empty_figure("New data: press the button above to compute for it.")
+        return (None, *[message] * len(figure_ids), [], "")

@@ -31,7 +31,7 @@ from callbacks.selection import selection_text
 
 from .pattern_enrichment import enrichment_block, register_enrichment
 from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table,
-                              notices_alert, number, progress_row, register_job,
+                              notices_alert, number, progress_row, register_job, register_reset,
                               result_reference, sheet_columns, table_columns, table_rows)
 
 TAB_ID = "timecourse"
@@ -258,7 +258,7 @@ def compute_patterns(store: ResultStore, analysis_store: dict, request: dict,
         store.put(key, _patterns(dataset, chosen, request, report))
     result = store.get(key)
     tables = result["tables"]
-    return {"key": key, "method": request["method"],
+    return {"key": key, "method": request["method"], "dataset": analysis_store["key"],
             "clusters": [int(c) for c in tables.centers.index],
             "summary": result["summary"], "notices": result["notices"]}
 
@@ -386,6 +386,7 @@ def register(app, store: ResultStore) -> None:
     _register_computation(app, store)
     _register_display(app, store)
     register_enrichment(app, "tc", RESULT, lambda reference: cluster_genes(store, reference))
+    register_reset(app, RESULT, (PROFILES, DMIN, OVERLAP), TABLE, SUMMARY)
 
 
 def _register_computation(app, store: ResultStore) -> None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from callback_helpers import (REPO, analysis_controls, assert_accepted, data_url,
-                              guarded_analysis, guarded_data, out)
+                              guarded_analysis, guarded_data, out, registered)
 from dash import no_update
 from scipy.optimize import linear_sum_assignment
 from scipy.stats import hypergeom
@@ -134,6 +134,16 @@ def test_profiles_table_and_click_of_a_cluster(module_store, fission):
     click = {"points": [{"customdata": 3}]}
     assert tc_view.pick_cluster(module_store, reference, fission, click) == \
         ("3", no_update, no_update)  # samples are clustered: the heatmap is not touched
+
+
+def test_other_data_puts_the_patterns_of_the_data_before_away(module_store, fission):
+    reference = run(module_store, fission)
+    assert reference["dataset"] == fission["key"]
+    reset = registered(tc_view, module_store).functions["reset"]
+    assert reset(fission, reference) == tuple([no_update] * 6)  # same data: kept
+    outputs = reset({**fission, "key": "another-dataset"}, reference)
+    assert outputs[0] is None and outputs[-2:] == ([], "")
+    assert "New data" in str(outputs[1]["layout"])
 
 
 def test_degpatterns_in_the_view_is_hard_and_says_dmin_is_mfuzz(module_store, fission):
