@@ -66,6 +66,32 @@ def _lines(x: np.ndarray, rows: np.ndarray, breaks: np.ndarray) -> tuple[list, l
     return xs, ys
 
 
+def _panel_titles(labels: pd.Series, own: pd.Series, clusters: list, threshold: float,
+                  hard: bool) -> list[str]:
+    """'Cluster c: n genes, m with membership > threshold' (hard: without the core)."""
+    counts = labels.value_counts()
+    titles = []
+    for c in clusters:
+        core = int(((labels == c) & (own > threshold)).sum())
+        titles.append(f"Cluster {c}: {int(counts.get(c, 0)):,} genes"
+                      + ("" if hard else f", {core:,} with membership > {threshold:g}"))
+    return titles
+
+
+def _membership_bins(u: np.ndarray, threshold: float) -> list[tuple]:
+    """(genes mask, colour, opacity, name) of the genes at or below the threshold (grey)
+    and of each membership bin above it."""
+    edges = np.linspace(threshold, 1.0, N_MEMBERSHIP_BINS + 1)
+    colors = sample_colorscale(MEMBERSHIP_SCALE, list((edges[:-1] + edges[1:]) / 2))
+    groups = [(u <= threshold, BELOW_CORE_COLOR, 0.9, f"membership \u2264 {threshold:g}")]
+    for b in range(N_MEMBERSHIP_BINS):
+        last = b == N_MEMBERSHIP_BINS - 1
+        inside = (u > edges[b]) & ((u <= edges[b + 1]) | last)
+        groups.append((inside, colors[b], 0.9,
+                       f"membership {edges[b]:.2f}\u2013{edges[b + 1]:.2f}"))
+    return groups
+
+
 def profile_figure(profiles: pd.DataFrame, membership: pd.DataFrame, labels: pd.Series,
                    centers: pd.DataFrame, *, threshold: float = 0.5,
                    hard: bool = False, highlight=(), title: str | None = None) -> go.Figure:
@@ -100,37 +126,21 @@ def profile_figure(profiles: pd.DataFrame, membership: pd.DataFrame, labels: pd.
     clusters = [int(c) for c in centers.index]
     n_rows = -(-len(clusters) // _COLUMNS)
     labels = labels.reindex(profiles.index)
-    counts = labels.value_counts()
     own = pd.Series(membership.to_numpy()[np.arange(len(membership)), [
         list(membership.columns).index(c) for c in labels.reindex(membership.index)]],
-        index=membership.index)
-    titles = []
-    for c in clusters:
-        n = int(counts.get(c, 0))
-        core = int(((labels == c) & (own.reindex(labels.index) > threshold)).sum())
-        titles.append(f"Cluster {c}: {n:,} genes" + ("" if hard else
-                                                     f", {core:,} with membership > {threshold:g}"))
-    fig = make_subplots(rows=n_rows, cols=_COLUMNS, subplot_titles=titles,
+        index=membership.index).reindex(labels.index)
+    fig = make_subplots(rows=n_rows, cols=_COLUMNS,
+                        subplot_titles=_panel_titles(labels, own, clusters, threshold, hard),
                         horizontal_spacing=0.05, vertical_spacing=0.16 / max(n_rows, 1) + 0.06,
                         shared_yaxes=True)
-    edges = np.linspace(threshold, 1.0, N_MEMBERSHIP_BINS + 1)
-    bin_colors = sample_colorscale(MEMBERSHIP_SCALE, list((edges[:-1] + edges[1:]) / 2))
     palette = cluster_colors(clusters)
     highlight = [g for g in highlight if g in profiles.index]
     for index, c in enumerate(clusters):
         row, col = index // _COLUMNS + 1, index % _COLUMNS + 1
         genes = labels.index[(labels == c).to_numpy()]
         values = profiles.loc[genes].to_numpy(dtype=np.float64)
-        u = own.reindex(genes).to_numpy()
-        if hard:
-            groups = [(np.ones(len(genes), bool), palette[c], 0.35, "genes")]
-        else:
-            groups = [(u <= threshold, BELOW_CORE_COLOR, 0.9, f"membership \u2264 {threshold:g}")]
-            for b in range(N_MEMBERSHIP_BINS):
-                last = b == N_MEMBERSHIP_BINS - 1
-                inside = (u > edges[b]) & ((u <= edges[b + 1]) | last)
-                groups.append((inside, bin_colors[b], 0.9,
-                               f"membership {edges[b]:.2f}\u2013{edges[b + 1]:.2f}"))
+        groups = [(np.ones(len(genes), bool), palette[c], 0.35, "genes")] if hard else \
+            _membership_bins(own.reindex(genes).to_numpy(), threshold)
         for inside, color, opacity, name in groups:
             xs, ys = _lines(x, values[inside], breaks)
             if not xs:
@@ -159,7 +169,8 @@ def profile_figure(profiles: pd.DataFrame, membership: pd.DataFrame, labels: pd.
                          showgrid=False, row=row, col=col)
         for group, centre in blocks:
             fig.add_annotation(x=centre, y=1.0, xref=f"x{index + 1 if index else ''}",
-                               yref=f"y{index + 1 if index else ''} domain", text=f"<b>{group}</b>",
+                               yref=f"y{index + 1 if index else ''} domain",
+                               text=f"<b>{group}</b>",
                                showarrow=False, yanchor="top", font=dict(size=11),
                                bgcolor="rgba(255,255,255,0.75)")
     if not hard:  # a colour bar for membership
