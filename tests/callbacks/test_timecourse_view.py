@@ -209,6 +209,17 @@ def test_modules_view_equals_wgcna_on_the_top_5000_genes(module_store, fission):
     soft_fig, tree, trait_map, eigengenes = modules_view.figures(
         module_store, reference, fission, ["strain", "minute"])
     assert list(trait_map.data[0].x) == ["strain=mut", "strain=wt", "minute"]
+    # the heatmap's correlations are R's (modules matched by their genes) within 0.02
+    heat = trait_map.data[0]
+    rows = {name.split()[0]: i for i, name in enumerate(heat.y)}
+    r_modules = r.groupby(r).apply(lambda g: set(g.index))
+    r_trait = pd.read_csv(FISSION / "wgcna_module_trait.csv")
+    for _, row in r_trait.iterrows():
+        genes = r_modules[int(row["module"][2:])]
+        ours = modules.loc[list(genes)].mode().iat[0]  # our module holding R's genes
+        column = list(heat.x).index({"strain_mut1": "strain=mut"}.get(row["trait"],
+                                                                      row["trait"]))
+        assert abs(heat.z[rows[f"ME{ours}"]][column] - row["cor"]) <= 0.02
     columns, rows, _ = modules_view.gene_rows(module_store, reference, "1")
     kme = [row["kME"] for row in rows]
     assert kme == sorted(kme, reverse=True) and rows[0]["hub_rank"] == 1
