@@ -134,6 +134,11 @@ def test_profiles_table_and_click_of_a_cluster(module_store, fission):
     click = {"points": [{"customdata": 3}]}
     assert tc_view.pick_cluster(module_store, reference, fission, click) == \
         ("3", no_update, no_update)  # samples are clustered: the heatmap is not touched
+    genes_clustered = {**fission, "params": {**fission["params"], "target": "genes"}}
+    value, selection, info = tc_view.pick_cluster(module_store, reference, genes_clustered,
+                                                  click)
+    expected = tables.memberships.loc[tables.memberships["cluster"] == 3, "gene"].tolist()
+    assert value == "3" and selection == expected and info.startswith(f"{len(expected):,} genes")
 
 
 def test_other_data_puts_the_patterns_of_the_data_before_away(module_store, fission):
