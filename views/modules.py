@@ -35,6 +35,7 @@ from callbacks.common import error_figure, error_message
 from .pattern_enrichment import enrichment_block, register_enrichment
 from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table,
                               notices_alert, number, progress_row, register_job, register_reset,
+                              see_when_shown,
                               result_reference, table_columns, table_rows)
 
 TAB_ID = "modules"
@@ -53,6 +54,7 @@ STATUS = "mod-status"
 PROGRESS = "mod-progress"
 CANCEL = "mod-cancel"
 REQUEST = "mod-request"
+SEEN = "mod-analysis"  # the analysis as this tab last saw it (see_when_shown)
 RESULT = "mod-result"
 SUMMARY = "mod-summary"
 SOFT = "mod-soft-threshold"
@@ -123,7 +125,7 @@ def layout() -> html.Div:
                            "hub_rank": "rank by kME within the module (1 = hub gene)"}),
     ])
     return html.Div([
-        dcc.Store(id=REQUEST), dcc.Store(id=RESULT),
+        dcc.Store(id=REQUEST), dcc.Store(id=RESULT), dcc.Store(id=SEEN),
         html.Small("Modules of genes that move together across the samples (WGCNA): "
                    "soft threshold, TOM, dynamic tree cut, eigengenes and their correlation "
                    "with the sample sheet.", className="text-muted d-block mt-2"),
@@ -291,8 +293,9 @@ def module_genes(store: ResultStore, reference: dict) -> tuple[dict, list]:
 
 def register(app, store: ResultStore) -> None:
     """Register the Modules view's callbacks."""
+    see_when_shown(app, SEEN, TAB_ID)
     register_enrichment(app, "mod", RESULT, lambda reference: module_genes(store, reference))
-    register_reset(app, RESULT, (SOFT, TREE, TRAIT_MAP, EIGENGENES), TABLE, SUMMARY)
+    register_reset(app, SEEN, RESULT, (SOFT, TREE, TRAIT_MAP, EIGENGENES), TABLE, SUMMARY)
     @app.callback(Output(RESULT, "data"), Output(REQUEST, "data"), Output(STATUS, "children"),
                   Output(ALERT, "children"), Output(ALERT, "is_open"),
                   Output(ALERT, "color"), Output(POWER, "value"),
@@ -318,7 +321,7 @@ def register(app, store: ResultStore) -> None:
 
 def _register_display(app, store: ResultStore) -> None:
     @app.callback(Output(TRAITS, "options"), Output(TRAITS, "value"),
-                  Input(ids.ANALYSIS_STORE, "data"), Input(ids.VIEW_TABS, "active_tab"),
+                  Input(SEEN, "data"), State(ids.VIEW_TABS, "active_tab"),
                   State(TRAITS, "value"), prevent_initial_call=True)
     def update_traits(analysis_store, active_tab, chosen):
         try:

@@ -140,15 +140,33 @@ def register_job(app, ids: dict, compute) -> None:
         return (reference, "", *notices_alert(reference))
 
 
-def register_reset(app, result_id: str, figure_ids, table_id: str, summary_id: str) -> None:
-    """Other data loaded: the view's result (of the data before) is put away, its figures
-    say to compute again, its table empties."""
+# In the browser: the view takes a new analysis only while it is shown (or when it is
+# opened), so a k change on another tab sends no request for its menus (as the Markers tab).
+_SEE_WHEN_SHOWN = """function (analysis, tab, seen) {
+    const same = JSON.stringify(analysis) === JSON.stringify(seen);
+    return (tab !== '%s' || !analysis || same) ? window.dash_clientside.no_update : analysis;
+}"""
+
+
+def see_when_shown(app, seen_id: str, tab_id: str) -> None:
+    """Copy the analysis store into the view's ``seen_id`` store when the tab is shown."""
+    app.clientside_callback(_SEE_WHEN_SHOWN % tab_id, Output(seen_id, "data"),
+                            Input(app_ids.ANALYSIS_STORE, "data"),
+                            Input(app_ids.VIEW_TABS, "active_tab"), State(seen_id, "data"),
+                            prevent_initial_call=True)
+
+
+def register_reset(app, seen_id: str, result_id: str, figure_ids, table_id: str,
+                   summary_id: str) -> None:
+    """Other data loaded (``seen_id``: the analysis as the view last saw it): the view's
+    result (of the data before) is put away, its figures say to compute again, its table
+    empties."""
     outputs = [Output(result_id, "data", allow_duplicate=True)] + [
         Output(f, "figure", allow_duplicate=True) for f in figure_ids] + [
         Output(table_id, "data", allow_duplicate=True),
         Output(summary_id, "children", allow_duplicate=True)]
 
-    @app.callback(*outputs, Input(app_ids.ANALYSIS_STORE, "data"), State(result_id, "data"),
+    @app.callback(*outputs, Input(seen_id, "data"), State(result_id, "data"),
                   prevent_initial_call=True)
     def reset(analysis_store, reference):
         if not reference or not analysis_store or \

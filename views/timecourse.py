@@ -32,6 +32,7 @@ from callbacks.selection import selection_text
 from .pattern_enrichment import enrichment_block, register_enrichment
 from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table,
                               notices_alert, number, progress_row, register_job, register_reset,
+                              see_when_shown,
                               result_reference, sheet_columns, table_columns, table_rows)
 
 TAB_ID = "timecourse"
@@ -59,6 +60,7 @@ STATUS = "tc-status"
 PROGRESS = "tc-progress"
 CANCEL = "tc-cancel"
 REQUEST = "tc-request"
+SEEN = "tc-analysis"  # the analysis as this tab last saw it (see_when_shown)
 RESULT = "tc-result"
 GENE = "tc-gene"
 SUMMARY = "tc-summary"
@@ -168,7 +170,7 @@ def layout() -> html.Div:
                            "padj": "adjusted p of the test of time"}),
     ])
     return html.Div([
-        dcc.Store(id=REQUEST), dcc.Store(id=RESULT), dcc.Store(id=GENE),
+        dcc.Store(id=REQUEST), dcc.Store(id=RESULT), dcc.Store(id=SEEN), dcc.Store(id=GENE),
         html.Small("Genes that rise, fall or peak together over time. Profiles are replicate "
                    "means, standardised per gene (mean 0, sd 1).",
                    className="text-muted d-block mt-2"),
@@ -383,17 +385,18 @@ def cluster_genes(store: ResultStore, reference: dict) -> tuple[dict, list]:
 
 def register(app, store: ResultStore) -> None:
     """Register the Time course view's callbacks."""
+    see_when_shown(app, SEEN, TAB_ID)
     _register_computation(app, store)
     _register_display(app, store)
     register_enrichment(app, "tc", RESULT, lambda reference: cluster_genes(store, reference))
-    register_reset(app, RESULT, (PROFILES, DMIN, OVERLAP), TABLE, SUMMARY)
+    register_reset(app, SEEN, RESULT, (PROFILES, DMIN, OVERLAP), TABLE, SUMMARY)
 
 
 def _register_computation(app, store: ResultStore) -> None:
     @app.callback(Output(TIME, "options"), Output(TIME, "value"),
                   Output(GROUP_COLUMN, "options"), Output(GROUP_COLUMN, "value"),
                   Output(GROUP, "options"), Output(GROUP, "value"),
-                  Input(ids.ANALYSIS_STORE, "data"), Input(ids.VIEW_TABS, "active_tab"),
+                  Input(SEEN, "data"), State(ids.VIEW_TABS, "active_tab"),
                   Input(TIME, "value"), Input(GROUP_COLUMN, "value"), State(GROUP, "value"),
                   prevent_initial_call=True)
     def update_menus(*args):
