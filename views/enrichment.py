@@ -168,7 +168,7 @@ def _queries(store, analysis_store, marker_ref, source, direction, top) -> dict:
     return queries
 
 
-def _translate(universe: pd.Index, gene_sets: GeneSets, bundled: bool) -> tuple[dict, str]:
+def translate_to_set_ids(universe: pd.Index, gene_sets: GeneSets, bundled: bool) -> tuple[dict, str]:
     """Data id -> the id the gene sets use, and a sentence on the mapping."""
     mapping = map_to_symbols(universe, if_none_mapped="keep")
     symbols = dict(zip(universe, mapping.symbols))
@@ -200,7 +200,7 @@ def run_enrichment(store: ResultStore, analysis_store: dict, marker_ref: dict | 
     universe = normalized_matrix(store, analysis_store["key"], params).values.index
     data_queries = _queries(store, analysis_store, marker_ref, source, direction, top)
     gene_sets = gene_sets_for(sets, upload, upload_name)
-    to_set_ids, mapping_note = _translate(universe, gene_sets, sets != UPLOADED)
+    to_set_ids, mapping_note = translate_to_set_ids(universe, gene_sets, sets != UPLOADED)
     queries = {name: [to_set_ids[g] for g in genes if g in to_set_ids]
                for name, genes in data_queries.items()}
     unique: dict = {}
