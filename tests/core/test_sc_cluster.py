@@ -1,0 +1,76 @@
+"""cluster_graph: Leiden / Louvain on a given weighted graph (issue 9 item 4)."""
+
+import random
+
+import numpy as np
+import pytest
+from scipy import sparse
+
+from rnaclust_dash.errors import ParameterError
+from rnaclust_dash.tl.graph import cluster_graph
+
+
+def _two_cliques_with_a_bridge() -> sparse.csr_matrix:
+    """Two 5-node cliques (weight 1) joined by one weak edge (0.1): the two cliques are
+    the partition of largest modularity."""
+    dense = np.zeros((10, 10))
+    dense[:5, :5] = 1.0
+    dense[5:, 5:] = 1.0
+    np.fill_diagonal(dense, 0.0)
+    dense[4, 5] = dense[5, 4] = 0.1
+    return sparse.csr_matrix(dense)
+
+
+@pytest.mark.parametrize("method", ["leiden", "louvain"])
+def test_cluster_graph_finds_two_cliques(method):
+    labels = cluster_graph(_two_cliques_with_a_bridge(), method=method)
+    assert labels.tolist() == [1] * 5 + [2] * 5
+
+
+def test_resolution_splits_communities():
+    # A ring of 12 cliques of 4: higher resolution can only give more communities.
+    blocks = [np.ones((4, 4)) - np.eye(4)] * 12
+    dense = sparse.block_diag(blocks).toarray()
+    for b in range(12):
+        i, j = 4 * b + 3, (4 * (b + 1)) % 48
+        dense[i, j] = dense[j, i] = 1.0
+    graph = sparse.csr_matrix(dense)
+    coarse = cluster_graph(graph, resolution=0.05).max()
+    fine = cluster_graph(graph, resolution=1.0).max()
+    assert coarse < fine == 12
+
+
+def test_seeded_and_leaves_random_alone():
+    rng = np.random.default_rng(1)
+    weights = sparse.random(200, 200, density=0.05, random_state=rng, format="csr")
+    graph = weights + weights.T
+    state = random.getstate()
+    first = cluster_graph(graph, resolution=2.0, random_state=3)
+    assert random.getstate() == state
+    assert np.array_equal(first, cluster_graph(graph, resolution=2.0, random_state=3))
+    assert first.min() == 1 and first[0] == 1  # numbered by first appearance
+
+
+def test_input_not_modified_and_dense_accepted():
+    graph = _two_cliques_with_a_bridge()
+    before = graph.copy()
+    dense_labels = cluster_graph(graph.toarray())
+    assert (graph != before).nnz == 0
+    assert np.array_equal(dense_labels, cluster_graph(graph))
+
+
+@pytest.mark.parametrize("bad, message", [
+    (sparse.csr_matrix(np.ones((3, 4))), "square"),
+    (sparse.csr_matrix(-np.ones((3, 3))), "not negative"),
+])
+def test_bad_graphs_are_refused(bad, message):
+    with pytest.raises(ParameterError, match=message):
+        cluster_graph(bad)
+
+
+def test_bad_parameters_are_refused():
+    graph = _two_cliques_with_a_bridge()
+    with pytest.raises(ParameterError, match="walktrap"):
+        cluster_graph(graph, method="walktrap")
+    with pytest.raises(ParameterError, match="positive"):
+        cluster_graph(graph, resolution=0)
