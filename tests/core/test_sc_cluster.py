@@ -1,10 +1,13 @@
 """cluster_graph: Leiden / Louvain on a given weighted graph (issue 9 item 4)."""
 
 import random
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import sparse
+from sklearn.metrics import adjusted_rand_score
 
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.tl.graph import cluster_graph
@@ -74,3 +77,20 @@ def test_bad_parameters_are_refused():
         cluster_graph(graph, method="walktrap")
     with pytest.raises(ParameterError, match="positive"):
         cluster_graph(graph, resolution=0)
+
+
+# --- parity with scanpy 1.11.5 (tests/data/make_sc_tl_scanpy_reference.py) ---------------
+
+SCANPY = Path(__file__).resolve().parents[1] / "data" / "reference" / "scanpy"
+
+
+@pytest.mark.parametrize("dataset", ["cellbench", "hsmm"])
+@pytest.mark.parametrize("resolution", [0.5, 1.0])
+def test_leiden_on_scanpys_graph_gives_scanpys_labels(dataset, resolution):
+    """Same connectivities in, the labels of scanpy's leiden(flavor="igraph",
+    n_iterations=2, random_state=0) out: the same partition, cell for cell."""
+    graph = sparse.load_npz(SCANPY / f"sc_tl_{dataset}_connectivities.npz")
+    expected = pd.read_csv(SCANPY / f"sc_tl_{dataset}_leiden.csv", index_col=0)[
+        f"leiden_r{resolution}"].to_numpy()
+    labels = cluster_graph(graph, resolution=resolution, random_state=0)
+    assert adjusted_rand_score(labels, expected) == 1.0
