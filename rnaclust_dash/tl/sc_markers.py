@@ -176,10 +176,13 @@ def _group_sums(matrix: sparse.csr_matrix, codes: np.ndarray,
     """Per group x gene: sum, sum of squares and number of non-zero values."""
     indicator = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
                                   shape=(n_groups, len(codes)))
-    sums = np.asarray((indicator @ matrix).todense())
-    squares = np.asarray((indicator @ matrix.multiply(matrix)).todense())
-    nonzero = np.asarray((indicator @ (matrix != 0).astype(np.float64)).todense())
-    return sums, squares, nonzero
+    def per_group(data: np.ndarray) -> np.ndarray:
+        same_pattern = sparse.csr_matrix((data, matrix.indices, matrix.indptr),
+                                         shape=matrix.shape)
+        return np.asarray((indicator @ same_pattern).todense())
+
+    return (per_group(matrix.data), per_group(matrix.data ** 2),
+            per_group((matrix.data != 0).astype(np.float64)))
 
 
 def _welch_scores(sums: np.ndarray, squares: np.ndarray,
@@ -221,14 +224,24 @@ def _block_end(indptr: np.ndarray, start: int) -> int:
     return max(start + 1, int(np.searchsorted(indptr, limit, side="right")) - 1)
 
 
+def _sorted_within_genes(data: np.ndarray, indptr: np.ndarray) -> np.ndarray:
+    """Order of the entries sorting each gene's values (a CSC column) and keeping the
+    genes in place; one small sort per gene is several times faster than one lexsort."""
+    order = np.empty(len(data), dtype=np.int64)
+    for start, stop in zip(indptr[:-1], indptr[1:]):
+        if stop > start:
+            order[start:stop] = start + np.argsort(data[start:stop])
+    return order
+
+
 def _block_rank_sums(block: sparse.csc_matrix, codes: np.ndarray,
                      sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per group x gene of the block: the sum of the cells' ranks among all cells (ties
     averaged), and per gene the tie term sum(t^3 - t), from the non-zero entries only."""
     n_cells, width = block.shape
     gene = np.repeat(np.arange(width), np.diff(block.indptr))
-    order = np.lexsort((block.data, gene))
-    values, gene, rows = block.data[order], gene[order], block.indices[order]
+    order = _sorted_within_genes(block.data, block.indptr)
+    values, rows = block.data[order], block.indices[order]
     n_stored = np.bincount(gene, minlength=width)
     n_zero = n_cells - n_stored
     n_negative = np.bincount(gene[values < 0], minlength=width)
