@@ -277,6 +277,10 @@ _SPEC = (
        "are chosen", "--hvg-flavor", choices=HVG_FLAVOR_CHOICES, sc_stage="sc_hvg"),
     _P("markers", str, "wilcoxon", SINGLE_CELL, "Marker test", "test of each group of cells "
        "against the rest", "--markers", choices=SC_MARKER_TESTS, sc_stage="sc_markers"),
+    _P("tie_correct", bool, True, SINGLE_CELL, "tie correction switch", "correct the "
+       "Wilcoxon variance for ties (the zeros of sparse data are one large tie); "
+       "--no-tie-correct gives scanpy's default", "--tie-correct", sc_stage="sc_markers",
+       applies=lambda p: p.markers == "wilcoxon"),
     _P("group_by", str, "", SINGLE_CELL, "Marker groups", "cell- or sample-sheet column "
        "whose values are the groups the markers compare (default: the clusters of run with "
        "the same options)", "--group-by", max=MAX_TEXT_LENGTH,

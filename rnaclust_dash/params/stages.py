@@ -59,7 +59,7 @@ def _sc_reads(params: Any, sc_stage: str) -> tuple[str, ...]:
     if sc_stage in ("sc_pca", "sc_neighbors", "sc_embedding"):
         return ("seed",)  # randomized PCA, approximate neighbours, UMAP / t-SNE
     if sc_stage == "sc_batch" and params.batch_method != "none":
-        return ("seed",)
+        return ("seed", "pcs")  # Harmony corrects the PCs the graph uses
     return ()
 
 
