@@ -1,4 +1,5 @@
-"""Loading data: the example, an uploaded count table, a sample sheet, gene lengths."""
+"""Loading data: the example, an uploaded count table or single-cell file, a dataset of
+the server's data folder, a sample (or cell) sheet, gene lengths."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from layouts import ids
 from layouts.main import DEFAULT_EXAMPLE
 from rnaclust_dash import io
 from rnaclust_dash.dataset import Dataset
+from rnaclust_dash.errors import DataError
 from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS
 from rnaclust_dash.params import default_params
 from rnaclust_dash.pipeline import load_dataset, load_summary, put_dataset
@@ -21,6 +23,7 @@ from .common import ViewOutputs
 VIEW = ViewOutputs("data", (
     Output(ids.DATASET_STORE, "data"),
     Output(ids.EXAMPLE, "value"),
+    Output(ids.DATA_DIR_ENTRY, "value"),
     Output(ids.DATASET_INFO, "children"),
     Output(ids.NORMALIZATION, "options"),
     Output(ids.NORMALIZATION, "value"),
@@ -60,12 +63,24 @@ def decode(contents: str) -> bytes:
 def read_new_dataset(trigger: str | None, example: str | None, counts: str | None,
                      counts_name: str | None, metadata: str | None, metadata_name: str | None,
                      lengths: str | None, lengths_name: str | None,
-                     current: Dataset | None) -> Dataset:
+                     current: Dataset | None, data_dir_entry: str | None = None) -> Dataset:
     """The dataset a data control asks for (raises DataError with a message)."""
     if trigger == ids.UPLOAD_COUNTS and counts:
         content = decode(counts)
+        if io.is_single_cell_input(content):
+            return io.read_single_cell(content, counts_name or "upload")
         return io.build_dataset(content, counts_name or "upload")
+    if trigger == ids.DATA_DIR_ENTRY and data_dir_entry:
+        root = io.data_dir_root()
+        if root is None:
+            raise DataError("This server has no data folder (RNACLUST_DATA_DIR is not set).")
+        return io.load_data_dir_entry(root, data_dir_entry)
     if trigger in (ids.UPLOAD_METADATA, ids.UPLOAD_LENGTHS) and current is not None:
+        if trigger == ids.UPLOAD_METADATA and metadata and current.is_sparse:
+            return io.attach_cell_sheet(current, decode(metadata), metadata_name or "cell sheet")
+        if trigger == ids.UPLOAD_LENGTHS and current.is_sparse:
+            raise DataError("Gene lengths are for bulk count tables (TPM, RPKM); single-cell "
+                            "counts are normalized without them.")
         if trigger == ids.UPLOAD_METADATA and metadata:
             frame, notices = io.parse_metadata(decode(metadata),
                                                metadata_name or "sample sheet",
@@ -80,17 +95,21 @@ def read_new_dataset(trigger: str | None, example: str | None, counts: str | Non
     return io.load_example(example or DEFAULT_EXAMPLE)
 
 
-def dataset_info(summary: dict) -> list:
+def dataset_info(summary: dict, *, mode: str = "bulk") -> list:
     """A short description of what is loaded, with its notices."""
     metadata = summary["metadata"]
     annotations = ", ".join(map(str, metadata.columns)) if metadata is not None else "none"
+    if mode == "single-cell":
+        shape = (f"single cells: {summary['n_samples']:,} cells x {summary['n_genes']:,} genes; "
+                 f"{VALUE_KIND_WORDS[summary['value_kind']]}; cell annotations: {annotations}")
+    else:
+        shape = (f"{summary['n_genes']:,} genes x {summary['n_samples']:,} samples; "
+                 f"{VALUE_KIND_WORDS[summary['value_kind']]}; gene lengths: "
+                 f"{'yes' if summary['has_lengths'] else 'no'}; sample sheet: {annotations}")
     lines = [
         html.B(summary["name"]),
         html.Div(summary["description"], className="small text-muted"),
-        html.Div(f"{summary['n_genes']:,} genes x {summary['n_samples']:,} samples; "
-                 f"{VALUE_KIND_WORDS[summary['value_kind']]}; gene lengths: "
-                 f"{'yes' if summary['has_lengths'] else 'no'}; sample sheet: {annotations}",
-                 className="small"),
+        html.Div(shape, className="small"),
     ]
     if summary["notices"]:
         lines.append(html.Ul([html.Li(n) for n in summary["notices"]], className="small notices"))
@@ -119,29 +138,34 @@ def unavailable_text(summary: dict) -> str:
 
 
 def update_data(store: ResultStore, trigger, example, counts, counts_name, metadata,
-                metadata_name, lengths, lengths_name, current_store) -> tuple:
+                metadata_name, lengths, lengths_name, current_store,
+                data_dir_entry=None) -> tuple:
     """The body of the data callback (plain function: testable without a browser)."""
-    if trigger == ids.EXAMPLE and not example:  # cleared after an upload: nothing to load
-        return tuple([no_update] * len(OUTPUTS))
+    if trigger in (ids.EXAMPLE, ids.DATA_DIR_ENTRY) and not (
+            example if trigger == ids.EXAMPLE else data_dir_entry):
+        return tuple([no_update] * len(OUTPUTS))  # cleared after another load: nothing to do
     current_key = (current_store or {}).get("key")
     current = load_dataset(store, current_key) if current_key and trigger in (
         ids.UPLOAD_METADATA, ids.UPLOAD_LENGTHS) else None
     dataset = read_new_dataset(trigger, example, counts, counts_name, metadata, metadata_name,
-                               lengths, lengths_name, current)
+                               lengths, lengths_name, current, data_dir_entry)
     key = put_dataset(store, dataset)
     summary = load_summary(store, key)
+    mode = io.detect_mode(dataset)
+    # Excluding single cells one by one is no use (QC filters them), and 100,000 options
+    # would make the page heavy.
+    items = [] if mode == "single-cell" else [str(s) for s in dataset.adata.obs_names]
     columns = [] if summary["metadata"] is None else [str(c) for c in summary["metadata"].columns]
     values = {
         (ids.DATASET_STORE, "data"): {"key": key},
         (ALERT, "children"): None,
         (ALERT, "is_open"): False,
-        (ids.DATASET_INFO, "children"): dataset_info(summary),
+        (ids.DATASET_INFO, "children"): dataset_info(summary, mode=mode),
         (ids.NORMALIZATION, "options"): normalization_options(summary),
         (ids.NORMALIZATION_HELP, "children"): unavailable_text(summary),
         (ids.COLOR_BY, "options"): [{"label": c, "value": c}
                                     for c in color_choices("samples", summary["metadata"])],
-        (ids.EXCLUDE, "options"): [{"label": str(s), "value": str(s)}
-                                   for s in dataset.counts.columns],
+        (ids.EXCLUDE, "options"): [{"label": s, "value": s} for s in items],
         (ids.BATCH_COLUMN, "options"): [{"label": c, "value": c} for c in columns],
         (ids.PROTECT, "options"): [{"label": c, "value": c} for c in columns],
     }
@@ -149,8 +173,10 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
         params = default_params(dataset)
         values |= {
             # After an upload the example box empties, so choosing an example reloads it.
-            (ids.EXAMPLE, "value"): None if trigger == ids.UPLOAD_COUNTS else (
-                example or DEFAULT_EXAMPLE),
+            (ids.EXAMPLE, "value"): None if trigger in (ids.UPLOAD_COUNTS, ids.DATA_DIR_ENTRY)
+            else (example or DEFAULT_EXAMPLE),
+            (ids.DATA_DIR_ENTRY, "value"): data_dir_entry if trigger == ids.DATA_DIR_ENTRY
+            else None,
             (ids.NORMALIZATION, "value"): params.normalization,
             (ids.LOG_TRANSFORM, "value"): ["log"] if params.log_transform else [],
             (ids.MIN_COUNT, "value"): params.min_count,
@@ -180,10 +206,12 @@ def register(app, store: ResultStore) -> None:
               Input(ids.UPLOAD_COUNTS, "filename"),
               Input(ids.UPLOAD_METADATA, "filename"),
               Input(ids.UPLOAD_LENGTHS, "filename"),
+              Input(ids.DATA_DIR_ENTRY, "value"),
               State(ids.DATASET_STORE, "data"),
               prevent_initial_call="initial_duplicate")
     @VIEW.guard
     def load_data(example, counts, metadata, lengths, counts_name, metadata_name,
-                  lengths_name, current_store):
+                  lengths_name, data_dir_entry, current_store):
         return update_data(store, ctx.triggered_id, example, counts, counts_name, metadata,
-                           metadata_name, lengths, lengths_name, current_store)
+                           metadata_name, lengths, lengths_name, current_store,
+                           data_dir_entry)

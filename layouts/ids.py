@@ -5,6 +5,7 @@ EXAMPLE = "example-dataset"
 UPLOAD_COUNTS = "upload-counts"
 UPLOAD_METADATA = "upload-metadata"
 UPLOAD_LENGTHS = "upload-gene-lengths"
+DATA_DIR_ENTRY = "data-dir-entry"  # a dataset of the server's RNACLUST_DATA_DIR
 DATASET_INFO = "dataset-info"
 NOTICES = "notices"
 ERROR = "error-message"  # the Clustering view's alert (see VIEW_ALERTS)

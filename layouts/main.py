@@ -18,6 +18,7 @@ from rnaclust_dash.tl.methods import METHOD_DESCRIPTIONS, REGISTRY
 from rnaclust_dash.tl.validate import INDICES
 
 from . import ids
+from .data_dir import data_dir_control
 
 DEFAULTS = AnalysisParams()
 DEFAULT_EXAMPLE = "pasilla"
@@ -77,11 +78,14 @@ def data_card() -> dbc.Card:
                 value=DEFAULT_EXAMPLE, clearable=False, placeholder="(your upload)"),
                 "help-example",
                 _help_text(EXAMPLES)),
-            _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples)"),
+            _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples) or single cells"),
             html.Small(f"CSV, TSV, TXT, .gz or .xlsx; featureCounts output works as it is. "
-                       f"Up to {limit_mb:.0f} MB; for larger tables use the command line.",
+                       "Single cells: a 10x matrix folder as .zip or .tar.gz, a 10x .h5 or "
+                       f"an .h5ad. Up to {limit_mb:.0f} MB; for larger files use the server's "
+                       "data folder or the command line.",
                        className="text-muted d-block mb-2"),
-            _upload(ids.UPLOAD_METADATA, "Sample sheet (optional)"),
+            data_dir_control(),
+            _upload(ids.UPLOAD_METADATA, "Sample or cell sheet (optional)"),
             _upload(ids.UPLOAD_LENGTHS, "Gene lengths (optional, for TPM/RPKM)"),
             view_alert("data"),
             html.Div(id=ids.DATASET_INFO, className="dataset-info"),

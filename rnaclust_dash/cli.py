@@ -26,6 +26,7 @@ import pandas as pd
 from .assess import assess_stability, choose_k
 from .dataset import Dataset
 from .errors import ParameterError, RnaclustError
+from .io.single_cell import resolve_mode
 from .params import (SPEC, AnalysisParams, default_params, params_document,
                      params_from_document)
 from .pipeline import (compute_embedding, corrected_matrix, put_dataset, run_analysis,
@@ -78,9 +79,12 @@ def _add_command(commands, name: str, handler, description: str) -> argparse.Arg
     """A sub-command with the input and analysis options every command shares."""
     command = commands.add_parser(name, help=description, description=description)
     command.set_defaults(handler=handler)
-    command.add_argument("counts", help="count table: CSV/TSV/TXT (.gz) or .xlsx, genes as rows")
+    command.add_argument("counts", help="count table: CSV/TSV/TXT (.gz) or .xlsx, genes as "
+                                        "rows; or single cells: a 10x folder, a .zip or .tar.gz "
+                                        "of one, a 10x .h5 or an .h5ad")
     command.add_argument("--out", required=True, help="folder for the result files")
-    command.add_argument("--metadata", help="sample sheet, first column = sample id")
+    command.add_argument("--metadata", help="sample sheet, first column = sample id (for "
+                                            "single cells: cell sheet, first column = barcode)")
     command.add_argument("--gene-lengths", help="table of gene id, length in bp")
     command.add_argument("--params", help="params.json (as saved by the dashboard); options "
                                           "given here override it")
@@ -159,6 +163,28 @@ def _read(path: str | None) -> tuple[bytes | None, str | None]:
     return Path(path).read_bytes(), Path(path).name
 
 
+def read_input(args: argparse.Namespace) -> Dataset:
+    """The Dataset of COUNTS with ``--metadata`` and ``--gene-lengths``: a bulk table, or
+    single cells (a 10x folder, .zip / .tar.gz, .h5 or .h5ad; ``--metadata`` is then the
+    cell sheet)."""
+    from .io import attach_cell_sheet, build_dataset, is_single_cell_input, read_single_cell
+
+    if is_single_cell_input(path=args.counts):
+        if args.gene_lengths:
+            raise ParameterError("--gene-lengths is for bulk count tables (TPM, RPKM); "
+                                 "single-cell counts are normalized without gene lengths.")
+        dataset = read_single_cell(path=args.counts)
+        if args.metadata:
+            dataset = attach_cell_sheet(dataset, *_read(args.metadata))
+        return dataset
+    counts, counts_name = _read(args.counts)
+    metadata, metadata_name = _read(args.metadata)
+    lengths, lengths_name = _read(args.gene_lengths)
+    return build_dataset(counts, counts_name, metadata_content=metadata,
+                         metadata_filename=metadata_name, lengths_content=lengths,
+                         lengths_filename=lengths_name)
+
+
 @contextmanager
 def stored_dataset(args: argparse.Namespace) -> Iterator[tuple[Dataset, ResultStore, str]]:
     """Read COUNTS (with ``--metadata`` and ``--gene-lengths``) into a result store.
@@ -169,14 +195,7 @@ def stored_dataset(args: argparse.Namespace) -> Iterator[tuple[Dataset, ResultSt
         ``(dataset, store, key)``. The store lives in ``--cache-dir``, or in a temporary
         folder removed on leaving the block.
     """
-    from .io import build_dataset
-
-    counts, counts_name = _read(args.counts)
-    metadata, metadata_name = _read(args.metadata)
-    lengths, lengths_name = _read(args.gene_lengths)
-    dataset = build_dataset(counts, counts_name, metadata_content=metadata,
-                            metadata_filename=metadata_name, lengths_content=lengths,
-                            lengths_filename=lengths_name)
+    dataset = read_input(args)
     with tempfile.TemporaryDirectory() as scratch:
         store = ResultStore(args.cache_dir or scratch)
         try:
@@ -233,6 +252,9 @@ def run_command(args: argparse.Namespace) -> None:
     """Run the ``run`` command (raises RnaclustError / OSError on bad input)."""
     with stored_dataset(args) as (dataset, store, key):
         params = analysis_params(args, dataset)
+        if resolve_mode(params.mode, dataset) == "single-cell":
+            run_single_cell_command(args, dataset, params)
+            return
         analysis = run_analysis(store, key, params)
         embedding = compute_embedding(store, key, params)
         agreement = None
@@ -248,6 +270,16 @@ def run_command(args: argparse.Namespace) -> None:
     n_clusters = len(set(analysis.labels.tolist()))
     print(f"{metrics['n_items']} {params.target} in {n_clusters} clusters; mean silhouette "
           f"{metrics['silhouette']:.3f}; results in {args.out}")
+
+
+def run_single_cell_command(args: argparse.Namespace, dataset: Dataset,
+                            params: AnalysisParams) -> None:
+    """``run`` on single cells (``--mode single-cell``, or detected from the input)."""
+    raise ParameterError(
+        f"{dataset.name} holds single cells ({dataset.n_samples:,} cells x "
+        f"{dataset.n_genes:,} genes); the single-cell pipeline (QC, HVG, PCA, Leiden) is not "
+        "in this version yet. To cluster the cells with the bulk methods (dense, fine up to "
+        "a few thousand cells) add --mode bulk.")
 
 
 # --- choose-k -----------------------------------------------------------------------------

@@ -20,12 +20,20 @@ from ..tl.hierarchical import LINKAGES
 from ..tl.distance import DISTANCES
 from ..tl.embed import EMBEDDINGS
 from ..tl.sc_markers import SC_MARKER_TESTS
+from ..pp.hvg import HVG_FLAVORS
 from ..tl.mixture import COVARIANCES
 from ..pp.normalization import NORMALIZATIONS
 from ..tl.methods import REGISTRY
 
 TARGETS = {"samples": "Cluster the samples (columns): which samples group together?",
            "genes": "Cluster the genes (rows): which genes move together?"}
+
+#: Analysis modes: "auto" lets :func:`rnaclust_dash.io.detect_mode` decide from the input.
+MODES = MappingProxyType({
+    "auto": "single-cell for 10x and .h5ad input or thousands of mostly-zero columns, "
+            "else bulk",
+    "single-cell": "cells: QC, normalize_total + log1p, HVG, PCA, kNN graph, Leiden",
+    "bulk": "samples: DESeq2/edgeR normalization, distances, hierarchical and others"})
 
 #: Largest seed the random number generators accept (2**32 - 1).
 MAX_SEED = 2**32 - 1
@@ -49,12 +57,13 @@ SC_STAGES = ("sc_qc", "sc_normalize", "sc_hvg", "sc_pca", "sc_batch", "sc_neighb
 SINGLE_CELL = "single-cell"
 
 #: Highly-variable-gene flavours (:func:`rnaclust_dash.pp.hvg.highly_variable_genes`).
-HVG_FLAVOR_CHOICES = MappingProxyType({
+_HVG_TEXT = {
     "seurat": "dispersion of the log values, z-scored within mean bins (scanpy's default)",
     "cell_ranger": "dispersion normalized by median and MAD within mean percentiles",
     "seurat_v3": "variance of the counts standardized by a loess fit on the mean (raw "
                  "counts)",
-    "pearson_residuals": "variance of negative-binomial Pearson residuals (raw counts)"})
+    "pearson_residuals": "variance of negative-binomial Pearson residuals (raw counts)"}
+HVG_FLAVOR_CHOICES = MappingProxyType({flavor: _HVG_TEXT[flavor] for flavor in HVG_FLAVORS})
 
 #: Batch corrections of single cells (Harmony acts on the principal components).
 SC_BATCH_METHODS = ("none", "harmony")
@@ -159,6 +168,9 @@ def _umap(params: Any) -> bool:
 
 _P = Param
 _SPEC = (
+    # The mode picks the pipeline; no result of a bulk stage depends on it (not in a key).
+    _P("mode", str, "auto", "prepare", "Mode", "analyse single cells or bulk samples (auto: "
+       "decided from the input)", "--mode", choices=MODES, applies=lambda p: False),
     _P("target", str, "samples", "features", "Cluster", "what to cluster: the samples or "
        "the genes", "--target", choices=TARGETS),
     _P("normalization", str, "deseq2", "normalize", "Normalization", "how counts are made "

@@ -24,6 +24,13 @@ Modules, one per role:
 - sample QC: :mod:`~rnaclust_dash.pp.qc` (per-sample metrics, MAD outlier rules, box
   statistics; the QC figures are in :mod:`rnaclust_dash.pl.qc`);
 - :mod:`~rnaclust_dash.pp.inputs`: the matrix checks they share.
+
+Single cells (AnnData cells x genes, sparse counts; scanpy's numbers):
+:mod:`~rnaclust_dash.pp.sc_qc` (per-cell QC metrics, cell and gene filters),
+:mod:`~rnaclust_dash.pp.sc_normalize` (normalize_total + log1p, scale),
+:mod:`~rnaclust_dash.pp.hvg` (highly variable genes, four flavors),
+:mod:`~rnaclust_dash.pp.pca` (PCA, sparse with implicit centring),
+:mod:`~rnaclust_dash.pp.neighbors` (kNN graph with UMAP connectivities).
 """
 
 from rnaclust_dash.pp.batch_counts import combat_seq
@@ -38,6 +45,14 @@ from rnaclust_dash.pp.deseq2_dispersion import (
     parametric_dispersion_fit,
 )
 from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
+from rnaclust_dash.pp.hvg import HVG_FLAVORS, N_TOP_GENES, highly_variable_genes
+from rnaclust_dash.pp.neighbors import (
+    EXACT_NEIGHBORS_BELOW,
+    N_NEIGHBORS,
+    NEIGHBOR_METRICS,
+    NeighborGraph,
+    neighbors,
+)
 from rnaclust_dash.pp.normalization import (
     COUNT_METHODS,
     LOG_SCALE_METHODS,
@@ -47,6 +62,7 @@ from rnaclust_dash.pp.normalization import (
     normalization_availability,
     normalize,
 )
+from rnaclust_dash.pp.pca import N_PCS, PCA_SOLVERS, RANDOMIZED_PCA_FROM, PCAResult, pca
 from rnaclust_dash.pp.qc import (
     MAD_LIBRARY_FOLD,
     MIN_DETECTED_DROP,
@@ -60,6 +76,21 @@ from rnaclust_dash.pp.qc import (
     qc_summary,
 )
 from rnaclust_dash.pp.quantile import quantile_normalize
+from rnaclust_dash.pp.sc_normalize import (
+    SCALE_MAX_VALUE,
+    TARGET_SUM,
+    gene_mean_var,
+    normalize_total_log1p,
+    scale,
+)
+from rnaclust_dash.pp.sc_qc import (
+    MITO_PREFIXES,
+    QC_RULES,
+    RIBO_PREFIXES,
+    QCFilterResult,
+    cell_qc_metrics,
+    filter_cells_and_genes,
+)
 from rnaclust_dash.pp.size_factors import (
     NORM_FACTOR_METHODS,
     calc_norm_factors,
@@ -74,39 +105,63 @@ __all__ = [
     "BATCH_METHODS",
     "COUNT_METHODS",
     "DESEQ2_MIN_MU",
+    "EXACT_NEIGHBORS_BELOW",
     "HARMONY_PCS",
+    "HVG_FLAVORS",
     "LOG_SCALE_METHODS",
     "MAD_LIBRARY_FOLD",
     "MIN_DETECTED_DROP",
     "MIN_DISSIMILARITY_RATIO",
     "MIN_LIBRARY_FRACTION",
     "MIN_SAMPLES_FOR_MAD",
+    "MITO_PREFIXES",
+    "NEIGHBOR_METRICS",
     "NORMALIZATIONS",
     "NORMALIZATION_LABELS",
     "NORM_FACTOR_METHODS",
+    "N_NEIGHBORS",
+    "N_PCS",
+    "N_TOP_GENES",
+    "NeighborGraph",
     "Normalized",
     "OUTLIER_NMADS",
+    "PCAResult",
+    "PCA_SOLVERS",
     "PCA_TOP_GENES",
+    "QCFilterResult",
+    "QC_RULES",
+    "RANDOMIZED_PCA_FROM",
+    "RIBO_PREFIXES",
+    "SCALE_MAX_VALUE",
+    "TARGET_SUM",
     "batch_confounding",
     "box_statistics",
     "calc_norm_factors",
+    "cell_qc_metrics",
     "combat",
     "combat_seq",
     "cpm_tmm",
     "deseq2_size_factors",
     "dispersion_trend",
     "edger_log_cpm",
+    "filter_cells_and_genes",
     "flag_outliers",
+    "gene_mean_var",
     "gene_wise_dispersions",
     "harmony_embedding",
+    "highly_variable_genes",
     "log_cpm_tmm",
     "map_dispersions",
+    "neighbors",
     "normalization_availability",
     "normalize",
+    "normalize_total_log1p",
     "parametric_dispersion_fit",
+    "pca",
     "qc_summary",
     "quantile_normalize",
     "remove_batch_effect",
+    "scale",
     "top_variable_genes",
     "vst",
     "vst_closed_form",
