@@ -221,12 +221,14 @@ SCANPY_CALLS = dict(min_genes=200, min_cells=3, target_sum=1e4, hvg=2000,
 
 @pytest.mark.parametrize("name", ["cellbench_5cl_celseq2_3plates",
                                   "hsmm_myoblast_timecourse_fpkm"])
-def test_parity_with_scanpy_leiden_and_markers(name):
+def test_parity_with_scanpy_leiden_and_markers(name, tmp_path):
     dataset, reference = _shared_set(name)
     ari_table = pd.read_csv(reference / "scanpy_ari.csv", index_col=0)
+    store = ResultStore(tmp_path)  # the second resolution reuses the stages before it
     for resolution in (0.5, 1.0):
         result = run_single_cell(dataset, AnalysisParams(**SCANPY_CALLS,
-                                                         resolution=resolution))
+                                                         resolution=resolution),
+                                 store=store, dataset_key=name)
         scanpy = pd.read_csv(reference / f"scanpy_leiden_r{resolution}.csv", index_col=0)
         vs_scanpy = adjusted_rand_score(result.labels,
                                         scanpy.iloc[:, 0].loc[result.cell_ids])
@@ -238,3 +240,4 @@ def test_parity_with_scanpy_leiden_and_markers(name):
     for group, theirs in top.groupby("group"):
         ours = result.markers[result.markers["group"] == str(group)].head(25)
         assert len(set(ours["gene"]) & set(theirs["gene_id"])) >= 0.8 * 25, group
+    store.cache.close()
