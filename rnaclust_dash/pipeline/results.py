@@ -36,12 +36,14 @@ def write_results(analysis: Analysis, embedding: Embedding, out_dir, *,
                                                      dataset_key=analysis.dataset_key))
 
 
-def package_versions() -> dict:
-    """Versions of the packages whose numbers the results depend on."""
+def package_versions(extra: tuple[str, ...] = ()) -> dict:
+    """Versions of the packages whose numbers the results depend on (and of ``extra``
+    packages, e.g. igraph for single cells)."""
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {"rnaclust_dash": __version__}
-    for name in ("numpy", "scipy", "pandas", "scikit-learn", "fastcluster", "umap-learn"):
+    for name in ("numpy", "scipy", "pandas", "scikit-learn", "fastcluster", "umap-learn",
+                 *extra):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:

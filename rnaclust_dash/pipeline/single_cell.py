@@ -70,7 +70,8 @@ class QCStage:
 class SingleCellResult:
     """Everything the CLI and the views need of one single-cell analysis.
 
-    ``labels`` (1..k by first appearance), ``representation`` (kept cells x the
+    ``log_values`` (kept cells x kept genes, CSR float32 log1p of the normalized
+    counts), ``labels`` (1..k by first appearance), ``representation`` (kept cells x the
     dimensions the graph was built on: PCs or Harmony's), ``markers`` (see
     :func:`~rnaclust_dash.tl.sc_markers.rank_genes_groups`, plus ``symbol``) and
     ``marker_groups`` (``"cluster"`` or the cell-sheet column the markers compare).
@@ -81,6 +82,7 @@ class SingleCellResult:
     cell_ids: np.ndarray
     gene_ids: np.ndarray
     qc: QCStage
+    log_values: Any
     hvg: pd.DataFrame
     pca: PCAResult
     representation: np.ndarray
@@ -220,7 +222,8 @@ def run_single_cell(dataset, params: AnalysisParams, *, store: ResultStore | Non
                        f"{params.resolution:g}: raise the resolution to split the cells.")
     return SingleCellResult(
         params=params, dataset_key=dataset_key, cell_ids=adata.obs_names.to_numpy()[kept[0]],
-        gene_ids=gene_ids, qc=qc, hvg=hvg, pca=pcs, representation=representation,
+        gene_ids=gene_ids, qc=qc, log_values=log_values, hvg=hvg, pca=pcs,
+        representation=representation,
         graph=graph, labels=labels, embedding=embedding, markers=markers,
         marker_groups=params.group_by or "cluster",
         notices=tuple(notices) + embedding.notices, keys=keys)
