@@ -50,3 +50,16 @@ def test_tsne_separates_groups_is_seeded_and_lowers_perplexity():
     assert "perplexity lowered" in few.notices[0]
     with pytest.raises(ParameterError, match="at least 4"):
         tsne_embedding(items[:3])
+
+
+def test_bulk_pipeline_offers_tsne(small_dataset, tmp_path):
+    from rnaclust_dash.params import AnalysisParams
+    from rnaclust_dash.pipeline import compute_embedding, put_dataset
+    from rnaclust_dash.store import ResultStore
+
+    store = ResultStore(tmp_path)
+    key = put_dataset(store, small_dataset)
+    embedding = compute_embedding(store, key, AnalysisParams(embedding="tsne"))
+    assert embedding.axis_titles == ("tSNE1", "tSNE2")
+    assert embedding.coords.shape == (small_dataset.n_samples, 2)
+    store.cache.close()
