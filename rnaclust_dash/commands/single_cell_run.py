@@ -30,6 +30,10 @@ def run_single_cell_command(args: argparse.Namespace, dataset: Dataset, store: R
     from ..pipeline.single_cell import run_single_cell
     from ..pipeline.single_cell_files import write_single_cell_results
 
+    if args.write_corrected:
+        raise ParameterError("--write-corrected writes a batch-corrected bulk matrix; for "
+                             "single cells Harmony corrects the principal components, which "
+                             "result.h5ad holds (obsm X_pca and the embedding).")
     params = (params_from_document(Path(args.params).read_text()) if args.params
               else single_cell_defaults()).replace(**_explicit_options(args))
     resolutions = _resolutions(args.resolutions)

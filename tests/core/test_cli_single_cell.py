@@ -103,6 +103,8 @@ def test_group_by_and_other_choices(tenx, tmp_path):
     (["--min-genes", "100000"], "remove all"),
     (["--hvg-flavor", "bogus"], None),
     (["--resolutions", "0.5,zero"], "numbers separated by commas"),
+    (["--write-corrected"], "Harmony corrects the principal components"),
+    (["--batch-method", "combat", "--batch-column", "plate"], "choose harmony"),
 ])
 def test_bad_input_exits_2_with_a_message(tenx, tmp_path, capsys, options, message):
     args = ["run", str(tenx), "--out", str(tmp_path / "bad"), *QC_FAST, *options]
