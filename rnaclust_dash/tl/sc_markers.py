@@ -130,9 +130,15 @@ def rank_genes_groups(log_values, groups, *, method: str = "wilcoxon",
 
 
 def _cells_by_genes(log_values) -> sparse.csr_matrix:
-    """A float64 CSR copy of the cells x genes values, checked."""
+    """The cells x genes values as canonical CSR of float32 or float64 (checked): the
+    caller's matrix itself when it already is (it is only read), else a copy."""
     if sparse.issparse(log_values):
-        matrix = sparse.csr_matrix(log_values, dtype=np.float64, copy=True)
+        dtype = log_values.dtype if log_values.dtype in (np.float32, np.float64) \
+            else np.float64
+        matrix = sparse.csr_matrix(log_values, dtype=dtype)
+        if not matrix.has_canonical_format:
+            matrix = matrix.copy()
+            matrix.sum_duplicates()
     else:
         matrix = sparse.csr_matrix(np.asarray(log_values, dtype=np.float64))
     if matrix.ndim != 2 or min(matrix.shape) == 0:
@@ -140,7 +146,6 @@ def _cells_by_genes(log_values) -> sparse.csr_matrix:
     if not np.isfinite(matrix.data).all():
         raise DataError("The expression values contain missing or infinite values: filter "
                         "those genes or cells before looking for markers.")
-    matrix.sum_duplicates()
     return matrix
 
 
@@ -181,8 +186,8 @@ def _group_sums(matrix: sparse.csr_matrix, codes: np.ndarray,
                                          shape=matrix.shape)
         return np.asarray((indicator @ same_pattern).todense())
 
-    return (per_group(matrix.data), per_group(matrix.data ** 2),
-            per_group((matrix.data != 0).astype(np.float64)))
+    values = matrix.data.astype(np.float64)  # sums of squares of float32 lose digits
+    return per_group(values), per_group(values ** 2), per_group((values != 0) * 1.0)
 
 
 def _welch_scores(sums: np.ndarray, squares: np.ndarray,
