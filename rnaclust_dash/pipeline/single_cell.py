@@ -288,6 +288,8 @@ def _representation(pcs: PCAResult, batch, params: AnalysisParams) -> np.ndarray
         return scores
     from ..pp.batch_harmony import harmony_embedding
 
+    # harmony_embedding's own PCA of the PC scores (uncorrelated, by decreasing variance)
+    # returns the same axes, up to sign: Harmony corrects these PCs
     return harmony_embedding(scores, batch, n_pcs=scores.shape[1],
                              random_state=params.seed).astype(np.float32)
 
