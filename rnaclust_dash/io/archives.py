@@ -43,12 +43,16 @@ class FileTree:
         The folder or archive's name, for messages.
     cap : int or None
         Most bytes a file of it may expand to when gzip-compressed (None: no cap).
+    local : callable or None
+        ``local(name) -> Path`` for a folder on disk (readers may then stream the file
+        instead of holding its bytes); None for archives.
     """
 
     names: tuple[str, ...]
     source: str
     cap: int | None
     _read: Callable[[str], bytes]
+    local: Callable[[str], Path] | None = None
 
     def read(self, name: str) -> bytes:
         """The bytes of the file ``name`` (one of :attr:`names`)."""
@@ -139,7 +143,8 @@ def _folder_tree(root: Path, name: str, cap: int | None) -> FileTree:
             if full.is_file() and full.resolve().is_relative_to(base):
                 names.append(full.relative_to(root).as_posix())
     names = tuple(sorted(n for n in names if not _clutter(n)))
-    return FileTree(names, name or root.name, cap, lambda member: (root / member).read_bytes())
+    return FileTree(names, name or root.name, cap, lambda member: (root / member).read_bytes(),
+                    local=lambda member: root / member)
 
 
 @contextmanager

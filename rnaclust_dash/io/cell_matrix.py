@@ -81,6 +81,22 @@ def unique_names(names: pd.Index) -> tuple[pd.Index, list[str]]:
     return pd.Index(values, dtype=object), repeated
 
 
+def gene_expression_columns(types: np.ndarray, source: str) -> tuple[np.ndarray | None, list]:
+    """The positions of the "Gene Expression" features when others are listed too.
+
+    Cell Ranger lists antibody, CRISPR and other features beside the genes; as scanpy's
+    ``gex_only=True``, only the genes are kept. Returns None (keep all) when every
+    feature, or none, is of type Gene Expression, with the notice to give otherwise.
+    """
+    keep = np.asarray(types) == "Gene Expression"
+    if keep.all() or not keep.any():
+        return None, []
+    others = sorted(set(np.asarray(types)[~keep]))
+    notice = (f"{source}: {_n(int((~keep).sum()), 'feature')} of type {_quote_list(others)} "
+              f"left out; the {_n(int(keep.sum()), 'gene')} of type Gene Expression are kept.")
+    return np.flatnonzero(keep), [notice]
+
+
 def _check_barcodes(barcodes: pd.Index, source: str) -> None:
     empty = np.flatnonzero(barcodes.astype(str).str.strip() == "")
     if empty.size:
@@ -128,8 +144,8 @@ def _without_empty_cells(matrix: sparse.csr_matrix, barcodes: pd.Index,
 
 
 def cells_by_genes(matrix, *, barcodes, gene_ids, symbols=None, source: str,
-                   obs: pd.DataFrame | None = None,
-                   var: pd.DataFrame | None = None) -> tuple:
+                   obs: pd.DataFrame | None = None, var: pd.DataFrame | None = None,
+                   checked_counts: bool = False) -> tuple:
     """Check raw counts and build the AnnData every single-cell reader returns.
 
     Parameters
@@ -147,6 +163,9 @@ def cells_by_genes(matrix, *, barcodes, gene_ids, symbols=None, source: str,
         The file name, for messages and notices.
     obs, var : pandas.DataFrame, optional
         More cell / gene annotations, row for row (their index is replaced).
+    checked_counts : bool, default False
+        True when the caller has already checked that the values are counts (the
+        check, a pass over all values, is then not repeated).
 
     Returns
     -------
@@ -182,7 +201,8 @@ def cells_by_genes(matrix, *, barcodes, gene_ids, symbols=None, source: str,
     if not counts.has_canonical_format:
         counts = counts.copy()
         counts.sum_duplicates()
-    _check_counts(counts, barcodes, ids, source)
+    if not checked_counts:
+        _check_counts(counts, barcodes, ids, source)
     counts, barcodes, kept, more = _without_empty_cells(counts, barcodes, source)
     notices += more
     counts = counts.astype(np.float32, copy=False)

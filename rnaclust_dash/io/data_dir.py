@@ -15,7 +15,8 @@ from pathlib import Path
 
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.io.single_cell import read_single_cell, single_cell_format
+from rnaclust_dash.io.single_cell import (is_single_cell_input, read_single_cell,
+                                          single_cell_format)
 from rnaclust_dash.io.tenx import MATRIX_NAMES
 
 #: Environment variable naming the data folder.
@@ -96,6 +97,8 @@ def _folder_size_and_matrix(folder: Path, root: Path) -> tuple[int, bool]:
 def _file_format(path: Path) -> str | None:
     with open(path, "rb") as handle:
         kind = single_cell_format(handle.read(4096))
+    if kind is not None and not is_single_cell_input(path=path):
+        kind = None  # an .xlsx (a zip too)
     if kind in _ARCHIVE_FORMATS:
         return "10x archive"
     if kind == "hdf5":
@@ -142,10 +145,11 @@ def data_dir_path(root: str | Path, name: str) -> Path:
     ------
     DataError
         If ``name`` is not a plain name of the folder's top level (absolute, ``..``,
-        a separator) or leads out of the folder through a link, or does not exist.
+        hidden, with a separator) or leads out of the folder through a link, or does not
+        exist.
     """
     root = Path(root)
-    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+    if not name or name.startswith(".") or "/" in name or "\\" in name or "\0" in name:
         raise DataError(f"{name!r} is not a dataset of the data folder: choose one from the "
                         "list.")
     path = root / name

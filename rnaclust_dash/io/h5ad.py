@@ -103,5 +103,6 @@ def read_h5ad_counts(handle: h5py.File, source: str) -> tuple:
     adata, checked = cells_by_genes(matrix, barcodes=obs.index.to_numpy(), gene_ids=ids,
                                     symbols=symbols, source=source,
                                     obs=obs.reset_index(drop=True),
-                                    var=other_var.reset_index(drop=True))
+                                    var=other_var.reset_index(drop=True),
+                                    checked_counts=True)
     return adata, notices + checked

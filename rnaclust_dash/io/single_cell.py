@@ -10,6 +10,7 @@ whether a dataset is analysed as single cells or as bulk samples.
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import h5py
@@ -66,7 +67,19 @@ def is_single_cell_input(content: bytes | None = None, *, path: str | Path | Non
     """Whether an upload or a path is a single-cell format (folder, archive, .h5, .h5ad)."""
     if path is not None and Path(path).is_dir():
         return True
-    return single_cell_format(_head(content, None if path is None else Path(path))) is not None
+    kind = single_cell_format(_head(content, None if path is None else Path(path)))
+    if kind == "zip":  # an .xlsx is a zip too: its member list says which
+        return not _is_xlsx(io.BytesIO(content) if content is not None else path)
+    return kind is not None
+
+
+def _is_xlsx(source) -> bool:
+    try:
+        with zipfile.ZipFile(source) as archive:
+            return "[Content_Types].xml" in archive.namelist() and any(
+                name.startswith("xl/") for name in archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
 
 
 def read_single_cell(content: bytes | None = None, name: str = "", *,
@@ -153,7 +166,7 @@ def detect_mode(dataset: Dataset) -> str:
         return "single-cell"
     if dataset.n_samples <= SINGLE_CELL_MIN_COLUMNS:
         return "bulk"
-    zero_share = float(np.count_nonzero(matrix == 0)) / max(matrix.size, 1)
+    zero_share = 1.0 - np.count_nonzero(matrix) / max(matrix.size, 1)  # no temporary copy
     return "single-cell" if zero_share >= SINGLE_CELL_MIN_ZERO_SHARE else "bulk"
 
 

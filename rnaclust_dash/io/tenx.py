@@ -22,13 +22,12 @@ from scipy import sparse
 
 from rnaclust_dash.errors import DataError
 from rnaclust_dash.io.archives import GZIP_MAGIC, FileTree, open_file_tree, upload_cap
-from rnaclust_dash.io.cell_matrix import cells_by_genes
+from rnaclust_dash.io.cell_matrix import cells_by_genes, gene_expression_columns
 from rnaclust_dash.io.messages import _n, _quote_list
 
 MATRIX_NAMES = ("matrix.mtx.gz", "matrix.mtx")
 _BARCODE_NAMES = ("barcodes.tsv.gz", "barcodes.tsv")
 _FEATURE_NAMES = ("features.tsv.gz", "features.tsv", "genes.tsv.gz", "genes.tsv")
-_GENE_EXPRESSION = "Gene Expression"
 
 _HOW = ("A 10x folder holds matrix.mtx.gz, barcodes.tsv.gz and features.tsv.gz (genes.tsv "
         "from Cell Ranger 2): zip that folder (e.g. filtered_feature_bc_matrix) and upload "
@@ -148,26 +147,57 @@ def _read_column_file(tree: FileTree, name: str, *, min_columns: int) -> pd.Data
 
 
 def _read_mtx(tree: FileTree, name: str) -> tuple[tuple[int, int, str], sparse.coo_matrix]:
-    """The header (rows, columns, field) and the matrix of a Matrix Market file."""
-    text = _decompressed(tree, name)
-    first = text[:200].split(b"\n", 1)[0].decode("ascii", "replace").split()
+    """The header (rows, columns, field) and the matrix of a Matrix Market file.
+
+    A file of a folder on disk is streamed by scipy (its text is never held whole).
+    """
+    local = tree.local(name) if tree.local is not None else None
+    if local is not None:
+        with open(local, "rb") as handle:
+            compressed = handle.read(2) == GZIP_MAGIC
+        with (gzip.open(local) if compressed else open(local, "rb")) as handle:
+            try:
+                head = handle.read(1_000_000)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise DataError(f'"{name}" in "{tree.source}" is damaged and could not be '
+                                f"decompressed ({exc}). Copy the 10x folder again.") from None
+        source = gzip.open(local) if compressed else open(local, "rb")  # noqa: SIM115
+    else:
+        text = _decompressed(tree, name)
+        head, source = text[:1_000_000], io.BytesIO(text)
+    try:
+        header = _mtx_header(head, name, tree.source)
+        matrix = scipy.io.mmread(source)
+    except (ValueError, OverflowError, RuntimeError, OSError, EOFError, zlib.error) as exc:
+        raise DataError(f'"{name}" in "{tree.source}" could not be read as a Matrix Market '
+                        f"file ({exc}). Copy the 10x folder again. {_HOW}") from None
+    finally:
+        source.close()
+    matrix = sparse.coo_matrix(matrix)
+    if header[2] == "integer":  # float32 holds counts exactly (below 2**24), in half the memory
+        matrix.data = matrix.data.astype(np.float32)
+    return header, matrix
+
+
+def _mtx_header(head: bytes, name: str, source: str) -> tuple[int, int, str]:
+    """Rows, columns and value field from the first bytes of a Matrix Market file."""
+    first = head[:200].split(b"\n", 1)[0].decode("ascii", "replace").split()
     if len(first) < 4 or first[0].lower() != "%%matrixmarket" or first[2].lower() != "coordinate":
-        raise DataError(f'"{name}" in "{tree.source}" is not a Matrix Market coordinate file '
+        raise DataError(f'"{name}" in "{source}" is not a Matrix Market coordinate file '
                         f'(its first line is "{" ".join(first)[:80]}"). {_HOW}')
     field = first[3].lower()
     if field not in ("integer", "real", "double"):
-        raise DataError(f'"{name}" in "{tree.source}" holds {field} values; single-cell '
+        raise DataError(f'"{name}" in "{source}" holds {field} values; single-cell '
                         "clustering needs the raw counts (integer). Load the matrix that "
                         "Cell Ranger wrote.")
-    size_line = next((line for line in text[:1_000_000].split(b"\n")
+    size_line = next((line for line in head.split(b"\n")
                       if line.strip() and not line.startswith(b"%")), b"")
     try:
         n_rows, n_cols = (int(v) for v in size_line.split()[:2])
-        matrix = scipy.io.mmread(io.BytesIO(text))
-    except (ValueError, OverflowError, RuntimeError) as exc:
-        raise DataError(f'"{name}" in "{tree.source}" could not be read as a Matrix Market '
-                        f"file ({exc}). Copy the 10x folder again. {_HOW}") from None
-    return (n_rows, n_cols, field), sparse.coo_matrix(matrix)
+    except ValueError:
+        raise DataError(f'"{name}" in "{source}" has no size line (rows, columns, entries) '
+                        f"after its header. Copy the 10x folder again. {_HOW}") from None
+    return n_rows, n_cols, field
 
 
 def _orient(matrix: sparse.coo_matrix, header: tuple, n_barcodes: int, n_features: int,
@@ -192,12 +222,7 @@ def _gene_expression_only(features: pd.DataFrame, matrix: sparse.csr_matrix,
     """Keep the "Gene Expression" features when features.tsv also lists others."""
     if 2 not in features:
         return features, matrix, []
-    types = features[2]
-    keep = (types == _GENE_EXPRESSION).to_numpy()
-    if keep.all() or not keep.any():
+    columns, notices = gene_expression_columns(features[2].to_numpy(), features_name)
+    if columns is None:
         return features, matrix, []
-    others = sorted(set(types[~keep]))
-    notice = (f"{features_name}: {_n(int((~keep).sum()), 'feature')} of type "
-              f"{_quote_list(others)} left out; the {_n(int(keep.sum()), 'gene')} of type "
-              f"Gene Expression are kept.")
-    return features[keep].reset_index(drop=True), matrix[:, np.flatnonzero(keep)], [notice]
+    return features.iloc[columns].reset_index(drop=True), matrix[:, columns], notices

@@ -15,12 +15,11 @@ import pandas as pd
 from scipy import sparse
 
 from rnaclust_dash.errors import DataError
-from rnaclust_dash.io.cell_matrix import cells_by_genes
+from rnaclust_dash.io.cell_matrix import cells_by_genes, gene_expression_columns
 from rnaclust_dash.io.messages import _n, _quote_list
 
 _MATRIX_PARTS = ("barcodes", "data", "indices", "indptr", "shape")
 _V2_GENES = ("genes", "gene_names")
-_GENE_EXPRESSION = b"Gene Expression"
 
 
 def is_h5ad(handle: h5py.File) -> bool:
@@ -49,8 +48,12 @@ def _matrix_group(handle: h5py.File, source: str) -> tuple[h5py.Group, str]:
                         f"({_quote_list(genomes)}); one genome per file is read. Load the "
                         "matrix folder of one genome, or split the file with Cell Ranger.")
     found = _quote_list(sorted(handle.keys()), 6) or "nothing"
-    hint = (" This is a molecule_info.h5; give filtered_feature_bc_matrix.h5 instead."
-            if "barcode_idx" in handle or "umi" in handle else "")
+    hint = ""
+    if "barcode_idx" in handle or "umi" in handle:
+        hint = " This is a molecule_info.h5; give filtered_feature_bc_matrix.h5 instead."
+    elif "row_attrs" in handle and "col_attrs" in handle:
+        hint = (" This is a loom file: convert it to .h5ad "
+                "(scanpy.read_loom(path).write_h5ad(...)).")
     raise DataError(
         f'"{source}" is an HDF5 file but not a 10x feature-barcode matrix of Cell Ranger 2 or '
         f"3+ (those have a \"matrix\" group, or one group per genome with genes and "
@@ -105,17 +108,11 @@ def read_tenx_h5(handle: h5py.File, source: str) -> tuple:
             "from the Cell Ranger output again.")
     # Stored genes x cells, compressed by cell: as cells x genes that is CSR as it is.
     matrix = sparse.csr_matrix((group["data"][()], indices, indptr), shape=(n_cells, n_genes))
-    notices = []
-    if "feature_type" in extra:
-        keep = extra["feature_type"] == _GENE_EXPRESSION.decode()
-        if not keep.all() and keep.any():
-            others = sorted(set(extra["feature_type"][~keep]))
-            notices.append(f"{source}: {_n(int((~keep).sum()), 'feature')} of type "
-                           f"{_quote_list(others)} left out; the "
-                           f"{_n(int(keep.sum()), 'gene')} of type Gene Expression are kept.")
-            columns = np.flatnonzero(keep)
-            matrix, ids, symbols = matrix[:, columns], ids[columns], symbols[columns]
-            extra = {key: values[columns] for key, values in extra.items()}
+    columns, notices = (None, []) if "feature_type" not in extra else \
+        gene_expression_columns(extra["feature_type"], source)
+    if columns is not None:
+        matrix, ids, symbols = matrix[:, columns], ids[columns], symbols[columns]
+        extra = {key: values[columns] for key, values in extra.items()}
     adata, checked = cells_by_genes(matrix, barcodes=barcodes, gene_ids=ids, symbols=symbols,
                                     source=source, var=pd.DataFrame(extra) if extra else None)
     return adata, notices + checked

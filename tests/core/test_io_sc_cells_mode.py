@@ -137,9 +137,21 @@ def test_is_single_cell_input_by_content(tmp_path):
     assert rio.is_single_cell_input(path=tenx_h5(tmp_path / "m.h5"))
     assert not rio.is_single_cell_input(b"gene_id,S1\nG1,3\n")
     assert not rio.is_single_cell_input(gzip.compress(b"gene_id,S1\nG1,3\n"))
-    xlsx = (FIXTURES.parent.parent / "data").glob("**/*.xlsx")
-    for path in xlsx:
-        assert not rio.is_single_cell_input(path=path)
+
+def test_an_xlsx_whose_first_member_is_not_the_content_types_is_a_table(tmp_path):
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("docProps/app.xml", bytes(np.random.default_rng(0).integers(
+            0, 256, 6000, dtype=np.uint8)))  # pushes the xlsx names past the first 4 KB
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    assert not rio.is_single_cell_input(buffer.getvalue())
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(buffer.getvalue())
+    assert not rio.is_single_cell_input(path=path)
 
 
 # --- the server's data folder ---------------------------------------------------------------------
@@ -185,7 +197,7 @@ def test_load_data_dir_entry_reads_a_table(data_dir):
 
 
 @pytest.mark.parametrize("name", ["../secret.csv", "/etc/passwd", "..", "", "link_out.csv",
-                                  "pbmc_small/outs", "missing.h5"])
+                                  "pbmc_small/outs", "missing.h5", ".hidden.h5"])
 def test_data_dir_refuses_names_outside_the_folder(data_dir, name):
     with pytest.raises(DataError, match="data folder|not a dataset"):
         rio.load_data_dir_entry(data_dir, name)
@@ -220,3 +232,15 @@ def test_cli_refuses_gene_lengths_for_single_cells(tmp_path, capsys):
                    str(SUBSET / "cells.csv")])
     assert status == 2
     assert "--gene-lengths is for bulk count tables" in capsys.readouterr().err
+
+
+# --- package shape ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("module", ["archives", "cell_matrix", "cells", "data_dir", "h5ad",
+                                    "single_cell", "tenx", "tenx_h5"])
+def test_single_cell_io_modules_are_small_and_dash_free(module):
+    from package_shape import assert_module_small
+
+    path = FIXTURES.parents[2] / "rnaclust_dash" / "io" / f"{module}.py"
+    assert_module_small(path)
+    assert "import dash" not in path.read_text() and "from dash" not in path.read_text()

@@ -291,3 +291,82 @@ def test_truncated_h5_is_refused(tmp_path):
     content = tenx_h5(tmp_path / "m.h5").read_bytes()
     with pytest.raises(DataError, match="could not be opened.*truncated"):
         rio.read_single_cell(content[:600], "m.h5")
+
+
+def test_loom_file_is_named_with_what_to_do(tmp_path):
+    import h5py
+
+    path = tmp_path / "cells.loom"
+    with h5py.File(path, "w") as handle:
+        handle["matrix"] = np.zeros((3, 4))
+        handle.create_group("row_attrs")
+        handle.create_group("col_attrs")
+    with pytest.raises(DataError, match="This is a loom file: convert it to .h5ad"):
+        rio.read_single_cell(path=path)
+
+
+def test_pattern_mtx_has_no_counts(tmp_path):
+    folder = write_folder(tmp_path / "m", tenx_files(field="pattern"))
+    with pytest.raises(DataError, match="holds pattern values; single-cell clustering needs "
+                                        "the raw counts"):
+        rio.read_single_cell(path=folder)
+
+
+def test_cell_ranger_outs_with_raw_and_filtered_reads_the_filtered(tmp_path):
+    outs = tmp_path / "outs"
+    write_folder(outs / "filtered_feature_bc_matrix", tenx_files())
+    write_folder(outs / "raw_feature_bc_matrix", tenx_files(COUNTS * 2))
+    _assert_counts(rio.read_single_cell(path=outs))
+    write_folder(outs / "other_matrix", tenx_files())
+    (outs / "filtered_feature_bc_matrix" / "matrix.mtx.gz").rename(outs / "x.gz")
+    with pytest.raises(DataError, match="holds several matrices"):
+        rio.read_single_cell(path=outs)
+
+
+@pytest.mark.parametrize("cut", [40, -30], ids=["in-the-header", "in-the-body"])
+def test_truncated_matrix_in_a_folder_and_in_a_zip(tmp_path, cut):
+    big = np.arange(1, 301).reshape(4, 75) % 7  # enough entries for a body to cut
+    files = tenx_files(big, gene_ids=[f"G{i}" for i in range(75)],
+                       symbols=[f"S{i}" for i in range(75)])
+    files["matrix.mtx.gz"] = files["matrix.mtx.gz"][:cut]
+    with pytest.raises(DataError, match="damaged|could not be read as a Matrix Market"):
+        rio.read_single_cell(path=write_folder(tmp_path / "m", files))
+    with pytest.raises(DataError, match="damaged|could not be read as a Matrix Market"):
+        rio.read_single_cell(zip_bytes(files), "m.zip")
+
+
+def test_large_sparse_input_is_never_densified(tmp_path):
+    """20,000 cells x 20,000 genes at 0.1 %: dense float32 would take 1.6 GB; the reads
+    of the .h5 and the .h5ad stay far below (numpy's allocations are traced)."""
+    import tracemalloc
+
+    import h5py
+
+    rng = np.random.default_rng(0)
+    n_cells = n_genes = 20_000
+    counts = sparse.random(n_cells, n_genes, density=0.001, format="csr", random_state=rng,
+                           data_rvs=lambda n: rng.integers(1, 9, n)).astype(np.int32)
+    counts[:, 0] = 1  # no empty cell
+    counts = counts.tocsr()
+    path = tmp_path / "big.h5"
+    with h5py.File(path, "w") as handle:
+        group = handle.create_group("matrix")
+        group["barcodes"] = np.array([f"C{i}" for i in range(n_cells)], dtype="S")
+        group["data"], group["indices"], group["indptr"] = counts.data, counts.indices, \
+            counts.indptr
+        group["shape"] = np.array([n_genes, n_cells])
+        features = group.create_group("features")
+        features["id"] = np.array([f"G{j}" for j in range(n_genes)], dtype="S")
+        features["name"] = features["id"][()]
+    tracemalloc.start()
+    try:
+        dataset = rio.read_single_cell(path=path)
+        dataset.to_h5ad(tmp_path / "big.h5ad")
+        tracemalloc.reset_peak()
+        from_h5ad = rio.read_single_cell(path=tmp_path / "big.h5ad")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert sparse.isspmatrix_csr(from_h5ad.adata.X)
+    assert (from_h5ad.adata.X != counts).nnz == 0
+    assert peak < 100e6, f"peak {peak / 1e6:.0f} MB"
