@@ -32,9 +32,9 @@ from plotly.io.json import to_json_plotly
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from callbacks.analysis import ANALYSIS_CONTROLS, update_analysis  # noqa: E402
+from views.clustering.analysis import ANALYSIS_CONTROLS, update_analysis  # noqa: E402
 from callbacks.common import controls_from_params  # noqa: E402
-from callbacks.embedding import show_scatter  # noqa: E402
+from views.clustering.embedding import show_scatter  # noqa: E402
 from rnaclust_dash import io, views  # noqa: E402
 from rnaclust_dash.pl.common import for_browser  # noqa: E402
 from rnaclust_dash.params import AnalysisParams  # noqa: E402

@@ -14,47 +14,23 @@ from dash import Output, html, no_update
 from layouts import ids
 from rnaclust_dash.errors import RnaclustError
 from rnaclust_dash.pl.common import empty_figure
-from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.params import SPEC, AnalysisParams
 
 log = logging.getLogger("rnaclust_dash.ui")
 
-# Control id -> (AnalysisParams field, label used in messages). Order = callback args.
-CONTROL_FIELDS = {
-    "cluster-target": ("target", "Cluster"),
-    "normalization": ("normalization", "Normalization"),
-    "log-transform": ("log_transform", "log2 switch"),
-    "pseudocount": ("pseudocount", "Pseudocount"),
-    "min-count": ("min_count", "Minimum count"),
-    "min-samples": ("min_samples", "Minimum number of samples"),
-    "top-genes": ("top_genes", "Most variable genes"),
-    "exclude-samples": ("exclude", "Exclude samples"),
-    "batch-column": ("batch_column", "Batch column"),
-    "batch-method": ("batch_method", "Batch correction"),
-    "protect-columns": ("protect", "Protect biology"),
-    "zscore": ("zscore", "z-score switch"),
-    "method": ("method", "Method"),
-    "distance": ("distance", "Distance"),
-    "linkage": ("linkage", "Linkage"),
-    "n-clusters": ("k", "Number of clusters (k)"),
-    "kmeans-init": ("kmeans_init", "K-means start"),
-    "minibatch": ("minibatch", "mini-batch switch"),
-    "optimal-order": ("optimal_order", "optimal leaf order switch"),
-    "resolution": ("resolution", "Resolution"),
-    "neighbors": ("neighbors", "Neighbours in the graph"),
-    "fuzzifier": ("fuzzifier", "Fuzzifier m"),
-    "covariance": ("covariance", "Covariance model"),
-    "pcs": ("pcs", "Principal components"),
-    "n-init": ("n_init", "Starts (n_init)"),
-    "seed": ("seed", "Seed"),
-    "embedding-method": ("embedding", "Map"),
-    "umap-neighbors": ("umap_neighbors", "UMAP neighbours"),
-    "umap-min-dist": ("umap_min_dist", "UMAP min_dist"),
-}
+# Control id -> (AnalysisParams field, its label). Order = callback args.
+CONTROL_FIELDS = {control: (name, SPEC[name].label)
+                  for control, name in ids.PARAM_CONTROLS.items()}
 
-SWITCHES = {"log_transform", "zscore", "minibatch", "optimal_order"}
+# The controls that decide the matrix (exclusions, normalization, filter, batch
+# correction): the QC and batch-effect views redraw on these only.
+MATRIX_CONTROLS = [control for control, (name, _) in CONTROL_FIELDS.items()
+                   if SPEC[name].stage in ("prepare", "normalize", "batch")]
 
-# Multi-choice dropdowns (lists) and optional single choices, kept as comma-separated text.
-LISTS = {"exclude", "batch_column", "protect"}
+# Switches (checklists: on when not empty), and text parameters shown as dropdowns (a
+# list of ids or columns, or one optional column), kept as comma-separated text.
+SWITCHES = {name for name, param in SPEC.items() if param.type is bool}
+LISTS = {name for name, param in SPEC.items() if param.type is str and param.choices is None}
 
 
 class IncompleteControl(Exception):
@@ -94,6 +70,17 @@ def controls_from_params(params: AnalysisParams, control_ids) -> dict[str, Any]:
             value = [part for part in value.split(",") if part]
         values[control_id] = value
     return values
+
+
+def k_range_text(used, requested: tuple[int, int], *, reason: str) -> tuple[str, bool]:
+    """'k 2–6', or 'k 2–6 (narrowed from 2–10: 7 samples)' when fewer k were possible
+    than asked for; and whether it was narrowed (choose-k and consensus clustering)."""
+    used = sorted(int(k) for k in used)
+    shown = f"k {used[0]}\u2013{used[-1]}" if len(used) > 1 else f"k {used[0]}"
+    low, high = requested
+    if (used[0], used[-1]) == (low, high):
+        return shown, False
+    return f"{shown} (narrowed from {low}\u2013{high}: {reason})", True
 
 
 def error_text(error: Exception) -> str:

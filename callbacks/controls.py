@@ -5,7 +5,7 @@ from __future__ import annotations
 from dash import Input, Output
 
 from layouts import ids
-from layouts.main import LINKAGE_LABELS
+from rnaclust_dash.params import SPEC
 from rnaclust_dash.tl.hierarchical import EUCLIDEAN_LINKAGES
 from rnaclust_dash.tl.methods import get_method
 from rnaclust_dash.store import ResultStore
@@ -18,7 +18,9 @@ def linkage_options(distance: str) -> list[dict]:
     """Linkage choices; Ward, centroid and median are offered only with the Euclidean
     distance, and say why."""
     options = []
-    for linkage, label in LINKAGE_LABELS.items():
+    linkage_param = SPEC["linkage"]
+    for linkage in linkage_param.choices:
+        label = linkage_param.choice_label(linkage)
         disabled = linkage in EUCLIDEAN_LINKAGES and distance != "euclidean"
         options.append({"label": label, "value": linkage, "disabled": disabled,
                         "title": "works with cluster centres or variances: choose the "

@@ -13,7 +13,7 @@ import threading
 import uuid
 from collections.abc import Callable
 
-from dash import DiskcacheManager
+from dash import DiskcacheManager, Output
 
 #: Shown when a job process ended without writing a result (killed, out of memory).
 JOB_LOST = ("The background job ended without a result (it may have run out of memory or "
@@ -71,3 +71,25 @@ class OneShotJobManager(DiskcacheManager):
     @staticmethod
     def _stopped_key(job) -> str:
         return f"stopped-job-{int(job)}"
+
+
+def running_outputs(progress_id: str, cancel_id: str, run_id: str) -> list:
+    """The ``running=`` of a background callback with a run button, a progress bar and a
+    cancel button: bar and cancel shown and run disabled while the job runs."""
+    hidden = {"display": "none"}
+    return [(Output(progress_id, "style"), {"display": "flex", "width": "16rem"}, hidden),
+            (Output(cancel_id, "style"), {"display": "inline"}, hidden),
+            (Output(run_id, "disabled"), True, False)]
+
+
+def throttled(set_progress):
+    """A ``progress(done, total)`` that reports whole percentages only (each report is a
+    write to the job store)."""
+    last = [-1]
+
+    def report(done: int, total: int) -> None:
+        percent = int(100 * done / max(total, 1))
+        if percent != last[0]:
+            last[0] = percent
+            set_progress((percent, f"{percent}%"))
+    return report

@@ -134,3 +134,17 @@ VIEW_ALERTS = {
 
 # What the big figures show now (digests), so an update can send only what changed.
 FIGURES_SHOWN = "figures-shown"
+
+# The sidebar control of each analysis parameter (rnaclust_dash.params.SPEC), in the order
+# the analysis callback reads them. Labels, help, bounds and options come from the spec.
+PARAM_CONTROLS = {
+    TARGET: "target", NORMALIZATION: "normalization", LOG_TRANSFORM: "log_transform",
+    PSEUDOCOUNT: "pseudocount", MIN_COUNT: "min_count", MIN_SAMPLES: "min_samples",
+    TOP_GENES: "top_genes", EXCLUDE: "exclude", BATCH_COLUMN: "batch_column",
+    BATCH_METHOD: "batch_method", PROTECT: "protect", ZSCORE: "zscore", METHOD: "method",
+    DISTANCE: "distance", LINKAGE: "linkage", N_CLUSTERS: "k", KMEANS_INIT: "kmeans_init",
+    MINIBATCH: "minibatch", OPTIMAL_ORDER: "optimal_order", RESOLUTION: "resolution",
+    NEIGHBORS: "neighbors", FUZZIFIER: "fuzzifier", COVARIANCE: "covariance", PCS: "pcs",
+    N_INIT: "n_init", SEED: "seed", EMBEDDING_METHOD: "embedding",
+    UMAP_NEIGHBORS: "umap_neighbors", UMAP_MIN_DIST: "umap_min_dist",
+}

@@ -14,7 +14,6 @@ as the UI and exits with 2.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -26,13 +25,12 @@ import pandas as pd
 from .assess import assess_stability, choose_k
 from .dataset import Dataset
 from .errors import ParameterError, RnaclustError
+from .export import (output_folder, write_choose_k, write_consensus, write_corrected,
+                     write_params, write_results, write_stability)
 from .io.single_cell import resolve_mode
-from .params import (SPEC, AnalysisParams, default_params, params_document,
-                     params_from_document)
-from .pipeline import (compute_embedding, corrected_matrix, put_dataset, run_analysis,
-                       write_results)
+from .params import SPEC, AnalysisParams, default_params, params_from_document
+from .pipeline import compute_embedding, corrected_matrix, put_dataset, run_analysis
 from .tl.stability import SCHEMES
-from .tl.consensus import ConsensusResult
 from .store import ResultStore
 from .tl.methods import get_method, method_fn
 
@@ -212,14 +210,7 @@ def stored_dataset(args: argparse.Namespace) -> Iterator[tuple[Dataset, ResultSt
 
 
 def _output_folder(args: argparse.Namespace) -> Path:
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    return out
-
-
-def _write_params(out: Path, params: AnalysisParams, dataset: Dataset, key: str) -> None:
-    (out / "params.json").write_text(params_document(params, dataset_name=dataset.name,
-                                                     dataset_key=key))
+    return output_folder(args.out)
 
 
 def _print_notices(notices) -> None:
@@ -272,8 +263,7 @@ def run_command(args: argparse.Namespace) -> None:
         write_results(analysis, embedding, args.out, dataset_name=dataset.name,
                       extra_metrics=agreement)
         if args.write_corrected:
-            corrected_matrix(store, key, params).rename_axis("gene_id").to_csv(
-                Path(args.out) / "corrected.csv")
+            write_corrected(corrected_matrix(store, key, params), args.out)
     _print_notices(dataset.notices + analysis.notices + embedding.notices)
     metrics = analysis.metrics()
     n_clusters = len(set(analysis.labels.tolist()))
@@ -300,11 +290,8 @@ def choose_k_command(args: argparse.Namespace) -> None:
         analysis = run_analysis(store, key, params)  # for its notices; choose_k reads it back
         choice = choose_k(store, key, params, k_values=range(args.k_min, args.k_max + 1),
                           gap_refs=args.gap_refs)
-    out = _output_folder(args)
-    choice.table.to_csv(out / "k_selection.csv", index=False)
-    (out / "suggested_k.json").write_text(json.dumps(choice.suggested, indent=2))
-    choice.tree.to_csv(out / "cluster_tree.csv", index=False)
-    _write_params(out, params, dataset, key)
+    write_choose_k(choice, args.out)
+    write_params(args.out, params, dataset_name=dataset.name, dataset_key=key)
     n_items = len(analysis.features.item_ids)
     notices = [*dataset.notices, *analysis.notices]
     if args.k_max >= n_items:
@@ -334,7 +321,7 @@ def stability_command(args: argparse.Namespace) -> None:
 
     Writes cluster_stability.csv (``cluster, jaccard_mean``), item_stability.csv (``id,
     cluster, stability``; clusters numbered as ``run``'s assignments.csv), params.json and, with
-    ``--consensus``, the consensus files (see :func:`write_consensus`).
+    ``--consensus``, the consensus files (see :func:`rnaclust_dash.export.write_consensus`).
     """
     _check_has_k(args)
     with stored_dataset(args) as (dataset, store, key):
@@ -342,58 +329,17 @@ def stability_command(args: argparse.Namespace) -> None:
         analysis, result, consensus = assess_stability(
             store, key, params, n_resamples=args.resamples, scheme=args.scheme,
             consensus_k_max=args.consensus_k_max if args.consensus else None)
-    out = _output_folder(args)
     ids = analysis.features.item_ids
-    jaccard = result.cluster_jaccard
-    pd.DataFrame({"cluster": jaccard.index, "jaccard_mean": jaccard.to_numpy()}).to_csv(
-        out / "cluster_stability.csv", index=False)
-    # cluster: the analysis' own numbering, as in run's assignments.csv
-    pd.DataFrame({"id": ids, "cluster": analysis.labels,
-                  "stability": result.item_stability}).to_csv(
-        out / "item_stability.csv", index=False)
+    write_stability(analysis, result, args.out)
     if consensus is not None:
-        write_consensus(consensus, ids, params.k, out)
-    _write_params(out, params, dataset, key)
+        write_consensus(consensus, ids, params.k, args.out)
+    write_params(args.out, params, dataset_name=dataset.name, dataset_key=key)
     _print_notices(dataset.notices + analysis.notices)
-    for cluster, value in jaccard.items():
+    for cluster, value in result.cluster_jaccard.items():
         size = int((result.labels == cluster).sum())
         print(f"cluster {cluster} ({size} {params.target}): mean Jaccard {value:.3f}")
     print(f"{result.n_resamples_done} {args.scheme} resamples of {len(ids)} {params.target} "
           f"in k = {params.k} clusters; results in {args.out}")
-
-
-def write_consensus(consensus: ConsensusResult, ids, k: int, out: Path) -> None:
-    """Write the consensus clustering files into ``out``.
-
-    Parameters
-    ----------
-    consensus : ConsensusResult
-        From :func:`rnaclust_dash.assess.assess_stability`.
-    ids : sequence of str
-        Item ids, in the order of the consensus matrices.
-    k : int
-        The k whose consensus matrix is written.
-    out : Path
-        The output folder.
-
-    Notes
-    -----
-    Files: ``consensus_matrix.csv`` (items x items at ``k``, ids as header and index),
-    ``consensus_cdf.csv`` (``k, consensus_index, cdf``), ``consensus_delta_area.csv``
-    (``k, area, delta_area``) and ``item_consensus.csv`` (``k, id, cluster,
-    item_consensus``: the mean consensus of each item with each consensus cluster, as
-    ConsensusClusterPlus's item-consensus table).
-    """
-    pd.DataFrame(consensus.matrices[k], index=ids, columns=ids).rename_axis("id").to_csv(
-        out / "consensus_matrix.csv")
-    consensus.cdf.to_csv(out / "consensus_cdf.csv", index=False)
-    pd.DataFrame({"area": consensus.area_under_cdf, "delta_area": consensus.delta_area}) \
-        .rename_axis("k").reset_index().to_csv(out / "consensus_delta_area.csv", index=False)
-    frames = [table.set_axis(ids).rename_axis("id").reset_index()
-              .melt(id_vars="id", var_name="cluster", value_name="item_consensus")
-              .assign(k=k_value) for k_value, table in consensus.item_consensus.items()]
-    pd.concat(frames, ignore_index=True)[["k", "id", "cluster", "item_consensus"]].to_csv(
-        out / "item_consensus.csv", index=False)
 
 
 def main(argv: list[str] | None = None) -> int:

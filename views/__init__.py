@@ -8,9 +8,14 @@ callbacks and its glue to :mod:`rnaclust_dash.pl`. It exposes
 - ``layout() -> dash component``: the tab's content;
 - ``register(app, store) -> None``: its callbacks against one result store.
 
-Adding a view is one module here and one entry in :data:`VIEWS` (tab order).
-The page frame (stores, sidebar, navbar) stays in :mod:`layouts.main`; glue shared by
-several views (errors, jobs, patches) in :mod:`callbacks.common` and its neighbours.
+Adding a view is one module here and one entry in :data:`VIEWS` (tab order). A view too
+large for one module is a package exposing the same four names (:mod:`.clustering`);
+helpers of one view sit beside it (:mod:`.marker_results` and the enrichment card
+:mod:`.enrichment` of :mod:`.markers`). The page frame (stores, sidebar, navbar) stays in
+:mod:`layouts.main`, blocks shared by views in :mod:`layouts.components`, the sidebar's
+controls are built from the parameter spec (:mod:`layouts.param_controls`); glue shared
+by several views (controls -> parameters, errors, jobs, patches) in
+:mod:`callbacks.common` and its neighbours.
 """
 
 from __future__ import annotations
@@ -19,8 +24,10 @@ from types import ModuleType
 
 import dash_bootstrap_components as dbc
 
-# Modules in tab order, after the tabs still built by layouts.main.
-VIEWS: tuple[ModuleType, ...] = ()
+from . import batch, choose_k, clustering, markers, qc, stability
+
+#: The view modules, in tab order (the first tab is open at start).
+VIEWS: tuple[ModuleType, ...] = (clustering, qc, batch, choose_k, stability, markers)
 
 
 def view_tabs() -> list[dbc.Tab]:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParameterError
-from ..pipeline import package_versions
+# params.json of the commands: written by rnaclust_dash.export (the commands import it here)
+from ..export import write_command_params as write_params  # noqa: F401
 from ..pp.normalization import normalize
 from ..tl.gene_ids import SymbolMapping, map_to_symbols, read_mapping_table
 
@@ -78,24 +77,6 @@ def positive_or_auto(text: str, *, option: str, minimum: float, what: str) -> fl
     if not value > minimum:
         raise ParameterError(f"{option}: {what} must be above {minimum:g}; got {value:g}.")
     return value
-
-
-def write_params(out: Path, command: str, args: argparse.Namespace, *, dataset=None,
-                 dataset_key: str = "", results: dict | None = None) -> None:
-    """params.json: the command's options, what it chose (``results``), the dataset and
-    the package versions."""
-    options = {name: value for name, value in vars(args).items()
-               if name not in ("handler", "command") and not callable(value)}
-    document = {"command": command, "parameters": options, "results": results or {},
-                "dataset": {"name": getattr(dataset, "name", ""), "key": dataset_key},
-                "versions": package_versions()}
-    (out / "params.json").write_text(json.dumps(document, indent=2, default=_plain))
-
-
-def _plain(value):
-    if isinstance(value, np.generic):
-        return value.item()
-    return str(value)
 
 
 def add_gene_map_argument(command: argparse.ArgumentParser) -> None:

@@ -24,11 +24,11 @@ def run_single_cell_command(args: argparse.Namespace, dataset: Dataset, store: R
                             key: str) -> None:
     """``run`` on single cells (``--mode single-cell``, or detected from the input): the
     single-cell pipeline and its files (``SC_RESULT_FILES`` of
-    :mod:`rnaclust_dash.pipeline.single_cell_files`; with ``--resolutions`` the
+    :mod:`rnaclust_dash.export.single_cell_files`; with ``--resolutions`` the
     resolution panel, with ``--stability-resamples`` the clusters' stability under
     subsampling)."""
     from ..pipeline.single_cell import run_single_cell
-    from ..pipeline.single_cell_files import write_single_cell_results
+    from ..export.single_cell_files import write_single_cell_results
 
     if args.write_corrected:
         raise ParameterError("--write-corrected writes a batch-corrected bulk matrix; for "

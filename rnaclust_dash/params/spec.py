@@ -22,11 +22,27 @@ from ..tl.embed import EMBEDDINGS
 from ..tl.sc_markers import SC_MARKER_TESTS
 from ..pp.hvg import HVG_FLAVORS
 from ..tl.mixture import COVARIANCES
-from ..pp.normalization import NORMALIZATIONS
+from ..pp.normalization import NORMALIZATION_LABELS, NORMALIZATIONS
 from ..tl.methods import REGISTRY
 
 TARGETS = {"samples": "Cluster the samples (columns): which samples group together?",
            "genes": "Cluster the genes (rows): which genes move together?"}
+
+#: Short names of the choices in the dashboard's menus.
+DISTANCE_LABELS = MappingProxyType({
+    "euclidean": "Euclidean", "pearson": "Pearson (1 - r)", "spearman": "Spearman (1 - rho)",
+    "cosine": "Cosine (1 - cos)", "manhattan": "Manhattan",
+    "abspearson": "Absolute Pearson (1 - |r|)"})
+LINKAGE_LABELS = MappingProxyType({
+    "average": "Average", "complete": "Complete", "single": "Single",
+    "ward": "Ward (Euclidean only)", "weighted": "Weighted (WPGMA)",
+    "centroid": "Centroid (Euclidean only)", "median": "Median (Euclidean only)"})
+BATCH_LABELS = MappingProxyType({
+    "none": "None", "combat": "ComBat", "combat-np": "ComBat (non-parametric)",
+    "combat-seq": "ComBat-seq (counts)", "limma": "limma removeBatchEffect",
+    "harmony": "Harmony (on PCA, samples)"})
+EMBEDDING_LABELS = MappingProxyType({name: {"tsne": "t-SNE"}.get(name, name.upper())
+                                     for name in EMBEDDINGS})
 
 #: Analysis modes: "auto" lets :func:`rnaclust_dash.io.detect_mode` decide from the input.
 MODES = MappingProxyType({
@@ -65,9 +81,6 @@ _HVG_TEXT = {
     "pearson_residuals": "variance of negative-binomial Pearson residuals (raw counts)"}
 HVG_FLAVOR_CHOICES = MappingProxyType({flavor: _HVG_TEXT[flavor] for flavor in HVG_FLAVORS})
 
-#: Batch corrections of single cells (Harmony acts on the principal components).
-SC_BATCH_METHODS = ("none", "harmony")
-
 
 @dataclass(frozen=True)
 class Param:
@@ -100,6 +113,12 @@ class Param:
     applies : callable or None
         ``applies(params) -> bool``: False when the value cannot change any result under
         the other choices (its stage key then holds None, so no result is recomputed).
+    metavar : str or None
+        The CLI's name of the value (``ID[,ID]``).
+    choice_labels : mapping or None
+        Allowed value -> short name in menus (the value itself when missing).
+    step : float or None
+        Increment of the number box (default: 1 for whole numbers, any for decimals).
     sc_stage : str or None
         The single-cell stage whose result it changes (one of :data:`SC_STAGES`); None
         when the single-cell pipeline does not read it. Parameters only single cells
@@ -122,6 +141,8 @@ class Param:
     high_message: str = ""
     applies: Callable[[Any], bool] | None = None
     metavar: str | None = None
+    choice_labels: Mapping[str, str] | None = None
+    step: float | None = None
     sc_stage: str | None = None
 
     def __post_init__(self) -> None:
@@ -130,6 +151,17 @@ class Param:
         if self.sc_stage is not None and self.sc_stage not in SC_STAGES:
             raise ValueError(f"Parameter {self.name}: unknown single-cell stage "
                              f"{self.sc_stage!r}.")
+
+    def input_bounds(self) -> dict:
+        """``{"min": ..., "max": ...}`` of a number box. An open lower end is given as
+        the box's minimum (the browser's bound is closed): the check on the server says
+        what is wrong with the end itself; values in ``also`` below it stay allowed."""
+        low = min((self.min, *self.also)) if self.also else self.min
+        return {"min": low, "max": self.max}
+
+    def choice_label(self, value: str) -> str:
+        """The short name of an allowed value in a menu."""
+        return (self.choice_labels or {}).get(value, value)
 
     def interval_text(self) -> str:
         """'from 2 to 1,000' (for help and messages)."""
@@ -174,89 +206,107 @@ _SPEC = (
     _P("target", str, "samples", "features", "Cluster", "what to cluster: the samples or "
        "the genes", "--target", choices=TARGETS),
     _P("normalization", str, "deseq2", "normalize", "Normalization", "how counts are made "
-       "comparable between samples", "--normalization", choices=NORMALIZATIONS),
-    _P("log_transform", bool, True, "normalize", "log2 switch", "log2(x + pseudocount) "
+       "comparable between samples", "--normalization", choices=NORMALIZATIONS,
+       choice_labels=NORMALIZATION_LABELS),
+    _P("log_transform", bool, True, "normalize", "log2(x + pseudocount)", "log2(x + pseudocount) "
        "after normalization (default: as the dashboard, on for counts and normalized "
        "values, off for log-scale input)", "--log"),
-    _P("pseudocount", float, 1.0, "normalize", "Pseudocount", "added before the log",
-       "--pseudocount", min=0, max=1e6, min_open=True,
+    _P("pseudocount", float, 1.0, "normalize", "Pseudocount", "added before the log: 1 is "
+       "usual; larger values damp the noise of low counts", "--pseudocount", min=0, max=1e6,
+       min_open=True, step=0.5,
        low_message="The pseudocount must be positive (got {value})."),
-    _P("min_count", float, 10.0, "normalize", "Minimum count", "keep genes with at least "
-       "this count in --min-samples samples", "--min-count", min=0, max=1e9,
+    _P("min_count", float, 10.0, "normalize", "Minimum count", "low-expressed genes add "
+       "noise: keep genes with at least this count in the minimum number of samples",
+       "--min-count", min=0, max=1e9,
        low_message="The minimum count and number of samples cannot be negative."),
-    _P("min_samples", int, 2, "normalize", "Minimum number of samples", "in at least this "
-       "many samples (0 keeps all genes)", "--min-samples", min=0, max=10_000_000,
+    _P("min_samples", int, 2, "normalize", "Minimum number of samples", "keep genes with "
+       "the minimum count in at least this many samples (0 keeps all genes)",
+       "--min-samples", min=0, max=10_000_000,
        low_message="The minimum count and number of samples cannot be negative."),
     _P("top_genes", int, 500, "features", "Most variable genes", "cluster on the N genes "
-       "of highest variance (0 = all genes)", "--top-genes", min=2, max=10_000_000,
+       "of highest variance of the normalized log values (0 = all genes); 500-2,000 is "
+       "usual for samples", "--top-genes", min=2, max=10_000_000,
        also=(0,), low_message="Keep at least 2 of the most variable genes (0 keeps all); "
                               "got {value}."),
-    _P("zscore", bool, True, "features", "z-score switch", "z-score each gene before "
+    _P("zscore", bool, True, "features", "z-score genes before clustering genes",
+       "z-score each gene before "
        "clustering genes", "--zscore", applies=lambda p: p.target == "genes"),
     _P("distance", str, "pearson", "distance", "Distance", "distance between items (and "
-       "the UMAP metric)", "--distance", choices=DISTANCES),
+       "the UMAP metric)", "--distance", choices=DISTANCES, choice_labels=DISTANCE_LABELS),
     _P("method", str, "hierarchical", "cluster", "Method", "clustering method",
        "--method", choices=MappingProxyType({n: m.description for n, m in REGISTRY.items()}),
+       choice_labels=MappingProxyType({n: m.label for n, m in REGISTRY.items()}),
        sc_stage="sc_cluster"),
     _P("linkage", str, "average", "tree", "Linkage", "how the tree joins clusters",
-       "--linkage", choices=LINKAGES),
-    _P("k", int, 2, "cluster", "Number of clusters (k)", "number of clusters", "--k",
+       "--linkage", choices=LINKAGES, choice_labels=LINKAGE_LABELS),
+    _P("k", int, 2, "cluster", "Number of clusters (k)", "how many clusters to cut the "
+       "tree into, or to ask the method for", "--k",
        min=2, max=1_000, low_message="k must be at least 2 (got {value}).",
        applies=_method_reads("k"), sc_stage="sc_cluster"),
     _P("kmeans_init", str, "k-means++", "cluster", "K-means start", "k-means++ spreads the "
        "first centres out; random picks them at random", "--kmeans-init",
        choices=KMEANS_INITS, applies=_method_reads("kmeans_init"), sc_stage="sc_cluster"),
     _P("n_init", int, 10, "cluster", "Starts (n_init)", "k-means runs this many times and "
-       "keeps the best", "--n-init", min=1, max=1_000,
+       "keeps the best (lowest within-cluster sum of squares)", "--n-init", min=1, max=1_000,
        low_message="n_init must be at least 1 (got {value}).",
        applies=_method_reads("n_init"), sc_stage="sc_cluster"),
-    _P("minibatch", bool, False, "cluster", "mini-batch switch", "mini-batch k-means (fast, "
-       "many items)", "--minibatch", applies=_method_reads("minibatch"), sc_stage="sc_cluster"),
-    _P("optimal_order", bool, False, "tree", "optimal leaf order switch", "optimal leaf "
+    _P("minibatch", bool, False, "cluster", "mini-batch (fast, many items)",
+       "mini-batch k-means (fast, "
+       "many items)", "--minibatch", applies=_method_reads("minibatch"),
+       sc_stage="sc_cluster"),
+    _P("optimal_order", bool, False, "tree", "optimal leaf order (display)", "optimal leaf "
        "order of the trees (display only: cuts are unchanged)", "--optimal-order"),
     _P("seed", int, 0, "cluster", "Seed", "seed of every random step (k-means, UMAP, "
-       "Harmony)", "--seed", min=0, max=MAX_SEED,
+       "Harmony): the same seed gives the same result", "--seed", min=0, max=MAX_SEED,
        low_message=f"Seed must be a whole number from 0 to {MAX_SEED:,}; got {{value}}.",
        applies=_method_reads("seed"), sc_stage="sc_cluster"),
     _P("embedding", str, "pca", "embedding", "Map", "2-D map of the items",
-       "--embedding", choices=EMBEDDINGS, sc_stage="sc_embedding"),
+       "--embedding", choices=EMBEDDINGS, choice_labels=EMBEDDING_LABELS,
+       sc_stage="sc_embedding"),
     _P("umap_neighbors", int, 15, "embedding", "UMAP neighbours", "UMAP n_neighbors: larger "
        "keeps more global structure", "--umap-neighbors", min=2, max=500,
        low_message="UMAP needs at least 2 neighbours (got {value}).", applies=_umap),
     _P("umap_min_dist", float, 0.1, "embedding", "UMAP min_dist", "UMAP min_dist: how "
-       "tightly points may pack (0 to 1)", "--umap-min-dist", min=0, max=1,
+       "tightly points may pack (0 to 1)", "--umap-min-dist", min=0, max=1, step=0.05,
        low_message="UMAP min_dist must be between 0 and 1 (got {value}).",
        high_message="UMAP min_dist must be between 0 and 1 (got {value}).", applies=_umap,
        sc_stage="sc_embedding"),
     _P("resolution", float, 1.0, "cluster", "Resolution", "Leiden/Louvain resolution: "
-       "higher gives more, smaller clusters", "--resolution", min=0, max=100,
-       min_open=True, low_message="The resolution must be positive (1 is usual).",
+       "higher gives more, smaller clusters (1 is usual)", "--resolution", min=0, max=100,
+       min_open=True, step=0.05, low_message="The resolution must be positive (1 is usual).",
        applies=_method_reads("resolution"), sc_stage="sc_cluster"),
-    _P("neighbors", int, 15, "cluster", "Neighbours in the graph", "neighbours of the kNN "
-       "graph (Leiden/Louvain)", "--neighbors", min=2, max=500,
+    _P("neighbors", int, 15, "cluster", "Neighbours in the graph", "each item is linked to "
+       "this many nearest others in the kNN graph (Leiden/Louvain, shared-neighbour "
+       "weights)", "--neighbors", min=2, max=500,
        low_message="The kNN graph needs at least 2 neighbours per item.",
        applies=_method_reads("neighbors"), sc_stage="sc_neighbors"),
-    _P("fuzzifier", float, 2.0, "cluster", "Fuzzifier m", "fuzzy c-means exponent m (> 1)",
-       "--fuzzifier", min=1, max=100, min_open=True,
+    _P("fuzzifier", float, 2.0, "cluster", "Fuzzifier m", "fuzzy c-means exponent m: "
+       "how soft the memberships are; near 1 is almost k-means, 2 is usual",
+       "--fuzzifier", min=1, max=100, min_open=True, step=0.05,
        low_message="The fuzzifier m must be larger than 1 (2 is usual).",
        applies=_method_reads("fuzzifier")),
     _P("covariance", str, "full", "cluster", "Covariance model", "Gaussian mixture "
        "covariance model", "--covariance", choices=MappingProxyType(
            {name: text for name, (_, text) in COVARIANCES.items()}),
+       choice_labels=MappingProxyType(
+           {name: f"{name} ({mclust})" for name, (mclust, _) in COVARIANCES.items()}),
        applies=_method_reads("covariance"), sc_stage="sc_cluster"),
     _P("pcs", int, 10, "cluster", "Principal components", "principal components used by "
        "mixture and graph methods (0: the values themselves)", "--pcs", min=0, max=1_000,
        low_message="The number of principal components cannot be negative.",
        applies=_method_reads("pcs"), sc_stage="sc_neighbors"),
-    _P("exclude", str, "", "prepare", "Exclude samples", "samples to leave out",
+    _P("exclude", str, "", "prepare", "Exclude samples", "samples to leave out of "
+       "everything (e.g. outliers flagged by QC)",
        "--exclude", max=MAX_TEXT_LENGTH, metavar="ID[,ID]"),
     _P("batch_column", str, "", "batch", "Batch column", "sample-sheet column holding the "
-       "batch", "--batch-column", max=MAX_TEXT_LENGTH, metavar="COL", applies=_batch_used,
-       sc_stage="sc_batch"),
+       "technical batch (sequencing run, library type, lab, donor...)", "--batch-column",
+       max=MAX_TEXT_LENGTH, metavar="COL", applies=_batch_used, sc_stage="sc_batch"),
     _P("batch_method", str, "none", "batch", "Batch correction", "batch correction method",
-       "--batch-method", choices=BATCH_METHODS, sc_stage="sc_batch"),
+       "--batch-method", choices=BATCH_METHODS, choice_labels=BATCH_LABELS,
+       sc_stage="sc_batch"),
     _P("protect", str, "", "batch", "Protect biology", "sample-sheet columns of biology "
-       "that batch correction keeps", "--protect", max=MAX_TEXT_LENGTH,
+       "(condition, genotype...) that batch correction keeps; you are told when they are "
+       "confounded with the batch", "--protect", max=MAX_TEXT_LENGTH,
        metavar="COL[,COL]", applies=_batch_used),
     # --- single cells only (issue 9): QC, normalization, HVG, markers -------------------
     _P("min_genes", int, 200, SINGLE_CELL, "Minimum genes per cell", "keep cells with at "
@@ -289,7 +339,7 @@ _SPEC = (
        "are chosen", "--hvg-flavor", choices=HVG_FLAVOR_CHOICES, sc_stage="sc_hvg"),
     _P("markers", str, "wilcoxon", SINGLE_CELL, "Marker test", "test of each group of cells "
        "against the rest", "--markers", choices=SC_MARKER_TESTS, sc_stage="sc_markers"),
-    _P("tie_correct", bool, True, SINGLE_CELL, "tie correction switch", "correct the "
+    _P("tie_correct", bool, True, SINGLE_CELL, "Wilcoxon tie correction", "correct the "
        "Wilcoxon variance for ties (the zeros of sparse data are one large tie); "
        "--no-tie-correct gives scanpy's default", "--tie-correct", sc_stage="sc_markers",
        applies=lambda p: p.markers == "wilcoxon"),
@@ -320,5 +370,4 @@ ASSESS_SPEC: MappingProxyType[str, Param] = MappingProxyType({p.name: p for p in
 def input_bounds(name: str) -> dict:
     """``{"min": ..., "max": ...}`` of a number parameter, for a number box."""
     param = SPEC[name] if name in SPEC else ASSESS_SPEC[name]
-    low = 0 if param.also else param.min
-    return {"min": low, "max": param.max}
+    return param.input_bounds()

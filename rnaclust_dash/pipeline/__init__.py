@@ -19,7 +19,7 @@ Which stages run for many items is the scale policy (:mod:`.scale`): above
 Parameters: :mod:`rnaclust_dash.params`. Modules: :mod:`.datasets` (datasets
 in the store), :mod:`.keys` (stage keys), :mod:`.prepare` (exclusions, normalization,
 batch correction), :mod:`.features`, :mod:`.scale`, :mod:`.run`, :mod:`.embedding`,
-:mod:`.results` (the CLI's files), :mod:`.markers` (groups and matrices of the marker tests,
+:mod:`.markers` (groups and matrices of the marker tests,
 shared by the ``markers`` command and the Markers view).
 """
 
@@ -28,7 +28,6 @@ from .embedding import compute_embedding
 from .features import Features
 from .keys import embedding_key, stage_keys
 from .prepare import batch_design, corrected_matrix, normalized_matrix, prepared_dataset
-from .results import package_versions, write_results
 from .run import Analysis, fit_method, item_distances, run_analysis
 from .scale import (LARGE_ITEMS, MAX_DISTANCE_ITEMS, MIN_ITEMS, SILHOUETTE_SAMPLE,
                     check_items)
@@ -36,5 +35,5 @@ from .scale import (LARGE_ITEMS, MAX_DISTANCE_ITEMS, MIN_ITEMS, SILHOUETTE_SAMPL
 __all__ = ["LARGE_ITEMS", "MAX_DISTANCE_ITEMS", "MIN_ITEMS", "SILHOUETTE_SAMPLE", "Analysis",
            "Features", "batch_design", "check_items", "compute_embedding", "corrected_matrix",
            "dataset_key", "dataset_summary", "embedding_key", "fit_method", "item_distances",
-           "load_dataset", "load_summary", "normalized_matrix", "package_versions",
-           "prepared_dataset", "put_dataset", "run_analysis", "stage_keys", "write_results"]
+           "load_dataset", "load_summary", "normalized_matrix",
+           "prepared_dataset", "put_dataset", "run_analysis", "stage_keys"]

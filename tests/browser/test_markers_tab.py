@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from callbacks import enrichment, markers
+from views import enrichment
+from views import markers
 from layouts import ids
 
 pytestmark = pytest.mark.browser

@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 from dash import no_update
 
-from callbacks import analysis, common, data, embedding
+from callbacks import common, data
+from views.clustering import analysis, embedding
 from layouts import ids
 from layouts.main import build_layout
 

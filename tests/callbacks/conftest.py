@@ -11,7 +11,8 @@ from callback_helpers import (
     out,
 )
 
-from callbacks import analysis, data
+from callbacks import data
+from views.clustering import analysis
 from layouts import ids
 from rnaclust_dash.store import ResultStore
 

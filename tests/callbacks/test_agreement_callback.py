@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from callback_helpers import analysis_controls, guarded_analysis, out
 
-from callbacks import analysis
-from callbacks.agreement import agreement_view, compare_options
+from views.clustering import analysis
+from views.clustering.agreement import agreement_view, compare_options
 from layouts import ids
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_summary, run_analysis

@@ -22,7 +22,7 @@ from callback_helpers import (
 )
 from dash import Patch, no_update
 
-from callbacks import analysis
+from views.clustering import analysis
 from layouts import ids
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import run_analysis

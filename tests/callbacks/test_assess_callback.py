@@ -5,8 +5,9 @@ from __future__ import annotations
 from callback_helpers import analysis_controls, guarded_analysis, out
 from dash import no_update
 
-from callbacks import analysis
-from callbacks.assess import clicked_choice, k_panel, stability_panel
+from views.clustering import analysis
+from views.choose_k import clicked_choice, k_panel
+from views.stability import stability_panel
 from layouts import ids
 
 

@@ -28,7 +28,8 @@ from callback_helpers import (
 )
 from dash import no_update
 
-from callbacks import analysis, data
+from callbacks import data
+from views.clustering import analysis
 from layouts import ids
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_dataset, run_analysis

@@ -20,7 +20,7 @@ from callback_helpers import (
     registered,
 )
 
-from callbacks import analysis
+from views.clustering import analysis
 from callbacks.common import CONTROL_FIELDS
 from layouts import ids
 from rnaclust_dash import io as rio
@@ -71,7 +71,11 @@ def test_downloaded_params_reproduce_the_assignments(store, example, example_sto
     assert status == 0, capsys.readouterr().err
 
     cli = pd.read_csv(results / "assignments.csv")
-    ui = pd.read_csv(io.StringIO(callbacks["download_assignments"](1, analysis_store)["content"]))
+    sent_assignments = callbacks["download_assignments"](1, analysis_store)
+    assert sent_assignments["filename"] == "assignments.csv"
+    # One writer (rnaclust_dash.export): the download is the file, byte for byte.
+    assert sent_assignments["content"] == (results / "assignments.csv").read_text()
+    ui = pd.read_csv(io.StringIO(sent_assignments["content"]))
     assert cli["id"].astype(str).tolist() == ui["id"].astype(str).tolist()
     assert cli["cluster"].tolist() == ui["cluster"].tolist()
     assert cli["silhouette"].tolist() == pytest.approx(ui["silhouette"].tolist(), abs=1e-12)

@@ -14,7 +14,7 @@ from callback_helpers import (
 )
 from dash import no_update
 
-from callbacks import embedding
+from views.clustering import embedding
 from layouts import ids
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import compute_embedding, embedding_key
@@ -123,7 +123,7 @@ def test_background_job_without_a_request_changes_nothing(store):
 def test_negative_seed_is_refused_before_anything_runs(store, example, example_store):
     from callback_helpers import analysis_controls, guarded_analysis
 
-    from callbacks import analysis
+    from views.clustering import analysis
 
     result = guarded_analysis(store, example_store, analysis_controls(example, seed=-1), [])
     assert "Seed must be a whole number from 0" in assert_rejected(result, analysis)

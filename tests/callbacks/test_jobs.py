@@ -10,7 +10,7 @@ import pytest
 from callback_helpers import browser_json
 from dash.exceptions import BackgroundCallbackError
 
-from callbacks import embedding
+from views.clustering import embedding
 from callbacks.jobs import JOB_LOST
 
 

@@ -11,7 +11,8 @@ import pandas as pd
 import pytest
 from test_markers_view import PASILLA, load, run
 
-from callbacks import marker_results, markers
+from views import marker_results
+from views import markers
 from callback_helpers import registered
 from rnaclust_dash.cli import main
 from rnaclust_dash.params import AnalysisParams, params_document

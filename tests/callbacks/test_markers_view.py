@@ -13,7 +13,11 @@ from callback_helpers import (REPO, analysis_controls, assert_accepted, data_url
 from dash import no_update
 from scipy import stats
 
-from callbacks import analysis, data, enrichment, marker_results, markers
+from callbacks import data
+from views.clustering import analysis
+from views import enrichment
+from views import marker_results
+from views import markers
 from layouts import ids
 from rnaclust_dash.errors import ParameterError
 

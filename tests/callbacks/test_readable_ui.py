@@ -8,7 +8,7 @@ from callback_helpers import FakeApp, count_table, data_url, guarded_data, out, 
 from dash import Input
 
 from callbacks import data
-from callbacks.qc import scores_table
+from views.batch import scores_table
 from layouts import ids
 from layouts.main import build_layout
 

@@ -18,7 +18,7 @@ from callback_helpers import (
 from dash import no_update
 from scipy.cluster.hierarchy import to_tree
 
-from callbacks import analysis, selection
+from views.clustering import analysis, selection
 from layouts import ids
 from rnaclust_dash import views
 from rnaclust_dash.params import AnalysisParams

@@ -13,9 +13,11 @@ import pytest
 from callback_helpers import FakeApp, analysis_controls, guarded_analysis, out, text_of, walk
 from dash import no_update
 
-from callbacks import analysis, qc
-from callbacks.assess import K_VIEW, STABILITY_VIEW, k_panel, stability_panel
-from callbacks.qc import MATRIX_CONTROLS
+from views import batch, qc
+from views.clustering import analysis
+from views.choose_k import K_VIEW, k_panel
+from views.stability import STABILITY_VIEW, stability_panel
+from views.qc import MATRIX_CONTROLS
 from layouts import ids
 from layouts.main import build_layout
 
@@ -26,9 +28,10 @@ QC_FIGURES = (ids.QC_LIBRARY, ids.QC_DETECTED, ids.QC_DISTRIBUTION, ids.QC_CORRE
 
 
 def registered(store) -> dict:
-    """The QC module's callbacks as register() defines them (with their guard)."""
+    """The QC and batch views' callbacks as register() defines them (with their guard)."""
     app = FakeApp()
     qc.register(app, store)
+    batch.register(app, store)
     return app.functions
 
 
@@ -78,15 +81,15 @@ def test_refused_batch_correction_is_said_on_the_batch_tab(store, example, examp
     good = show_batch("batch", example_store,
                       *matrix_values(example, batch_column=["batch"], protect_columns=["group"],
                                      batch_method="combat"))
-    assert len(value(qc.BATCH_VIEW, good, ids.BATCH_VIEW, "figure").data) > 0
-    assert alert(qc.BATCH_VIEW, good)[1] is False
+    assert len(value(batch.BATCH_VIEW, good, ids.BATCH_VIEW, "figure").data) > 0
+    assert alert(batch.BATCH_VIEW, good)[1] is False
     # Then the refused one: the old plots must not stay silently.
     outputs = show_batch("batch", example_store, *matrix_values(example, **CONFOUNDED))
-    text, is_open, color = alert(qc.BATCH_VIEW, outputs)
+    text, is_open, color = alert(batch.BATCH_VIEW, outputs)
     assert is_open and color == "danger" and "confounded" in text
-    assert "confounded" in figure_message(value(qc.BATCH_VIEW, outputs, ids.BATCH_VIEW,
+    assert "confounded" in figure_message(value(batch.BATCH_VIEW, outputs, ids.BATCH_VIEW,
                                                 "figure"))
-    assert value(qc.BATCH_VIEW, outputs, ids.BATCH_SCORES, "children") is None
+    assert value(batch.BATCH_VIEW, outputs, ids.BATCH_SCORES, "children") is None
 
 
 def test_the_clustering_tab_keeps_its_own_alert(store, example, example_store):
@@ -170,7 +173,7 @@ def test_a_narrowed_consensus_range_is_said(store, example, example_store):
 ])
 def test_agreement_errors_show_in_the_agreement_card(store, example, example_store, choice,
                                                      other_k, expected):
-    from callbacks import agreement
+    from views.clustering import agreement
 
     analysis_store = _analysis_store(store, example, example_store)
     outputs = agreement.VIEW.guard(agreement.agreement_view)(store, analysis_store, choice,
@@ -187,6 +190,6 @@ def test_confounding_without_correction_is_a_notice_of_the_batch_tab(store, exam
     # protected column cannot be told apart.
     outputs = registered(store)["show_batch"]("batch", example_store, *matrix_values(
         example, batch_column=["batch"], protect_columns=["type"], batch_method="none"))
-    assert len(value(qc.BATCH_VIEW, outputs, ids.BATCH_VIEW, "figure").data) > 0
-    text, is_open, color = alert(qc.BATCH_VIEW, outputs)
+    assert len(value(batch.BATCH_VIEW, outputs, ids.BATCH_VIEW, "figure").data) > 0
+    text, is_open, color = alert(batch.BATCH_VIEW, outputs)
     assert is_open and color == "warning" and "confounded" in text

@@ -19,8 +19,9 @@ from rnaclust_dash.tl.embed import pca_embedding
 from rnaclust_dash.errors import DataError, ParameterError, RnaclustError
 from rnaclust_dash.params import (AnalysisParams, default_params, params_document,
                                   params_from_document)
+from rnaclust_dash.export import write_results
 from rnaclust_dash.pipeline import (check_items, compute_embedding, embedding_key, load_dataset,
-                                    load_summary, put_dataset, run_analysis, write_results)
+                                    load_summary, put_dataset, run_analysis)
 from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
 from rnaclust_dash.pp.normalization import normalize
 from rnaclust_dash.store import ResultStore

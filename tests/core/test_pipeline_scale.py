@@ -16,9 +16,9 @@ from rnaclust_dash import pipeline
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.export import write_results
 from rnaclust_dash.pipeline import (LARGE_ITEMS, SILHOUETTE_SAMPLE,
-                                    compute_embedding, put_dataset, run_analysis,
-                                    write_results)
+                                    compute_embedding, put_dataset, run_analysis)
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.validate import sampled_validation_summary
 

@@ -2,9 +2,9 @@
 dot plot of the top markers per group and a table linked to the heatmap (issue 10 item 3).
 
 One module holds the view (as 8Knot does): its ids, its layout (:func:`markers_tab`) and
-its callbacks; :mod:`callbacks.marker_results` its glue to :mod:`rnaclust_dash.tl.markers`
+its callbacks; :mod:`views.marker_results` its glue to :mod:`rnaclust_dash.tl.markers`
 (figures from :mod:`rnaclust_dash.pl.markers`). The enrichment card of the same tab lives
-in :mod:`callbacks.enrichment`.
+in :mod:`views.enrichment`.
 
 Groups are the sample clusters on screen or the values of a sample-sheet column. Welch t
 and Wilcoxon run on the normalized (batch-corrected) log values of the filtered genes;
@@ -20,17 +20,19 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 
 from layouts import ids
+from layouts.components import GRAPH_CONFIG
 from rnaclust_dash.pl import markers as pl_markers
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.store import ResultStore
 
-from .common import error_message
+from callbacks.common import error_message
 from .marker_results import (TESTS, compute_markers, group_by_choices,
                              group_names, group_table, load_result, result_key,
                              sample_groups, table_page)
-from .selection import selection_text
+from views.clustering.selection import selection_text
 
 TAB_ID = "markers"
+TAB_LABEL = "Markers"
 GROUP_BY = "markers-group-by"
 TEST = "markers-test"
 MODE = "markers-mode"
@@ -53,7 +55,6 @@ DOTPLOT = "markers-dotplot"
 DOWNLOAD_BUTTON = "markers-download-button"
 DOWNLOAD = "markers-download"
 
-_GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
 
 
 # --- layout ----------------------------------------------------------------------------
@@ -66,7 +67,7 @@ def _control(label: str, control, help_text: str, width: str = "12rem") -> html.
 
 def markers_tab() -> html.Div:
     """The Markers tab: controls, alert, progress, volcano, dot plot, table, and the
-    enrichment card (:func:`callbacks.enrichment.enrichment_card`)."""
+    enrichment card (:func:`views.enrichment.enrichment_card`)."""
     from .enrichment import enrichment_card  # it imports this module
     controls = html.Div([
         _control("Groups", dcc.Dropdown(id=GROUP_BY, clearable=False, options=[]),
@@ -105,10 +106,10 @@ def markers_tab() -> html.Div:
     ], className="d-flex align-items-center mb-2")
     figures = dbc.Row([
         dbc.Col(dcc.Loading(dcc.Graph(
-            id=VOLCANO, config=_GRAPH_CONFIG, style={"height": "520px"},
+            id=VOLCANO, config=GRAPH_CONFIG, style={"height": "520px"},
             figure=empty_figure("Testing every gene...")), delay_show=300),
             lg=7),
-        dbc.Col(dcc.Loading(dcc.Graph(id=DOTPLOT, config=_GRAPH_CONFIG,
+        dbc.Col(dcc.Loading(dcc.Graph(id=DOTPLOT, config=GRAPH_CONFIG,
                                       figure=empty_figure("")),
                             delay_show=300), lg=5),
     ])
@@ -246,8 +247,16 @@ SEE_WHEN_SHOWN = """function (analysis, tab, seen) {
 }""" % TAB_ID
 
 
+def layout() -> html.Div:
+    """The view's content (:func:`markers_tab`)."""
+    return markers_tab()
+
+
 def register(app, store: ResultStore) -> None:
-    """Register the Markers view's callbacks."""
+    """Register the Markers view's callbacks and its enrichment card's (the card's first:
+    both have a ``download``, and tests look this view's up by name)."""
+    from .enrichment import register as register_enrichment  # it imports this module
+    register_enrichment(app, store)
     app.clientside_callback(SEE_WHEN_SHOWN, Output(SEEN, "data"),
                             Input(ids.ANALYSIS_STORE, "data"),
                             Input(ids.VIEW_TABS, "active_tab"), State(SEEN, "data"),

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..dataset import _portable
 from ..params import params_document
-from .results import package_versions
+from .files import _plain, package_versions
 
 #: Packages the single-cell numbers also depend on (beside the bulk ones).
 SC_PACKAGES = ("anndata", "igraph", "pynndescent", "harmonypy", "scikit-misc")
@@ -68,10 +68,6 @@ def write_single_cell_results(result, dataset, out_dir, *,
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_plain))
     (out / "params.json").write_text(params_document(
         result.params, dataset_name=dataset.name, dataset_key=result.dataset_key))
-
-
-def _plain(value):
-    return value.item() if isinstance(value, np.generic) else str(value)
 
 
 def _kept_symbols(result, dataset) -> np.ndarray:

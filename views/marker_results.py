@@ -1,6 +1,6 @@
 """Glue of the Markers view to the core: which samples form which group, which matrix
 each test reads, and the stored marker results (tables for the volcano, the dot plot and
-the table). Dash only for the table's number format; :mod:`callbacks.markers` holds the
+the table). Dash only for the table's number format; :mod:`views.markers` holds the
 view and its callbacks.
 
 Groups and the matrix of each test come from :mod:`rnaclust_dash.pipeline.markers` (shared

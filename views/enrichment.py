@@ -30,7 +30,7 @@ from rnaclust_dash.tl.genesets import (BUNDLED_GENE_SETS, GeneSets, bundled_gene
                                        membership_matrix, read_gmt)
 
 from . import marker_results, markers
-from .common import error_message
+from callbacks.common import error_message
 
 SOURCE = "enrich-source"
 DIRECTION = "enrich-direction"

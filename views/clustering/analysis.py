@@ -8,12 +8,13 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from layouts import ids
 from layouts.main import METHOD_LABELS
 from rnaclust_dash import views
-from rnaclust_dash.params import AnalysisParams, params_document
+from rnaclust_dash.export import ASSIGNMENTS_FILE, PARAMS_FILE, assignments_csv, params_json
+from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.store import ResultStore
 
-from . import patching
-from .common import CONTROL_FIELDS, guarded, params_from_controls
+from callbacks import patching
+from callbacks.common import CONTROL_FIELDS, guarded, params_from_controls
 from .embedding import embedding_params
 
 # The controls the analysis depends on (the embedding controls have their own callback).
@@ -130,9 +131,8 @@ def register(app, store: ResultStore) -> None:
             return no_update
         params = embedding_params(analysis_store, embedding, neighbors, min_dist)
         name = load_summary(store, analysis_store["key"])["name"]
-        return dcc.send_string(params_document(params, dataset_name=name,
-                                               dataset_key=analysis_store["key"]),
-                               "params.json")
+        return dcc.send_string(params_json(params, dataset_name=name,
+                                           dataset_key=analysis_store["key"]), PARAMS_FILE)
 
     @app.callback(Output(ids.DOWNLOAD_ASSIGNMENTS, "data"),
               Input(ids.DOWNLOAD_ASSIGNMENTS_BUTTON, "n_clicks"),
@@ -143,5 +143,4 @@ def register(app, store: ResultStore) -> None:
             return no_update
         analysis = run_analysis(store, analysis_store["key"],
                                 AnalysisParams.from_dict(analysis_store["params"]))
-        return dcc.send_data_frame(analysis.assignments().to_csv, "assignments.csv",
-                                   index=False)
+        return dcc.send_string(assignments_csv(analysis), ASSIGNMENTS_FILE)

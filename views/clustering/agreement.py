@@ -15,7 +15,7 @@ from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.tl.agreement import agreement
 from rnaclust_dash.store import ResultStore
 
-from .common import ViewOutputs
+from callbacks.common import ViewOutputs
 
 COLUMN, METHOD = "column:", "method:"
 VIEW = ViewOutputs("agreement", (Output(ids.AGREEMENT, "children"),

@@ -14,7 +14,7 @@ from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary, run_analysis
 from rnaclust_dash.store import ResultStore
 
-from .common import guarded, params_from_controls
+from callbacks.common import guarded, params_from_controls
 
 # How Dash words an error reported by the background job manager (callbacks.jobs).
 LOST_PREFIX = "An error occurred inside a background callback: "
