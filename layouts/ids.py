@@ -109,6 +109,18 @@ SELECTION_INFO = "selection-info"
 UNCERTAIN = "uncertain-items"
 CLEAR_SELECTION = "clear-selection"
 
+# genes: the search box (navbar) and what it found, marked in every view; the heatmap's
+# drill-in (the genes it shows one per row) and its sample labels
+GENE_SEARCH = "gene-search"
+GENE_SEARCH_STORE = "gene-search-store"
+HEATMAP_FOCUS = "heatmap-focus"
+HEATMAP_ALL_GENES = "heatmap-all-genes"
+HEATMAP_FOCUS_INFO = "heatmap-focus-info"
+SAMPLE_LABELS = "heatmap-sample-labels"
+UPLOAD_GENE_MAP = "upload-gene-map"
+GENE_MAP_INFO = "gene-map-info"
+GENE_MAP_STORE = "gene-map-store"
+
 # downloads
 DOWNLOAD_PARAMS_BUTTON = "download-params-button"
 DOWNLOAD_PARAMS = "download-params"
@@ -130,6 +142,7 @@ VIEW_ALERTS = {
     "batch": "batch-alert",
     "choose-k": "k-alert",
     "stability": "stability-alert",
+    "genes": "genes-alert",
 }
 
 # What the big figures show now (digests), so an update can send only what changed.

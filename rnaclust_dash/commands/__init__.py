@@ -7,7 +7,8 @@ helpers for reading a dataset, the run options, ``--out`` and notices.
 - ``markers``: marker / DE genes of run's sample clusters or of a sheet column's groups;
 - ``enrich``: over-representation of gene lists, clusters or markers in GO / GMT sets;
 - ``timecourse``: soft clusters of time profiles (Mfuzz) or degPatterns;
-- ``modules``: WGCNA co-expression modules, eigengenes and module-trait correlations.
+- ``modules``: WGCNA co-expression modules, eigengenes and module-trait correlations;
+- ``trajectory``: diffusion pseudotime, PAGA and pseudotime genes (issue 12).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 def add_parsers(commands) -> None:
     """Register the biology sub-commands on an argparse sub-parsers object."""
-    from . import enrich, markers, modules, timecourse
+    from . import enrich, markers, modules, timecourse, trajectory
 
-    for command in (markers, enrich, timecourse, modules):
+    for command in (markers, enrich, timecourse, modules, trajectory):
         command.add_parser(commands)

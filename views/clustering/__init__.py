@@ -16,6 +16,8 @@ from layouts.components import GRAPH_CONFIG, figure_card, view_alert
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.validate import INDICES
 
+from callbacks import gene_search
+
 from . import agreement, analysis, embedding, selection
 
 TAB_ID = "clustering"
@@ -74,6 +76,7 @@ def layout() -> html.Div:
                             dbc.Button("Clear selection", id=ids.CLEAR_SELECTION, size="sm",
                                        color="link")], className="selection")],
                  className="d-flex justify-content-between align-items-center mb-2"),
+        gene_search.heatmap_tools(),
         figure_card("Clustered heatmap", ids.HEATMAP,
                     "Rows: genes, columns: samples; click a cluster bar or a dendrogram node "
                     "to select its items."),

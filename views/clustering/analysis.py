@@ -11,6 +11,7 @@ from rnaclust_dash import views
 from rnaclust_dash.export import ASSIGNMENTS_FILE, PARAMS_FILE, assignments_csv, params_json
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_summary, run_analysis
+from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.store import ResultStore
 
 from callbacks import patching
@@ -34,6 +35,10 @@ OUTPUTS = [
     Output(ids.FIGURES_SHOWN, "data"),
 ]
 ERROR_SLOT = (4, 5)
+# Inputs that change what the heatmap shows, not the analysis (gene search, drill-in,
+# sample labels: see callbacks.gene_search).
+HEATMAP_ONLY = [(ids.GENE_SEARCH_STORE, "data"), (ids.HEATMAP_FOCUS, "data"),
+                (ids.SAMPLE_LABELS, "value"), (ids.GENE_MAP_STORE, "data")]
 
 
 def metrics_badges(metrics: dict, params: AnalysisParams, n_clusters: int) -> list:
@@ -53,12 +58,15 @@ def metrics_badges(metrics: dict, params: AnalysisParams, n_clusters: int) -> li
 
 def update_analysis(store: ResultStore, dataset_store: dict | None, control_values: dict,
                     selected: list | None, *, selection_only: bool = False,
-                    shown: dict | None = None) -> tuple:
+                    shown: dict | None = None, search: list | None = None,
+                    focus: dict | None = None, sample_label_by: str | None = None) -> tuple:
     """The body of the analysis callback (plain function: testable without a browser).
 
     ``shown`` is what the browser's heatmap and silhouette show now (the store
     ``ids.FIGURES_SHOWN``); figures that differ from it only in clusters or highlight go
-    out as a ``dash.Patch`` of that part (see :mod:`callbacks.patching`).
+    out as a ``dash.Patch`` of that part (see :mod:`callbacks.patching`). ``search``
+    (genes found by the gene search), ``focus`` (the heatmap's drill-in, see
+    :mod:`callbacks.gene_search`) and ``sample_label_by`` change the heatmap only.
 
     Returns the outputs in the order of :data:`OUTPUTS`.
     """
@@ -71,7 +79,10 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
     selected = selected or []
     shown = shown or {}
     heatmap, heatmap_shown = patching.heatmap_update(
-        views.heatmap(analysis, metadata=metadata, selected=selected), shown.get("heatmap"))
+        views.heatmap(analysis, metadata=metadata, selected=selected, highlighted=search or (),
+                      focus=(focus or {}).get("genes"), sample_label_by=sample_label_by,
+                      mapping=gene_map(store, key)),
+        shown.get("heatmap"))
     silhouette, silhouette_shown = patching.silhouette_update(
         views.silhouette(analysis, selected=selected), shown.get("silhouette"))
     now_shown = {"heatmap": heatmap_shown, "silhouette": silhouette_shown}
@@ -109,15 +120,21 @@ def register(app, store: ResultStore) -> None:
               Input(ids.DATASET_STORE, "data"),
               *[Input(c, "value") for c in ANALYSIS_CONTROLS],
               Input(ids.SELECTION_STORE, "data"),
+              *[Input(*view_input) for view_input in HEATMAP_ONLY],
               State(ids.FIGURES_SHOWN, "data"),
               prevent_initial_call=True)
     @guarded(len(OUTPUTS), ERROR_SLOT)
     def analyse(dataset_store, *values):
-        *control_values, selected, shown = values
+        *control_values, selected, search, focus, label_by, _gene_map, shown = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
+        # Only the heatmap changes when nothing but these fired (new data also sets the
+        # sample-label menu: then the analysis runs in full)
+        display_only = {ids.SELECTION_STORE, *[i for i, _ in HEATMAP_ONLY]}
+        fired = {t["prop_id"].rsplit(".", 1)[0] for t in ctx.triggered}
         return update_analysis(store, dataset_store, controls, selected,
-                               selection_only=ctx.triggered_id == ids.SELECTION_STORE,
-                               shown=shown)
+                               selection_only=bool(fired) and fired <= display_only,
+                               shown=shown, search=search, focus=focus,
+                               sample_label_by=label_by)
 
     @app.callback(Output(ids.DOWNLOAD_PARAMS, "data"),
               Input(ids.DOWNLOAD_PARAMS_BUTTON, "n_clicks"),

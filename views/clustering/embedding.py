@@ -12,6 +12,7 @@ from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.common import for_browser
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary, run_analysis
+from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.store import ResultStore
 
 from callbacks.common import guarded, params_from_controls
@@ -46,7 +47,7 @@ def scatter(store: ResultStore, analysis_store: dict, params: AnalysisParams, co
     coords = compute_embedding(store, key, params)
     metadata = load_summary(store, key)["metadata"]
     figure = views.embedding(analysis, coords, color_by=color_by, metadata=metadata,
-                             selected=selected or [])
+                             selected=selected or [], mapping=gene_map(store, key))
     return for_browser(figure), " ".join(coords.notices)
 
 
@@ -138,15 +139,22 @@ def register(app, store: ResultStore) -> None:
               Input(ids.UMAP_MIN_DIST, "value"),
               Input(ids.COLOR_BY, "value"),
               Input(ids.SELECTION_STORE, "data"),
+              Input(ids.GENE_SEARCH_STORE, "data"),
               State(ids.EMBEDDING, "selectedData"),
               prevent_initial_call=True)
     @guarded(len(OUTPUTS), ERROR_SLOT)
     def show_embedding(dataset_store, *values):
-        *control_values, method, neighbors, min_dist, color_by, selected, lasso = values
+        *control_values, method, neighbors, min_dist, color_by, selected, found, lasso = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
+        # genes found by the gene search are highlighted too when genes are the points
+        # (with samples as points they would fade every point)
+        marked = list(selected or [])
+        if controls.get(ids.TARGET) == "genes":
+            marked = list(dict.fromkeys(marked + list(found or [])))
         return show_scatter(store, dataset_store, controls, method, neighbors, min_dist,
-                            color_by, selected, lasso=lasso,
-                            selection_only=ctx.triggered_id == ids.SELECTION_STORE)
+                            color_by, marked, lasso=lasso,
+                            selection_only=ctx.triggered_id in (ids.SELECTION_STORE,
+                                                                ids.GENE_SEARCH_STORE))
 
     @app.callback(Output(ids.EMBEDDING, "figure", allow_duplicate=True),
               Output(ids.EMBEDDING_STATUS, "children", allow_duplicate=True),
