@@ -46,6 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="sample-sheet column to compare the clusters with (ARI, NMI)")
     run.add_argument("--write-corrected", action="store_true",
                      help="also write corrected.csv (the batch-corrected matrix)")
+    run.add_argument("--resolutions", metavar="R[,R]",
+                     help="single cells: also cluster at these resolutions (resolution "
+                          "panel and cluster tree files)")
+    run.add_argument("--stability-resamples", type=int, default=0, metavar="B",
+                     help="single cells: stability of the clusters over B subsamples of 80%% "
+                          "of the cells (default 0: not computed)")
     from .commands.trajectory import add_subcluster_options  # issue 12: splits in place
     add_subcluster_options(run)
 
@@ -130,7 +136,8 @@ def run_synopsis(width: int = 88) -> str:
     words = (["python -m rnaclust_dash run COUNTS --out DIR [--metadata F] [--gene-lengths F]",
               "[--params params.json]", "[--cache-dir DIR]", "[--compare-column COL]",
               "[--write-corrected]",
-              "[--subcluster C [--subcluster-k K|--subcluster-resolution R]]..."]
+              "[--subcluster C [--subcluster-k K|--subcluster-resolution R]]...",
+              "[--resolutions R[,R]]", "[--stability-resamples B]"]
              + [_option_synopsis(p) for p in SPEC.values()])
     lines, line = [], words[0]
     for word in words[1:]:
@@ -251,7 +258,9 @@ def run_command(args: argparse.Namespace) -> None:
     with stored_dataset(args) as (dataset, store, key):
         params = analysis_params(args, dataset)
         if resolve_mode(params.mode, dataset) == "single-cell":
-            run_single_cell_command(args, dataset, params)
+            from .commands.single_cell_run import run_single_cell_command
+
+            run_single_cell_command(args, dataset, store, key)
             return
         steps = split_steps(args, params)
         analysis = split_analysis(store, run_analysis(store, key, params), steps)
@@ -271,16 +280,6 @@ def run_command(args: argparse.Namespace) -> None:
     n_clusters = len(set(analysis.labels.tolist()))
     print(f"{metrics['n_items']} {params.target} in {n_clusters} clusters; mean silhouette "
           f"{metrics['silhouette']:.3f}; results in {args.out}")
-
-
-def run_single_cell_command(args: argparse.Namespace, dataset: Dataset,
-                            params: AnalysisParams) -> None:
-    """``run`` on single cells (``--mode single-cell``, or detected from the input)."""
-    raise ParameterError(
-        f"{dataset.name} holds single cells ({dataset.n_samples:,} cells x "
-        f"{dataset.n_genes:,} genes); the single-cell pipeline (QC, HVG, PCA, Leiden) is not "
-        "in this version yet. To cluster the cells with the bulk methods (dense, fine up to "
-        "a few thousand cells) add --mode bulk.")
 
 
 # --- choose-k -----------------------------------------------------------------------------

@@ -35,9 +35,7 @@ def add_parser(commands) -> None:
     command = _add_command(commands, "markers", markers_command,
                            "marker genes of each sample cluster (or group of a sheet column) "
                            "against the rest: DESeq2, t-test or Wilcoxon")
-    command.add_argument("--group-by", metavar="COLUMN",
-                         help="sample-sheet column whose values are the groups (default: the "
-                              "clusters of run with the same options)")
+    # --group-by is the spec's group_by (one option for bulk and single-cell markers)
     command.add_argument("--test", choices=list(MARKER_TESTS), default="t-test",
                          help="t-test or wilcoxon on the normalized log values, deseq2 on the "
                               "raw counts (default t-test)")
@@ -49,7 +47,9 @@ def add_parser(commands) -> None:
 def markers_command(args: argparse.Namespace) -> None:
     """Run the ``markers`` command (raises RnaclustError / OSError on bad input)."""
     with stored_dataset(args) as (dataset, store, key):
-        params = analysis_params(args, dataset)
+        # --group-by (the spec's group_by) picks this command's groups, recorded under
+        # "markers" in params.json; the analysis parameters are the clustering's
+        params = analysis_params(args, dataset).replace(group_by="")
         if params.target != "samples":
             raise ParameterError("Markers compare groups of samples: use --target samples "
                                  "(the default).")

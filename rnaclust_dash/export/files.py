@@ -164,12 +164,14 @@ def _plain(value):
     return str(value)
 
 
-def package_versions() -> dict:
-    """Versions of the packages whose numbers the results depend on."""
+def package_versions(extra: tuple[str, ...] = ()) -> dict:
+    """Versions of the packages whose numbers the results depend on (and of ``extra``
+    packages, e.g. igraph for single cells)."""
     from importlib.metadata import PackageNotFoundError, version
 
     versions = {"rnaclust_dash": __version__}
-    for name in ("numpy", "scipy", "pandas", "scikit-learn", "fastcluster", "umap-learn"):
+    for name in ("numpy", "scipy", "pandas", "scikit-learn", "fastcluster", "umap-learn",
+                 *extra):
         try:
             versions[name] = version(name)
         except PackageNotFoundError:

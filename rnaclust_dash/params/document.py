@@ -27,6 +27,17 @@ def default_params(dataset) -> AnalysisParams:
                           min_count=0, min_samples=0, k=n_groups)
 
 
+def single_cell_defaults() -> AnalysisParams:
+    """The starting parameters of single cells: as scanpy's usual calls (Leiden on the
+    neighbour graph of the first 30 PCs, UMAP with scanpy's min_dist 0.5) and the
+    single-cell parameters' own defaults (QC min_genes 200, min_cells 3; 2,000 seurat
+    HVGs; Wilcoxon markers)."""
+    from ..tl.embed import SCANPY_UMAP_MIN_DIST
+
+    return AnalysisParams(mode="single-cell", method="leiden", embedding="umap", pcs=30,
+                          umap_min_dist=SCANPY_UMAP_MIN_DIST)
+
+
 def params_document(params: AnalysisParams, *, dataset_name: str = "", dataset_key: str = "") -> str:
     """The params.json text: parameters plus provenance (dataset, version)."""
     return json.dumps({"parameters": params.to_dict(),

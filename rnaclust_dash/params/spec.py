@@ -19,6 +19,8 @@ from ..tl.kmeans import KMEANS_INITS
 from ..tl.hierarchical import LINKAGES
 from ..tl.distance import DISTANCES
 from ..tl.embed import EMBEDDINGS
+from ..tl.sc_markers import SC_MARKER_TESTS
+from ..pp.hvg import HVG_FLAVORS
 from ..tl.mixture import COVARIANCES
 from ..pp.normalization import NORMALIZATION_LABELS, NORMALIZATIONS
 from ..tl.methods import REGISTRY
@@ -39,7 +41,8 @@ BATCH_LABELS = MappingProxyType({
     "none": "None", "combat": "ComBat", "combat-np": "ComBat (non-parametric)",
     "combat-seq": "ComBat-seq (counts)", "limma": "limma removeBatchEffect",
     "harmony": "Harmony (on PCA, samples)"})
-EMBEDDING_LABELS = MappingProxyType({name: name.upper() for name in EMBEDDINGS})
+EMBEDDING_LABELS = MappingProxyType({name: {"tsne": "t-SNE"}.get(name, name.upper())
+                                     for name in EMBEDDINGS})
 
 #: Analysis modes: "auto" lets :func:`rnaclust_dash.io.detect_mode` decide from the input.
 MODES = MappingProxyType({
@@ -60,6 +63,23 @@ STAGES = ("prepare", "normalize", "batch", "features", "distance", "tree", "clus
 
 #: The stage of the options of choose-k and stability (not saved in params.json).
 ASSESS = "assess"
+
+#: The single-cell pipeline's stages, parent first (:mod:`rnaclust_dash.pipeline.single_cell`;
+#: a parameter's ``sc_stage``).
+SC_STAGES = ("sc_qc", "sc_normalize", "sc_hvg", "sc_pca", "sc_batch", "sc_neighbors",
+             "sc_cluster", "sc_embedding", "sc_markers")
+
+#: ``stage`` of the parameters only the single-cell pipeline reads (in no bulk stage key).
+SINGLE_CELL = "single-cell"
+
+#: Highly-variable-gene flavours (:func:`rnaclust_dash.pp.hvg.highly_variable_genes`).
+_HVG_TEXT = {
+    "seurat": "dispersion of the log values, z-scored within mean bins (scanpy's default)",
+    "cell_ranger": "dispersion normalized by median and MAD within mean percentiles",
+    "seurat_v3": "variance of the counts standardized by a loess fit on the mean (raw "
+                 "counts)",
+    "pearson_residuals": "variance of negative-binomial Pearson residuals (raw counts)"}
+HVG_FLAVOR_CHOICES = MappingProxyType({flavor: _HVG_TEXT[flavor] for flavor in HVG_FLAVORS})
 
 
 @dataclass(frozen=True)
@@ -99,6 +119,10 @@ class Param:
         Allowed value -> short name in menus (the value itself when missing).
     step : float or None
         Increment of the number box (default: 1 for whole numbers, any for decimals).
+    sc_stage : str or None
+        The single-cell stage whose result it changes (one of :data:`SC_STAGES`); None
+        when the single-cell pipeline does not read it. Parameters only single cells
+        have take ``stage`` :data:`SINGLE_CELL`.
     """
 
     name: str
@@ -119,10 +143,14 @@ class Param:
     metavar: str | None = None
     choice_labels: Mapping[str, str] | None = None
     step: float | None = None
+    sc_stage: str | None = None
 
     def __post_init__(self) -> None:
-        if self.stage not in STAGES + (ASSESS,):
+        if self.stage not in STAGES + (ASSESS, SINGLE_CELL):
             raise ValueError(f"Parameter {self.name}: unknown stage {self.stage!r}.")
+        if self.sc_stage is not None and self.sc_stage not in SC_STAGES:
+            raise ValueError(f"Parameter {self.name}: unknown single-cell stage "
+                             f"{self.sc_stage!r}.")
 
     def input_bounds(self) -> dict:
         """``{"min": ..., "max": ...}`` of a number box. An open lower end is given as
@@ -207,47 +235,51 @@ _SPEC = (
        "the UMAP metric)", "--distance", choices=DISTANCES, choice_labels=DISTANCE_LABELS),
     _P("method", str, "hierarchical", "cluster", "Method", "clustering method",
        "--method", choices=MappingProxyType({n: m.description for n, m in REGISTRY.items()}),
-       choice_labels=MappingProxyType({n: m.label for n, m in REGISTRY.items()})),
+       choice_labels=MappingProxyType({n: m.label for n, m in REGISTRY.items()}),
+       sc_stage="sc_cluster"),
     _P("linkage", str, "average", "tree", "Linkage", "how the tree joins clusters",
        "--linkage", choices=LINKAGES, choice_labels=LINKAGE_LABELS),
     _P("k", int, 2, "cluster", "Number of clusters (k)", "how many clusters to cut the "
        "tree into, or to ask the method for", "--k",
        min=2, max=1_000, low_message="k must be at least 2 (got {value}).",
-       applies=_method_reads("k")),
+       applies=_method_reads("k"), sc_stage="sc_cluster"),
     _P("kmeans_init", str, "k-means++", "cluster", "K-means start", "k-means++ spreads the "
        "first centres out; random picks them at random", "--kmeans-init",
-       choices=KMEANS_INITS, applies=_method_reads("kmeans_init")),
+       choices=KMEANS_INITS, applies=_method_reads("kmeans_init"), sc_stage="sc_cluster"),
     _P("n_init", int, 10, "cluster", "Starts (n_init)", "k-means runs this many times and "
        "keeps the best (lowest within-cluster sum of squares)", "--n-init", min=1, max=1_000,
        low_message="n_init must be at least 1 (got {value}).",
-       applies=_method_reads("n_init")),
+       applies=_method_reads("n_init"), sc_stage="sc_cluster"),
     _P("minibatch", bool, False, "cluster", "mini-batch (fast, many items)",
        "mini-batch k-means (fast, "
-       "many items)", "--minibatch", applies=_method_reads("minibatch")),
+       "many items)", "--minibatch", applies=_method_reads("minibatch"),
+       sc_stage="sc_cluster"),
     _P("optimal_order", bool, False, "tree", "optimal leaf order (display)", "optimal leaf "
        "order of the trees (display only: cuts are unchanged)", "--optimal-order"),
     _P("seed", int, 0, "cluster", "Seed", "seed of every random step (k-means, UMAP, "
        "Harmony): the same seed gives the same result", "--seed", min=0, max=MAX_SEED,
        low_message=f"Seed must be a whole number from 0 to {MAX_SEED:,}; got {{value}}.",
-       applies=_method_reads("seed")),
+       applies=_method_reads("seed"), sc_stage="sc_cluster"),
     _P("embedding", str, "pca", "embedding", "Map", "2-D map of the items",
-       "--embedding", choices=EMBEDDINGS, choice_labels=EMBEDDING_LABELS),
+       "--embedding", choices=EMBEDDINGS, choice_labels=EMBEDDING_LABELS,
+       sc_stage="sc_embedding"),
     _P("umap_neighbors", int, 15, "embedding", "UMAP neighbours", "UMAP n_neighbors: larger "
        "keeps more global structure", "--umap-neighbors", min=2, max=500,
        low_message="UMAP needs at least 2 neighbours (got {value}).", applies=_umap),
     _P("umap_min_dist", float, 0.1, "embedding", "UMAP min_dist", "UMAP min_dist: how "
        "tightly points may pack (0 to 1)", "--umap-min-dist", min=0, max=1, step=0.05,
        low_message="UMAP min_dist must be between 0 and 1 (got {value}).",
-       high_message="UMAP min_dist must be between 0 and 1 (got {value}).", applies=_umap),
+       high_message="UMAP min_dist must be between 0 and 1 (got {value}).", applies=_umap,
+       sc_stage="sc_embedding"),
     _P("resolution", float, 1.0, "cluster", "Resolution", "Leiden/Louvain resolution: "
        "higher gives more, smaller clusters (1 is usual)", "--resolution", min=0, max=100,
        min_open=True, step=0.05, low_message="The resolution must be positive (1 is usual).",
-       applies=_method_reads("resolution")),
+       applies=_method_reads("resolution"), sc_stage="sc_cluster"),
     _P("neighbors", int, 15, "cluster", "Neighbours in the graph", "each item is linked to "
        "this many nearest others in the kNN graph (Leiden/Louvain, shared-neighbour "
        "weights)", "--neighbors", min=2, max=500,
        low_message="The kNN graph needs at least 2 neighbours per item.",
-       applies=_method_reads("neighbors")),
+       applies=_method_reads("neighbors"), sc_stage="sc_neighbors"),
     _P("fuzzifier", float, 2.0, "cluster", "Fuzzifier m", "fuzzy c-means exponent m: "
        "how soft the memberships are; near 1 is almost k-means, 2 is usual",
        "--fuzzifier", min=1, max=100, min_open=True, step=0.05,
@@ -258,23 +290,63 @@ _SPEC = (
            {name: text for name, (_, text) in COVARIANCES.items()}),
        choice_labels=MappingProxyType(
            {name: f"{name} ({mclust})" for name, (mclust, _) in COVARIANCES.items()}),
-       applies=_method_reads("covariance")),
+       applies=_method_reads("covariance"), sc_stage="sc_cluster"),
     _P("pcs", int, 10, "cluster", "Principal components", "principal components used by "
        "mixture and graph methods (0: the values themselves)", "--pcs", min=0, max=1_000,
        low_message="The number of principal components cannot be negative.",
-       applies=_method_reads("pcs")),
+       applies=_method_reads("pcs"), sc_stage="sc_neighbors"),
     _P("exclude", str, "", "prepare", "Exclude samples", "samples to leave out of "
        "everything (e.g. outliers flagged by QC)",
        "--exclude", max=MAX_TEXT_LENGTH, metavar="ID[,ID]"),
     _P("batch_column", str, "", "batch", "Batch column", "sample-sheet column holding the "
        "technical batch (sequencing run, library type, lab, donor...)", "--batch-column",
-       max=MAX_TEXT_LENGTH, metavar="COL", applies=_batch_used),
+       max=MAX_TEXT_LENGTH, metavar="COL", applies=_batch_used, sc_stage="sc_batch"),
     _P("batch_method", str, "none", "batch", "Batch correction", "batch correction method",
-       "--batch-method", choices=BATCH_METHODS, choice_labels=BATCH_LABELS),
+       "--batch-method", choices=BATCH_METHODS, choice_labels=BATCH_LABELS,
+       sc_stage="sc_batch"),
     _P("protect", str, "", "batch", "Protect biology", "sample-sheet columns of biology "
        "(condition, genotype...) that batch correction keeps; you are told when they are "
        "confounded with the batch", "--protect", max=MAX_TEXT_LENGTH,
        metavar="COL[,COL]", applies=_batch_used),
+    # --- single cells only (issue 9): QC, normalization, HVG, markers -------------------
+    _P("min_genes", int, 200, SINGLE_CELL, "Minimum genes per cell", "keep cells with at "
+       "least this many genes detected (0: no limit)", "--min-genes", min=0, max=1_000_000,
+       sc_stage="sc_qc"),
+    _P("max_genes", int, 0, SINGLE_CELL, "Maximum genes per cell", "drop cells with more "
+       "genes detected, e.g. doublets (0: no limit)", "--max-genes", min=0,
+       max=1_000_000, sc_stage="sc_qc"),
+    _P("min_counts", int, 0, SINGLE_CELL, "Minimum counts per cell", "keep cells with at "
+       "least this many counts (0: no limit)", "--min-counts", min=0, max=1_000_000_000,
+       sc_stage="sc_qc"),
+    _P("max_pct_mito", float, 100.0, SINGLE_CELL, "Maximum % mitochondrial", "drop cells "
+       "with a larger percentage of counts on mitochondrial genes (MT-/mt-; 100: no limit)",
+       "--max-pct-mito", min=0, max=100, min_open=True,
+       low_message="The largest mitochondrial percentage must be above 0 (100 keeps all "
+                   "cells); got {value}.", sc_stage="sc_qc"),
+    _P("min_cells", int, 3, SINGLE_CELL, "Minimum cells per gene", "keep genes detected in "
+       "at least this many of the kept cells (0: all genes)", "--min-cells", min=0,
+       max=100_000_000, sc_stage="sc_qc"),
+    _P("target_sum", float, 1e4, SINGLE_CELL, "Counts per cell after normalization",
+       "normalize_total: every cell scaled to this total before log1p", "--target-sum",
+       min=0, max=1e9, min_open=True,
+       low_message="The target sum must be positive (10,000 is usual); got {value}.",
+       sc_stage="sc_normalize"),
+    _P("hvg", int, 2000, SINGLE_CELL, "Highly variable genes", "PCA on the N most "
+       "variable genes (0: all genes)", "--hvg", min=10, max=1_000_000, also=(0,),
+       low_message="Keep at least 10 highly variable genes (0 keeps all); got {value}.",
+       sc_stage="sc_hvg"),
+    _P("hvg_flavor", str, "seurat", SINGLE_CELL, "HVG flavour", "how highly variable genes "
+       "are chosen", "--hvg-flavor", choices=HVG_FLAVOR_CHOICES, sc_stage="sc_hvg"),
+    _P("markers", str, "wilcoxon", SINGLE_CELL, "Marker test", "test of each group of cells "
+       "against the rest", "--markers", choices=SC_MARKER_TESTS, sc_stage="sc_markers"),
+    _P("tie_correct", bool, True, SINGLE_CELL, "Wilcoxon tie correction", "correct the "
+       "Wilcoxon variance for ties (the zeros of sparse data are one large tie); "
+       "--no-tie-correct gives scanpy's default", "--tie-correct", sc_stage="sc_markers",
+       applies=lambda p: p.markers == "wilcoxon"),
+    _P("group_by", str, "", SINGLE_CELL, "Marker groups", "cell- or sample-sheet column "
+       "whose values are the groups the markers compare (default: the clusters of run with "
+       "the same options)", "--group-by", max=MAX_TEXT_LENGTH,
+       metavar="COLUMN", sc_stage="sc_markers"),
 )
 
 #: Parameter name -> declaration, in AnalysisParams field order.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .spec import SPEC, STAGES
+from .spec import SC_STAGES, SPEC, STAGES
 
 
 def _reads(params: Any, stage: str) -> tuple[str, ...]:
@@ -47,3 +47,36 @@ def stage_params(params: Any, stage: str) -> dict:
         applies = SPEC[name].applies
         values[name] = getattr(params, name) if applies is None or applies(params) else None
     return values | {name: getattr(params, name) for name in _reads(params, stage)}
+
+
+# Bulk reads these only for some methods (their ``applies``); single cells always build
+# the neighbour graph on the principal components (for the clusters and the UMAP).
+_SC_ALWAYS_READ = ("pcs", "neighbors")
+
+
+def _sc_reads(params: Any, sc_stage: str) -> tuple[str, ...]:
+    """Parameters of other single-cell stages that a stage also reads."""
+    if sc_stage in ("sc_pca", "sc_neighbors", "sc_embedding"):
+        return ("seed",)  # randomized PCA, approximate neighbours, UMAP / t-SNE
+    if sc_stage == "sc_batch" and params.batch_method != "none":
+        return ("seed", "pcs")  # Harmony corrects the PCs the graph uses
+    return ()
+
+
+def sc_stage_params(params: Any, sc_stage: str) -> dict:
+    """The values that decide single-cell stage ``sc_stage``, for its cache key.
+
+    Every parameter the spec gives that ``sc_stage`` (None where its ``applies`` says it
+    cannot matter, as :func:`stage_params`), plus the seed where the stage draws random
+    numbers.
+    """
+    if sc_stage not in SC_STAGES:
+        raise ValueError(f"Unknown single-cell stage {sc_stage!r}; stages: "
+                         f"{', '.join(SC_STAGES)}.")
+    values = {}
+    for name, param in SPEC.items():
+        if param.sc_stage != sc_stage:
+            continue
+        applies = None if name in _SC_ALWAYS_READ else param.applies
+        values[name] = getattr(params, name) if applies is None or applies(params) else None
+    return values | {name: getattr(params, name) for name in _sc_reads(params, sc_stage)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..tl.embed import Embedding, pca_embedding, umap_embedding
+from ..tl.embed import Embedding, pca_embedding, tsne_embedding, umap_embedding
 from ..store import ResultStore
 from .features import _features_stage
 from .keys import _embedding_key
@@ -16,6 +16,8 @@ def compute_embedding(store: ResultStore, key: str, params: AnalysisParams) -> E
     def compute() -> Embedding:
         if params.embedding == "pca":
             return pca_embedding(features.items, random_state=params.seed)
+        if params.embedding == "tsne":
+            return tsne_embedding(features.items, random_state=params.seed)
         return umap_embedding(features.items, n_neighbors=params.umap_neighbors,
                               min_dist=params.umap_min_dist, metric=params.distance,
                               random_state=params.seed)

@@ -1,4 +1,5 @@
-"""Two-dimensional embeddings of the clustered items: PCA and UMAP."""
+"""Two-dimensional embeddings of the clustered items: PCA, UMAP and t-SNE; for single
+cells also UMAP of a given neighbour graph (:func:`umap_from_graph`, as scanpy)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import numpy as np
 from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
 
+from ..errors import ParameterError
 from .distance import pairwise_distances, square
 
 #: Embedding name -> one sentence for the UI.
@@ -20,7 +22,17 @@ EMBEDDINGS = {
            "along the axes are meaningful.",
     "umap": "UMAP: non-linear map that keeps neighbours together; good for many items, but "
             "distances between groups are not to scale.",
+    "tsne": "t-SNE: non-linear map that keeps close neighbours together; sizes of and "
+            "distances between groups are not to scale.",
 }
+
+#: scanpy's ``tl.umap`` defaults: min_dist, spread, epochs up to / above 10,000 cells.
+SCANPY_UMAP_MIN_DIST = 0.5
+_UMAP_SPREAD = 1.0
+_UMAP_EPOCHS_SMALL, _UMAP_EPOCHS_LARGE, _UMAP_SMALL = 500, 200, 10_000
+
+#: t-SNE perplexity (sklearn's and scanpy's default), lowered for few items.
+TSNE_PERPLEXITY = 30.0
 
 
 @dataclass(frozen=True)
@@ -93,6 +105,89 @@ def umap_embedding(items: np.ndarray, *, n_neighbors: int = 15, min_dist: float 
                           random_state=random_state, init=init, n_jobs=1)
         coords = model.fit_transform(distances)
     return Embedding(coords.astype(np.float32), ("UMAP1", "UMAP2"), tuple(notices))
+
+
+def umap_from_graph(connectivities, *, data: np.ndarray | None = None,
+                    min_dist: float = SCANPY_UMAP_MIN_DIST, random_state: int = 0) -> Embedding:
+    """UMAP layout of a given fuzzy neighbour graph, as scanpy's ``tl.umap``.
+
+    The graph (e.g. the UMAP connectivities of the cells' kNN graph) is laid out by
+    umap-learn's ``simplicial_set_embedding`` with scanpy's settings: spectral
+    initialisation, spread 1, 500 epochs up to 10,000 cells (200 above), a and b fitted
+    to ``min_dist``, numpy's ``RandomState(random_state)``.
+
+    Parameters
+    ----------
+    connectivities : scipy.sparse matrix
+        n x n symmetric edge weights; not modified.
+    data : numpy.ndarray, optional
+        n x d coordinates the graph was built from (e.g. principal components): the
+        spectral initialisation falls back on them for a graph in several pieces.
+    min_dist : float
+        How tightly points may pack (scanpy's default 0.5).
+    random_state : int
+        Seed; the same seed gives the same map.
+
+    Returns
+    -------
+    Embedding
+        n x 2 float32 coordinates, titles "UMAP1", "UMAP2".
+    """
+    from scipy import sparse
+
+    load_umap()
+    from umap.umap_ import find_ab_params, simplicial_set_embedding
+
+    graph = sparse.coo_matrix(connectivities, dtype=np.float32)
+    n = graph.shape[0]
+    points = np.zeros((n, 1), dtype=np.float32) if data is None else np.asarray(
+        data, dtype=np.float32)
+    a, b = find_ab_params(_UMAP_SPREAD, min_dist)
+    epochs = _UMAP_EPOCHS_SMALL if n <= _UMAP_SMALL else _UMAP_EPOCHS_LARGE
+    with threadpool_limits(limits=1), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=UserWarning)  # spectral fallback notes
+        coords, _ = simplicial_set_embedding(
+            data=points, graph=graph, n_components=2, initial_alpha=1.0, a=a, b=b,
+            gamma=1.0, negative_sample_rate=5, n_epochs=epochs,
+            init="spectral" if n > 20 else "random",
+            random_state=np.random.RandomState(random_state), metric="euclidean",
+            metric_kwds={}, densmap=False, densmap_kwds={}, output_dens=False)
+    return Embedding(np.asarray(coords, dtype=np.float32), ("UMAP1", "UMAP2"))
+
+
+def tsne_embedding(items: np.ndarray, *, perplexity: float = TSNE_PERPLEXITY,
+                   random_state: int = 0) -> Embedding:
+    """t-SNE of the rows of ``items`` (scikit-learn, Euclidean, PCA initialisation), seeded.
+
+    Parameters
+    ----------
+    items : numpy.ndarray
+        Items x features (n x m), e.g. principal components; not modified.
+    perplexity : float
+        Effective number of neighbours; lowered to (n - 1) / 3 for few items (with a
+        notice), since it must stay below n.
+    random_state : int
+        Seed; the same seed gives the same map.
+
+    Returns
+    -------
+    Embedding
+        n x 2 float32 coordinates, titles "tSNE1", "tSNE2".
+    """
+    from sklearn.manifold import TSNE
+
+    values = np.asarray(items, dtype=np.float32)
+    n = values.shape[0]
+    if n < 4:
+        raise ParameterError(f"t-SNE needs at least 4 items; got {n}.")
+    used = min(perplexity, (n - 1) / 3)
+    notices = () if used == perplexity else (
+        f"t-SNE perplexity lowered from {perplexity:g} to {used:.3g}: there are only {n} "
+        "items.",)
+    with threadpool_limits(limits=1):
+        coords = TSNE(n_components=2, perplexity=used, init="pca", random_state=random_state,
+                      n_jobs=1).fit_transform(values)
+    return Embedding(coords.astype(np.float32), ("tSNE1", "tSNE2"), notices)
 
 
 def load_umap():

@@ -1,4 +1,6 @@
-"""Graph clustering: Leiden and Louvain communities of a shared-neighbour kNN graph."""
+"""Graph clustering: Leiden and Louvain communities of a weighted graph
+(:func:`cluster_graph`, e.g. the UMAP connectivities of single cells) or of a
+shared-neighbour kNN graph of the items (:func:`graph_clusters`, bulk samples and genes)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import threading
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.neighbors import NearestNeighbors
 
 from ..errors import ParameterError
@@ -15,6 +18,11 @@ from .labels import number_by_first_appearance
 
 
 GRAPH_METHODS = ("leiden", "louvain")
+
+#: Leiden iterations of :func:`cluster_graph` by default: scanpy 1.11's igraph flavour
+#: (``leiden(flavor="igraph", n_iterations=2)``, the default scanpy announces); -1 runs
+#: until no node moves.
+LEIDEN_ITERATIONS = 2
 
 
 # igraph draws from one process-wide generator: hold this lock while it is swapped for
@@ -75,6 +83,106 @@ def adapted_neighbors(n_items: int, n_neighbors: int) -> tuple[int, tuple[str, .
                   "five items is used).",)
 
 
+class _LegacyNumpyRandom:
+    """igraph's random generator interface (``random``, ``getrandbits``, ``randint``,
+    ``gauss``) drawn from numpy's legacy ``RandomState(seed)``, as scanpy 1.11 hands
+    igraph: the same seed then draws the same numbers, so Leiden gives scanpy's labels."""
+
+    def __init__(self, seed: int) -> None:
+        self._state = np.random.RandomState(seed)
+
+    def random(self) -> float:
+        return float(self._state.random_sample())
+
+    def getrandbits(self, bits: int) -> int:
+        return int(self._state.tomaxint()) & ((1 << bits) - 1)
+
+    def randint(self, low: int, high: int) -> int:
+        return int(self._state.randint(low, high + 1))
+
+    def gauss(self, mu: float, sigma: float) -> float:
+        return float(self._state.normal(mu, sigma))
+
+
+def _weighted_edges(connectivities) -> tuple[int, np.ndarray, np.ndarray]:
+    """(n, edges m x 2, weights m) of a square sparse adjacency: every stored non-zero
+    entry in row-major order (both (i, j) and (j, i) of a symmetric matrix), as scanpy's
+    ``get_igraph_from_adjacency`` builds its undirected graph."""
+    if not sparse.issparse(connectivities):
+        connectivities = sparse.csr_matrix(np.asarray(connectivities, dtype=np.float64))
+    matrix = sparse.csr_matrix(connectivities, dtype=np.float64, copy=True)
+    if matrix.shape[0] != matrix.shape[1]:
+        raise ParameterError(f"The graph must be a square cells x cells matrix; got "
+                             f"{matrix.shape[0]:,} x {matrix.shape[1]:,}.")
+    matrix.sum_duplicates()  # canonical: sorted column indices in each row
+    if not np.isfinite(matrix.data).all() or (matrix.data < 0).any():
+        raise ParameterError("The graph's edge weights must be finite and not negative.")
+    coo = matrix.tocoo()
+    present = coo.data != 0
+    edges = np.column_stack([coo.row[present], coo.col[present]]).astype(np.int64)
+    return matrix.shape[0], edges, coo.data[present]
+
+
+def cluster_graph(connectivities, *, method: str = "leiden", resolution: float = 1.0,
+                  random_state: int = 0, n_iterations: int = LEIDEN_ITERATIONS) -> np.ndarray:
+    """Communities of a given weighted graph: Leiden (modularity) or Louvain.
+
+    As scanpy 1.11's ``tl.leiden(flavor="igraph", n_iterations=2, directed=False)``: an
+    undirected igraph with an edge per stored non-zero entry (a symmetric matrix gives
+    each edge twice, which leaves modularity unchanged), ``community_leiden`` with the
+    modularity objective and a resolution, igraph's random generator drawn from numpy's
+    ``RandomState(random_state)`` during the call (then igraph's default again; the
+    ``random`` module is not touched). Louvain is igraph's ``community_multilevel`` with
+    the same weights and resolution.
+
+    Parameters
+    ----------
+    connectivities : scipy.sparse matrix or numpy.ndarray
+        n x n non-negative edge weights (e.g. the UMAP connectivities of a kNN graph of
+        cells); not modified.
+    method : {"leiden", "louvain"}
+        Community algorithm.
+    resolution : float
+        Modularity resolution (> 0): larger gives more, smaller communities.
+    random_state : int
+        Seed: the same seed gives the same labels.
+    n_iterations : int
+        Leiden iterations (scanpy's 2 by default); -1 iterates until stable. Louvain
+        ignores it.
+
+    Returns
+    -------
+    numpy.ndarray
+        n int64 labels 1..n_clusters, numbered by first appearance of the nodes.
+    """
+    if method not in GRAPH_METHODS:
+        raise ParameterError(f"Unknown graph clustering method '{method}'. Choose one of: "
+                             f"{', '.join(GRAPH_METHODS)}.")
+    if not resolution > 0:
+        raise ParameterError(f"The resolution must be positive; got {resolution}.")
+    try:
+        import igraph
+    except ImportError as error:  # an optional dependency of the core
+        raise ParameterError("Graph clustering needs the python-igraph package: "
+                             "pip install igraph.") from error
+    n_nodes, edges, weights = _weighted_edges(connectivities)
+    graph = igraph.Graph(n=n_nodes)
+    graph.add_edges(edges)  # much faster from an array than Graph(edges=...)
+    with _IGRAPH_RNG_LOCK:
+        igraph.set_random_number_generator(_LegacyNumpyRandom(random_state))
+        try:
+            if method == "leiden":
+                communities = graph.community_leiden(
+                    objective_function="modularity", weights=weights, resolution=resolution,
+                    n_iterations=n_iterations)
+            else:
+                communities = graph.community_multilevel(weights=weights,
+                                                         resolution=resolution)
+        finally:
+            igraph.set_random_number_generator(random)  # igraph's default generator
+    return number_by_first_appearance(np.asarray(communities.membership))
+
+
 def knn_graph(items: np.ndarray, *, n_neighbors: int = 15) -> tuple[np.ndarray, np.ndarray]:
     """Shared-nearest-neighbour graph of the rows of ``items`` (Euclidean).
 
@@ -130,10 +238,7 @@ def graph_clusters(items: np.ndarray, *, method: str = "leiden", n_neighbors: in
     smaller clusters (in few dimensions, e.g. a handful of principal components, even a
     single round blob may be cut in pieces at resolution 1: lower it). The graph is
     :func:`knn_graph` on the items (or their first ``n_pcs`` principal components); the
-    communities are python-igraph's ``community_leiden`` (modularity objective, iterated
-    until stable) or ``community_multilevel`` (Louvain), both weighted. igraph's random
-    generator is replaced by one seeded with ``random_state`` during the call and then
-    reset to igraph's default (Python's ``random`` module, whose state is not touched).
+    communities are those of :func:`cluster_graph` (Leiden iterated until stable).
 
     Parameters
     ----------
@@ -157,16 +262,9 @@ def graph_clusters(items: np.ndarray, *, method: str = "leiden", n_neighbors: in
     -------
     GraphResult
     """
-    if method not in GRAPH_METHODS:
+    if method not in GRAPH_METHODS:  # before the graph is built
         raise ParameterError(f"Unknown graph clustering method '{method}'. Choose one of: "
                              f"{', '.join(GRAPH_METHODS)}.")
-    if not resolution > 0:
-        raise ParameterError(f"The resolution must be positive; got {resolution}.")
-    try:
-        import igraph
-    except ImportError as error:  # an optional dependency of the core
-        raise ParameterError("Graph clustering needs the python-igraph package: "
-                             "pip install igraph.") from error
     values = _feature_input(items, n_pcs=n_pcs)
     if len(values) < 3:
         raise ParameterError(f"Graph clustering needs at least 3 items; got {len(values)}.")
@@ -174,19 +272,8 @@ def graph_clusters(items: np.ndarray, *, method: str = "leiden", n_neighbors: in
     if adapt_neighbors:
         n_neighbors, notices = adapted_neighbors(len(values), n_neighbors)
     edges, weights = knn_graph(values, n_neighbors=n_neighbors)
-    graph = igraph.Graph(n=len(values))
-    graph.add_edges(edges)  # much faster from an array than Graph(edges=...)
-    with _IGRAPH_RNG_LOCK:
-        igraph.set_random_number_generator(random.Random(random_state))
-        try:
-            if method == "leiden":
-                communities = graph.community_leiden(
-                    objective_function="modularity", weights=weights, resolution=resolution,
-                    n_iterations=-1)
-            else:
-                communities = graph.community_multilevel(weights=weights,
-                                                         resolution=resolution)
-        finally:
-            igraph.set_random_number_generator(random)  # igraph's default generator
-    labels = number_by_first_appearance(np.asarray(communities.membership))
+    adjacency = sparse.coo_matrix((weights, (edges[:, 0], edges[:, 1])),
+                                  shape=(len(values),) * 2).tocsr()
+    labels = cluster_graph(adjacency + adjacency.T, method=method, resolution=resolution,
+                           random_state=random_state, n_iterations=-1)
     return GraphResult(labels, int(labels.max()), edges, weights, notices)

@@ -161,18 +161,38 @@ def welch_t_test(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         Shape (n_genes,). Rows whose standard error is zero (R: "data are essentially
         constant") get NaN.
     """
-    n_x, n_y = x.shape[1], y.shape[1]
-    mean_x, mean_y = x.mean(axis=1), y.mean(axis=1)
-    se2_x = x.var(axis=1, ddof=1) / n_x
-    se2_y = y.var(axis=1, ddof=1) / n_y
+    return welch_t_from_moments(x.mean(axis=1), x.var(axis=1, ddof=1), x.shape[1],
+                                y.mean(axis=1), y.var(axis=1, ddof=1), y.shape[1])
+
+
+def welch_t_from_moments(mean_x, var_x, n_x, mean_y, var_y, n_y) -> tuple[np.ndarray,
+                                                                         np.ndarray]:
+    """Welch's t-test (two-sided) from each group's means, variances (ddof 1) and sizes,
+    so that sparse data need not be densified; see :func:`welch_t_test`.
+
+    Parameters
+    ----------
+    mean_x, var_x, mean_y, var_y : numpy.ndarray
+        Per gene, shape (n_genes,) (or broadcastable).
+    n_x, n_y : int or numpy.ndarray
+        Group sizes (at least 2).
+
+    Returns
+    -------
+    statistic, pvalue : numpy.ndarray
+        NaN where the standard error is zero (constant data).
+    """
+    mean_x, mean_y = np.asarray(mean_x, dtype=np.float64), np.asarray(mean_y, dtype=np.float64)
+    se2_x = np.asarray(var_x, dtype=np.float64) / n_x
+    se2_y = np.asarray(var_y, dtype=np.float64) / n_y
     stderr = np.sqrt(se2_x + se2_y)
     constant = stderr < 10 * np.finfo(float).eps * np.maximum(np.abs(mean_x), np.abs(mean_y))
     with np.errstate(divide="ignore", invalid="ignore"):
         df = stderr ** 4 / (se2_x ** 2 / (n_x - 1) + se2_y ** 2 / (n_y - 1))
         statistic = (mean_x - mean_y) / stderr
         pvalue = 2 * stdtr(df, -np.abs(statistic))
-    statistic[constant] = np.nan
-    pvalue[constant] = np.nan
+    statistic = np.where(constant, np.nan, statistic)
+    pvalue = np.where(constant, np.nan, pvalue)
     return statistic, pvalue
 
 

@@ -127,3 +127,19 @@ def test_negative_seed_is_refused_before_anything_runs(store, example, example_s
 
     result = guarded_analysis(store, example_store, analysis_controls(example, seed=-1), [])
     assert "Seed must be a whole number from 0" in assert_rejected(result, analysis)
+
+
+def test_tsne_runs_in_the_background_job_too(store, example_analysis_store):
+    """t-SNE (seconds; minutes for many genes) is not drawn inside the callback."""
+    args = (store, example_analysis_store, "tsne", 5, 0.2, "cluster", [])
+    first = guarded_embedding(*args)
+    assert "Computing t-SNE" in out(first, embedding, ids.EMBEDDING_STATUS, "children")
+    request = out(first, embedding, ids.EMBEDDING_STORE, "data")
+    assert request["params"]["embedding"] == "tsne"
+    job = registered(embedding, store).functions["compute_umap"]
+    progress = []
+    figure, status = job(progress.append, request, "cluster", [])
+    assert progress == [(15, "t-SNE running"), (100, "done")]
+    assert sorted(scatter_ids(figure)) == sorted(PASILLA_SAMPLES)
+    assert browser_json(figure)["layout"]["xaxis"]["title"]["text"] == "tSNE1"
+    assert "perplexity lowered" in status  # 7 samples: the notice is shown

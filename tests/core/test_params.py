@@ -16,6 +16,7 @@ from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import (SPEC, STAGES, AnalysisParams, check_option, input_bounds,
                                   params_document, params_from_document, stage_fields,
                                   stage_params)
+from rnaclust_dash.params.spec import SINGLE_CELL
 from rnaclust_dash.pipeline import stage_keys
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -165,8 +166,11 @@ def test_defaults_and_fields_come_from_the_spec():
 # --- stage keys --------------------------------------------------------------------------------
 
 def test_every_field_belongs_to_exactly_one_stage():
-    owners = {name: [s for s in STAGES if name in stage_fields(s)] for name in SPEC}
+    owners = {name: [s for s in STAGES if name in stage_fields(s)] for name in SPEC
+              if SPEC[name].stage != SINGLE_CELL}
     assert all(len(stages) == 1 for stages in owners.values()), owners
+    # the parameters only single cells read each have a single-cell stage
+    assert all(p.sc_stage for p in SPEC.values() if p.stage == SINGLE_CELL)
     assert all(stage_fields(stage) for stage in STAGES)
 
 
@@ -205,7 +209,9 @@ def test_changing_any_field_changes_the_key_of_its_stage(name):
     base = AnalysisParams(**_WHERE_IT_APPLIES.get(name, {}))
     changed = base.replace(**{name: _other_value(name, getattr(base, name))})
     stage = SPEC[name].stage
-    if name in _PICKS_THE_PIPELINE:
+    # mode picks the pipeline; single-cell parameters are in the single-cell keys only
+    # (test_sc_cluster_pipeline checks those)
+    if name in _PICKS_THE_PIPELINE or stage == SINGLE_CELL:
         assert stage_keys("dataset-x", changed) == stage_keys("dataset-x", base)
         return
     assert stage_keys("dataset-x", changed)[stage] != stage_keys("dataset-x", base)[stage]

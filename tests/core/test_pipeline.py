@@ -77,7 +77,7 @@ def test_ward_with_pearson_is_refused():
 
 @pytest.mark.parametrize("name, value", [
     ("distance", "canberra"), ("linkage", "ward.D"), ("method", "dbscan"),
-    ("normalization", "magic"), ("target", "cells"), ("embedding", "tsne"),
+    ("normalization", "magic"), ("target", "cells"), ("embedding", "mds"),
     ("kmeans_init", "forgy"),
 ])
 def test_unknown_choice_is_refused(name, value):

@@ -106,8 +106,12 @@ def update_embedding(store: ResultStore, analysis_store, method, neighbors, min_
     if not analysis_store:
         return tuple([no_update] * len(OUTPUTS))
     params = embedding_params(analysis_store, method, neighbors, min_dist)
-    if params.embedding == "umap" and embedding_key(analysis_store["key"], params) not in store:
+    # UMAP and t-SNE take seconds (many genes: minutes): a background job
+    if params.embedding != "pca" and embedding_key(analysis_store["key"], params) not in store:
         request = {"analysis": analysis_store, "params": params.to_dict()}
+        if params.embedding == "tsne":
+            return (empty_figure("Computing t-SNE..."), "Computing t-SNE (seconds).",
+                    request, no_update, no_update)
         return (empty_figure("Computing UMAP..."),
                 "Computing UMAP (seconds; on a fresh server the first run also compiles "
                 "numba code, which can take a minute or two).", request, no_update, no_update)
@@ -170,12 +174,13 @@ def register(app, store: ResultStore) -> None:
     def compute_umap(set_progress, request, color_by, selected):
         if not request:
             return no_update, no_update
-        set_progress((15, "UMAP running"))
+        name = "t-SNE" if request["params"].get("embedding") == "tsne" else "UMAP"
+        set_progress((15, f"{name} running"))
         try:
             params = AnalysisParams.from_dict(request["params"])
             compute_embedding(store, request["analysis"]["key"], params)
             set_progress((100, "done"))
             figure, notes = scatter(store, request["analysis"], params, color_by, selected)
         except Exception as error:  # noqa: BLE001 - show it, keep the app alive
-            return empty_figure(f"UMAP failed: {error}"), f"UMAP failed: {error}"
-        return figure, notes or "UMAP done."
+            return empty_figure(f"{name} failed: {error}"), f"{name} failed: {error}"
+        return figure, notes or f"{name} done."
