@@ -27,7 +27,7 @@ from rnaclust_dash.tl.timecourse import (MIN_TIME_POINTS, cluster_overlap,
                                          minimum_centroid_distance)
 
 from callbacks.common import error_figure, error_message
-from callbacks.selection import selection_text
+from views.clustering.selection import selection_text
 
 from .pattern_enrichment import enrichment_block, register_enrichment
 from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_table,

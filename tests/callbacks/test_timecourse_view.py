@@ -15,7 +15,8 @@ from scipy.optimize import linear_sum_assignment
 from scipy.stats import hypergeom
 from sklearn.metrics import adjusted_rand_score
 
-from callbacks import analysis, data
+from callbacks import data
+from views.clustering import analysis
 from layouts import ids
 from rnaclust_dash.errors import DataError, ParameterError
 from views import modules as modules_view

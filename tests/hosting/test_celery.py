@@ -13,7 +13,7 @@ import pytest
 import redis
 
 from benchmarks.dash_http import DashSession, port_in_range, running_server, started
-from callbacks import assess
+from views import choose_k as assess
 from callbacks.jobs import JOB_LOST, OneShotCeleryManager
 from hosting_helpers import LONG_JOB, open_analysis, server_env
 from layouts import ids

@@ -12,7 +12,7 @@ import shutil
 import pytest
 from werkzeug.security import generate_password_hash
 
-from callbacks import analysis
+from views.clustering import analysis
 from callbacks.common import controls_from_params, guarded
 from callbacks.sessions import COOKIE, SessionGuard, read_users
 from rnaclust_dash import io as rio
