@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from ..export.notebook import write_notebook
-from ..export.script import ScriptInputs, bulk_steps, write_script
+from ..export.script import ScriptInputs, analysis_title, bulk_steps, write_script
 from ..params import params_from_document
 
 
@@ -41,7 +41,7 @@ def export_script_command(args: argparse.Namespace) -> None:
     inputs = ScriptInputs(counts=args.counts, metadata=args.metadata,
                           gene_lengths=args.gene_lengths, out=args.results)
     steps = bulk_steps(params, inputs)
-    title = f"rnaclust-dash analysis of {dataset_name}: {params.method}, k = {params.k}"
+    title = analysis_title(params, dataset_name)
     script = write_script(steps, args.out, title=title)
     book = write_notebook(steps, args.out, title=title)
     print(f"wrote {script} and {book}")

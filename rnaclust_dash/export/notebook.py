@@ -4,11 +4,14 @@ notebook and the script run the same code."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import nbformat
 
-from .script import Step
+from ..params import AnalysisParams
+from .script import SCRIPT_FILE, ScriptInputs, Step, analysis_title, bulk_steps, script_text
 
 NOTEBOOK_FILE = "analysis.ipynb"
 
@@ -50,3 +53,28 @@ def write_notebook(steps: list[Step], out_dir, *, title: str) -> Path:
     path = out / NOTEBOOK_FILE
     nbformat.write(notebook(steps, title=title), path)
     return path
+
+
+def script_bundle(params: AnalysisParams, inputs: ScriptInputs, *, dataset_name: str,
+                  params_text: str) -> bytes:
+    """A zip of analysis.py, analysis.ipynb and params.json (the dashboard's download).
+
+    Parameters
+    ----------
+    params : AnalysisParams
+        The analysis.
+    inputs : ScriptInputs
+        The file names the script reads (put the files next to it).
+    dataset_name : str
+        For the title.
+    params_text : str
+        params.json of the analysis.
+    """
+    steps = bulk_steps(params, inputs)
+    title = analysis_title(params, dataset_name)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
+        bundle.writestr(SCRIPT_FILE, script_text(steps, title=title))
+        bundle.writestr(NOTEBOOK_FILE, nbformat.writes(notebook(steps, title=title)))
+        bundle.writestr("params.json", params_text)
+    return buffer.getvalue()

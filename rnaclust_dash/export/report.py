@@ -171,7 +171,7 @@ _STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#2
 
 
 def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
-                inputs: dict[str, bytes], params_text: str = "") -> str:
+                inputs: dict[str, bytes], params_text: str = "", dataset_key: str = "") -> str:
     """The HTML report of a bulk clustering.
 
     Parameters
@@ -186,6 +186,8 @@ def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
         File name -> content of each input file (for their sha256 checksums).
     params_text : str
         params.json of the analysis (shown as is).
+    dataset_key : str
+        The dataset's content key in the store (a hash of its values, ids and sheet).
 
     Returns
     -------
@@ -220,7 +222,11 @@ def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
             f"<h3>params.json</h3><pre>{html.escape(params_text)}</pre>" if params_text
             else "")),
         Section("Notes", f"<ul>{notices}</ul>" if notices else "<p>None.</p>"),
-        Section("Input files", _table(checksums)),
+        Section("Input files", (_table(checksums) if inputs else "<p>The files as uploaded "
+                                "are not kept on the server: run the report command on "
+                                "them for their checksums.</p>") + (
+            f"<p>Dataset content key: <code>{html.escape(dataset_key)}</code></p>"
+            if dataset_key else "")),
         Section("Software and machine", _pairs(report_versions()) + "<h3>Machine</h3>"
                 + _pairs(machine_description() | {"report made": made})),
     ]

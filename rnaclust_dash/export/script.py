@@ -283,6 +283,13 @@ def bulk_steps(params: AnalysisParams, inputs: ScriptInputs) -> list[Step]:
     return [step for step in steps if step is not None]
 
 
+def analysis_title(params: AnalysisParams, dataset_name: str) -> str:
+    """The first line of an exported script and the notebook's heading."""
+    size = (f"k = {params.k}" if get_method(params.method).uses == "k"
+            else f"resolution {params.resolution:g}")
+    return f"rnaclust-dash analysis of {dataset_name}: {params.method}, {size}"
+
+
 def script_text(steps: list[Step], *, title: str) -> str:
     """The steps as one Python script: a docstring, then each step under a comment.
 

@@ -16,7 +16,7 @@ from layouts.components import GRAPH_CONFIG, figure_card, view_alert
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.validate import INDICES
 
-from . import agreement, analysis, embedding, selection
+from . import agreement, analysis, embedding, reproduce, selection
 
 TAB_ID = "clustering"
 TAB_LABEL = "Clustering"
@@ -91,5 +91,5 @@ def layout() -> html.Div:
 
 def register(app, store: ResultStore) -> None:
     """Register the analysis, scatter, selection and agreement callbacks."""
-    for module in (analysis, embedding, selection, agreement):
+    for module in (analysis, embedding, selection, agreement, reproduce):
         module.register(app, store)
