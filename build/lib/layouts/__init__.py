@@ -1,0 +1,1 @@
+"""Component trees of the dashboard (no callbacks here; ids live in :mod:`layouts.ids`)."""

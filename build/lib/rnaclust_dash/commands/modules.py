@@ -1,0 +1,145 @@
+"""``python -m rnaclust_dash modules``: co-expression modules as WGCNA (issue 11 item 5).
+
+Values: DESeq2's blind VST of counts, or log-CPM (``--normalization``); log values as
+given, log2(x + 1) of normalized values. The ``--top-genes`` N of highest variance. Then ``pickSoftThreshold`` (the power
+is the lowest whose scale-free fit R^2 exceeds 0.85, or the WGCNA FAQ's choice, said,
+when none does), ``blockwiseModules`` (numeric labels, 0 = unassigned), eigengenes and
+their Pearson correlation with sample-sheet traits (Student p-values). Text trait
+columns become one 0/1 indicator per value (``strain=mut``).
+
+Writes soft_threshold.csv, modules.csv (``gene,module``), eigengenes.csv (samples x
+``ME<module>``), module_trait.csv (``module,trait,correlation,pvalue``), hub_genes.csv
+(``module,gene,kME``: the 10 genes of highest module membership in each module) and
+params.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import pandas as pd
+
+from ..cli import _output_folder, _print_notices, stored_dataset
+from ..errors import ParameterError
+from ..params import split_list
+from ..pp.features import top_variable_genes
+from ..tl.blockwise import find_modules
+from ..tl.modules import (NETWORK_TYPES, hub_genes, module_membership,
+                          module_trait_correlation, pick_soft_threshold, suggest_power)
+from ._shared import (log_values, new_command, positive_or_auto, require_metadata,
+                      write_params)
+
+#: pickSoftThreshold's RsquaredCut.
+R_SQUARED_CUT = 0.85
+
+
+def add_parser(commands) -> None:
+    command = new_command(commands, "modules", modules_command,
+                          "co-expression modules as WGCNA: soft threshold, modules, "
+                          "eigengenes and their correlation with traits")
+    command.add_argument("--normalization", choices=("vst", "logcpm-tmm", "logcpm"),
+                         default="vst", help="log scale of counts: DESeq2's blind VST "
+                                             "(default) or edgeR's log-CPM")
+    command.add_argument("--top-genes", type=int, default=5000, metavar="N",
+                         help="the N genes of highest variance (default 5000; 0 = all)")
+    command.add_argument("--power", default="auto", metavar="auto|P",
+                         help="soft-threshold power; auto: the lowest with a scale-free fit "
+                              f"R^2 above {R_SQUARED_CUT} (default)")
+    command.add_argument("--network", choices=NETWORK_TYPES, default="unsigned")
+    command.add_argument("--min-module-size", type=int, default=30, metavar="N")
+    command.add_argument("--merge-cut-height", type=float, default=0.25, metavar="H",
+                         help="merge modules whose eigengenes correlate above 1 - H "
+                              "(default 0.25)")
+    command.add_argument("--deep-split", type=int, choices=range(5), default=2,
+                         help="dynamic tree cut sensitivity 0..4 (default 2)")
+    command.add_argument("--trait-columns", metavar="COL[,COL]",
+                         help="sample-sheet columns to correlate with the eigengenes "
+                              "(default: every column that varies and is not a sample id)")
+    command.add_argument("--seed", type=int, default=0,
+                         help="seed of the pre-clustering into blocks (over 5,000 genes)")
+
+
+def modules_command(args: argparse.Namespace) -> None:
+    """Run the ``modules`` command (raises RnaclustError / OSError on bad input)."""
+    power = positive_or_auto(args.power, option="--power", minimum=0.0, what="the power")
+    if args.top_genes < 0:
+        raise ParameterError(f"--top-genes must be 0 (all) or more; got {args.top_genes}.")
+    with stored_dataset(args) as (dataset, _store, key):
+        sheet = require_metadata(dataset)
+        values, notices = log_values(dataset, method=args.normalization)
+        notices = list(dataset.notices) + notices
+    traits = trait_table(sheet.loc[values.columns], args.trait_columns)
+    expression = top_variable_genes(values, args.top_genes)
+    table, _ = pick_soft_threshold(expression, network=args.network)
+    suggested, why = suggest_power(table, network=args.network, n_samples=values.shape[1],
+                                   r_squared_cut=R_SQUARED_CUT)
+    if power is None:
+        power = suggested
+        notices.append(why)
+    else:
+        notices.extend(_fit_of_chosen_power(table, power, suggested))
+    result = find_modules(expression, power=power, network=args.network,
+                          tom_type=args.network, min_module_size=args.min_module_size,
+                          deep_split=args.deep_split, merge_cut_height=args.merge_cut_height,
+                          random_state=args.seed)
+    notices.extend(result.notices)
+    correlations = module_trait_correlation(result.eigengenes, traits) if traits.shape[1] \
+        else pd.DataFrame(columns=["module", "trait", "correlation", "pvalue"])
+    out = _output_folder(args)
+    table.to_csv(out / "soft_threshold.csv", index=False)
+    result.modules.rename_axis("gene").reset_index().to_csv(out / "modules.csv", index=False)
+    result.eigengenes.rename_axis("sample").to_csv(out / "eigengenes.csv")
+    correlations.to_csv(out / "module_trait.csv", index=False)
+    kme = module_membership(expression, result.eigengenes)
+    hub_genes(kme, result.modules, top=10).to_csv(out / "hub_genes.csv", index=False)
+    sizes = result.modules.value_counts().sort_index()
+    write_params(out, "modules", args, dataset=dataset, dataset_key=key,
+                 results={"power": power, "suggested_power": suggested,
+                          "n_genes": len(expression), "traits": list(traits.columns),
+                          "module_sizes": {int(m): int(n) for m, n in sizes.items()}})
+    _print_notices(notices)
+    print(f"power {power:g}, {args.network} network of {len(expression):,} genes: "
+          f"{int((sizes.index > 0).sum())} modules (" + ", ".join(
+              f"{m}: {n}" for m, n in sizes.items() if m > 0)
+          + f"; {int(sizes.get(0, 0))} genes unassigned); results in {args.out}")
+
+
+def trait_table(sheet: pd.DataFrame, columns: str | None) -> pd.DataFrame:
+    """Samples x numeric traits: numeric columns as they are, text columns one 0/1
+    indicator per value (``column=value``)."""
+    if columns:
+        names = split_list(columns)
+        unknown = [c for c in names if c not in sheet.columns]
+        if unknown:
+            raise ParameterError(f"--trait-columns: the sample sheet has no column "
+                                 f"{', '.join(unknown)}; its columns are "
+                                 f"{', '.join(map(str, sheet.columns))}.")
+    else:
+        names = [c for c in sheet.columns if 1 < sheet[c].nunique() and not
+                 (sheet[c].nunique() == len(sheet) and not _numeric(sheet[c]))]
+    traits = {}
+    for name in names:
+        column = sheet[name]
+        if _numeric(column):
+            traits[name] = column.astype(float)
+            continue
+        for value in sorted(column.dropna().astype(str).unique()):
+            traits[f"{name}={value}"] = (column.astype(str) == value).astype(float)
+    return pd.DataFrame(traits, index=sheet.index)
+
+
+def _numeric(column: pd.Series) -> bool:
+    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
+
+
+def _fit_of_chosen_power(table: pd.DataFrame, power: float, suggested) -> list[str]:
+    """A notice when the chosen power has no scale-free fit (or was not in the table)."""
+    row = table[table["Power"] == power]
+    if row.empty:
+        return []
+    r_squared = float(row["SFT.R.sq"].iloc[0])
+    if r_squared > R_SQUARED_CUT and float(row["slope"].iloc[0]) < 0:
+        return []
+    return [f"Power {power:g} has a scale-free fit R^2 of {r_squared:.2f} (below "
+            f"{R_SQUARED_CUT}): the network is not scale-free there. Consider power "
+            f"{suggested} (see soft_threshold.csv)."]

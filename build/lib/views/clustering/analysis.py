@@ -1,0 +1,146 @@
+"""The analysis: controls -> cached pipeline -> heatmap, silhouette and metrics; downloads."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from layouts import ids
+from layouts.main import METHOD_LABELS
+from rnaclust_dash import views
+from rnaclust_dash.export import ASSIGNMENTS_FILE, PARAMS_FILE, assignments_csv, params_json
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pipeline import load_summary, run_analysis
+from rnaclust_dash.store import ResultStore
+
+from callbacks import patching
+from callbacks.common import CONTROL_FIELDS, guarded, params_from_controls
+from .embedding import embedding_params
+
+# The controls the analysis depends on (the embedding controls have their own callback).
+ANALYSIS_CONTROLS = [c for c, (field, _) in CONTROL_FIELDS.items()
+                     if field not in ("embedding", "umap_neighbors", "umap_min_dist")]
+
+OUTPUTS = [
+    Output(ids.HEATMAP, "figure"),
+    Output(ids.SILHOUETTE, "figure"),
+    Output(ids.METRICS, "children"),
+    Output(ids.ANALYSIS_STORE, "data"),
+    Output(ids.ERROR, "children", allow_duplicate=True),
+    Output(ids.ERROR, "is_open", allow_duplicate=True),
+    Output(ids.NOTICES, "children"),
+    Output(ids.NOTICES, "is_open"),
+    Output(ids.UNCERTAIN, "children"),
+    Output(ids.FIGURES_SHOWN, "data"),
+]
+ERROR_SLOT = (4, 5)
+
+
+def metrics_badges(metrics: dict, params: AnalysisParams, n_clusters: int) -> list:
+    """Mean silhouette, Calinski-Harabasz and Davies-Bouldin beside the clustering."""
+    def badge(label, value, title):
+        return dbc.Badge([label, " ", html.B(value)], color="light", text_color="dark",
+                         className="me-2 metric", title=title)
+    return [
+        html.Span(f"{metrics['n_items']:,} {params.target}, k = {n_clusters} "
+                  f"({METHOD_LABELS[params.method]}): ", className="me-2"),
+        badge("mean silhouette", f"{metrics['silhouette']:.3f}",
+              f"with the {params.distance} distance; -1..1, higher is better"),
+        badge("Calinski-Harabasz", f"{metrics['calinski_harabasz']:.1f}", "higher is better"),
+        badge("Davies-Bouldin", f"{metrics['davies_bouldin']:.3f}", "lower is better"),
+    ]
+
+
+def update_analysis(store: ResultStore, dataset_store: dict | None, control_values: dict,
+                    selected: list | None, *, selection_only: bool = False,
+                    shown: dict | None = None) -> tuple:
+    """The body of the analysis callback (plain function: testable without a browser).
+
+    ``shown`` is what the browser's heatmap and silhouette show now (the store
+    ``ids.FIGURES_SHOWN``); figures that differ from it only in clusters or highlight go
+    out as a ``dash.Patch`` of that part (see :mod:`callbacks.patching`).
+
+    Returns the outputs in the order of :data:`OUTPUTS`.
+    """
+    if not dataset_store:
+        return tuple([no_update] * len(OUTPUTS))
+    key = dataset_store["key"]
+    params = params_from_controls(control_values)
+    analysis = run_analysis(store, key, params)
+    metadata = load_summary(store, key)["metadata"]
+    selected = selected or []
+    shown = shown or {}
+    heatmap, heatmap_shown = patching.heatmap_update(
+        views.heatmap(analysis, metadata=metadata, selected=selected), shown.get("heatmap"))
+    silhouette, silhouette_shown = patching.silhouette_update(
+        views.silhouette(analysis, selected=selected), shown.get("silhouette"))
+    now_shown = {"heatmap": heatmap_shown, "silhouette": silhouette_shown}
+    if selection_only:  # nothing but the highlight changed
+        return (heatmap, silhouette) + tuple([no_update] * (len(OUTPUTS) - 3)) + (now_shown,)
+    notices = list(analysis.notices)
+    analysis_store = {"key": key, "params": params.to_dict(),
+                      "n_items": int(len(analysis.labels))}
+    n_clusters = len(set(analysis.labels.tolist()))
+    return (heatmap, silhouette, metrics_badges(analysis.metrics(), params, n_clusters),
+            analysis_store,
+            None, False, html.Ul([html.Li(n) for n in notices], className="mb-0"),
+            bool(notices), uncertain_table(analysis), now_shown)
+
+
+def uncertain_table(analysis) -> list:
+    """Soft methods: the items whose assignment is uncertain (confidence < 0.6)."""
+    if analysis.confidence is None:
+        return []
+    table = views.uncertain_items(analysis)
+    if table.empty:
+        return [html.Span(f"Every item has confidence >= {views.UNCERTAIN_BELOW} "
+                          "(max membership / posterior).", className="text-muted")]
+    shown = table.head(50).round({"confidence": 3})
+    return [html.B(f"{len(table):,} items with uncertain assignment (confidence < "
+                   f"{views.UNCERTAIN_BELOW}); the scatter fades them:"),
+            dbc.Table.from_dataframe(shown, size="sm", striped=True,
+                                     className="w-auto mb-0")]
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the analysis and download callbacks."""
+
+    @app.callback(*OUTPUTS,
+              Input(ids.DATASET_STORE, "data"),
+              *[Input(c, "value") for c in ANALYSIS_CONTROLS],
+              Input(ids.SELECTION_STORE, "data"),
+              State(ids.FIGURES_SHOWN, "data"),
+              prevent_initial_call=True)
+    @guarded(len(OUTPUTS), ERROR_SLOT)
+    def analyse(dataset_store, *values):
+        *control_values, selected, shown = values
+        controls = dict(zip(ANALYSIS_CONTROLS, control_values))
+        return update_analysis(store, dataset_store, controls, selected,
+                               selection_only=ctx.triggered_id == ids.SELECTION_STORE,
+                               shown=shown)
+
+    @app.callback(Output(ids.DOWNLOAD_PARAMS, "data"),
+              Input(ids.DOWNLOAD_PARAMS_BUTTON, "n_clicks"),
+              State(ids.ANALYSIS_STORE, "data"),
+              State(ids.EMBEDDING_METHOD, "value"),
+              State(ids.UMAP_NEIGHBORS, "value"),
+              State(ids.UMAP_MIN_DIST, "value"),
+              prevent_initial_call=True)
+    def download_params(_, analysis_store, embedding, neighbors, min_dist):
+        if not analysis_store:
+            return no_update
+        params = embedding_params(analysis_store, embedding, neighbors, min_dist)
+        name = load_summary(store, analysis_store["key"])["name"]
+        return dcc.send_string(params_json(params, dataset_name=name,
+                                           dataset_key=analysis_store["key"]), PARAMS_FILE)
+
+    @app.callback(Output(ids.DOWNLOAD_ASSIGNMENTS, "data"),
+              Input(ids.DOWNLOAD_ASSIGNMENTS_BUTTON, "n_clicks"),
+              State(ids.ANALYSIS_STORE, "data"),
+              prevent_initial_call=True)
+    def download_assignments(_, analysis_store):
+        if not analysis_store:
+            return no_update
+        analysis = run_analysis(store, analysis_store["key"],
+                                AnalysisParams.from_dict(analysis_store["params"]))
+        return dcc.send_string(assignments_csv(analysis), ASSIGNMENTS_FILE)

@@ -1,0 +1,104 @@
+"""The stability view: bootstrap / subsample stability of the current clusters
+(clusterboot's Jaccard) and consensus clustering (Monti 2003), as a background job with
+progress and cancel.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+
+from callbacks.common import ViewOutputs, k_range_text
+from callbacks.jobs import running_outputs, throttled
+from layouts import ids
+from layouts.components import GRAPH_CONFIG, job_controls, view_alert
+from layouts.param_controls import labelled_box
+from rnaclust_dash.assess import assess_stability
+from rnaclust_dash.params import ASSESS_SPEC, AnalysisParams
+from rnaclust_dash.pl.common import empty_figure
+from rnaclust_dash.pl.stability import consensus_figure
+from rnaclust_dash.pl.stability import stability_figure
+from rnaclust_dash.store import ResultStore
+
+TAB_ID = "stability"
+TAB_LABEL = "Stability"
+CONSENSUS_K_MAX = ASSESS_SPEC["consensus_k_max"].default
+
+STABILITY_VIEW = ViewOutputs("stability", (Output(ids.STABILITY_FIGURE, "figure"),
+                                           Output(ids.CONSENSUS_FIGURE, "figure"),
+                                           Output(ids.STABILITY_STATUS, "children")))
+
+
+def layout() -> html.Div:
+    """Bootstrap/subsample stability and consensus clustering of the current clusters."""
+    return html.Div([
+        html.Small("Re-clusters resampled data many times: clusters that keep their members "
+                   "(Jaccard > 0.75) can be trusted; below 0.5 they dissolve. Consensus "
+                   "clustering (Monti 2003) shows how often items cluster together.",
+                   className="text-muted d-block mt-2"),
+        html.Div([labelled_box("n_resamples", ids.STABILITY_RESAMPLES, debounce=False),
+                  dbc.Select(id=ids.STABILITY_SCHEME, value="bootstrap", size="sm",
+                             className="me-2 w-auto",
+                             options=[{"label": "bootstrap", "value": "bootstrap"},
+                                      {"label": "subsample 80%", "value": "subsample"}]),
+                  dbc.Checklist(id=ids.STABILITY_CONSENSUS, switch=True, value=["consensus"],
+                                options=[{"label": "consensus clustering "
+                                                   f"(k = 2..{CONSENSUS_K_MAX})",
+                                          "value": "consensus"}])],
+                 className="d-flex flex-wrap align-items-center mt-2"),
+        job_controls(ids.STABILITY_RUN, ids.STABILITY_CANCEL, ids.STABILITY_PROGRESS,
+                     ids.STABILITY_STATUS, "Run"),
+        view_alert("stability"),
+        dcc.Graph(id=ids.STABILITY_FIGURE, config=GRAPH_CONFIG),
+        dcc.Graph(id=ids.CONSENSUS_FIGURE, config=GRAPH_CONFIG),
+    ])
+
+
+def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme, consensus,
+                    progress=None) -> tuple:
+    """Figures, status line and alert of the stability panel (``STABILITY_VIEW.all``)."""
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    analysis, result, agreement = assess_stability(
+        store, analysis_store["key"], params, n_resamples=int(resamples or 100), scheme=scheme,
+        consensus_k_max=CONSENSUS_K_MAX if consensus else None, progress=progress)
+    stability = stability_figure(result.cluster_jaccard, result.item_stability,
+                                                analysis.labels, analysis.features.item_ids)
+    consensus_view = empty_figure("Consensus clustering is off.")
+    notice = None
+    if agreement is not None:
+        k = params.k if params.k in agreement.matrices else min(agreement.matrices)
+        n_items = len(analysis.labels)
+        # A resample of m items holds k up to m - 1 (assess.consensus_k_values).
+        per_resample = max(agreement.matrices) + 1
+        used, narrowed = k_range_text(
+            agreement.matrices, (2, max(CONSENSUS_K_MAX, params.k)),
+            reason=f"each resample holds {per_resample} of the {n_items:,} {params.target}")
+        consensus_view = consensus_figure(agreement, k=k,
+                                                         item_ids=analysis.features.item_ids,
+                                                         title=f"Consensus clustering, {used}")
+        notice = f"Consensus clustering computed for {used}." if narrowed else None
+    jaccard = ", ".join(f"cluster {c}: {j:.2f}" for c, j in result.cluster_jaccard.items())
+    return STABILITY_VIEW.shown(
+        stability, consensus_view,
+        f"{result.n_resamples_done} resamples; mean Jaccard {jaccard}.", notice=notice)
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the stability background job."""
+
+    @app.callback(*STABILITY_VIEW.all, Input(ids.STABILITY_RUN, "n_clicks"),
+                  State(ids.ANALYSIS_STORE, "data"),
+                  State(ids.STABILITY_RESAMPLES, "value"), State(ids.STABILITY_SCHEME, "value"),
+                  State(ids.STABILITY_CONSENSUS, "value"),
+                  background=True,
+                  running=running_outputs(ids.STABILITY_PROGRESS, ids.STABILITY_CANCEL,
+                                          ids.STABILITY_RUN),
+                  progress=[Output(ids.STABILITY_PROGRESS, "value"),
+                            Output(ids.STABILITY_PROGRESS, "label")],
+                  cancel=[Input(ids.STABILITY_CANCEL, "n_clicks")], prevent_initial_call=True)
+    @STABILITY_VIEW.guard
+    def compute_stability(set_progress, _, analysis_store, resamples, scheme, consensus):
+        if not analysis_store:
+            return STABILITY_VIEW.shown(no_update, no_update, "Load data first.")
+        return stability_panel(store, analysis_store, resamples, scheme, bool(consensus),
+                               progress=throttled(set_progress))
