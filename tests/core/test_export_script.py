@@ -74,18 +74,15 @@ def test_script_writes_parameters_inline_and_only_the_steps_used(tmp_path):
     assert "combat_seq(" not in text and "harmony_embedding(" not in text
 
 
-def test_exported_notebook_reproduces_assignments_exactly(tmp_path):
+def test_exported_notebook_reproduces_assignments_exactly(tmp_path, monkeypatch):
     nbclient = pytest.importorskip("nbclient")
     nbformat = pytest.importorskip("nbformat")
     expected, export = _run_and_export(tmp_path, *CASES["kmeans-genes-limma-exclude"])
     book = nbformat.read(export / "analysis.ipynb", as_version=4)
     assert [cell.cell_type for cell in book.cells[:3]] == ["markdown", "markdown", "code"]
-    os.environ["PYTHONPATH"] = _env()["PYTHONPATH"]  # the kernel inherits it
-    try:
-        nbclient.NotebookClient(book, timeout=300, kernel_name="python3",
-                                resources={"metadata": {"path": str(tmp_path)}}).execute()
-    finally:
-        os.environ["PYTHONPATH"] = os.environ["PYTHONPATH"].split(os.pathsep, 1)[1]
+    monkeypatch.setenv("PYTHONPATH", _env()["PYTHONPATH"])  # the kernel inherits it
+    nbclient.NotebookClient(book, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
     assert (tmp_path / "script" / "assignments.csv").read_bytes() == expected.read_bytes()
 
 
