@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..export.notebook import write_notebook
 from ..export.script import ScriptInputs, analysis_title, bulk_steps, write_script
+from ..errors import ParameterError
 from ..params import params_from_document
 
 
@@ -37,6 +38,9 @@ def export_script_command(args: argparse.Namespace) -> None:
     """Write analysis.py and analysis.ipynb into ``--out``."""
     text = Path(args.params).read_text()
     params = params_from_document(text)
+    if params.mode == "single-cell":
+        raise ParameterError("export-script writes the bulk clustering in this version; the "
+                             "single-cell pipeline has no script export yet.")
     dataset_name = json.loads(text).get("dataset", {}).get("name") or "an RNA-seq table"
     inputs = ScriptInputs(counts=args.counts, metadata=args.metadata,
                           gene_lengths=args.gene_lengths, out=args.results)

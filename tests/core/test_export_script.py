@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
+import json
 import os
 import subprocess
 import sys
@@ -34,6 +35,9 @@ CASES = {
     "gmm-samples-harmony": (PASILLA, [
         "--method", "gmm", "--k", "2", "--batch-method", "harmony", "--batch-column", "batch",
         "--pcs", "3", "--seed", "3"]),
+    "leiden-genes-umap": (AIRWAY, [
+        "--target", "genes", "--method", "leiden", "--resolution", "0.8", "--neighbors", "10",
+        "--top-genes", "400", "--embedding", "umap", "--seed", "5", "--no-zscore", "--pcs", "5"]),
     "diana-combat-seq": (PASILLA, [
         "--method", "diana", "--k", "2", "--batch-method", "combat-seq",
         "--batch-column", "batch", "--distance", "spearman"]),
@@ -114,3 +118,11 @@ def test_every_function_the_script_calls_is_public_and_documented(tmp_path):
     for method in ("kmeans", "gmm", "diana", "kmedoids", "hierarchical"):
         entry = get_method(method)
         assert inspect.getdoc(entry.fit) and not entry.fit.__name__.startswith("_")
+
+
+def test_single_cell_params_are_refused_with_a_message(tmp_path, capsys):
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"parameters": {"mode": "single-cell"}}))
+    assert main(["export-script", "--params", str(params), "--out", str(tmp_path)]) == 2
+    assert "single-cell" in capsys.readouterr().err
+    assert not (tmp_path / "analysis.py").exists()
