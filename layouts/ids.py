@@ -126,6 +126,10 @@ DOWNLOAD_PARAMS_BUTTON = "download-params-button"
 DOWNLOAD_PARAMS = "download-params"
 DOWNLOAD_ASSIGNMENTS_BUTTON = "download-assignments-button"
 DOWNLOAD_ASSIGNMENTS = "download-assignments"
+DOWNLOAD_SCRIPT_BUTTON = "download-script-button"  # script + notebook (issue 14)
+DOWNLOAD_SCRIPT = "download-script"
+DOWNLOAD_REPORT_BUTTON = "download-report-button"  # HTML report (issue 14)
+DOWNLOAD_REPORT = "download-report"
 
 # stores (keys and parameters only; the data stays on the server)
 DATASET_STORE = "dataset-store"

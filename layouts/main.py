@@ -130,14 +130,26 @@ def embedding_card() -> dbc.Card:
 
 
 def downloads() -> html.Div:
-    """Buttons that save the parameters and the assignments."""
+    """Buttons that save the parameters, the assignments, a script and notebook, and the
+    report."""
     return html.Div([
-        dbc.Button("Download parameters", id=ids.DOWNLOAD_PARAMS_BUTTON, color="secondary",
-                   size="sm", className="me-2"),
-        dbc.Button("Download assignments", id=ids.DOWNLOAD_ASSIGNMENTS_BUTTON,
-                   color="secondary", size="sm"),
+        html.Div([
+            dbc.Button("Download parameters", id=ids.DOWNLOAD_PARAMS_BUTTON,
+                       color="secondary", size="sm"),
+            dbc.Button("Download assignments", id=ids.DOWNLOAD_ASSIGNMENTS_BUTTON,
+                       color="secondary", size="sm"),
+            dbc.Button("Download script + notebook", id=ids.DOWNLOAD_SCRIPT_BUTTON,
+                       color="secondary", size="sm",
+                       title="analysis.py and analysis.ipynb: this analysis step by step "
+                             "in Python, reproducing the assignments"),
+            dbc.Button("Download report", id=ids.DOWNLOAD_REPORT_BUTTON, color="secondary",
+                       size="sm", title="One HTML file that opens offline: figures, tables, "
+                                        "parameters, methods with citations, versions"),
+        ], className="d-flex flex-wrap gap-2"),
         dcc.Download(id=ids.DOWNLOAD_PARAMS),
         dcc.Download(id=ids.DOWNLOAD_ASSIGNMENTS),
+        dcc.Download(id=ids.DOWNLOAD_SCRIPT),
+        dcc.Download(id=ids.DOWNLOAD_REPORT),
         html.Small(["Re-run the same analysis headless: ",
                     html.Code("python -m rnaclust_dash run COUNTS --params params.json "
                               "--out DIR")], className="text-muted d-block mt-1"),

@@ -36,7 +36,10 @@ from .tl.methods import get_method, method_fn
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m rnaclust_dash``."""
-    parser = argparse.ArgumentParser(prog="python -m rnaclust_dash",
+    # the console command of `pip install .` says its own name in the help
+    prog = "rnaclust-dash" if Path(sys.argv[0]).name == "rnaclust-dash" else \
+        "python -m rnaclust_dash"
+    parser = argparse.ArgumentParser(prog=prog,
                                      description="Cluster an RNA-seq count table.")
     commands = parser.add_subparsers(dest="command", required=True)
 

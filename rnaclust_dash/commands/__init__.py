@@ -9,6 +9,8 @@ helpers for reading a dataset, the run options, ``--out`` and notices.
 - ``timecourse``: soft clusters of time profiles (Mfuzz) or degPatterns;
 - ``modules``: WGCNA co-expression modules, eigengenes and module-trait correlations;
 - ``trajectory``: diffusion pseudotime, PAGA and pseudotime genes (issue 12).
+- ``export-script``, ``report``, ``serve`` (issue 14): a runnable script and notebook, a
+  self-contained HTML report, the dashboard.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from __future__ import annotations
 
 def add_parsers(commands) -> None:
     """Register the biology sub-commands on an argparse sub-parsers object."""
-    from . import enrich, markers, modules, timecourse, trajectory
+    from . import (enrich, export_script, markers, modules, report, serve, timecourse,
+                   trajectory)
 
-    for command in (markers, enrich, timecourse, modules, trajectory):
+    for command in (markers, enrich, timecourse, modules, trajectory, export_script, report,
+                    serve):
         command.add_parser(commands)

@@ -18,7 +18,7 @@ from rnaclust_dash.tl.validate import INDICES
 
 from callbacks import gene_search
 
-from . import agreement, analysis, embedding, selection
+from . import agreement, analysis, embedding, reproduce, selection
 
 TAB_ID = "clustering"
 TAB_LABEL = "Clustering"
@@ -94,5 +94,5 @@ def layout() -> html.Div:
 
 def register(app, store: ResultStore) -> None:
     """Register the analysis, scatter, selection and agreement callbacks."""
-    for module in (analysis, embedding, selection, agreement):
+    for module in (analysis, embedding, selection, agreement, reproduce):
         module.register(app, store)
