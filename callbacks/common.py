@@ -225,3 +225,25 @@ class ViewOutputs:
             except Exception as error:  # noqa: BLE001 - the app must never crash
                 return self.failed(error)
         return wrapper
+
+
+def stored_analysis(store, analysis_store: dict):
+    """The analysis the ``ids.ANALYSIS_STORE`` describes: its dataset key, its parameters
+    and its splits (``"splits"``: records of
+    :func:`rnaclust_dash.tl.subcluster.steps_to_records`; labels such as ``"3.1"``).
+    Every view reads the analysis on screen through this, so all show the same clusters."""
+    from rnaclust_dash.pipeline import run_analysis
+    from rnaclust_dash.pipeline.subcluster import split_analysis
+    from rnaclust_dash.tl.subcluster import steps_from_records
+
+    analysis = run_analysis(store, analysis_store["key"],
+                            AnalysisParams.from_dict(analysis_store["params"]))
+    return split_analysis(store, analysis, steps_from_records(analysis_store.get("splits")))
+
+
+def split_part(analysis_store: dict) -> dict:
+    """``{"splits": [...]}`` when the analysis on screen has splits, else ``{}``: the part of
+    a stage key that makes results of the split clusters differ from the unsplit ones
+    (keys of analyses without splits stay as they were)."""
+    splits = (analysis_store or {}).get("splits")
+    return {"splits": list(splits)} if splits else {}

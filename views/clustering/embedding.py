@@ -11,11 +11,11 @@ from rnaclust_dash import views
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.common import for_browser
 from rnaclust_dash.params import AnalysisParams
-from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary, run_analysis
+from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary
 from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.store import ResultStore
 
-from callbacks.common import guarded, params_from_controls
+from callbacks.common import guarded, params_from_controls, stored_analysis
 
 # How Dash words an error reported by the background job manager (callbacks.jobs).
 LOST_PREFIX = "An error occurred inside a background callback: "
@@ -43,7 +43,7 @@ def scatter(store: ResultStore, analysis_store: dict, params: AnalysisParams, co
             selected: list | None):
     """The scatter figure of a computed embedding."""
     key = analysis_store["key"]
-    analysis = run_analysis(store, key, params)
+    analysis = stored_analysis(store, analysis_store)
     coords = compute_embedding(store, key, params)
     metadata = load_summary(store, key)["metadata"]
     figure = views.embedding(analysis, coords, color_by=color_by, metadata=metadata,
