@@ -71,8 +71,9 @@ def selection_from_event(source: str, event: dict | None, analysis: Analysis) ->
             return [str(i) for i in item_ids[leaves_under(analysis.item_tree, int(node))]]
         if isinstance(data, (int, float)) and not isinstance(data, bool):
             return ids_in_cluster(analysis, int(data))
-        if isinstance(data, str):  # the cluster bar of split clusters: "3.1"
-            return ids_in_cluster(analysis, data)
+        if isinstance(data, str) and "." in data and data in set(
+                np.asarray(analysis.labels).astype(str).tolist()):
+            return ids_in_cluster(analysis, data)  # the cluster bar of a sub-cluster: "3.1"
     return None
 
 
