@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from callback_helpers import PASILLA, assert_accepted, guarded_analysis, out, registered
 
-from callbacks.common import stored_analysis
+from callbacks.common import current_splits, stored_analysis
 from layouts import ids
 from rnaclust_dash.cli import main
 from rnaclust_dash.errors import ParameterError
@@ -95,10 +95,10 @@ def test_a_split_of_a_cluster_that_no_longer_exists_is_dropped_with_a_notice(
 def test_the_splits_applied_follow_the_buttons_else_the_analysis_on_screen():
     kept = {"key": "d1", "splits": [{"cluster": "1", "k": 2}]}
     new = [{"cluster": "1", "k": 3}]
-    assert analysis.current_splits({"key": "d1"}, new, kept, {ids.SPLITS_STORE}) == new
+    assert current_splits({"key": "d1"}, new, kept, {ids.SPLITS_STORE}) == new
     # a k change keeps what the analysis on screen kept, not a stale history
-    assert analysis.current_splits({"key": "d1"}, new, kept, {ids.K_BOX}) == kept["splits"]
-    assert analysis.current_splits({"key": "d2"}, new, kept, {ids.DATASET_STORE}) == []
+    assert current_splits({"key": "d1"}, new, kept, {ids.K_BOX}) == kept["splits"]
+    assert current_splits({"key": "d2"}, new, kept, {ids.DATASET_STORE}) == []
 
 
 def test_downloaded_params_with_splits_replay_the_same_assignments(

@@ -18,7 +18,8 @@ from rnaclust_dash.tl.subcluster import steps_from_records, steps_to_records
 from rnaclust_dash.store import ResultStore
 
 from callbacks import patching
-from callbacks.common import CONTROL_FIELDS, guarded, params_from_controls, stored_analysis
+from callbacks.common import (CONTROL_FIELDS, current_splits, guarded, params_from_controls,
+                              stored_analysis)
 from .embedding import embedding_params
 
 # The controls the analysis depends on (the embedding controls have their own callback).
@@ -104,18 +105,6 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
             analysis_store,
             None, False, html.Ul([html.Li(n) for n in notices], className="mb-0"),
             bool(notices), uncertain_table(analysis), now_shown)
-
-
-def current_splits(dataset_store: dict | None, split_records: list | None,
-                   previous: dict | None, fired: set) -> list:
-    """The splits to apply: the Split/Undo buttons' new history when they fired, else the
-    splits the analysis on screen kept (so a split dropped by a k change stays dropped),
-    none for another dataset."""
-    if ids.SPLITS_STORE in fired:
-        return list(split_records or [])
-    if not previous or not dataset_store or previous.get("key") != dataset_store.get("key"):
-        return []
-    return list(previous.get("splits") or [])
 
 
 def uncertain_table(analysis) -> list:

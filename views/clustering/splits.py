@@ -21,7 +21,9 @@ from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.labels import natural_codes
 from rnaclust_dash.tl.methods import get_method
-from rnaclust_dash.tl.subcluster import SplitStep, steps_to_records
+from rnaclust_dash.pipeline import run_analysis
+from rnaclust_dash.pipeline.subcluster import split_analysis, split_step
+from rnaclust_dash.tl.subcluster import SplitStep, steps_from_records, steps_to_records
 
 from callbacks.common import error_message, stored_analysis
 
@@ -37,8 +39,6 @@ HINT = "split-hint"
 def new_split(params: AnalysisParams, cluster, value) -> SplitStep:
     """The split of ``cluster`` into ``value`` sub-clusters (k), or at resolution ``value``
     for a graph method (Leiden/Louvain)."""
-    from rnaclust_dash.pipeline.subcluster import split_step
-
     if cluster is None or value is None:
         raise ParameterError("Choose the cluster to split and the k (or resolution).")
     if get_method(params.method).uses == "k":
@@ -113,7 +113,8 @@ def split_history(store: ResultStore, analysis_store: dict, action: str, cluster
         return history[:-1]
     params = AnalysisParams.from_dict(analysis_store["params"])
     history += steps_to_records([new_split(params, cluster, value)])
-    stored_analysis(store, analysis_store | {"splits": history})
+    split_analysis(store, run_analysis(store, analysis_store["key"], params),
+                   steps_from_records(history))  # raises when the split cannot be made
     return history
 
 
