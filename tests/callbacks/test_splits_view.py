@@ -120,3 +120,32 @@ def test_downloaded_params_with_splits_replay_the_same_assignments(
     ui = functions["download_assignments"](1, analysis_store)["content"]
     assert "1.1" in ui
     assert (tmp_path / "results" / "assignments.csv").read_text() == ui
+
+
+def test_the_k_panel_on_the_selection_scores_only_the_selected_items(store, example_analysis):
+    """Choose k on 5 of pasilla's 7 samples: each k's silhouette is that of scipy's
+    average-linkage cut of those samples' distances (sklearn's silhouette)."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+    from scipy.spatial.distance import squareform
+    from sklearn.metrics import silhouette_score
+
+    from rnaclust_dash.pipeline import item_distances
+    from views import choose_k
+
+    analysis_store = out(example_analysis, analysis, ids.ANALYSIS_STORE, "data")
+    whole = stored_analysis(store, analysis_store)
+    chosen = [str(i) for i in whole.features.item_ids[:5]]
+    figure, _tree, status, *_ = choose_k.k_panel(store, analysis_store, 2, 6, 0,
+                                                 selection=chosen)
+    assert "the selection only" in status and "5 samples" in status
+    distances = squareform(item_distances(store, whole))[:5, :5]
+    tree = linkage(squareform(distances, checks=False), method="average")
+    expected = [silhouette_score(distances, fcluster(tree, k, criterion="maxclust"),
+                                 metric="precomputed") for k in (2, 3, 4)]
+    table = choose_k.choose_k(store, analysis_store["key"], whole.params, k_values=range(2, 7),
+                              gap_refs=0, item_ids=chosen).table
+    assert table["k"].tolist() == [2, 3, 4]
+    np.testing.assert_allclose(table["silhouette"].to_numpy(), expected, atol=1e-10)
+    with pytest.raises(ParameterError, match="select at least 3"):
+        choose_k.choose_k(store, analysis_store["key"], whole.params, item_ids=chosen[:2])
