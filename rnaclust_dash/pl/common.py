@@ -41,7 +41,7 @@ from plotly.colors import get_colorscale
 
 from .palettes import ANNOTATION_COLORS
 from .palettes import CLUSTER_COLORS
-from ..tl.labels import natural_codes
+from ..tl.labels import cluster_labels, natural_codes
 
 
 #: Cluster colours (see :mod:`rnaclust_dash.pl.palettes`): 64 distinct dark-to-mid colours,
@@ -84,30 +84,6 @@ _MAX_LEGEND_CATEGORIES = 12
 
 
 # --------------------------------------------------------------------------- colours
-def cluster_labels(labels) -> np.ndarray:
-    """Cluster labels as int64 when every label is a whole number (1..k), else as text
-    (sub-clusters such as ``"3.1"``, see :mod:`rnaclust_dash.tl.subcluster`).
-
-    Parameters
-    ----------
-    labels : array-like
-        (n,) labels.
-
-    Returns
-    -------
-    numpy.ndarray
-        (n,) int64 or str labels (a new array).
-    """
-    values = np.asarray(labels)
-    if values.dtype.kind in "iub":
-        return values.astype(np.int64)
-    try:
-        as_int = values.astype(np.int64)
-    except (TypeError, ValueError):
-        return values.astype(str)
-    return as_int if np.array_equal(as_int.astype(str), values.astype(str)) else values.astype(str)
-
-
 def cluster_rank(labels) -> np.ndarray:
     """(n,) int64 sort key of :func:`cluster_labels`: the labels themselves when they are
     integers, else their rank in natural order ("2" < "3.1" < "3.2" < "10")."""

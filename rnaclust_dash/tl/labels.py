@@ -44,3 +44,27 @@ def natural_codes(labels) -> tuple[list[str], np.ndarray]:
     names = sorted(pd.unique(as_text), key=natural_key)
     codes = pd.Categorical(as_text, categories=names).codes.astype(np.int64)
     return names, codes
+
+
+def cluster_labels(labels) -> np.ndarray:
+    """Cluster labels as int64 when every label is a whole number (1..k), else as text
+    (sub-clusters such as ``"3.1"``, see :mod:`rnaclust_dash.tl.subcluster`).
+
+    Parameters
+    ----------
+    labels : array-like
+        (n,) labels.
+
+    Returns
+    -------
+    numpy.ndarray
+        (n,) int64 or str labels (a new array).
+    """
+    values = np.asarray(labels)
+    if values.dtype.kind in "iub":
+        return values.astype(np.int64)
+    try:
+        as_int = values.astype(np.int64)
+    except (TypeError, ValueError):
+        return values.astype(str)
+    return as_int if np.array_equal(as_int.astype(str), values.astype(str)) else values.astype(str)

@@ -45,3 +45,22 @@ def test_heatmap_and_silhouette_draw_child_labels():
     bars = silhouette_figure([f"s{i}" for i in range(6)], labels, rng.uniform(size=6))
     names = [t["name"] for t in bars["data"] if t["type"] == "bar"]
     assert names == ["cluster 1", "cluster 3.1", "cluster 3.2", "cluster 10"]
+
+
+def test_gene_cluster_profiles_take_sub_cluster_labels():
+    import pandas as pd
+
+    from rnaclust_dash.pl.profiles import profile_figure
+    from rnaclust_dash.tl.gene_clusters import cluster_profiles
+
+    rng = np.random.default_rng(1)
+    values = pd.DataFrame(rng.normal(size=(6, 4)), index=[f"g{i}" for i in range(6)],
+                          columns=list("abcd"))
+    labels = pd.Series(["2", "1.1", "1.2", "1.1", "2", "1.2"], index=values.index)
+    profiles = cluster_profiles(values, labels)
+    assert list(dict.fromkeys(profiles["cluster"])) == ["1.1", "1.2", "2"]
+    assert profiles.loc[profiles["cluster"] == "1.1", "n_genes"].iat[0] == 2
+    figure = profile_figure(profiles)
+    titles = [a["text"] for a in figure["layout"]["annotations"] if "cluster" in a["text"]]
+    assert titles[:3] == ["<b>cluster 1.1</b> (2 genes)", "<b>cluster 1.2</b> (2 genes)",
+                          "<b>cluster 2</b> (2 genes)"]
