@@ -149,3 +149,14 @@ def test_the_k_panel_on_the_selection_scores_only_the_selected_items(store, exam
     np.testing.assert_allclose(table["silhouette"].to_numpy(), expected, atol=1e-10)
     with pytest.raises(ParameterError, match="select at least 3"):
         choose_k.choose_k(store, analysis_store["key"], whole.params, item_ids=chosen[:2])
+
+
+def test_the_stability_tab_says_it_scores_the_clusters_before_the_splits(store, example_analysis):
+    from views import stability
+
+    analysis_store = out(example_analysis, analysis, ids.ANALYSIS_STORE, "data")
+    split = analysis_store | {"splits": [{"cluster": "1", "k": 2}]}
+    assert "before the splits" in str(stability.stability_panel(store, split, 5, "bootstrap",
+                                                                False))
+    assert "before the splits" not in str(stability.stability_panel(store, analysis_store, 5,
+                                                                    "bootstrap", False))
