@@ -25,12 +25,12 @@ from layouts import ids
 from rnaclust_dash import views
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.io.uploads import decode_upload
-from rnaclust_dash.pipeline import Analysis, load_summary, normalized_matrix, run_analysis
+from rnaclust_dash.pipeline import Analysis, load_summary, normalized_matrix
 from rnaclust_dash.pipeline.gene_map import gene_map, put_gene_map
 from rnaclust_dash.pl.dendrogram import leaves_under
 from rnaclust_dash.store import ResultStore
 
-from .common import error_text
+from .common import error_text, stored_analysis
 
 #: At most this many suggestions while typing.
 MAX_SUGGESTIONS = 25
@@ -85,10 +85,6 @@ def mapping_upload() -> html.Div:
 
 
 # --- glue ------------------------------------------------------------------------------
-
-def _analysis(store: ResultStore, analysis_store: dict) -> Analysis:
-    return run_analysis(store, analysis_store["key"],
-                        AnalysisParams.from_dict(analysis_store["params"]))
 
 
 def upload_gene_map(store: ResultStore, contents: str | None, filename: str | None,
@@ -252,7 +248,7 @@ def register(app, store: ResultStore) -> None:
         if trigger in (ids.HEATMAP_ALL_GENES, ids.DATASET_STORE) or not analysis_store:
             return None if focus else no_update
         try:
-            analysis = _analysis(store, analysis_store)
+            analysis = stored_analysis(store, analysis_store)
             if ctx.triggered[0]["prop_id"].endswith("clickData"):
                 new = focus_from_click(analysis, click, focus)
             else:

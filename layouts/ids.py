@@ -135,6 +135,8 @@ DOWNLOAD_REPORT = "download-report"
 DATASET_STORE = "dataset-store"
 ANALYSIS_STORE = "analysis-store"
 SELECTION_STORE = "selection-store"
+# The Clustering view's history of splits (issue 12): the analysis callback reads it
+SPLITS_STORE = "splits-store"
 EMBEDDING_STORE = "embedding-store"
 
 # Each view's own alert: its errors and notices show there, not in another tab.

@@ -18,7 +18,7 @@ import dash_bootstrap_components as dbc
 import pandas as pd
 from dash import Input, Output, State, dash_table, dcc, html, no_update
 
-from callbacks.common import ViewOutputs, error_message
+from callbacks.common import ViewOutputs, error_message, stored_analysis
 from callbacks.gene_search import found_rows_style
 from views.marker_results import sorted_page
 from layouts import ids
@@ -27,8 +27,7 @@ from rnaclust_dash import views as glue
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.export.tables import FORMATS, table_bytes
 from rnaclust_dash.params import AnalysisParams
-from rnaclust_dash.pipeline import (corrected_matrix, load_summary, normalized_matrix,
-                                    run_analysis)
+from rnaclust_dash.pipeline import corrected_matrix, load_summary, normalized_matrix
 from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pp.normalization import LOG_SCALE_METHODS
@@ -118,10 +117,6 @@ def layout() -> html.Div:
 
 # --- glue ------------------------------------------------------------------------------
 
-def _analysis(store: ResultStore, analysis_store: dict):
-    return run_analysis(store, analysis_store["key"],
-                        AnalysisParams.from_dict(analysis_store["params"]))
-
 
 def gene_values(store: ResultStore, analysis) -> pd.DataFrame:
     """The normalized (batch-corrected) log values of the clustered genes, genes x
@@ -133,7 +128,7 @@ def gene_values(store: ResultStore, analysis) -> pd.DataFrame:
 def gene_table(store: ResultStore, analysis_store: dict, group_by: str | None,
                search: list | None = None) -> pd.DataFrame:
     """The gene table of the view (searched genes first), also the gene-list download."""
-    analysis = _analysis(store, analysis_store)
+    analysis = stored_analysis(store, analysis_store)
     values = gene_values(store, analysis)
     labels = pd.Series(analysis.labels, index=values.index)
     metadata = load_summary(store, analysis_store["key"])["metadata"]
@@ -152,7 +147,7 @@ def gene_table(store: ResultStore, analysis_store: dict, group_by: str | None,
 def profiles_figure(store: ResultStore, analysis_store: dict, order_by: str | None,
                     band: str, search: list | None = None) -> tuple[dict, str]:
     """The profile panels and a line about them."""
-    analysis = _analysis(store, analysis_store)
+    analysis = stored_analysis(store, analysis_store)
     values = gene_values(store, analysis)
     metadata = load_summary(store, analysis_store["key"])["metadata"]
     heatmap_order = analysis.sample_ids[_sample_display_order(analysis)].tolist()
@@ -209,7 +204,7 @@ def download_frame(store: ResultStore, analysis_store: dict, what: str,
         return (_with_symbols(corrected_matrix(store, key, params), gene_map(store, key)),
                 True, "batch_corrected")
     if what == "sheet":
-        analysis = _analysis(store, analysis_store)
+        analysis = stored_analysis(store, analysis_store)
         metadata = load_summary(store, key)["metadata"]
         sheet = pd.DataFrame(index=pd.Index(analysis.sample_ids, name="sample"))
         if metadata is not None:

@@ -24,6 +24,9 @@ from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.pipeline.markers import group_names, marker_inputs, run_markers
 from rnaclust_dash.pipeline.markers import sample_groups as core_sample_groups
 from rnaclust_dash.store import ResultStore, stage_key
+from rnaclust_dash.tl.subcluster import steps_from_records
+
+from callbacks.common import split_part
 
 CLUSTERS = "__clusters__"  # group-by value of the clusters on screen
 TESTS = {"wilcoxon": "Wilcoxon rank-sum (log values)", "t-test": "Welch t-test (log values)",
@@ -58,13 +61,15 @@ def sample_groups(store: ResultStore, analysis_store: dict, group_by: str) -> pd
     """The group of each sample of the analysis (index: sample ids), as text."""
     return core_sample_groups(store, analysis_store["key"],
                               AnalysisParams.from_dict(analysis_store["params"]),
-                              **_grouping(group_by))
+                              **_grouping(group_by, analysis_store))
 
 
-def _grouping(group_by: str) -> dict:
-    """The core's group-by keywords for the menu's value."""
+def _grouping(group_by: str, analysis_store: dict) -> dict:
+    """The core's group-by keywords for the menu's value (the clusters after the splits
+    of the analysis on screen)."""
     if group_by == CLUSTERS:
-        return {"group_by": None, "cluster_label": "cluster {}"}
+        return {"group_by": None, "cluster_label": "cluster {}",
+                "splits": steps_from_records(analysis_store.get("splits"))}
     return {"group_by": group_by}
 
 
@@ -73,7 +78,8 @@ def result_key(analysis_store: dict, request: dict) -> str:
     # a user's gene map names the genes of the result: part of the key when there is one
     extra = {"gene_map": request["gene_map"]} if request.get("gene_map") else {}
     return stage_key(analysis_store["key"], "markers", {
-        "analysis": analysis_store["params"], **{k: request[k] for k in
+        "analysis": analysis_store["params"], **split_part(analysis_store),
+        **{k: request[k] for k in
                                                  ("group_by", "test", "mode", "group",
                                                   "reference")}, **extra})
 
@@ -99,7 +105,7 @@ def _marker_result(store, analysis_store, request, progress) -> dict:
     params = AnalysisParams.from_dict(analysis_store["params"])
     inputs = marker_inputs(store, analysis_store["key"], params, test=request["test"],
                            mapping=gene_map(store, analysis_store["key"]),
-                           **_grouping(request["group_by"]))
+                           **_grouping(request["group_by"], analysis_store))
     present = group_names(inputs.groups)
     if len(present) < 2:
         raise ParameterError(f"Markers need at least two groups of samples; "

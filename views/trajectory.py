@@ -17,19 +17,18 @@ import numpy as np
 import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
-from callbacks.common import error_message
+from callbacks.common import error_message, stored_analysis
 from layouts import ids
-from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import compute_embedding, load_summary
 from rnaclust_dash.pipeline.trajectory import RootChoice, analysis_trajectory
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.trajectory import GROUP_PREFIX, trajectory_figure, trends_figure
 from rnaclust_dash.store import ResultStore, stage_key
-from rnaclust_dash.tl.methods import get_method
 from rnaclust_dash.tl.subcluster import steps_from_records, steps_to_records
 from rnaclust_dash.tl.trajectory.genes import smoothed_trends
 from rnaclust_dash.tl.trajectory.paga import group_order, group_positions
+from views.clustering.splits import history_text, new_split
 
 TAB_ID = "trajectory"
 TAB_LABEL = "Trajectory"
@@ -149,12 +148,11 @@ def choices(store: ResultStore, analysis_store: dict, groups: str | None,
 
 
 def split_labels(store: ResultStore, analysis_store: dict, splits: list | None) -> np.ndarray:
-    """The analysis' cluster labels after the splits (text)."""
-    from rnaclust_dash.pipeline import run_analysis
+    """The cluster labels of the analysis on screen (with the Clustering view's splits)
+    after this tab's ``splits`` (text)."""
     from rnaclust_dash.pipeline.subcluster import split_analysis
 
-    params = AnalysisParams.from_dict(analysis_store["params"])
-    analysis = run_analysis(store, analysis_store["key"], params)
+    analysis = stored_analysis(store, analysis_store)
     return np.asarray(split_analysis(store, analysis, steps_from_records(splits)).labels,
                       dtype=str)
 
@@ -162,29 +160,10 @@ def split_labels(store: ResultStore, analysis_store: dict, splits: list | None) 
 def add_split(store: ResultStore, analysis_store: dict, splits: list, cluster, value) -> list:
     """The split history with one more split of ``cluster`` (k, or the resolution for a
     graph method, from ``value``), checked by running it (a ParameterError says why not)."""
-    from rnaclust_dash.pipeline.subcluster import split_step
-
     params = AnalysisParams.from_dict(analysis_store["params"])
-    if cluster is None or value is None:
-        raise ParameterError("Choose the cluster to split and the k (or resolution).")
-    if get_method(params.method).uses == "k":
-        if float(value) != int(value):
-            raise ParameterError(f"Split into a whole number of sub-clusters; got {value}.")
-        step = split_step(str(cluster), params, k=int(value))
-    else:
-        step = split_step(str(cluster), params, resolution=float(value))
-    history = list(splits or []) + steps_to_records([step])
+    history = list(splits or []) + steps_to_records([new_split(params, cluster, value)])
     split_labels(store, analysis_store, history)  # raises when the split cannot be made
     return history
-
-
-def history_text(splits: list) -> str:
-    """'Splits: 2 (k = 2), 2.1 (k = 3)' or nothing."""
-    if not splits:
-        return ""
-    parts = [f"{s['cluster']} ({'k = %d' % s['k'] if 'k' in s else 'resolution %g' % s['resolution']})"
-             for s in splits]
-    return "Splits: " + ", ".join(parts)
 
 
 def result_key(analysis_store: dict, choice: dict) -> str:
@@ -216,7 +195,9 @@ def request(store: ResultStore, analysis_store, tab, groups, root: RootChoice | 
     if tab != TAB_ID or not analysis_store or not groups or root is None:
         return tuple([no_update] * 5)
     choice = {"groups": groups, "root_cell": root.item, "root_group": root.group,
-              "root_column": root.column, "splits": list(splits or [])}
+              "root_column": root.column,
+              # the Clustering view's splits, then this tab's
+              "splits": list(analysis_store.get("splits") or []) + list(splits or [])}
     job = {"analysis": analysis_store, "choice": choice}
     if result_key(analysis_store, choice) in store:
         return compute(store, job), no_update, no_update, None, False

@@ -17,7 +17,7 @@ from ..pp.features import top_variable_genes
 from ..store import ResultStore
 from ..tl.distance import pairwise_distances
 from ..tl.methods import get_method
-from ..tl.subcluster import SelectionFit, SplitStep, replay_splits
+from ..tl.subcluster import SelectionFit, SplitStep, replay_present_splits, replay_splits
 from ..tl.validate import validation_summary
 from .prepare import normalized_matrix
 from .run import Analysis, fit_method, item_distances
@@ -98,14 +98,49 @@ def split_analysis(store: ResultStore, analysis: Analysis,
     """
     if not steps:
         return analysis
-    items, params = analysis.features.items, analysis.params
+    return _with_labels(store, analysis, replay_splits(analysis.labels, steps,
+                                                       _fit(store, analysis, steps)))
+
+
+def _fit(store: ResultStore, analysis: Analysis, steps: Sequence[SplitStep]) -> SelectionFit:
+    """:func:`selection_fit` of the analysis, with all genes when a step re-selects them."""
     all_genes = None
     if any(step.features == "selection" for step in steps):
-        all_genes = normalized_matrix(store, analysis.dataset_key, params).values.loc[
+        all_genes = normalized_matrix(store, analysis.dataset_key, analysis.params).values.loc[
             :, analysis.features.item_ids]
-    labels = replay_splits(analysis.labels, steps,
-                           selection_fit(items, params, all_genes=all_genes))
-    validation = validation_summary(items, item_distances(store, analysis), labels)
+    return selection_fit(analysis.features.items, analysis.params, all_genes=all_genes)
+
+
+def _with_labels(store: ResultStore, analysis: Analysis, labels: np.ndarray,
+                 notices: tuple = ()) -> Analysis:
+    """The analysis with new labels and the validation indices recomputed on them."""
+    validation = validation_summary(analysis.features.items, item_distances(store, analysis),
+                                    labels)
     # A soft method's confidence is that of the parent clusters: not shown for the split.
     return dataclasses.replace(analysis, labels=labels, validation=validation,
-                               confidence=None)
+                               confidence=None, notices=analysis.notices + notices)
+
+
+def split_analysis_present(store: ResultStore, analysis: Analysis,
+                           steps: Sequence[SplitStep]) -> tuple[Analysis, tuple]:
+    """As :func:`split_analysis` for the dashboard, where the parent clustering may change
+    under recorded splits: a split of a cluster that no longer exists is dropped, with a
+    notice in the returned analysis.
+
+    Returns
+    -------
+    analysis : Analysis
+        The analysis with the splits kept (the input itself when there are none).
+    kept : tuple of SplitStep
+        The splits applied, in order (the history to keep).
+    """
+    if not steps:
+        return analysis, ()
+    labels, kept, dropped = replay_present_splits(analysis.labels, steps,
+                                                  _fit(store, analysis, steps))
+    notices = tuple(f"The split of cluster {step.cluster} was dropped: there is no cluster "
+                    f"{step.cluster} in this clustering (k or the method changed)."
+                    for step in dropped)
+    if not kept:
+        return dataclasses.replace(analysis, notices=analysis.notices + notices), ()
+    return _with_labels(store, analysis, labels, notices), kept

@@ -20,6 +20,8 @@ from .common import _MAX_TICK_LABELS
 from .common import _legend_swatch
 from .common import _named_scale
 from .common import cluster_colors
+from .common import cluster_labels
+from .common import cluster_rank
 from .dendrogram import _MAX_TREE_TIPS
 from .dendrogram import _dendrogram_traces
 from .dendrogram import dendrogram_segments
@@ -84,7 +86,7 @@ def heatmap_figure(
         Row and column ids, in the rows / columns of ``matrix``.
     item_axis : {"samples", "genes"}
         Which ids are the clustered items.
-    labels : array-like of int
+    labels : array-like of int or str
         Cluster label of each item, aligned to ``sample_ids`` or ``gene_ids``.
     gene_tree, sample_tree : array-like, optional
         scipy linkage matrices. A tree gives the order (``leaves_list``) and a
@@ -162,7 +164,7 @@ def _heatmap_frame(matrix, gene_ids, sample_ids, item_axis, labels, gene_tree, s
     ng, ns = len(gene_ids), len(sample_ids)
     if values.shape != (ng, ns):
         raise ValueError(f"matrix is {values.shape}, ids give ({ng}, {ns})")
-    labels = np.asarray(labels, dtype=np.int64)
+    labels = cluster_labels(labels)
     genes_are_items = item_axis == "genes"
     if len(labels) != (ng if genes_are_items else ns):
         raise ValueError(f"{len(labels)} labels for {ng if genes_are_items else ns} {item_axis}")
@@ -196,7 +198,7 @@ def _gene_rows(ng: int, gene_labels, gene_tree, gene_order, max_rows: int) -> tu
     """Display order of the genes and the start of each row bin in that order.
     ``gene_labels``: the cluster of each gene when the genes are the items, else None."""
     if gene_labels is not None and gene_tree is None and gene_order is None:
-        gene_order = np.argsort(gene_labels, kind="stable")
+        gene_order = np.argsort(cluster_rank(gene_labels), kind="stable")
     g_order = _display_order(gene_tree, gene_order, ng)
     # Rows: bins of consecutive genes in display order, never mixing clusters.
     labels_shown = None if gene_labels is None else np.asarray(gene_labels)[g_order]

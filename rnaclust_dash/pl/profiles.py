@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from .common import BASE_TEMPLATE, _MAX_TICK_LABELS, cluster_colors
+from ..tl.labels import cluster_labels, natural_key
 
 #: Band choices: what the shaded band around the mean line spans.
 BANDS = {"sd": "mean \u00b1 1 SD", "iqr": "25th-75th percentile"}
@@ -61,7 +62,7 @@ def profile_figure(profiles: pd.DataFrame, *, sample_labels: Sequence[str] | Non
     """
     if band not in BANDS:
         raise ValueError(f"band must be one of {sorted(BANDS)}, not {band!r}")
-    clusters = sorted(int(c) for c in profiles["cluster"].unique())
+    clusters = sorted(cluster_labels(profiles["cluster"].unique()).tolist(), key=natural_key)
     first = profiles[profiles["cluster"] == clusters[0]].sort_values("position")
     samples = first["sample"].astype(str).tolist()
     labels = samples if sample_labels is None else [str(s) for s in sample_labels]
@@ -79,7 +80,7 @@ def profile_figure(profiles: pd.DataFrame, *, sample_labels: Sequence[str] | Non
                                                   palette[cluster]))
         if highlighted is not None:
             for name, clu in zip(highlighted.index, highlighted_clusters):
-                if int(clu) == cluster:
+                if str(clu) == str(cluster):
                     traces.append(_gene_trace(highlighted.loc[name], str(name), panel, labels))
     if sample_groups is not None:
         _shade_groups(layout, list(sample_groups), len(clusters), n_cols)
@@ -140,7 +141,7 @@ def _panel_traces(rows: pd.DataFrame, panel: int, color: str, band: str,
         low, high = mean - rows["sd"].to_numpy(), mean + rows["sd"].to_numpy()
     else:
         low, high = rows["q25"].to_numpy(), rows["q75"].to_numpy()
-    cluster = int(rows["cluster"].iat[0])
+    cluster = rows["cluster"].iat[0]
     band_trace = dict(
         type="scatter", x=np.concatenate([x, x[::-1]]), y=np.concatenate([high, low[::-1]]),
         xaxis=f"x{suffix}", yaxis=f"y{suffix}", mode="lines", fill="toself",
@@ -170,7 +171,7 @@ def _gene_trace(z: pd.Series, name: str, panel: int, labels: list[str]) -> dict:
         hovertemplate="%{hovertext}<extra></extra>", meta="gene")
 
 
-def _panel_title(panel: int, cluster: int, n_genes: int, color: str) -> dict:
+def _panel_title(panel: int, cluster, n_genes: int, color: str) -> dict:
     suffix = "" if panel == 1 else str(panel)
     return dict(text=f"<b>cluster {cluster}</b> ({n_genes:,} genes)",
                 xref=f"x{suffix} domain", yref=f"y{suffix} domain", x=0.0, y=1.0,

@@ -15,6 +15,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..pp.features import zscore_rows
+from .labels import cluster_labels, natural_key
 
 #: Columns of :func:`cluster_profiles`.
 PROFILE_COLUMNS = ("cluster", "sample", "position", "n_genes", "mean", "sd", "q25", "q75")
@@ -27,7 +28,8 @@ def _aligned_labels(values: pd.DataFrame, labels: pd.Series) -> pd.Series:
     if len(missing):
         raise DataError(f"{len(missing):,} genes have no cluster (e.g. "
                         f"{', '.join(map(str, missing[:3]))}): cluster the genes again.")
-    return labels.reindex(values.index).astype(np.int64)
+    aligned = labels.reindex(values.index)
+    return pd.Series(cluster_labels(aligned.to_numpy()), index=aligned.index)
 
 
 def sample_order(metadata: pd.DataFrame | None, samples: Sequence[str],
@@ -85,13 +87,13 @@ def cluster_profiles(values: pd.DataFrame, labels: pd.Series, *,
     z = pd.DataFrame(zscore_rows(values.to_numpy(dtype=np.float64)), index=values.index,
                      columns=values.columns)[samples]
     rows = []
-    for cluster in np.unique(labels.to_numpy()):
+    for cluster in sorted(np.unique(labels.to_numpy()).tolist(), key=natural_key):
         block = z.to_numpy()[labels.to_numpy() == cluster]
         n_genes = block.shape[0]
         sd = block.std(axis=0, ddof=1) if n_genes > 1 else np.zeros(block.shape[1])
         q25, q75 = np.percentile(block, [25, 75], axis=0)
         rows.append(pd.DataFrame({
-            "cluster": int(cluster), "sample": samples, "position": np.arange(len(samples)),
+            "cluster": cluster, "sample": samples, "position": np.arange(len(samples)),
             "n_genes": n_genes, "mean": block.mean(axis=0), "sd": sd, "q25": q25, "q75": q75}))
     return pd.concat(rows, ignore_index=True)[list(PROFILE_COLUMNS)]
 

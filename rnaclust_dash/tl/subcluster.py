@@ -131,6 +131,31 @@ def replay_splits(labels, steps: Sequence[SplitStep], fit: SelectionFit) -> np.n
     return current
 
 
+def replay_present_splits(labels, steps: Sequence[SplitStep],
+                          fit: SelectionFit) -> tuple[np.ndarray, tuple, tuple]:
+    """As :func:`replay_splits`, but a split of a cluster that no longer exists (the
+    parent clustering changed, e.g. a smaller k) is skipped instead of raising.
+
+    Returns
+    -------
+    labels : numpy.ndarray
+        (n_items,) labels as text after the splits kept.
+    kept : tuple of SplitStep
+        The splits applied, in order.
+    dropped : tuple of SplitStep
+        The splits skipped because their cluster is gone.
+    """
+    current = np.asarray(labels).astype(str)
+    kept, dropped = [], []
+    for step in steps:
+        if not np.any(current == step.cluster):
+            dropped.append(step)
+            continue
+        current = split_cluster(current, step, fit)
+        kept.append(step)
+    return current, tuple(kept), tuple(dropped)
+
+
 def restrict_graph(connectivities, indices) -> sp.csr_matrix:
     """The graph between the items at ``indices`` only (scanpy's ``restrict_to``).
 

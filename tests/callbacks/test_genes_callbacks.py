@@ -140,14 +140,16 @@ def test_scatter_marks_found_genes_only_when_genes_are_points(store, monkeypatch
     dataset_store, controls, _ = load(store, "airway")
     monkeypatch.setattr(embedding, "ctx", fake_ctx(f"{ids.GENE_SEARCH_STORE}.data", [FKBP5]))
     args = [controls[c] for c in analysis.ANALYSIS_CONTROLS]
-    samples = show(dataset_store, *args, "pca", 15, 0.1, "cluster", [], [FKBP5], None)
+    samples = show(dataset_store, *args, "pca", 15, 0.1, "cluster", [], [FKBP5], [], None,
+                   None)
     # samples are the points: nothing to mark, no point faded
     patch = samples[0].to_plotly_json()["operations"]
     assert not [op for op in patch if op["location"][-1] == "selectedpoints"
                 and op["params"]["value"] is not None]
     genes_controls = dict(controls, **{ids.TARGET: "genes"})
     args = [genes_controls[c] for c in analysis.ANALYSIS_CONTROLS]
-    marked = show(dataset_store, *args, "pca", 15, 0.1, "cluster", [], [FKBP5], None)
+    marked = show(dataset_store, *args, "pca", 15, 0.1, "cluster", [], [FKBP5], [], None,
+                   None)
     patch = marked[0].to_plotly_json()["operations"]
     chosen = [op["params"]["value"] for op in patch
               if op["location"][-1] == "selectedpoints" and op["params"]["value"]]

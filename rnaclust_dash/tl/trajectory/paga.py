@@ -7,13 +7,13 @@ to random items, capped at 1.
 
 from __future__ import annotations
 
-import re
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from ...errors import DataError
+from ..labels import natural_codes
 
 
 def paga_connectivities(knn, groups) -> pd.DataFrame:
@@ -52,7 +52,7 @@ def paga_connectivities(knn, groups) -> pd.DataFrame:
     if groups.isna().any():
         raise DataError(f"{int(groups.isna().sum())} item(s) have no group: PAGA needs a "
                         "group (cluster) for every item.")
-    names, codes = _group_codes(groups)
+    names, codes = natural_codes(groups)
     # every stored entry is an edge, a neighbour at distance 0 too (as scanpy counts)
     pattern.data = np.ones_like(pattern.data)
     membership = sp.csr_matrix((np.ones(n_items), (np.arange(n_items), codes)),
@@ -98,7 +98,7 @@ def group_positions(coordinates, groups) -> pd.DataFrame:
         :func:`paga_connectivities`; plus ``size``.
     """
     coordinates = np.asarray(coordinates, dtype=np.float64)
-    names, codes = _group_codes(pd.Series(np.asarray(groups)))
+    names, codes = natural_codes(pd.Series(np.asarray(groups)))
     rows = [np.median(coordinates[codes == c, :2], axis=0) for c in range(len(names))]
     table = pd.DataFrame(rows, index=names, columns=["x", "y"])
     table["size"] = np.bincount(codes, minlength=len(names))
@@ -107,18 +107,4 @@ def group_positions(coordinates, groups) -> pd.DataFrame:
 
 def group_order(groups) -> list[str]:
     """The distinct groups as text, in PAGA's order (natural: 2 before 10, 3.2 before 3.10)."""
-    return _group_codes(pd.Series(np.asarray(groups)))[0]
-
-
-def _group_codes(groups: pd.Series) -> tuple[list, np.ndarray]:
-    """Group names in natural order (2 before 10, 3.2 before 3.10) and codes."""
-    as_text = groups.astype(str)
-    names = sorted(pd.unique(as_text), key=_natural_key)
-    codes = pd.Categorical(as_text, categories=names).codes.astype(np.int64)
-    return names, codes
-
-
-def _natural_key(name: str) -> list:
-    """'3.10' after '3.2'; 'T24h' after 'T0h' before 'T48h' (natsort-like)."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part)
-            for part in re.split(r"(\d+)", name) if part]
+    return natural_codes(pd.Series(np.asarray(groups)))[0]
