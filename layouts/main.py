@@ -141,7 +141,15 @@ def downloads() -> html.Div:
         html.Small(["Re-run the same analysis headless: ",
                     html.Code("python -m rnaclust_dash run COUNTS --params params.json "
                               "--out DIR")], className="text-muted d-block mt-1"),
+        session_part(),
     ], className="mb-3")
+
+
+def session_part():
+    """Load params.json, undo/redo, history, share link (built by callbacks/session.py,
+    imported here: the callbacks import this module)."""
+    from callbacks.session import session_part as part
+    return part()
 
 
 def build_layout() -> html.Div:
