@@ -142,7 +142,15 @@ def downloads() -> html.Div:
                     html.Code("python -m rnaclust_dash run COUNTS --params params.json "
                               "--out DIR")], className="text-muted d-block mt-1"),
         session_part(),
+        figures_part(),
     ], className="mb-3")
+
+
+def figures_part():
+    """Figures for papers (built by callbacks/figure_downloads.py, imported here: the
+    callbacks import this module)."""
+    from callbacks.figure_downloads import figures_part as part
+    return part()
 
 
 def session_part():
