@@ -45,6 +45,9 @@ def test_params_json_restores_controls_and_undo_brings_them_back(dash_duo, app_f
                                     f"{SPEC['k'].label}: {k_before} -> 4", timeout=20)
     assert "k=4" in shared_link(dash_duo)
     shot(dash_duo, "session_restored")
+    dash_duo.driver.execute_script("arguments[0].scrollIntoView(true);",
+                                   dash_duo.find_element(".session"))
+    shot(dash_duo, "session_area")
     click(dash_duo, f"#{session.UNDO}")
     wait_until(lambda: control_value(dash_duo, ids.N_CLUSTERS) == k_before)
     assert control_value(dash_duo, ids.MIN_COUNT) != "20"
