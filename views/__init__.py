@@ -24,11 +24,11 @@ from types import ModuleType
 
 import dash_bootstrap_components as dbc
 
-from . import batch, choose_k, clustering, genes, markers, qc, stability
+from . import batch, choose_k, clustering, compare, genes, markers, qc, stability
 
 #: The view modules, in tab order (the first tab is open at start).
 VIEWS: tuple[ModuleType, ...] = (clustering, qc, batch, choose_k, stability, markers,
-                                    genes)
+                                    genes, compare)
 
 
 def view_tabs() -> list[dbc.Tab]:
