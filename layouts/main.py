@@ -146,6 +146,13 @@ def downloads() -> html.Div:
     ], className="mb-3")
 
 
+def tour_part():
+    """The guided tour's button and modal (callbacks/tour.py, imported here: the callbacks
+    import this module)."""
+    from callbacks.tour import tour_part as part
+    return part()
+
+
 def figures_part():
     """Figures for papers (built by callbacks/figure_downloads.py, imported here: the
     callbacks import this module)."""
@@ -176,6 +183,7 @@ def build_layout() -> html.Div:
             html.Span("Cluster RNA-seq samples or genes, and see how each choice changes "
                       "the answer.", className="navbar-text small"),
             gene_search_part("search_box"),
+            tour_part(),
         ], fluid=True), color="primary", dark=True, className="mb-3"),
         dbc.Container(dbc.Row([
             dbc.Col([data_card(), preprocessing_card(), batch_card(), clustering_card(),
