@@ -191,6 +191,22 @@ def register(app, store: ResultStore) -> None:
         return apply_session(store, ctx.triggered_id, upload=upload, dataset=dataset,
                              history=history, pending=pending)
 
+    # Also a separate callback: when the restore callback sets the example, whose loading
+    # sets the dataset store, Dash does not run the restore callback again in that chain.
+    # (Both may apply the same parameters: the second changes nothing.)
+    @app.callback(*control_outputs, Output(ids.EXAMPLE, "value", allow_duplicate=True),
+                  Output(PENDING, "data", allow_duplicate=True),
+                  Output(HISTORY, "data", allow_duplicate=True),
+                  Output(ALERT, "children", allow_duplicate=True),
+                  Output(ALERT, "is_open", allow_duplicate=True),
+                  Output(ALERT, "color", allow_duplicate=True),
+                  Input(ids.DATASET_STORE, "data"), State(PENDING, "data"),
+                  prevent_initial_call=True)
+    def restore_after_load(dataset, pending):
+        if not pending:
+            return _outputs()
+        return apply_session(store, ids.DATASET_STORE, dataset=dataset, pending=pending)
+
     @app.callback(Output(HISTORY, "data"), Output(URL, "search"),
                   Input(ids.DATASET_STORE, "data"),
                   *[Input(c, "value") for c in PARAM_CONTROL_IDS],

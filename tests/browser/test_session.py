@@ -89,3 +89,17 @@ def test_a_shared_link_opens_with_its_settings(dash_duo, app_factory):
     dash_duo.driver.get(link)
     wait_rendered(dash_duo)
     wait_until(lambda: control_value(dash_duo, ids.N_CLUSTERS) == "5")
+
+
+def test_params_json_of_another_example_loads_it_then_restores(dash_duo, app_factory,
+                                                               tmp_path):
+    from rnaclust_dash.io import load_example
+    from rnaclust_dash.pipeline import dataset_key
+    key = dataset_key(load_example("airway"))
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    upload(dash_duo, session.UPLOAD, params_file(tmp_path, "airway", key, k=3, min_count=5))
+    dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "airway", timeout=30)
+    dash_duo.wait_for_contains_text(f"#{session.ALERT}", "restored", timeout=30)
+    wait_until(lambda: control_value(dash_duo, ids.N_CLUSTERS) == "3")
+    assert control_value(dash_duo, ids.MIN_COUNT) == "5"
