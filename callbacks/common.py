@@ -30,6 +30,8 @@ MATRIX_CONTROLS = [control for control, (name, _) in CONTROL_FIELDS.items()
 # Switches (checklists: on when not empty), and text parameters shown as dropdowns (a
 # list of ids or columns, or one optional column), kept as comma-separated text.
 SWITCHES = {name for name, param in SPEC.items() if param.type is bool}
+# The value a switch has when on, where the layout chose another than "on".
+SWITCH_ON_VALUES = {ids.LOG_TRANSFORM: "log"}
 LISTS = {name for name, param in SPEC.items() if param.type is str and param.choices is None}
 
 
@@ -65,7 +67,7 @@ def controls_from_params(params: AnalysisParams, control_ids) -> dict[str, Any]:
         field, _ = CONTROL_FIELDS[control_id]
         value = getattr(params, field)
         if field in SWITCHES:
-            value = ["on"] if value else []
+            value = [SWITCH_ON_VALUES.get(control_id, "on")] if value else []
         elif field in LISTS:
             value = [part for part in value.split(",") if part]
         values[control_id] = value

@@ -153,7 +153,30 @@ def downloads() -> html.Div:
         html.Small(["Re-run the same analysis headless: ",
                     html.Code("python -m rnaclust_dash run COUNTS --params params.json "
                               "--out DIR")], className="text-muted d-block mt-1"),
+        session_part(),
+        figures_part(),
     ], className="mb-3")
+
+
+def tour_part():
+    """The guided tour's button and modal (callbacks/tour.py, imported here: the callbacks
+    import this module)."""
+    from callbacks.tour import tour_part as part
+    return part()
+
+
+def figures_part():
+    """Figures for papers (built by callbacks/figure_downloads.py, imported here: the
+    callbacks import this module)."""
+    from callbacks.figure_downloads import figures_part as part
+    return part()
+
+
+def session_part():
+    """Load params.json, undo/redo, history, share link (built by callbacks/session.py,
+    imported here: the callbacks import this module)."""
+    from callbacks.session import session_part as part
+    return part()
 
 
 def build_layout() -> html.Div:
@@ -172,6 +195,7 @@ def build_layout() -> html.Div:
             html.Span("Cluster RNA-seq samples or genes, and see how each choice changes "
                       "the answer.", className="navbar-text small"),
             gene_search_part("search_box"),
+            tour_part(),
         ], fluid=True), color="primary", dark=True, className="mb-3"),
         dbc.Container(dbc.Row([
             dbc.Col([data_card(), preprocessing_card(), batch_card(), clustering_card(),

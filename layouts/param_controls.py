@@ -36,10 +36,13 @@ def help_text(param: spec.Param) -> str:
 
 
 def help_body(param: spec.Param):
-    """A tooltip body: one line per choice (their descriptions), else :func:`help_text`."""
+    """A tooltip body: one line per choice (their descriptions), else :func:`help_text`;
+    then why the choice matters, where the spec says (teaching)."""
+    why = [html.Div([html.B("Why it matters: "), param.why + "."], className="mt-1")
+           ] if param.why else []
     if hasattr(param.choices, "items"):  # value -> description
-        return [html.Div(help_text(param)), *help_lines(param.choices)]
-    return help_text(param)
+        return [html.Div(help_text(param)), *help_lines(param.choices), *why]
+    return [help_text(param), *why] if why else help_text(param)
 
 
 def choice_options(param: spec.Param) -> list[dict]:

@@ -123,6 +123,10 @@ class Param:
         The single-cell stage whose result it changes (one of :data:`SC_STAGES`); None
         when the single-cell pipeline does not read it. Parameters only single cells
         have take ``stage`` :data:`SINGLE_CELL`.
+    why : str
+        Why the choice matters (teaching mode), only where it says more than ``help``.
+    why_view : str
+        The tab (view ``TAB_ID``) that shows the effect of the choice.
     """
 
     name: str
@@ -144,6 +148,8 @@ class Param:
     choice_labels: Mapping[str, str] | None = None
     step: float | None = None
     sc_stage: str | None = None
+    why: str = ""
+    why_view: str = ""
 
     def __post_init__(self) -> None:
         if self.stage not in STAGES + (ASSESS, SINGLE_CELL):
@@ -207,7 +213,9 @@ _SPEC = (
        "the genes", "--target", choices=TARGETS),
     _P("normalization", str, "deseq2", "normalize", "Normalization", "how counts are made "
        "comparable between samples", "--normalization", choices=NORMALIZATIONS,
-       choice_labels=NORMALIZATION_LABELS),
+       choice_labels=NORMALIZATION_LABELS,
+       why="deeper-sequenced samples have larger counts for every gene; without size "
+           "factors samples cluster by library size, not biology", why_view="qc"),
     _P("log_transform", bool, True, "normalize", "log2(x + pseudocount)", "log2(x + pseudocount) "
        "after normalization (default: as the dashboard, on for counts and normalized "
        "values, off for log-scale input)", "--log"),
@@ -227,22 +235,33 @@ _SPEC = (
        "of highest variance of the normalized log values (0 = all genes); 500-2,000 is "
        "usual for samples", "--top-genes", min=2, max=10_000_000,
        also=(0,), low_message="Keep at least 2 of the most variable genes (0 keeps all); "
-                              "got {value}."),
+                              "got {value}.",
+       why="most genes only add noise: too few genes miss the signal, too many drown it; "
+           "compare 500 with 5,000", why_view="compare"),
     _P("zscore", bool, True, "features", "z-score genes before clustering genes",
        "z-score each gene before "
        "clustering genes", "--zscore", applies=lambda p: p.target == "genes"),
     _P("distance", str, "pearson", "distance", "Distance", "distance between items (and "
-       "the UMAP metric)", "--distance", choices=DISTANCES, choice_labels=DISTANCE_LABELS),
+       "the UMAP metric)", "--distance", choices=DISTANCES, choice_labels=DISTANCE_LABELS,
+       why="correlation groups samples whose profiles rise and fall together; Euclidean "
+           "also weighs overall level, so one very different sample can dominate",
+       why_view="compare"),
     _P("method", str, "hierarchical", "cluster", "Method", "clustering method",
        "--method", choices=MappingProxyType({n: m.description for n, m in REGISTRY.items()}),
        choice_labels=MappingProxyType({n: m.label for n, m in REGISTRY.items()}),
+       why="each method has its own idea of a cluster (a branch, a centre, a density, a "
+           "graph community); when they agree the clusters are more likely real",
+       why_view="clustering",
        sc_stage="sc_cluster"),
     _P("linkage", str, "average", "tree", "Linkage", "how the tree joins clusters",
        "--linkage", choices=LINKAGES, choice_labels=LINKAGE_LABELS),
     _P("k", int, 2, "cluster", "Number of clusters (k)", "how many clusters to cut the "
        "tree into, or to ask the method for", "--k",
        min=2, max=1_000, low_message="k must be at least 2 (got {value}).",
-       applies=_method_reads("k"), sc_stage="sc_cluster"),
+       applies=_method_reads("k"),
+       why="every method returns k clusters whether or not the data hold them: check k "
+           "with the validation indices and the cluster tree", why_view="choose-k",
+       sc_stage="sc_cluster"),
     _P("kmeans_init", str, "k-means++", "cluster", "K-means start", "k-means++ spreads the "
        "first centres out; random picks them at random", "--kmeans-init",
        choices=KMEANS_INITS, applies=_method_reads("kmeans_init"), sc_stage="sc_cluster"),
@@ -259,7 +278,10 @@ _SPEC = (
     _P("seed", int, 0, "cluster", "Seed", "seed of every random step (k-means, UMAP, "
        "Harmony): the same seed gives the same result", "--seed", min=0, max=MAX_SEED,
        low_message=f"Seed must be a whole number from 0 to {MAX_SEED:,}; got {{value}}.",
-       applies=_method_reads("seed"), sc_stage="sc_cluster"),
+       applies=_method_reads("seed"),
+       why="a result that changes with the seed is not stable: the Stability tab reruns "
+           "with other seeds and subsamples", why_view="stability",
+       sc_stage="sc_cluster"),
     _P("embedding", str, "pca", "embedding", "Map", "2-D map of the items",
        "--embedding", choices=EMBEDDINGS, choice_labels=EMBEDDING_LABELS,
        sc_stage="sc_embedding"),
@@ -303,6 +325,9 @@ _SPEC = (
        max=MAX_TEXT_LENGTH, metavar="COL", applies=_batch_used, sc_stage="sc_batch"),
     _P("batch_method", str, "none", "batch", "Batch correction", "batch correction method",
        "--batch-method", choices=BATCH_METHODS, choice_labels=BATCH_LABELS,
+       why="samples processed together look alike for technical reasons; correction "
+           "removes that, but also removes biology confounded with the batch",
+       why_view="batch",
        sc_stage="sc_batch"),
     _P("protect", str, "", "batch", "Protect biology", "sample-sheet columns of biology "
        "(condition, genotype...) that batch correction keeps; you are told when they are "
