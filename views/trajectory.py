@@ -343,6 +343,12 @@ def register(app, store: ResultStore) -> None:
             return no_update, no_update, "", error_message(error), True
         return main, heatmap, status, notices, bool(notices)
 
+    _register_splits(app, store)
+
+
+def _register_splits(app, store: ResultStore) -> None:
+    """The view's own Split / Undo buttons (on top of the analysis' splits)."""
+
     @app.callback(Output(SPLITS, "data"), Output(SPLIT_HISTORY, "children"),
                   Output(ALERT, "children", allow_duplicate=True),
                   Output(ALERT, "is_open", allow_duplicate=True),
