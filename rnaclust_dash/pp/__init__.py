@@ -30,12 +30,13 @@ Single cells (AnnData cells x genes, sparse counts; scanpy's numbers):
 :mod:`~rnaclust_dash.pp.sc_normalize` (normalize_total + log1p, scale),
 :mod:`~rnaclust_dash.pp.hvg` (highly variable genes, four flavors),
 :mod:`~rnaclust_dash.pp.pca` (PCA, sparse with implicit centring),
-:mod:`~rnaclust_dash.pp.neighbors` (kNN graph with UMAP connectivities).
+:mod:`~rnaclust_dash.pp.neighbors` (kNN graph with UMAP connectivities),
+:mod:`~rnaclust_dash.pp.doublets` (Scrublet doublet scores).
 """
 
 from rnaclust_dash.pp.batch_counts import combat_seq
 from rnaclust_dash.pp.batch_design import BATCH_METHODS, batch_confounding
-from rnaclust_dash.pp.batch_harmony import HARMONY_PCS, harmony_embedding
+from rnaclust_dash.pp.batch_harmony import HARMONY_PCS, harmony_components, harmony_embedding
 from rnaclust_dash.pp.batch_log_scale import combat, remove_batch_effect
 from rnaclust_dash.pp.deseq2_dispersion import (
     DESEQ2_MIN_MU,
@@ -44,13 +45,21 @@ from rnaclust_dash.pp.deseq2_dispersion import (
     map_dispersions,
     parametric_dispersion_fit,
 )
+from rnaclust_dash.pp.doublets import (
+    EXPECTED_DOUBLET_RATE,
+    SIM_DOUBLET_RATIO,
+    DoubletResult,
+    doublet_scores,
+    threshold_minimum,
+)
 from rnaclust_dash.pp.features import top_variable_genes, zscore_rows
-from rnaclust_dash.pp.hvg import HVG_FLAVORS, N_TOP_GENES, highly_variable_genes
+from rnaclust_dash.pp.hvg import HVG_CUTOFFS, HVG_FLAVORS, N_TOP_GENES, highly_variable_genes
 from rnaclust_dash.pp.neighbors import (
     EXACT_NEIGHBORS_BELOW,
     N_NEIGHBORS,
     NEIGHBOR_METRICS,
     NeighborGraph,
+    nearest_neighbors,
     neighbors,
 )
 from rnaclust_dash.pp.normalization import (
@@ -105,8 +114,11 @@ __all__ = [
     "BATCH_METHODS",
     "COUNT_METHODS",
     "DESEQ2_MIN_MU",
+    "DoubletResult",
     "EXACT_NEIGHBORS_BELOW",
+    "EXPECTED_DOUBLET_RATE",
     "HARMONY_PCS",
+    "HVG_CUTOFFS",
     "HVG_FLAVORS",
     "LOG_SCALE_METHODS",
     "MAD_LIBRARY_FOLD",
@@ -133,6 +145,7 @@ __all__ = [
     "RANDOMIZED_PCA_FROM",
     "RIBO_PREFIXES",
     "SCALE_MAX_VALUE",
+    "SIM_DOUBLET_RATIO",
     "TARGET_SUM",
     "batch_confounding",
     "box_statistics",
@@ -143,15 +156,18 @@ __all__ = [
     "cpm_tmm",
     "deseq2_size_factors",
     "dispersion_trend",
+    "doublet_scores",
     "edger_log_cpm",
     "filter_cells_and_genes",
     "flag_outliers",
     "gene_mean_var",
     "gene_wise_dispersions",
+    "harmony_components",
     "harmony_embedding",
     "highly_variable_genes",
     "log_cpm_tmm",
     "map_dispersions",
+    "nearest_neighbors",
     "neighbors",
     "normalization_availability",
     "normalize",
@@ -162,6 +178,7 @@ __all__ = [
     "quantile_normalize",
     "remove_batch_effect",
     "scale",
+    "threshold_minimum",
     "top_variable_genes",
     "vst",
     "vst_closed_form",

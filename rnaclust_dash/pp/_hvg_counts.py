@@ -6,6 +6,7 @@ Called by :func:`rnaclust_dash.pp.hvg.highly_variable_genes`, which checks the i
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -17,8 +18,6 @@ from rnaclust_dash.pp.sc_normalize import gene_mean_var
 _LOESS_SPAN = 0.3
 #: Negative-binomial overdispersion of the Pearson residuals (scanpy's theta).
 _RESIDUAL_THETA = 100.0
-#: Values per dense block of the residual computation (memory bound, ~160 MB float64).
-_RESIDUAL_BLOCK_VALUES = 20_000_000
 
 
 def _batch_rows(batches: np.ndarray | None, n_cells: int) -> list[np.ndarray]:
@@ -84,26 +83,44 @@ def _seurat_v3_table(counts: sparse.csr_matrix, *, n_top_genes: int,
     return table if batches is not None else table.drop(columns="highly_variable_nbatches")
 
 
+@numba.njit(cache=True)
+def _residual_variance_kernel(indptr, indices, data, gene_sums, cell_sums, total, clip,
+                              theta):  # pragma: no cover - compiled
+    n_cells, n_genes = cell_sums.size, gene_sums.size
+    result = np.zeros(n_genes)
+    for gene in range(n_genes):
+        if gene_sums[gene] == 0:
+            continue
+        position, stop = indptr[gene], indptr[gene + 1]
+        total_residual, total_square = 0.0, 0.0
+        for cell in range(n_cells):
+            value = 0.0
+            if position < stop and indices[position] == cell:
+                value = data[position]
+                position += 1
+            expected = gene_sums[gene] * cell_sums[cell] / total
+            if expected == 0:  # a cell without counts: no residual
+                continue
+            residual = (value - expected) / np.sqrt(expected + expected * expected / theta)
+            residual = min(max(residual, -clip), clip)
+            total_residual += residual
+            total_square += residual * residual
+        mean = total_residual / n_cells
+        result[gene] = total_square / n_cells - mean * mean
+    return result
+
+
 def _residual_variances(counts: sparse.csr_matrix, clip: float) -> np.ndarray:
     """Variance over cells of each gene's Pearson residuals clipped to +-``clip`` (0 for
-    genes without counts)."""
+    genes without counts); one pass over cells x genes, no dense copy."""
     by_gene = counts.tocsc()
-    n_cells = counts.shape[0]
-    gene_sums = np.asarray(by_gene.sum(axis=0, dtype=np.float64)).ravel()
-    cell_sums = np.asarray(counts.sum(axis=1, dtype=np.float64)).ravel()
-    total = gene_sums.sum()
-    result = np.zeros(counts.shape[1], dtype=np.float64)
-    seen = np.flatnonzero(gene_sums > 0)
-    block = max(1, _RESIDUAL_BLOCK_VALUES // n_cells)
-    for start in range(0, seen.size, block):
-        genes = seen[start:start + block]
-        observed = by_gene[:, genes].toarray().astype(np.float64)
-        expected = np.outer(cell_sums, gene_sums[genes] / total)
-        residuals = (observed - expected) / np.sqrt(expected + expected ** 2 /
-                                                    _RESIDUAL_THETA)
-        np.clip(residuals, -clip, clip, out=residuals)
-        result[genes] = residuals.var(axis=0)
-    return result
+    by_gene.sort_indices()
+    # Sums in the counts' precision (float32), as scanpy: the same residuals to the bit.
+    gene_sums = np.asarray(by_gene.sum(axis=0)).ravel()
+    cell_sums = np.asarray(by_gene.sum(axis=1)).ravel()
+    return _residual_variance_kernel(by_gene.indptr, by_gene.indices,
+                                     by_gene.data.astype(np.float64), gene_sums, cell_sums,
+                                     float(np.sum(gene_sums)), float(clip), _RESIDUAL_THETA)
 
 
 def _pearson_residual_table(counts: sparse.csr_matrix, *, n_top_genes: int,

@@ -53,6 +53,18 @@ def _check_values(values: np.ndarray, *, what: str, counts: bool) -> None:
                         "(an .h5ad keeps them in layers['counts'] or raw).")
 
 
+def _genes_per_cell(counts: sparse.csr_matrix) -> np.ndarray:
+    """Genes with a count > 0 in each cell (explicitly stored zeros are not detections)."""
+    stored_zero_rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[
+        counts.data == 0]
+    return np.diff(counts.indptr) - np.bincount(stored_zero_rows, minlength=counts.shape[0])
+
+
+def _cells_per_gene(counts: sparse.csr_matrix) -> np.ndarray:
+    """Cells with a count > 0 for each gene."""
+    return np.bincount(counts.indices[counts.data > 0], minlength=counts.shape[1])
+
+
 def _gene_names(adata) -> pd.Index:
     """Gene symbols when the var table has them (``gene_symbol``), else the var names."""
     if "gene_symbol" in adata.var.columns:

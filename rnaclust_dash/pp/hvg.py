@@ -22,6 +22,9 @@ from rnaclust_dash.pp.sc_normalize import gene_mean_var
 HVG_FLAVORS = ("seurat", "cell_ranger", "seurat_v3", "pearson_residuals")
 #: Highly variable genes kept by default (scanpy's tutorials, Seurat's 2000).
 N_TOP_GENES = 2000
+#: Cut-offs used when no number of genes is asked for (seurat/cell_ranger): scanpy's
+#: defaults ``min_mean, max_mean, min_disp`` (mean of the log values, normalized dispersion).
+HVG_CUTOFFS = {"min_mean": 0.0125, "max_mean": 3.0, "min_disp": 0.5}
 #: Mean bins of the seurat flavor (scanpy's ``n_bins``).
 _N_BINS = 20
 #: statsmodels' ``robust.mad`` scale: the normal distribution's 0.75 quantile.
@@ -71,8 +74,20 @@ def _dispersion_table(log_values, flavor: str) -> pd.DataFrame:
     return table
 
 
-def _top_by_dispersion(dispersions_norm: np.ndarray, n_top_genes: int) -> np.ndarray:
-    """Genes whose normalized dispersion reaches the n-th highest (ties all kept)."""
+def _within_cutoffs(means: np.ndarray, dispersions_norm: np.ndarray,
+                    cutoffs: dict) -> np.ndarray:
+    dispersions_norm = np.nan_to_num(dispersions_norm)  # as Seurat: no dispersion = 0
+    return ((means > cutoffs["min_mean"]) & (means < cutoffs["max_mean"])
+            & (dispersions_norm > cutoffs["min_disp"]))
+
+
+def _top_by_dispersion(dispersions_norm: np.ndarray, n_top_genes: int | None,
+                       means: np.ndarray | None = None, cutoffs: dict | None = None
+                       ) -> np.ndarray:
+    """Genes whose normalized dispersion reaches the n-th highest (ties all kept), or,
+    without ``n_top_genes``, the genes within the cut-offs."""
+    if n_top_genes is None:
+        return _within_cutoffs(means, dispersions_norm, cutoffs)
     finite = np.sort(dispersions_norm[~np.isnan(dispersions_norm)])[::-1]
     if finite.size == 0:
         return np.zeros(dispersions_norm.size, dtype=bool)
@@ -80,12 +95,13 @@ def _top_by_dispersion(dispersions_norm: np.ndarray, n_top_genes: int) -> np.nda
     return np.nan_to_num(dispersions_norm, nan=-np.inf) >= cutoff
 
 
-def _dispersion_hvg(log_values, flavor: str, n_top_genes: int,
-                    batches: np.ndarray | None) -> pd.DataFrame:
+def _dispersion_hvg(log_values, flavor: str, n_top_genes: int | None,
+                    batches: np.ndarray | None, cutoffs: dict) -> pd.DataFrame:
     if batches is None:
         table = _dispersion_table(log_values, flavor)
         table["highly_variable"] = _top_by_dispersion(
-            table["dispersions_norm"].to_numpy(), n_top_genes)
+            table["dispersions_norm"].to_numpy(), n_top_genes, table["means"].to_numpy(),
+            cutoffs)
         return table
     per_batch = []
     for batch in pd.unique(batches):
@@ -97,7 +113,8 @@ def _dispersion_hvg(log_values, flavor: str, n_top_genes: int,
         table.loc[expressed] = found.to_numpy()
         table["highly_variable"] = False
         table.loc[expressed, "highly_variable"] = _top_by_dispersion(
-            found["dispersions_norm"].to_numpy(), n_top_genes)
+            found["dispersions_norm"].to_numpy(), n_top_genes, found["means"].to_numpy(),
+            cutoffs)
         per_batch.append(table)
     stacked = pd.concat(per_batch)
     stacked["highly_variable"] = stacked["highly_variable"].astype(int)
@@ -106,6 +123,11 @@ def _dispersion_hvg(log_values, flavor: str, n_top_genes: int,
                                           "highly_variable": "sum"})
     table["highly_variable_nbatches"] = table["highly_variable"]
     table["highly_variable_intersection"] = table["highly_variable"] == len(per_batch)
+    if n_top_genes is None:
+        table["dispersions_norm"] = table["dispersions_norm"].fillna(0)
+        table["highly_variable"] = _within_cutoffs(
+            table["means"].to_numpy(), table["dispersions_norm"].to_numpy(), cutoffs)
+        return table
     order = table.sort_values(["highly_variable_nbatches", "dispersions_norm"],
                               ascending=False, na_position="last").index
     chosen = np.zeros(len(table), dtype=bool)
@@ -127,9 +149,10 @@ def _batch_labels(adata, batch_key: str | None) -> np.ndarray | None:
     return labels.astype(str).to_numpy()
 
 
-def highly_variable_genes(adata, *, flavor: str = "seurat", n_top_genes: int = N_TOP_GENES,
-                          batch_key: str | None = None,
-                          layer_counts: str | None = None) -> pd.DataFrame:
+def highly_variable_genes(adata, *, flavor: str = "seurat",
+                          n_top_genes: int | None = N_TOP_GENES,
+                          batch_key: str | None = None, layer_counts: str | None = None,
+                          cutoffs: dict | None = None) -> pd.DataFrame:
     """Highly variable genes, as scanpy's ``highly_variable_genes(n_top_genes=...)``.
 
     Parameters
@@ -147,13 +170,18 @@ def highly_variable_genes(adata, *, flavor: str = "seurat", n_top_genes: int = N
         variance on mean (Stuart 2019, ``FindVariableFeatures(method="vst")``).
         ``pearson_residuals``: variance of negative-binomial Pearson residuals (theta
         100, clipped at sqrt(cells); Lause 2021).
-    n_top_genes : int
-        Genes to select (ties at the cut-off are all kept by seurat/cell_ranger).
+    n_top_genes : int or None
+        Genes to select (ties at the cut-off are all kept by seurat/cell_ranger). None
+        (seurat and cell_ranger only) selects by ``cutoffs`` instead.
     batch_key : str, optional
         A cell-sheet column: selection per batch, genes ranked by how many batches
         select them (scanpy's batch handling).
     layer_counts : str, optional
         The layer with raw counts, for the count flavors.
+    cutoffs : dict, optional
+        With ``n_top_genes=None``: ``min_mean``, ``max_mean`` (of ``means``) and
+        ``min_disp`` (of ``dispersions_norm``), strict bounds; :data:`HVG_CUTOFFS`
+        (scanpy's defaults) for the keys not given.
 
     Returns
     -------
@@ -167,11 +195,15 @@ def highly_variable_genes(adata, *, flavor: str = "seurat", n_top_genes: int = N
     if flavor not in HVG_FLAVORS:
         raise ParameterError(f"The HVG flavor must be one of {', '.join(HVG_FLAVORS)}; "
                              f"got {flavor!r}.")
-    n_top_genes = _positive_int(n_top_genes, "n_top_genes")
+    if n_top_genes is None and flavor not in ("seurat", "cell_ranger"):
+        raise ParameterError(f"The {flavor} flavor ranks genes: give n_top_genes.")
+    if n_top_genes is not None:
+        n_top_genes = _positive_int(n_top_genes, "n_top_genes")
     batches = _batch_labels(adata, batch_key)
     if flavor in ("seurat", "cell_ranger"):
         values = _dense_or_csr(adata.X, what="log-normalized values")
-        table = _dispersion_hvg(values, flavor, n_top_genes, batches)
+        table = _dispersion_hvg(values, flavor, n_top_genes, batches,
+                                {**HVG_CUTOFFS, **(cutoffs or {})})
     else:
         if layer_counts is not None and layer_counts not in adata.layers:
             raise DataError(f"The {flavor} flavor reads raw counts from the layer "

@@ -17,8 +17,10 @@ from rnaclust_dash.pp._sc_inputs import _dense_or_csr, _positive_int
 
 #: Neighbours per cell, the cell itself included (scanpy's 15).
 N_NEIGHBORS = 15
-#: Exact neighbours below this many cells (scanpy's threshold for the Euclidean metric).
-EXACT_NEIGHBORS_BELOW = 8192
+#: Exact neighbours below this many cells. scanpy switches to pynndescent at 8,192; exact
+#: brute force (sklearn, chunked) takes ~4 s for 20,000 cells and ~19 s for 50,000 on a
+#: busy 2-core machine, less than pynndescent's first-call compilation (30-100 s).
+EXACT_NEIGHBORS_BELOW = 50_000
 #: Distances on offer (both exact and pynndescent know them).
 NEIGHBOR_METRICS = ("euclidean", "cosine", "manhattan", "correlation")
 
@@ -87,16 +89,60 @@ def _with_self(indices: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, 
             np.hstack([np.zeros_like(own, dtype=np.float32), distances.astype(np.float32)]))
 
 
-def _umap_connectivities(knn_indices: np.ndarray, knn_distances: np.ndarray,
-                         random_state: int) -> sparse.csr_matrix:
+def _umap_connectivities(knn_indices: np.ndarray,
+                         knn_distances: np.ndarray) -> sparse.csr_matrix:
     from umap.umap_ import fuzzy_simplicial_set
 
     n_cells, n_neighbors = knn_indices.shape
     graph, _sigmas, _rhos = fuzzy_simplicial_set(
-        sparse.coo_matrix((n_cells, 1)), n_neighbors, random_state, "euclidean",
+        # No random state or metric: with the neighbours given, neither is used (scanpy).
+        sparse.coo_matrix((n_cells, 1)), n_neighbors, None, None,
         knn_indices=knn_indices, knn_dists=knn_distances, set_op_mix_ratio=1.0,
         local_connectivity=1.0)
     return sparse.csr_matrix(graph, dtype=np.float32)
+
+
+def nearest_neighbors(points, *, n_neighbors: int = N_NEIGHBORS, metric: str = "euclidean",
+                      random_state: int = 0, exact_below: int = EXACT_NEIGHBORS_BELOW
+                      ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """The ``n_neighbors`` nearest points of each point, itself first.
+
+    Parameters
+    ----------
+    points : numpy.ndarray
+        Points x dimensions.
+    n_neighbors : int
+        Neighbours per point, the point itself included (2 <= n_neighbors <= points).
+    metric : {"euclidean", "cosine", "manhattan", "correlation"}
+        Distance between points.
+    random_state : int or numpy.random.RandomState
+        Seed of the approximate search (the exact search has no randomness).
+    exact_below : int
+        Exact brute-force neighbours below this many points, pynndescent from it.
+
+    Returns
+    -------
+    tuple
+        ``indices`` (points x n_neighbors int64, column 0 the point itself, then nearest
+        first), ``distances`` (float32, matching) and ``exact`` (bool).
+    """
+    points = _dense_or_csr(points, what="cell coordinates")
+    if sparse.issparse(points):
+        points = points.toarray()  # a few dozen components: dense is small
+    n_points = points.shape[0]
+    n_neighbors = _positive_int(n_neighbors, "n_neighbors", minimum=2)
+    if n_neighbors > n_points:
+        raise ParameterError(f"n_neighbors ({n_neighbors}) counts the cell itself and "
+                             f"cannot exceed the number of cells ({n_points}); lower it.")
+    if metric not in NEIGHBOR_METRICS:
+        raise ParameterError(f"metric must be one of {', '.join(NEIGHBOR_METRICS)}; got "
+                             f"{metric!r}.")
+    exact = n_points < exact_below
+    if exact:
+        indices, distances = _exact_knn(points, n_neighbors, metric)
+    else:
+        indices, distances = _approximate_knn(points, n_neighbors, metric, random_state)
+    return indices, distances, exact
 
 
 def neighbors(scores, *, n_neighbors: int = N_NEIGHBORS, metric: str = "euclidean",
@@ -108,41 +154,21 @@ def neighbors(scores, *, n_neighbors: int = N_NEIGHBORS, metric: str = "euclidea
     ----------
     scores : numpy.ndarray
         Cells x dimensions, usually the first principal components (or Harmony's).
-    n_neighbors : int
-        Neighbours per cell, the cell itself included (2 <= n_neighbors <= cells).
-    metric : {"euclidean", "cosine", "manhattan", "correlation"}
-        Distance between cells.
-    random_state : int
-        Seed of the approximate search (the exact search has no randomness).
-    exact_below : int
-        Exact brute-force neighbours below this many cells, pynndescent from it.
+    n_neighbors, metric, random_state, exact_below
+        As :func:`nearest_neighbors`.
 
     Returns
     -------
     NeighborGraph
     """
-    points = _dense_or_csr(scores, what="cell coordinates")
-    if sparse.issparse(points):
-        points = points.toarray()  # a few dozen components: dense is small
-    n_cells = points.shape[0]
-    n_neighbors = _positive_int(n_neighbors, "n_neighbors", minimum=2)
-    if n_neighbors > n_cells:
-        raise ParameterError(f"n_neighbors ({n_neighbors}) counts the cell itself and "
-                             f"cannot exceed the number of cells ({n_cells}); lower it.")
-    if metric not in NEIGHBOR_METRICS:
-        raise ParameterError(f"metric must be one of {', '.join(NEIGHBOR_METRICS)}; got "
-                             f"{metric!r}.")
-    exact = n_cells < exact_below
-    if exact:
-        knn_indices, knn_distances = _exact_knn(points, n_neighbors, metric)
-    else:
-        knn_indices, knn_distances = _approximate_knn(points, n_neighbors, metric,
-                                                      random_state)
+    knn_indices, knn_distances, exact = nearest_neighbors(
+        scores, n_neighbors=n_neighbors, metric=metric, random_state=random_state,
+        exact_below=exact_below)
+    n_cells, n_neighbors = knn_indices.shape
     rows = np.repeat(np.arange(n_cells), n_neighbors - 1)
     distances = sparse.csr_matrix(
         (knn_distances[:, 1:].ravel(), (rows, knn_indices[:, 1:].ravel())),
         shape=(n_cells, n_cells))
     return NeighborGraph(distances=distances,
-                         connectivities=_umap_connectivities(knn_indices, knn_distances,
-                                                             random_state),
+                         connectivities=_umap_connectivities(knn_indices, knn_distances),
                          knn_indices=knn_indices, knn_distances=knn_distances, exact=exact)

@@ -63,11 +63,15 @@ def _randomized_svd(matrix, mean: np.ndarray, n_comps: int, random_state: int):
     n_cells = matrix.shape[0]
     rng = np.random.default_rng(random_state)
 
+    # Products in the matrix's own precision: a float64 block would make numpy copy a
+    # float32 matrix to float64 on every product.
     def times(block):  # (matrix - 1 mean') @ block
-        return np.asarray(matrix @ block) - np.outer(np.ones(n_cells), mean @ block)
+        product = np.asarray(matrix @ block.astype(matrix.dtype, copy=False), np.float64)
+        return product - np.outer(np.ones(n_cells), mean @ block)
 
     def times_transposed(block):  # (matrix - 1 mean')' @ block
-        return np.asarray(matrix.T @ block) - np.outer(mean, block.sum(axis=0))
+        product = np.asarray(matrix.T @ block.astype(matrix.dtype, copy=False), np.float64)
+        return product - np.outer(mean, block.sum(axis=0))
 
     width = min(n_comps + _OVERSAMPLES, min(matrix.shape))
     basis = linalg.qr(times(rng.standard_normal((matrix.shape[1], width))),

@@ -39,13 +39,16 @@ def normalize_total_log1p(counts, *, target_sum: float | None = TARGET_SUM
     if target_sum is not None and not (np.isfinite(target_sum) and target_sum > 0):
         raise ParameterError(f"target_sum must be a number > 0; got {target_sum!r}.")
     matrix = _csr_matrix(counts, what="counts", counts=True)
-    totals = np.asarray(matrix.sum(axis=1, dtype=np.float64)).ravel()
+    # float32 arithmetic in scanpy's order (total / target, then value / that): the same
+    # values to the last bit, so that genes at a cut-off fall on the same side.
+    totals = np.asarray(matrix.sum(axis=1, dtype=np.float64)).ravel().astype(np.float32)
     if target_sum is None:
         with_counts = totals[totals > 0]
-        target_sum = float(np.median(with_counts)) if with_counts.size else 1.0
-    factor = np.divide(target_sum, totals, out=np.ones_like(totals), where=totals > 0)
+        target_sum = np.median(with_counts) if with_counts.size else np.float32(1)
+    per_target = totals / np.float32(target_sum)
+    per_target[per_target == 0] = 1  # a cell without counts stays all zero
     rows = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
-    data = np.log1p((matrix.data * factor[rows]).astype(np.float32))
+    data = np.log1p(matrix.data / per_target[rows])
     return sparse.csr_matrix((data, matrix.indices.copy(), matrix.indptr.copy()),
                              shape=matrix.shape)
 
@@ -64,18 +67,20 @@ def gene_mean_var(values) -> tuple[np.ndarray, np.ndarray]:
         ``mean`` and ``variance``, one per gene (column).
     """
     n_cells = values.shape[0]
+    # scanpy's formula and precision: squares in the input's precision, sums in float64.
     if sparse.issparse(values):
         matrix = sparse.csr_matrix(values)
-        mean = np.asarray(matrix.sum(axis=0, dtype=np.float64)).ravel() / n_cells
-        squares = matrix.multiply(matrix) if matrix.dtype == np.float64 else \
-            sparse.csr_matrix((matrix.data.astype(np.float64) ** 2, matrix.indices,
-                               matrix.indptr), shape=matrix.shape)
-        mean_sq = np.asarray(squares.sum(axis=0)).ravel() / n_cells
-        variance = mean_sq - mean ** 2
+        n_genes = matrix.shape[1]
+        sums = np.bincount(matrix.indices, weights=matrix.data.astype(np.float64),
+                           minlength=n_genes)
+        squares = np.bincount(matrix.indices, minlength=n_genes,
+                              weights=(matrix.data * matrix.data).astype(np.float64))
     else:
-        dense = np.asarray(values, dtype=np.float64)
-        mean = dense.mean(axis=0)
-        variance = ((dense - mean) ** 2).mean(axis=0)
+        dense = np.asarray(values)
+        sums = dense.sum(axis=0, dtype=np.float64)
+        squares = (dense * dense).sum(axis=0, dtype=np.float64)
+    mean = sums / n_cells
+    variance = squares / n_cells - mean ** 2
     if n_cells > 1:
         variance = variance * n_cells / (n_cells - 1)
     return mean, np.maximum(variance, 0.0)

@@ -14,7 +14,12 @@ import numpy as np
 import pandas as pd
 
 from rnaclust_dash.errors import DataError, ParameterError
-from rnaclust_dash.pp._sc_inputs import _csr_matrix, _gene_names
+from rnaclust_dash.pp._sc_inputs import (
+    _cells_per_gene,
+    _csr_matrix,
+    _gene_names,
+    _genes_per_cell,
+)
 
 #: Gene-name prefixes of mitochondrially encoded genes (human MT-, mouse mt-).
 MITO_PREFIXES = ("MT-", "mt-")
@@ -100,9 +105,7 @@ def cell_qc_metrics(adata, *, mito_prefixes=MITO_PREFIXES, mito_genes=None,
     mito = _mito_mask(adata, names, mito_prefixes, mito_genes)
     ribo = _prefix_mask(names, ribo_prefixes)
     total = np.asarray(counts.sum(axis=1, dtype=np.float64)).ravel()
-    detected = np.diff(counts.indptr) - np.bincount(
-        np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[counts.data == 0],
-        minlength=counts.shape[0])  # explicitly stored zeros are not detections
+    detected = _genes_per_cell(counts)
 
     def _sum_of(genes: np.ndarray) -> np.ndarray:
         return np.asarray(counts[:, np.flatnonzero(genes)].sum(axis=1, dtype=np.float64)
@@ -197,13 +200,13 @@ def filter_cells_and_genes(adata, *, min_genes: float = 0, max_genes: float | No
                         f"{worst} alone removes {removed[worst]}. Loosen it (e.g. lower "
                         "min_genes/min_counts or raise max_genes/max_pct_mito).")
     counts = _csr_matrix(adata.X, what="counts", counts=True)[np.flatnonzero(kept_cells)]
-    cells_per_gene = np.bincount(counts.indices[counts.data > 0], minlength=counts.shape[1])
-    kept_genes = cells_per_gene >= min_cells if min_cells else np.ones(counts.shape[1], bool)
+    kept_genes = (_cells_per_gene(counts) >= min_cells if min_cells
+                  else np.ones(counts.shape[1], dtype=bool))
     removed["min_cells"] = int((~kept_genes).sum())
     if not kept_genes.any():
         raise DataError(f"No gene is detected in at least {min_cells} of the "
                         f"{int(kept_cells.sum())} cells kept: lower min_cells.")
-    filtered = adata[np.flatnonzero(kept_cells)][:, np.flatnonzero(kept_genes)].copy()
+    filtered = adata[np.flatnonzero(kept_cells), np.flatnonzero(kept_genes)].copy()
     for column in ("n_genes", "total_counts", "pct_mito", "pct_ribo"):
         if column in metrics.columns:
             filtered.obs[column] = metrics[column].to_numpy()[kept_cells]

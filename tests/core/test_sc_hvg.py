@@ -22,8 +22,10 @@ GENES = [f"g{i}" for i in range(6)]
 
 def _adata(values, **layers) -> ad.AnnData:
     values = np.asarray(values, dtype=np.float64)
-    return ad.AnnData(sparse.csr_matrix(values), var=pd.DataFrame(index=GENES[:values.shape[1]]),
-                      layers={name: sparse.csr_matrix(layer) for name, layer in layers.items()})
+    return ad.AnnData(sparse.csr_matrix(values),
+                      var=pd.DataFrame(index=GENES[:values.shape[1]]),
+                      layers={name: sparse.csr_matrix(layer)
+                              for name, layer in layers.items()})
 
 
 # Normalized (not log) values of 4 cells: g0-g3 have mean 2, g4-g5 mean 20 (another bin).
@@ -138,3 +140,16 @@ def test_bad_flavor_and_batch_column():
         highly_variable_genes(adata, flavor="seurat_v4")
     with pytest.raises(ParameterError, match="batch column 'plate'"):
         highly_variable_genes(adata, batch_key="plate")
+
+
+def test_seurat_cutoffs_without_a_number_of_genes():
+    adata = _adata(np.log1p(SEURAT_NORMALIZED))
+    # Normalized dispersions (see test_seurat_flavor_by_hand): g3 0.96, g4 0.71, g2 0.08;
+    # g4's mean log1p(20) = 3.04 is above max_mean 3: only g3 passes scanpy's defaults.
+    table = highly_variable_genes(adata, flavor="seurat", n_top_genes=None)
+    assert table.index[table["highly_variable"]].tolist() == ["g3"]
+    wider = highly_variable_genes(adata, flavor="seurat", n_top_genes=None,
+                                  cutoffs={"max_mean": 4, "min_disp": 0.0})
+    assert wider.index[wider["highly_variable"]].tolist() == ["g2", "g3", "g4"]
+    with pytest.raises(ParameterError, match="n_top_genes"):
+        highly_variable_genes(adata, flavor="seurat_v3", n_top_genes=None)

@@ -26,6 +26,8 @@ It writes, into tests/data/reference/scanpy/:
 - ``cellbench_full_hvg_ids.csv.gz``: the 2,000 HVG ids of the full CellBench set (after
   filter_cells(min_genes=200), filter_genes(min_cells=3)) for cell_ranger, seurat_v3 and
   pearson_residuals (the shared reference has seurat only).
+- ``cellbench_full_scrublet.csv``: scrublet(random_state=0) on all 909 cells (the set has
+  demuxlet doublet calls to judge it by).
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ from scipy import sparse
 OUT = Path(__file__).resolve().parent
 SHARED = OUT.parents[3] / ".." / "shared" / "data" / "cellbench_5cl_celseq2_3plates"
 N_TOP = 300
+#: Reproducible bytes: no time stamp in the gzip headers.
+GZIP = {"method": "gzip", "mtime": 0}
 
 
 def read_cellbench() -> sc.AnnData:
@@ -139,7 +143,7 @@ def hvg_references(sub: sc.AnnData, folder: Path) -> sc.AnnData:
         columns[f"{tag}_residual_variances"] = table["residual_variances"].to_numpy()
         columns[f"{tag}_rank"] = table["highly_variable_rank"].to_numpy()
     pd.DataFrame(columns, index=sub.var_names.rename("gene_id")).to_csv(
-        folder / "hvg.csv.gz", float_format="%.10g")
+        folder / "hvg.csv.gz", float_format="%.10g", compression=GZIP)
     sc.pp.highly_variable_genes(log, flavor="seurat", n_top_genes=N_TOP)
     return log
 
@@ -150,18 +154,20 @@ def pca_neighbor_references(log: sc.AnnData, folder: Path) -> None:
     scale = pd.DataFrame({"scaled_mean": adata.X.mean(axis=0),
                           "scaled_max": adata.X.max(axis=0),
                           "scaled_min": adata.X.min(axis=0)}, index=adata.var_names)
-    scale.rename_axis("gene_id").to_csv(folder / "scale.csv.gz", float_format="%.8g")
+    scale.rename_axis("gene_id").to_csv(folder / "scale.csv.gz", float_format="%.8g",
+                                        compression=GZIP)
     sc.pp.pca(adata, n_comps=50, svd_solver="arpack", random_state=0)
     pcs = pd.DataFrame(adata.obsm["X_pca"][:, :30], index=adata.obs_names,
                        columns=[f"PC{i + 1}" for i in range(30)])
-    pcs.rename_axis("cell_id").to_csv(folder / "pca.csv.gz", float_format="%.8g")
+    pcs.rename_axis("cell_id").to_csv(folder / "pca.csv.gz", float_format="%.8g",
+                                      compression=GZIP)
     sc.pp.neighbors(adata, n_neighbors=15, n_pcs=30, random_state=0)
     conn = adata.obsp["connectivities"].tocoo()
     dist = sparse.csr_matrix(adata.obsp["distances"])
     dist_values = np.asarray(dist[conn.row, conn.col]).ravel()
     pd.DataFrame({"row": conn.row, "col": conn.col, "connectivity": conn.data,
                   "distance": dist_values}).to_csv(folder / "neighbors.csv.gz", index=False,
-                                                   float_format="%.8g")
+                                                   float_format="%.8g", compression=GZIP)
 
 
 def scrublet_reference(sub: sc.AnnData, folder: Path) -> None:
@@ -169,6 +175,13 @@ def scrublet_reference(sub: sc.AnnData, folder: Path) -> None:
     sc.pp.scrublet(adata, random_state=0)
     adata.obs[["doublet_score", "predicted_doublet"]].rename_axis("cell_id").to_csv(
         folder / "scrublet.csv", float_format="%.8g")
+
+
+def full_scrublet(full: sc.AnnData) -> None:
+    adata = full.copy()
+    sc.pp.scrublet(adata, random_state=0)
+    adata.obs[["doublet_score", "predicted_doublet"]].rename_axis("cell_id").to_csv(
+        OUT / "cellbench_full_scrublet.csv", float_format="%.8g")
 
 
 def full_hvg_ids(full: sc.AnnData) -> None:
@@ -186,7 +199,7 @@ def full_hvg_ids(full: sc.AnnData) -> None:
     rows = [(flavor, gene) for flavor, chosen in ids.items()
             for gene in adata.var_names[np.asarray(chosen, dtype=bool)]]
     pd.DataFrame(rows, columns=["flavor", "gene_id"]).to_csv(
-        OUT / "cellbench_full_hvg_ids.csv.gz", index=False)
+        OUT / "cellbench_full_hvg_ids.csv.gz", index=False, compression=GZIP)
 
 
 def main() -> None:
@@ -199,6 +212,7 @@ def main() -> None:
     pca_neighbor_references(log, folder)
     scrublet_reference(sub, folder)
     full_hvg_ids(full)
+    full_scrublet(full)
     versions = {name: __import__(name).__version__
                 for name in ("scanpy", "anndata", "numpy", "scipy", "pandas", "sklearn",
                              "umap", "pynndescent")}
