@@ -130,6 +130,7 @@ VIEW_ALERTS = {
     "batch": "batch-alert",
     "choose-k": "k-alert",
     "stability": "stability-alert",
+    "cells": "cells-alert",
 }
 
 # What the big figures show now (digests), so an update can send only what changed.

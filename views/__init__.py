@@ -24,10 +24,11 @@ from types import ModuleType
 
 import dash_bootstrap_components as dbc
 
-from . import batch, choose_k, clustering, markers, qc, stability
+from . import batch, cells, choose_k, clustering, markers, qc, stability
 
 #: The view modules, in tab order (the first tab is open at start).
-VIEWS: tuple[ModuleType, ...] = (clustering, qc, batch, choose_k, stability, markers)
+VIEWS: tuple[ModuleType, ...] = (clustering, qc, batch, choose_k, stability, markers,
+                                  cells)
 
 
 def view_tabs() -> list[dbc.Tab]:
