@@ -155,15 +155,17 @@ def qc_panel(store: ResultStore, dataset_store, values: dict) -> tuple:
         min_counts=params.min_counts))
 
 
-def map_colors(result, kind: str, gene, column, names: dict | None, dataset_obs=None) -> dict:
+def map_colors(cells: results.CellsAnalysis, kind: str, gene, column,
+               names: dict | None) -> dict:
     """The colour part of the map for the choice made (cluster, gene, column)."""
+    result = cells.result
     coords = result.embedding.coords
     if kind == "gene" and gene:
-        return figures.embedding_colors(results.gene_values(result, gene), title=gene,
+        return figures.embedding_colors(results.gene_values(cells, gene), title=gene,
                                         categorical=False)
-    if kind == "column" and column and dataset_obs is not None:
-        values = dataset_obs.loc[result.cell_ids, column].to_numpy()
-        numeric = dataset_obs[column].dtype.kind in "if"
+    if kind == "column" and column in cells.obs.columns:
+        values = cells.obs.loc[result.cell_ids, column].to_numpy()
+        numeric = cells.obs[column].dtype.kind in "if"
         return figures.embedding_colors(values, title=column, categorical=not numeric,
                                         coords=None if numeric else coords)
     return figures.embedding_colors(results.cluster_names(result.labels, names),
@@ -176,14 +178,14 @@ def analysis_panel(store: ResultStore, dataset_store, values: dict, names: dict 
     if not results.is_single_cell(dataset_store):
         return VIEW.shown(_NOT_SINGLE_CELL, *[no_update] * (len(VIEW.outputs) - 1))
     params = results.cell_params(values)
-    result = results.analyse_cells(store, dataset_store, params)
-    obs = results.load_dataset(store, dataset_store["key"]).adata.obs
+    cells = results.analyse_cells(store, dataset_store, params)
+    result, obs = cells.result, cells.obs
     embedding = result.embedding
-    figure = figures.cell_embedding(embedding.coords, map_colors(
-        result, *color, names, obs), axis_titles=embedding.axis_titles,
-        cell_ids=result.cell_ids)
+    figure = figures.cell_embedding(embedding.coords, map_colors(cells, *color, names),
+                                    axis_titles=embedding.axis_titles,
+                                    cell_ids=result.cell_ids)
     groups = results.cluster_names(result.labels, names)
-    fraction, mean = results.dot_summary(result, results.top_markers(result), groups)
+    fraction, mean = results.dot_summary(cells, results.top_markers(result), groups)
     metrics = result.metrics()
     summary = (f"{metrics['n_cells']:,} of {metrics['n_cells_input']:,} cells and "
                f"{metrics['n_genes']:,} genes kept; {metrics['n_hvg']:,} highly variable "

@@ -30,10 +30,7 @@ def recolor(store: ResultStore, result_store: dict | None, kind: str, gene, colu
     """The map's new colours as a Patch: marker colours, hover values, cluster labels."""
     if not result_store:
         return no_update
-    result = stored_result(store, result_store)
-    obs = results.load_dataset(store, result_store["key"]).adata.obs if kind == "column" \
-        else None
-    colors = view.map_colors(result, kind, gene, column, names, obs)
+    colors = view.map_colors(stored_result(store, result_store), kind, gene, column, names)
     patch = Patch()
     for name, value in colors["marker"].items():
         patch["data"][0]["marker"][name] = value
@@ -102,9 +99,9 @@ def register(app, store: ResultStore) -> None:
         if not gene or not result_store:
             return no_update
         try:
-            result = stored_result(store, result_store)
-            return figures.gene_violins(results.gene_values(result, gene),
-                                        results.cluster_names(result.labels, names), gene=gene)
+            cells = stored_result(store, result_store)
+            return figures.gene_violins(results.gene_values(cells, gene), results.cluster_names(
+                cells.result.labels, names), gene=gene)
         except Exception as error:  # noqa: BLE001 - say it in the figure
             from rnaclust_dash.pl.common import empty_figure
             return empty_figure(error_text(error))
@@ -125,5 +122,5 @@ def register(app, store: ResultStore) -> None:
     def selection(selected, result_store, names):
         if not selected or not result_store:
             return ""
-        return results.selection_text(stored_result(store, result_store),
+        return results.selection_text(stored_result(store, result_store).result,
                                       selected.get("points", []), names)

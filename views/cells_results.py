@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from dataclasses import dataclass
+
 from rnaclust_dash.errors import DataError
 from rnaclust_dash.params import AnalysisParams, single_cell_defaults
 from rnaclust_dash.pipeline import load_dataset
@@ -39,11 +41,29 @@ def cell_params(values: dict) -> AnalysisParams:
     return AnalysisParams.from_dict(single_cell_defaults().to_dict() | chosen)
 
 
+@dataclass(frozen=True)
+class CellsAnalysis:
+    """A single-cell result with what the view shows beside it: the kept genes' symbols
+    (ids where unknown) and the cell sheet (obs of every input cell)."""
+
+    result: SingleCellResult
+    symbols: np.ndarray
+    obs: pd.DataFrame
+
+
 def analyse_cells(store: ResultStore, dataset_store: dict,
-                  params: AnalysisParams) -> SingleCellResult:
+                  params: AnalysisParams) -> CellsAnalysis:
     """The single-cell result of the loaded dataset (each stage cached in ``store``)."""
     key = dataset_store["key"]
-    return run_single_cell(load_dataset(store, key), params, store=store, dataset_key=key)
+    dataset = load_dataset(store, key)
+    adata = dataset.adata
+    result = run_single_cell(dataset, params, store=store, dataset_key=key)
+    if "gene_symbol" in adata.var.columns:
+        symbols = adata.var["gene_symbol"].reindex(result.gene_ids).to_numpy(dtype=object)
+        symbols = np.where(pd.isna(symbols), result.gene_ids, symbols)
+    else:
+        symbols = result.gene_ids.astype(object)
+    return CellsAnalysis(result, symbols.astype(str), adata.obs)
 
 
 def qc_metrics(store: ResultStore, dataset_key: str) -> pd.DataFrame:
@@ -82,12 +102,12 @@ def cluster_names(labels: np.ndarray, names: dict | None) -> np.ndarray:
     return np.array([lookup[n] for n in numbers], dtype=object) if len(numbers) else numbers
 
 
-def gene_index(result: SingleCellResult, gene: str) -> int:
+def gene_index(cells: CellsAnalysis, gene: str) -> int:
     """Column of ``gene`` (an id, or a symbol) in the result's kept genes."""
+    result = cells.result
     matches = np.flatnonzero(result.gene_ids == gene)
     if not len(matches):
-        symbols = symbols_of(result)
-        matches = np.flatnonzero(symbols == gene)
+        matches = np.flatnonzero(cells.symbols == gene)
     if not len(matches):
         raise DataError(f"Gene {gene} is not among the {len(result.gene_ids):,} genes kept "
                         "after QC (it may be detected in too few cells: lower 'Minimum "
@@ -95,24 +115,18 @@ def gene_index(result: SingleCellResult, gene: str) -> int:
     return int(matches[0])
 
 
-def symbols_of(result: SingleCellResult) -> np.ndarray:
-    """The kept genes' symbols (the marker table has them; ids where unknown)."""
-    lookup = dict(zip(result.markers["gene"], result.markers["symbol"]))
-    return np.array([lookup.get(g, g) for g in result.gene_ids], dtype=object)
-
-
-def gene_values(result: SingleCellResult, gene: str) -> np.ndarray:
+def gene_values(cells: CellsAnalysis, gene: str) -> np.ndarray:
     """log1p normalized expression of one gene in every kept cell (float32, one column of
     the sparse matrix: nothing densified)."""
-    column = result.log_values[:, gene_index(result, gene)]
+    column = cells.result.log_values[:, gene_index(cells, gene)]
     return np.asarray(column.toarray()).ravel().astype(np.float32)
 
 
-def matching_genes(result: SingleCellResult, text: str, *, limit: int = 30) -> list[str]:
+def matching_genes(cells: CellsAnalysis, text: str, *, limit: int = 30) -> list[str]:
     """Symbols starting with ``text`` (case-insensitive) first, then containing it."""
     if not text:
         return []
-    symbols = pd.Series(symbols_of(result)).astype(str)
+    symbols = pd.Series(cells.symbols)
     lower, query = symbols.str.lower(), text.lower()
     starts = symbols[lower.str.startswith(query)]
     contains = symbols[lower.str.contains(query, regex=False) & ~lower.str.startswith(query)]
@@ -126,11 +140,11 @@ def top_markers(result: SingleCellResult, *, per_group: int = 3) -> list[str]:
     return list(dict.fromkeys(best["symbol"].astype(str)))
 
 
-def dot_summary(result: SingleCellResult, genes: list[str],
+def dot_summary(cells: CellsAnalysis, genes: list[str],
                 groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Fraction of cells expressing and mean log expression: groups x genes."""
-    columns = [gene_index(result, gene) for gene in genes]
-    values = result.log_values[:, columns]
+    columns = [gene_index(cells, gene) for gene in genes]
+    values = cells.result.log_values[:, columns]
     order = sorted(pd.unique(groups), key=lambda g: (not str(g).isdigit(), int(g) if
                                                      str(g).isdigit() else 0, str(g)))
     fraction, mean = [], []
