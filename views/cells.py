@@ -64,22 +64,39 @@ def _graph(component_id: str, height: str) -> dcc.Graph:
                                  style={"height": height}), delay_show=300)
 
 
+def _with_value(control, component_id: str, value):
+    """``control`` (a labelled control) with its input set to the single-cell default
+    (the spec's default is the bulk one, e.g. PCA rather than UMAP for the map)."""
+    stack = [control]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "id", None) == component_id:
+            node.value = value
+            return control
+        children = getattr(node, "children", None)
+        stack.extend(children if isinstance(children, list) else
+                     [children] if children is not None else [])
+    raise KeyError(component_id)
+
+
 def _controls() -> dbc.Card:
     defaults = single_cell_defaults()
     boxes = [labelled_box(name, CONTROL_IDS[name], value=getattr(defaults, name))
              for name in results.QC_PARAMS]
-    choices = [dbc.Col(control_for(name, CONTROL_IDS[name]), md=3)
+    choices = [dbc.Col(_with_value(control_for(name, CONTROL_IDS[name]), CONTROL_IDS[name],
+                                   getattr(defaults, name)), md=3)
                for name in ("embedding", "markers")]
     numbers = [labelled_box(name, CONTROL_IDS[name], value=getattr(defaults, name))
                for name in ("hvg", "pcs", "neighbors", "resolution")]
     return dbc.Card(dbc.CardBody([
-        html.B("Quality control (lines move as you type; cells are removed on Run)"),
+        html.B("Quality control: the red lines and the count follow the boxes; Run applies them"),
         html.Div(boxes, className="d-flex flex-wrap gap-1 my-1"),
         html.Div(id=QC_TEXT, className="small mb-2"),
         html.B("Analysis"),
         html.Div(numbers, className="d-flex flex-wrap gap-1 my-1"),
-        dbc.Row(choices + [dbc.Col(dbc.Button("Run", id=RUN, color="primary", size="sm",
-                                              className="mt-4"), md=2)]),
+        dbc.Row(choices + [dbc.Col(dbc.Button("Run", id=RUN, color="primary",
+                                              className="mt-4 px-4"), md=2)],
+                className="align-items-center"),
     ]), className="mb-3")
 
 
