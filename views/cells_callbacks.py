@@ -31,10 +31,22 @@ def recolor(store: ResultStore, result_store: dict | None, kind: str, gene, colu
     if not result_store:
         return no_update
     colors = view.map_colors(stored_result(store, result_store), kind, gene, column, names)
+    return color_patch(colors, n_cells=len(colors["marker"]["color"]), cell_ids=True)
+
+
+def color_patch(colors: dict, *, n_cells: int, cell_ids: bool) -> Patch:
+    """A Patch of the map's colours (:func:`~rnaclust_dash.pl.cells.embedding_colors`):
+    marker colours, hover template and labels; the cluster names of the hover stay
+    as they were when a gene colours the map (its value is in the colour bar)."""
     patch = Patch()
     for name, value in colors["marker"].items():
         patch["data"][0]["marker"][name] = value
-    patch["data"][0]["customdata"] = colors["customdata"]
+    categories = colors["customdata"] is not None
+    if categories:
+        patch["data"][0]["customdata"] = colors["customdata"]
+    shown_ids = cell_ids and n_cells <= figures.HOVER_TEXT_MAX
+    patch["data"][0]["hovertemplate"] = figures.hover_template(
+        shown_ids, categories or n_cells <= figures.HOVER_TEXT_MAX)
     patch["layout"]["annotations"] = colors["annotations"]
     return patch
 

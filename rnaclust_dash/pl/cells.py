@@ -99,6 +99,15 @@ def discrete_colorscale(n_categories: int) -> list:
     return scale
 
 
+#: Above this many cells the hover shows no per-cell text (cluster names, ids): at
+#: 100,000 cells they would weigh more than the points (the names are on the map).
+HOVER_TEXT_MAX = 20_000
+
+#: Levels of a gene's colour: its values are sent as uint8 codes (a quarter of float32;
+#: the colour steps, 1/255 of the range, are finer than the eye tells apart).
+GENE_LEVELS = 255
+
+
 def embedding_colors(values, *, title: str, categorical: bool,
                      coords: np.ndarray | None = None) -> dict:
     """The parts of the embedding figure that a recolour changes.
@@ -106,9 +115,9 @@ def embedding_colors(values, *, title: str, categorical: bool,
     Parameters
     ----------
     values : array-like, one per cell
-        Category names (``categorical``) or numbers (a gene's log expression).
+        Category names (``categorical``) or numbers >= 0 (a gene's log expression).
     title : str
-        The colour bar's or legend's title.
+        The colour bar's title.
     categorical : bool
     coords : ndarray (cells x 2), optional
         With categories, each category's name is written at its cells' median.
@@ -116,30 +125,41 @@ def embedding_colors(values, *, title: str, categorical: bool,
     Returns
     -------
     dict
-        ``marker`` (color array float32, colorscale, cmin, cmax, colorbar, showscale),
-        ``customdata`` (the category or value shown on hover) and ``annotations``.
+        ``marker`` (``color``: uint8/uint16 codes, colorscale, cmin, cmax, colorbar,
+        showscale), ``customdata`` (each cell's category, for the hover; None for
+        numbers and above :data:`HOVER_TEXT_MAX` cells) and ``annotations``.
     """
     if categorical:
         names = pd.Series(values).astype(str).to_numpy()
         categories, codes = np.unique(names, return_inverse=True)
         n = len(categories)
-        marker = {"color": codes.astype(np.float32), "colorscale": discrete_colorscale(n),
-                  "cmin": -0.5, "cmax": n - 0.5, "showscale": False}
-        annotations = [] if coords is None else [
+        marker = {"color": codes.astype(np.uint8 if n <= 256 else np.uint16),
+                  "colorscale": discrete_colorscale(n), "cmin": -0.5, "cmax": n - 0.5,
+                  "showscale": False}
+        annotations = [] if coords is None or n > 60 else [
             {"x": float(np.median(coords[codes == code, 0])),
              "y": float(np.median(coords[codes == code, 1])), "text": f"<b>{name}</b>",
              "showarrow": False, "font": {"size": 13, "color": "#111111"},
              "bgcolor": "rgba(255,255,255,0.7)"}
-            for code, name in enumerate(categories)] if n <= 60 else []
-        return {"marker": marker, "customdata": names, "annotations": annotations}
-    numbers = np.asarray(values, dtype=np.float32)
-    high = float(np.nanmax(numbers)) if numbers.size else 1.0
-    marker = {"color": numbers, "colorscale": [[0, "#d9d9d9"], [0.2, "#fdd49e"],
-                                               [0.6, "#ef6548"], [1, "#7f0000"]],
-              "cmin": 0.0, "cmax": high if high > 0 else 1.0, "showscale": True,
-              "colorbar": {"title": {"text": title}}}
-    return {"marker": marker, "customdata": np.round(numbers, 2),
-            "annotations": []}
+            for code, name in enumerate(categories)]
+        return {"marker": marker, "annotations": annotations,
+                "customdata": names if len(names) <= HOVER_TEXT_MAX else None}
+    numbers = np.nan_to_num(np.asarray(values, dtype=np.float32))
+    high = float(numbers.max()) if numbers.size and numbers.max() > 0 else 1.0
+    codes = np.rint(numbers / high * GENE_LEVELS).astype(np.uint8)
+    ticks = np.linspace(0, high, 5)
+    marker = {"color": codes, "colorscale": [[0, "#d9d9d9"], [0.2, "#fdd49e"],
+                                             [0.6, "#ef6548"], [1, "#7f0000"]],
+              "cmin": 0, "cmax": GENE_LEVELS, "showscale": True,
+              "colorbar": {"title": {"text": title},
+                           "tickvals": (ticks / high * GENE_LEVELS).tolist(),
+                           "ticktext": [f"{t:.1f}" for t in ticks]}}
+    return {"marker": marker, "customdata": None, "annotations": []}
+
+
+def gene_level_values(codes: np.ndarray, high: float) -> np.ndarray:
+    """The values (approximately: to ``high`` / 510) that :func:`embedding_colors` coded."""
+    return np.asarray(codes, dtype=np.float32) / GENE_LEVELS * high
 
 
 def cell_embedding(coords: np.ndarray, colors: dict, *, axis_titles=("UMAP1", "UMAP2"),
@@ -151,12 +171,12 @@ def cell_embedding(coords: np.ndarray, colors: dict, *, axis_titles=("UMAP1", "U
     points)."""
     coords = np.asarray(coords, dtype=np.float32)
     size = 5 if len(coords) < 5_000 else (3 if len(coords) < 50_000 else 2)
-    show_ids = cell_ids is not None and len(coords) <= 20_000
+    show_ids = cell_ids is not None and len(coords) <= HOVER_TEXT_MAX
     trace = go.Scattergl(
         x=coords[:, 0], y=coords[:, 1], mode="markers",
         marker={"size": size, **colors["marker"]}, customdata=colors["customdata"],
         text=np.asarray(cell_ids, dtype=str) if show_ids else None,
-        hovertemplate=("%{text}<br>" if show_ids else "") + "%{customdata}<extra></extra>",
+        hovertemplate=hover_template(show_ids, colors["customdata"] is not None),
         unselected={"marker": {"opacity": 0.15}})
     figure = go.Figure(trace)
     figure.update_layout(height=520, template="plotly_white", font=_FONT, dragmode="lasso",
@@ -167,6 +187,12 @@ def cell_embedding(coords: np.ndarray, colors: dict, *, axis_titles=("UMAP1", "U
                          yaxis={"title": axis_titles[1], "showgrid": False,
                                 "zeroline": False}, uirevision="cells")
     return figure
+
+
+def hover_template(ids: bool, categories: bool) -> str:
+    """The map's hover: cell id and category where they are sent, else the position."""
+    parts = (["%{text}"] if ids else []) + (["%{customdata}"] if categories else [])
+    return "<br>".join(parts or ["(%{x:.1f}, %{y:.1f})"]) + "<extra></extra>"
 
 
 def gene_violins(values: np.ndarray, groups, *, gene: str) -> go.Figure:

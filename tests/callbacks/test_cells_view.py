@@ -15,6 +15,7 @@ from sklearn.metrics import adjusted_rand_score
 from callbacks import data
 from layouts import ids
 from rnaclust_dash.pipeline import put_dataset
+from rnaclust_dash.pl.cells import gene_level_values
 from rnaclust_dash.pp.sc_qc import filter_cells_and_genes
 from rnaclust_dash.store import ResultStore
 from views import cells, cells_callbacks
@@ -112,7 +113,10 @@ def test_recolouring_by_a_gene_patches_only_the_colours(loaded):
     kept_genes = np.isin(adata.var_names, result.gene_ids)
     totals = counts[:, kept_genes].sum(axis=1)
     expected = np.log1p(counts[:, gene] / totals * 1e4)
-    np.testing.assert_allclose(np.asarray(colors, dtype=float), expected, rtol=1e-4)
+    # sent as uint8 levels of 0..max (a quarter of float32): within half a level
+    shown = gene_level_values(np.asarray(colors), float(expected.max()))
+    np.testing.assert_allclose(shown, expected, atol=expected.max() / 510 + 1e-6)
+    assert np.asarray(colors).dtype == np.uint8
 
 
 def test_cluster_names_show_in_the_map_and_the_markers(loaded):
