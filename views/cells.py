@@ -29,6 +29,7 @@ TAB_LABEL = "Cells"
 # component ids of this view
 CONTROL_IDS = {name: f"cells-{name.replace('_', '-')}" for name in results.CELL_PARAMS}
 RUN = "cells-run"
+STATUS = "cells-status"
 SUMMARY = "cells-summary"
 QC_TEXT = "cells-qc-text"
 QC_VIOLINS = "cells-qc-violins"
@@ -94,9 +95,10 @@ def _controls() -> dbc.Card:
         html.Div(id=QC_TEXT, className="small mb-2"),
         html.B("Analysis"),
         html.Div(numbers, className="d-flex flex-wrap gap-1 my-1"),
-        dbc.Row(choices + [dbc.Col(dbc.Button("Run", id=RUN, color="primary",
-                                              className="mt-4 px-4"), md=2)],
-                className="align-items-center"),
+        dbc.Row(choices + [dbc.Col([dbc.Button("Run", id=RUN, color="primary",
+                                               className="mt-4 px-4 me-2"),
+                                    html.Span(id=STATUS, className="small text-muted")],
+                                   md=6)], className="align-items-center"),
     ]), className="mb-3")
 
 

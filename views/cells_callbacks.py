@@ -15,6 +15,10 @@ from layouts import ids
 from . import cells as view
 from . import cells_results as results
 
+#: Shown beside Run while the analysis runs.
+RUNNING = ("Running: QC, normalization, HVGs, PCA, neighbours, clustering, map, markers "
+           "(seconds for thousands of cells, minutes for 100,000)...")
+
 _QC_INPUTS = [Input(view.CONTROL_IDS[name], "value") for name in results.QC_PARAMS]
 _ALL_STATES = [State(view.CONTROL_IDS[name], "value") for name in results.CELL_PARAMS]
 
@@ -64,7 +68,11 @@ def register(app, store: ResultStore) -> None:
     @app.callback(*view.VIEW.all, Input(ids.DATASET_STORE, "data"), Input(view.RUN, "n_clicks"),
                   Input(view.NAMES_STORE, "data"), *_ALL_STATES,
                   State(view.COLOR_KIND, "value"), State(view.GENE, "value"),
-                  State(view.COLUMN, "value"), prevent_initial_call=True)
+                  State(view.COLUMN, "value"), prevent_initial_call=True,
+                  # a background job: minutes at 100,000 cells must not hold a worker
+                  background=True,
+                  running=[(Output(view.RUN, "disabled"), True, False),
+                           (Output(view.STATUS, "children"), RUNNING, "")])
     @view.VIEW.guard
     def analyse(dataset_store, _, names, *values):
         *control_values, kind, gene, column = values
