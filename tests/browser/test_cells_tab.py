@@ -36,7 +36,8 @@ def test_single_cells_open_the_cells_tab_with_qc_map_and_markers(dash_duo, app_f
     wait_rendered(dash_duo)
     upload(dash_duo, ids.UPLOAD_COUNTS, planted_zip)
     # scanpy's default min genes 200 keeps few of these 400-gene cells
-    dash_duo.wait_for_contains_text(f"#{cells.SUMMARY}", "clusters", timeout=90)
+    # the first analysis compiles UMAP (numba) in the job: minutes on a loaded machine
+    dash_duo.wait_for_contains_text(f"#{cells.SUMMARY}", "clusters", timeout=300)
     assert "14 of 306 cells" in dash_duo.find_element(f"#{cells.SUMMARY}").text
     dash_duo.wait_for_contains_text(f"#{cells.QC_TEXT}", "14 of 306 cells pass QC", timeout=30)
     # QC: min genes 200 -> 50: the count follows at once, the analysis on Run
@@ -58,6 +59,9 @@ def test_single_cells_open_the_cells_tab_with_qc_map_and_markers(dash_duo, app_f
                timeout=30)
     dash_duo.wait_for_element(f"#{cells.VIOLIN} .violin", timeout=30)
     shot(dash_duo, "cells_gene")
+    dash_duo.driver.set_window_size(1400, 2600)  # the whole tab, to look at
+    shot(dash_duo, "cells_whole_tab")
+    dash_duo.driver.set_window_size(1400, 1000)
     # lasso: plotly emits plotly_selected with the points inside
     dash_duo.driver.execute_script(
         f"const g = document.querySelector('#{cells.MAP} .js-plotly-plot');"
