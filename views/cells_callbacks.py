@@ -23,18 +23,31 @@ _QC_INPUTS = [Input(view.CONTROL_IDS[name], "value") for name in results.QC_PARA
 _ALL_STATES = [State(view.CONTROL_IDS[name], "value") for name in results.CELL_PARAMS]
 
 
-def stored_result(store: ResultStore, result_store: dict):
-    """The analysis the map shows (its stages read back from the store)."""
+def stored_result(store: ResultStore, result_store: dict, memo: dict | None = None):
+    """The analysis the map shows (its stages read back from the store).
+
+    ``memo`` (one per app, see :func:`register`) keeps the last one in memory: at 100,000
+    cells reading the stages back (the dataset and the log values: a GB) would take
+    seconds on every recolour; only the first recolour after a run pays it.
+    """
+    ident = (result_store["key"], tuple(sorted(result_store["params"].items())))
+    if memo is not None and memo.get("ident") == ident:
+        return memo["cells"]
     params = AnalysisParams.from_dict(result_store["params"])
-    return results.analyse_cells(store, {"key": result_store["key"]}, params)
+    cells = results.analyse_cells(store, {"key": result_store["key"]}, params)
+    if memo is not None:
+        memo.clear()
+        memo.update(ident=ident, cells=cells)
+    return cells
 
 
 def recolor(store: ResultStore, result_store: dict | None, kind: str, gene, column,
-            names: dict | None) -> Patch:
+            names: dict | None, memo: dict | None = None) -> Patch:
     """The map's new colours as a Patch: marker colours, hover values, cluster labels."""
     if not result_store:
         return no_update
-    colors = view.map_colors(stored_result(store, result_store), kind, gene, column, names)
+    colors = view.map_colors(stored_result(store, result_store, memo), kind, gene, column,
+                             names)
     return color_patch(colors, n_cells=len(colors["marker"]["color"]), cell_ids=True)
 
 
@@ -57,6 +70,7 @@ def color_patch(colors: dict, *, n_cells: int, cell_ids: bool) -> Patch:
 
 def register(app, store: ResultStore) -> None:
     """Register every callback of the Cells tab."""
+    memo: dict = {}  # the last analysis shown, in this server process (stored_result)
 
     @app.callback(*view.QC_VIEW.all, Input(ids.DATASET_STORE, "data"), *_QC_INPUTS,
                   prevent_initial_call=True)
@@ -91,7 +105,7 @@ def register(app, store: ResultStore) -> None:
         elif ctx.triggered_id == view.COLUMN and column:
             kind = "column"
         try:
-            return recolor(store, result_store, kind, gene, column, names), kind
+            return recolor(store, result_store, kind, gene, column, names, memo), kind
         except Exception:  # noqa: BLE001 - keep the map; the violin says what went wrong
             return no_update, kind
 
@@ -107,7 +121,7 @@ def register(app, store: ResultStore) -> None:
             return [{"label": gene, "value": gene}], gene
         if not search:
             return no_update, no_update
-        found = results.matching_genes(stored_result(store, result_store), search)
+        found = results.matching_genes(stored_result(store, result_store, memo), search)
         if current and current not in found:
             found = [current] + found
         return [{"label": g, "value": g} for g in found], no_update
@@ -119,7 +133,7 @@ def register(app, store: ResultStore) -> None:
         if not gene or not result_store:
             return no_update
         try:
-            cells = stored_result(store, result_store)
+            cells = stored_result(store, result_store, memo)
             return figures.gene_violins(results.gene_values(cells, gene), results.cluster_names(
                 cells.result.labels, names), gene=gene)
         except Exception as error:  # noqa: BLE001 - say it in the figure
@@ -142,5 +156,5 @@ def register(app, store: ResultStore) -> None:
     def selection(selected, result_store, names):
         if not selected or not result_store:
             return ""
-        return results.selection_text(stored_result(store, result_store).result,
+        return results.selection_text(stored_result(store, result_store, memo).result,
                                       selected.get("points", []), names)

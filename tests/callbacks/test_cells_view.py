@@ -151,3 +151,18 @@ def test_a_bulk_dataset_leaves_the_cells_tab_alone(loaded):
     outputs = cells.analysis_panel(store, bulk, CONTROLS, {})
     assert "This tab is for single cells" in outputs[0]
     assert cells.qc_panel(store, bulk, CONTROLS) == cells.QC_VIEW.unchanged()
+
+
+def test_the_map_reads_the_analysis_back_once_per_run(loaded, monkeypatch):
+    store, _, outputs = loaded
+    result_store = value(outputs, cells.RESULT_STORE)
+    reads = []
+    analyse = results.analyse_cells
+    monkeypatch.setattr(results, "analyse_cells", lambda *a: reads.append(1) or analyse(*a))
+    memo = {}
+    for kind, gene in (("gene", "GENE41"), ("cluster", None), ("gene", "GENE12")):
+        cells_callbacks.recolor(store, result_store, kind, gene, None, {}, memo)
+    assert len(reads) == 1
+    other = dict(result_store, params=dict(result_store["params"], resolution=0.5))
+    cells_callbacks.stored_result(store, other, memo)
+    assert len(reads) == 2 and memo["cells"].result.params.resolution == 0.5
