@@ -1,10 +1,14 @@
 """rnaclust-dash: cluster RNA-seq samples or genes in the browser.
 
 ``python app.py`` serves on http://127.0.0.1:8050 (``HOST``/``PORT`` change it) with the
-bundled example loaded. Under gunicorn: ``gunicorn app:server --preload``. Results live in
-a content-addressed store on local disk (``RNACLUST_CACHE_DIR``), shared by all workers;
-background jobs (UMAP) are forked processes (Dash's DiskcacheManager on the same folder)
-that load numba's compiled code from the same folder.
+bundled example loaded. Under gunicorn: ``gunicorn app:server --preload``.
+
+Embedded (default): results live in a content-addressed store on local disk
+(``RNACLUST_CACHE_DIR``), shared by all workers; background jobs (UMAP) are forked
+processes (Dash's DiskcacheManager on the same folder) that load numba's compiled code
+from the same folder. With ``REDIS_URL`` set: the store is shared (Redis + the folder
+``RNACLUST_SHARED_DIR``) and background jobs run on Celery workers
+(``celery -A worker:celery_app worker``), so web and job workers may sit on any host.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import diskcache
 from dash import Dash
 
 from callbacks import register_callbacks
-from callbacks.jobs import OneShotJobManager
+from callbacks.jobs import OneShotCeleryManager, OneShotJobManager, make_celery, show_failed_job
+from callbacks.sessions import guard_from_environment
 from layouts.main import build_layout
-from rnaclust_dash.store import ResultStore, default_cache_dir
+from rnaclust_dash.store import default_cache_dir, open_store
+
 
 HERE = Path(__file__).resolve().parent
 
@@ -82,6 +88,24 @@ def preload_umap(numba_cache: Path) -> None:
         pass
 
 
+def job_manager(directory, numba_cache: Path):
+    """Celery (``REDIS_URL`` set) or forked processes on local disk (default)."""
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        return OneShotCeleryManager(make_celery(redis_url))
+    jobs = diskcache.Cache(os.path.join(str(directory), "background-jobs"))
+    return OneShotJobManager(jobs, before_fork=partial(preload_umap, numba_cache))
+
+
+def health(store) -> tuple[str, int]:
+    """``/healthz``: 200 when the store takes a write and reads it back, else 503."""
+    try:
+        store.check()
+    except Exception as error:  # noqa: BLE001 - any failure means unhealthy
+        return f"store unavailable: {type(error).__name__}: {error}", 503
+    return "ok", 200
+
+
 def create_app(cache_dir: str | os.PathLike | None = None, *, warm_umap: bool = True) -> Dash:
     """Build the Dash app.
 
@@ -95,16 +119,17 @@ def create_app(cache_dir: str | os.PathLike | None = None, *, warm_umap: bool = 
     """
     directory = default_cache_dir() if cache_dir is None else cache_dir
     numba_cache = configure_numba(directory)
-    store = ResultStore(directory)
-    jobs = diskcache.Cache(os.path.join(str(directory), "background-jobs"))
+    store = open_store(directory)
     app = Dash(__name__, title="rnaclust-dash", update_title=None,
                # Bootstrap (Bootswatch Flatly, MIT) is served from assets/: nothing is fetched at run time.
-               background_callback_manager=OneShotJobManager(
-                   jobs, before_fork=partial(preload_umap, numba_cache)))
+               background_callback_manager=job_manager(directory, numba_cache),
+               on_error=show_failed_job)
     app.layout = build_layout
     register_callbacks(app, store)
-    # For the container healthcheck and load balancers.
-    app.server.add_url_rule("/healthz", "healthz", lambda: "ok")
+    # For the container healthcheck and load balancers: the store must take a write.
+    app.server.add_url_rule("/healthz", "healthz", partial(health, store))
+    # Each session sees only its own datasets (and logs in, when configured).
+    app.server.wsgi_app = guard_from_environment(app.server.wsgi_app, store)
     if warm_umap:
         warm_up_umap(numba_cache)
     return app
@@ -112,6 +137,9 @@ def create_app(cache_dir: str | os.PathLike | None = None, *, warm_umap: bool = 
 
 app = create_app(warm_umap=os.environ.get("RNACLUST_WARM_UMAP", "1") != "0")
 server = app.server
+#: The Celery app the workers run (``celery -A worker:celery_app worker``), or None.
+celery_app = getattr(app._background_manager, "handle", None) if os.environ.get(
+    "REDIS_URL") else None
 
 if __name__ == "__main__":
     app.run(host=os.environ.get("HOST", "127.0.0.1"), port=int(os.environ.get("PORT", "8050")),

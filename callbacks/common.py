@@ -225,3 +225,40 @@ class ViewOutputs:
             except Exception as error:  # noqa: BLE001 - the app must never crash
                 return self.failed(error)
         return wrapper
+
+
+def stored_analysis(store, analysis_store: dict):
+    """The analysis the ``ids.ANALYSIS_STORE`` describes: its dataset key, its parameters
+    and its splits (``"splits"``: records of
+    :func:`rnaclust_dash.tl.subcluster.steps_to_records`; labels such as ``"3.1"``).
+    Every view reads the analysis on screen through this, so all show the same clusters."""
+    from rnaclust_dash.pipeline import run_analysis
+    from rnaclust_dash.pipeline.subcluster import split_analysis_present
+    from rnaclust_dash.tl.subcluster import steps_from_records
+
+    analysis = run_analysis(store, analysis_store["key"],
+                            AnalysisParams.from_dict(analysis_store["params"]))
+    # splits of a cluster gone are dropped (the scatter may run before the analysis
+    # callback has dropped them from the store)
+    return split_analysis_present(store, analysis,
+                                  steps_from_records(analysis_store.get("splits")))[0]
+
+
+def split_part(analysis_store: dict) -> dict:
+    """``{"splits": [...]}`` when the analysis on screen has splits, else ``{}``: the part of
+    a stage key that makes results of the split clusters differ from the unsplit ones
+    (keys of analyses without splits stay as they were)."""
+    splits = (analysis_store or {}).get("splits")
+    return {"splits": list(splits)} if splits else {}
+
+
+def current_splits(dataset_store: dict | None, split_records: list | None,
+                   previous: dict | None, fired: set) -> list:
+    """The splits to apply: the Split/Undo buttons' new history when they fired, else the
+    splits the analysis on screen kept (so a split dropped by a k change stays dropped),
+    none for another dataset."""
+    if ids.SPLITS_STORE in fired:
+        return list(split_records or [])
+    if not previous or not dataset_store or previous.get("key") != dataset_store.get("key"):
+        return []
+    return list(previous.get("splits") or [])

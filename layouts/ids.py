@@ -109,16 +109,34 @@ SELECTION_INFO = "selection-info"
 UNCERTAIN = "uncertain-items"
 CLEAR_SELECTION = "clear-selection"
 
+# genes: the search box (navbar) and what it found, marked in every view; the heatmap's
+# drill-in (the genes it shows one per row) and its sample labels
+GENE_SEARCH = "gene-search"
+GENE_SEARCH_STORE = "gene-search-store"
+HEATMAP_FOCUS = "heatmap-focus"
+HEATMAP_ALL_GENES = "heatmap-all-genes"
+HEATMAP_FOCUS_INFO = "heatmap-focus-info"
+SAMPLE_LABELS = "heatmap-sample-labels"
+UPLOAD_GENE_MAP = "upload-gene-map"
+GENE_MAP_INFO = "gene-map-info"
+GENE_MAP_STORE = "gene-map-store"
+
 # downloads
 DOWNLOAD_PARAMS_BUTTON = "download-params-button"
 DOWNLOAD_PARAMS = "download-params"
 DOWNLOAD_ASSIGNMENTS_BUTTON = "download-assignments-button"
 DOWNLOAD_ASSIGNMENTS = "download-assignments"
+DOWNLOAD_SCRIPT_BUTTON = "download-script-button"  # script + notebook (issue 14)
+DOWNLOAD_SCRIPT = "download-script"
+DOWNLOAD_REPORT_BUTTON = "download-report-button"  # HTML report (issue 14)
+DOWNLOAD_REPORT = "download-report"
 
 # stores (keys and parameters only; the data stays on the server)
 DATASET_STORE = "dataset-store"
 ANALYSIS_STORE = "analysis-store"
 SELECTION_STORE = "selection-store"
+# The Clustering view's history of splits (issue 12): the analysis callback reads it
+SPLITS_STORE = "splits-store"
 EMBEDDING_STORE = "embedding-store"
 
 # Each view's own alert: its errors and notices show there, not in another tab.
@@ -130,6 +148,7 @@ VIEW_ALERTS = {
     "batch": "batch-alert",
     "choose-k": "k-alert",
     "stability": "stability-alert",
+    "genes": "genes-alert",
     "cells": "cells-alert",
 }
 

@@ -50,6 +50,7 @@ def data_card() -> dbc.Card:
             data_dir_control(),
             _upload(ids.UPLOAD_METADATA, "Sample or cell sheet (optional)"),
             _upload(ids.UPLOAD_LENGTHS, "Gene lengths (optional, for TPM/RPKM)"),
+            gene_search_part("mapping_upload"),
             view_alert("data"),
             html.Div(id=ids.DATASET_INFO, className="dataset-info"),
     ])
@@ -129,14 +130,26 @@ def embedding_card() -> dbc.Card:
 
 
 def downloads() -> html.Div:
-    """Buttons that save the parameters and the assignments."""
+    """Buttons that save the parameters, the assignments, a script and notebook, and the
+    report."""
     return html.Div([
-        dbc.Button("Download parameters", id=ids.DOWNLOAD_PARAMS_BUTTON, color="secondary",
-                   size="sm", className="me-2"),
-        dbc.Button("Download assignments", id=ids.DOWNLOAD_ASSIGNMENTS_BUTTON,
-                   color="secondary", size="sm"),
+        html.Div([
+            dbc.Button("Download parameters", id=ids.DOWNLOAD_PARAMS_BUTTON,
+                       color="secondary", size="sm"),
+            dbc.Button("Download assignments", id=ids.DOWNLOAD_ASSIGNMENTS_BUTTON,
+                       color="secondary", size="sm"),
+            dbc.Button("Download script + notebook", id=ids.DOWNLOAD_SCRIPT_BUTTON,
+                       color="secondary", size="sm",
+                       title="analysis.py and analysis.ipynb: this analysis step by step "
+                             "in Python, reproducing the assignments"),
+            dbc.Button("Download report", id=ids.DOWNLOAD_REPORT_BUTTON, color="secondary",
+                       size="sm", title="One HTML file that opens offline: figures, tables, "
+                                        "parameters, methods with citations, versions"),
+        ], className="d-flex flex-wrap gap-2"),
         dcc.Download(id=ids.DOWNLOAD_PARAMS),
         dcc.Download(id=ids.DOWNLOAD_ASSIGNMENTS),
+        dcc.Download(id=ids.DOWNLOAD_SCRIPT),
+        dcc.Download(id=ids.DOWNLOAD_REPORT),
         html.Small(["Re-run the same analysis headless: ",
                     html.Code("python -m rnaclust_dash run COUNTS --params params.json "
                               "--out DIR")], className="text-muted d-block mt-1"),
@@ -153,10 +166,12 @@ def build_layout() -> html.Div:
         dcc.Store(id=ids.SELECTION_STORE, data=[]),
         dcc.Store(id=ids.EMBEDDING_STORE),
         dcc.Store(id=ids.FIGURES_SHOWN, data={}),
+        *gene_search_part("stores"),
         dbc.Navbar(dbc.Container([
             dbc.NavbarBrand("rnaclust-dash"),
             html.Span("Cluster RNA-seq samples or genes, and see how each choice changes "
                       "the answer.", className="navbar-text small"),
+            gene_search_part("search_box"),
         ], fluid=True), color="primary", dark=True, className="mb-3"),
         dbc.Container(dbc.Row([
             dbc.Col([data_card(), preprocessing_card(), batch_card(), clustering_card(),
@@ -165,3 +180,10 @@ def build_layout() -> html.Div:
                              className="mb-2"), lg=9),
         ]), fluid=True),
     ])
+
+
+def gene_search_part(name: str):
+    """A part of the page built by callbacks/gene_search.py (its stores, search box or
+    mapping upload; imported here, not at the top: the callbacks import this module)."""
+    from callbacks import gene_search
+    return getattr(gene_search, name)()

@@ -8,10 +8,12 @@ stability panel and for the ``choose-k`` and ``stability`` commands alike.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Callable
 
 import numpy as np
 import pandas as pd
+from scipy.spatial.distance import squareform
 
 from .tl.distance import square
 from .errors import ParameterError
@@ -109,7 +111,8 @@ class KChoice:
 
 def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=range(2, 11),
              gap_refs: int = 20, progress: Progress | None = None,
-             should_stop: Callable[[], bool] | None = None) -> KChoice:
+             should_stop: Callable[[], bool] | None = None,
+             item_ids: Sequence[str] | None = None) -> KChoice:
     """Indices over a range of k for the chosen method (and the gap statistic).
 
     Parameters
@@ -122,6 +125,9 @@ def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=r
         Reference sets B of the gap statistic (0 skips the gap).
     progress, should_stop : callable, optional
         ``progress(done, total)`` after each step; ``should_stop()`` True cancels.
+    item_ids : sequence of str, optional
+        Only these items (a selection, e.g. a cluster to split): the analysis' features
+        and distances restricted to them (issue 12: the k panel on the selection).
 
     Returns
     -------
@@ -135,13 +141,12 @@ def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=r
     check_option("k_max", max(k_values, default=2))
     gap_refs = check_option("gap_refs", gap_refs)
     analysis = run_analysis(store, key, params)
-    items = analysis.features.items
+    items, condensed = _restricted(analysis, _distances(store, analysis), item_ids)
     n_items = len(items)
     k_values = [k for k in k_values if 2 <= k < n_items]
     if not k_values:
         raise ParameterError(f"No k to try: with {n_items} items k can be 2 to {n_items - 1}.")
     cluster_fn, cluster_input = method_cluster_fn(params)
-    condensed = _distances(store, analysis)
     data = square(condensed) if cluster_input == "distances" else items
     steps = 2 + (1 if gap_refs else 0)
     done = [0]
@@ -181,6 +186,21 @@ def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=r
 
 def _distances(store: ResultStore, analysis: Analysis) -> np.ndarray:
     return item_distances(store, analysis)
+
+
+def _restricted(analysis: Analysis, condensed: np.ndarray,
+                item_ids: Sequence[str] | None) -> tuple[np.ndarray, np.ndarray]:
+    """The items (n x features) and condensed distances of the analysis, or of the
+    ``item_ids`` among them only (in the analysis' order)."""
+    items = analysis.features.items
+    if item_ids is None:
+        return items, condensed
+    keep = np.flatnonzero(np.isin(analysis.features.item_ids, list(item_ids)))
+    if keep.size < 3:
+        raise ParameterError(f"The selection holds {keep.size} of the analysis' "
+                             f"{analysis.params.target}: select at least 3 to choose k on it.")
+    subset = square(condensed)[np.ix_(keep, keep)]
+    return items[keep], squareform(subset, checks=False)
 
 
 def consensus_k_values(n_items: int, *, k_max: int, item_fraction: float = 0.8,

@@ -36,7 +36,10 @@ from .tl.methods import get_method, method_fn
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m rnaclust_dash``."""
-    parser = argparse.ArgumentParser(prog="python -m rnaclust_dash",
+    # the console command of `pip install .` says its own name in the help
+    prog = "rnaclust-dash" if Path(sys.argv[0]).name == "rnaclust-dash" else \
+        "python -m rnaclust_dash"
+    parser = argparse.ArgumentParser(prog=prog,
                                      description="Cluster an RNA-seq count table.")
     commands = parser.add_subparsers(dest="command", required=True)
 
@@ -52,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--stability-resamples", type=int, default=0, metavar="B",
                      help="single cells: stability of the clusters over B subsamples of 80%% "
                           "of the cells (default 0: not computed)")
+    from .commands.trajectory import add_subcluster_options  # issue 12: splits in place
+    add_subcluster_options(run)
 
     choose = _add_command(commands, "choose-k", choose_k_command,
                           "validation indices and the gap statistic over a range of k, "
@@ -133,7 +138,9 @@ def run_synopsis(width: int = 88) -> str:
     spec (README is tested to contain this text)."""
     words = (["python -m rnaclust_dash run COUNTS --out DIR [--metadata F] [--gene-lengths F]",
               "[--params params.json]", "[--cache-dir DIR]", "[--compare-column COL]",
-              "[--write-corrected]", "[--resolutions R[,R]]", "[--stability-resamples B]"]
+              "[--write-corrected]",
+              "[--subcluster C [--subcluster-k K|--subcluster-resolution R]]...",
+              "[--resolutions R[,R]]", "[--stability-resamples B]"]
              + [_option_synopsis(p) for p in SPEC.values()])
     lines, line = [], words[0]
     for word in words[1:]:
@@ -248,6 +255,9 @@ def compare_with_column(analysis, dataset, column: str) -> dict:
 
 def run_command(args: argparse.Namespace) -> None:
     """Run the ``run`` command (raises RnaclustError / OSError on bad input)."""
+    from .commands.trajectory import params_with_splits, split_steps
+    from .pipeline.subcluster import split_analysis
+
     with stored_dataset(args) as (dataset, store, key):
         params = analysis_params(args, dataset)
         if resolve_mode(params.mode, dataset) == "single-cell":
@@ -255,13 +265,17 @@ def run_command(args: argparse.Namespace) -> None:
 
             run_single_cell_command(args, dataset, store, key)
             return
-        analysis = run_analysis(store, key, params)
+        steps = split_steps(args, params)
+        analysis = split_analysis(store, run_analysis(store, key, params), steps)
         embedding = compute_embedding(store, key, params)
         agreement = None
         if args.compare_column:
             agreement = compare_with_column(analysis, dataset, args.compare_column)
         write_results(analysis, embedding, args.out, dataset_name=dataset.name,
                       extra_metrics=agreement)
+        if steps:  # params.json records the splits; --params replays them
+            path = Path(args.out) / "params.json"
+            path.write_text(params_with_splits(path.read_text(), steps))
         if args.write_corrected:
             write_corrected(corrected_matrix(store, key, params), args.out)
     _print_notices(dataset.notices + analysis.notices + embedding.notices)

@@ -24,11 +24,12 @@ from types import ModuleType
 
 import dash_bootstrap_components as dbc
 
-from . import batch, cells, choose_k, clustering, markers, qc, stability
+from . import (batch, cells, choose_k, clustering, genes, markers, modules, qc, stability,
+               timecourse, trajectory)
 
 #: The view modules, in tab order (the first tab is open at start).
 VIEWS: tuple[ModuleType, ...] = (clustering, qc, batch, choose_k, stability, markers,
-                                  cells)
+                                  genes, timecourse, modules, trajectory, cells)
 
 
 def view_tabs() -> list[dbc.Tab]:

@@ -5,6 +5,7 @@ background job with progress and cancel. A click on a point applies that k.
 
 from __future__ import annotations
 
+import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
 from callbacks.common import ViewOutputs, k_range_text
@@ -20,9 +21,12 @@ from rnaclust_dash.pl.kselect import cluster_tree_figure
 from rnaclust_dash.pl.kselect import k_selection_figure
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.methods import GRAPH_CLUSTERINGS
+from views.clustering import splits
 
 TAB_ID = "choose-k"
 TAB_LABEL = "Choose k"
+#: Checkbox: compute the k panel on the selected items only (issue 12).
+ON_SELECTION = "k-on-selection"
 
 K_VIEW = ViewOutputs("choose-k", (Output(ids.K_FIGURE, "figure"), Output(ids.K_TREE, "figure"),
                                   Output(ids.K_STATUS, "children")))
@@ -38,7 +42,10 @@ def layout() -> html.Div:
         html.Div([number_box(ids.K_MIN, 2, "k from", min=2, max=k_max.max, step=1),
                   number_box(ids.K_MAX, k_max.default, "to", **k_max.input_bounds(), step=1),
                   hover_help("k_max", ids.K_MAX),
-                  labelled_box("gap_refs", ids.GAP_REFS, debounce=False)],
+                  labelled_box("gap_refs", ids.GAP_REFS, debounce=False),
+                  dbc.Checkbox(id=ON_SELECTION, value=False, className="ms-3 mt-1",
+                               label="on the selection (a cluster to split: a click then "
+                                     "sets the split's k)")],
                  className="d-flex flex-wrap mt-2"),
         job_controls(ids.K_RUN, ids.K_CANCEL, ids.K_PROGRESS, ids.K_STATUS, "Compute"),
         view_alert("choose-k"),
@@ -48,11 +55,15 @@ def layout() -> html.Div:
 
 
 def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
-            progress=None) -> tuple:
+            progress=None, selection: list | None = None) -> tuple:
     """Figures, status line and alert of the k panel (``K_VIEW.all``; a plain function:
     testable without a browser). When the data allow fewer k than asked for, the range
-    used is said in the figure and in the tab's alert."""
+    used is said in the figure and in the tab's alert. ``selection``: item ids to
+    compute it on (methods with k), e.g. a cluster before splitting it."""
     params = AnalysisParams.from_dict(analysis_store["params"])
+    if params.method in GRAPH_CLUSTERINGS and selection is not None:
+        raise RnaclustError("The resolution scan runs on all items: choose k on the "
+                            "selection with a method that has k.")
     if params.method in GRAPH_CLUSTERINGS:  # no k: scan the resolution instead
         choice = resolution_scan(store, analysis_store["key"], params, progress=progress)
         summary = ", ".join(f"{INDEX_NAMES.get(name, name)} resolution = {r:g}"
@@ -64,10 +75,10 @@ def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
             f"Suggested: {summary}. Tree levels are the resolutions in increasing order.")
     if k_min is None or k_max is None or k_min > k_max:
         raise RnaclustError("Give a k range with 'k from' at most 'to'.")
-    n_items = analysis_store.get("n_items")
+    n_items = analysis_store.get("n_items") if selection is None else len(selection)
     choice = choose_k(store, analysis_store["key"], params,
                       k_values=range(int(k_min), int(k_max) + 1), gap_refs=int(gap_refs or 0),
-                      progress=progress)
+                      progress=progress, item_ids=selection)
     reason = (f"{int(n_items):,} {params.target}; k must be below that" if n_items
               else f"k must be below the number of {params.target}")
     used, narrowed = k_range_text(choice.table["k"], (int(k_min), int(k_max)), reason=reason)
@@ -76,7 +87,8 @@ def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
     return K_VIEW.shown(
         k_selection_figure(choice.table, choice.suggested, current_k=params.k,
                                           title=used),
-        cluster_tree_figure(choice.tree), f"{used}. Suggested: {summary}.",
+        cluster_tree_figure(choice.tree),
+        f"{used}{'' if selection is None else ' (the selection only)'}. Suggested: {summary}.",
         notice=f"Computed for {used}." if narrowed else None)
 
 
@@ -97,21 +109,31 @@ def register(app, store: ResultStore) -> None:
 
     @app.callback(*K_VIEW.all, Input(ids.K_RUN, "n_clicks"), State(ids.ANALYSIS_STORE, "data"),
                   State(ids.K_MIN, "value"), State(ids.K_MAX, "value"),
-                  State(ids.GAP_REFS, "value"),
+                  State(ids.GAP_REFS, "value"), State(ON_SELECTION, "value"),
+                  State(ids.SELECTION_STORE, "data"),
                   background=True,
                   running=running_outputs(ids.K_PROGRESS, ids.K_CANCEL, ids.K_RUN),
                   progress=[Output(ids.K_PROGRESS, "value"), Output(ids.K_PROGRESS, "label")],
                   cancel=[Input(ids.K_CANCEL, "n_clicks")], prevent_initial_call=True)
     @K_VIEW.guard
-    def compute_k_panel(set_progress, _, analysis_store, k_min, k_max, gap_refs):
+    def compute_k_panel(set_progress, _, analysis_store, k_min, k_max, gap_refs,
+                        on_selection, selected):
         if not analysis_store:
             return K_VIEW.shown(no_update, no_update, "Load data first.")
+        if on_selection and not selected:
+            raise RnaclustError("Select items first (click a cluster's bar, lasso in the "
+                                "scatter), or untick 'on the selection'.")
         return k_panel(store, analysis_store, k_min, k_max, gap_refs,
-                       progress=throttled(set_progress))
+                       progress=throttled(set_progress),
+                       selection=list(selected) if on_selection else None)
 
     @app.callback(Output(ids.N_CLUSTERS, "value", allow_duplicate=True),
                   Output(ids.RESOLUTION, "value", allow_duplicate=True),
+                  Output(splits.VALUE, "value", allow_duplicate=True),
                   Input(ids.K_FIGURE, "clickData"), State(ids.METHOD, "value"),
-                  prevent_initial_call=True)
-    def apply_clicked_k(click, method):
-        return clicked_choice(click, method)
+                  State(ON_SELECTION, "value"), prevent_initial_call=True)
+    def apply_clicked_k(click, method, on_selection):
+        k, resolution = clicked_choice(click, method)
+        if on_selection:  # the k of the selection is the k of its split
+            return no_update, no_update, k
+        return k, resolution, no_update

@@ -20,7 +20,7 @@ from dash.dash_table.Format import Format, Scheme
 from layouts import ids
 from rnaclust_dash.errors import DataError, ParameterError
 from rnaclust_dash.params import AnalysisParams
-from rnaclust_dash.pipeline import normalized_matrix, run_analysis
+from rnaclust_dash.pipeline import normalized_matrix
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.markers import enrichment_dotplot
 from rnaclust_dash.store import ResultStore, content_key, stage_key
@@ -30,7 +30,7 @@ from rnaclust_dash.tl.genesets import (BUNDLED_GENE_SETS, GeneSets, bundled_gene
                                        membership_matrix, read_gmt)
 
 from . import marker_results, markers
-from callbacks.common import error_message
+from callbacks.common import error_message, split_part, stored_analysis
 
 SOURCE = "enrich-source"
 DIRECTION = "enrich-direction"
@@ -150,7 +150,7 @@ def _queries(store, analysis_store, marker_ref, source, direction, top) -> dict:
         if params.target != "genes":
             raise ParameterError("Gene clusters exist when genes are clustered: choose "
                                  "'Cluster: genes' on the left, or use marker genes.")
-        analysis = run_analysis(store, analysis_store["key"], params)
+        analysis = stored_analysis(store, analysis_store)
         return {f"cluster {name}": genes for name, genes in
                 cluster_queries(analysis.features.item_ids, analysis.labels).items()}
     if not marker_ref:
@@ -168,7 +168,7 @@ def _queries(store, analysis_store, marker_ref, source, direction, top) -> dict:
     return queries
 
 
-def _translate(universe: pd.Index, gene_sets: GeneSets, bundled: bool) -> tuple[dict, str]:
+def translate_to_set_ids(universe: pd.Index, gene_sets: GeneSets, bundled: bool) -> tuple[dict, str]:
     """Data id -> the id the gene sets use, and a sentence on the mapping."""
     mapping = map_to_symbols(universe, if_none_mapped="keep")
     symbols = dict(zip(universe, mapping.symbols))
@@ -200,7 +200,7 @@ def run_enrichment(store: ResultStore, analysis_store: dict, marker_ref: dict | 
     universe = normalized_matrix(store, analysis_store["key"], params).values.index
     data_queries = _queries(store, analysis_store, marker_ref, source, direction, top)
     gene_sets = gene_sets_for(sets, upload, upload_name)
-    to_set_ids, mapping_note = _translate(universe, gene_sets, sets != UPLOADED)
+    to_set_ids, mapping_note = translate_to_set_ids(universe, gene_sets, sets != UPLOADED)
     queries = {name: [to_set_ids[g] for g in genes if g in to_set_ids]
                for name, genes in data_queries.items()}
     unique: dict = {}
@@ -282,7 +282,8 @@ def register(app, store: ResultStore) -> None:
             return (no_update, no_update, no_update, no_update, "", error_message(error),
                     True)
         key = stage_key(analysis_store["key"], "enrichment", {
-            "analysis": analysis_store["params"], "markers": (marker_ref or {}).get("key"),
+            "analysis": analysis_store["params"], **split_part(analysis_store),
+            "markers": (marker_ref or {}).get("key"),
             "choices": [source, direction, top, sets, min_size, max_size],
             "upload": content_key((upload or "").encode()) if sets == UPLOADED else ""})
         store.put(key, table)

@@ -20,9 +20,13 @@ from dash.dash_table.Format import Format, Scheme
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import load_summary
+from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.pipeline.markers import group_names, marker_inputs, run_markers
 from rnaclust_dash.pipeline.markers import sample_groups as core_sample_groups
 from rnaclust_dash.store import ResultStore, stage_key
+from rnaclust_dash.tl.subcluster import steps_from_records
+
+from callbacks.common import split_part
 
 CLUSTERS = "__clusters__"  # group-by value of the clusters on screen
 TESTS = {"wilcoxon": "Wilcoxon rank-sum (log values)", "t-test": "Welch t-test (log values)",
@@ -57,22 +61,27 @@ def sample_groups(store: ResultStore, analysis_store: dict, group_by: str) -> pd
     """The group of each sample of the analysis (index: sample ids), as text."""
     return core_sample_groups(store, analysis_store["key"],
                               AnalysisParams.from_dict(analysis_store["params"]),
-                              **_grouping(group_by))
+                              **_grouping(group_by, analysis_store))
 
 
-def _grouping(group_by: str) -> dict:
-    """The core's group-by keywords for the menu's value."""
+def _grouping(group_by: str, analysis_store: dict) -> dict:
+    """The core's group-by keywords for the menu's value (the clusters after the splits
+    of the analysis on screen)."""
     if group_by == CLUSTERS:
-        return {"group_by": None, "cluster_label": "cluster {}"}
+        return {"group_by": None, "cluster_label": "cluster {}",
+                "splits": steps_from_records(analysis_store.get("splits"))}
     return {"group_by": group_by}
 
 
 def result_key(analysis_store: dict, request: dict) -> str:
     """Store key of a marker result: the dataset, every analysis parameter, the choices."""
+    # a user's gene map names the genes of the result: part of the key when there is one
+    extra = {"gene_map": request["gene_map"]} if request.get("gene_map") else {}
     return stage_key(analysis_store["key"], "markers", {
-        "analysis": analysis_store["params"], **{k: request[k] for k in
+        "analysis": analysis_store["params"], **split_part(analysis_store),
+        **{k: request[k] for k in
                                                  ("group_by", "test", "mode", "group",
-                                                  "reference")}})
+                                                  "reference")}, **extra})
 
 
 def compute_markers(store: ResultStore, analysis_store: dict, request: dict,
@@ -95,7 +104,8 @@ def compute_markers(store: ResultStore, analysis_store: dict, request: dict,
 def _marker_result(store, analysis_store, request, progress) -> dict:
     params = AnalysisParams.from_dict(analysis_store["params"])
     inputs = marker_inputs(store, analysis_store["key"], params, test=request["test"],
-                           **_grouping(request["group_by"]))
+                           mapping=gene_map(store, analysis_store["key"]),
+                           **_grouping(request["group_by"], analysis_store))
     present = group_names(inputs.groups)
     if len(present) < 2:
         raise ParameterError(f"Markers need at least two groups of samples; "
@@ -170,10 +180,10 @@ def filter_rows(table: pd.DataFrame, filter_query: str | None) -> pd.DataFrame:
     return table
 
 
-def table_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list | None,
-               filter_query: str | None) -> tuple[list, list, int]:
-    """One page of the marker table, filtered and sorted on the server (the browser never
-    holds tens of thousands of rows): DataTable columns, rows and the page count."""
+def sorted_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list | None,
+                filter_query: str | None) -> tuple[pd.DataFrame, int]:
+    """The rows of one page of a DataTable filtered, sorted and paged on the server (the
+    browser never holds tens of thousands of rows), and the page count."""
     shown = filter_rows(table, filter_query)
     for rule in reversed(sort_by or []):
         if rule.get("column_id") in shown.columns:
@@ -181,10 +191,18 @@ def table_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list 
                                       kind="stable", na_position="last")
     page_count = max(1, -(-len(shown) // page_size))
     page = min(max(int(page or 0), 0), page_count - 1)
-    columns, rows = table_records(shown.iloc[page * page_size:(page + 1) * page_size],
-                                  symbols=bool(table["symbol"].astype(bool).any())
-                                  if "symbol" in table else False)
-    return columns, rows, page_count
+    return shown.iloc[page * page_size:(page + 1) * page_size], page_count
+
+
+def table_page(table: pd.DataFrame, *, page: int, page_size: int, sort_by: list | None,
+               filter_query: str | None) -> tuple[list, list, int]:
+    """One page of the marker table (:func:`sorted_page`): DataTable columns, rows and the
+    page count."""
+    rows, page_count = sorted_page(table, page=page, page_size=page_size, sort_by=sort_by,
+                                   filter_query=filter_query)
+    columns, records = table_records(rows, symbols=bool(table["symbol"].astype(bool).any())
+                                     if "symbol" in table else False)
+    return columns, records, page_count
 
 
 def table_records(table: pd.DataFrame, *, symbols: bool | None = None) -> tuple[list, list]:

@@ -22,6 +22,7 @@ from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 from layouts import ids
 from layouts.components import GRAPH_CONFIG
 from rnaclust_dash.pl import markers as pl_markers
+from rnaclust_dash.pipeline.gene_map import gene_map_id
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.store import ResultStore
 
@@ -184,7 +185,8 @@ def request_markers(store, analysis_store, active_tab, group_by, test, mode, gro
         return tuple([no_update] * 5)
     request = {"group_by": group_by, "test": test, "mode": mode,
                "group": group if mode == "pair" else None,
-               "reference": reference if mode == "pair" else None}
+               "reference": reference if mode == "pair" else None,
+               "gene_map": gene_map_id(store, analysis_store["key"])}
     key = result_key(analysis_store, request)
     if key in store:
         return compute_markers(store, analysis_store, request), no_update, "", None, False
@@ -325,10 +327,13 @@ def _register_display(app, store: ResultStore) -> None:
     @app.callback(Output(VOLCANO, "figure"), Output(DOTPLOT, "figure"),
                   Input(RESULT, "data"), Input(GROUP, "value"), Input(PADJ, "value"),
                   Input(LFC, "value"), Input(GENE, "data"),
-                  Input(ids.SELECTION_STORE, "data"), prevent_initial_call=True)
-    def draw(result_ref, group, padj, lfc, gene, selection):
-        # the heatmap's selection holds genes when genes are clustered: circle them too
-        genes = selection if (result_ref or {}).get("target") == "genes" else []
+                  Input(ids.SELECTION_STORE, "data"), Input(ids.GENE_SEARCH_STORE, "data"),
+                  prevent_initial_call=True)
+    def draw(result_ref, group, padj, lfc, gene, selection, search=None):
+        # the heatmap's selection holds genes when genes are clustered: circle them too,
+        # and the genes of the gene search always
+        genes = list(search or []) + list(
+            selection if (result_ref or {}).get("target") == "genes" else [])
         try:
             return figures(store, result_ref, group, padj, lfc, gene, genes)
         except Exception:  # noqa: BLE001 - the table callback reports it

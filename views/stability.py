@@ -78,6 +78,9 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
                                                          title=f"Consensus clustering, {used}")
         notice = f"Consensus clustering computed for {used}." if narrowed else None
     jaccard = ", ".join(f"cluster {c}: {j:.2f}" for c, j in result.cluster_jaccard.items())
+    if analysis_store.get("splits"):  # issue 12: resampling re-runs the parent clustering
+        notice = " ".join(filter(None, [notice, "Stability is of the clusters before the "
+                                        "splits (sub-clusters are not resampled)."]))
     return STABILITY_VIEW.shown(
         stability, consensus_view,
         f"{result.n_resamples_done} resamples; mean Jaccard {jaccard}.", notice=notice)

@@ -10,7 +10,6 @@ import pandas as pd
 from ..errors import DataError, ParameterError
 # params.json of the commands: written by rnaclust_dash.export (the commands import it here)
 from ..export import write_command_params as write_params  # noqa: F401
-from ..pp.normalization import normalize
 from ..tl.gene_ids import SymbolMapping, map_to_symbols, read_mapping_table
 
 
@@ -32,19 +31,6 @@ def _add_input_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("--metadata", required=True,
                          help="sample sheet, first column = sample id")
     command.set_defaults(gene_lengths=None, cache_dir=None)
-
-
-def log_values(dataset, *, method: str = "vst") -> tuple[pd.DataFrame, list[str]]:
-    """Genes x samples on a log scale: counts by ``method`` (DESeq2's blind VST, or
-    edgeR's log-CPM), log2(x + 1) of normalized values, log values as given. Returns the
-    values and notices."""
-    if dataset.value_kind == "counts":
-        return normalize(dataset.counts, method=method, log=False).values, []
-    if dataset.value_kind == "normalized":
-        values = normalize(dataset.counts, method="none", log=True, pseudocount=1.0).values
-        return values, ["The table holds normalized values (not counts): log2(x + 1) of them "
-                        "is used."]
-    return dataset.counts.copy(), []
 
 
 def require_metadata(dataset) -> pd.DataFrame:

@@ -47,7 +47,9 @@ def add_parser(commands) -> None:
 def markers_command(args: argparse.Namespace) -> None:
     """Run the ``markers`` command (raises RnaclustError / OSError on bad input)."""
     with stored_dataset(args) as (dataset, store, key):
-        params = analysis_params(args, dataset)
+        # --group-by (the spec's group_by) picks this command's groups, recorded under
+        # "markers" in params.json; the analysis parameters are the clustering's
+        params = analysis_params(args, dataset).replace(group_by="")
         if params.target != "samples":
             raise ParameterError("Markers compare groups of samples: use --target samples "
                                  "(the default).")

@@ -17,20 +17,11 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-
 from ..cli import _output_folder, _print_notices, stored_dataset
-from ..errors import ParameterError
-from ..params import split_list
-from ..pp.features import top_variable_genes
-from ..tl.blockwise import find_modules
-from ..tl.modules import (NETWORK_TYPES, hub_genes, module_membership,
-                          module_trait_correlation, pick_soft_threshold, suggest_power)
-from ._shared import (log_values, new_command, positive_or_auto, require_metadata,
-                      write_params)
-
-#: pickSoftThreshold's RsquaredCut.
-R_SQUARED_CUT = 0.85
+from ..tl.modules import NETWORK_TYPES
+from ..pipeline.modules import (R_SQUARED_CUT, fit_of_chosen_power, module_expression,
+                                module_tables, soft_threshold, trait_table)
+from ._shared import new_command, positive_or_auto, require_metadata, write_params
 
 
 def add_parser(commands) -> None:
@@ -62,36 +53,29 @@ def add_parser(commands) -> None:
 def modules_command(args: argparse.Namespace) -> None:
     """Run the ``modules`` command (raises RnaclustError / OSError on bad input)."""
     power = positive_or_auto(args.power, option="--power", minimum=0.0, what="the power")
-    if args.top_genes < 0:
-        raise ParameterError(f"--top-genes must be 0 (all) or more; got {args.top_genes}.")
     with stored_dataset(args) as (dataset, _store, key):
         sheet = require_metadata(dataset)
-        values, notices = log_values(dataset, method=args.normalization)
+        expression, notices = module_expression(dataset, normalization=args.normalization,
+                                                top_genes=args.top_genes)
         notices = list(dataset.notices) + notices
-    traits = trait_table(sheet.loc[values.columns], args.trait_columns)
-    expression = top_variable_genes(values, args.top_genes)
-    table, _ = pick_soft_threshold(expression, network=args.network)
-    suggested, why = suggest_power(table, network=args.network, n_samples=values.shape[1],
-                                   r_squared_cut=R_SQUARED_CUT)
+    traits = trait_table(sheet.loc[expression.columns], args.trait_columns)
+    table, suggested, why = soft_threshold(expression, network=args.network)
     if power is None:
         power = suggested
         notices.append(why)
     else:
-        notices.extend(_fit_of_chosen_power(table, power, suggested))
-    result = find_modules(expression, power=power, network=args.network,
-                          tom_type=args.network, min_module_size=args.min_module_size,
-                          deep_split=args.deep_split, merge_cut_height=args.merge_cut_height,
-                          random_state=args.seed)
+        notices.extend(fit_of_chosen_power(table, power, suggested))
+    tables = module_tables(expression, traits, power=power, network=args.network,
+                           min_module_size=args.min_module_size, deep_split=args.deep_split,
+                           merge_cut_height=args.merge_cut_height, random_state=args.seed)
+    result = tables.result
     notices.extend(result.notices)
-    correlations = module_trait_correlation(result.eigengenes, traits) if traits.shape[1] \
-        else pd.DataFrame(columns=["module", "trait", "correlation", "pvalue"])
     out = _output_folder(args)
     table.to_csv(out / "soft_threshold.csv", index=False)
     result.modules.rename_axis("gene").reset_index().to_csv(out / "modules.csv", index=False)
     result.eigengenes.rename_axis("sample").to_csv(out / "eigengenes.csv")
-    correlations.to_csv(out / "module_trait.csv", index=False)
-    kme = module_membership(expression, result.eigengenes)
-    hub_genes(kme, result.modules, top=10).to_csv(out / "hub_genes.csv", index=False)
+    tables.module_trait.to_csv(out / "module_trait.csv", index=False)
+    tables.hubs.to_csv(out / "hub_genes.csv", index=False)
     sizes = result.modules.value_counts().sort_index()
     write_params(out, "modules", args, dataset=dataset, dataset_key=key,
                  results={"power": power, "suggested_power": suggested,
@@ -102,44 +86,3 @@ def modules_command(args: argparse.Namespace) -> None:
           f"{int((sizes.index > 0).sum())} modules (" + ", ".join(
               f"{m}: {n}" for m, n in sizes.items() if m > 0)
           + f"; {int(sizes.get(0, 0))} genes unassigned); results in {args.out}")
-
-
-def trait_table(sheet: pd.DataFrame, columns: str | None) -> pd.DataFrame:
-    """Samples x numeric traits: numeric columns as they are, text columns one 0/1
-    indicator per value (``column=value``)."""
-    if columns:
-        names = split_list(columns)
-        unknown = [c for c in names if c not in sheet.columns]
-        if unknown:
-            raise ParameterError(f"--trait-columns: the sample sheet has no column "
-                                 f"{', '.join(unknown)}; its columns are "
-                                 f"{', '.join(map(str, sheet.columns))}.")
-    else:
-        names = [c for c in sheet.columns if 1 < sheet[c].nunique() and not
-                 (sheet[c].nunique() == len(sheet) and not _numeric(sheet[c]))]
-    traits = {}
-    for name in names:
-        column = sheet[name]
-        if _numeric(column):
-            traits[name] = column.astype(float)
-            continue
-        for value in sorted(column.dropna().astype(str).unique()):
-            traits[f"{name}={value}"] = (column.astype(str) == value).astype(float)
-    return pd.DataFrame(traits, index=sheet.index)
-
-
-def _numeric(column: pd.Series) -> bool:
-    return pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
-
-
-def _fit_of_chosen_power(table: pd.DataFrame, power: float, suggested) -> list[str]:
-    """A notice when the chosen power has no scale-free fit (or was not in the table)."""
-    row = table[table["Power"] == power]
-    if row.empty:
-        return []
-    r_squared = float(row["SFT.R.sq"].iloc[0])
-    if r_squared > R_SQUARED_CUT and float(row["slope"].iloc[0]) < 0:
-        return []
-    return [f"Power {power:g} has a scale-free fit R^2 of {r_squared:.2f} (below "
-            f"{R_SQUARED_CUT}): the network is not scale-free there. Consider power "
-            f"{suggested} (see soft_threshold.csv)."]

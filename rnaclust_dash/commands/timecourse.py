@@ -17,17 +17,11 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-import pandas as pd
-
 from ..cli import _output_folder, _print_notices, stored_dataset
-from ..errors import DataError, ParameterError
-from ..tl.degpatterns import deg_patterns
-from ..tl.deseq2_lrt import time_lrt, vst_by_time
-from ..tl.timecourse import (average_replicates, mfuzz, select_by_variance, standardise,
-                             time_f_test)
-from ._shared import (log_values, new_command, positive_or_auto, read_gene_list,
-                      require_metadata, write_params)
+from ..errors import ParameterError
+from ..pipeline.timecourse import degpatterns_tables, mfuzz_tables, timecourse_input
+from ._shared import (new_command, positive_or_auto, read_gene_list, require_metadata,
+                      write_params)
 
 
 def add_parser(commands) -> None:
@@ -62,24 +56,29 @@ def timecourse_command(args: argparse.Namespace) -> None:
     _check_options(args)
     with stored_dataset(args) as (dataset, _store, key):
         sheet = require_metadata(dataset)
-        notices = list(dataset.notices)
-        values, genes, selection = _values_and_genes(dataset, sheet, args, notices)
+        chosen = timecourse_input(
+            dataset, time_column=args.time_column, group_column=args.group_column,
+            group=args.group, genes=read_gene_list(args.genes) if args.genes else None,
+            genes_source=args.genes or "", top_genes=args.top_genes, lrt_padj=args.lrt_padj)
     side_by_side = args.group_column if args.group is None else None
-    expression = values.loc[genes]
+    expression = chosen.values.loc[chosen.genes]
+    where = {"time_column": args.time_column, "group_column": side_by_side}
     if args.method == "mfuzz":
-        result = _mfuzz(expression, sheet, args, side_by_side, notices)
+        result = mfuzz_tables(expression, sheet, clusters=args.clusters or 6, m=args.m,
+                              random_state=args.seed, **where)
     else:
-        result = _degpatterns(expression, sheet, args, side_by_side, notices)
-    memberships, centers, profiles, extra = result
+        result = degpatterns_tables(expression, sheet, min_cluster_size=args.min_cluster_size,
+                                    **where)
     out = _output_folder(args)
-    memberships.to_csv(out / "memberships.csv", index=False)
-    centers.rename_axis("cluster").to_csv(out / "centers.csv")
-    profiles.rename_axis("gene").to_csv(out / "profiles.csv")
+    result.memberships.to_csv(out / "memberships.csv", index=False)
+    result.centers.rename_axis("cluster").to_csv(out / "centers.csv")
+    result.profiles.rename_axis("gene").to_csv(out / "profiles.csv")
     write_params(out, "timecourse", args, dataset=dataset, dataset_key=key,
-                 results={"gene_selection": selection, "n_genes": len(genes), **extra})
-    _print_notices(notices)
-    sizes = memberships["cluster"].value_counts().sort_index()
-    print(f"{selection}: {len(genes):,} genes; {args.method} clusters (genes): "
+                 results={"gene_selection": chosen.selection, "n_genes": len(chosen.genes),
+                          **result.extra})
+    _print_notices(list(dataset.notices) + list(chosen.notices) + list(result.notices))
+    sizes = result.memberships["cluster"].value_counts().sort_index()
+    print(f"{chosen.selection}: {len(chosen.genes):,} genes; {args.method} clusters (genes): "
           + ", ".join(f"{c}: {n}" for c, n in sizes.items()) + f"; results in {args.out}")
 
 
@@ -95,95 +94,3 @@ def _check_options(args: argparse.Namespace) -> None:
         raise ParameterError(f"--lrt-padj must be in (0, 1]; got {args.lrt_padj}.")
     args.m = positive_or_auto(args.fuzzifier, option="--fuzzifier", minimum=1.0,
                               what="the fuzzifier m")
-
-
-def _values_and_genes(dataset, sheet, args, notices: list) -> tuple[pd.DataFrame, list, str]:
-    """The log-scale values of the samples used, the selected genes, and how they were
-    selected (a phrase)."""
-    where = {"time_column": args.time_column, "group_column": args.group_column,
-             "group": args.group}
-    counts = dataset.value_kind == "counts"
-    if counts and _replicated(sheet.loc[dataset.counts.columns], args):
-        values = vst_by_time(dataset.counts, sheet, **where)
-    else:
-        values, more = log_values(dataset)
-        notices.extend(more)
-        if counts:
-            notices.append("No time point has a replicate, so the VST's dispersion trend "
-                           "cannot use the time design: the blind VST is used.")
-        if args.group is not None:
-            keep = sheet.loc[values.columns, args.group_column].astype(str) == str(args.group)
-            values = values.loc[:, keep.to_numpy()]
-    if args.genes:
-        wanted = read_gene_list(args.genes)
-        genes = [g for g in wanted if g in values.index]
-        if len(genes) < len(wanted):
-            notices.append(f"{len(wanted) - len(genes)} of the {len(wanted)} genes of "
-                           f"{args.genes} are not in the table and were left out.")
-        selection = f"genes of {args.genes}"
-    elif args.top_genes is not None:
-        profiles = average_replicates(values, sheet, time_column=args.time_column,
-                                      group_column=args.group_column, group=args.group).values
-        genes = select_by_variance(profiles, top=args.top_genes).index.tolist()
-        selection = f"the {args.top_genes} most variable genes"
-    else:
-        padj = 0.01 if args.lrt_padj is None else args.lrt_padj
-        table = time_lrt(dataset.counts, sheet, **where) if counts else \
-            time_f_test(values, sheet, **where)
-        genes = table.index[(table["padj"] < padj).to_numpy()].tolist()
-        test = "DESeq2 LRT of time" if counts else "F-test of time on the log values"
-        selection = f"{test}, padj < {padj:g}"
-    if len(genes) < 3:
-        raise DataError(f"Only {len(genes)} gene(s) pass the selection ({selection}): a "
-                        "pattern needs at least 3. Loosen the threshold (--lrt-padj), or "
-                        "select by variance (--top-genes).")
-    return values, genes, selection
-
-
-def _replicated(sheet: pd.DataFrame, args) -> bool:
-    """Whether some time point (of the group used) has more than one sample."""
-    if args.group is not None and args.group_column in sheet.columns:
-        sheet = sheet[sheet[args.group_column].astype(str) == str(args.group)]
-    if args.time_column not in sheet.columns:
-        return True  # the time design names the missing column
-    return bool(sheet[args.time_column].duplicated().any())
-
-
-def _time_labels(columns) -> list[str]:
-    """Column names for time points, or ``group:time`` for groups side by side."""
-    def text(value):
-        return f"{value:g}" if isinstance(value, (float, np.floating)) else str(value)
-    return [":".join(map(text, c)) if isinstance(c, tuple) else text(c) for c in columns]
-
-
-def _mfuzz(expression, sheet, args, side_by_side, notices):
-    averaged = average_replicates(expression, sheet, time_column=args.time_column,
-                                  group_column=side_by_side)
-    notices.extend(averaged.notices)
-    profiles = standardise(averaged.values)
-    profiles.columns = _time_labels(profiles.columns)
-    fit = mfuzz(profiles, c=args.clusters or 6, m=args.m, random_state=args.seed)
-    memberships = fit.membership.copy()
-    memberships.columns = [f"membership_{c}" for c in memberships.columns]
-    memberships.insert(0, "cluster", fit.labels)
-    return (memberships.rename_axis("gene").reset_index(), fit.centers, profiles,
-            {"fuzzifier": fit.m, "objective": fit.objective, "clusters": int(fit.centers.shape[0])})
-
-
-def _degpatterns(expression, sheet, args, side_by_side, notices):
-    result = deg_patterns(expression, sheet, time_column=args.time_column,
-                          group_column=side_by_side, min_cluster_size=args.min_cluster_size)
-    profiles = result.profiles.copy()
-    profiles.columns = _time_labels(profiles.columns)
-    clusters = result.clusters
-    dropped = len(profiles) - len(clusters)
-    if dropped:
-        notices.append(f"{dropped:,} genes fell in patterns of {args.min_cluster_size} genes "
-                       "or fewer and are left out (degPatterns' minc).")
-    labels = np.sort(clusters.unique())
-    memberships = pd.DataFrame({"gene": clusters.index, "cluster": clusters.to_numpy()})
-    for label in labels:
-        memberships[f"membership_{label}"] = (clusters.to_numpy() == label).astype(float)
-    centers = profiles.loc[clusters.index].groupby(clusters.to_numpy()).mean()
-    return memberships, centers, profiles, {"cut_height": result.cut_height,
-                                            "clusters": int(len(labels))}

@@ -23,6 +23,11 @@ EXAMPLES = MappingProxyType(
             "dexamethasone-treated vs untreated (Himes et al. 2014, PLoS ONE; "
             "GEO GSE52778; Bioconductor airway package, LGPL)"
         ),
+        "fission": (
+            "fission: fission yeast time course after 1 M sorbitol, wild type and atf21 "
+            "deletion (strain) x 0-180 min (minute) x 3 replicates (Leong et al. 2014, "
+            "Nat Commun; GEO GSE56761; Bioconductor fission package, LGPL)"
+        ),
     }
 )
 
@@ -32,7 +37,7 @@ def load_example(name: str) -> Dataset:
 
     Parameters
     ----------
-    name : {"pasilla", "airway"}
+    name : {"pasilla", "airway", "fission"}
         Which example (the keys of :data:`EXAMPLES`).
 
     Returns

@@ -20,7 +20,9 @@ Parameters: :mod:`rnaclust_dash.params`. Modules: :mod:`.datasets` (datasets
 in the store), :mod:`.keys` (stage keys), :mod:`.prepare` (exclusions, normalization,
 batch correction), :mod:`.features`, :mod:`.scale`, :mod:`.run`, :mod:`.embedding`,
 :mod:`.markers` (groups and matrices of the marker tests,
-shared by the ``markers`` command and the Markers view).
+shared by the ``markers`` command and the Markers view), :mod:`.timecourse` and :mod:`.modules`
+(inputs and tables of the ``timecourse`` / ``modules`` commands and the Time course /
+Modules views; :mod:`.log_scale` their log values).
 """
 
 from .datasets import dataset_key, dataset_summary, load_dataset, load_summary, put_dataset

@@ -6,7 +6,7 @@ from __future__ import annotations
 from ..dataset import Dataset
 from ..errors import DataError
 from ..pp.normalization import normalization_availability
-from ..store import ResultStore, content_key
+from ..store import DATASET_GONE, ResultStore, content_key
 
 
 def dataset_key(dataset: Dataset) -> str:
@@ -42,8 +42,7 @@ def load_dataset(store: ResultStore, key: str) -> Dataset:
     """The stored dataset, or a DataError saying to upload it again."""
     dataset = store.get(key)
     if dataset is None:
-        raise DataError("The dataset is no longer on the server (the cache was cleared or "
-                        "evicted). Please upload it again.")
+        raise DataError(DATASET_GONE)
     return dataset
 
 

@@ -10,7 +10,7 @@ exclusions / ComBat-seq). Orientation: genes x samples.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -68,7 +68,8 @@ def group_names(groups: pd.Series) -> list[str]:
 
 
 def sample_groups(store: ResultStore, key: str, params: AnalysisParams, *,
-                  group_by: str | None = None, cluster_label: str = "{}") -> pd.Series:
+                  group_by: str | None = None, cluster_label: str = "{}",
+                  splits: Sequence = ()) -> pd.Series:
     """The group of each sample of the analysis, as text.
 
     Parameters
@@ -80,6 +81,9 @@ def sample_groups(store: ResultStore, key: str, params: AnalysisParams, *,
         :func:`run_analysis` (which must cluster samples).
     cluster_label : str, keyword-only
         Format of a cluster's group name (``"cluster {}"`` gives ``cluster 1``).
+    splits : sequence of SplitStep, keyword-only
+        Splits of the clusters (:mod:`rnaclust_dash.pipeline.subcluster`): groups such as
+        ``cluster 3.1``.
 
     Returns
     -------
@@ -92,7 +96,8 @@ def sample_groups(store: ResultStore, key: str, params: AnalysisParams, *,
         if params.target != "samples":
             raise ParameterError("The clusters are gene clusters: group the samples by a "
                                  "sample-sheet column instead.")
-        analysis = run_analysis(store, key, params)
+        from .subcluster import split_analysis
+        analysis = split_analysis(store, run_analysis(store, key, params), splits)
         clusters = pd.Series([cluster_label.format(label) for label in analysis.labels],
                              index=analysis.features.item_ids, dtype=object)
         return clusters.reindex(samples).rename_axis(None)
@@ -129,17 +134,18 @@ def marker_log_values(store: ResultStore, key: str, params: AnalysisParams
 
 def marker_inputs(store: ResultStore, key: str, params: AnalysisParams, *, test: str,
                   group_by: str | None = None, cluster_label: str = "{}",
-                  mapping=None) -> MarkerInputs:
+                  mapping=None, splits: Sequence = ()) -> MarkerInputs:
     """The groups and the matrix a marker test reads (see :class:`MarkerInputs`).
 
-    ``test`` is one of :data:`~rnaclust_dash.tl.markers.MARKER_TESTS`; ``group_by`` and
-    ``cluster_label`` as in :func:`sample_groups`; ``mapping`` a gene id -> symbol table
+    ``test`` is one of :data:`~rnaclust_dash.tl.markers.MARKER_TESTS`; ``group_by``,
+    ``cluster_label`` and ``splits`` as in :func:`sample_groups`; ``mapping`` a gene id -> symbol table
     (:func:`~rnaclust_dash.tl.gene_ids.map_to_symbols`; None: the bundled human table).
     """
     if test not in MARKER_TESTS:
         raise ParameterError(f"Unknown marker test {test!r}: choose one of "
                              f"{', '.join(MARKER_TESTS)}.")
-    groups = sample_groups(store, key, params, group_by=group_by, cluster_label=cluster_label)
+    groups = sample_groups(store, key, params, group_by=group_by, cluster_label=cluster_label,
+                           splits=splits)
     logs, notices = marker_log_values(store, key, params)
     logs = logs[groups.index]
     if test == "deseq2":

@@ -294,12 +294,9 @@ def _representation(pcs: PCAResult, batch, params: AnalysisParams) -> np.ndarray
     scores = pcs.scores[:, :params.pcs]
     if batch is None:
         return scores
-    from ..pp.batch_harmony import harmony_embedding
+    from ..pp.batch_harmony import harmony_components
 
-    # harmony_embedding's own PCA of the PC scores (uncorrelated, by decreasing variance)
-    # returns the same axes, up to sign: Harmony corrects these PCs
-    return harmony_embedding(scores, batch, n_pcs=scores.shape[1],
-                             random_state=params.seed).astype(np.float32)
+    return harmony_components(scores, batch, random_state=params.seed).astype(np.float32)
 
 
 def _neighbors(representation: np.ndarray, params: AnalysisParams) -> NeighborGraph:

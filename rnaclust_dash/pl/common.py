@@ -41,6 +41,7 @@ from plotly.colors import get_colorscale
 
 from .palettes import ANNOTATION_COLORS
 from .palettes import CLUSTER_COLORS
+from ..tl.labels import cluster_labels, natural_codes
 
 
 #: Cluster colours (see :mod:`rnaclust_dash.pl.palettes`): 64 distinct dark-to-mid colours,
@@ -83,26 +84,54 @@ _MAX_LEGEND_CATEGORIES = 12
 
 
 # --------------------------------------------------------------------------- colours
-def cluster_colors(labels) -> dict[int, str]:
+def cluster_rank(labels) -> np.ndarray:
+    """(n,) int64 sort key of :func:`cluster_labels`: the labels themselves when they are
+    integers, else their rank in natural order ("2" < "3.1" < "3.2" < "10")."""
+    values = cluster_labels(labels)
+    if values.dtype.kind == "i":
+        return values
+    return natural_codes(values)[1]
+
+
+def cluster_colors(labels) -> dict:
     """Colour of each cluster label, the same in every figure.
 
     Parameters
     ----------
-    labels : array-like of int
-        Cluster labels (1..k; repeats allowed). Labels <= 0 (no cluster, noise)
-        are grey.
+    labels : array-like of int or str
+        Cluster labels (1..k, or text with sub-clusters such as ``"3.1"``; repeats
+        allowed). Labels <= 0 (no cluster, noise) are grey.
 
     Returns
     -------
-    dict of int to str
-        Label -> hex colour, for the distinct labels in increasing order. Label
-        ``L`` gets ``CLUSTER_PALETTE[(L - 1) % len(CLUSTER_PALETTE)]``, so the
-        colour depends only on the label, never on which other labels exist; the first
-        64 labels all differ, beyond that colours repeat.
+    dict
+        Label (int, or str for text labels) -> hex colour, for the distinct labels in
+        (natural) increasing order. Label ``L`` gets ``CLUSTER_PALETTE[(L - 1) % 64]``,
+        so the colour depends only on the label, never on which other labels exist; the
+        first 64 labels all differ, beyond that colours repeat. A split cluster's first
+        child (``3.1``, ``3.1.1``) keeps its parent's colour; the other children take the
+        palette's first colours no top-level cluster uses, in natural order, so the
+        colours of the clusters not split never change.
     """
-    unique = np.unique(np.asarray(labels, dtype=np.int64))
+    values = cluster_labels(labels)
     n = len(CLUSTER_PALETTE)
-    return {int(lab): (CLUSTER_PALETTE[(lab - 1) % n] if lab > 0 else NA_COLOR) for lab in unique}
+    if values.dtype.kind == "i":
+        return {int(lab): (CLUSTER_PALETTE[(lab - 1) % n] if lab > 0 else NA_COLOR)
+                for lab in np.unique(values)}
+    names = natural_codes(values)[0]
+    parts = {name: name.split(".") for name in names}
+    tops = {int(p[0]) for p in parts.values() if p[0].isdigit()}
+    index = {name: int(p[0]) for name, p in parts.items()
+             if p[0].isdigit() and all(child == "1" for child in p[1:])}
+    free = (i for i in range(1, 10 * n) if i not in tops)
+    for name in names:
+        if name not in index and parts[name][0].lstrip("-").isdigit() and \
+                int(parts[name][0]) <= 0:
+            index[name] = 0
+        elif name not in index:
+            index[name] = next(free)
+    return {name: (CLUSTER_PALETTE[(index[name] - 1) % n] if index[name] > 0 else NA_COLOR)
+            for name in names}
 
 
 def _named_scale(name: str) -> list:

@@ -20,6 +20,8 @@ from .common import _MAX_TICK_LABELS
 from .common import _legend_swatch
 from .common import _named_scale
 from .common import cluster_colors
+from .common import cluster_labels
+from .common import cluster_rank
 from .dendrogram import _MAX_TREE_TIPS
 from .dendrogram import _dendrogram_traces
 from .dendrogram import dendrogram_segments
@@ -68,6 +70,11 @@ def heatmap_figure(
     centered: bool = True,
     max_rows: int = 400,
     title: str | None = None,
+    gene_labels=None,
+    sample_labels=None,
+    highlighted: Collection = (),
+    label_rows: bool = False,
+    note: str | None = None,
 ) -> dict:
     """Clustered heatmap with dendrograms, cluster bar and sample annotations.
 
@@ -79,7 +86,7 @@ def heatmap_figure(
         Row and column ids, in the rows / columns of ``matrix``.
     item_axis : {"samples", "genes"}
         Which ids are the clustered items.
-    labels : array-like of int
+    labels : array-like of int or str
         Cluster label of each item, aligned to ``sample_ids`` or ``gene_ids``.
     gene_tree, sample_tree : array-like, optional
         scipy linkage matrices. A tree gives the order (``leaves_list``) and a
@@ -104,6 +111,21 @@ def heatmap_figure(
         are the items); a note on the figure says so.
     title : str, optional
         Figure title.
+    gene_labels : sequence of str, optional
+        Readable row names (gene symbols), aligned to ``gene_ids``; must be distinct.
+        Default: the ids. Hover and clicks on the matrix give these names.
+    sample_labels : sequence of str, optional
+        Column tick labels (e.g. a sample-sheet column), aligned to ``sample_ids``; they
+        may repeat. Default: the ids.
+    highlighted : collection of str
+        Gene ids to outline across the heatmap, each with its name in a box left of the
+        matrix (a gene search); a row bin is outlined when it holds one of them.
+    label_rows : bool
+        Drill-in: every row gets room for a readable label (12 px), up to ``max_rows``
+        labelled rows; otherwise rows are labelled only up to 60.
+    note : str, optional
+        A line over the heatmap (e.g. which genes a drill-in shows), before the
+        aggregation note.
 
     Returns
     -------
@@ -119,10 +141,13 @@ def heatmap_figure(
     """
     frame = _heatmap_frame(matrix, gene_ids, sample_ids, item_axis, labels, gene_tree,
                            sample_tree, gene_order, sample_order, annotations, max_rows)
-    geo = _heatmap_geometry(frame, title=title)
+    _readable_names(frame, gene_labels, sample_labels, label_rows=label_rows)
+    geo = _heatmap_geometry(frame, title=title, note=note)
     fixed, strip_labels = _heatmap_fixed_traces(frame, value_title, centered)
     varying, strip_labels = _heatmap_cluster_traces(frame, selected, strip_labels)
     layout = _heatmap_layout(frame, geo, strip_labels, title=title)
+    _label_columns(layout, frame)
+    _highlight_genes(layout, frame, highlighted)
     layout["showlegend"] = any(t.get("meta") == "legend" for t in fixed + varying)
     layout["meta"] = {"fixed": len(fixed)}
     return {"data": fixed + varying, "layout": layout}
@@ -139,20 +164,17 @@ def _heatmap_frame(matrix, gene_ids, sample_ids, item_axis, labels, gene_tree, s
     ng, ns = len(gene_ids), len(sample_ids)
     if values.shape != (ng, ns):
         raise ValueError(f"matrix is {values.shape}, ids give ({ng}, {ns})")
-    labels = np.asarray(labels, dtype=np.int64)
+    labels = cluster_labels(labels)
     genes_are_items = item_axis == "genes"
     if len(labels) != (ng if genes_are_items else ns):
         raise ValueError(f"{len(labels)} labels for {ng if genes_are_items else ns} {item_axis}")
     if max_rows < 1:
         raise ValueError("max_rows must be at least 1")
-    if genes_are_items and gene_tree is None and gene_order is None:
-        gene_order = np.argsort(labels, kind="stable")
-    g_order = _display_order(gene_tree, gene_order, ng)
+    g_order, starts = _gene_rows(ng, labels if genes_are_items else None, gene_tree,
+                                 gene_order, max_rows)
     s_order = _display_order(sample_tree, sample_order, ns)
     g_ids, s_ids = gene_ids[g_order], sample_ids[s_order]
     item_labels = labels[g_order] if genes_are_items else labels[s_order]
-    # Rows: bins of consecutive genes in display order.
-    starts = _row_bins(ng, max_rows, item_labels if genes_are_items else None)
     ordered = values[g_order][:, s_order]
     if len(starts) < ng:
         counts = np.diff(np.append(starts, ng))
@@ -170,6 +192,30 @@ def _heatmap_frame(matrix, gene_ids, sample_ids, item_axis, labels, gene_tree, s
         has_col_tree=sample_tree is not None and ns > 1,
         n_strips=(0 if annot is None else annot.shape[1]) + (0 if genes_are_items else 2),
     )
+
+
+def _gene_rows(ng: int, gene_labels, gene_tree, gene_order, max_rows: int) -> tuple:
+    """Display order of the genes and the start of each row bin in that order.
+    ``gene_labels``: the cluster of each gene when the genes are the items, else None."""
+    if gene_labels is not None and gene_tree is None and gene_order is None:
+        gene_order = np.argsort(cluster_rank(gene_labels), kind="stable")
+    g_order = _display_order(gene_tree, gene_order, ng)
+    # Rows: bins of consecutive genes in display order, never mixing clusters.
+    labels_shown = None if gene_labels is None else np.asarray(gene_labels)[g_order]
+    return g_order, _row_bins(ng, max_rows, labels_shown)
+
+
+def heatmap_row_genes(gene_ids, *, labels=None, gene_tree=None, gene_order=None,
+                      max_rows: int = 400) -> list[np.ndarray]:
+    """The gene ids of each row of :func:`heatmap_figure`, top to bottom.
+
+    Parameters are those of :func:`heatmap_figure` (``labels``: the gene clusters when
+    the genes are the items, else None). Returns one array of ids per row (one gene,
+    or the genes a row averages), so that a zoomed row range maps back to genes.
+    """
+    gene_ids = np.asarray(gene_ids, dtype=object)
+    g_order, starts = _gene_rows(len(gene_ids), labels, gene_tree, gene_order, max_rows)
+    return np.split(gene_ids[g_order], starts[1:])
 
 
 def _display_order(tree, order, n: int) -> np.ndarray:
@@ -196,12 +242,14 @@ def _aggregation_note(frame: dict) -> str | None:
     return f"{ng:,} genes shown as {n_rows:,} rows (mean of {per_row} consecutive genes in {where})"
 
 
-def _heatmap_geometry(frame: dict, *, title: str | None) -> dict:
+def _heatmap_geometry(frame: dict, *, title: str | None, note: str | None = None) -> dict:
     """Heights in px, vertical domains as fractions of the plot, left edge of the heatmap."""
-    n_rows, ns, s_ids = frame["n_rows"], frame["ns"], frame["s_ids"]
-    note = _aggregation_note(frame)
+    n_rows, ns, s_ids = frame["n_rows"], frame["ns"], frame["col_names"]
+    note = "; ".join(n for n in (note, _aggregation_note(frame)) if n) or None
     show_cols = ns <= _MAX_TICK_LABELS
     heat_px = int(np.clip(14 * n_rows, 280, 620))
+    if frame["label_rows"]:  # drill-in: a readable label on every row
+        heat_px = max(280, 13 * n_rows)
     strip_px = _STRIP_PX * frame["n_strips"]
     tree_px = _COL_TREE_PX if frame["has_col_tree"] else 0
     margin_t = 10 + (_TITLE_PX if title else 0) + (_NOTE_PX if note else 0)
@@ -221,7 +269,8 @@ def _heatmap_geometry(frame: dict, *, title: str | None) -> dict:
     heat_left = row_tree_right + row_strips_w + (
         0.006 if (frame["has_row_tree"] or row_strips_w) else 0)
     return dict(
-        note=note, show_cols=show_cols, show_rows=n_rows <= _MAX_TICK_LABELS,
+        note=note, show_cols=show_cols,
+        show_rows=n_rows <= (n_rows if frame["label_rows"] else _MAX_TICK_LABELS),
         col_angle=col_angle, height=margin_t + plot_h + margin_b, plot_h=plot_h,
         margin_t=margin_t, margin_b=margin_b, heat_top=heat_top, strips_lo=strips_lo,
         strips_hi=strips_hi, tree_lo=strips_hi + _GAP_PX / plot_h,
@@ -339,3 +388,48 @@ def _selection_trace(x, y, ids, xaxis: str, yaxis: str, *, symbol: str) -> dict:
         showlegend=False,
         meta="selection",
     )
+
+
+def _readable_names(frame: dict, gene_labels, sample_labels, *, label_rows: bool) -> None:
+    """Row names from the gene labels (symbols), column tick texts from the sample labels."""
+    frame["label_rows"] = label_rows
+    frame["col_names"] = frame["s_ids"]
+    if sample_labels is not None:
+        names = np.asarray([str(x) for x in sample_labels], dtype=object)
+        if len(names) != frame["ns"]:
+            raise ValueError(f"{len(names)} sample labels for {frame['ns']} samples")
+        frame["col_names"] = names[frame["s_order"]]
+    if gene_labels is not None:
+        names = np.asarray([str(x) for x in gene_labels], dtype=object)
+        if len(names) != frame["ng"]:
+            raise ValueError(f"{len(names)} gene labels for {frame['ng']} genes")
+        frame["row_names"] = _bin_names(names[frame["g_order"]], frame["starts"])
+        frame["g_names"] = names[frame["g_order"]]
+    else:
+        frame["g_names"] = frame["g_ids"]
+
+
+def _label_columns(layout: dict, frame: dict) -> None:
+    """Sample labels (which may repeat) as tick texts of the matrix' category axis."""
+    if frame["col_names"] is not frame["s_ids"]:
+        layout["xaxis2"].update(tickmode="array", tickvals=list(frame["s_ids"]),
+                                ticktext=list(frame["col_names"]))
+
+
+def _highlight_genes(layout: dict, frame: dict, highlighted: Collection) -> None:
+    """Outline the rows of the highlighted genes across the matrix and name them in a
+    box left of it (shapes and annotations with ``name`` "gene-search")."""
+    found = np.flatnonzero(np.isin(frame["g_ids"], list(highlighted)))
+    rows = np.searchsorted(frame["starts"], found, side="right") - 1
+    if len(found) and layout["xaxis"]["domain"][0] < 0.05:  # room for the name boxes
+        longest = max(len(str(frame["g_names"][g])) for g in found)
+        layout["margin"]["l"] = max(layout["margin"]["l"], 40 + 8 * min(longest, 30))
+    for gene, row in zip(found.tolist(), rows.tolist()):
+        layout.setdefault("shapes", []).append(dict(
+            type="rect", xref="x", yref="y", x0=-0.5, x1=frame["ns"] - 0.5, y0=row - 0.5,
+            y1=row + 0.5, line=dict(color="black", width=2), name="gene-search"))
+        layout["annotations"].append(dict(
+            text=f"<b>{frame['g_names'][gene]}</b>", xref="x", yref="y", x=-0.5, y=row,
+            xanchor="right", ax=-24, ay=0, showarrow=True, arrowhead=2, arrowwidth=1.5,
+            bgcolor="rgba(255, 255, 255, 0.9)", bordercolor="black", borderwidth=1,
+            font=dict(size=11), name="gene-search"))

@@ -17,6 +17,8 @@ from .common import _category_order
 from .common import _fmt
 from .common import _named_scale
 from .common import cluster_colors
+from .common import cluster_labels
+from ..tl.labels import natural_key
 
 
 # ------------------------------------------------------------------------- embedding
@@ -147,9 +149,11 @@ def _color_groups(colors: pd.Series, color_title: str) -> list[tuple]:
     else:
         categories = _category_order(colors)
         if colors.name == "cluster":
-            palette = cluster_colors(np.asarray(categories, dtype=np.int64))
-            names = {c: f"cluster {int(c)}" for c in categories}
-            color_of = {c: palette[int(c)] for c in categories}
+            categories = sorted(categories, key=natural_key)
+            palette = cluster_colors(categories)
+            key = {c: k for c, k in zip(categories, cluster_labels(categories).tolist())}
+            names = {c: f"cluster {key[c]}" for c in categories}
+            color_of = {c: palette[key[c]] for c in categories}
         else:
             pal = ANNOTATION_PALETTES[0]
             names = {c: str(c) for c in categories}

@@ -8,6 +8,8 @@ import numpy as np
 
 from .common import BASE_TEMPLATE
 from .common import cluster_colors
+from .common import cluster_labels
+from .common import cluster_rank
 from .palettes import readable_on_white
 
 
@@ -27,7 +29,7 @@ def silhouette_figure(
     ----------
     ids : sequence of str
         Item ids (each bar's ``customdata``).
-    labels : array-like of int
+    labels : array-like of int or str
         Cluster label of each item.
     values : array-like of float
         Silhouette value of each item (NaN items are left out).
@@ -45,7 +47,7 @@ def silhouette_figure(
         silhouette within a cluster), bar positions on a numeric y axis.
     """
     ids = np.asarray(ids, dtype=object)
-    labels = np.asarray(labels, dtype=np.int64)
+    labels = cluster_labels(labels)
     values = np.asarray(values, dtype=np.float64)
     if not len(ids) == len(labels) == len(values):
         raise ValueError("ids, labels and values must have the same length")
@@ -55,9 +57,11 @@ def silhouette_figure(
     if mean_value is None:
         mean_value = float(values.mean()) if n else 0.0
     # By cluster, then decreasing silhouette (stable, so ties keep the input order).
-    order = np.lexsort((-values, labels))
+    rank = cluster_rank(labels)
+    order = np.lexsort((-values, rank))
     ids, labels, values = ids[order], labels[order], values[order]
-    clusters, group_start = np.unique(labels, return_index=True)
+    group_start = np.unique(rank[order], return_index=True)[1]
+    clusters = labels[group_start]
     gap = max(1, round(0.015 * n))
     position = np.arange(n) + gap * (np.searchsorted(group_start, np.arange(n), side="right") - 1)
     palette = cluster_colors(clusters)

@@ -34,6 +34,16 @@ def zscore_rows(values: np.ndarray) -> np.ndarray:
     """Centre each row and divide by its standard deviation (R's ``scale``, ddof=1).
 
     Constant rows become all zeros instead of NaN.
+
+    Parameters
+    ----------
+    values : array-like, shape (n_rows, n_columns)
+        E.g. genes x samples.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n_rows, n_columns)
+        The row z-scores, float64 (a new array).
     """
     values = np.asarray(values, dtype=np.float64)
     centred = values - values.mean(axis=1, keepdims=True)

@@ -48,6 +48,18 @@ def pca_embedding(items: np.ndarray, *, random_state: int = 0) -> Embedding:
     """First two principal components of the rows of ``items`` (centred, not scaled).
 
     The axis titles give the percentage of variance each component explains.
+
+    Parameters
+    ----------
+    items : array-like, shape (n_items, n_features)
+        E.g. samples x genes.
+    random_state : int
+        Seed of scikit-learn's PCA (its randomized solver on large inputs).
+
+    Returns
+    -------
+    Embedding
+        ``coords`` (n_items x 2) and the axis titles.
     """
     values = np.asarray(items, dtype=np.float64)
     n_components = min(2, *values.shape)

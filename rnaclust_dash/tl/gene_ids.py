@@ -84,7 +84,8 @@ def strip_version(ids) -> np.ndarray:
     Other ids are returned unchanged. Input shape (n,), output a new object array (n,).
     """
     ids = np.asarray([str(i).strip() for i in ids], dtype=object)
-    return np.array([_VERSION.sub(r"\1", i) for i in ids], dtype=object)
+    # only ids with a dot can carry a version (most have none: skip the regex)
+    return np.array([_VERSION.sub(r"\1", i) if "." in i else i for i in ids], dtype=object)
 
 
 def detect_id_kind(ids) -> tuple[str, float]:
@@ -97,7 +98,11 @@ def detect_id_kind(ids) -> tuple[str, float]:
     share : float
         Share of the ids of that kind (0..1).
     """
-    ids = strip_version(ids)
+    return _detect_kind(strip_version(ids))
+
+
+def _detect_kind(ids: np.ndarray) -> tuple[str, float]:
+    """:func:`detect_id_kind` of ids whose versions are dropped already."""
     if ids.size == 0:
         raise DataError("There are no gene ids to map.")
     counts = {kind: 0 for kind, _ in _PATTERNS}
@@ -139,14 +144,15 @@ def map_to_symbols(ids, *, mapping=None, if_none_mapped: str = "raise") -> Symbo
     if if_none_mapped not in ("raise", "keep"):
         raise ParameterError("if_none_mapped must be 'raise' or 'keep'.")
     clean = strip_version(ids)
-    kind, share = detect_id_kind(clean)
+    kind, share = _detect_kind(clean)
     if mapping is not None:
         table, source = _user_series(mapping), "user table"
     elif kind == "symbol":
         note = f"The {clean.size} gene ids look like gene symbols already; they are shown as given."
         return SymbolMapping(clean, np.ones(clean.size, dtype=bool), kind, "none", note)
     elif kind in HUMAN_KINDS:
-        table, source = _human_table(kind), "org.Hs.eg.db 3.16"
+        # the cached table itself: Series.map only reads it (and keeps its hash index)
+        table, source = _human_series(kind), "org.Hs.eg.db 3.16"
     else:
         table, source = pd.Series(dtype=object), "org.Hs.eg.db 3.16"
     found = pd.Series(clean).map(table)
@@ -154,7 +160,7 @@ def map_to_symbols(ids, *, mapping=None, if_none_mapped: str = "raise") -> Symbo
     symbols = np.where(mapped, found.to_numpy(dtype=object), clean)
     report = (f"{int(mapped.sum()):,} of {clean.size:,} {ID_KINDS[kind]} "
               f"({share:.0%} of the ids look like that) mapped to symbols with the "
-              f"{source} table")
+              f"{_table_name(source)}")
     if not mapped.any():
         message = _none_mapped_message(clean, kind, source)
         if if_none_mapped == "raise":
@@ -225,6 +231,11 @@ def _user_series(mapping, *, filename: str = "the mapping table") -> pd.Series:
     return series[~series.index.duplicated()]
 
 
+def _table_name(source: str) -> str:
+    """'org.Hs.eg.db 3.16 table', 'user table' (not 'user table table')."""
+    return source if source.endswith("table") else f"{source} table"
+
+
 def _none_mapped_message(ids: np.ndarray, kind: str, source: str) -> str:
     described = ID_KINDS[kind]
     species = ""
@@ -239,17 +250,13 @@ def _none_mapped_message(ids: np.ndarray, kind: str, source: str) -> str:
     else:
         hint = "Upload a table of id and symbol for this species"
     return (f"None of the {ids.size:,} gene ids (detected: {described}{species}, e.g. "
-            f"{', '.join(ids[:3])}) maps to a symbol with the {source} table. {hint}; "
+            f"{', '.join(ids[:3])}) maps to a symbol with the {_table_name(source)}. {hint}; "
             "until then the ids are shown as they are.")
 
 
 @lru_cache(maxsize=len(HUMAN_KINDS))
 def _human_series(kind: str) -> pd.Series:
-    # read-only data loaded once per process; callers get a copy (:func:`_human_table`)
+    # read-only data loaded once per process: callers only read it (never change it)
     table = pd.read_csv(_MAP_FILE, dtype=str, keep_default_na=False)
     table = table[table["kind"] == kind]
     return pd.Series(table["symbol"].to_numpy(), index=table["id"].to_numpy(), dtype=object)
-
-
-def _human_table(kind: str) -> pd.Series:
-    return _human_series(kind).copy()

@@ -59,7 +59,20 @@ def hierarchical_tree(condensed: np.ndarray, *, linkage: str) -> np.ndarray:
 
 def optimal_leaf_order(tree: np.ndarray, condensed: np.ndarray) -> np.ndarray:
     """The same tree with its branches flipped so that neighbouring leaves are as similar
-    as possible (Bar-Joseph et al. 2001); merges, heights and cuts are unchanged."""
+    as possible (Bar-Joseph et al. 2001); merges, heights and cuts are unchanged.
+
+    Parameters
+    ----------
+    tree : numpy.ndarray, shape (n - 1, 4)
+        A scipy linkage matrix of n items.
+    condensed : numpy.ndarray, shape (n * (n - 1) / 2,)
+        The condensed distances the tree was built from.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n - 1, 4)
+        The reordered linkage matrix (a new array).
+    """
     from scipy.cluster.hierarchy import optimal_leaf_ordering
 
     return optimal_leaf_ordering(tree, np.asarray(condensed, dtype=np.float64))

@@ -3,13 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -18,59 +11,20 @@ from layouts import ids
 
 from test_app import click, graph_json, set_number, wait_until
 
+# One home for starting servers (also used by tests/hosting and benchmarks/soak_hosting.py).
+from benchmarks.dash_http import port_in_range, running_server  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 
 #: What numba prints when a job is forked from a server that already ran OpenMP code.
 OPENMP_FORK_ABORT = "fork() called from a process already using GNU OpenMP"
 
 
-def port_in_range(offset: int) -> int:
-    """Port ``DASH_TEST_PORT + offset`` (parallel runs each take their own range), or any
-    free port when that one is taken."""
-    port = int(os.environ.get("DASH_TEST_PORT", "8050")) + offset
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def dockerfile_command() -> str:
-    """The shell command of the Dockerfile's ``CMD ["sh", "-c", "..."]``."""
+def dockerfile_command() -> list[str]:
+    """The Dockerfile's exec-form ``CMD [...]`` (gunicorn reads gunicorn.conf.py)."""
     line = next(line for line in (ROOT / "Dockerfile").read_text().splitlines()
                 if line.startswith("CMD "))
-    return json.loads(line.removeprefix("CMD "))[-1]
-
-
-@contextmanager
-def running_server(command: list[str], *, port: int, env: dict, log_path: Path):
-    """Run ``command`` in the repository with ``PORT`` set; yield its URL once /healthz
-    answers; stop it and everything it started (its own process group) afterwards."""
-    environment = dict(os.environ, PORT=str(port), **env)
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(url + "/healthz", timeout=1)
-                break
-            except OSError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{command} did not serve /healthz:\n"
-                                       f"{log_path.read_text()}") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+    return json.loads(line.removeprefix("CMD "))
 
 
 @pytest.fixture(scope="session")

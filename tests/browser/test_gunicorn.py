@@ -4,8 +4,8 @@ import pytest
 
 from layouts import ids
 
-from real_server import (OPENMP_FORK_ABORT, dockerfile_command, numba_cache,  # noqa: F401
-                         port_in_range, running_server, server_env, umap_drawn)
+from real_server import (OPENMP_FORK_ABORT, ROOT, dockerfile_command,  # noqa: F401
+                         numba_cache, port_in_range, running_server, server_env, umap_drawn)
 from test_app import graph_json, metrics_text, set_number, wait_rendered, wait_until
 
 
@@ -14,7 +14,7 @@ def gunicorn_server(tmp_path, numba_cache):
     """gunicorn started with the Dockerfile's command (3 workers, the app preloaded in
     the master, UMAP warm-up on); yields its URL and log file."""
     log = tmp_path / "gunicorn.log"
-    with running_server(["sh", "-c", dockerfile_command()], port=port_in_range(91),
+    with running_server(dockerfile_command(), port=port_in_range(91),
                         env=server_env(tmp_path, numba_cache) | {"WORKERS": "3"},
                         log_path=log) as url:
         yield url, log
@@ -41,7 +41,7 @@ def test_umap_finishes_every_time_in_preloaded_gunicorn_workers(dash_duo, gunico
     # The master imports the app before forking its workers (--preload) and each worker
     # forks UMAP jobs: neither may have started OpenMP or numba threads by then.
     url, log = gunicorn_server
-    assert "--preload" in dockerfile_command()
+    assert "preload_app = True" in (ROOT / "gunicorn.conf.py").read_text()
     for attempt in range(2):  # a fresh page: the jobs may land on any worker
         dash_duo.driver.get(url)
         wait_rendered(dash_duo)

@@ -66,7 +66,8 @@ def test_example_outputs(store, example_store, example_controls, example_analysi
 def test_analysis_store_holds_keys_and_parameters_only(store, example_store, example_controls,
                                                       example_analysis):
     stored = out(example_analysis, analysis, ids.ANALYSIS_STORE, "data")
-    assert set(stored) == {"key", "params", "n_items"}
+    assert set(stored) == {"key", "params", "n_items", "splits"}
+    assert stored["splits"] == []  # no sub-clusters (issue 12)
     assert stored["key"] == example_store["key"]
     assert stored["n_items"] == 7
     assert stored["params"] == AnalysisParams(k=2).to_dict()

@@ -17,6 +17,7 @@ from callback_helpers import text_of, walk
 from layouts import ids
 from layouts.main import build_layout
 from rnaclust_dash.params import ASSESS_SPEC, SPEC, spec
+from rnaclust_dash.params.spec import SINGLE_CELL
 
 #: The number boxes of the choose-k and stability views and their options.
 ASSESS_CONTROLS = {ids.K_MAX: "k_max", ids.GAP_REFS: "gap_refs",
@@ -81,7 +82,9 @@ def check_control(page, control_id: str, param) -> None:
 
 #: Parameters the sidebar has no control for, and why (a new parameter gets a control, or
 #: a line here).
-NOT_IN_SIDEBAR = {"mode": "the data card tells bulk from single cells by the file loaded"}
+NOT_IN_SIDEBAR = {"mode": "the data card tells bulk from single cells by the file loaded"} | {
+    name: "read by the single-cell pipeline only (no single-cell view yet)"
+    for name, param in SPEC.items() if param.stage == SINGLE_CELL}
 
 
 def test_every_parameter_has_one_sidebar_control():

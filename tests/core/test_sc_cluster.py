@@ -94,3 +94,19 @@ def test_leiden_on_scanpys_graph_gives_scanpys_labels(dataset, resolution):
         f"leiden_r{resolution}"].to_numpy()
     labels = cluster_graph(graph, resolution=resolution, random_state=0)
     assert adjusted_rand_score(labels, expected) == 1.0
+
+
+# --- shape of the single-cell clustering modules ------------------------------------------
+
+SC_TL_MODULES = ("tl/graph.py", "tl/sc_markers.py", "tl/embed.py", "pipeline/single_cell.py",
+                 "pipeline/single_cell_assess.py", "export/single_cell_files.py",
+                 "commands/single_cell_run.py")
+
+
+@pytest.mark.parametrize("module", SC_TL_MODULES)
+def test_sc_tl_modules_stay_small_and_import_no_dash(module):
+    from tests.core.package_shape import assert_module_small
+
+    path = Path(__file__).resolve().parents[2] / "rnaclust_dash" / module
+    assert_module_small(path)
+    assert "import dash" not in path.read_text() and "from dash" not in path.read_text()

@@ -2,8 +2,9 @@
 silhouette plot and the agreement card, linked by one selection.
 
 Callbacks: :mod:`.analysis` (heatmap, silhouette, metrics, downloads), :mod:`.embedding`
-(scatter, UMAP job), :mod:`.selection` (clicks and lassos -> the selection store) and
-:mod:`.agreement` (ARI/NMI and the Sankey diagram).
+(scatter, UMAP job), :mod:`.selection` (clicks and lassos -> the selection store),
+:mod:`.agreement` (ARI/NMI and the Sankey diagram) and :mod:`.splits` (sub-clusters in
+place, with undo).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from layouts.components import GRAPH_CONFIG, figure_card, view_alert
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.validate import INDICES
 
-from . import agreement, analysis, embedding, selection
+from callbacks import gene_search
+
+from . import agreement, analysis, embedding, reproduce, selection, splits
 
 TAB_ID = "clustering"
 TAB_LABEL = "Clustering"
@@ -74,6 +77,8 @@ def layout() -> html.Div:
                             dbc.Button("Clear selection", id=ids.CLEAR_SELECTION, size="sm",
                                        color="link")], className="selection")],
                  className="d-flex justify-content-between align-items-center mb-2"),
+        splits.split_card(),
+        gene_search.heatmap_tools(),
         figure_card("Clustered heatmap", ids.HEATMAP,
                     "Rows: genes, columns: samples; click a cluster bar or a dendrogram node "
                     "to select its items."),
@@ -91,5 +96,5 @@ def layout() -> html.Div:
 
 def register(app, store: ResultStore) -> None:
     """Register the analysis, scatter, selection and agreement callbacks."""
-    for module in (analysis, embedding, selection, agreement):
+    for module in (analysis, embedding, selection, agreement, reproduce, splits):
         module.register(app, store)

@@ -15,7 +15,7 @@ from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.tl.agreement import agreement
 from rnaclust_dash.store import ResultStore
 
-from callbacks.common import ViewOutputs
+from callbacks.common import ViewOutputs, stored_analysis
 
 COLUMN, METHOD = "column:", "method:"
 VIEW = ViewOutputs("agreement", (Output(ids.AGREEMENT, "children"),
@@ -44,7 +44,7 @@ def agreement_view(store: ResultStore, analysis_store: dict, choice: str | None,
     if not analysis_store or not choice:
         return VIEW.shown("", no_update, {"display": "none"})
     params = AnalysisParams.from_dict(analysis_store["params"])
-    analysis = run_analysis(store, analysis_store["key"], params)
+    analysis = stored_analysis(store, analysis_store)
     ids_ = analysis.features.item_ids
     if choice.startswith(COLUMN):
         name = choice[len(COLUMN):]

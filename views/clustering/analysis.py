@@ -8,14 +8,19 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from layouts import ids
 from layouts.main import METHOD_LABELS
 from rnaclust_dash import views
+from rnaclust_dash.commands.trajectory import params_with_splits
 from rnaclust_dash.export import ASSIGNMENTS_FILE, PARAMS_FILE, assignments_csv, params_json
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pipeline import load_summary, run_analysis
+from rnaclust_dash.pipeline.gene_map import gene_map
+from rnaclust_dash.pipeline.subcluster import split_analysis_present
+from rnaclust_dash.tl.subcluster import steps_from_records, steps_to_records
 from rnaclust_dash.store import ResultStore
 
 from callbacks import patching
-from callbacks.common import CONTROL_FIELDS, guarded, params_from_controls
+from callbacks.common import (CONTROL_FIELDS, current_splits, guarded, params_from_controls,
+                              stored_analysis)
 from .embedding import embedding_params
 
 # The controls the analysis depends on (the embedding controls have their own callback).
@@ -35,6 +40,10 @@ OUTPUTS = [
     Output(ids.FIGURES_SHOWN, "data"),
 ]
 ERROR_SLOT = (4, 5)
+# Inputs that change what the heatmap shows, not the analysis (gene search, drill-in,
+# sample labels: see callbacks.gene_search).
+HEATMAP_ONLY = [(ids.GENE_SEARCH_STORE, "data"), (ids.HEATMAP_FOCUS, "data"),
+                (ids.SAMPLE_LABELS, "value"), (ids.GENE_MAP_STORE, "data")]
 
 
 def metrics_badges(metrics: dict, params: AnalysisParams, n_clusters: int) -> list:
@@ -54,12 +63,19 @@ def metrics_badges(metrics: dict, params: AnalysisParams, n_clusters: int) -> li
 
 def update_analysis(store: ResultStore, dataset_store: dict | None, control_values: dict,
                     selected: list | None, *, selection_only: bool = False,
-                    shown: dict | None = None) -> tuple:
+                    shown: dict | None = None, search: list | None = None,
+                    focus: dict | None = None, sample_label_by: str | None = None,
+                    splits: list | None = None) -> tuple:
     """The body of the analysis callback (plain function: testable without a browser).
 
     ``shown`` is what the browser's heatmap and silhouette show now (the store
     ``ids.FIGURES_SHOWN``); figures that differ from it only in clusters or highlight go
-    out as a ``dash.Patch`` of that part (see :mod:`callbacks.patching`).
+    out as a ``dash.Patch`` of that part (see :mod:`callbacks.patching`). ``search``
+    (genes found by the gene search), ``focus`` (the heatmap's drill-in, see
+    :mod:`callbacks.gene_search`) and ``sample_label_by`` change the heatmap only.
+    ``splits`` (records of :func:`~rnaclust_dash.tl.subcluster.steps_to_records`) split
+    clusters in place; a split of a cluster the clustering no longer has is dropped with a
+    notice, and the analysis store keeps the splits applied.
 
     Returns the outputs in the order of :data:`OUTPUTS`.
     """
@@ -69,12 +85,16 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
         return single_cell_outputs()
     key = dataset_store["key"]
     params = params_from_controls(control_values)
-    analysis = run_analysis(store, key, params)
+    analysis, kept = split_analysis_present(store, run_analysis(store, key, params),
+                                            steps_from_records(splits))
     metadata = load_summary(store, key)["metadata"]
     selected = selected or []
     shown = shown or {}
     heatmap, heatmap_shown = patching.heatmap_update(
-        views.heatmap(analysis, metadata=metadata, selected=selected), shown.get("heatmap"))
+        views.heatmap(analysis, metadata=metadata, selected=selected, highlighted=search or (),
+                      focus=(focus or {}).get("genes"), sample_label_by=sample_label_by,
+                      mapping=gene_map(store, key)),
+        shown.get("heatmap"))
     silhouette, silhouette_shown = patching.silhouette_update(
         views.silhouette(analysis, selected=selected), shown.get("silhouette"))
     now_shown = {"heatmap": heatmap_shown, "silhouette": silhouette_shown}
@@ -82,7 +102,7 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
         return (heatmap, silhouette) + tuple([no_update] * (len(OUTPUTS) - 3)) + (now_shown,)
     notices = list(analysis.notices)
     analysis_store = {"key": key, "params": params.to_dict(),
-                      "n_items": int(len(analysis.labels))}
+                      "n_items": int(len(analysis.labels)), "splits": steps_to_records(kept)}
     n_clusters = len(set(analysis.labels.tolist()))
     return (heatmap, silhouette, metrics_badges(analysis.metrics(), params, n_clusters),
             analysis_store,
@@ -120,15 +140,25 @@ def register(app, store: ResultStore) -> None:
               Input(ids.DATASET_STORE, "data"),
               *[Input(c, "value") for c in ANALYSIS_CONTROLS],
               Input(ids.SELECTION_STORE, "data"),
-              State(ids.FIGURES_SHOWN, "data"),
+              *[Input(*view_input) for view_input in HEATMAP_ONLY],
+              Input(ids.SPLITS_STORE, "data"),
+              State(ids.FIGURES_SHOWN, "data"), State(ids.ANALYSIS_STORE, "data"),
               prevent_initial_call=True)
     @guarded(len(OUTPUTS), ERROR_SLOT)
     def analyse(dataset_store, *values):
-        *control_values, selected, shown = values
+        (*control_values, selected, search, focus, label_by, _gene_map, split_records,
+         shown, previous) = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
+        # Only the heatmap changes when nothing but these fired (new data also sets the
+        # sample-label menu: then the analysis runs in full)
+        display_only = {ids.SELECTION_STORE, *[i for i, _ in HEATMAP_ONLY]}
+        fired = {t["prop_id"].rsplit(".", 1)[0] for t in ctx.triggered}
         return update_analysis(store, dataset_store, controls, selected,
-                               selection_only=ctx.triggered_id == ids.SELECTION_STORE,
-                               shown=shown)
+                               selection_only=bool(fired) and fired <= display_only,
+                               shown=shown, search=search, focus=focus,
+                               sample_label_by=label_by,
+                               splits=current_splits(dataset_store, split_records, previous,
+                                                     fired))
 
     @app.callback(Output(ids.DOWNLOAD_PARAMS, "data"),
               Input(ids.DOWNLOAD_PARAMS_BUTTON, "n_clicks"),
@@ -142,8 +172,10 @@ def register(app, store: ResultStore) -> None:
             return no_update
         params = embedding_params(analysis_store, embedding, neighbors, min_dist)
         name = load_summary(store, analysis_store["key"])["name"]
-        return dcc.send_string(params_json(params, dataset_name=name,
-                                           dataset_key=analysis_store["key"]), PARAMS_FILE)
+        text = params_json(params, dataset_name=name, dataset_key=analysis_store["key"])
+        # the splits on screen: `run --params` replays them (issue 12)
+        text = params_with_splits(text, steps_from_records(analysis_store.get("splits")))
+        return dcc.send_string(text, PARAMS_FILE)
 
     @app.callback(Output(ids.DOWNLOAD_ASSIGNMENTS, "data"),
               Input(ids.DOWNLOAD_ASSIGNMENTS_BUTTON, "n_clicks"),
@@ -152,6 +184,5 @@ def register(app, store: ResultStore) -> None:
     def download_assignments(_, analysis_store):
         if not analysis_store:
             return no_update
-        analysis = run_analysis(store, analysis_store["key"],
-                                AnalysisParams.from_dict(analysis_store["params"]))
+        analysis = stored_analysis(store, analysis_store)
         return dcc.send_string(assignments_csv(analysis), ASSIGNMENTS_FILE)

@@ -11,10 +11,11 @@ from rnaclust_dash import views
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.common import for_browser
 from rnaclust_dash.params import AnalysisParams
-from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary, run_analysis
+from rnaclust_dash.pipeline import compute_embedding, embedding_key, load_summary
+from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.store import ResultStore
 
-from callbacks.common import guarded, params_from_controls
+from callbacks.common import current_splits, guarded, params_from_controls, stored_analysis
 
 # How Dash words an error reported by the background job manager (callbacks.jobs).
 LOST_PREFIX = "An error occurred inside a background callback: "
@@ -42,19 +43,21 @@ def scatter(store: ResultStore, analysis_store: dict, params: AnalysisParams, co
             selected: list | None):
     """The scatter figure of a computed embedding."""
     key = analysis_store["key"]
-    analysis = run_analysis(store, key, params)
+    analysis = stored_analysis(store, analysis_store)
     coords = compute_embedding(store, key, params)
     metadata = load_summary(store, key)["metadata"]
     figure = views.embedding(analysis, coords, color_by=color_by, metadata=metadata,
-                             selected=selected or [])
+                             selected=selected or [], mapping=gene_map(store, key))
     return for_browser(figure), " ".join(coords.notices)
 
 
-def analysis_store_of(dataset_store: dict, controls: dict) -> dict:
+def analysis_store_of(dataset_store: dict, controls: dict, splits: list | None = None) -> dict:
     """The analysis the controls ask for, as the analysis callback stores it: the scatter
     reads the controls itself instead of waiting for that callback (the stages it needs
-    are cached in the store by whichever callback computes them first)."""
-    return {"key": dataset_store["key"], "params": params_from_controls(controls).to_dict()}
+    are cached in the store by whichever callback computes them first). ``splits``: the
+    sub-clusters to show (see :func:`callbacks.common.current_splits`)."""
+    return {"key": dataset_store["key"], "params": params_from_controls(controls).to_dict(),
+            "splits": list(splits or [])}
 
 
 def lasso_ids(selected_data: dict | None) -> list[str]:
@@ -78,7 +81,7 @@ def highlight_patch(figure: dict, *, drop_outline: bool = False) -> Patch:
 
 def show_scatter(store: ResultStore, dataset_store, controls: dict, method, neighbors,
                  min_dist, color_by, selected, *, selection_only: bool = False,
-                 lasso: dict | None = None) -> tuple:
+                 lasso: dict | None = None, splits: list | None = None) -> tuple:
     """The body of the scatter callback as registered (outputs of :data:`OUTPUTS`).
 
     A new selection never re-sends the figure: re-drawing it would drop the user's lasso
@@ -88,7 +91,7 @@ def show_scatter(store: ResultStore, dataset_store, controls: dict, method, neig
     """
     if not dataset_store or dataset_store.get("mode") == "single-cell":  # the Cells tab
         return tuple([no_update] * len(OUTPUTS))
-    analysis_store = analysis_store_of(dataset_store, controls)
+    analysis_store = analysis_store_of(dataset_store, controls, splits)
     if selection_only and selected and sorted(selected) == lasso_ids(lasso):
         return tuple([no_update] * len(OUTPUTS))
     outputs = update_embedding(store, analysis_store, method, neighbors, min_dist, color_by,
@@ -138,15 +141,26 @@ def register(app, store: ResultStore) -> None:
               Input(ids.UMAP_MIN_DIST, "value"),
               Input(ids.COLOR_BY, "value"),
               Input(ids.SELECTION_STORE, "data"),
-              State(ids.EMBEDDING, "selectedData"),
+              Input(ids.GENE_SEARCH_STORE, "data"),
+              Input(ids.SPLITS_STORE, "data"),
+              State(ids.EMBEDDING, "selectedData"), State(ids.ANALYSIS_STORE, "data"),
               prevent_initial_call=True)
     @guarded(len(OUTPUTS), ERROR_SLOT)
     def show_embedding(dataset_store, *values):
-        *control_values, method, neighbors, min_dist, color_by, selected, lasso = values
+        (*control_values, method, neighbors, min_dist, color_by, selected, found, records,
+         lasso, previous) = values
         controls = dict(zip(ANALYSIS_CONTROLS, control_values))
+        # genes found by the gene search are highlighted too when genes are the points
+        # (with samples as points they would fade every point)
+        marked = list(selected or [])
+        if controls.get(ids.TARGET) == "genes":
+            marked = list(dict.fromkeys(marked + list(found or [])))
         return show_scatter(store, dataset_store, controls, method, neighbors, min_dist,
-                            color_by, selected, lasso=lasso,
-                            selection_only=ctx.triggered_id == ids.SELECTION_STORE)
+                            color_by, marked, lasso=lasso,
+                            splits=current_splits(dataset_store, records, previous, {
+                                t["prop_id"].rsplit(".", 1)[0] for t in ctx.triggered}),
+                            selection_only=ctx.triggered_id in (ids.SELECTION_STORE,
+                                                                ids.GENE_SEARCH_STORE))
 
     @app.callback(Output(ids.EMBEDDING, "figure", allow_duplicate=True),
               Output(ids.EMBEDDING_STATUS, "children", allow_duplicate=True),

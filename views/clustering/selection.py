@@ -16,18 +16,20 @@ from dash import Input, Output, State, ctx, no_update
 
 from layouts import ids
 from rnaclust_dash.pl.dendrogram import leaves_under
-from rnaclust_dash.params import AnalysisParams
-from rnaclust_dash.pipeline import Analysis, run_analysis
+from rnaclust_dash.pipeline import Analysis
 from rnaclust_dash.store import ResultStore
+
+from callbacks.common import stored_analysis
 
 
 def _points(event: dict | None) -> list[dict]:
     return (event or {}).get("points") or []
 
 
-def ids_in_cluster(analysis: Analysis, cluster: int) -> list[str]:
-    """Ids of the items of one cluster."""
-    return [str(i) for i in analysis.features.item_ids[analysis.labels == int(cluster)]]
+def ids_in_cluster(analysis: Analysis, cluster) -> list[str]:
+    """Ids of the items of one cluster (``3``, or a sub-cluster such as ``"3.1"``)."""
+    labels = np.asarray(analysis.labels).astype(str)
+    return [str(i) for i in analysis.features.item_ids[labels == str(cluster)]]
 
 
 def selection_from_event(source: str, event: dict | None, analysis: Analysis) -> list[str] | None:
@@ -69,6 +71,9 @@ def selection_from_event(source: str, event: dict | None, analysis: Analysis) ->
             return [str(i) for i in item_ids[leaves_under(analysis.item_tree, int(node))]]
         if isinstance(data, (int, float)) and not isinstance(data, bool):
             return ids_in_cluster(analysis, int(data))
+        if isinstance(data, str) and "." in data and data in set(
+                np.asarray(analysis.labels).astype(str).tolist()):
+            return ids_in_cluster(analysis, data)  # the cluster bar of a sub-cluster: "3.1"
     return None
 
 
@@ -107,8 +112,7 @@ def register(app, store: ResultStore) -> None:
         source = ctx.triggered[0]["prop_id"]
         event = ctx.triggered[0]["value"]
         try:
-            analysis = run_analysis(store, analysis_store["key"],
-                                    AnalysisParams.from_dict(analysis_store["params"]))
+            analysis = stored_analysis(store, analysis_store)
         except Exception:  # noqa: BLE001 - a stale selection is harmless; keep the old one
             return no_update, no_update
         selected = selection_from_event(source, event, analysis)

@@ -86,7 +86,20 @@ def partition_from_labels(labels: np.ndarray, *, memberships: np.ndarray | None 
 
 
 def partition_from_tree(tree: np.ndarray, k: int) -> Partition:
-    """The cut of a linkage tree into k clusters (R ``cutree``), keeping the tree."""
+    """The cut of a linkage tree into k clusters (R ``cutree``), keeping the tree.
+
+    Parameters
+    ----------
+    tree : numpy.ndarray, shape (n - 1, 4)
+        A scipy linkage matrix of n items.
+    k : int
+        Number of clusters, 1..n.
+
+    Returns
+    -------
+    Partition
+        n labels 1..k numbered by first appearance, and the tree.
+    """
     return Partition(cut_tree(tree, k).astype(np.int64), tree=tree)
 
 

@@ -38,7 +38,19 @@ GRAPH_CLUSTERINGS = RESOLUTION_METHODS
 
 
 def get_method(name: str) -> Method:
-    """The registry entry of a method, or a ParameterError listing the known ones."""
+    """The registry entry of a method, or a ParameterError listing the known ones.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`METHODS` (``"hierarchical"``, ``"kmeans"``, ...).
+
+    Returns
+    -------
+    Method
+        Its ``fit(data, *, k=None, resolution=None, random_state=0, **params)`` returns a
+        :class:`Partition`; ``needs`` says whether data are items or condensed distances.
+    """
     try:
         return REGISTRY[name]
     except KeyError:

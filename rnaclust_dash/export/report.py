@@ -1,0 +1,233 @@
+"""A self-contained HTML report of an analysis (``report`` command and the dashboard's
+download; issue 14 item 3).
+
+One file that opens offline: the figures (interactive plotly, plotly.js inlined once), the
+assignments and metrics, the parameters, a methods paragraph with its references
+(:mod:`.citations`), package versions, input checksums (sha256), the machine and its
+threads. One builder per analysis kind: :func:`bulk_report` for the bulk clustering;
+single-cell, time-course and module reports reuse :func:`report_html` with their own
+sections.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import platform
+import sys
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from .. import __version__
+from ..params import split_list
+from .citations import citation
+from .files import package_versions
+
+if TYPE_CHECKING:
+    from ..dataset import Dataset
+    from ..pipeline.run import Analysis
+    from ..tl.embed import Embedding
+
+REPORT_FILE = "report.html"
+#: Packages listed in the report besides those of :func:`package_versions`.
+_MORE_PACKAGES = ("plotly", "anndata", "harmonypy", "igraph", "threadpoolctl", "dash")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled part of the report: ``body`` is HTML (already escaped)."""
+
+    title: str
+    body: str
+
+
+def sha256_of(content: bytes) -> str:
+    """The sha256 hex digest of a file's bytes (the report's input checksums)."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def machine_description() -> dict:
+    """The machine the report was made on: system, processor, CPU count, BLAS threads,
+    Python."""
+    from threadpoolctl import threadpool_info
+
+    blas = sorted({f"{pool.get('internal_api')} ({pool.get('num_threads')} threads)"
+                   for pool in threadpool_info()})
+    return {"system": platform.platform(), "processor": platform.machine(),
+            "cpus": os.cpu_count(), "threads available": len(os.sched_getaffinity(0))
+            if hasattr(os, "sched_getaffinity") else os.cpu_count(),
+            "thread pools": ", ".join(blas) or "none loaded",
+            "python": sys.version.split()[0]}
+
+
+def report_versions() -> dict:
+    """Versions of the packages the numbers and figures depend on."""
+    versions = dict(package_versions())
+    for name in _MORE_PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def _table(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
+    shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
+    note = "" if shown is frame else (f"<p class='note'>First {max_rows:,} of {len(frame):,} "
+                                      "rows (all rows: assignments.csv).</p>")
+    return shown.to_html(index=False, border=0, classes="table", float_format="%.4g") + note
+
+
+def _pairs(values: dict) -> str:
+    return _table(pd.DataFrame({"name": list(values), "value": [str(v) for v in
+                                                                values.values()]}))
+
+
+def _figure_html(figure: dict, *, div_id: str) -> str:
+    import plotly.io as pio
+    from ..pl.common import for_browser
+
+    return pio.to_html(for_browser(figure), include_plotlyjs=False, full_html=False,
+                       div_id=div_id, config={"displaylogo": False, "responsive": True},
+                       validate=False)
+
+
+def methods_paragraph(params, dataset: Dataset, analysis: Analysis) -> tuple[str, list[str]]:
+    """A methods paragraph naming each method used, and its numbered references.
+
+    Returns
+    -------
+    tuple
+        ``(paragraph, references)``: plain text with ``[n]`` marks; ``references[n - 1]``
+        is the citation of mark ``n``.
+    """
+    references: list[str] = []
+
+    def cite(name: str) -> str:
+        entry = citation(name)
+        if entry is None:
+            return name
+        if entry.reference not in references:
+            references.append(entry.reference)
+        return f"{entry.method} [{references.index(entry.reference) + 1}]"
+
+    sentences = [f"Counts of {dataset.n_genes:,} genes in {dataset.n_samples:,} samples "
+                 f"({dataset.name}) were analysed with rnaclust-dash {__version__}."]
+    excluded = split_list(params.exclude)
+    if excluded:
+        sentences.append(f"Samples {', '.join(excluded)} were left out.")
+    if params.normalization != "none":
+        sentences.append(f"Values were normalized with {cite(params.normalization)}"
+                         + (f" and log2-transformed (pseudocount {params.pseudocount:g})"
+                            if params.log_transform else "") + ".")
+    sentences.append(f"Genes with at least {params.min_count:g} in at least "
+                     f"{params.min_samples} samples were kept.")
+    if params.batch_method != "none":
+        protect = split_list(params.protect)
+        sentences.append(f"The batch effect of '{params.batch_column}' was removed with "
+                         f"{cite(params.batch_method)}"
+                         + (f", protecting {', '.join(protect)}" if protect else "") + ".")
+    n_genes = analysis.features.values.shape[0]
+    sentences.append(f"The {n_genes:,} genes of largest variance were kept" + (", as per-gene z-scores" if params.zscore
+                                     and params.target == "genes" else "") + ".")
+    method = cite(params.method)
+    how = (f" ({params.linkage} linkage)" if params.method == "hierarchical" else "")
+    size = (f"k = {params.k} clusters" if params.method not in ("leiden", "louvain")
+            else f"clusters at resolution {params.resolution:g}")
+    sentences.append(f"The {params.target} were clustered by {method}{how} on "
+                     f"{params.distance} distances into {size} (random seed {params.seed})"
+                     + (f", with {cite('optimal_order')}" if params.optimal_order else "")
+                     + ".")
+    metrics = analysis.metrics()
+    sentences.append(f"Clusters were assessed with {cite('silhouette')} (mean "
+                     f"{metrics['silhouette']:.3f}), the {cite('calinski_harabasz')} and the "
+                     f"{cite('davies_bouldin')}, and shown by {cite(params.embedding)}.")
+    return " ".join(sentences), references
+
+
+def report_html(title: str, sections: list[Section]) -> str:
+    """The report as one HTML document: plotly.js inlined once in the head, no link to
+    anything outside the file."""
+    from plotly.offline import get_plotlyjs
+
+    body = "\n".join(f"<section><h2>{html.escape(s.title)}</h2>\n{s.body}\n</section>"
+                     for s in sections)
+    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+            f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n"
+            f"<script type='text/javascript'>{get_plotlyjs()}</script>\n</head>\n"
+            f"<body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n")
+
+
+_STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+          "h2{border-bottom:1px solid #ccc;padding-bottom:.2em}"
+          ".table{border-collapse:collapse;font-size:.9em}"
+          ".table td,.table th{padding:.2em .6em;border-bottom:1px solid #eee;text-align:left}"
+          ".note{color:#666;font-size:.9em}.figure{margin-bottom:2em}")
+
+
+def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
+                inputs: dict[str, bytes], params_text: str = "", dataset_key: str = "") -> str:
+    """The HTML report of a bulk clustering.
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The run (:func:`rnaclust_dash.pipeline.run_analysis`).
+    embedding : Embedding
+        Its 2-D embedding (:func:`rnaclust_dash.pipeline.compute_embedding`).
+    dataset : Dataset
+        The dataset as read (genes x samples counts, sample sheet).
+    inputs : dict of str to bytes
+        File name -> content of each input file (for their sha256 checksums).
+    params_text : str
+        params.json of the analysis (shown as is).
+    dataset_key : str
+        The dataset's content key in the store (a hash of its values, ids and sheet).
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
+    from .. import views
+
+    params = analysis.params
+    paragraph, references = methods_paragraph(params, dataset, analysis)
+    figures = {"Heatmap": views.heatmap(analysis, metadata=dataset.metadata),
+               f"{params.embedding.upper()} of the {params.target}":
+                   views.embedding(analysis, embedding, metadata=dataset.metadata),
+               "Silhouette": views.silhouette(analysis)}
+    figure_html = "\n".join(
+        f"<div class='figure'><h3>{html.escape(name)}</h3>"
+        f"{_figure_html(figure, div_id=f'figure-{number}')}</div>"
+        for number, (name, figure) in enumerate(figures.items(), start=1))
+    reference_list = "".join(f"<li>{html.escape(ref)}</li>" for ref in references)
+    checksums = pd.DataFrame({"file": list(inputs), "bytes": [len(c) for c in inputs.values()],
+                              "sha256": [sha256_of(c) for c in inputs.values()]})
+    notices = "".join(f"<li>{html.escape(n)}</li>" for n in
+                      (*dataset.notices, *analysis.notices, *embedding.notices))
+    made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    sections = [
+        Section("Methods", f"<p id='methods'>{html.escape(paragraph)}</p>"
+                           f"<h3>References</h3><ol id='references'>{reference_list}</ol>"),
+        Section("Figures", figure_html),
+        Section("Metrics", _pairs(analysis.metrics())),
+        Section("Assignments", _table(analysis.assignments(), max_rows=2000)),
+        Section("Parameters", _pairs(params.to_dict()) + (
+            f"<h3>params.json</h3><pre>{html.escape(params_text)}</pre>" if params_text
+            else "")),
+        Section("Notes", f"<ul>{notices}</ul>" if notices else "<p>None.</p>"),
+        Section("Input files", (_table(checksums) if inputs else "<p>The files as uploaded "
+                                "are not kept on the server: run the report command on "
+                                "them for their checksums.</p>") + (
+            f"<p>Dataset content key: <code>{html.escape(dataset_key)}</code></p>"
+            if dataset_key else "")),
+        Section("Software and machine", _pairs(report_versions()) + "<h3>Machine</h3>"
+                + _pairs(machine_description() | {"report made": made})),
+    ]
+    return report_html(f"rnaclust-dash report: {dataset.name}", sections)

@@ -1,0 +1,130 @@
+"""Genes that change along pseudotime: a rank correlation test and smoothed trends."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy.stats import rankdata
+from scipy.stats import t as student_t
+
+from ...errors import DataError, ParameterError
+from .._stats import bh_adjust
+
+#: Genes ranked at once (bounds a items x genes dense block).
+_GENE_BLOCK = 512
+
+
+def pseudotime_genes(values, genes, pseudotime) -> pd.DataFrame:
+    """Spearman correlation of each gene with pseudotime, with a test and BH correction.
+
+    The p-value is that of ``scipy.stats.spearmanr`` (t-distribution with n - 2 degrees
+    of freedom); ``padj`` is Benjamini-Hochberg over the genes tested. Items without a
+    finite pseudotime (not reachable from the root) are left out. A gene constant over
+    the items has no correlation (NaN) and is not counted.
+
+    Parameters
+    ----------
+    values : numpy.ndarray or scipy.sparse matrix
+        (n_items, n_genes) expression on a log scale (cells x genes; for bulk, transpose
+        the genes x samples table).
+    genes : sequence of str
+        (n_genes,) gene names.
+    pseudotime : array-like
+        (n_items,) pseudotime, inf or NaN where unknown.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per gene, sorted by p-value then by |rho|: ``gene, rho, pvalue, padj,
+        direction`` (``up`` when expression rises along pseudotime, ``down`` when it falls).
+    """
+    matrix, time = _aligned(values, genes, pseudotime)
+    n_items = len(time)
+    time_ranks = _centred_unit(rankdata(time))
+    rho = np.empty(matrix.shape[1])
+    for start in range(0, matrix.shape[1], _GENE_BLOCK):
+        block = matrix[:, start:start + _GENE_BLOCK]
+        block = block.toarray() if sp.issparse(block) else np.asarray(block, dtype=np.float64)
+        ranks = rankdata(block, axis=0)
+        rho[start:start + block.shape[1]] = time_ranks @ _centred_unit(ranks)
+    rho = np.clip(rho, -1.0, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        statistic = rho * np.sqrt((n_items - 2) / ((1.0 - rho) * (1.0 + rho)))
+    pvalues = 2 * student_t.sf(np.abs(statistic), n_items - 2)
+    table = pd.DataFrame({"gene": np.asarray(genes, dtype=str), "rho": rho,
+                          "pvalue": pvalues, "padj": bh_adjust(pvalues),
+                          "direction": np.select([rho > 0, rho < 0], ["up", "down"], "")})
+    table["_strength"] = -np.abs(rho)
+    table = table.sort_values(["pvalue", "_strength"], kind="stable", na_position="last")
+    return table.drop(columns="_strength").reset_index(drop=True)
+
+
+def smoothed_trends(values, genes, pseudotime, *, n_bins: int = 50,
+                    zscore: bool = True) -> pd.DataFrame:
+    """Expression of genes along pseudotime, averaged in bins of equal numbers of items
+    (the data of a smoothed heatmap).
+
+    Parameters
+    ----------
+    values : numpy.ndarray or scipy.sparse matrix
+        (n_items, n_genes) expression (log scale).
+    genes : sequence of str
+        (n_genes,) names; the rows of the result.
+    pseudotime : array-like
+        (n_items,) pseudotime; items without a finite value are left out.
+    n_bins : int
+        Bins along pseudotime (at most the number of items).
+    zscore : bool
+        Centre and scale each gene's binned means (a heatmap of shapes, not levels).
+
+    Returns
+    -------
+    pandas.DataFrame
+        (n_genes, n_bins): genes as rows, bins as columns labelled by the mean
+        pseudotime of their items.
+    """
+    if n_bins < 2:
+        raise ParameterError(f"Smoothing along pseudotime needs at least 2 bins; got {n_bins}.")
+    matrix, time = _aligned(values, genes, pseudotime)
+    n_bins = min(n_bins, len(time))
+    order = np.argsort(time, kind="stable")
+    bins = np.empty(len(time), dtype=np.int64)
+    bins[order] = np.arange(len(time)) * n_bins // len(time)
+    means_of = sp.csr_matrix((np.ones(len(time)), (bins, np.arange(len(time)))),
+                             shape=(n_bins, len(time)))
+    counts = np.asarray(means_of.sum(axis=1)).ravel()
+    binned = np.asarray(means_of @ matrix) / counts[:, None]  # bins x genes
+    if zscore:
+        spread = binned.std(axis=0, ddof=1)
+        spread[spread == 0] = 1.0
+        binned = (binned - binned.mean(axis=0)) / spread
+    centres = (means_of @ time) / counts
+    return pd.DataFrame(binned.T, index=np.asarray(genes, dtype=str),
+                        columns=np.round(centres, 4))
+
+
+def _aligned(values, genes, pseudotime):
+    """Rows with a finite pseudotime, as float64 (sparse kept sparse)."""
+    matrix = values.tocsr() if sp.issparse(values) else np.asarray(values, dtype=np.float64)
+    time = np.asarray(pseudotime, dtype=np.float64)
+    if matrix.ndim != 2 or matrix.shape[0] != len(time):
+        raise DataError(f"Pseudotime has {len(time)} values but the expression table has "
+                        f"{matrix.shape[0]} items (rows): give one value per item.")
+    if matrix.shape[1] != len(genes):
+        raise DataError(f"{len(genes)} gene names for {matrix.shape[1]} expression columns.")
+    known = np.isfinite(time)
+    if known.sum() < 4:
+        raise DataError(f"Only {int(known.sum())} items have a pseudotime: at least 4 are "
+                        "needed to find genes that change along it.")
+    rows = matrix[np.flatnonzero(known)]
+    return (rows.astype(np.float64) if sp.issparse(rows) else rows), time[known]
+
+
+def _centred_unit(ranks: np.ndarray) -> np.ndarray:
+    """Columns centred and scaled to unit norm (their dot products are correlations);
+    a constant column becomes NaN."""
+    centred = ranks - ranks.mean(axis=0)
+    norm = np.sqrt((centred ** 2).sum(axis=0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return centred / np.where(norm == 0, np.nan, norm)

@@ -1,0 +1,146 @@
+"""Sub-clusters in place from the Clustering view (issue 12 item 1).
+
+The history of splits lives in ``ids.SPLITS_STORE`` (records of
+:func:`rnaclust_dash.tl.subcluster.steps_to_records`); the analysis callback applies it and
+puts the splits it kept into ``ids.ANALYSIS_STORE["splits"]``, which every view reads
+(:func:`callbacks.common.stored_analysis`), so the heatmap, scatter, silhouette, metrics,
+markers, gene clusters and downloads all show ``3.1``/``3.2``. A split acts on one cluster:
+the one the selection (a clicked cluster bar or silhouette bar, a lasso, a dendrogram
+branch) lies in, or the one chosen in the menu. Undo drops the last split.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import numpy as np
+from dash import Input, Output, State, ctx, dcc, html, no_update
+
+from layouts import ids
+from rnaclust_dash.errors import ParameterError
+from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.store import ResultStore
+from rnaclust_dash.tl.labels import natural_codes
+from rnaclust_dash.tl.methods import get_method
+from rnaclust_dash.pipeline import run_analysis
+from rnaclust_dash.pipeline.subcluster import split_analysis, split_step
+from rnaclust_dash.tl.subcluster import SplitStep, steps_from_records, steps_to_records
+
+from callbacks.common import error_message, stored_analysis
+
+CLUSTER = "split-cluster"
+VALUE = "split-value"
+SPLIT_BUTTON = "split-button"
+UNDO_BUTTON = "split-undo"
+HISTORY = "split-history"
+ALERT = "split-alert"
+HINT = "split-hint"
+
+
+def new_split(params: AnalysisParams, cluster, value) -> SplitStep:
+    """The split of ``cluster`` into ``value`` sub-clusters (k), or at resolution ``value``
+    for a graph method (Leiden/Louvain)."""
+    if cluster is None or value is None:
+        raise ParameterError("Choose the cluster to split and the k (or resolution).")
+    if get_method(params.method).uses == "k":
+        if float(value) != int(value):
+            raise ParameterError(f"Split into a whole number of sub-clusters; got {value}.")
+        return split_step(str(cluster), params, k=int(value))
+    return split_step(str(cluster), params, resolution=float(value))
+
+
+def history_text(splits: list | None) -> str:
+    """'Splits: 2 (k = 2), 2.1 (k = 3)' or nothing."""
+    if not splits:
+        return ""
+    parts = [f"{s['cluster']} ({'k = %d' % s['k'] if 'k' in s else 'resolution %g' % s['resolution']})"
+             for s in splits]
+    return "Splits: " + ", ".join(parts)
+
+
+def split_card() -> dbc.Card:
+    """The split control: cluster, k (or resolution), Split, Undo and the history."""
+    return dbc.Card(dbc.CardBody([
+        dcc.Store(id=ids.SPLITS_STORE, data=[]),
+        html.Div([
+            html.B("Sub-cluster", className="me-2",
+                   title="Re-cluster the items of one cluster with the same method; its "
+                         "children are named 3.1, 3.2... and every view shows them."),
+            html.Div(dcc.Dropdown(id=CLUSTER, options=[], clearable=False,
+                                  placeholder="cluster"),
+                     style={"minWidth": "8rem"}, className="me-2"),
+            dbc.InputGroup([dbc.InputGroupText(id=HINT, children="into k"),
+                            dbc.Input(id=VALUE, type="number", min=0, value=2,
+                                      debounce=True, style={"maxWidth": "6rem"})],
+                           size="sm", className="w-auto me-2"),
+            dbc.Button("Split this cluster", id=SPLIT_BUTTON, size="sm", color="primary",
+                       className="me-2"),
+            dbc.Button("Undo last split", id=UNDO_BUTTON, size="sm", color="secondary",
+                       className="me-2"),
+            html.Span(id=HISTORY, className="small text-muted"),
+        ], className="d-flex flex-wrap align-items-center"),
+        dbc.Alert(id=ALERT, color="danger", is_open=False, dismissable=True,
+                  className="small mt-2 mb-0"),
+    ], className="py-2"), className="mb-2")
+
+
+def menu(store: ResultStore, analysis_store: dict | None, selected: list | None,
+         current) -> tuple:
+    """Options and value of the cluster menu (the cluster the selection lies in, when it
+    lies in one), the k/resolution hint and the history text."""
+    if not analysis_store:
+        return [], None, "into k", ""
+    analysis = stored_analysis(store, analysis_store)
+    labels = np.asarray(analysis.labels).astype(str)
+    names = natural_codes(labels)[0]
+    value = current if current in names else None
+    if selected:
+        chosen = set(labels[np.isin(analysis.features.item_ids, list(selected))].tolist())
+        if len(chosen) == 1:
+            value = chosen.pop()
+    uses_k = get_method(analysis.params.method).uses == "k"
+    return ([{"label": f"cluster {n}", "value": n} for n in names], value,
+            "into k" if uses_k else "resolution", history_text(analysis_store.get("splits")))
+
+
+def split_history(store: ResultStore, analysis_store: dict, action: str, cluster,
+                  value) -> list:
+    """The new history: the analysis' splits plus one split of ``cluster`` (checked by
+    running it: a ParameterError says why it cannot be made), or minus the last one."""
+    history = list(analysis_store.get("splits") or [])
+    if action == UNDO_BUTTON:
+        if not history:
+            raise ParameterError("There is no split to undo.")
+        return history[:-1]
+    params = AnalysisParams.from_dict(analysis_store["params"])
+    history += steps_to_records([new_split(params, cluster, value)])
+    split_analysis(store, run_analysis(store, analysis_store["key"], params),
+                   steps_from_records(history))  # raises when the split cannot be made
+    return history
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the menu and the Split/Undo callbacks."""
+
+    @app.callback(Output(CLUSTER, "options"), Output(CLUSTER, "value"),
+                  Output(HINT, "children"), Output(HISTORY, "children"),
+                  Input(ids.ANALYSIS_STORE, "data"), Input(ids.SELECTION_STORE, "data"),
+                  State(CLUSTER, "value"))
+    def update_menu(analysis_store, selected, current):
+        try:
+            return menu(store, analysis_store, selected, current)
+        except Exception:  # noqa: BLE001 - the analysis callback reports analysis errors
+            return no_update, no_update, no_update, no_update
+
+    @app.callback(Output(ids.SPLITS_STORE, "data"), Output(ALERT, "children"),
+                  Output(ALERT, "is_open"),
+                  Input(SPLIT_BUTTON, "n_clicks"), Input(UNDO_BUTTON, "n_clicks"),
+                  State(ids.ANALYSIS_STORE, "data"), State(CLUSTER, "value"),
+                  State(VALUE, "value"), prevent_initial_call=True)
+    def split_or_undo(_split, _undo, analysis_store, cluster, value):
+        if not analysis_store:
+            return no_update, no_update, no_update
+        try:
+            return (split_history(store, analysis_store, ctx.triggered_id, cluster, value),
+                    None, False)
+        except Exception as error:  # noqa: BLE001 - said in the card's alert
+            return no_update, error_message(error), True
