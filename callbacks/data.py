@@ -42,6 +42,7 @@ VIEW = ViewOutputs("data", (
     Output(ids.PROTECT, "value"),
     Output(ids.BATCH_METHOD, "value"),
     Output(ids.SELECTION_STORE, "data", allow_duplicate=True),
+    Output(ids.VIEW_TABS, "active_tab"),
 ), keep_on_error=True)
 OUTPUTS = VIEW.all
 ALERT = VIEW.alert
@@ -157,7 +158,7 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
     items = [] if mode == "single-cell" else [str(s) for s in dataset.adata.obs_names]
     columns = [] if summary["metadata"] is None else [str(c) for c in summary["metadata"].columns]
     values = {
-        (ids.DATASET_STORE, "data"): {"key": key},
+        (ids.DATASET_STORE, "data"): {"key": key, "mode": mode},
         (ALERT, "children"): None,
         (ALERT, "is_open"): False,
         (ids.DATASET_INFO, "children"): dataset_info(summary, mode=mode),
@@ -188,6 +189,8 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
             (ids.PROTECT, "value"): [],
             (ids.BATCH_METHOD, "value"): "none",
             (ids.SELECTION_STORE, "data"): [],
+            # single cells are analysed in their own tab (the bulk tabs would densify)
+            (ids.VIEW_TABS, "active_tab"): "cells" if mode == "single-cell" else no_update,
         }
     # Anything not set keeps its value (same table, new annotations: the user's choices).
     return tuple(values.get((o.component_id, o.component_property), no_update) for o in OUTPUTS)

@@ -149,6 +149,7 @@ VIEW_ALERTS = {
     "choose-k": "k-alert",
     "stability": "stability-alert",
     "genes": "genes-alert",
+    "cells": "cells-alert",
 }
 
 # What the big figures show now (digests), so an update can send only what changed.

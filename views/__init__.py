@@ -24,12 +24,13 @@ from types import ModuleType
 
 import dash_bootstrap_components as dbc
 
-from . import (batch, choose_k, clustering, compare, genes, markers, modules, qc, stability,
-               timecourse, trajectory)
+from . import (batch, cells, choose_k, clustering, compare, genes, markers, modules, qc,
+               stability, timecourse, trajectory)
 
 #: The view modules, in tab order (the first tab is open at start).
 VIEWS: tuple[ModuleType, ...] = (clustering, qc, batch, choose_k, stability, markers,
-                                 genes, timecourse, modules, trajectory, compare)
+                                 genes, timecourse, modules, trajectory, cells,
+                                 compare)
 
 
 def view_tabs() -> list[dbc.Tab]:

@@ -95,6 +95,8 @@ def register(app, store: ResultStore) -> None:
                   Input(ids.DATASET_STORE, "data"), *matrix_inputs, prevent_initial_call=True)
     @BATCH_VIEW.guard
     def show_batch(tab, dataset_store, *control_values):
-        if tab != TAB_ID or not dataset_store:
+        # single cells: the Cells tab (this view's bulk matrix would be dense)
+        if (tab != TAB_ID or not dataset_store
+                or dataset_store.get("mode") == "single-cell"):
             return BATCH_VIEW.unchanged()
         return batch_views(store, dataset_store, dict(zip(MATRIX_CONTROLS, control_values)))

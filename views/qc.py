@@ -123,7 +123,9 @@ def register(app, store: ResultStore) -> None:
     @QC_VIEW.guard
     def show_qc(tab, dataset_store, *values):
         *control_values, color_by = values
-        if tab != TAB_ID or not dataset_store:
+        # single cells: the Cells tab (this view's bulk matrix would be dense)
+        if (tab != TAB_ID or not dataset_store
+                or dataset_store.get("mode") == "single-cell"):
             return QC_VIEW.unchanged()
         return qc_views(store, dataset_store, dict(zip(MATRIX_CONTROLS, control_values)),
                         color_by)

@@ -313,7 +313,8 @@ def test_csv_upload_replaces_the_dataset_and_resets_the_controls(store, example,
     outputs = upload_counts(store, example_store, count_table(seed=5), "my_counts.csv")
     assert_accepted(outputs, data)
     new_store = out(outputs, data, ids.DATASET_STORE, "data")
-    assert set(new_store) == {"key"} and new_store["key"] != example_store["key"]
+    assert set(new_store) == {"key", "mode"} and new_store["key"] != example_store["key"]
+    assert new_store["mode"] == "bulk"
     dataset = load_dataset(store, new_store["key"])
     assert dataset.name == "my_counts.csv"
     assert list(dataset.counts.columns) == ["a1", "a2", "a3", "b1", "b2", "b3"]

@@ -11,6 +11,7 @@ from rnaclust_dash import views
 from rnaclust_dash.commands.trajectory import params_with_splits
 from rnaclust_dash.export import ASSIGNMENTS_FILE, PARAMS_FILE, assignments_csv, params_json
 from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pipeline import load_summary, run_analysis
 from rnaclust_dash.pipeline.gene_map import gene_map
 from rnaclust_dash.pipeline.subcluster import split_analysis_present
@@ -80,6 +81,8 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
     """
     if not dataset_store:
         return tuple([no_update] * len(OUTPUTS))
+    if dataset_store.get("mode") == "single-cell":
+        return single_cell_outputs()
     key = dataset_store["key"]
     params = params_from_controls(control_values)
     analysis, kept = split_analysis_present(store, run_analysis(store, key, params),
@@ -105,6 +108,14 @@ def update_analysis(store: ResultStore, dataset_store: dict | None, control_valu
             analysis_store,
             None, False, html.Ul([html.Li(n) for n in notices], className="mb-0"),
             bool(notices), uncertain_table(analysis), now_shown)
+
+
+def single_cell_outputs() -> tuple:
+    """Single cells go through the single-cell pipeline (Cells tab), never the bulk one
+    (which would make a dense copy: 100,000 cells x 20,000 genes is 16 GB)."""
+    note = empty_figure("Single cells: see the Cells tab.")
+    return (note, note, [html.Span("Single cells are clustered in the Cells tab.")], None,
+            None, False, None, False, [], {})
 
 
 def uncertain_table(analysis) -> list:

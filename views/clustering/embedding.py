@@ -89,7 +89,7 @@ def show_scatter(store: ResultStore, dataset_store, controls: dict, method, neig
     the scatter's own lasso/box, plotly already shows it; else only the highlight is
     patched.
     """
-    if not dataset_store:
+    if not dataset_store or dataset_store.get("mode") == "single-cell":  # the Cells tab
         return tuple([no_update] * len(OUTPUTS))
     analysis_store = analysis_store_of(dataset_store, controls, splits)
     if selection_only and selected and sorted(selected) == lasso_ids(lasso):

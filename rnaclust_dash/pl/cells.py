@@ -1,0 +1,259 @@
+"""Figures of single cells (issue 9): QC violins and scatter with the thresholds drawn,
+the embedding of up to ~100,000 cells, a gene's violins per cluster, a dot plot of
+markers and the elbow of the PCA.
+
+Orientation: one row per cell (cells x genes). Point clouds are ``Scattergl`` traces fed
+numpy arrays: plotly (>= 5.22) sends them as base64 typed arrays, a quarter of JSON
+text, and the browser draws them with WebGL. The embedding is one trace whose
+``marker.color`` alone changes on a recolour (:func:`embedding_colors`), so the
+dashboard can send that array only (a ``dash.Patch``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from .palettes import CLUSTER_COLORS
+
+#: QC metrics shown, with their axis titles.
+QC_METRICS = {"n_genes": "Genes detected", "total_counts": "Total counts",
+              "pct_mito": "% mitochondrial"}
+
+#: Above this many cells the violins draw from a seeded sample (the shape is the same,
+#: the browser stays quick); the counts of removed cells always use every cell.
+VIOLIN_SAMPLE = 20_000
+
+_FONT = {"size": 12}
+
+
+def _sample(n_cells: int, size: int = VIOLIN_SAMPLE) -> np.ndarray:
+    if n_cells <= size:
+        return np.arange(n_cells)
+    return np.sort(np.random.default_rng(0).choice(n_cells, size=size, replace=False))
+
+
+def qc_violins(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
+    """Violins of genes detected, total counts and % mitochondrial per cell, with the
+    QC thresholds as red dashed lines.
+
+    Parameters
+    ----------
+    metrics : DataFrame, cells x (n_genes, total_counts, pct_mito, ...)
+    thresholds : dict
+        metric name -> list of (value, label) lines to draw (e.g. ``{"n_genes":
+        [(200, "min genes")]}``).
+    """
+    from plotly.subplots import make_subplots
+
+    rows = _sample(len(metrics))
+    figure = make_subplots(rows=1, cols=len(QC_METRICS),
+                           subplot_titles=list(QC_METRICS.values()))
+    for column, (metric, title) in enumerate(QC_METRICS.items(), start=1):
+        values = metrics[metric].to_numpy(dtype=np.float32)[rows]
+        figure.add_trace(go.Violin(y=values, name=title, box_visible=True, points=False,
+                                   line_color="#555555", fillcolor="#c6dbef",
+                                   showlegend=False, hoverinfo="y"), row=1, col=column)
+        for value, label in thresholds.get(metric, []):
+            figure.add_hline(y=value, line={"color": "#C00000", "dash": "dash", "width": 2},
+                             annotation_text=label, annotation_position="top right",
+                             row=1, col=column)
+    figure.update_xaxes(showticklabels=False)
+    figure.update_layout(height=320, margin={"l": 50, "r": 20, "t": 40, "b": 20},
+                         template="plotly_white", font=_FONT)
+    return figure
+
+
+def qc_scatter(metrics: pd.DataFrame, *, min_genes: float = 0, max_genes: float = 0,
+               min_counts: float = 0) -> go.Figure:
+    """Total counts (x) against genes detected (y), coloured by % mitochondrial, with the
+    gene and count thresholds as lines (0 = no line). Cells: rows of ``metrics``."""
+    figure = go.Figure(go.Scattergl(
+        x=metrics["total_counts"].to_numpy(dtype=np.float32),
+        y=metrics["n_genes"].to_numpy(dtype=np.float32), mode="markers",
+        marker={"size": 4, "color": metrics["pct_mito"].to_numpy(dtype=np.float32),
+                "colorscale": "Viridis", "colorbar": {"title": "% mito"}, "opacity": 0.7},
+        hovertemplate="counts %{x:,.0f}<br>genes %{y:,.0f}<br>%{marker.color:.1f}% mito"
+                      "<extra></extra>"))
+    line = {"color": "#C00000", "dash": "dash", "width": 2}
+    for value in (min_genes, max_genes):
+        if value:
+            figure.add_hline(y=value, line=line)
+    if min_counts:
+        figure.add_vline(x=min_counts, line=line)
+    figure.update_layout(height=320, margin={"l": 60, "r": 20, "t": 20, "b": 50},
+                         template="plotly_white", font=_FONT,
+                         xaxis={"title": "Total counts"}, yaxis={"title": "Genes detected"})
+    return figure
+
+
+def discrete_colorscale(n_categories: int) -> list:
+    """A stepped colorscale giving integer codes 0..n-1 the cluster colours."""
+    if n_categories <= 1:
+        return [[0.0, CLUSTER_COLORS[0]], [1.0, CLUSTER_COLORS[0]]]
+    scale = []
+    for code in range(n_categories):
+        color = CLUSTER_COLORS[code % len(CLUSTER_COLORS)]
+        scale += [[code / n_categories, color], [(code + 1) / n_categories, color]]
+    return scale
+
+
+#: Above this many cells the hover shows no per-cell text (cluster names, ids): at
+#: 100,000 cells they would weigh more than the points (the names are on the map).
+HOVER_TEXT_MAX = 20_000
+
+#: Levels of a gene's colour: its values are sent as uint8 codes (a quarter of float32;
+#: the colour steps, 1/255 of the range, are finer than the eye tells apart).
+GENE_LEVELS = 255
+
+
+def embedding_colors(values, *, title: str, categorical: bool,
+                     coords: np.ndarray | None = None) -> dict:
+    """The parts of the embedding figure that a recolour changes.
+
+    Parameters
+    ----------
+    values : array-like, one per cell
+        Category names (``categorical``) or numbers >= 0 (a gene's log expression).
+    title : str
+        The colour bar's title.
+    categorical : bool
+    coords : ndarray (cells x 2), optional
+        With categories, each category's name is written at its cells' median.
+
+    Returns
+    -------
+    dict
+        ``marker`` (``color``: uint8/uint16 codes, colorscale, cmin, cmax, colorbar,
+        showscale), ``customdata`` (each cell's category, for the hover; None for
+        numbers and above :data:`HOVER_TEXT_MAX` cells) and ``annotations``.
+    """
+    if categorical:
+        names = pd.Series(values).astype(str).to_numpy()
+        categories, codes = np.unique(names, return_inverse=True)
+        n = len(categories)
+        marker = {"color": codes.astype(np.uint8 if n <= 256 else np.uint16),
+                  "colorscale": discrete_colorscale(n), "cmin": -0.5, "cmax": n - 0.5,
+                  "showscale": False}
+        annotations = [] if coords is None or n > 60 else [
+            {"x": float(np.median(coords[codes == code, 0])),
+             "y": float(np.median(coords[codes == code, 1])), "text": f"<b>{name}</b>",
+             "showarrow": False, "font": {"size": 13, "color": "#111111"},
+             "bgcolor": "rgba(255,255,255,0.7)"}
+            for code, name in enumerate(categories)]
+        return {"marker": marker, "annotations": annotations,
+                "customdata": names if len(names) <= HOVER_TEXT_MAX else None}
+    numbers = np.nan_to_num(np.asarray(values, dtype=np.float32))
+    high = float(numbers.max()) if numbers.size and numbers.max() > 0 else 1.0
+    codes = np.rint(numbers / high * GENE_LEVELS).astype(np.uint8)
+    ticks = np.linspace(0, high, 5)
+    marker = {"color": codes, "colorscale": [[0, "#d9d9d9"], [0.2, "#fdd49e"],
+                                             [0.6, "#ef6548"], [1, "#7f0000"]],
+              "cmin": 0, "cmax": GENE_LEVELS, "showscale": True,
+              "colorbar": {"title": {"text": title},
+                           "tickvals": (ticks / high * GENE_LEVELS).tolist(),
+                           "ticktext": [f"{t:.1f}" for t in ticks]}}
+    return {"marker": marker, "customdata": None, "annotations": []}
+
+
+def gene_level_values(codes: np.ndarray, high: float) -> np.ndarray:
+    """The values (approximately: to ``high`` / 510) that :func:`embedding_colors` coded."""
+    return np.asarray(codes, dtype=np.float32) / GENE_LEVELS * high
+
+
+def cell_embedding(coords: np.ndarray, colors: dict, *, axis_titles=("UMAP1", "UMAP2"),
+                   cell_ids=None, title: str = "") -> go.Figure:
+    """The cells on their 2-D embedding, one Scattergl trace (lasso and box select on).
+
+    ``coords``: cells x 2; ``colors``: :func:`embedding_colors`; ``cell_ids`` (shown on
+    hover when there are at most 20,000 cells: beyond, ids would weigh more than the
+    points)."""
+    coords = np.asarray(coords, dtype=np.float32)
+    size = 5 if len(coords) < 5_000 else (3 if len(coords) < 50_000 else 2)
+    show_ids = cell_ids is not None and len(coords) <= HOVER_TEXT_MAX
+    trace = go.Scattergl(
+        x=coords[:, 0], y=coords[:, 1], mode="markers",
+        marker={"size": size, **colors["marker"]}, customdata=colors["customdata"],
+        text=np.asarray(cell_ids, dtype=str) if show_ids else None,
+        hovertemplate=hover_template(show_ids, colors["customdata"] is not None),
+        unselected={"marker": {"opacity": 0.15}})
+    figure = go.Figure(trace)
+    figure.update_layout(height=520, template="plotly_white", font=_FONT, dragmode="lasso",
+                         margin={"l": 50, "r": 20, "t": 40 if title else 10, "b": 40},
+                         title=title or None, annotations=colors["annotations"],
+                         xaxis={"title": axis_titles[0], "showgrid": False,
+                                "zeroline": False},
+                         yaxis={"title": axis_titles[1], "showgrid": False,
+                                "zeroline": False}, uirevision="cells")
+    return figure
+
+
+def hover_template(ids: bool, categories: bool) -> str:
+    """The map's hover: cell id and category where they are sent, else the position."""
+    parts = (["%{text}"] if ids else []) + (["%{customdata}"] if categories else [])
+    return "<br>".join(parts or ["(%{x:.1f}, %{y:.1f})"]) + "<extra></extra>"
+
+
+def gene_violins(values: np.ndarray, groups, *, gene: str) -> go.Figure:
+    """One violin of a gene's log expression per cluster (cells: ``values``, ``groups``)."""
+    names = pd.Series(groups).astype(str)
+    order = sorted(names.unique(), key=_natural)
+    figure = go.Figure()
+    for index, name in enumerate(order):
+        chosen = (names == name).to_numpy()
+        figure.add_trace(go.Violin(
+            y=np.asarray(values, dtype=np.float32)[chosen], name=name, points=False,
+            line_color=CLUSTER_COLORS[index % len(CLUSTER_COLORS)], showlegend=False,
+            spanmode="hard"))
+    figure.update_layout(height=300, template="plotly_white", font=_FONT,
+                         margin={"l": 60, "r": 20, "t": 40, "b": 40},
+                         title=f"{gene}: log1p(normalized counts) per cluster",
+                         yaxis={"title": "log1p expression"})
+    return figure
+
+
+def dot_plot(fraction: pd.DataFrame, mean: pd.DataFrame) -> go.Figure:
+    """Dot plot: genes (columns) x groups (rows); dot size = fraction of cells expressing,
+    colour = mean log expression in the expressing and non-expressing cells together."""
+    groups, genes = list(fraction.index), list(fraction.columns)
+    x = np.tile(np.arange(len(genes)), len(groups))
+    y = np.repeat(np.arange(len(groups)), len(genes))
+    frac = fraction.to_numpy(dtype=float).ravel()
+    figure = go.Figure(go.Scatter(
+        x=x, y=y, mode="markers",
+        marker={"size": 4 + 22 * np.sqrt(frac), "color": mean.to_numpy(dtype=float).ravel(),
+                "colorscale": "Reds", "colorbar": {"title": "mean log"},
+                "line": {"width": 0.5, "color": "#555555"}},
+        customdata=np.c_[np.repeat(groups, len(genes)), np.tile(genes, len(groups)),
+                         np.round(100 * frac, 1)],
+        hovertemplate="%{customdata[1]} in %{customdata[0]}: %{customdata[2]}% of cells"
+                      "<extra></extra>"))
+    figure.update_layout(height=max(260, 60 + 28 * len(groups)), template="plotly_white",
+                         font=_FONT, margin={"l": 90, "r": 20, "t": 20, "b": 90},
+                         xaxis={"tickvals": list(range(len(genes))), "ticktext": genes,
+                                "tickangle": -45},
+                         yaxis={"tickvals": list(range(len(groups))), "ticktext": groups,
+                                "autorange": "reversed"})
+    return figure
+
+
+def elbow(variance_ratio, *, used: int) -> go.Figure:
+    """Percentage of variance per principal component; the components used are dark."""
+    ratios = 100 * np.asarray(variance_ratio, dtype=float)
+    pcs = np.arange(1, len(ratios) + 1)
+    figure = go.Figure(go.Scatter(
+        x=pcs, y=ratios, mode="markers+lines",
+        marker={"color": np.where(pcs <= used, "#0072B2", "#bbbbbb"), "size": 7},
+        line={"color": "#bbbbbb"}, hovertemplate="PC%{x}: %{y:.2f}%<extra></extra>"))
+    figure.add_vline(x=used + 0.5, line={"dash": "dot", "color": "#0072B2"},
+                     annotation_text=f"{used} PCs used", annotation_position="top right")
+    figure.update_layout(height=280, template="plotly_white", font=_FONT,
+                         margin={"l": 60, "r": 20, "t": 20, "b": 50},
+                         xaxis={"title": "Principal component"},
+                         yaxis={"title": "% of variance"})
+    return figure
+
+
+def _natural(name: str):
+    return (0, int(name), "") if name.isdigit() else (1, 0, name)

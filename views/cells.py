@@ -1,0 +1,226 @@
+"""The Cells tab (issue 9): single-cell QC, the map of the cells, markers and clusters.
+
+Shown for a single-cell dataset (:func:`rnaclust_dash.io.detect_mode`), whose analysis
+runs the single-cell pipeline (:func:`rnaclust_dash.pipeline.single_cell.run_single_cell`,
+sparse throughout) instead of the bulk one. The QC thresholds redraw their lines and the
+count of removed cells at once (from cached per-cell metrics); the analysis reruns on
+"Run". Recolouring the map (cluster, a gene, a cell-sheet column) sends only the colour
+array as a ``dash.Patch``: at 100,000 cells the positions are not sent again.
+"""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+from dash import Output, dash_table, dcc, html, no_update
+
+from callbacks.common import ViewOutputs
+from layouts import ids
+from layouts.components import GRAPH_CONFIG, view_alert
+from layouts.param_controls import control_for, labelled_box
+from rnaclust_dash.params import single_cell_defaults
+from rnaclust_dash.pl import cells as figures
+from rnaclust_dash.store import ResultStore
+
+from . import cells_results as results
+
+TAB_ID = "cells"
+TAB_LABEL = "Cells"
+
+# component ids of this view
+CONTROL_IDS = {name: f"cells-{name.replace('_', '-')}" for name in results.CELL_PARAMS}
+RUN = "cells-run"
+STATUS = "cells-status"
+SUMMARY = "cells-summary"
+QC_TEXT = "cells-qc-text"
+QC_VIOLINS = "cells-qc-violins"
+QC_SCATTER = "cells-qc-scatter"
+MAP = "cells-map"
+COLOR_KIND = "cells-color-kind"
+GENE = "cells-gene"
+COLUMN = "cells-column"
+SELECTION = "cells-selection"
+MARKERS = "cells-marker-table"
+VIOLIN = "cells-gene-violin"
+DOT_PLOT = "cells-dot-plot"
+ELBOW = "cells-elbow"
+RENAME_CLUSTER = "cells-rename-cluster"
+RENAME_TEXT = "cells-rename-text"
+RENAME_BUTTON = "cells-rename-button"
+NAMES_STORE = "cells-names"
+RESULT_STORE = "cells-result"
+
+VIEW = ViewOutputs("cells", (
+    Output(SUMMARY, "children"), Output(MAP, "figure"), Output(MARKERS, "data"),
+    Output(DOT_PLOT, "figure"), Output(ELBOW, "figure"), Output(COLUMN, "options"),
+    Output(RENAME_CLUSTER, "options"), Output(RESULT_STORE, "data")))
+QC_VIEW = ViewOutputs("cells", (Output(QC_TEXT, "children"), Output(QC_VIOLINS, "figure"),
+                                Output(QC_SCATTER, "figure")), duplicate=True)
+
+_NOT_SINGLE_CELL = ("This tab is for single cells: load a 10x folder (.zip), a 10x .h5 or "
+                    "an .h5ad in the data card. Bulk tables use the other tabs.")
+
+
+def _graph(component_id: str, height: str) -> dcc.Graph:
+    return dcc.Loading(dcc.Graph(id=component_id, config=GRAPH_CONFIG,
+                                 style={"height": height}), delay_show=300)
+
+
+def _with_value(control, component_id: str, value):
+    """``control`` (a labelled control) with its input set to the single-cell default
+    (the spec's default is the bulk one, e.g. PCA rather than UMAP for the map)."""
+    stack = [control]
+    while stack:
+        node = stack.pop()
+        if getattr(node, "id", None) == component_id:
+            node.value = value
+            return control
+        children = getattr(node, "children", None)
+        stack.extend(children if isinstance(children, list) else
+                     [children] if children is not None else [])
+    raise KeyError(component_id)
+
+
+def _controls() -> dbc.Card:
+    defaults = single_cell_defaults()
+    boxes = [labelled_box(name, CONTROL_IDS[name], value=getattr(defaults, name))
+             for name in results.QC_PARAMS]
+    choices = [dbc.Col(_with_value(control_for(name, CONTROL_IDS[name]), CONTROL_IDS[name],
+                                   getattr(defaults, name)), md=3)
+               for name in ("embedding", "markers")]
+    numbers = [labelled_box(name, CONTROL_IDS[name], value=getattr(defaults, name))
+               for name in ("hvg", "pcs", "neighbors", "resolution")]
+    return dbc.Card(dbc.CardBody([
+        html.B("Quality control: the red lines and the count follow the boxes; Run applies them"),
+        html.Div(boxes, className="d-flex flex-wrap gap-1 my-1"),
+        html.Div(id=QC_TEXT, className="small mb-2"),
+        html.B("Analysis"),
+        html.Div(numbers, className="d-flex flex-wrap gap-1 my-1"),
+        dbc.Row(choices + [dbc.Col([dbc.Button("Run", id=RUN, color="primary",
+                                               className="mt-4 px-4 me-2"),
+                                    html.Span(id=STATUS, className="small text-muted")],
+                                   md=6)], className="align-items-center"),
+    ]), className="mb-3")
+
+
+def _color_controls() -> html.Div:
+    return html.Div([
+        dbc.RadioItems(id=COLOR_KIND, inline=True, value="cluster", className="me-3",
+                       options=[{"label": "cluster", "value": "cluster"},
+                                {"label": "gene", "value": "gene"},
+                                {"label": "cell sheet column", "value": "column"}]),
+        dcc.Dropdown(id=GENE, placeholder="type a gene symbol", style={"width": "14rem"},
+                     className="me-2"),
+        dcc.Dropdown(id=COLUMN, placeholder="column", options=[], style={"width": "12rem"}),
+    ], className="d-flex align-items-center flex-wrap mb-1")
+
+
+def _rename() -> html.Div:
+    return html.Div([
+        dcc.Dropdown(id=RENAME_CLUSTER, placeholder="cluster", options=[],
+                     style={"width": "8rem"}, className="me-2"),
+        dbc.Input(id=RENAME_TEXT, placeholder="name, e.g. B cells", size="sm",
+                  style={"width": "12rem"}, className="me-2", debounce=True),
+        dbc.Button("Name cluster", id=RENAME_BUTTON, size="sm", color="secondary"),
+    ], className="d-flex align-items-center my-2")
+
+
+def layout() -> html.Div:
+    """Controls, QC, the map with its colour choice, markers, gene plots and the elbow."""
+    card = lambda title, body: dbc.Card([dbc.CardHeader(title), dbc.CardBody(  # noqa: E731
+        body, className="p-1")], className="mb-3")
+    return html.Div([
+        view_alert("cells"),
+        dcc.Store(id=NAMES_STORE, data={}), dcc.Store(id=RESULT_STORE),
+        html.Div(_NOT_SINGLE_CELL, id=SUMMARY, className="mb-2"),
+        _controls(),
+        dbc.Row([dbc.Col(card("QC per cell", _graph(QC_VIOLINS, "320px")), lg=7),
+                 dbc.Col(card("Counts against genes (colour: % mitochondrial)",
+                              _graph(QC_SCATTER, "320px")), lg=5)]),
+        card("Map of the cells (lasso or box to select)", [
+            _color_controls(), _graph(MAP, "520px"),
+            html.Div(id=SELECTION, className="small"), _rename()]),
+        dbc.Row([
+            dbc.Col(card("Markers of each cluster against the rest (click a row to plot "
+                         "the gene)", dash_table.DataTable(
+                id=MARKERS, page_size=15, sort_action="native", filter_action="native",
+                columns=[{"name": c, "id": c} for c in
+                         ("group", "symbol", "score", "log2fc", "padj", "pct_in",
+                          "pct_out")],
+                style_cell={"fontSize": 12, "padding": "2px 6px"})), lg=6),
+            dbc.Col([card("Gene per cluster", _graph(VIOLIN, "300px")),
+                     card("Dot plot of the top markers", _graph(DOT_PLOT, "360px"))], lg=6),
+        ]),
+        card("Elbow: variance of each principal component", _graph(ELBOW, "280px")),
+    ], className="pt-2")
+
+
+def _values(args) -> dict:
+    return dict(zip(results.CELL_PARAMS, args))
+
+
+def qc_panel(store: ResultStore, dataset_store, values: dict) -> tuple:
+    """QC text, violins and scatter for the thresholds typed (outputs of :data:`QC_VIEW`)."""
+    if not results.is_single_cell(dataset_store):
+        return QC_VIEW.unchanged()
+    params = results.cell_params(values)
+    metrics = results.qc_metrics(store, dataset_store["key"])
+    lines = {"n_genes": [(params.min_genes, "min")] + ([(params.max_genes, "max")]
+                                                       if params.max_genes else []),
+             "total_counts": [(params.min_counts, "min")] if params.min_counts else [],
+             "pct_mito": [(params.max_pct_mito, "max")] if params.max_pct_mito < 100 else []}
+    text = results.qc_preview_text(results.qc_preview(metrics, params))
+    return QC_VIEW.shown(text, figures.qc_violins(metrics, lines), figures.qc_scatter(
+        metrics, min_genes=params.min_genes, max_genes=params.max_genes,
+        min_counts=params.min_counts))
+
+
+def map_colors(cells: results.CellsAnalysis, kind: str, gene, column,
+               names: dict | None) -> dict:
+    """The colour part of the map for the choice made (cluster, gene, column)."""
+    result = cells.result
+    coords = result.embedding.coords
+    if kind == "gene" and gene:
+        return figures.embedding_colors(results.gene_values(cells, gene), title=gene,
+                                        categorical=False)
+    if kind == "column" and column in cells.obs.columns:
+        values = cells.obs.loc[result.cell_ids, column].to_numpy()
+        numeric = cells.obs[column].dtype.kind in "if"
+        return figures.embedding_colors(values, title=column, categorical=not numeric,
+                                        coords=None if numeric else coords)
+    return figures.embedding_colors(results.cluster_names(result.labels, names),
+                                    title="cluster", categorical=True, coords=coords)
+
+
+def analysis_panel(store: ResultStore, dataset_store, values: dict, names: dict | None,
+                   color: tuple = ("cluster", None, None)) -> tuple:
+    """Everything the Run button (or a new dataset) redraws (outputs of :data:`VIEW`)."""
+    if not results.is_single_cell(dataset_store):
+        return VIEW.shown(_NOT_SINGLE_CELL, *[no_update] * (len(VIEW.outputs) - 1))
+    params = results.cell_params(values)
+    cells = results.analyse_cells(store, dataset_store, params)
+    result, obs = cells.result, cells.obs
+    embedding = result.embedding
+    figure = figures.cell_embedding(embedding.coords, map_colors(cells, *color, names),
+                                    axis_titles=embedding.axis_titles,
+                                    cell_ids=result.cell_ids)
+    groups = results.cluster_names(result.labels, names)
+    fraction, mean = results.dot_summary(cells, results.top_markers(result), groups)
+    metrics = result.metrics()
+    summary = (f"{metrics['n_cells']:,} of {metrics['n_cells_input']:,} cells and "
+               f"{metrics['n_genes']:,} genes kept; {metrics['n_hvg']:,} highly variable "
+               f"genes, {metrics['n_pcs']} PCs, {metrics['n_clusters']} clusters "
+               f"({params.method}, resolution {params.resolution:g}).")
+    clusters = [{"label": str(c), "value": str(c)} for c in range(1, metrics["n_clusters"] + 1)]
+    columns = [{"label": c, "value": c} for c in obs.columns]
+    return VIEW.shown(summary, figure, results.marker_rows(result, names),
+                      figures.dot_plot(fraction, mean),
+                      figures.elbow(result.pca.variance_ratio, used=params.pcs), columns,
+                      clusters, {"key": dataset_store["key"], "params": params.to_dict()},
+                      notice=" ".join(result.notices) or None)
+
+
+def register(app, store: ResultStore) -> None:
+    """Register the Cells callbacks (see :mod:`views.cells_callbacks`)."""
+    from . import cells_callbacks
+
+    cells_callbacks.register(app, store)
