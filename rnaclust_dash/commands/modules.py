@@ -19,14 +19,14 @@ import argparse
 
 import pandas as pd
 
-from ..cli import _output_folder, _print_notices, stored_dataset
+from ..cli import _output_folder, _print_notices, spec_type, stored_dataset
 from ..errors import ParameterError
 from ..params import split_list
 from ..pp.features import top_variable_genes
 from ..tl.blockwise import find_modules
 from ..tl.modules import (NETWORK_TYPES, hub_genes, module_membership,
                           module_trait_correlation, pick_soft_threshold, suggest_power)
-from ._shared import (log_values, new_command, positive_or_auto, require_metadata,
+from ._shared import (log_values, new_command, number_or_auto, require_metadata,
                       write_params)
 
 #: pickSoftThreshold's RsquaredCut.
@@ -40,14 +40,17 @@ def add_parser(commands) -> None:
     command.add_argument("--normalization", choices=("vst", "logcpm-tmm", "logcpm"),
                          default="vst", help="log scale of counts: DESeq2's blind VST "
                                              "(default) or edgeR's log-CPM")
-    command.add_argument("--top-genes", type=int, default=5000, metavar="N",
+    command.add_argument("--top-genes", type=spec_type("modules_top_genes"), default=5000,
+                         metavar="N",
                          help="the N genes of highest variance (default 5000; 0 = all)")
     command.add_argument("--power", default="auto", metavar="auto|P",
                          help="soft-threshold power; auto: the lowest with a scale-free fit "
                               f"R^2 above {R_SQUARED_CUT} (default)")
     command.add_argument("--network", choices=NETWORK_TYPES, default="unsigned")
-    command.add_argument("--min-module-size", type=int, default=30, metavar="N")
-    command.add_argument("--merge-cut-height", type=float, default=0.25, metavar="H",
+    command.add_argument("--min-module-size", type=spec_type("modules_min_module_size"),
+                         default=30, metavar="N")
+    command.add_argument("--merge-cut-height",
+                         type=spec_type("modules_merge_cut_height"), default=0.25, metavar="H",
                          help="merge modules whose eigengenes correlate above 1 - H "
                               "(default 0.25)")
     command.add_argument("--deep-split", type=int, choices=range(5), default=2,
@@ -55,15 +58,13 @@ def add_parser(commands) -> None:
     command.add_argument("--trait-columns", metavar="COL[,COL]",
                          help="sample-sheet columns to correlate with the eigengenes "
                               "(default: every column that varies and is not a sample id)")
-    command.add_argument("--seed", type=int, default=0,
+    command.add_argument("--seed", type=spec_type("command_seed"), default=0,
                          help="seed of the pre-clustering into blocks (over 5,000 genes)")
 
 
 def modules_command(args: argparse.Namespace) -> None:
     """Run the ``modules`` command (raises RnaclustError / OSError on bad input)."""
-    power = positive_or_auto(args.power, option="--power", minimum=0.0, what="the power")
-    if args.top_genes < 0:
-        raise ParameterError(f"--top-genes must be 0 (all) or more; got {args.top_genes}.")
+    power = number_or_auto(args.power, "modules_power")
     with stored_dataset(args) as (dataset, _store, key):
         sheet = require_metadata(dataset)
         values, notices = log_values(dataset, method=args.normalization)
