@@ -24,6 +24,7 @@ from ..errors import DataError, ParameterError
 from ..tl.enrichment import cluster_queries, enrich_queries, marker_queries
 from ..tl.gene_ids import detect_id_kind
 from ..tl.genesets import BUNDLED_GENE_SETS, bundled_gene_sets, read_gmt
+from ..export.tables import write_csv
 from ._shared import (add_gene_map_argument, gene_symbols, new_command, read_gene_list,
                       write_params)
 
@@ -78,7 +79,7 @@ def enrich_command(args: argparse.Namespace) -> None:
     table = enrich_queries(queries, gene_sets, universe=universe, min_size=args.min_size,
                            max_size=args.max_size)
     out = _output_folder(args)
-    table.to_csv(out / "enrichment.csv", index=False)
+    write_csv(table, out / "enrichment.csv")
     write_params(out, "enrich", args, results={"n_universe": len(set(universe)),
                                                "queries": {q: len(g) for q, g in
                                                            queries.items()},

@@ -26,6 +26,7 @@ from ..pp.features import top_variable_genes
 from ..tl.blockwise import find_modules
 from ..tl.modules import (NETWORK_TYPES, hub_genes, module_membership,
                           module_trait_correlation, pick_soft_threshold, suggest_power)
+from ..export.tables import write_csv
 from ._shared import (log_values, new_command, number_or_auto, require_metadata,
                       write_params)
 
@@ -87,12 +88,12 @@ def modules_command(args: argparse.Namespace) -> None:
     correlations = module_trait_correlation(result.eigengenes, traits) if traits.shape[1] \
         else pd.DataFrame(columns=["module", "trait", "correlation", "pvalue"])
     out = _output_folder(args)
-    table.to_csv(out / "soft_threshold.csv", index=False)
-    result.modules.rename_axis("gene").reset_index().to_csv(out / "modules.csv", index=False)
-    result.eigengenes.rename_axis("sample").to_csv(out / "eigengenes.csv")
-    correlations.to_csv(out / "module_trait.csv", index=False)
+    write_csv(table, out / "soft_threshold.csv")
+    write_csv(result.modules.rename_axis("gene").reset_index(), out / "modules.csv")
+    write_csv(result.eigengenes.rename_axis("sample"), out / "eigengenes.csv", index=True)
+    write_csv(correlations, out / "module_trait.csv")
     kme = module_membership(expression, result.eigengenes)
-    hub_genes(kme, result.modules, top=10).to_csv(out / "hub_genes.csv", index=False)
+    write_csv(hub_genes(kme, result.modules, top=10), out / "hub_genes.csv")
     sizes = result.modules.value_counts().sort_index()
     write_params(out, "modules", args, dataset=dataset, dataset_key=key,
                  results={"power": power, "suggested_power": suggested,

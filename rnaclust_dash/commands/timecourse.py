@@ -26,6 +26,7 @@ from ..tl.degpatterns import deg_patterns
 from ..tl.deseq2_lrt import time_lrt, vst_by_time
 from ..tl.timecourse import (average_replicates, mfuzz, select_by_variance, standardise,
                              time_f_test)
+from ..export.tables import write_csv
 from ._shared import (log_values, new_command, number_or_auto, read_gene_list,
                       require_metadata, write_params)
 
@@ -78,9 +79,9 @@ def timecourse_command(args: argparse.Namespace) -> None:
         result = _degpatterns(expression, sheet, args, side_by_side, notices)
     memberships, centers, profiles, extra = result
     out = _output_folder(args)
-    memberships.to_csv(out / "memberships.csv", index=False)
-    centers.rename_axis("cluster").to_csv(out / "centers.csv")
-    profiles.rename_axis("gene").to_csv(out / "profiles.csv")
+    write_csv(memberships, out / "memberships.csv")
+    write_csv(centers.rename_axis("cluster"), out / "centers.csv", index=True)
+    write_csv(profiles.rename_axis("gene"), out / "profiles.csv", index=True)
     write_params(out, "timecourse", args, dataset=dataset, dataset_key=key,
                  results={"gene_selection": selection, "n_genes": len(genes), **extra})
     _print_notices(notices)
