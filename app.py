@@ -23,7 +23,9 @@ from dash import Dash
 from callbacks import register_callbacks
 from callbacks.jobs import OneShotJobManager
 from layouts.main import build_layout
+from rnaclust_dash.io import max_upload_bytes
 from rnaclust_dash.store import ResultStore, default_cache_dir
+from server_setup import secure_server
 
 HERE = Path(__file__).resolve().parent
 
@@ -103,6 +105,7 @@ def create_app(cache_dir: str | os.PathLike | None = None, *, warm_umap: bool = 
                    jobs, before_fork=partial(preload_umap, numba_cache)))
     app.layout = build_layout
     register_callbacks(app, store)
+    secure_server(app, upload_bytes=max_upload_bytes())  # headers, request size limit
     # For the container healthcheck and load balancers.
     app.server.add_url_rule("/healthz", "healthz", lambda: "ok")
     if warm_umap:
