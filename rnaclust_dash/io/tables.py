@@ -145,7 +145,12 @@ def _read_text(text: str, filename: str, notices: tuple[str, ...]) -> _Table:
 
     with io.StringIO(text) as stream:
         head = [line.rstrip("\n") for _, line in zip(range(_SNIFF_LINES), stream, strict=False)]
-    sep, n_fields = _sniff(head)
+    try:
+        sep, n_fields = _sniff(head)
+    except csv.Error as error:  # Python's csv refuses a cell over 131,072 characters
+        raise DataError(f'"{filename}" has a cell in its first lines that cannot be read '
+                        f"({error}): no gene id, sample id or value is that long. Check that "
+                        "you chose the right file.") from None
     if sep is None:
         raise _not_a_table(
             filename,

@@ -96,3 +96,21 @@ def test_choose_k_refuses_a_huge_range_without_listing_it():
     # Before: list(range(2, 10**10 + 1)) ran out of memory (MemoryError, exit 1).
     with pytest.raises(ParameterError, match="more than allowed"):
         choose_k(None, "no-key", AnalysisParams(), k_values=range(2, 10**10 + 1))
+
+
+@pytest.mark.parametrize("where", ["counts", "metadata"])
+def test_a_cell_over_the_csv_field_limit_is_a_message_not_a_traceback(where, tmp_path,
+                                                                       capsys):
+    # Before: _csv.Error "field larger than field limit (131072)", a traceback, exit 1.
+    big = "x" * 131_073
+    counts = tmp_path / "counts.csv"
+    sheet = tmp_path / "samples.csv"
+    rows = ["g1,1,2,3", "g2,4,5,6", "g3,7,8,9", "g4,3,3,3"]
+    if where == "counts":
+        rows[0] = f"{big},1,2,3"
+    counts.write_text("gene,A,B,C\n" + "\n".join(rows) + "\n")
+    sheet.write_text(f"sample,group\nA,{big if where == 'metadata' else 'a'}\nB,b\nC,c\n")
+    status = main(["run", str(counts), "--metadata", str(sheet), "--out", str(tmp_path / "o")])
+    error = capsys.readouterr().err
+    assert status == 2 and "cannot be read" in error and "Traceback" not in error
+    assert (sheet.name if where == "metadata" else counts.name) in error
