@@ -105,7 +105,9 @@ def _text_cases() -> list[Case]:
         "cell over the csv field limit": f"gene,A,B,C\n{big},1,2,3\ng2,4,5,6\n",
         "quoted multi-line giant cell": f'gene,A,B,C\n"{big}\n{big}",1,2,3\ng2,4,5,6\n',
         "header over 131,072 chars": f"gene,{big},B\ng1,1,2\ng2,3,4\n",
-        "one million columns": "gene," + ",".join("S" for _ in range(200_000)) + "\n",
+        "200,000 columns, no row": "gene," + ",".join("S" for _ in range(200_000)) + "\n",
+        "200,000 columns and a row": "gene," + ",".join(f"S{i}" for i in range(200_000))
+                                     + "\ng1," + ",".join("1" for _ in range(200_000)) + "\n",
         "huge numbers": "gene,A,B,C\ng1,1e308,1e308,1e308\ng2,4,5,6\ng3,7,8,9\n",
         "decimal comma mixed": "gene;A;B;C\ng1;1,5;2.5;3\ng2;4;5;6\ng3;7;8;9\n",
         "HTML page": "<!DOCTYPE html><html><body><h1>404 Not Found</h1></body></html>\n",

@@ -35,6 +35,9 @@ _SEPARATORS = MappingProxyType(
 )
 _SNIFF_LINES = 50
 
+#: Most columns a text table may have (genes as columns: a whole genome fits).
+MAX_COLUMNS = 100_000
+
 
 @dataclass(frozen=True)
 class _Table:
@@ -159,11 +162,17 @@ def _read_text(text: str, filename: str, notices: tuple[str, ...]) -> _Table:
         )
     header = [cell.strip() for cell in _split(head[0], sep)]
     n_fields = max(len(header), n_fields)
+    if n_fields > MAX_COLUMNS:  # pandas takes minutes to build that many columns
+        raise DataError(f'"{filename}" has {n_fields:,} columns; at most {MAX_COLUMNS:,} are '
+                        "read. Give genes as rows and samples as columns; for many single "
+                        "cells upload a 10x folder (.zip / .tar.gz), a 10x .h5 or an .h5ad.")
     if len(header) < n_fields:
         # R's write.table leaves out the header cell of the row names.
         header = [""] * (n_fields - len(header)) + header
 
     try:
+        if len(head) < 2:  # a header only: pandas would build one empty column at a time
+            raise pd.errors.EmptyDataError
         frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
@@ -179,9 +188,8 @@ def _read_text(text: str, filename: str, notices: tuple[str, ...]) -> _Table:
     except pd.errors.ParserError as exc:
         raise _parser_error(exc, filename, sep, line_numbers) from None
     except pd.errors.EmptyDataError:
-        frame = pd.DataFrame(
-            {k: pd.Series([], dtype="str" if k == 0 else float) for k in range(n_fields)}
-        )
+        frame = pd.DataFrame(np.empty((0, n_fields)), columns=range(n_fields))
+        frame[0] = frame[0].astype("str")
 
     if line_numbers is None:
         lines = np.arange(2, len(frame) + 2, dtype=np.int64)
