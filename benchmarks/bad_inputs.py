@@ -90,6 +90,8 @@ def run_cli_case(case: Case) -> Outcome:
                                   timeout=TIMEOUT_SECONDS, env=_environment(), cwd=scratch)
         except subprocess.TimeoutExpired:
             return Outcome(case.name, "cli", "TIMEOUT", time.perf_counter() - start, "")
+        except OSError as error:  # the command line itself cannot be started
+            return Outcome(case.name, "cli", "EXIT (not started)", 0.0, str(error))
         seconds = time.perf_counter() - start
     error = done.stderr.strip()
     last = error.splitlines()[-1] if error else ""
