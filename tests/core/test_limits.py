@@ -81,6 +81,7 @@ def test_cli_refuses_huge_auto_or_number_options(command, message, tmp_path, cap
     (json.dumps({"exclude": "x" * 131_072}), "131,072 characters long"),
     (json.dumps({"k": [2]}), "not a valid int"),
     ('{"k": ', "not valid JSON"),
+    ("[" * 100_000 + "]" * 100_000, "nested too deeply"),  # was a RecursionError traceback
 ])
 def test_cli_refuses_bad_values_in_params_json(document, message, tmp_path, capsys):
     params = tmp_path / "params.json"
