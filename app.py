@@ -28,7 +28,9 @@ from callbacks import register_callbacks
 from callbacks.jobs import OneShotCeleryManager, OneShotJobManager, make_celery, show_failed_job
 from callbacks.sessions import guard_from_environment
 from layouts.main import build_layout
+from rnaclust_dash.io import max_upload_bytes
 from rnaclust_dash.store import default_cache_dir, open_store
+from server_setup import secure_server
 
 
 HERE = Path(__file__).resolve().parent
@@ -126,6 +128,7 @@ def create_app(cache_dir: str | os.PathLike | None = None, *, warm_umap: bool = 
                on_error=show_failed_job)
     app.layout = build_layout
     register_callbacks(app, store)
+    secure_server(app, upload_bytes=max_upload_bytes())  # headers, request size limit
     # For the container healthcheck and load balancers: the store must take a write.
     app.server.add_url_rule("/healthz", "healthz", partial(health, store))
     # Each session sees only its own datasets (and logs in, when configured).

@@ -7,6 +7,7 @@ stability panel and for the ``choose-k`` and ``stability`` commands alike.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from collections.abc import Sequence
 from typing import Callable
@@ -20,7 +21,7 @@ from .errors import ParameterError
 from .tl.gap import gap_statistic, max_se
 from .tl.kselect import cluster_tree, k_scan, labels_over_k, suggest_k, within_sum_of_squares
 from .tl.mixture import mixture_scan
-from .params import AnalysisParams, check_option
+from .params import ASSESS_SPEC, AnalysisParams, check_option
 from .pipeline import Analysis, fit_method, item_distances, run_analysis
 from .tl.stability import bootstrap_stability
 from .tl.consensus import consensus_clustering
@@ -137,7 +138,8 @@ def choose_k(store: ResultStore, key: str, params: AnalysisParams, *, k_values=r
         larger is better). ``suggested``: index -> k (gap by Tibshirani's 1-SE rule,
         R ``maxSE(method = "Tibs2001SEmax")``).
     """
-    k_values = list(k_values)
+    # At most as many k as the largest k allowed (a range up to 10**10 is never listed).
+    k_values = list(itertools.islice(k_values, int(ASSESS_SPEC["k_max"].max) + 1))
     check_option("k_max", max(k_values, default=2))
     gap_refs = check_option("gap_refs", gap_refs)
     analysis = run_analysis(store, key, params)

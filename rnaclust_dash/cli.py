@@ -28,7 +28,8 @@ from .errors import ParameterError, RnaclustError
 from .export import (output_folder, write_choose_k, write_consensus, write_corrected,
                      write_params, write_results, write_stability)
 from .io.single_cell import resolve_mode
-from .params import SPEC, AnalysisParams, default_params, params_from_document
+from .params import (ASSESS_SPEC, COMMAND_SPEC, SPEC, AnalysisParams, Param, check_value,
+                     default_params, params_from_document)
 from .pipeline import compute_embedding, corrected_matrix, put_dataset, run_analysis
 from .tl.stability import SCHEMES
 from .store import ResultStore
@@ -61,27 +62,52 @@ def build_parser() -> argparse.ArgumentParser:
     choose = _add_command(commands, "choose-k", choose_k_command,
                           "validation indices and the gap statistic over a range of k, "
                           "the k each suggests and the cluster tree")
-    choose.add_argument("--k-min", type=int, default=2, help="smallest k tried (default 2)")
-    choose.add_argument("--k-max", type=int, default=10, help="largest k tried (default 10)")
-    choose.add_argument("--gap-refs", type=int, default=20, metavar="B",
+    choose.add_argument("--k-min", type=spec_type("k_min"), default=2,
+                        help="smallest k tried (default 2)")
+    choose.add_argument("--k-max", type=spec_type("k_max"), default=10,
+                        help="largest k tried (default 10)")
+    choose.add_argument("--gap-refs", type=spec_type("gap_refs"), default=20, metavar="B",
                         help="reference sets of the gap statistic (default 20; 0 skips it)")
 
     stability = _add_command(commands, "stability", stability_command,
                              "bootstrap Jaccard stability of the k clusters, and optionally "
                              "consensus clustering")
-    stability.add_argument("--resamples", type=int, required=True, metavar="B",
+    stability.add_argument("--resamples", type=spec_type("n_resamples"), required=True,
+                           metavar="B",
                            help="number of resamples")
     stability.add_argument("--scheme", choices=list(SCHEMES), default="bootstrap",
                            help="bootstrap (duplicates dropped, as fpc::clusterboot) or "
                                 "subsample (80%% of the items without replacement)")
     stability.add_argument("--consensus", action="store_true",
                            help="also run consensus clustering (ConsensusClusterPlus)")
-    stability.add_argument("--consensus-k-max", type=int, default=6, metavar="N",
+    stability.add_argument("--consensus-k-max", type=spec_type("consensus_k_max"), default=6,
+                           metavar="N",
                            help="consensus clustering for k = 2..N (default 6; up to --k "
                                 "when that is larger)")
     from .commands import add_parsers  # markers, enrich, timecourse, modules (issues 10, 11)
     add_parsers(commands)
     return parser
+
+
+def spec_type(name: str | Param):
+    """The argparse ``type`` of a parameter of the spec (:data:`SPEC`, :data:`ASSESS_SPEC`
+    or :data:`COMMAND_SPEC`): the value checked against its type and bounds while the
+    command line is read, before any file is, so that ``--resamples 1e9`` or
+    ``--pseudocount inf`` stop at once with the spec's message (exit 2, by :func:`main`)."""
+    param = name if isinstance(name, Param) else (
+        SPEC.get(name) or ASSESS_SPEC.get(name) or COMMAND_SPEC[name])
+
+    def parse(text: str):
+        # A ParameterError is not argparse's to handle: main() prints it as any other.
+        try:
+            return check_value(param, text)
+        except ParameterError as error:
+            message = str(error)
+            raise ParameterError(message if param.flag in message
+                                 else f"{param.flag} {text[:40]}: {message}") from None
+
+    parse.__name__ = param.type.__name__  # argparse names the type in its messages
+    return parse
 
 
 def _add_command(commands, name: str, handler, description: str) -> argparse.ArgumentParser:
@@ -111,11 +137,12 @@ def add_param_options(command: argparse.ArgumentParser) -> None:
             command.add_argument(param.flag, dest=name, action=argparse.BooleanOptionalAction,
                                  default=None, help=param.help)
             continue
-        extra = {"choices": list(param.choices)} if param.choices is not None else {}
+        extra = ({"choices": list(param.choices), "type": param.type}
+                 if param.choices is not None else {"type": spec_type(param)})
         help_text = param.help
         if param.choices is None and param.type is not str:
             help_text += f" ({param.interval_text()}; default {param.default:,})"
-        command.add_argument(param.flag, dest=name, type=param.type, help=help_text,
+        command.add_argument(param.flag, dest=name, help=help_text,
                              metavar=param.metavar or _metavar(param), **extra)
 
 
@@ -294,8 +321,6 @@ def choose_k_command(args: argparse.Namespace) -> None:
     k each index suggests.
     """
     _check_has_k(args)
-    if args.k_min < 2:
-        raise ParameterError(f"--k-min must be at least 2; got {args.k_min}.")
     if args.k_min > args.k_max:
         raise ParameterError(f"--k-min ({args.k_min}) is larger than --k-max ({args.k_max}): "
                              "no k to try.")
@@ -358,8 +383,9 @@ def stability_command(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (2 for bad input)."""
-    args = build_parser().parse_args(argv)
     try:
+        # The spec's options are checked while they are read (ParameterError).
+        args = build_parser().parse_args(argv)
         args.handler(args)
     except RnaclustError as error:
         print(f"error: {error}", file=sys.stderr)

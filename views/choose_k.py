@@ -15,7 +15,7 @@ from layouts.components import GRAPH_CONFIG, job_controls, number_box, view_aler
 from layouts.param_controls import hover_help, labelled_box, param_of
 from rnaclust_dash.assess import choose_k, resolution_scan
 from rnaclust_dash.errors import RnaclustError
-from rnaclust_dash.params import AnalysisParams
+from rnaclust_dash.params import AnalysisParams, check_option
 from rnaclust_dash.pl.kselect import INDEX_NAMES
 from rnaclust_dash.pl.kselect import cluster_tree_figure
 from rnaclust_dash.pl.kselect import k_selection_figure
@@ -73,12 +73,17 @@ def k_panel(store: ResultStore, analysis_store: dict, k_min, k_max, gap_refs,
                                               current_k=params.resolution, x="resolution"),
             cluster_tree_figure(choice.tree),
             f"Suggested: {summary}. Tree levels are the resolutions in increasing order.")
-    if k_min is None or k_max is None or k_min > k_max:
+    if k_min is None or k_max is None:
+        raise RnaclustError("Give a k range with 'k from' at most 'to'.")
+    # Bounded before any work (a box can hold 1e308 or, from a crafted request, NaN).
+    k_min, k_max = check_option("k_min", k_min), check_option("k_max", k_max)
+    gap_refs = check_option("gap_refs", gap_refs or 0)
+    if k_min > k_max:
         raise RnaclustError("Give a k range with 'k from' at most 'to'.")
     n_items = analysis_store.get("n_items") if selection is None else len(selection)
     choice = choose_k(store, analysis_store["key"], params,
-                      k_values=range(int(k_min), int(k_max) + 1), gap_refs=int(gap_refs or 0),
-                      progress=progress, item_ids=selection)
+                      k_values=range(k_min, k_max + 1), gap_refs=gap_refs, progress=progress,
+                      item_ids=selection)
     reason = (f"{int(n_items):,} {params.target}; k must be below that" if n_items
               else f"k must be below the number of {params.target}")
     used, narrowed = k_range_text(choice.table["k"], (int(k_min), int(k_max)), reason=reason)

@@ -19,6 +19,7 @@ from dash.dash_table.Format import Format, Scheme
 
 from layouts import ids
 from rnaclust_dash.errors import DataError, ParameterError
+from rnaclust_dash.export.tables import csv_text
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import normalized_matrix
 from rnaclust_dash.pl.common import empty_figure
@@ -298,5 +299,5 @@ def register(app, store: ResultStore) -> None:
         table = store.get(result_ref["key"]) if result_ref else None
         if table is None:
             return no_update
-        return dcc.send_data_frame(table.to_csv, "enrichment.csv", index=False)
+        return dcc.send_string(csv_text(table), "enrichment.csv")
 

@@ -21,6 +21,7 @@ from dash import Input, Output, State, ctx, dash_table, dcc, html, no_update
 
 from layouts import ids
 from layouts.components import GRAPH_CONFIG
+from rnaclust_dash.export.tables import csv_text
 from rnaclust_dash.pl import markers as pl_markers
 from rnaclust_dash.pipeline.gene_map import gene_map_id
 from rnaclust_dash.pl.common import empty_figure
@@ -379,4 +380,4 @@ def _register_display(app, store: ResultStore) -> None:
         if not result_ref:
             return no_update
         table = load_result(store, result_ref)["table"]
-        return dcc.send_data_frame(table.to_csv, "markers.csv", index=False)
+        return dcc.send_string(csv_text(table), "markers.csv")

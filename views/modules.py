@@ -22,6 +22,7 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from layouts import ids
+from rnaclust_dash.export.tables import csv_text
 from rnaclust_dash.pipeline.modules import (R_SQUARED_CUT, fit_of_chosen_power,
                                             module_expression, module_tables, soft_threshold,
                                             trait_table)
@@ -372,4 +373,4 @@ def _register_display(app, store: ResultStore) -> None:
         frame = tables.kme.loc[tables.result.modules.index].copy()
         frame.insert(0, "module", tables.result.modules.to_numpy())
         frame = frame.rename_axis("gene").reset_index()
-        return dcc.send_data_frame(frame.to_csv, "modules.csv", index=False)
+        return dcc.send_string(csv_text(frame), "modules.csv")

@@ -14,7 +14,7 @@ from layouts import ids
 from layouts.components import GRAPH_CONFIG, job_controls, view_alert
 from layouts.param_controls import labelled_box
 from rnaclust_dash.assess import assess_stability
-from rnaclust_dash.params import ASSESS_SPEC, AnalysisParams
+from rnaclust_dash.params import ASSESS_SPEC, AnalysisParams, check_option
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.stability import consensus_figure
 from rnaclust_dash.pl.stability import stability_figure
@@ -59,7 +59,7 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
     """Figures, status line and alert of the stability panel (``STABILITY_VIEW.all``)."""
     params = AnalysisParams.from_dict(analysis_store["params"])
     analysis, result, agreement = assess_stability(
-        store, analysis_store["key"], params, n_resamples=int(resamples or 100), scheme=scheme,
+        store, analysis_store["key"], params, n_resamples=check_option("n_resamples", resamples or 100), scheme=scheme,
         consensus_k_max=CONSENSUS_K_MAX if consensus else None, progress=progress)
     stability = stability_figure(result.cluster_jaccard, result.item_stability,
                                                 analysis.labels, analysis.features.item_ids)

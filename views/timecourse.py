@@ -17,6 +17,7 @@ import pandas as pd
 from dash import Input, Output, State, dcc, html, no_update
 
 from layouts import ids
+from rnaclust_dash.export.tables import csv_text
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.pipeline.timecourse import (DEFAULT_LRT_PADJ, degpatterns_tables,
                                                mfuzz_tables, timecourse_input)
@@ -483,4 +484,4 @@ def _register_display(app, store: ResultStore) -> None:
         if not reference:
             return no_update
         tables = store.get(reference["key"])["tables"]
-        return dcc.send_data_frame(tables.memberships.to_csv, "memberships.csv", index=False)
+        return dcc.send_string(csv_text(tables.memberships), "memberships.csv")

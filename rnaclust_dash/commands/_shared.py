@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError, ParameterError
+from ..params import COMMAND_SPEC, check_value
 # params.json of the commands: written by rnaclust_dash.export (the commands import it here)
 from ..export import write_command_params as write_params  # noqa: F401
 from ..tl.gene_ids import SymbolMapping, map_to_symbols, read_mapping_table
@@ -52,17 +53,20 @@ def read_gene_list(path: str) -> list[str]:
     return genes
 
 
-def positive_or_auto(text: str, *, option: str, minimum: float, what: str) -> float | None:
-    """``auto`` -> None, else a number above ``minimum`` (a ParameterError otherwise)."""
+def number_or_auto(text: str, name: str) -> float | None:
+    """``auto`` -> None, else the number checked against the bounds of option ``name`` of
+    :data:`rnaclust_dash.params.COMMAND_SPEC` (a ParameterError otherwise)."""
     if text.strip().lower() == "auto":
         return None
+    param = COMMAND_SPEC[name]
     try:
         value = float(text)
     except ValueError:
-        raise ParameterError(f"{option} takes 'auto' or a number; got {text!r}.") from None
-    if not value > minimum:
-        raise ParameterError(f"{option}: {what} must be above {minimum:g}; got {value:g}.")
-    return value
+        raise ParameterError(f"{param.flag} takes 'auto' or a number; got {text!r}.") from None
+    try:
+        return check_value(param, value)
+    except ParameterError as error:
+        raise ParameterError(f"{param.flag}: {error}") from None
 
 
 def add_gene_map_argument(command: argparse.ArgumentParser) -> None:

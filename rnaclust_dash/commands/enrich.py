@@ -19,11 +19,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..cli import _output_folder, _print_notices
+from ..cli import _output_folder, _print_notices, spec_type
 from ..errors import DataError, ParameterError
 from ..tl.enrichment import cluster_queries, enrich_queries, marker_queries
 from ..tl.gene_ids import detect_id_kind
 from ..tl.genesets import BUNDLED_GENE_SETS, bundled_gene_sets, read_gmt
+from ..export.tables import write_csv
 from ._shared import (add_gene_map_argument, gene_symbols, new_command, read_gene_list,
                       write_params)
 
@@ -39,7 +40,7 @@ def add_parser(commands) -> None:
                        help="assignments.csv of run --target genes: one query per cluster")
     query.add_argument("--markers", metavar="FILE",
                        help="markers.csv of the markers command: one query per group")
-    command.add_argument("--top", type=int, metavar="N",
+    command.add_argument("--top", type=spec_type("enrich_top"), metavar="N",
                          help="with --markers: at most N genes per group, by p-value "
                               "(default: all with padj < 0.05)")
     command.add_argument("--direction", choices=("up", "down"), default="up",
@@ -49,9 +50,9 @@ def add_parser(commands) -> None:
     command.add_argument("--universe", metavar="FILE",
                          help="all genes tested, one per line (default: every gene of the "
                               "assignments or markers; for --genes, every gene of the sets)")
-    command.add_argument("--min-size", type=int, default=10,
+    command.add_argument("--min-size", type=spec_type("enrich_min_size"), default=10,
                          help="smallest set tested, counted within the universe (default 10)")
-    command.add_argument("--max-size", type=int, default=500,
+    command.add_argument("--max-size", type=spec_type("enrich_max_size"), default=500,
                          help="largest set tested, counted within the universe (default 500)")
     add_gene_map_argument(command)
     command.add_argument("--out", required=True, help="folder for the result files")
@@ -78,7 +79,7 @@ def enrich_command(args: argparse.Namespace) -> None:
     table = enrich_queries(queries, gene_sets, universe=universe, min_size=args.min_size,
                            max_size=args.max_size)
     out = _output_folder(args)
-    table.to_csv(out / "enrichment.csv", index=False)
+    write_csv(table, out / "enrichment.csv")
     write_params(out, "enrich", args, results={"n_universe": len(set(universe)),
                                                "queries": {q: len(g) for q, g in
                                                            queries.items()},

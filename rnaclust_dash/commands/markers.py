@@ -28,6 +28,7 @@ from ..pipeline import run_analysis
 from ..pipeline.markers import marker_inputs, run_markers
 from ..tl.gene_ids import read_mapping_table
 from ..tl.markers import MARKER_TESTS
+from ..export.tables import write_csv
 from ._shared import add_gene_map_argument
 
 
@@ -62,9 +63,8 @@ def markers_command(args: argparse.Namespace) -> None:
     table = run_markers(inputs, test=args.test, reference=args.versus)
     labels = inputs.groups.dropna()
     out = _output_folder(args)
-    table.to_csv(out / "markers.csv", index=False)
-    labels.rename_axis("sample").rename("group").reset_index().to_csv(out / "groups.csv",
-                                                                      index=False)
+    write_csv(table, out / "markers.csv")
+    write_csv(labels.rename_axis("sample").rename("group").reset_index(), out / "groups.csv")
     document = json.loads(params_document(params, dataset_name=dataset.name, dataset_key=key))
     document["markers"] = {"group_by": args.group_by or "clusters", "test": args.test,
                            "versus": args.versus, "symbols": inputs.symbol_report}

@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import _output_folder, _print_notices, stored_dataset
+from ..cli import _output_folder, _print_notices, spec_type, stored_dataset
+from ..export.tables import write_csv
 from ..tl.modules import NETWORK_TYPES
 from ..pipeline.modules import (R_SQUARED_CUT, fit_of_chosen_power, module_expression,
                                 module_tables, soft_threshold, trait_table)
-from ._shared import new_command, positive_or_auto, require_metadata, write_params
+from ._shared import new_command, number_or_auto, require_metadata, write_params
 
 
 def add_parser(commands) -> None:
@@ -31,14 +32,17 @@ def add_parser(commands) -> None:
     command.add_argument("--normalization", choices=("vst", "logcpm-tmm", "logcpm"),
                          default="vst", help="log scale of counts: DESeq2's blind VST "
                                              "(default) or edgeR's log-CPM")
-    command.add_argument("--top-genes", type=int, default=5000, metavar="N",
+    command.add_argument("--top-genes", type=spec_type("modules_top_genes"), default=5000,
+                         metavar="N",
                          help="the N genes of highest variance (default 5000; 0 = all)")
     command.add_argument("--power", default="auto", metavar="auto|P",
                          help="soft-threshold power; auto: the lowest with a scale-free fit "
                               f"R^2 above {R_SQUARED_CUT} (default)")
     command.add_argument("--network", choices=NETWORK_TYPES, default="unsigned")
-    command.add_argument("--min-module-size", type=int, default=30, metavar="N")
-    command.add_argument("--merge-cut-height", type=float, default=0.25, metavar="H",
+    command.add_argument("--min-module-size", type=spec_type("modules_min_module_size"),
+                         default=30, metavar="N")
+    command.add_argument("--merge-cut-height",
+                         type=spec_type("modules_merge_cut_height"), default=0.25, metavar="H",
                          help="merge modules whose eigengenes correlate above 1 - H "
                               "(default 0.25)")
     command.add_argument("--deep-split", type=int, choices=range(5), default=2,
@@ -46,13 +50,13 @@ def add_parser(commands) -> None:
     command.add_argument("--trait-columns", metavar="COL[,COL]",
                          help="sample-sheet columns to correlate with the eigengenes "
                               "(default: every column that varies and is not a sample id)")
-    command.add_argument("--seed", type=int, default=0,
+    command.add_argument("--seed", type=spec_type("command_seed"), default=0,
                          help="seed of the pre-clustering into blocks (over 5,000 genes)")
 
 
 def modules_command(args: argparse.Namespace) -> None:
     """Run the ``modules`` command (raises RnaclustError / OSError on bad input)."""
-    power = positive_or_auto(args.power, option="--power", minimum=0.0, what="the power")
+    power = number_or_auto(args.power, "modules_power")
     with stored_dataset(args) as (dataset, _store, key):
         sheet = require_metadata(dataset)
         expression, notices = module_expression(dataset, normalization=args.normalization,
@@ -71,11 +75,11 @@ def modules_command(args: argparse.Namespace) -> None:
     result = tables.result
     notices.extend(result.notices)
     out = _output_folder(args)
-    table.to_csv(out / "soft_threshold.csv", index=False)
-    result.modules.rename_axis("gene").reset_index().to_csv(out / "modules.csv", index=False)
-    result.eigengenes.rename_axis("sample").to_csv(out / "eigengenes.csv")
-    tables.module_trait.to_csv(out / "module_trait.csv", index=False)
-    tables.hubs.to_csv(out / "hub_genes.csv", index=False)
+    write_csv(table, out / "soft_threshold.csv")
+    write_csv(result.modules.rename_axis("gene").reset_index(), out / "modules.csv")
+    write_csv(result.eigengenes.rename_axis("sample"), out / "eigengenes.csv", index=True)
+    write_csv(tables.module_trait, out / "module_trait.csv")
+    write_csv(tables.hubs, out / "hub_genes.csv")
     sizes = result.modules.value_counts().sort_index()
     write_params(out, "modules", args, dataset=dataset, dataset_key=key,
                  results={"power": power, "suggested_power": suggested,

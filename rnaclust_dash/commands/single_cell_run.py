@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..export.tables import write_csv
 from ..cli import _explicit_options, _print_notices
 from ..dataset import Dataset
 from ..errors import ParameterError
@@ -93,16 +94,16 @@ def _write_single_cell_assessment(result, args: argparse.Namespace,
         panel = resolution_panel(result.graph.connectivities, resolutions=resolutions,
                                  method=params.method, random_state=params.seed,
                                  cell_ids=result.cell_ids)
-        panel.summary.to_csv(out / "resolution_panel.csv", index=False)
-        panel.labels.rename(columns=lambda r: f"resolution_{r:g}").rename_axis(
-            "id").reset_index().to_csv(out / "resolution_labels.csv", index=False)
-        panel.tree.to_csv(out / "resolution_tree.csv", index=False)
+        write_csv(panel.summary, out / "resolution_panel.csv")
+        write_csv(panel.labels.rename(columns=lambda r: f"resolution_{r:g}").rename_axis(
+            "id").reset_index(), out / "resolution_labels.csv")
+        write_csv(panel.tree, out / "resolution_tree.csv")
     if args.stability_resamples:
         stability = single_cell_stability(result, n_resamples=args.stability_resamples,
                                           random_state=params.seed)
         jaccard = stability.cluster_jaccard
-        pd.DataFrame({"cluster": jaccard.index, "jaccard_mean": jaccard.to_numpy()}).to_csv(
-            out / "cluster_stability.csv", index=False)
-        pd.DataFrame({"id": result.cell_ids, "cluster": result.labels,
-                      "stability": stability.item_stability}).to_csv(
-            out / "cell_stability.csv", index=False)
+        write_csv(pd.DataFrame({"cluster": jaccard.index, "jaccard_mean": jaccard.to_numpy()}),
+                  out / "cluster_stability.csv")
+        write_csv(pd.DataFrame({"id": result.cell_ids, "cluster": result.labels,
+                               "stability": stability.item_stability}),
+                  out / "cell_stability.csv")

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 
-from ..cli import _output_folder, _print_notices, stored_dataset
+from ..cli import _output_folder, _print_notices, spec_type, stored_dataset
 from ..errors import ParameterError
+from ..export.tables import write_csv
 from ..pipeline.timecourse import degpatterns_tables, mfuzz_tables, timecourse_input
-from ._shared import (new_command, positive_or_auto, read_gene_list, require_metadata,
+from ._shared import (new_command, number_or_auto, read_gene_list, require_metadata,
                       write_params)
 
 
@@ -36,19 +37,25 @@ def add_parser(commands) -> None:
     command.add_argument("--group", metavar="VALUE", help="the value of --group-column to keep")
     genes = command.add_mutually_exclusive_group()
     genes.add_argument("--genes", metavar="FILE", help="genes to cluster, one per line")
-    genes.add_argument("--lrt-padj", type=float, metavar="P",
+    genes.add_argument("--lrt-padj", type=spec_type("timecourse_lrt_padj"),
+                       metavar="P",
                        help="genes whose test of time has padj below P (default 0.01)")
-    genes.add_argument("--top-genes", type=int, metavar="N",
+    genes.add_argument("--top-genes", type=spec_type("timecourse_top_genes"),
+                       metavar="N",
                        help="the N genes whose replicate means vary most")
     command.add_argument("--method", choices=("mfuzz", "degpatterns"), default="mfuzz")
-    command.add_argument("--clusters", type=int, metavar="C",
+    command.add_argument("--clusters", type=spec_type("timecourse_clusters"),
+                         metavar="C",
                          help="number of Mfuzz clusters (default 6)")
     command.add_argument("--fuzzifier", default="auto", metavar="auto|M",
                          help="Mfuzz fuzzifier m (> 1); auto: Mfuzz's mestimate (default)")
-    command.add_argument("--min-cluster-size", type=int, default=15, metavar="N",
+    command.add_argument("--min-cluster-size",
+                         type=spec_type("timecourse_min_cluster_size"), default=15,
+                         metavar="N",
                          help="degPatterns minc: clusters of N genes or fewer are dropped "
                               "(default 15)")
-    command.add_argument("--seed", type=int, default=0, help="seed of the c-means starts")
+    command.add_argument("--seed", type=spec_type("command_seed"), default=0,
+                         help="seed of the c-means starts")
 
 
 def timecourse_command(args: argparse.Namespace) -> None:
@@ -70,9 +77,9 @@ def timecourse_command(args: argparse.Namespace) -> None:
         result = degpatterns_tables(expression, sheet, min_cluster_size=args.min_cluster_size,
                                     **where)
     out = _output_folder(args)
-    result.memberships.to_csv(out / "memberships.csv", index=False)
-    result.centers.rename_axis("cluster").to_csv(out / "centers.csv")
-    result.profiles.rename_axis("gene").to_csv(out / "profiles.csv")
+    write_csv(result.memberships, out / "memberships.csv")
+    write_csv(result.centers.rename_axis("cluster"), out / "centers.csv", index=True)
+    write_csv(result.profiles.rename_axis("gene"), out / "profiles.csv", index=True)
     write_params(out, "timecourse", args, dataset=dataset, dataset_key=key,
                  results={"gene_selection": chosen.selection, "n_genes": len(chosen.genes),
                           **result.extra})
@@ -88,9 +95,4 @@ def _check_options(args: argparse.Namespace) -> None:
     if args.method == "degpatterns" and args.clusters is not None:
         raise ParameterError("degPatterns finds the number of clusters itself: drop "
                              "--clusters, or use --method mfuzz.")
-    if args.clusters is not None and args.clusters < 2:
-        raise ParameterError(f"--clusters must be at least 2; got {args.clusters}.")
-    if args.lrt_padj is not None and not 0 < args.lrt_padj <= 1:
-        raise ParameterError(f"--lrt-padj must be in (0, 1]; got {args.lrt_padj}.")
-    args.m = positive_or_auto(args.fuzzifier, option="--fuzzifier", minimum=1.0,
-                              what="the fuzzifier m")
+    args.m = number_or_auto(args.fuzzifier, "timecourse_fuzzifier")

@@ -25,6 +25,7 @@ import json
 import numpy as np
 import pandas as pd
 
+from ..export.tables import write_csv
 from ..cli import _add_command, _output_folder, _print_notices, analysis_params, stored_dataset
 from ..errors import ParameterError
 from ..io.single_cell import resolve_mode
@@ -156,13 +157,13 @@ def trajectory_command(args: argparse.Namespace) -> None:
 
 def _write_files(out, trajectory, genes: pd.DataFrame, threshold: float) -> None:
     pseudotime = np.where(np.isfinite(trajectory.pseudotime), trajectory.pseudotime, np.nan)
-    pd.DataFrame({"id": trajectory.ids, "pseudotime": pseudotime}).to_csv(
-        out / "pseudotime.csv", index=False)
-    paga_edges(trajectory.paga, threshold=threshold).to_csv(out / "paga.csv", index=False)
+    write_csv(pd.DataFrame({"id": trajectory.ids, "pseudotime": pseudotime}),
+              out / "pseudotime.csv")
+    write_csv(paga_edges(trajectory.paga, threshold=threshold), out / "paga.csv")
     components = trajectory.diffmap.components
     diffmap = pd.DataFrame(components, columns=[f"DC{i}" for i in range(components.shape[1])])
     diffmap.insert(0, "id", trajectory.ids)
-    diffmap.to_csv(out / "diffmap.csv", index=False)
-    pd.DataFrame({"id": trajectory.ids, "group": trajectory.groups}).to_csv(
-        out / "groups.csv", index=False)
-    genes.to_csv(out / "pseudotime_genes.csv", index=False)
+    write_csv(diffmap, out / "diffmap.csv")
+    write_csv(pd.DataFrame({"id": trajectory.ids, "group": trajectory.groups}),
+              out / "groups.csv")
+    write_csv(genes, out / "pseudotime_genes.csv")

@@ -9,7 +9,6 @@ and columns are documented in the README ("Command line").
 from __future__ import annotations
 
 import argparse
-import io
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +18,7 @@ import pandas as pd
 
 from .. import __version__
 from ..params import params_document
+from .tables import csv_text, write_csv
 
 if TYPE_CHECKING:  # types only: the export layer reads results, it runs nothing
     from ..assess import KChoice
@@ -35,7 +35,7 @@ PARAMS_FILE = "params.json"
 def assignments_csv(analysis: Analysis) -> str:
     """assignments.csv: one row per item (``id, cluster, silhouette`` and, for soft
     methods, the confidence), in the order of the analysis."""
-    return analysis.assignments().to_csv(index=False)
+    return csv_text(analysis.assignments())
 
 
 def params_json(params: AnalysisParams, *, dataset_name: str = "",
@@ -71,28 +71,28 @@ def write_results(analysis: Analysis, embedding: Embedding, out_dir, *,
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
     if analysis.size_factors is not None:
         factors = pd.concat([analysis.size_factors, analysis.norm_factors], axis=1)
-        factors.rename_axis("id").reset_index().to_csv(out / "size_factors.csv", index=False)
-    buffer = io.StringIO()
-    analysis.features.values.rename_axis("gene_id").to_csv(buffer)
-    (out / "normalized.csv").write_text(buffer.getvalue())
-    pd.DataFrame({"id": analysis.features.item_ids, "x": embedding.coords[:, 0],
-                  "y": embedding.coords[:, 1]}).to_csv(out / "embedding.csv", index=False)
+        write_csv(factors.rename_axis("id").reset_index(), out / "size_factors.csv")
+    write_csv(analysis.features.values.rename_axis("gene_id"), out / "normalized.csv",
+              index=True)
+    write_csv(pd.DataFrame({"id": analysis.features.item_ids, "x": embedding.coords[:, 0],
+                            "y": embedding.coords[:, 1]}), out / "embedding.csv")
     write_params(out, analysis.params, dataset_name=dataset_name,
                  dataset_key=analysis.dataset_key)
 
 
 def write_corrected(matrix: pd.DataFrame, out_dir) -> None:
     """corrected.csv: the batch-corrected matrix (genes x samples, ``gene_id`` index)."""
-    matrix.rename_axis("gene_id").to_csv(output_folder(out_dir) / "corrected.csv")
+    write_csv(matrix.rename_axis("gene_id"), output_folder(out_dir) / "corrected.csv",
+              index=True)
 
 
 def write_choose_k(choice: KChoice, out_dir) -> None:
     """The ``choose-k`` files: k_selection.csv (one row per k, one column per index),
     suggested_k.json (index -> k) and cluster_tree.csv (the clustree edges)."""
     out = output_folder(out_dir)
-    choice.table.to_csv(out / "k_selection.csv", index=False)
+    write_csv(choice.table, out / "k_selection.csv")
     (out / "suggested_k.json").write_text(json.dumps(choice.suggested, indent=2))
-    choice.tree.to_csv(out / "cluster_tree.csv", index=False)
+    write_csv(choice.tree, out / "cluster_tree.csv")
 
 
 def write_stability(analysis: Analysis, result: StabilityResult, out_dir) -> None:
@@ -101,11 +101,10 @@ def write_stability(analysis: Analysis, result: StabilityResult, out_dir) -> Non
     assignments.csv)."""
     out = output_folder(out_dir)
     jaccard = result.cluster_jaccard
-    pd.DataFrame({"cluster": jaccard.index, "jaccard_mean": jaccard.to_numpy()}).to_csv(
-        out / "cluster_stability.csv", index=False)
-    pd.DataFrame({"id": analysis.features.item_ids, "cluster": analysis.labels,
-                  "stability": result.item_stability}).to_csv(
-        out / "item_stability.csv", index=False)
+    write_csv(pd.DataFrame({"cluster": jaccard.index, "jaccard_mean": jaccard.to_numpy()}),
+              out / "cluster_stability.csv")
+    write_csv(pd.DataFrame({"id": analysis.features.item_ids, "cluster": analysis.labels,
+                            "stability": result.item_stability}), out / "item_stability.csv")
 
 
 def write_consensus(consensus: ConsensusResult, ids, k: int, out_dir) -> None:
@@ -131,16 +130,17 @@ def write_consensus(consensus: ConsensusResult, ids, k: int, out_dir) -> None:
     ConsensusClusterPlus's item-consensus table).
     """
     out = output_folder(out_dir)
-    pd.DataFrame(consensus.matrices[k], index=ids, columns=ids).rename_axis("id").to_csv(
-        out / "consensus_matrix.csv")
-    consensus.cdf.to_csv(out / "consensus_cdf.csv", index=False)
-    pd.DataFrame({"area": consensus.area_under_cdf, "delta_area": consensus.delta_area}) \
-        .rename_axis("k").reset_index().to_csv(out / "consensus_delta_area.csv", index=False)
+    write_csv(pd.DataFrame(consensus.matrices[k], index=ids, columns=ids).rename_axis("id"),
+              out / "consensus_matrix.csv", index=True)
+    write_csv(consensus.cdf, out / "consensus_cdf.csv")
+    write_csv(pd.DataFrame({"area": consensus.area_under_cdf,
+                            "delta_area": consensus.delta_area}).rename_axis("k").reset_index(),
+              out / "consensus_delta_area.csv")
     frames = [table.set_axis(ids).rename_axis("id").reset_index()
               .melt(id_vars="id", var_name="cluster", value_name="item_consensus")
               .assign(k=k_value) for k_value, table in consensus.item_consensus.items()]
-    pd.concat(frames, ignore_index=True)[["k", "id", "cluster", "item_consensus"]].to_csv(
-        out / "item_consensus.csv", index=False)
+    write_csv(pd.concat(frames, ignore_index=True)[["k", "id", "cluster", "item_consensus"]],
+              out / "item_consensus.csv")
 
 
 def write_command_params(out_dir, command: str, args: argparse.Namespace, *, dataset=None,

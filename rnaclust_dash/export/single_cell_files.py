@@ -9,6 +9,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 
+from .tables import write_csv
 from ..dataset import _portable
 from ..params import params_document
 from .files import _plain, package_versions
@@ -49,18 +50,18 @@ def write_single_cell_results(result, dataset, out_dir, *,
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    result.assignments().to_csv(out / "assignments.csv", index=False)
+    write_csv(result.assignments(), out / "assignments.csv")
     qc = result.qc.metrics
     qc_columns = ["n_genes", "total_counts", "pct_mito", "kept"] + (
         ["pct_ribo"] if "pct_ribo" in qc.columns else [])
-    qc[qc_columns].rename_axis("id").reset_index().to_csv(out / "qc.csv", index=False)
+    write_csv(qc[qc_columns].rename_axis("id").reset_index(), out / "qc.csv")
     symbols = _kept_symbols(result, dataset)
     hvg = result.hvg.assign(symbol=symbols)
-    hvg.rename_axis("gene").reset_index().to_csv(out / "hvg.csv", index=False)
-    result.markers.to_csv(out / "markers.csv", index=False)
+    write_csv(hvg.rename_axis("gene").reset_index(), out / "hvg.csv")
+    write_csv(result.markers, out / "markers.csv")
     coords = result.embedding.coords
-    pd.DataFrame({"id": result.cell_ids, "x": coords[:, 0], "y": coords[:, 1]}).to_csv(
-        out / "embedding.csv", index=False)
+    write_csv(pd.DataFrame({"id": result.cell_ids, "x": coords[:, 0], "y": coords[:, 1]}),
+              out / "embedding.csv")
     versions = package_versions(SC_PACKAGES)
     _result_h5ad(result, dataset, symbols, versions).write_h5ad(out / "result.h5ad")
     metrics = result.metrics() | (extra_metrics or {}) | {

@@ -3,12 +3,14 @@
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, a tab or a carriage return) get a leading apostrophe, so that opening a
 downloaded gene list never runs anything (CSV injection; issue 13 item 5). Numbers are
-written as numbers.
+written as numbers. Every CSV the command line writes and every table the dashboard sends
+goes through :func:`csv_text` / :func:`write_csv` / :func:`table_bytes`.
 """
 
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 
@@ -35,11 +37,24 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
 
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+        dtype = out[column].dtype
+        if (dtype == object or pd.api.types.is_string_dtype(dtype)
+                or isinstance(dtype, pd.CategoricalDtype)):
             out[column] = out[column].map(safe).astype(object)
     out.columns = [safe(c) for c in out.columns]
     out.index = pd.Index([safe(i) for i in out.index], name=safe(out.index.name))
     return out
+
+
+def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
+    """``frame`` as CSV text (comma, ``\\n`` line ends) with formula prefixes neutralised
+    (:func:`neutralise_formulas`); ``frame`` is not changed."""
+    return neutralise_formulas(frame).to_csv(index=index, lineterminator="\n")
+
+
+def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> None:
+    """Write :func:`csv_text` of ``frame`` to ``path`` (UTF-8)."""
+    Path(path).write_text(csv_text(frame, index=index), encoding="utf-8")
 
 
 def table_bytes(frame: pd.DataFrame, fmt: str, *, index: bool = False,
@@ -58,10 +73,9 @@ def table_bytes(frame: pd.DataFrame, fmt: str, *, index: bool = False,
     """
     if fmt not in FORMATS:
         raise ParameterError(f"Unknown file format {fmt!r}: choose csv or xlsx.")
-    safe = neutralise_formulas(frame)
     if fmt == "csv":
-        return safe.to_csv(index=index, lineterminator="\n").encode("utf-8")
-    return _xlsx_bytes(safe, index=index, sheet_name=sheet_name[:_SHEET_NAME_CHARS])
+        return csv_text(frame, index=index).encode("utf-8")
+    return _xlsx_bytes(neutralise_formulas(frame), index=index, sheet_name=sheet_name[:_SHEET_NAME_CHARS])
 
 
 def _xlsx_bytes(frame: pd.DataFrame, *, index: bool, sheet_name: str) -> bytes:

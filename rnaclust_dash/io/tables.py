@@ -35,6 +35,9 @@ _SEPARATORS = MappingProxyType(
 )
 _SNIFF_LINES = 50
 
+#: Most columns a text table may have (genes as columns: a whole genome fits).
+MAX_COLUMNS = 100_000
+
 
 @dataclass(frozen=True)
 class _Table:
@@ -145,7 +148,12 @@ def _read_text(text: str, filename: str, notices: tuple[str, ...]) -> _Table:
 
     with io.StringIO(text) as stream:
         head = [line.rstrip("\n") for _, line in zip(range(_SNIFF_LINES), stream, strict=False)]
-    sep, n_fields = _sniff(head)
+    try:
+        sep, n_fields = _sniff(head)
+    except csv.Error as error:  # Python's csv refuses a cell over 131,072 characters
+        raise DataError(f'"{filename}" has a cell in its first lines that cannot be read '
+                        f"({error}): no gene id, sample id or value is that long. Check that "
+                        "you chose the right file.") from None
     if sep is None:
         raise _not_a_table(
             filename,
@@ -154,11 +162,17 @@ def _read_text(text: str, filename: str, notices: tuple[str, ...]) -> _Table:
         )
     header = [cell.strip() for cell in _split(head[0], sep)]
     n_fields = max(len(header), n_fields)
+    if n_fields > MAX_COLUMNS:  # pandas takes minutes to build that many columns
+        raise DataError(f'"{filename}" has {n_fields:,} columns; at most {MAX_COLUMNS:,} are '
+                        "read. Give genes as rows and samples as columns; for many single "
+                        "cells upload a 10x folder (.zip / .tar.gz), a 10x .h5 or an .h5ad.")
     if len(header) < n_fields:
         # R's write.table leaves out the header cell of the row names.
         header = [""] * (n_fields - len(header)) + header
 
     try:
+        if len(head) < 2:  # a header only: pandas would build one empty column at a time
+            raise pd.errors.EmptyDataError
         frame = pd.read_csv(
             io.StringIO(text),
             sep=sep,
@@ -174,9 +188,8 @@ def _read_text(text: str, filename: str, notices: tuple[str, ...]) -> _Table:
     except pd.errors.ParserError as exc:
         raise _parser_error(exc, filename, sep, line_numbers) from None
     except pd.errors.EmptyDataError:
-        frame = pd.DataFrame(
-            {k: pd.Series([], dtype="str" if k == 0 else float) for k in range(n_fields)}
-        )
+        frame = pd.DataFrame(np.empty((0, n_fields)), columns=range(n_fields))
+        frame[0] = frame[0].astype("str")
 
     if line_numbers is None:
         lines = np.arange(2, len(frame) + 2, dtype=np.int64)
@@ -203,6 +216,11 @@ def _sniff(lines: list[str]) -> tuple[str | None, int]:
 def _split(line: str, sep: str) -> list[str]:
     if sep == r"\s+":
         return line.split()
+    if '"' not in line:
+        # Without quotes csv gives the same cells; and a wide table's line longer than
+        # csv's field limit (131,072 characters) is no error.
+        line = line.rstrip("\r")
+        return line.split(sep) if line else []
     return next(csv.reader([line], delimiter=sep), [])
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ..tl.hierarchical import EUCLIDEAN_LINKAGES
 from ..errors import ParameterError
-from .spec import ASSESS_SPEC, SPEC, Param
+from .spec import ASSESS_SPEC, COMMAND_SPEC, SPEC, Param
 
 _TRUE_TEXT = ("1", "true", "yes", "on")
 _FALSE_TEXT = ("0", "false", "no", "off", "")
@@ -82,13 +82,19 @@ def _check_range(param: Param, value: Any) -> None:
                              f"must be {param.interval_text()}.")
 
 
-def check_option(name: str, value: Any) -> Any:
-    """An option of choose-k or stability (:data:`.spec.ASSESS_SPEC`) checked against its
-    type and interval: the value, or a ParameterError."""
-    param = ASSESS_SPEC[name]
+def check_value(param: Param, value: Any) -> Any:
+    """``value`` (a number, or text as typed on a command line or in a form) checked
+    against the type and interval of ``param``: the value, or a ParameterError."""
     value = _checked_value(param, _from_text(param, value))
     _check_range(param, value)
     return value
+
+
+def check_option(name: str, value: Any) -> Any:
+    """An option of choose-k or stability (:data:`.spec.ASSESS_SPEC`) or of a biology
+    command (:data:`.spec.COMMAND_SPEC`) checked against its type and interval: the
+    value, or a ParameterError."""
+    return check_value(ASSESS_SPEC[name] if name in ASSESS_SPEC else COMMAND_SPEC[name], value)
 
 
 def _cross_field_rules(params: Any) -> None:

@@ -51,6 +51,9 @@ def params_from_document(text: str) -> AnalysisParams:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise ParameterError(f"The parameters file is not valid JSON ({error}).") from None
+    except RecursionError:  # thousands of nested brackets
+        raise ParameterError("The parameters file is nested too deeply to be a params.json: "
+                             "save the parameters from the dashboard again.") from None
     if not isinstance(document, dict):
         raise ParameterError("The parameters file must hold a JSON object.")
     parameters = document.get("parameters", document)

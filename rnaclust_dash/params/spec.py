@@ -81,6 +81,10 @@ _HVG_TEXT = {
     "pearson_residuals": "variance of negative-binomial Pearson residuals (raw counts)"}
 HVG_FLAVOR_CHOICES = MappingProxyType({flavor: _HVG_TEXT[flavor] for flavor in HVG_FLAVORS})
 
+#: The stage of the numeric options of the biology commands (markers, enrich, timecourse,
+#: modules): saved in their own params.json, never in an analysis's.
+COMMAND = "command"
+
 
 @dataclass(frozen=True)
 class Param:
@@ -152,7 +156,7 @@ class Param:
     why_view: str = ""
 
     def __post_init__(self) -> None:
-        if self.stage not in STAGES + (ASSESS, SINGLE_CELL):
+        if self.stage not in STAGES + (ASSESS, SINGLE_CELL, COMMAND):
             raise ValueError(f"Parameter {self.name}: unknown stage {self.stage!r}.")
         if self.sc_stage is not None and self.sc_stage not in SC_STAGES:
             raise ValueError(f"Parameter {self.name}: unknown single-cell stage "
@@ -380,6 +384,8 @@ SPEC: MappingProxyType[str, Param] = MappingProxyType({p.name: p for p in _SPEC}
 
 #: The options of choose-k and stability (CLI and dashboard), bounded like the above.
 ASSESS_SPEC: MappingProxyType[str, Param] = MappingProxyType({p.name: p for p in (
+    _P("k_min", int, 2, ASSESS, "Smallest k tried", "smallest k tried", "--k-min",
+       min=2, max=SPEC["k"].max, low_message="--k-min must be at least 2; got {value}."),
     _P("k_max", int, 10, ASSESS, "Largest k tried", "largest k tried", "--k-max",
        min=2, max=SPEC["k"].max, low_message="k_max must be at least 2; got {value}."),
     _P("gap_refs", int, 20, ASSESS, "Gap reference sets B", "reference sets of the gap "
@@ -389,6 +395,39 @@ ASSESS_SPEC: MappingProxyType[str, Param] = MappingProxyType({p.name: p for p in
        low_message="The number of resamples must be at least 1; got {value}."),
     _P("consensus_k_max", int, 6, ASSESS, "Consensus up to k", "consensus clustering for "
        "k = 2..N", "--consensus-k-max", min=2, max=100),
+)})
+
+
+#: The numeric options of the biology commands, bounded like the above (key: command_option;
+#: ``None`` defaults mean "decided from the data").
+COMMAND_SPEC: MappingProxyType[str, Param] = MappingProxyType({p.name: p for p in (
+    _P("enrich_top", int, None, COMMAND, "Genes per group", "at most N marker genes per "
+       "group", "--top", min=1, max=1_000_000),
+    _P("enrich_min_size", int, 10, COMMAND, "Smallest gene set", "smallest set tested",
+       "--min-size", min=1, max=1_000_000),
+    _P("enrich_max_size", int, 500, COMMAND, "Largest gene set", "largest set tested",
+       "--max-size", min=1, max=1_000_000),
+    _P("modules_top_genes", int, 5000, COMMAND, "Genes of highest variance", "the N genes "
+       "of highest variance (0 = all)", "--top-genes", min=2, max=10_000_000, also=(0,)),
+    _P("modules_power", float, None, COMMAND, "Soft-threshold power", "soft-threshold "
+       "power", "--power", min=0, max=100, min_open=True),
+    _P("modules_min_module_size", int, 30, COMMAND, "Smallest module", "smallest module",
+       "--min-module-size", min=1, max=1_000_000),
+    _P("modules_merge_cut_height", float, 0.25, COMMAND, "Merge cut height", "merge "
+       "modules whose eigengenes correlate above 1 - H", "--merge-cut-height", min=0, max=1),
+    _P("timecourse_lrt_padj", float, 0.01, COMMAND, "Adjusted p-value of the time test",
+       "genes whose test of time has padj below P", "--lrt-padj", min=0, max=1,
+       min_open=True),
+    _P("timecourse_top_genes", int, None, COMMAND, "Genes of most varying means", "the N "
+       "genes whose replicate means vary most", "--top-genes", min=2, max=10_000_000),
+    _P("timecourse_clusters", int, 6, COMMAND, "Mfuzz clusters", "number of Mfuzz "
+       "clusters", "--clusters", min=2, max=1_000),
+    _P("timecourse_fuzzifier", float, None, COMMAND, "Fuzzifier m", "Mfuzz fuzzifier m",
+       "--fuzzifier", min=1, max=100, min_open=True),
+    _P("timecourse_min_cluster_size", int, 15, COMMAND, "Smallest degPatterns cluster",
+       "degPatterns minc", "--min-cluster-size", min=0, max=1_000_000),
+    _P("command_seed", int, 0, COMMAND, "Seed", "seed of the random starts", "--seed",
+       min=0, max=MAX_SEED),
 )})
 
 

@@ -1,0 +1,82 @@
+"""What the web server adds to every response and refuses before reading a request.
+
+- Security headers on every response: a Content-Security-Policy that Dash works with
+  (scripts only from the server and Dash's own inline scripts, by hash; no plug-ins;
+  no framing by other sites), ``X-Content-Type-Options: nosniff``, ``X-Frame-Options:
+  SAMEORIGIN`` (for browsers without frame-ancestors) and a referrer policy that sends
+  no address to other sites.
+- A request size limit (Flask's ``MAX_CONTENT_LENGTH``): an upload larger than what the
+  upload limit allows is refused (413, with a message) before its body is read.
+
+Only Flask and Dash's app object are used here; the analysis core knows nothing of it.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: Files one upload request can carry (count table, sample sheet, gene lengths).
+FILES_PER_UPLOAD = 3
+
+#: Room for the rest of a callback request (the other inputs and state, JSON).
+REQUEST_MARGIN_BYTES = 1_000_000
+
+#: Headers that do not depend on the app.
+STATIC_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "SAMEORIGIN",
+    "Referrer-Policy": "same-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+def request_size_limit(upload_bytes: int) -> int:
+    """Largest request body (bytes): every file of one upload request at the upload
+    limit, base64-encoded in the JSON of a Dash callback (4 bytes per 3), plus a margin."""
+    return FILES_PER_UPLOAD * math.ceil(upload_bytes / 3) * 4 + REQUEST_MARGIN_BYTES
+
+
+def content_security_policy(script_hashes: list[str]) -> str:
+    """The CSP: everything from this server; inline scripts only those of Dash (their
+    hashes: the renderer's start-up and the clientside callbacks); inline styles, data:
+    images and fonts and blob: workers, which Dash components and Plotly need."""
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def too_large_message(upload_bytes: int) -> str:
+    return (f"The upload is larger than the {upload_bytes / 1e6:,.0f} MB this server accepts "
+            "and was refused before it was read. Put large files in the server's data "
+            "folder, or use the command line (python -m rnaclust_dash run ...).")
+
+
+def secure_server(app, *, upload_bytes: int) -> None:
+    """Add the security headers to every response of ``app`` (a Dash app, after its
+    callbacks are registered: the CSP lists the hashes of their inline scripts) and
+    refuse request bodies over :func:`request_size_limit` of ``upload_bytes``."""
+    server = app.server
+    server.config["MAX_CONTENT_LENGTH"] = request_size_limit(upload_bytes)
+    headers = {**STATIC_HEADERS,
+               "Content-Security-Policy": content_security_policy(app.csp_hashes())}
+
+    @server.after_request
+    def add_security_headers(response):
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    @server.errorhandler(413)
+    def refuse_large_request(_error):
+        return too_large_message(upload_bytes), 413, {"Content-Type": "text/plain"}
