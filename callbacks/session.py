@@ -178,12 +178,16 @@ def register(app, store: ResultStore) -> None:
         pending = {"key": key, "params": params.to_dict(), "source": "link"}
         return pending, no_update, no_update, no_update, plan["example"] or no_update
 
-    @app.callback(*control_outputs, Output(ids.EXAMPLE, "value", allow_duplicate=True),
-                  Output(PENDING, "data", allow_duplicate=True),
-                  Output(HISTORY, "data", allow_duplicate=True),
-                  Output(ALERT, "children", allow_duplicate=True),
-                  Output(ALERT, "is_open", allow_duplicate=True),
-                  Output(ALERT, "color", allow_duplicate=True),
+    # What restoring a session sets: every control, the example, the pending restore,
+    # the history and the alert (two callbacks set them, see below).
+    restore_outputs = (*control_outputs, Output(ids.EXAMPLE, "value", allow_duplicate=True),
+                       Output(PENDING, "data", allow_duplicate=True),
+                       Output(HISTORY, "data", allow_duplicate=True),
+                       Output(ALERT, "children", allow_duplicate=True),
+                       Output(ALERT, "is_open", allow_duplicate=True),
+                       Output(ALERT, "color", allow_duplicate=True))
+
+    @app.callback(*restore_outputs,
                   Input(UPLOAD, "contents"), Input(UNDO, "n_clicks"), Input(REDO, "n_clicks"),
                   Input(PENDING, "data"), Input(ids.DATASET_STORE, "data"),
                   State(HISTORY, "data"), prevent_initial_call=True)
@@ -194,12 +198,7 @@ def register(app, store: ResultStore) -> None:
     # Also a separate callback: when the restore callback sets the example, whose loading
     # sets the dataset store, Dash does not run the restore callback again in that chain.
     # (Both may apply the same parameters: the second changes nothing.)
-    @app.callback(*control_outputs, Output(ids.EXAMPLE, "value", allow_duplicate=True),
-                  Output(PENDING, "data", allow_duplicate=True),
-                  Output(HISTORY, "data", allow_duplicate=True),
-                  Output(ALERT, "children", allow_duplicate=True),
-                  Output(ALERT, "is_open", allow_duplicate=True),
-                  Output(ALERT, "color", allow_duplicate=True),
+    @app.callback(*restore_outputs,
                   Input(ids.DATASET_STORE, "data"), State(PENDING, "data"),
                   prevent_initial_call=True)
     def restore_after_load(dataset, pending):
