@@ -42,7 +42,10 @@ def content_security_policy(script_hashes: list[str]) -> str:
     images and fonts and blob: workers, which Dash components and Plotly need."""
     directives = {
         "default-src": ["'self'"],
-        "script-src": ["'self'", *script_hashes],
+        # 'unsafe-eval': a click on a Time course profile panel did not reach the server
+        # without it (test_time_course_tab_finds_patterns...; found at the last merge, the
+        # script that evals is not yet identified). Inline scripts stay hash-only.
+        "script-src": ["'self'", "'unsafe-eval'", *script_hashes],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
