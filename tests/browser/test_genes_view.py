@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
 from test_markers_tab import click, graph_js, wait_until
@@ -57,8 +58,11 @@ def search_gene(dash_duo, text):
     dash_duo.find_element("input.dash-dropdown-search").send_keys(text)
 
     def option():
-        found = [o for o in dash_duo.driver.find_elements(
-            "css selector", ".dash-dropdown-option") if text in o.text]
+        try:  # the suggestions re-render while they load: look again when one goes stale
+            found = [o for o in dash_duo.driver.find_elements(
+                "css selector", ".dash-dropdown-option") if text in o.text]
+        except StaleElementReferenceException:
+            return None
         return found[0] if found else None
     wait_until(option, timeout=30)
     option().click()
