@@ -16,7 +16,7 @@ from rnaclust_dash.errors import DataError
 from rnaclust_dash.params import AnalysisParams, single_cell_defaults
 from rnaclust_dash.pipeline import load_dataset
 from rnaclust_dash.pipeline.single_cell import SingleCellResult, run_single_cell
-from rnaclust_dash.pp.sc_qc import _cell_rule_failures, cell_qc_metrics
+from rnaclust_dash.pp.sc_qc import cell_rule_failures, cell_qc_metrics
 from rnaclust_dash.store import ResultStore, stage_key
 
 #: The parameters the Cells tab sets, in the order of its controls (QC first).
@@ -75,7 +75,7 @@ def qc_metrics(store: ResultStore, dataset_key: str) -> pd.DataFrame:
 def qc_preview(metrics: pd.DataFrame, params: AnalysisParams) -> dict:
     """How many cells each rule alone removes and how many pass all, for the thresholds
     of ``params`` (as the pipeline's QC applies them: 0 = no limit, 100 % mito = none)."""
-    failures = _cell_rule_failures(
+    failures = cell_rule_failures(
         metrics, min_genes=params.min_genes, max_genes=params.max_genes or None,
         min_counts=params.min_counts,
         max_pct_mito=None if params.max_pct_mito >= 100 else params.max_pct_mito)

@@ -98,6 +98,7 @@ from rnaclust_dash.pp.sc_qc import (
     RIBO_PREFIXES,
     QCFilterResult,
     cell_qc_metrics,
+    cell_rule_failures,
     filter_cells_and_genes,
 )
 from rnaclust_dash.pp.size_factors import (
@@ -151,6 +152,7 @@ __all__ = [
     "box_statistics",
     "calc_norm_factors",
     "cell_qc_metrics",
+    "cell_rule_failures",
     "combat",
     "combat_seq",
     "cpm_tmm",

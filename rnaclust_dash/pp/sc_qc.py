@@ -130,8 +130,10 @@ def _check_thresholds(min_genes, max_genes, min_counts, max_pct_mito, min_cells)
         raise ParameterError(f"max_pct_mito is a percentage (0..100); got {max_pct_mito}.")
 
 
-def _cell_rule_failures(metrics: pd.DataFrame, *, min_genes, max_genes, min_counts,
+def cell_rule_failures(metrics: pd.DataFrame, *, min_genes, max_genes, min_counts,
                         max_pct_mito) -> dict[str, np.ndarray]:
+    """Which cells each QC rule alone removes (rule -> boolean array over the cells of
+    ``metrics``, a table of :func:`cell_qc_metrics`); a rule left unset removes none."""
     n_cells = len(metrics)
     never = np.zeros(n_cells, dtype=bool)
     genes = metrics["n_genes"].to_numpy()
@@ -190,7 +192,7 @@ def filter_cells_and_genes(adata, *, min_genes: float = 0, max_genes: float | No
     """
     _check_thresholds(min_genes, max_genes, min_counts, max_pct_mito, min_cells)
     metrics = _checked_metrics(adata, metrics)
-    failures = _cell_rule_failures(metrics, min_genes=min_genes, max_genes=max_genes,
+    failures = cell_rule_failures(metrics, min_genes=min_genes, max_genes=max_genes,
                                    min_counts=min_counts, max_pct_mito=max_pct_mito)
     kept_cells = ~np.logical_or.reduce(list(failures.values()))
     removed = {rule: int(failed.sum()) for rule, failed in failures.items()}
