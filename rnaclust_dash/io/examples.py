@@ -62,7 +62,7 @@ LESSONS = MappingProxyType({
             "pasilla: Drosophila S2 cells, pasilla knock-down (treated) vs untreated, "
             "single-read and paired-end libraries (Brooks et al. 2011, Genome Res; "
             "Bioconductor pasilla package, LGPL)"),
-        lesson="a clean split, once the counts are normalized",
+        lesson="a clean split",
         story=(
             "7 samples of fly cells: pasilla knock-down (treated) vs untreated, sequenced "
             "as single-read or paired-end libraries (batch).",
