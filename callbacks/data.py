@@ -8,7 +8,7 @@ import dataclasses
 from dash import Input, Output, State, ctx, html, no_update
 
 from layouts import ids
-from layouts.main import DEFAULT_EXAMPLE, lesson_card
+from layouts.main import DEFAULT_EXAMPLE, LESSON, lesson_card
 from rnaclust_dash import io
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.errors import DataError
@@ -26,6 +26,7 @@ VIEW = ViewOutputs("data", (
     Output(ids.EXAMPLE, "value"),
     Output(ids.DATA_DIR_ENTRY, "value"),
     Output(ids.DATASET_INFO, "children"),
+    Output(LESSON, "children"),
     Output(ids.NORMALIZATION, "options"),
     Output(ids.NORMALIZATION, "value"),
     Output(ids.NORMALIZATION_HELP, "children"),
@@ -100,8 +101,7 @@ def read_new_dataset(trigger: str | None, example: str | None, counts: str | Non
 
 
 def dataset_info(summary: dict, *, mode: str = "bulk") -> list:
-    """A short description of what is loaded, with its notices (and, for a bundled
-    example, the lesson it teaches)."""
+    """A short description of what is loaded, with its notices."""
     metadata = summary["metadata"]
     annotations = ", ".join(map(str, metadata.columns)) if metadata is not None else "none"
     if mode == "single-cell":
@@ -116,9 +116,6 @@ def dataset_info(summary: dict, *, mode: str = "bulk") -> list:
         html.Div(summary["description"], className="small text-muted"),
         html.Div(shape, className="small"),
     ]
-    lesson = lesson_card(summary["name"])
-    if lesson is not None:
-        lines.append(lesson)
     if summary["notices"]:
         lines.append(html.Ul([html.Li(n) for n in summary["notices"]], className="small notices"))
     return lines
@@ -198,6 +195,8 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
         bulk = default_params(dataset) if mode == "single-cell" else params
         values |= {
             # After an upload the example box empties, so choosing an example reloads it.
+            (LESSON, "children"): lesson_card(dataset.name) if trigger not in (
+                ids.UPLOAD_COUNTS, ids.DATA_DIR_ENTRY) else None,
             (ids.EXAMPLE, "value"): None if trigger in (ids.UPLOAD_COUNTS, ids.DATA_DIR_ENTRY)
             else (example or DEFAULT_EXAMPLE),
             (ids.DATA_DIR_ENTRY, "value"): data_dir_entry if trigger == ids.DATA_DIR_ENTRY

@@ -17,7 +17,7 @@ from .data_dir import data_dir_control
 from .param_controls import control_for, help_text, hover_help, number_input, param_of
 
 DEFAULT_EXAMPLE = "pasilla"
-#: The lesson of a loaded example, in the data card (built by :func:`lesson_card`).
+#: The lesson of a loaded example, under the example menu (built by :func:`lesson_card`).
 LESSON = "example-lesson"
 # The method menu lists the registry (rnaclust_dash.tl.methods), in its order.
 METHOD_LABELS = dict(SPEC["method"].choice_labels)
@@ -54,7 +54,7 @@ def lesson_card(name: str) -> html.Div | None:
         html.Div([html.Span("You should see: ", className="fw-semibold"), see]),
         html.Div(f"Source: {lesson.source}. Licence: {lesson.licence}.",
                  className="text-muted"),
-    ], className="lesson small border-start border-3 border-info ps-2 my-2", id=LESSON)
+    ], className="lesson small border-start border-3 border-info ps-2 my-2")
 
 
 def data_card() -> dbc.Card:
@@ -66,6 +66,7 @@ def data_card() -> dbc.Card:
                 value=DEFAULT_EXAMPLE, clearable=False, placeholder="(your upload)"),
                 "help-example",
                 help_lines(EXAMPLES)),
+            html.Div(lesson_card(DEFAULT_EXAMPLE), id=LESSON),
             _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples) or single cells"),
             html.Small(f"CSV, TSV, TXT, .gz or .xlsx; featureCounts output works as it is. "
                        "Single cells: a 10x matrix folder as .zip or .tar.gz, a 10x .h5 or "

@@ -127,7 +127,7 @@ LESSONS = MappingProxyType({
             "909 cells from 5 lung cancer cell lines (A549, H1975, H2228, H838, HCC827) on "
             "3 plates; cell_type is each cell's line, called from its genotype.",
             "Cells tab: loaded with Leiden resolution 0.5; colour the map by the cell "
-            "sheet column cell_type, then try resolution 1.0.",
+            "sheet column cell_type, then set Resolution 1.0 and press Run.",
             "At 0.5 the 5 clusters are the 5 cell lines (ARI above 0.9; the plates do not "
             "show); at 1.0 some lines split in two (ARI about 0.6).",
         ),

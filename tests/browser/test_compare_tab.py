@@ -48,3 +48,19 @@ def test_choosing_the_batch_lesson_shows_its_story_in_the_data_card(dash_duo, ap
     assert LESSONS["airway"].story[2] in card and "LGPL" in card
     assert dash_duo.find_element(f"#{ids.N_CLUSTERS}").get_attribute("value") == "4"
     shot(dash_duo, "lesson_card")
+
+
+def test_the_single_cell_example_opens_the_cells_tab_with_the_five_cell_lines(
+        dash_duo, app_factory):
+    from views import cells
+
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value="cellbench: single cells")
+    dash_duo.wait_for_contains_text(f"#{LESSON}", "cell lines", timeout=30)
+    # the first analysis compiles UMAP (numba) in the job: minutes on a loaded machine
+    dash_duo.wait_for_contains_text(f"#{cells.SUMMARY}", "5 clusters", timeout=300)
+    assert dash_duo.find_element(f"#{cells.CONTROL_IDS['resolution']}") \
+        .get_attribute("value") == "0.5"
+    wait_until(lambda: graph_traces(dash_duo, cells.MAP) > 0)
+    shot(dash_duo, "lesson_cellbench")

@@ -9,6 +9,7 @@ from callback_helpers import (assert_accepted, count_table, data_url, guarded_da
 
 from callbacks import data
 from layouts import ids
+from layouts.main import LESSON
 from rnaclust_dash.io import LESSONS
 from views.cells import CONTROL_IDS as CELLS_CONTROLS
 
@@ -38,7 +39,7 @@ def test_choosing_an_example_applies_its_settings_and_tells_its_story(store, nam
         assert setting in SETTING_CONTROLS, f"{name}: {setting} has no control set on load"
         component, shown = SETTING_CONTROLS[setting]
         assert out(outputs, data, component, "value") == shown(value), (name, setting)
-    card = text_of(out(outputs, data, ids.DATASET_INFO, "children"))
+    card = text_of(out(outputs, data, LESSON, "children"))
     for line in (lesson.lesson, *lesson.story, lesson.licence):
         assert line in card, (name, line)
     mode = out(outputs, data, ids.DATASET_STORE, "data")["mode"]
@@ -67,7 +68,7 @@ def test_an_upload_after_an_example_has_no_lesson_and_plain_defaults(store):
     outputs = guarded_data(store, ids.UPLOAD_COUNTS, None, data_url(count_table()),
                            "mine.csv", None, None, None, None, airway)
     assert_accepted(outputs, data)
-    assert "Lesson" not in text_of(out(outputs, data, ids.DATASET_INFO, "children"))
+    assert out(outputs, data, LESSON, "children") is None
     assert out(outputs, data, ids.BATCH_COLUMN, "value") is None
     assert out(outputs, data, ids.PROTECT, "value") == []
     assert out(outputs, data, ids.N_CLUSTERS, "value") == 2
