@@ -148,3 +148,14 @@ def test_cellbench_leiden_finds_the_five_cell_lines_at_resolution_half(store):
     finer = run_single_cell(dataset, params.replace(resolution=1.0))
     assert len(set(finer.labels)) > 5
     assert 0.5 < adjusted_rand_score(obs["cell_type"], finer.labels) < 0.75
+
+
+def test_the_readme_lists_every_lesson_and_its_licence():
+    from tests.core.reference_paths import REPO
+
+    readme = (REPO / "README.md").read_text()
+    lessons = readme.split("## Lessons", 1)[1].split("\n## ", 1)[0]
+    for name, lesson in rio.LESSONS.items():
+        assert f"**{name}: {lesson.lesson}.**" in lessons, name
+    licences = readme.split("## Data and licences", 1)[1]
+    assert all(name in licences for name in rio.LESSONS)
