@@ -106,8 +106,8 @@ LESSONS = MappingProxyType({
         story=(
             "36 samples of fission yeast after osmotic stress (1 M sorbitol): wild type "
             "and atf21 deletion x 0, 15, 30, 60, 120, 180 min x 3 replicates.",
-            "Colour the map by minute, then open the Time course tab (time = minute, "
-            "groups = strain) for the genes' patterns.",
+            "Loaded with k = 2 and the map coloured by minute; then open the Time course "
+            "tab (time = minute, groups = strain) for the genes' patterns.",
             "The 2 sample clusters are the stress peak (15 and 30 min) against before and "
             "after, not one strain against the other (ARI about 0 with strain).",
         ),
