@@ -3,7 +3,8 @@ values of k side by side (heatmaps with dendrograms, maps), their ARI and contin
 table; choosing a lesson example shows its story in the data card."""
 
 import pytest
-from test_app import click, graph_traces, open_tab, shot, wait_rendered, wait_until
+from test_app import (choose, click, graph_traces, open_tab, set_number, shot, wait_rendered,
+                      wait_until)
 
 from layouts import ids
 from layouts.main import LESSON
@@ -64,3 +65,24 @@ def test_the_single_cell_example_opens_the_cells_tab_with_the_five_cell_lines(
         .get_attribute("value") == "0.5"
     wait_until(lambda: graph_traces(dash_duo, cells.MAP) > 0)
     shot(dash_duo, "lesson_cellbench")
+
+
+def test_the_batch_lesson_in_compare_no_correction_against_combat(dash_duo, app_factory):
+    """airway, k = 2: without correction the clusters are not the treatment; with ComBat
+    (batch column and protected group set by the lesson) they are."""
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value="airway: a batch effect")
+    dash_duo.wait_for_contains_text(f"#{LESSON}", "batch effect", timeout=30)
+    set_number(dash_duo, ids.N_CLUSTERS, 2)
+    open_tab(dash_duo, compare.TAB_LABEL)
+    choose(dash_duo, compare.CHOICE, "Batch correction")
+    dash_duo.wait_for_contains_text(f"#{compare.VALUE_A}", "None", timeout=10)
+    choose(dash_duo, compare.VALUE_B, "ComBat")
+    click(dash_duo, f"#{compare.RUN}")
+    dash_duo.wait_for_contains_text(f"#{compare.SUMMARY}", "ARI", timeout=60)
+    for graph in (compare.HEATMAP_A, compare.HEATMAP_B):
+        wait_until(lambda g=graph: graph_traces(dash_duo, g) > 0)
+    assert "(2 clusters)" in dash_duo.find_element(f"#{compare.TITLE_B}").text
+    dash_duo.driver.set_window_size(1600, 2300)
+    shot(dash_duo, "compare_airway_combat")
