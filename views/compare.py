@@ -41,6 +41,8 @@ ALERT = "compare-alert"
 #: Rows of each heatmap (genes beyond are averaged in bands, as in the Clustering view):
 #: two heatmaps side by side stay light.
 HEATMAP_ROWS = 200
+#: The Clustering view's heatmap writes sample names horizontally up to this length.
+_LONGEST_HORIZONTAL_NAME = 10
 #: What the tab says before the first comparison (no empty axes).
 PLACEHOLDER_TEXT = ("Choose a setting and its two values above, then press Compare: the "
                     "current analysis runs once with each value, and the two heatmaps and "
@@ -150,8 +152,22 @@ def comparison_figures(result: dict, name: str) -> list[dict]:
 def comparison_heatmaps(result: dict, metadata: pd.DataFrame | None) -> list[dict]:
     """One clustered heatmap per setting (the Clustering view's figure: dendrograms,
     cluster bar, sample-sheet strips), :data:`HEATMAP_ROWS` gene rows at most."""
-    return [views.heatmap(analysis, metadata=metadata, max_rows=HEATMAP_ROWS)
+    return [_upright_sample_names(views.heatmap(analysis, metadata=metadata,
+                                                max_rows=HEATMAP_ROWS))
             for analysis in result["analyses"]]
+
+
+def _upright_sample_names(figure: dict) -> dict:
+    """Sample names read upwards: at half the page's width the heatmap's horizontal names
+    (kept for up to 12 names of up to 10 characters) run into each other."""
+    layout = figure["layout"]
+    names_axis = layout.get("xaxis2", {})
+    if names_axis.get("showticklabels") and names_axis.get("tickangle") == 0:
+        extra = 20 + 7 * _LONGEST_HORIZONTAL_NAME - layout["margin"]["b"]
+        names_axis["tickangle"] = -90
+        layout["margin"]["b"] += extra
+        layout["height"] += extra
+    return figure
 
 
 def contingency_table(result: dict) -> dbc.Table:

@@ -86,3 +86,13 @@ def test_compare_without_data_says_to_load_it(store):
 
     outputs = compare.comparison_outputs(store, None, "k", 2, 3)
     assert outputs[-1] is True and "Load data first" in outputs[-2]
+
+
+def test_side_by_side_heatmaps_write_sample_names_upwards(store, example_store):
+    from views import compare
+
+    analysis_store = {"key": example_store["key"], "params": AnalysisParams(k=2).to_dict()}
+    heatmap = compare.comparison_outputs(store, analysis_store, "k", 2, 3)[1]
+    names_axis = heatmap["layout"]["xaxis2"]
+    assert names_axis["showticklabels"] and names_axis["tickangle"] == -90
+    assert heatmap["layout"]["margin"]["b"] >= 7 * max(len("untreated1"), 10)
