@@ -43,6 +43,10 @@ ALERT = "compare-alert"
 HEATMAP_ROWS = 200
 #: The Clustering view's heatmap writes sample names horizontally up to this length.
 _LONGEST_HORIZONTAL_NAME = 10
+#: Pressing Compare with no bulk analysis on screen.
+NO_ANALYSIS = ("There is no analysis of samples or genes to compare: load a count table or "
+               "an example. Single cells are compared in the Cells tab by changing its "
+               "resolution and pressing Run.")
 #: What the tab says before the first comparison (no empty axes).
 PLACEHOLDER_TEXT = ("Choose a setting and its two values above, then press Compare: the "
                     "current analysis runs once with each value, and the two heatmaps and "
@@ -194,6 +198,13 @@ def comparison_summary(result: dict) -> html.Div:
 def register(app, store: ResultStore) -> None:
     """Register the compare callbacks."""
 
+    # A comparison belongs to the dataset it was made on: new data hides it again.
+    @app.callback(Output(RESULTS, "style", allow_duplicate=True),
+                  Output(PLACEHOLDER, "is_open", allow_duplicate=True),
+                  Input(ids.DATASET_STORE, "data"), prevent_initial_call=True)
+    def forget_comparison(_):
+        return {"display": "none"}, True
+
     @app.callback(Output(VALUE_A, "options"), Output(VALUE_A, "value"),
                   Output(VALUE_B, "options"), Output(VALUE_B, "value"),
                   Input(CHOICE, "value"))
@@ -221,8 +232,7 @@ def comparison_outputs(store: ResultStore, analysis_store: dict | None, name: st
     alert); on an error only the alert changes."""
     kept = (no_update,) * 9
     if not analysis_store:
-        return *kept, ("Load data first (single cells are compared in the Cells tab by "
-                       "changing its resolution)."), True
+        return *kept, NO_ANALYSIS, True
     try:
         result = compare_settings(store, analysis_store["key"],
                                   AnalysisParams.from_dict(analysis_store["params"]),

@@ -38,6 +38,11 @@ def test_comparing_two_k_draws_two_heatmaps_two_maps_and_their_ari(dash_duo, app
     shot(dash_duo, "compare_view")
     dash_duo.driver.set_window_size(1600, 2300)  # the whole tab: heatmaps and maps
     shot(dash_duo, "compare_view_maps")
+    # another dataset: the comparison of the old one goes away
+    dash_duo.driver.set_window_size(1400, 1000)
+    dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value="airway: a batch effect")
+    dash_duo.wait_for_contains_text(f"#{compare.PLACEHOLDER}", "press Compare", timeout=30)
+    wait_until(lambda: not dash_duo.find_element(f"#{compare.RESULTS}").is_displayed())
 
 
 def test_choosing_the_batch_lesson_shows_its_story_in_the_data_card(dash_duo, app_factory):

@@ -85,7 +85,8 @@ def test_compare_without_data_says_to_load_it(store):
     from views import compare
 
     outputs = compare.comparison_outputs(store, None, "k", 2, 3)
-    assert outputs[-1] is True and "Load data first" in outputs[-2]
+    assert outputs[-1] is True and outputs[-2] == compare.NO_ANALYSIS
+    assert "Cells tab" in compare.NO_ANALYSIS
 
 
 def test_side_by_side_heatmaps_write_sample_names_upwards(store, example_store):
