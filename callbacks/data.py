@@ -8,15 +8,16 @@ import dataclasses
 from dash import Input, Output, State, ctx, html, no_update
 
 from layouts import ids
-from layouts.main import DEFAULT_EXAMPLE
+from layouts.main import DEFAULT_EXAMPLE, LESSON, lesson_card
 from rnaclust_dash import io
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.errors import DataError
 from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS
-from rnaclust_dash.params import default_params
+from rnaclust_dash.params import AnalysisParams, default_params, single_cell_defaults
 from rnaclust_dash.pipeline import load_dataset, load_summary, put_dataset
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.views import color_choices
+from views.cells import CONTROL_IDS as CELLS_CONTROLS
 
 from .common import ViewOutputs
 
@@ -25,6 +26,7 @@ VIEW = ViewOutputs("data", (
     Output(ids.EXAMPLE, "value"),
     Output(ids.DATA_DIR_ENTRY, "value"),
     Output(ids.DATASET_INFO, "children"),
+    Output(LESSON, "children"),
     Output(ids.NORMALIZATION, "options"),
     Output(ids.NORMALIZATION, "value"),
     Output(ids.NORMALIZATION_HELP, "children"),
@@ -43,6 +45,8 @@ VIEW = ViewOutputs("data", (
     Output(ids.BATCH_METHOD, "value"),
     Output(ids.SELECTION_STORE, "data", allow_duplicate=True),
     Output(ids.VIEW_TABS, "active_tab"),
+    # An example's lesson may set the Cells tab's resolution (the single-cell example).
+    Output(CELLS_CONTROLS["resolution"], "value", allow_duplicate=True),
 ), keep_on_error=True)
 OUTPUTS = VIEW.all
 ALERT = VIEW.alert
@@ -138,6 +142,20 @@ def unavailable_text(summary: dict) -> str:
         for reason in reasons)
 
 
+def starting_params(dataset: Dataset, *, mode: str, from_example: bool) -> tuple:
+    """The parameters a new table starts from and the column the map is coloured by: the
+    dataset's defaults, plus the lesson's settings when it is a bundled example."""
+    params = single_cell_defaults() if mode == "single-cell" else default_params(dataset)
+    lesson = io.LESSONS.get(dataset.name) if from_example else None
+    if lesson is None:
+        return params, "cluster"
+    params = AnalysisParams.from_dict(params.to_dict() | dict(lesson.settings))
+    # The sidebar's colour is the bulk map's (the Cells tab colours its own map).
+    columns = [] if mode == "single-cell" or dataset.metadata is None else \
+        list(dataset.metadata.columns)
+    return params, lesson.color_by if lesson.color_by in columns else "cluster"
+
+
 def update_data(store: ResultStore, trigger, example, counts, counts_name, metadata,
                 metadata_name, lengths, lengths_name, current_store,
                 data_dir_entry=None) -> tuple:
@@ -170,24 +188,31 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
         (ids.BATCH_COLUMN, "options"): [{"label": c, "value": c} for c in columns],
         (ids.PROTECT, "options"): [{"label": c, "value": c} for c in columns],
     }
-    if current is None:  # a new table: start from the defaults that suit it
-        params = default_params(dataset)
+    if current is None:  # a new table: start from the defaults (or the lesson) that suit it
+        params, color_by = starting_params(
+            dataset, mode=mode, from_example=trigger not in (ids.UPLOAD_COUNTS,
+                                                             ids.DATA_DIR_ENTRY))
+        bulk = default_params(dataset) if mode == "single-cell" else params
         values |= {
             # After an upload the example box empties, so choosing an example reloads it.
+            (LESSON, "children"): lesson_card(dataset.name) if trigger not in (
+                ids.UPLOAD_COUNTS, ids.DATA_DIR_ENTRY) else None,
             (ids.EXAMPLE, "value"): None if trigger in (ids.UPLOAD_COUNTS, ids.DATA_DIR_ENTRY)
             else (example or DEFAULT_EXAMPLE),
             (ids.DATA_DIR_ENTRY, "value"): data_dir_entry if trigger == ids.DATA_DIR_ENTRY
             else None,
-            (ids.NORMALIZATION, "value"): params.normalization,
-            (ids.LOG_TRANSFORM, "value"): ["log"] if params.log_transform else [],
-            (ids.MIN_COUNT, "value"): params.min_count,
-            (ids.MIN_SAMPLES, "value"): params.min_samples,
-            (ids.N_CLUSTERS, "value"): params.k,
-            (ids.COLOR_BY, "value"): "cluster",
+            (ids.NORMALIZATION, "value"): bulk.normalization,
+            (ids.LOG_TRANSFORM, "value"): ["log"] if bulk.log_transform else [],
+            (ids.MIN_COUNT, "value"): bulk.min_count,
+            (ids.MIN_SAMPLES, "value"): bulk.min_samples,
+            (ids.N_CLUSTERS, "value"): bulk.k,
+            (ids.COLOR_BY, "value"): color_by,
             (ids.EXCLUDE, "value"): [],
-            (ids.BATCH_COLUMN, "value"): None,
-            (ids.PROTECT, "value"): [],
-            (ids.BATCH_METHOD, "value"): "none",
+            (ids.BATCH_COLUMN, "value"): bulk.batch_column or None,
+            (ids.PROTECT, "value"): [c for c in bulk.protect.split(",") if c],
+            (ids.BATCH_METHOD, "value"): bulk.batch_method,
+            (CELLS_CONTROLS["resolution"], "value"): params.resolution if mode == "single-cell"
+            else no_update,
             (ids.SELECTION_STORE, "data"): [],
             # single cells are analysed in their own tab (the bulk tabs would densify)
             (ids.VIEW_TABS, "active_tab"): "cells" if mode == "single-cell" else no_update,

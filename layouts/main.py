@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from rnaclust_dash.io import EXAMPLES, max_upload_bytes
+from rnaclust_dash.io import EXAMPLES, LESSONS, max_upload_bytes
 from rnaclust_dash.params import SPEC
 
 from . import ids
@@ -17,6 +17,8 @@ from .data_dir import data_dir_control
 from .param_controls import control_for, help_text, hover_help, number_input, param_of
 
 DEFAULT_EXAMPLE = "pasilla"
+#: The lesson of a loaded example, under the example menu (built by :func:`lesson_card`).
+LESSON = "example-lesson"
 # The method menu lists the registry (rnaclust_dash.tl.methods), in its order.
 METHOD_LABELS = dict(SPEC["method"].choice_labels)
 
@@ -32,15 +34,39 @@ def _upload(component_id: str, text: str) -> dcc.Upload:
                                          html.Small("drag and drop, or click to choose")]))
 
 
+def example_options() -> list[dict]:
+    """The example menu: each example's name and the lesson it shows."""
+    return [{"label": f"{name}: {lesson.lesson}", "value": name}
+            for name, lesson in LESSONS.items()]
+
+
+def lesson_card(name: str) -> html.Div | None:
+    """What an example teaches (its three-line story), where it comes from and its
+    licence; None for a dataset that is not a bundled example."""
+    lesson = LESSONS.get(name)
+    if lesson is None:
+        return None
+    what, try_, see = lesson.story
+    return html.Div([
+        html.Div([html.B("Lesson: "), lesson.lesson], className="lesson-title"),
+        html.Div([html.Span("What it is: ", className="fw-semibold"), what]),
+        html.Div([html.Span("Try: ", className="fw-semibold"), try_]),
+        html.Div([html.Span("You should see: ", className="fw-semibold"), see]),
+        html.Div(f"Source: {lesson.source}. Licence: {lesson.licence}.",
+                 className="text-muted"),
+    ], className="lesson small border-start border-3 border-info ps-2 my-2")
+
+
 def data_card() -> dbc.Card:
     """Example choice, uploads and what is loaded."""
     limit_mb = max_upload_bytes() / 1e6
     return _card("Data", [
             labelled("Example dataset", dcc.Dropdown(
-                id=ids.EXAMPLE, options=[{"label": name, "value": name} for name in EXAMPLES],
+                id=ids.EXAMPLE, options=example_options(),
                 value=DEFAULT_EXAMPLE, clearable=False, placeholder="(your upload)"),
                 "help-example",
                 help_lines(EXAMPLES)),
+            html.Div(lesson_card(DEFAULT_EXAMPLE), id=LESSON),
             _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples) or single cells"),
             html.Small(f"CSV, TSV, TXT, .gz or .xlsx; featureCounts output works as it is. "
                        "Single cells: a 10x matrix folder as .zip or .tar.gz, a 10x .h5 or "

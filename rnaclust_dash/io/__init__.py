@@ -34,7 +34,7 @@ from rnaclust_dash.io.cells import attach_cell_sheet
 from rnaclust_dash.io.data_dir import (DataDirEntry, data_dir_path, data_dir_root,
                                        list_data_dir, load_data_dir_entry)
 from rnaclust_dash.io.counts import parse_counts
-from rnaclust_dash.io.examples import EXAMPLES, load_example
+from rnaclust_dash.io.examples import EXAMPLES, LESSONS, Lesson, load_example
 from rnaclust_dash.io.gtf import parse_gtf_lengths
 from rnaclust_dash.io.lengths import parse_gene_lengths
 from rnaclust_dash.io.sheets import parse_metadata
@@ -51,6 +51,8 @@ from rnaclust_dash.io.uploads import (
 __all__ = [
     "DataDirEntry",
     "EXAMPLES",
+    "LESSONS",
+    "Lesson",
     "MAX_UPLOAD_BYTES",
     "MODES",
     "attach_cell_sheet",
