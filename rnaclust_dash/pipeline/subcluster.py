@@ -14,10 +14,11 @@ import pandas as pd
 from ..errors import ParameterError
 from ..params import AnalysisParams
 from ..pp.features import top_variable_genes
-from ..store import ResultStore
+from ..store import ResultStore, stage_key
 from ..tl.distance import pairwise_distances
 from ..tl.methods import get_method
-from ..tl.subcluster import SelectionFit, SplitStep, replay_present_splits, replay_splits
+from ..tl.subcluster import (SelectionFit, SplitStep, replay_present_splits, replay_splits,
+                            steps_to_records)
 from ..tl.validate import validation_summary
 from .prepare import normalized_matrix
 from .run import Analysis, fit_method, item_distances
@@ -98,8 +99,9 @@ def split_analysis(store: ResultStore, analysis: Analysis,
     """
     if not steps:
         return analysis
-    return _with_labels(store, analysis, replay_splits(analysis.labels, steps,
-                                                       _fit(store, analysis, steps)))
+    labels = _stored(store, analysis, steps, "splits", lambda: replay_splits(
+        analysis.labels, steps, _fit(store, analysis, steps)))
+    return _with_labels(store, analysis, labels, steps)
 
 
 def _fit(store: ResultStore, analysis: Analysis, steps: Sequence[SplitStep]) -> SelectionFit:
@@ -111,11 +113,31 @@ def _fit(store: ResultStore, analysis: Analysis, steps: Sequence[SplitStep]) -> 
     return selection_fit(analysis.features.items, analysis.params, all_genes=all_genes)
 
 
+def _split_key(analysis: Analysis, steps: Sequence[SplitStep], stage: str) -> str | None:
+    """Store key of a result of the analysis' splits: its partition's key (which holds the
+    dataset's), every parameter (a split fits with them) and the split records; None for
+    an analysis that was not run by :func:`~.run.run_analysis` (nothing is stored)."""
+    partition = (analysis.keys or {}).get("partition")
+    if partition is None:
+        return None
+    return stage_key(partition, stage, {"params": analysis.params.to_dict(),
+                                        "splits": steps_to_records(steps)})
+
+
+def _stored(store: ResultStore, analysis: Analysis, steps: Sequence[SplitStep], stage: str,
+            compute):
+    """``compute()``, stored once under :func:`_split_key` and read back afterwards: every
+    view reads the analysis on screen, the splits are fitted once."""
+    key = _split_key(analysis, steps, stage)
+    return compute() if key is None else store.get_or_compute(key, compute)
+
+
 def _with_labels(store: ResultStore, analysis: Analysis, labels: np.ndarray,
-                 notices: tuple = ()) -> Analysis:
-    """The analysis with new labels and the validation indices recomputed on them."""
-    validation = validation_summary(analysis.features.items, item_distances(store, analysis),
-                                    labels)
+                 steps: Sequence[SplitStep], notices: tuple = ()) -> Analysis:
+    """The analysis with new labels (those of ``steps``) and the validation indices of
+    them (stored)."""
+    validation = _stored(store, analysis, steps, "split-validation", lambda: validation_summary(
+        analysis.features.items, item_distances(store, analysis), labels))
     # A soft method's confidence is that of the parent clusters: not shown for the split.
     return dataclasses.replace(analysis, labels=labels, validation=validation,
                                confidence=None, notices=analysis.notices + notices)
@@ -136,11 +158,12 @@ def split_analysis_present(store: ResultStore, analysis: Analysis,
     """
     if not steps:
         return analysis, ()
-    labels, kept, dropped = replay_present_splits(analysis.labels, steps,
-                                                  _fit(store, analysis, steps))
+    labels, kept, dropped = _stored(store, analysis, steps, "present-splits",
+                                    lambda: replay_present_splits(analysis.labels, steps,
+                                                                  _fit(store, analysis, steps)))
     notices = tuple(f"The split of cluster {step.cluster} was dropped: there is no cluster "
                     f"{step.cluster} in this clustering (k or the method changed)."
                     for step in dropped)
     if not kept:
         return dataclasses.replace(analysis, notices=analysis.notices + notices), ()
-    return _with_labels(store, analysis, labels, notices), kept
+    return _with_labels(store, analysis, labels, kept, notices), kept
