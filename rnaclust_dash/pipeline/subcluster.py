@@ -58,10 +58,8 @@ def selection_fit(items: np.ndarray, params: AnalysisParams, *,
     method = get_method(params.method)
 
     def fit(indices: np.ndarray, step: SplitStep) -> np.ndarray:
-        changes = {"k": step.k} if step.k is not None else {"resolution": step.resolution}
-        if "pcs" in method.params and params.pcs:
-            # the selection may have fewer items than the parent's components
-            changes["pcs"] = min(params.pcs, len(indices) - 1, items.shape[1])
+        split_params = selection_params(params, step, n_items=len(indices),
+                                        n_features=items.shape[1])
         if step.features == "selection":
             if all_genes is None:
                 raise ParameterError("Re-selecting genes on a cluster needs the matrix of "
@@ -72,9 +70,21 @@ def selection_fit(items: np.ndarray, params: AnalysisParams, *,
             selection = items[indices]
         data = (pairwise_distances(selection, metric=params.distance)
                 if method.needs == "distances" else selection)
-        return fit_method(method, data, dataclasses.replace(params, **changes)).labels
+        return fit_method(method, data, split_params).labels
 
     return fit
+
+
+def selection_params(params: AnalysisParams, step: SplitStep, *, n_items: int,
+                     n_features: int) -> AnalysisParams:
+    """The analysis' parameters for clustering a selection of ``n_items`` items as ``step``
+    says: its k or resolution, and no more principal components than the selection holds
+    (the split, and the stability and k panels on the selection, fit with these)."""
+    changes = {"k": step.k} if step.k is not None else {"resolution": step.resolution}
+    if "pcs" in get_method(params.method).params and params.pcs:
+        # the selection may have fewer items than the parent's components
+        changes["pcs"] = min(params.pcs, n_items - 1, n_features)
+    return dataclasses.replace(params, **changes)
 
 
 def split_analysis(store: ResultStore, analysis: Analysis,
