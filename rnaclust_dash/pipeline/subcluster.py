@@ -25,10 +25,14 @@ from .run import Analysis, fit_method, item_distances
 
 
 def split_step(cluster: str, params: AnalysisParams, *, k: int | None = None,
-               resolution: float | None = None, features: str = "parent") -> SplitStep:
+               resolution: float | None = None, features: str = "parent",
+               members=None) -> SplitStep:
     """A split of ``cluster`` with the analysis' method: the k or resolution given, else
     k = 2 (methods with k) or the analysis' resolution (graph methods); ``features``
-    "selection" re-selects the most variable genes among the cluster's samples."""
+    "selection" re-selects the most variable genes among the cluster's samples.
+    ``members`` (item ids of a selection inside the cluster): without k or resolution
+    they are split off as ``C.1`` (the rest ``C.2``), with one they alone are re-clustered
+    (see :class:`~rnaclust_dash.tl.subcluster.SplitStep`)."""
     method = get_method(params.method)
     if k is not None and method.uses != "k":
         raise ParameterError(f"{method.label} sets no k: split cluster {cluster} with a "
@@ -36,6 +40,8 @@ def split_step(cluster: str, params: AnalysisParams, *, k: int | None = None,
     if resolution is not None and method.uses != "resolution":
         raise ParameterError(f"{method.label} takes no resolution: split cluster {cluster} "
                              "into k sub-clusters (--subcluster-k) instead.")
+    if members is not None and k is None and resolution is None:
+        return SplitStep(str(cluster), features=features, members=tuple(members))
     if k is None and resolution is None:
         if method.uses == "k":
             k = 2
@@ -46,7 +52,8 @@ def split_step(cluster: str, params: AnalysisParams, *, k: int | None = None,
         raise ParameterError("Re-selecting the most variable genes on a cluster works for "
                              "sample clusters without Harmony: split on the parent's "
                              "features instead.")
-    return SplitStep(str(cluster), k=k, resolution=resolution, features=features)
+    return SplitStep(str(cluster), k=k, resolution=resolution, features=features,
+                     members=None if members is None else tuple(members))
 
 
 def selection_fit(items: np.ndarray, params: AnalysisParams, *,
@@ -110,7 +117,8 @@ def split_analysis(store: ResultStore, analysis: Analysis,
     if not steps:
         return analysis
     labels = _stored(store, analysis, steps, "splits", lambda: replay_splits(
-        analysis.labels, steps, _fit(store, analysis, steps)))
+        analysis.labels, steps, _fit(store, analysis, steps),
+        item_ids=analysis.features.item_ids))
     return _with_labels(store, analysis, labels, steps)
 
 
@@ -169,11 +177,15 @@ def split_analysis_present(store: ResultStore, analysis: Analysis,
     if not steps:
         return analysis, ()
     labels, kept, dropped = _stored(store, analysis, steps, "present-splits",
-                                    lambda: replay_present_splits(analysis.labels, steps,
-                                                                  _fit(store, analysis, steps)))
+                                    lambda: replay_present_splits(
+                                        analysis.labels, steps, _fit(store, analysis, steps),
+                                        item_ids=analysis.features.item_ids))
     notices = tuple(f"The split of cluster {step.cluster} was dropped: there is no cluster "
                     f"{step.cluster} in this clustering (k or the method changed)."
-                    for step in dropped)
+                    if step.members is None else
+                    f"The split of a selection off cluster {step.cluster} was dropped: the "
+                    f"selected items are no longer all in cluster {step.cluster} (k or the "
+                    "method changed)." for step in dropped)
     if not kept:
         return dataclasses.replace(analysis, notices=analysis.notices + notices), ()
     return _with_labels(store, analysis, labels, kept, notices), kept

@@ -72,3 +72,85 @@ def test_stability_of_a_selection_is_that_of_its_sub_matrix_with_the_same_seed(
     with pytest.raises(ParameterError, match="too few for 3 sub-clusters"):
         stability.stability_panel(store, genes_store, 8, "bootstrap", False,
                                   selection=selected[:3], split_k=3)
+
+
+def _part_of_biggest_cluster(store, analysis_store):
+    whole = stored_analysis(store, analysis_store)
+    labels = whole.labels.astype(str)
+    names, counts = np.unique(labels, return_counts=True)
+    cluster = str(names[np.argmax(counts)])
+    members = [str(i) for i in whole.features.item_ids[labels == cluster]]
+    return cluster, members
+
+
+def test_a_lasso_over_part_of_a_cluster_splits_it_off_says_so_and_replays_in_the_cli(
+        store, example_store, example_controls, example_analysis, tmp_path, capsys):
+    import io as text_io
+    import json
+
+    import pandas as pd
+    from callback_helpers import PASILLA, assert_accepted, guarded_analysis, registered
+
+    from rnaclust_dash.cli import main
+    from views.clustering import splits
+
+    analysis_store = out(example_analysis, analysis, ids.ANALYSIS_STORE, "data")
+    cluster, members = _part_of_biggest_cluster(store, analysis_store)
+    lassoed, rest = members[:2], members[2:]
+    part = splits.selection_part(stored_analysis(store, analysis_store), lassoed, cluster)
+    assert part == lassoed
+    assert splits.selection_part(stored_analysis(store, analysis_store), members, cluster) is None
+    said = splits.action_text(part, cluster, splits.SPLIT_OFF, 2, True)
+    assert f"the 2 selected items cluster {cluster}.1" in said
+    assert f"the rest of cluster {cluster} cluster {cluster}.2" in said
+
+    history = splits.split_history(store, analysis_store, splits.SPLIT_BUTTON, cluster, 2,
+                                   lassoed, splits.SPLIT_OFF)
+    assert history == [{"cluster": cluster, "members": lassoed}]
+    outputs = guarded_analysis(store, example_store, example_controls, lassoed, splits=history)
+    assert_accepted(outputs, analysis)
+    split_store = out(outputs, analysis, ids.ANALYSIS_STORE, "data")
+    functions = registered(analysis, store).functions
+    sent = pd.read_csv(text_io.StringIO(functions["download_assignments"](1, split_store)[
+        "content"]), dtype={"cluster": str}).set_index("id")["cluster"]
+    assert set(sent[lassoed]) == {f"{cluster}.1"} and set(sent[rest]) == {f"{cluster}.2"}
+    assert splits.history_text(history) == f"Splits: {cluster} (2 selected split off)"
+
+    params_file = tmp_path / "params.json"
+    params_file.write_text(functions["download_params"](1, split_store, "pca", 15, 0.1)[
+        "content"])
+    assert json.loads(params_file.read_text())["subclusters"] == history
+    status = main(["run", str(PASILLA / "counts.csv.gz"), "--params", str(params_file),
+                   "--metadata", str(PASILLA / "samples.csv"),
+                   "--gene-lengths", str(PASILLA / "lengths.csv.gz"),
+                   "--out", str(tmp_path / "results")])
+    assert status == 0, capsys.readouterr().err
+    assert ((tmp_path / "results" / "assignments.csv").read_text()
+            == functions["download_assignments"](1, split_store)["content"])
+    # the same split from the command line's options
+    status = main(["run", str(PASILLA / "counts.csv.gz"), "--params", str(params_file),
+                   "--metadata", str(PASILLA / "samples.csv"),
+                   "--gene-lengths", str(PASILLA / "lengths.csv.gz"),
+                   "--subcluster", cluster, "--subcluster-members", ",".join(lassoed),
+                   "--out", str(tmp_path / "options")])
+    assert status == 0, capsys.readouterr().err
+    assert ((tmp_path / "options" / "assignments.csv").read_text()
+            == (tmp_path / "results" / "assignments.csv").read_text())
+
+
+def test_a_selection_too_small_to_re_cluster_says_so(store, example_analysis):
+    import pytest
+
+    from rnaclust_dash.errors import ParameterError
+    from views.clustering import splits
+
+    analysis_store = out(example_analysis, analysis, ids.ANALYSIS_STORE, "data")
+    cluster, members = _part_of_biggest_cluster(store, analysis_store)
+    with pytest.raises(ParameterError, match="The selection holds 2 items of cluster .* too "
+                                             "few to split .* split the selection off"):
+        splits.split_history(store, analysis_store, splits.SPLIT_BUTTON, cluster, 2,
+                             members[:2], splits.RECLUSTER)
+    # "re-cluster the whole cluster" ignores the lasso: the old behaviour
+    history = splits.split_history(store, analysis_store, splits.SPLIT_BUTTON, cluster, 2,
+                                   members[:2], splits.WHOLE)
+    assert history == [{"cluster": cluster, "k": 2}]
