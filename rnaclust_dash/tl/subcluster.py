@@ -226,6 +226,67 @@ def restrict_graph(connectivities, indices) -> sp.csr_matrix:
     return sp.csr_matrix(matrix[indices][:, indices])
 
 
+def graph_split_fit(connectivities, *, method: str = "leiden",
+                    random_state: int = 0) -> SelectionFit:
+    """``fit(indices, step)`` for single-cell splits: Leiden (or Louvain) at the step's
+    resolution on the graph restricted to the selection (:func:`restrict_graph`), as
+    scanpy's ``tl.leiden(restrict_to=...)`` (see :func:`~.graph.cluster_graph`).
+
+    Parameters
+    ----------
+    connectivities : scipy.sparse matrix or numpy.ndarray
+        (n_cells, n_cells) the kNN graph of all the cells (e.g. ``obsp["connectivities"]``).
+    method : {"leiden", "louvain"}
+    random_state : int
+        Seed of each split's community detection.
+    """
+    from .graph import cluster_graph
+
+    def fit(indices: np.ndarray, step: SplitStep) -> np.ndarray:
+        if step.resolution is None:
+            raise ParameterError(f"Splitting cluster {step.cluster} on the cells' graph "
+                                 "needs a resolution, not k.")
+        return cluster_graph(restrict_graph(connectivities, indices), method=method,
+                             resolution=step.resolution, random_state=random_state)
+
+    return fit
+
+
+def split_graph_cluster(connectivities, labels, cluster, *, resolution: float = 1.0,
+                        method: str = "leiden", random_state: int = 0) -> np.ndarray:
+    """Sub-cluster one cluster of cells in place on their kNN graph (scanpy's
+    ``sc.tl.leiden(adata, restrict_to=(key, [cluster]))``): children ``C.1, C.2, ...``
+    (scanpy names them ``C,0, C,1, ...``), every other cell keeps its label.
+
+    Parameters
+    ----------
+    connectivities : scipy.sparse matrix or numpy.ndarray
+        (n_cells, n_cells) the graph the clusters were found on; not modified.
+    labels : array-like
+        (n_cells,) current cluster labels (compared as text).
+    cluster : str
+        The cluster to split.
+    resolution : float
+        Leiden/Louvain resolution on the cluster's subgraph.
+    method : {"leiden", "louvain"}
+    random_state : int
+        Seed (scanpy's ``random_state``).
+
+    Returns
+    -------
+    numpy.ndarray
+        (n_cells,) labels as text.
+    """
+    labels = np.asarray(labels)
+    if sp.csr_matrix(connectivities).shape != (len(labels), len(labels)):
+        raise ParameterError(f"The graph has {sp.csr_matrix(connectivities).shape[0]:,} "
+                             f"cells but there are {len(labels):,} labels: use the graph the "
+                             "clusters were found on.")
+    return split_cluster(labels, SplitStep(str(cluster), resolution=resolution),
+                         graph_split_fit(connectivities, method=method,
+                                         random_state=random_state))
+
+
 def steps_to_records(steps: Sequence[SplitStep]) -> list[dict]:
     """The history as JSON-ready dicts (params.json ``subclusters``), unset fields left out."""
     defaults = {"k": None, "resolution": None, "features": "parent", "members": None}
