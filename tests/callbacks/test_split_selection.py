@@ -100,8 +100,8 @@ def test_a_lasso_over_part_of_a_cluster_splits_it_off_says_so_and_replays_in_the
     part = splits.selection_part(stored_analysis(store, analysis_store), lassoed, cluster)
     assert part == lassoed
     assert splits.selection_part(stored_analysis(store, analysis_store), members, cluster) is None
-    said = splits.action_text(part, cluster, splits.SPLIT_OFF, 2, True)
-    assert f"the 2 selected items cluster {cluster}.1" in said
+    said = splits.action_text(part, cluster, splits.SPLIT_OFF, 2, True, "samples")
+    assert f"the 2 selected samples cluster {cluster}.1" in said
     assert f"the rest of cluster {cluster} cluster {cluster}.2" in said
 
     history = splits.split_history(store, analysis_store, splits.SPLIT_BUTTON, cluster, 2,

@@ -91,8 +91,9 @@ def selection_part(analysis, selected: list | None, cluster) -> list[str] | None
     return item_ids[chosen].tolist()
 
 
-def action_text(part: list | None, cluster, mode: str, value, uses_k: bool) -> str:
-    """What a click on Split will do, said before the click."""
+def action_text(part: list | None, cluster, mode: str, value, uses_k: bool,
+                noun: str = "items") -> str:
+    """What a click on Split will do, said before the click (``noun``: samples, genes)."""
     if cluster is None:
         return "Choose a cluster (or select items: a cluster bar, a lasso, a branch)."
     how = f"into k = {value}" if uses_k else f"at resolution {value}"
@@ -100,9 +101,9 @@ def action_text(part: list | None, cluster, mode: str, value, uses_k: bool) -> s
         return f"Split re-clusters all of cluster {cluster} {how}: {cluster}.1, {cluster}.2..."
     n = len(part)
     if mode == SPLIT_OFF:
-        return (f"Split makes the {n} selected items cluster {cluster}.1 and the rest of "
+        return (f"Split makes the {n} selected {noun} cluster {cluster}.1 and the rest of "
                 f"cluster {cluster} cluster {cluster}.2 (nothing is re-clustered).")
-    return (f"Split re-clusters the {n} selected items only {how} ({cluster}.1, "
+    return (f"Split re-clusters the {n} selected {noun} only {how} ({cluster}.1, "
             f"{cluster}.2...); the rest of cluster {cluster} becomes the last child.")
 
 
@@ -205,7 +206,7 @@ def register(app, store: ResultStore) -> None:
         part = selection_part(analysis, selected, cluster)
         uses_k = get_method(analysis.params.method).uses == "k"
         return ({"display": "none" if part is None else "block"},
-                action_text(part, cluster, mode, value, uses_k))
+                action_text(part, cluster, mode, value, uses_k, analysis.params.target))
 
     @app.callback(Output(ids.SPLITS_STORE, "data"), Output(ALERT, "children"),
                   Output(ALERT, "is_open"),
