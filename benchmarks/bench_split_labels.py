@@ -12,7 +12,6 @@ Usage: ``python benchmarks/bench_split_labels.py [--repeats 5]``.
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
 import tempfile
 import time
@@ -21,14 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-
-def _seconds(function, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+from benchmarks.bench_preprocess import timed as _seconds  # noqa: E402 - one timer
 
 
 def main() -> None:
