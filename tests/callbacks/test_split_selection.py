@@ -154,3 +154,25 @@ def test_a_selection_too_small_to_re_cluster_says_so(store, example_analysis):
     history = splits.split_history(store, analysis_store, splits.SPLIT_BUTTON, cluster, 2,
                                    members[:2], splits.WHOLE)
     assert history == [{"cluster": cluster, "k": 2}]
+
+
+def test_the_stability_tab_on_the_selection_asks_for_one_then_resamples_it(
+        store, example_analysis):
+    from callback_helpers import registered
+
+    from views import stability
+
+    analysis_store = out(example_analysis, analysis, ids.ANALYSIS_STORE, "data")
+    compute = registered(stability, store).functions["compute_stability"]
+    view = stability.STABILITY_VIEW
+    outputs = compute(lambda *_: None, 1, analysis_store, 5, "subsample", [], True, [], 2)
+    assert "Select items first" in str(outputs[view.position(view.alert, "children")])
+    _cluster, members = _part_of_biggest_cluster(store, analysis_store)
+    outputs = compute(lambda *_: None, 1, analysis_store, 5, "subsample", [], True, members,
+                      2.0)
+    status = outputs[view.position(ids.STABILITY_STATUS, "children")]
+    assert status.startswith(f"The {len(members)} selected samples split into k = 2: 5 "
+                             "resamples"), status
+    # unticked: the whole analysis, as before
+    outputs = compute(lambda *_: None, 1, analysis_store, 5, "subsample", [], False, members, 2)
+    assert outputs[view.position(ids.STABILITY_STATUS, "children")].startswith("5 resamples")
