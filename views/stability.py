@@ -76,8 +76,12 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
     if selection is not None:
         item_ids = item_ids[np.isin(item_ids, list(selection))]
     k = int(result.labels.max()) if selection is not None else params.k
-    stability = stability_figure(result.cluster_jaccard, result.item_stability,
-                                 result.labels, item_ids)
+    prefix = _split_prefix(store, analysis_store, selection)
+    jaccard_by_cluster, labels = result.cluster_jaccard, result.labels
+    if prefix:  # the children the split of that cluster gets: 2.1, 2.2
+        jaccard_by_cluster = jaccard_by_cluster.rename(lambda c: f"{prefix}{c}")
+        labels = np.array([f"{prefix}{c}" for c in labels])
+    stability = stability_figure(jaccard_by_cluster, result.item_stability, labels, item_ids)
     consensus_view = empty_figure("Consensus clustering is off.")
     notice = None
     if agreement is not None:
@@ -91,8 +95,8 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
         consensus_view = consensus_figure(agreement, k=k, item_ids=item_ids,
                                           title=f"Consensus clustering, {used}")
         notice = f"Consensus clustering computed for {used}." if narrowed else None
-    names = _sub_cluster_names(store, analysis_store, selection, result.cluster_jaccard.index)
-    jaccard = ", ".join(f"{names[c]}: {j:.2f}" for c, j in result.cluster_jaccard.items())
+    noun = "cluster" if selection is None else "sub-cluster"
+    jaccard = ", ".join(f"{noun} {c}: {j:.2f}" for c, j in jaccard_by_cluster.items())
     status = f"{result.n_resamples_done} resamples; mean Jaccard {jaccard}."
     if selection is not None:
         status = (f"The {len(item_ids):,} selected {params.target} split into k = {k}: "
@@ -104,19 +108,18 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
     return STABILITY_VIEW.shown(stability, consensus_view, status, notice=notice)
 
 
-def _sub_cluster_names(store: ResultStore, analysis_store: dict, selection: list | None,
-                       clusters) -> dict:
-    """'cluster 2' for each cluster; for a selection, 'sub-cluster 3.1' when the selection
-    is the whole cluster 3 on screen (the children its split gets), else 'sub-cluster 1'."""
+def _split_prefix(store: ResultStore, analysis_store: dict, selection: list | None) -> str:
+    """'3.' when the selection is the whole cluster 3 on screen (its sub-clusters are then
+    named as its split names them, 3.1, 3.2), else ''."""
     if selection is None:
-        return {c: f"cluster {c}" for c in clusters}
+        return ""
     on_screen = stored_analysis(store, analysis_store)
     labels = np.asarray(on_screen.labels).astype(str)
     chosen = np.isin(on_screen.features.item_ids, list(selection))
     parents = set(labels[chosen].tolist())
-    whole = len(parents) == 1 and chosen.sum() == np.sum(labels == next(iter(parents)))
-    prefix = f"{parents.pop()}." if whole else ""
-    return {c: f"sub-cluster {prefix}{c}" for c in clusters}
+    if len(parents) != 1 or chosen.sum() != np.sum(labels == next(iter(parents))):
+        return ""
+    return f"{parents.pop()}."
 
 
 def register(app, store: ResultStore) -> None:

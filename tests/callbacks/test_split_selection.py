@@ -62,6 +62,7 @@ def test_stability_of_a_selection_is_that_of_its_sub_matrix_with_the_same_seed(
     figure, _consensus, status, *_ = stability.stability_panel(
         store, genes_store, 8, "bootstrap", False, selection=selected, split_k=2)
     jaccard = [t for t in figure["data"] if t["meta"] == "cluster-jaccard"][0]
+    assert list(jaccard["x"]) == ["cluster 2.1", "cluster 2.2"]
     np.testing.assert_allclose(jaccard["y"], expected.cluster_jaccard.to_numpy(), atol=1e-12)
     assert f"The {len(selected):,} selected genes split into k = 2" in status
     assert "sub-cluster 2.1: " in status and "sub-cluster 2.2: " in status
