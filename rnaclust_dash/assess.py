@@ -23,6 +23,8 @@ from .tl.kselect import cluster_tree, k_scan, labels_over_k, suggest_k, within_s
 from .tl.mixture import mixture_scan
 from .params import ASSESS_SPEC, SPEC, AnalysisParams, check_option, check_value
 from .pipeline import Analysis, fit_method, item_distances, run_analysis
+from .pipeline.subcluster import selection_fit, selection_params
+from .tl.subcluster import SplitStep
 from .tl.stability import bootstrap_stability
 from .tl.consensus import consensus_clustering
 from .store import ResultStore
@@ -274,9 +276,6 @@ def _selection_partition(analysis: Analysis, items: np.ndarray, item_ids: Sequen
                          k: int | None) -> tuple[AnalysisParams, np.ndarray]:
     """The parameters a split of the selection fits with (its k, at most as many
     components as it holds) and the split's partition of it (1..k)."""
-    from .pipeline.subcluster import selection_fit, selection_params
-    from .tl.subcluster import SplitStep
-
     params = analysis.params
     if get_method(params.method).uses != "k":
         raise ParameterError(f"Stability resamples methods with k; "
