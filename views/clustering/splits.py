@@ -6,7 +6,11 @@ puts the splits it kept into ``ids.ANALYSIS_STORE["splits"]``, which every view 
 (:func:`callbacks.common.stored_analysis`), so the heatmap, scatter, silhouette, metrics,
 markers, gene clusters and downloads all show ``3.1``/``3.2``. A split acts on one cluster:
 the one the selection (a clicked cluster bar or silhouette bar, a lasso, a dendrogram
-branch) lies in, or the one chosen in the menu. Undo drops the last split.
+branch) lies in, or the one chosen in the menu. When the selection is part of that cluster
+(a lasso over some of its points), the card offers: split the selection off (``3.1`` = the
+selection, ``3.2`` = the rest), re-cluster the selection only (the rest becomes the last
+child), or re-cluster the whole cluster; a line says what Split will do before the click,
+and the split step records the selection's ids (``members``). Undo drops the last split.
 """
 
 from __future__ import annotations
