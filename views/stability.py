@@ -109,15 +109,16 @@ def stability_panel(store: ResultStore, analysis_store: dict, resamples, scheme,
 
 
 def _split_prefix(store: ResultStore, analysis_store: dict, selection: list | None) -> str:
-    """'3.' when the selection is the whole cluster 3 on screen (its sub-clusters are then
-    named as its split names them, 3.1, 3.2), else ''."""
+    """'3.' when the selection lies in cluster 3 on screen (the whole cluster, or part of it
+    re-clustered alone: its sub-clusters are named as that split names them, 3.1, 3.2),
+    else ''."""
     if selection is None:
         return ""
     on_screen = stored_analysis(store, analysis_store)
     labels = np.asarray(on_screen.labels).astype(str)
     chosen = np.isin(on_screen.features.item_ids, list(selection))
     parents = set(labels[chosen].tolist())
-    if len(parents) != 1 or chosen.sum() != np.sum(labels == next(iter(parents))):
+    if len(parents) != 1:
         return ""
     return f"{parents.pop()}."
 

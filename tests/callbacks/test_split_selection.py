@@ -174,6 +174,11 @@ def test_the_stability_tab_on_the_selection_asks_for_one_then_resamples_it(
     status = outputs[view.position(ids.STABILITY_STATUS, "children")]
     assert status.startswith(f"The {len(members)} selected samples split into k = 2: 5 "
                              "resamples"), status
+    # a selection inside cluster C is named as its split would name it; across clusters not
+    whole = stored_analysis(store, analysis_store)
+    other = [str(i) for i in whole.features.item_ids if str(i) not in members][:1]
+    assert stability._split_prefix(store, analysis_store, members[:2]) == f"{_cluster}."
+    assert stability._split_prefix(store, analysis_store, members[:2] + other) == ""
     # unticked: the whole analysis, as before
     outputs = compute(lambda *_: None, 1, analysis_store, 5, "subsample", [], False, members, 2)
     assert outputs[view.position(ids.STABILITY_STATUS, "children")].startswith("5 resamples")
