@@ -233,7 +233,9 @@ def stored_analysis(store, analysis_store: dict):
     """The analysis the ``ids.ANALYSIS_STORE`` describes: its dataset key, its parameters
     and its splits (``"splits"``: records of
     :func:`rnaclust_dash.tl.subcluster.steps_to_records`; labels such as ``"3.1"``).
-    Every view reads the analysis on screen through this, so all show the same clusters."""
+    Every view reads the analysis on screen through this, so all show the same clusters;
+    the split labels and their validation are fitted once and read back from the store
+    (:func:`rnaclust_dash.pipeline.subcluster.split_analysis_present`)."""
     from rnaclust_dash.pipeline import run_analysis
     from rnaclust_dash.pipeline.subcluster import split_analysis_present
     from rnaclust_dash.tl.subcluster import steps_from_records

@@ -21,8 +21,10 @@ from .errors import ParameterError
 from .tl.gap import gap_statistic, max_se
 from .tl.kselect import cluster_tree, k_scan, labels_over_k, suggest_k, within_sum_of_squares
 from .tl.mixture import mixture_scan
-from .params import ASSESS_SPEC, AnalysisParams, check_option
+from .params import ASSESS_SPEC, SPEC, AnalysisParams, check_option, check_value
 from .pipeline import Analysis, fit_method, item_distances, run_analysis
+from .pipeline.subcluster import selection_fit, selection_params
+from .tl.subcluster import SplitStep
 from .tl.stability import bootstrap_stability
 from .tl.consensus import consensus_clustering
 from .store import ResultStore
@@ -216,23 +218,32 @@ def consensus_k_values(n_items: int, *, k_max: int, item_fraction: float = 0.8,
 def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
                      n_resamples: int = 100, scheme: str = "bootstrap",
                      consensus_k_max: int | None = None, progress: Progress | None = None,
-                     should_stop: Callable[[], bool] | None = None):
+                     should_stop: Callable[[], bool] | None = None,
+                     item_ids: Sequence[str] | None = None, k: int | None = None):
     """Bootstrap (or subsample) stability of the analysis' clusters, and optionally
     consensus clustering for k = 2..``consensus_k_max`` (and the analysis' k), as far as
     an 80% resample of the items allows (see :func:`consensus_k_values`).
 
+    With ``item_ids`` (a selection, e.g. a cluster to split; issue 12), only those items
+    are resampled: the analysis' features and distances restricted to them, clustered
+    into ``k`` (the split's k) with the analysis' method and seed; the partition scored
+    is the split's (:func:`~.pipeline.subcluster.selection_fit`), numbered 1..k.
+
     Returns
     -------
     tuple
-        ``(analysis, StabilityResult, ConsensusResult or None)``.
+        ``(analysis, StabilityResult, ConsensusResult or None)``; the analysis is the
+        whole one (the result's labels are those of the selection when one is given).
     """
     n_resamples = check_option("n_resamples", n_resamples)
     if consensus_k_max is not None:
         consensus_k_max = check_option("consensus_k_max", consensus_k_max)
     analysis = run_analysis(store, key, params)
+    items, condensed = _restricted(analysis, _distances(store, analysis), item_ids)
+    labels = analysis.labels
+    if item_ids is not None:
+        params, labels = _selection_partition(analysis, items, item_ids, k)
     cluster_fn, cluster_input = method_cluster_fn(params)
-    condensed = _distances(store, analysis)
-    items = analysis.features.items
     consensus_k = None
     if consensus_k_max is not None:
         consensus_k = consensus_k_values(len(items), k_max=consensus_k_max,
@@ -248,7 +259,7 @@ def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
     result = bootstrap_stability(items if cluster_input == "items" else None, k=params.k,
                                  cluster_fn=cluster_fn, n_resamples=n_resamples, scheme=scheme,
                                  cluster_input=cluster_input, condensed=condensed,
-                                 random_state=params.seed, labels=analysis.labels,
+                                 random_state=params.seed, labels=labels,
                                  item_noun=params.target, progress=part(0),
                                  should_stop=should_stop)
     consensus = None
@@ -259,3 +270,21 @@ def assess_stability(store: ResultStore, key: str, params: AnalysisParams, *,
                                          condensed=condensed, random_state=params.seed,
                                          progress=part(1), should_stop=should_stop)
     return analysis, result, consensus
+
+
+def _selection_partition(analysis: Analysis, items: np.ndarray, item_ids: Sequence[str],
+                         k: int | None) -> tuple[AnalysisParams, np.ndarray]:
+    """The parameters a split of the selection fits with (its k, at most as many
+    components as it holds) and the split's partition of it (1..k)."""
+    params = analysis.params
+    if get_method(params.method).uses != "k":
+        raise ParameterError(f"Stability resamples methods with k; "
+                             f"{get_method(params.method).label} sets a resolution.")
+    step = SplitStep("selection", k=check_value(SPEC["k"], params.k if k is None else k))
+    if len(items) <= step.k:
+        raise ParameterError(f"The selection holds {len(items)} {params.target}: too few for "
+                             f"{step.k} sub-clusters (select more, or lower the split's k).")
+    keep = np.flatnonzero(np.isin(analysis.features.item_ids, list(item_ids)))
+    labels = selection_fit(analysis.features.items, params)(keep, step)
+    return (selection_params(params, step, n_items=len(items), n_features=items.shape[1]),
+            np.asarray(labels))

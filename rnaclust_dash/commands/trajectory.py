@@ -61,7 +61,8 @@ def add_parser(commands) -> None:
 
 def add_subcluster_options(command: argparse.ArgumentParser) -> None:
     """``--subcluster C [--subcluster-k K | --subcluster-resolution R]
-    [--subcluster-features parent|selection]``, repeatable."""
+    [--subcluster-features parent|selection] [--subcluster-members ID,ID,...]``,
+    repeatable."""
     command.add_argument("--subcluster", metavar="CLUSTER", action=_NewSplit,
                          dest="subclusters", default=None,
                          help="split this cluster in place (children C.1, C.2, ...); "
@@ -78,6 +79,19 @@ def add_subcluster_options(command: argparse.ArgumentParser) -> None:
                          action=_SplitSetting, dest="subclusters",
                          help="cluster the --subcluster before it on the parent's features "
                               "(default) or on the most variable genes of its own samples")
+    command.add_argument("--subcluster-members", metavar="ID,ID,...", type=_id_list,
+                         action=_SplitSetting, dest="subclusters",
+                         help="only these items of the --subcluster before it (a selection "
+                              "inside the cluster): split off as C.1 (the rest C.2), or with "
+                              "--subcluster-k/--subcluster-resolution re-clustered alone "
+                              "(the rest of the cluster becomes the last child)")
+
+
+def _id_list(text: str) -> list[str]:
+    ids = [part.strip() for part in text.split(",") if part.strip()]
+    if not ids:
+        raise argparse.ArgumentTypeError("give the item ids separated by commas")
+    return ids
 
 
 class _NewSplit(argparse.Action):
@@ -92,7 +106,7 @@ class _SplitSetting(argparse.Action):
         if not splits:
             parser.error(f"{option_string} belongs to a --subcluster: give --subcluster "
                          "CLUSTER before it.")
-        key = option_string.rsplit("-", 1)[1]  # k, resolution or features
+        key = option_string.rsplit("-", 1)[1]  # k, resolution, features or members
         setattr(namespace, self.dest, splits[:-1] + [splits[-1] | {key: value}])
 
 
@@ -102,7 +116,8 @@ def split_steps(args: argparse.Namespace, params) -> tuple:
     if getattr(args, "subclusters", None):
         return tuple(split_step(s["cluster"], params, k=s.get("k"),
                                 resolution=s.get("resolution"),
-                                features=s.get("features", "parent"))
+                                features=s.get("features", "parent"),
+                                members=s.get("members"))
                      for s in args.subclusters)
     if getattr(args, "params", None):
         with open(args.params, encoding="utf-8") as handle:

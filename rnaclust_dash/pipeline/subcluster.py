@@ -14,20 +14,25 @@ import pandas as pd
 from ..errors import ParameterError
 from ..params import AnalysisParams
 from ..pp.features import top_variable_genes
-from ..store import ResultStore
+from ..store import ResultStore, stage_key
 from ..tl.distance import pairwise_distances
 from ..tl.methods import get_method
-from ..tl.subcluster import SelectionFit, SplitStep, replay_present_splits, replay_splits
+from ..tl.subcluster import (SelectionFit, SplitStep, replay_present_splits, replay_splits,
+                            steps_to_records)
 from ..tl.validate import validation_summary
 from .prepare import normalized_matrix
 from .run import Analysis, fit_method, item_distances
 
 
 def split_step(cluster: str, params: AnalysisParams, *, k: int | None = None,
-               resolution: float | None = None, features: str = "parent") -> SplitStep:
+               resolution: float | None = None, features: str = "parent",
+               members=None) -> SplitStep:
     """A split of ``cluster`` with the analysis' method: the k or resolution given, else
     k = 2 (methods with k) or the analysis' resolution (graph methods); ``features``
-    "selection" re-selects the most variable genes among the cluster's samples."""
+    "selection" re-selects the most variable genes among the cluster's samples.
+    ``members`` (item ids of a selection inside the cluster): without k or resolution
+    they are split off as ``C.1`` (the rest ``C.2``), with one they alone are re-clustered
+    (see :class:`~rnaclust_dash.tl.subcluster.SplitStep`)."""
     method = get_method(params.method)
     if k is not None and method.uses != "k":
         raise ParameterError(f"{method.label} sets no k: split cluster {cluster} with a "
@@ -35,6 +40,8 @@ def split_step(cluster: str, params: AnalysisParams, *, k: int | None = None,
     if resolution is not None and method.uses != "resolution":
         raise ParameterError(f"{method.label} takes no resolution: split cluster {cluster} "
                              "into k sub-clusters (--subcluster-k) instead.")
+    if members is not None and k is None and resolution is None:
+        return SplitStep(str(cluster), features=features, members=tuple(members))
     if k is None and resolution is None:
         if method.uses == "k":
             k = 2
@@ -45,7 +52,8 @@ def split_step(cluster: str, params: AnalysisParams, *, k: int | None = None,
         raise ParameterError("Re-selecting the most variable genes on a cluster works for "
                              "sample clusters without Harmony: split on the parent's "
                              "features instead.")
-    return SplitStep(str(cluster), k=k, resolution=resolution, features=features)
+    return SplitStep(str(cluster), k=k, resolution=resolution, features=features,
+                     members=None if members is None else tuple(members))
 
 
 def selection_fit(items: np.ndarray, params: AnalysisParams, *,
@@ -57,10 +65,8 @@ def selection_fit(items: np.ndarray, params: AnalysisParams, *,
     method = get_method(params.method)
 
     def fit(indices: np.ndarray, step: SplitStep) -> np.ndarray:
-        changes = {"k": step.k} if step.k is not None else {"resolution": step.resolution}
-        if "pcs" in method.params and params.pcs:
-            # the selection may have fewer items than the parent's components
-            changes["pcs"] = min(params.pcs, len(indices) - 1, items.shape[1])
+        split_params = selection_params(params, step, n_items=len(indices),
+                                        n_features=items.shape[1])
         if step.features == "selection":
             if all_genes is None:
                 raise ParameterError("Re-selecting genes on a cluster needs the matrix of "
@@ -71,9 +77,21 @@ def selection_fit(items: np.ndarray, params: AnalysisParams, *,
             selection = items[indices]
         data = (pairwise_distances(selection, metric=params.distance)
                 if method.needs == "distances" else selection)
-        return fit_method(method, data, dataclasses.replace(params, **changes)).labels
+        return fit_method(method, data, split_params).labels
 
     return fit
+
+
+def selection_params(params: AnalysisParams, step: SplitStep, *, n_items: int,
+                     n_features: int) -> AnalysisParams:
+    """The analysis' parameters for clustering a selection of ``n_items`` items as ``step``
+    says: its k or resolution, and no more principal components than the selection holds
+    (the split, and the stability and k panels on the selection, fit with these)."""
+    changes = {"k": step.k} if step.k is not None else {"resolution": step.resolution}
+    if "pcs" in get_method(params.method).params and params.pcs:
+        # the selection may have fewer items than the parent's components
+        changes["pcs"] = min(params.pcs, n_items - 1, n_features)
+    return dataclasses.replace(params, **changes)
 
 
 def split_analysis(store: ResultStore, analysis: Analysis,
@@ -98,8 +116,10 @@ def split_analysis(store: ResultStore, analysis: Analysis,
     """
     if not steps:
         return analysis
-    return _with_labels(store, analysis, replay_splits(analysis.labels, steps,
-                                                       _fit(store, analysis, steps)))
+    labels = _stored(store, analysis, steps, "splits", lambda: replay_splits(
+        analysis.labels, steps, _fit(store, analysis, steps),
+        item_ids=analysis.features.item_ids))
+    return _with_labels(store, analysis, labels, steps)
 
 
 def _fit(store: ResultStore, analysis: Analysis, steps: Sequence[SplitStep]) -> SelectionFit:
@@ -111,11 +131,31 @@ def _fit(store: ResultStore, analysis: Analysis, steps: Sequence[SplitStep]) -> 
     return selection_fit(analysis.features.items, analysis.params, all_genes=all_genes)
 
 
+def _split_key(analysis: Analysis, steps: Sequence[SplitStep], stage: str) -> str | None:
+    """Store key of a result of the analysis' splits: its partition's key (which holds the
+    dataset's), every parameter (a split fits with them) and the split records; None for
+    an analysis that was not run by :func:`~.run.run_analysis` (nothing is stored)."""
+    partition = (analysis.keys or {}).get("partition")
+    if partition is None:
+        return None
+    return stage_key(partition, stage, {"params": analysis.params.to_dict(),
+                                        "splits": steps_to_records(steps)})
+
+
+def _stored(store: ResultStore, analysis: Analysis, steps: Sequence[SplitStep], stage: str,
+            compute):
+    """``compute()``, stored once under :func:`_split_key` and read back afterwards: every
+    view reads the analysis on screen, the splits are fitted once."""
+    key = _split_key(analysis, steps, stage)
+    return compute() if key is None else store.get_or_compute(key, compute)
+
+
 def _with_labels(store: ResultStore, analysis: Analysis, labels: np.ndarray,
-                 notices: tuple = ()) -> Analysis:
-    """The analysis with new labels and the validation indices recomputed on them."""
-    validation = validation_summary(analysis.features.items, item_distances(store, analysis),
-                                    labels)
+                 steps: Sequence[SplitStep], notices: tuple = ()) -> Analysis:
+    """The analysis with new labels (those of ``steps``) and the validation indices of
+    them (stored)."""
+    validation = _stored(store, analysis, steps, "split-validation", lambda: validation_summary(
+        analysis.features.items, item_distances(store, analysis), labels))
     # A soft method's confidence is that of the parent clusters: not shown for the split.
     return dataclasses.replace(analysis, labels=labels, validation=validation,
                                confidence=None, notices=analysis.notices + notices)
@@ -136,11 +176,16 @@ def split_analysis_present(store: ResultStore, analysis: Analysis,
     """
     if not steps:
         return analysis, ()
-    labels, kept, dropped = replay_present_splits(analysis.labels, steps,
-                                                  _fit(store, analysis, steps))
+    labels, kept, dropped = _stored(store, analysis, steps, "present-splits",
+                                    lambda: replay_present_splits(
+                                        analysis.labels, steps, _fit(store, analysis, steps),
+                                        item_ids=analysis.features.item_ids))
     notices = tuple(f"The split of cluster {step.cluster} was dropped: there is no cluster "
                     f"{step.cluster} in this clustering (k or the method changed)."
-                    for step in dropped)
+                    if step.members is None else
+                    f"The split of a selection off cluster {step.cluster} was dropped: the "
+                    f"selected items are no longer all in cluster {step.cluster} (k or the "
+                    "method changed)." for step in dropped)
     if not kept:
         return dataclasses.replace(analysis, notices=analysis.notices + notices), ()
-    return _with_labels(store, analysis, labels, notices), kept
+    return _with_labels(store, analysis, labels, kept, notices), kept

@@ -21,10 +21,11 @@ def stability_figure(cluster_jaccard: pd.Series, item_stability, labels, item_id
                         subplot_titles=["Cluster stability (mean Jaccard)<br><sub>dotted: "
                                         "0.75 stable above, 0.5 dissolved below</sub>",
                                         "Item stability"])
-    clusters = [int(c) for c in cluster_jaccard.index]
-    palette = cluster_colors(clusters)
+    # 1..k, or text such as "2.1" (the sub-clusters of a selection, issue 12)
+    palette = cluster_colors(list(cluster_jaccard.index))
+    clusters = list(palette)  # as cluster_colors keys them (int, or text), in order
     fig.add_trace(go.Bar(x=[f"cluster {c}" for c in clusters],
-                         y=cluster_jaccard.to_numpy(dtype=np.float64),
+                         y=cluster_jaccard.loc[clusters].to_numpy(dtype=np.float64),
                          marker_color=[palette[c] for c in clusters], customdata=clusters,
                          hovertemplate="%{x}: Jaccard %{y:.2f}<extra></extra>",
                          showlegend=False, meta="cluster-jaccard"), row=1, col=1)
@@ -38,7 +39,8 @@ def stability_figure(cluster_jaccard: pd.Series, item_stability, labels, item_id
     named = len(table) <= MAX_NAMED_ITEMS
     fig.add_trace(go.Bar(x=table.index.to_numpy(dtype=str) if named else np.arange(len(table)),
                          y=table["stability"].to_numpy(np.float64),
-                         marker_color=[palette.get(int(c), "#999") for c in table["cluster"]],
+                         marker_color=[palette.get(c if isinstance(c, str) else int(c),
+                                                   "#999") for c in table["cluster"]],
                          customdata=np.stack([table.index.to_numpy(dtype=str),
                                               table["cluster"].astype(str).to_numpy()], axis=1),
                          hovertemplate="%{customdata[0]} (cluster %{customdata[1]}): "
