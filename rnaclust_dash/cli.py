@@ -166,7 +166,8 @@ def run_synopsis(width: int = 88) -> str:
     words = (["python -m rnaclust_dash run COUNTS --out DIR [--metadata F] [--gene-lengths F]",
               "[--params params.json]", "[--cache-dir DIR]", "[--compare-column COL]",
               "[--write-corrected]",
-              "[--subcluster C [--subcluster-k K|--subcluster-resolution R]]...",
+              "[--subcluster C [--subcluster-k K|--subcluster-resolution R]",
+              "[--subcluster-members ID,ID]]...",
               "[--resolutions R[,R]]", "[--stability-resamples B]"]
              + [_option_synopsis(p) for p in SPEC.values()])
     lines, line = [], words[0]
