@@ -60,6 +60,47 @@ def pseudotime_genes(values, genes, pseudotime) -> pd.DataFrame:
     return table.drop(columns="_strength").reset_index(drop=True)
 
 
+#: Names of the two gene lists of :func:`pseudotime_gene_lists` (enrichment queries).
+DIRECTION_QUERIES = {"up": "increasing along pseudotime", "down": "decreasing along pseudotime"}
+
+
+def pseudotime_gene_lists(genes: pd.DataFrame, *, max_padj: float = 0.05,
+                          top: int | None = None, column: str = "gene") -> dict:
+    """The genes that rise and those that fall along pseudotime (the enrichment queries).
+
+    Parameters
+    ----------
+    genes : pandas.DataFrame
+        The table of :func:`pseudotime_genes` (``gene, rho, pvalue, padj, direction``;
+        sorted by p-value).
+    max_padj : float, keyword-only
+        Adjusted p-value a gene must stay below.
+    top : int, optional, keyword-only
+        At most this many genes per direction, by p-value (all significant when None).
+    column : str, keyword-only
+        The column naming the genes (``symbol`` for cells where known).
+
+    Returns
+    -------
+    dict of str -> list of str
+        :data:`DIRECTION_QUERIES` name -> genes, strongest first; a direction without a
+        significant gene is left out.
+    """
+    if top is not None and top < 1:
+        raise ParameterError(f"top must be at least 1 (got {top}).")
+    missing = {column, "padj", "pvalue", "direction"} - set(genes.columns)
+    if missing:
+        raise DataError(f"The pseudotime gene table lacks the column(s) "
+                        f"{', '.join(sorted(missing))}.")
+    picked = genes[genes["padj"] < max_padj].sort_values("pvalue", kind="stable")
+    lists = {}
+    for direction, name in DIRECTION_QUERIES.items():
+        names = picked.loc[picked["direction"] == direction, column].astype(str).tolist()
+        if names:
+            lists[name] = names if top is None else names[:top]
+    return lists
+
+
 def smoothed_trends(values, genes, pseudotime, *, n_bins: int = 50,
                     zscore: bool = True) -> pd.DataFrame:
     """Expression of genes along pseudotime, averaged in bins of equal numbers of items
