@@ -86,7 +86,7 @@ def layout() -> html.Div:
     controls = html.Div([
         _control("PAGA groups", dcc.Dropdown(id=GROUPS, clearable=False, options=[]),
                  "The nodes of the PAGA graph: the clusters on screen (after the splits "
-                 "of the Choose k tab) or a sheet column."),
+                 "of the Clustering tab) or a sheet column."),
         _control("Root", dbc.RadioItems(
             id=ROOT_MODE, value="cluster", inline=True,
             options=[{"label": v, "value": k} for k, v in ROOT_MODES.items()]),
@@ -120,8 +120,9 @@ def layout() -> html.Div:
     ])
     return html.Div([dcc.Store(id=SEEN), dcc.Store(id=ROOT_CELL), dcc.Store(id=REQUEST),
                      dcc.Store(id=RESULT), controls,
-                     html.Div("Splits of clusters are made in the Choose k tab; the "
-                              "trajectory follows them.", className="small text-muted mb-1"),
+                     html.Div("Clusters are split in the Clustering tab (Split this "
+                              "cluster); the trajectory follows those splits.",
+                              className="small text-muted mb-1"),
                      dbc.Alert(id=ALERT, is_open=False, color="warning", dismissable=True),
                      html.Div(id=STATUS, className="small text-muted mb-1"), figures,
                      html.Div("The genes rising (increasing along pseudotime) and those "
