@@ -16,13 +16,13 @@ import pytest
 from scipy import sparse
 from scipy.stats import pearsonr, spearmanr
 
-from rnaclust_dash.cli import main
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline.trajectory import RootChoice, cell_trajectory
 from rnaclust_dash.tl.trajectory.genes import DIRECTION_QUERIES, pseudotime_gene_lists
 
 from tests.core.reference_paths import SHARED_DATA
+from tests.core.test_cli_trajectory import cli
 from tests.core.sc_synthetic import write_tenx
 
 N_RISING = N_FALLING = 30
@@ -55,12 +55,6 @@ def tenx(tmp_path_factory):
     adata = differentiation()
     folder = write_tenx(adata, tmp_path_factory.mktemp("cells") / "tenx")
     return folder, adata.obs
-
-
-def cli(capsys, *args) -> tuple[int, str, str]:
-    status = main(list(map(str, args)))
-    captured = capsys.readouterr()
-    return status, captured.out, captured.err
 
 
 def test_trajectory_of_cells_follows_the_known_time_and_writes_its_files(tenx, tmp_path,
