@@ -136,11 +136,13 @@ def is_cells(analysis_store: dict | None) -> bool:
     return bool(analysis_store) and bool(analysis_store.get("cells"))
 
 
-def choices(store: ResultStore, analysis_store: dict, groups: str | None) -> tuple:
+def choices(store: ResultStore, analysis_store: dict, groups: str | None,
+            memo: dict | None = None) -> tuple:
     """Options and values of the groups, root group and root column menus: the clusters
-    (after the analysis' splits; for cells the Cells tab's) and the sheet's columns."""
+    (after the analysis' splits; for cells the Cells tab's) and the sheet's columns
+    (``memo``: see :func:`figures`)."""
     if is_cells(analysis_store):
-        cells = stored_result(store, analysis_store)
+        cells = stored_result(store, analysis_store, memo)
         metadata = cells.obs.loc[cells.result.cell_ids]
         clusters = group_order(cells.result.labels)
         offered = [str(c) for c in metadata.columns
@@ -323,7 +325,7 @@ def register(app, store: ResultStore) -> None:
                   prevent_initial_call=True)
     def update_choices(analysis_store, groups, root_group, root_column):
         try:
-            options = list(choices(store, analysis_store, groups))
+            options = list(choices(store, analysis_store, groups, memo))
         except Exception:  # noqa: BLE001 - the drawing callback reports it
             return tuple([no_update] * 6)
         if root_group in [o["value"] for o in options[2]]:

@@ -225,3 +225,31 @@ def test_single_cell_path_reproduces_scanpys_dpt_and_paga_on_hsmm():
     assert pearsonr(trajectory.paga.to_numpy()[upper], paga.to_numpy()[upper])[0] >= 0.95
     assert np.abs(trajectory.paga.to_numpy() - paga.to_numpy()).max() < 1e-6
     assert len(genes) == 21425  # the genes kept by filter_genes(min_cells=3), as scanpy
+
+
+def test_sparse_cells_get_the_same_correlations_as_scipys_spearman():
+    # zeros tie (implicit and stored ones alike); a column with no zero, an all-zero and
+    # a constant column; scipy.stats.spearmanr per gene is the reference
+    from rnaclust_dash.tl.trajectory.genes import pseudotime_genes
+
+    rng = np.random.default_rng(7)
+    dense = rng.poisson(0.7, (80, 40)).astype(float) * rng.uniform(0.5, 2, (80, 40)).round(1)
+    dense[:, 0] = rng.uniform(1, 2, 80)  # no zero
+    dense[:, 1] = 0.0
+    dense[:, 2] = 3.0
+    dense[5, 3] = 1.5
+    matrix = sparse.csr_matrix(dense)
+    matrix.data[matrix.indptr[5]:matrix.indptr[6]][matrix.indices[
+        matrix.indptr[5]:matrix.indptr[6]] == 3] = 0.0  # a stored zero
+    dense[5, 3] = 0.0
+    assert matrix.nnz == np.count_nonzero(dense) + 1
+    time = rng.uniform(0, 1, 80)
+    time[:3] = np.inf  # not reached: left out
+    genes = [f"g{i}" for i in range(40)]
+    table = pseudotime_genes(matrix, genes, time).set_index("gene")
+    for i in range(40):
+        expected = spearmanr(dense[3:, i], time[3:])[0] if i not in (1, 2) else np.nan
+        found = table.loc[f"g{i}", "rho"]
+        assert (np.isnan(found) and np.isnan(expected)) or abs(found - expected) < 1e-12, i
+    dense_table = pseudotime_genes(dense, genes, time).set_index("gene").loc[table.index]
+    np.testing.assert_allclose(table["padj"], dense_table["padj"], rtol=1e-10)
