@@ -8,6 +8,7 @@ skipped when absent)."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import anndata as ad
 import numpy as np
@@ -106,6 +107,47 @@ def test_cells_rooted_at_a_cluster_or_a_columns_earliest_value(tenx, tmp_path, c
     assert status == 0, err
     root = json.loads((tmp_path / "cluster" / "params.json").read_text())["trajectory"]["root"]
     assert clusters.loc[root] == earliest
+
+
+CELLBENCH = Path(__file__).resolve().parents[1] / "data" / "io" / "cellbench_subset"
+
+
+def test_trajectory_of_real_cells_from_a_10x_folder_by_cell_line(tmp_path, capsys):
+    # 40 CellBench cells of 5 lung cancer lines (real 10x files): PAGA joins the lines
+    status, out, err = cli(capsys, "trajectory", CELLBENCH, "--metadata",
+                           CELLBENCH / "cells.csv", "--out", tmp_path, "--root-cluster",
+                           "H2228", "--groups-column", "cell_type", "--min-genes", 10,
+                           "--neighbors", 10, "--pcs", 10, "--embedding", "pca")
+    assert status == 0, err
+    sheet = pd.read_csv(CELLBENCH / "cells.csv", index_col=0)
+    pseudotime = pd.read_csv(tmp_path / "pseudotime.csv", index_col="id")["pseudotime"]
+    assert set(pseudotime.index) == set(sheet.index) and pseudotime.between(0, 1).all()
+    root = json.loads((tmp_path / "params.json").read_text())["trajectory"]["root"]
+    assert sheet.loc[root, "cell_type"] == "H2228" and pseudotime.loc[root] == 0
+    paga = pd.read_csv(tmp_path / "paga.csv")
+    lines = sorted(sheet["cell_type"].unique())
+    assert sorted(set(paga["from"]) | set(paga["to"])) == lines
+    assert paga["connectivity"].between(0, 1).all()
+    genes = pd.read_csv(tmp_path / "pseudotime_genes.csv")
+    assert genes["symbol"].notna().all() and (genes["symbol"] != genes["gene"]).mean() > 0.9
+
+
+def test_an_h5ad_gives_the_same_pseudotime_as_the_10x_folder(tenx, tmp_path, capsys):
+    folder, obs = tenx
+    adata = differentiation()
+    # classic object strings: pandas 3's string arrays are not written by this anndata
+    adata.obs.index = pd.Index(adata.obs.index, dtype=object)
+    adata.var = pd.DataFrame({"gene_symbol": adata.var["gene_symbol"].astype(object)},
+                             index=pd.Index(adata.var_names, dtype=object))
+    adata.write_h5ad(tmp_path / "cells.h5ad")
+    first = obs.index[np.argmin(obs["t"].to_numpy())]
+    for name, source in (("h5ad", tmp_path / "cells.h5ad"), ("tenx", folder)):
+        status, _, err = cli(capsys, "trajectory", source, "--out", tmp_path / name,
+                             "--root-cell", first, *SMALL)
+        assert status == 0, err
+    read = [pd.read_csv(tmp_path / name / "pseudotime.csv", index_col="id")["pseudotime"]
+            for name in ("h5ad", "tenx")]
+    np.testing.assert_allclose(read[0].loc[read[1].index], read[1], atol=1e-6)
 
 
 def hand_made_gmt(path):
