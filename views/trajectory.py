@@ -112,7 +112,7 @@ def layout() -> html.Div:
     figures = dbc.Row([
         dbc.Col(dcc.Loading(dcc.Graph(id=FIGURE, config=_GRAPH_CONFIG,
                                       style={"height": "560px"},
-                                      figure=empty_figure("Ordering the samples...")),
+                                      figure=empty_figure("Ordering the samples or cells...")),
                             delay_show=300), lg=7),
         dbc.Col(dcc.Loading(dcc.Graph(id=TRENDS, config=_GRAPH_CONFIG,
                                       style={"height": "560px"},

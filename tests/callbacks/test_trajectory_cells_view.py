@@ -24,7 +24,7 @@ from views.enrichment import UPLOADED
 from views.pattern_enrichment import enrich_groups
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from test_trajectory_cells import differentiation, hand_made_gmt  # noqa: E402
+from test_trajectory_cells import differentiation, hand_made_gmt, two_populations  # noqa: E402,E501
 
 CONTROLS = {name: None for name in results.CELL_PARAMS} | {
     "min_genes": 10, "min_cells": 1, "hvg": 0, "pcs": 10, "neighbors": 15,
@@ -112,3 +112,17 @@ def test_a_bulk_analysis_store_is_not_taken_for_cells(cells_store):
     store, analysis_store, _ = cells_store
     assert trajectory.is_cells(analysis_store)
     assert not trajectory.is_cells({k: v for k, v in analysis_store.items() if k != "cells"})
+
+
+def test_cells_the_root_cannot_reach_are_named_and_drawn_grey(tmp_path):
+    store = ResultStore(tmp_path / "store")
+    key = put_dataset(store, Dataset.from_anndata(two_populations(), value_kind="counts"))
+    outputs = cells.analysis_panel(store, {"key": key, "mode": "single-cell"}, CONTROLS, {})
+    analysis_store = dict(outputs[cells.VIEW.position(cells.RESULT_STORE, "data")], cells=True)
+    result = _computed(store, analysis_store, RootChoice(item="A000"))
+    main, _, status, notices = trajectory.figures(store, result, "pca", 0.1)
+    assert "pseudotime for 60 of 120 cells" in status
+    assert "60 of 120 items cannot be reached from the root" in notices and "B000" in notices
+    grey = [t for t in main["data"] if t.get("name", "").startswith("no pseudotime")]
+    assert grey and sum(len(t["x"]) for t in grey) == 60
+    store.cache.close()
