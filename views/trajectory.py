@@ -1,13 +1,18 @@
-"""The Trajectory view (issue 12): the samples on a map coloured by diffusion pseudotime,
-the PAGA graph of the clusters (or of a sheet column's groups) over their positions, and
-the genes that change along pseudotime.
+"""The Trajectory view (issue 12): the samples (or cells) on a map coloured by diffusion
+pseudotime, the PAGA graph of the clusters (or of a sheet column's groups) over their
+positions, the genes that change along pseudotime and their enrichment.
 
-The root is picked by clicking a point, by choosing a cluster (its centre in the
-diffusion map) or a sheet column (the centre of the samples at its earliest value). The
-trajectory is computed by :func:`rnaclust_dash.pipeline.trajectory.analysis_trajectory`
-(the CLI's ``trajectory`` runs the same) and stored under a key of the analysis and the
-choices, by a background job (its kNN graph's UMAP weights run numba code, which the
-server process never runs). The view computes only while its tab is shown.
+Bulk samples follow the Clustering analysis and its splits (the global split history of
+:mod:`views.clustering.splits`: splits have one home). Single cells follow the Cells
+tab's analysis (its stored result, ``views.cells.RESULT_STORE``): DPT and PAGA run on its
+kNN graph and are drawn over its map (WebGL). The root is picked by clicking a point, by
+choosing a cluster (its centre in the diffusion map) or a sheet column (the centre of the
+items at its earliest value). The trajectory is computed by
+:func:`~rnaclust_dash.pipeline.trajectory.analysis_trajectory` or
+:func:`~rnaclust_dash.pipeline.trajectory.cell_trajectory` (the CLI's ``trajectory`` runs
+the same) and stored under a key of the analysis and the choices, by a background job
+(UMAP weights and the single-cell stages run numba code, which the server process never
+runs). The view computes only while its tab is shown.
 """
 
 from __future__ import annotations
@@ -18,17 +23,20 @@ import pandas as pd
 from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks.common import error_message, stored_analysis
+from rnaclust_dash.errors import DataError
 from layouts import ids
 from rnaclust_dash.params import AnalysisParams
-from rnaclust_dash.pipeline import compute_embedding, load_summary
-from rnaclust_dash.pipeline.trajectory import RootChoice, analysis_trajectory
+from rnaclust_dash.pipeline import compute_embedding, load_dataset, load_summary
+from rnaclust_dash.pipeline.trajectory import RootChoice, analysis_trajectory, cell_trajectory
 from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.trajectory import GROUP_PREFIX, trajectory_figure, trends_figure
 from rnaclust_dash.store import ResultStore, stage_key
-from rnaclust_dash.tl.subcluster import steps_from_records, steps_to_records
-from rnaclust_dash.tl.trajectory.genes import smoothed_trends
+from rnaclust_dash.tl.subcluster import steps_from_records
+from rnaclust_dash.tl.trajectory.genes import pseudotime_gene_lists, smoothed_trends
 from rnaclust_dash.tl.trajectory.paga import group_order, group_positions
-from views.clustering.splits import history_text, new_split
+from views.cells import RESULT_STORE as CELLS_RESULT
+from views.cells_callbacks import stored_result
+from views.pattern_enrichment import enrichment_block, register_enrichment
 
 TAB_ID = "trajectory"
 TAB_LABEL = "Trajectory"
@@ -45,24 +53,24 @@ STATUS = "trajectory-status"
 FIGURE = "trajectory-figure"
 TRENDS = "trajectory-trends"
 REQUEST = "trajectory-request"
-SPLITS = "trajectory-splits"
-SPLIT_CLUSTER = "trajectory-split-cluster"
-SPLIT_VALUE = "trajectory-split-value"
-SPLIT_BUTTON = "trajectory-split"
-UNDO_BUTTON = "trajectory-undo"
-SPLIT_HISTORY = "trajectory-split-history"
 RESULT = "trajectory-result"
+#: Prefix of the enrichment block's ids (:mod:`views.pattern_enrichment`).
+ENRICH = "traj"
 
 CLUSTERS = "__clusters__"
-ROOT_MODES = {"cell": "a clicked sample", "cluster": "a group's centre",
+ROOT_MODES = {"cell": "a clicked sample or cell", "cluster": "a group's centre",
               "column": "earliest value of a column"}
+#: Cell-sheet columns with more distinct values than this are not offered as PAGA groups.
+MAX_GROUPS = 60
 #: Genes shown in the heatmap (the smallest p-values).
 TOP_GENES = 40
 _GRAPH_CONFIG = {"displaylogo": False, "toImageButtonOptions": {"format": "svg"}}
 
-SEE_WHEN_SHOWN = """function (analysis, tab, seen) {
-    const same = JSON.stringify(analysis) === JSON.stringify(seen);
-    return (tab !== '%s' || !analysis || same) ? window.dash_clientside.no_update : analysis;
+# bulk: the Clustering analysis; single cells (no bulk analysis): the Cells tab's result
+SEE_WHEN_SHOWN = """function (analysis, cells, tab, seen) {
+    const current = analysis || (cells ? Object.assign({cells: true}, cells) : null);
+    const same = JSON.stringify(current) === JSON.stringify(seen);
+    return (tab !== '%s' || !current || same) ? window.dash_clientside.no_update : current;
 }""" % TAB_ID
 
 
@@ -73,97 +81,92 @@ def _control(label: str, control, help_text: str, width: str = "12rem") -> html.
 
 
 def layout() -> html.Div:
-    """Controls, alert, the trajectory map and the heatmap of pseudotime genes."""
+    """Controls, alert, the trajectory map, the heatmap of pseudotime genes and the
+    enrichment of the genes rising and falling along pseudotime."""
     controls = html.Div([
         _control("PAGA groups", dcc.Dropdown(id=GROUPS, clearable=False, options=[]),
-                 "The nodes of the PAGA graph: the clusters on screen or a sheet column."),
+                 "The nodes of the PAGA graph: the clusters on screen (after the splits "
+                 "of the Clustering tab) or a sheet column."),
         _control("Root", dbc.RadioItems(
             id=ROOT_MODE, value="cluster", inline=True,
             options=[{"label": v, "value": k} for k, v in ROOT_MODES.items()]),
-            "Where pseudotime starts: click a sample on the map, or the centre (medoid in "
-            "the diffusion map) of a group or of the samples at a column's earliest value.",
-            "26rem"),
+            "Where pseudotime starts: click a sample or cell on the map, or the centre "
+            "(medoid in the diffusion map) of a group or of the items at a column's "
+            "earliest value.", "30rem"),
         _control("Root group", dcc.Dropdown(id=ROOT_CLUSTER, clearable=False, options=[]),
                  "The group whose centre is the root."),
         _control("Root column", dcc.Dropdown(id=ROOT_COLUMN, clearable=False, options=[]),
                  "A sheet column of times or stages (numbers): the root is the centre of "
-                 "the samples at its smallest value."),
+                 "the items at its smallest value."),
         _control("Map", dbc.RadioItems(
             id=MAP, value="pca", inline=True,
-            options=[{"label": "PCA", "value": "pca"},
+            options=[{"label": "PCA (cells: the Cells map)", "value": "pca"},
                      {"label": "diffusion map", "value": "diffmap"}]),
-            "PCA of the values as clustered, or the first two diffusion components."),
+            "Samples: PCA of the values as clustered; cells: the Cells tab's map (UMAP, "
+            "t-SNE or PCA). Or the first two diffusion components.", "18rem"),
         _control("PAGA edges above", dcc.Slider(
             id=THRESHOLD, min=0, max=1, step=0.05, value=0.1,
             marks={0: "0", 0.5: "0.5", 1: "1"}, tooltip={"placement": "bottom"}),
             "Hide PAGA edges at or below this connectivity (0..1).", "14rem"),
     ], className="d-flex flex-wrap align-items-end mt-2")
-    splits = html.Div([
-        _control("Split cluster", dcc.Dropdown(id=SPLIT_CLUSTER, clearable=False, options=[]),
-                 "Re-cluster the samples of one cluster with the clustering method (on the "
-                 "parent's values); the children are named 3.1, 3.2, ..."),
-        _control("into k (Leiden/Louvain: resolution)", dbc.Input(
-            id=SPLIT_VALUE, type="number", value=2, min=0, step="any", size="sm"),
-            "Number of sub-clusters for methods with k; the resolution for graph methods.",
-            "14rem"),
-        dbc.Button("Split", id=SPLIT_BUTTON, size="sm", color="primary", className="me-2 mb-2"),
-        dbc.Button("Undo last split", id=UNDO_BUTTON, size="sm", color="secondary",
-                   className="me-3 mb-2"),
-        html.Span(id=SPLIT_HISTORY, className="small text-muted mb-2"),
-    ], className="d-flex flex-wrap align-items-end")
     figures = dbc.Row([
         dbc.Col(dcc.Loading(dcc.Graph(id=FIGURE, config=_GRAPH_CONFIG,
                                       style={"height": "560px"},
-                                      figure=empty_figure("Ordering the samples...")),
+                                      figure=empty_figure("Ordering the samples or cells...")),
                             delay_show=300), lg=7),
         dbc.Col(dcc.Loading(dcc.Graph(id=TRENDS, config=_GRAPH_CONFIG,
                                       style={"height": "560px"},
                                       figure=empty_figure("")), delay_show=300), lg=5),
     ])
     return html.Div([dcc.Store(id=SEEN), dcc.Store(id=ROOT_CELL), dcc.Store(id=REQUEST),
-                     dcc.Store(id=RESULT), dcc.Store(id=SPLITS, data=[]), controls, splits,
+                     dcc.Store(id=RESULT), controls,
+                     html.Div("Clusters are split in the Clustering tab (Split this "
+                              "cluster); the trajectory follows those splits.",
+                              className="small text-muted mb-1"),
                      dbc.Alert(id=ALERT, is_open=False, color="warning", dismissable=True),
-                     html.Div(id=STATUS, className="small text-muted mb-1"), figures])
+                     html.Div(id=STATUS, className="small text-muted mb-1"), figures,
+                     html.Div("The genes rising (increasing along pseudotime) and those "
+                              "falling (Spearman, BH padj < 0.05), every gene tested as "
+                              "the universe.", className="small text-muted mt-2"),
+                     enrichment_block(ENRICH, "trend")])
+
+
+def is_cells(analysis_store: dict | None) -> bool:
+    """Whether the analysis followed is the Cells tab's (single cells)."""
+    return bool(analysis_store) and bool(analysis_store.get("cells"))
 
 
 def choices(store: ResultStore, analysis_store: dict, groups: str | None,
-            splits: list | None = None) -> tuple:
-    """Options and values of the groups, root group and root column menus (the clusters
-    after the ``splits``, records of :func:`~rnaclust_dash.tl.subcluster.steps_to_records`),
-    and the options of the split menu."""
-    summary = load_summary(store, analysis_store["key"])
-    metadata = summary["metadata"]
-    columns = [] if metadata is None else [str(c) for c in metadata.columns]
+            memo: dict | None = None) -> tuple:
+    """Options and values of the groups, root group and root column menus: the clusters
+    (after the analysis' splits; for cells the Cells tab's) and the sheet's columns
+    (``memo``: see :func:`figures`)."""
+    if is_cells(analysis_store):
+        cells = stored_result(store, analysis_store, memo)
+        metadata = cells.obs.loc[cells.result.cell_ids]
+        clusters = group_order(cells.result.labels)
+        offered = [str(c) for c in metadata.columns
+                   if metadata[c].nunique() <= MAX_GROUPS]
+    else:
+        metadata = load_summary(store, analysis_store["key"])["metadata"]
+        clusters = group_order(split_labels(store, analysis_store))
+        offered = [] if metadata is None else [str(c) for c in metadata.columns]
     group_options = [{"label": "clusters on screen", "value": CLUSTERS}] + [
-        {"label": f"sheet: {c}", "value": c} for c in columns]
+        {"label": f"sheet: {c}", "value": c} for c in offered]
     groups = groups if groups in [o["value"] for o in group_options] else CLUSTERS
-    clusters = group_order(split_labels(store, analysis_store, splits))
     names = clusters if groups == CLUSTERS else group_order(
         np.asarray(metadata[groups].dropna()).astype(str))
+    columns = [] if metadata is None else [str(c) for c in metadata.columns]
     numeric = [c for c in columns
                if pd.to_numeric(metadata[c], errors="coerce").notna().any()]
     return (group_options, groups, [{"label": n, "value": n} for n in names],
             names[0] if names else None, [{"label": c, "value": c} for c in numeric],
-            numeric[0] if numeric else None, [{"label": n, "value": n} for n in clusters])
+            numeric[0] if numeric else None)
 
 
-def split_labels(store: ResultStore, analysis_store: dict, splits: list | None) -> np.ndarray:
-    """The cluster labels of the analysis on screen (with the Clustering view's splits)
-    after this tab's ``splits`` (text)."""
-    from rnaclust_dash.pipeline.subcluster import split_analysis
-
-    analysis = stored_analysis(store, analysis_store)
-    return np.asarray(split_analysis(store, analysis, steps_from_records(splits)).labels,
-                      dtype=str)
-
-
-def add_split(store: ResultStore, analysis_store: dict, splits: list, cluster, value) -> list:
-    """The split history with one more split of ``cluster`` (k, or the resolution for a
-    graph method, from ``value``), checked by running it (a ParameterError says why not)."""
-    params = AnalysisParams.from_dict(analysis_store["params"])
-    history = list(splits or []) + steps_to_records([new_split(params, cluster, value)])
-    split_labels(store, analysis_store, history)  # raises when the split cannot be made
-    return history
+def split_labels(store: ResultStore, analysis_store: dict) -> np.ndarray:
+    """The cluster labels of the bulk analysis on screen, with its splits (text)."""
+    return np.asarray(stored_analysis(store, analysis_store).labels, dtype=str)
 
 
 def result_key(analysis_store: dict, choice: dict) -> str:
@@ -175,65 +178,111 @@ def result_key(analysis_store: dict, choice: dict) -> str:
 def compute(store: ResultStore, job: dict) -> dict:
     """Compute and store the trajectory of a request (in a background job: the graph's
     UMAP weights run numba code, which the server process never runs). Returns the
-    result reference the figures read."""
+    result reference the figures read. Stored: ``(analysis, trajectory, genes)``; for
+    cells the analysis is None (the Cells tab's result is in the store already)."""
     analysis_store, choice = job["analysis"], job["choice"]
     params = AnalysisParams.from_dict(analysis_store["params"])
     root = RootChoice(item=choice["root_cell"], group=choice["root_group"],
                       column=choice["root_column"])
     groups_column = None if choice["groups"] == CLUSTERS else choice["groups"]
-    key = result_key(analysis_store, choice)
-    steps = steps_from_records(choice.get("splits"))
-    store.get_or_compute(key, lambda: analysis_trajectory(
-        store, analysis_store["key"], params, root, groups_column=groups_column, steps=steps))
+    key, dataset_key = result_key(analysis_store, choice), analysis_store["key"]
+    if is_cells(analysis_store):
+        store.get_or_compute(key, lambda: (None, *cell_trajectory(
+            load_dataset(store, dataset_key), params, root, store=store,
+            dataset_key=dataset_key, groups_column=groups_column)[1:]))
+    else:
+        steps = steps_from_records(choice.get("splits"))
+        store.get_or_compute(key, lambda: analysis_trajectory(
+            store, dataset_key, params, root, groups_column=groups_column, steps=steps))
     return {"key": key, "analysis": analysis_store}
 
 
-def request(store: ResultStore, analysis_store, tab, groups, root: RootChoice | None,
-            splits: list | None = None) -> tuple:
+def request(store: ResultStore, analysis_store, tab, groups,
+            root: RootChoice | None) -> tuple:
     """Outputs (result, request, status, alert children, alert open): the stored result at
     once, or a request for the background job."""
     if tab != TAB_ID or not analysis_store or not groups or root is None:
         return tuple([no_update] * 5)
     choice = {"groups": groups, "root_cell": root.item, "root_group": root.group,
               "root_column": root.column,
-              # the Clustering view's splits, then this tab's
-              "splits": list(analysis_store.get("splits") or []) + list(splits or [])}
+              "splits": list(analysis_store.get("splits") or [])}  # the global history
     job = {"analysis": analysis_store, "choice": choice}
     if result_key(analysis_store, choice) in store:
         return compute(store, job), no_update, no_update, None, False
-    return no_update, job, "Ordering the samples along pseudotime...", None, False
+    what = "cells" if is_cells(analysis_store) else "samples"
+    return no_update, job, f"Ordering the {what} along pseudotime...", None, False
 
 
-def figures(store: ResultStore, result: dict, map_kind: str, threshold: float) -> tuple:
-    """The trajectory map, the heatmap, a status line and the notices of a stored
-    result."""
-    analysis_store = result["analysis"]
-    analysis, trajectory, genes = store.get(result["key"])
+def _map(store: ResultStore, analysis_store: dict, trajectory, map_kind: str,
+         memo: dict | None) -> tuple:
+    """(coordinates, axis titles) of the map chosen; cells: the Cells tab's map."""
     if map_kind == "diffmap":
-        coords = trajectory.diffmap.components[:, 1:3].astype(np.float64)
-        titles = ("DC1", "DC2")
+        return trajectory.diffmap.components[:, 1:3].astype(np.float64), ("DC1", "DC2")
+    if is_cells(analysis_store):
+        embedding = stored_result(store, analysis_store, memo).result.embedding
     else:
         params = AnalysisParams.from_dict(analysis_store["params"]).replace(embedding="pca")
         embedding = compute_embedding(store, analysis_store["key"], params)
-        coords, titles = embedding.coords, embedding.axis_titles
+    return embedding.coords, embedding.axis_titles
+
+
+def _trends(store: ResultStore, analysis_store: dict, analysis, trajectory,
+            genes: pd.DataFrame, memo: dict | None) -> dict:
+    """The heatmap of the top genes along pseudotime (cells: labelled by symbol)."""
+    top = genes.dropna(subset=["rho"]).head(TOP_GENES)
+    if is_cells(analysis_store):
+        result = stored_result(store, analysis_store, memo).result
+        columns = pd.Index(result.gene_ids.astype(str)).get_indexer(top["gene"])
+        values = result.log_values[:, columns]
+        values = values.toarray() if hasattr(values, "toarray") else np.asarray(values)
+        if not top["symbol"].duplicated().any():
+            top = top.assign(gene=top["symbol"])
+        items = "cells"
+    else:
+        values = analysis.features.values.loc[top["gene"], trajectory.ids].to_numpy().T
+        items = "samples"
+    trends = smoothed_trends(values, list(top["gene"]), trajectory.pseudotime,
+                             n_bins=min(30, len(trajectory.ids)))
+    return trends_figure(trends, top, title=f"Top {len(top)} genes along pseudotime",
+                         items=items)
+
+
+def figures(store: ResultStore, result: dict, map_kind: str, threshold: float,
+            memo: dict | None = None) -> tuple:
+    """The trajectory map, the heatmap, a status line and the notices of a stored
+    result (``memo``: the Cells tab's last result, see
+    :func:`views.cells_callbacks.stored_result`)."""
+    analysis_store = result["analysis"]
+    analysis, trajectory, genes = store.get(result["key"])
+    coords, titles = _map(store, analysis_store, trajectory, map_kind, memo)
     positions = group_positions(coords, trajectory.groups).loc[list(trajectory.paga.index)]
+    cells = is_cells(analysis_store)
     main = trajectory_figure(coords, ids=trajectory.ids, pseudotime=trajectory.pseudotime,
                              paga=trajectory.paga, positions=positions, root=trajectory.root,
                              threshold=threshold or 0.0, axis_titles=titles,
-                             revision=f"{analysis_store['key']}-{map_kind}")
-    top = genes.dropna(subset=["rho"]).head(TOP_GENES)
-    values = analysis.features.values.loc[top["gene"], trajectory.ids]
-    trends = smoothed_trends(values.to_numpy().T, list(top["gene"]), trajectory.pseudotime,
-                             n_bins=min(30, len(trajectory.ids)))
-    heatmap = trends_figure(trends, top, title=f"Top {len(top)} genes along pseudotime")
+                             revision=f"{analysis_store['key']}-{map_kind}", webgl=cells)
+    heatmap = _trends(store, analysis_store, analysis, trajectory, genes, memo)
     reached = int(np.isfinite(trajectory.pseudotime).sum())
     n_significant = int((genes["padj"] < 0.05).sum())
-    status = (f"Root {trajectory.ids[trajectory.root]}; pseudotime for {reached} of "
-              f"{len(trajectory.ids)} samples; {n_significant} genes change along it "
+    what = "cells" if cells else "samples"
+    status = (f"Root {trajectory.ids[trajectory.root]}; pseudotime for {reached:,} of "
+              f"{len(trajectory.ids):,} {what}; {n_significant:,} genes change along it "
               f"(Spearman, BH padj < 0.05); kNN graph of {trajectory.n_neighbors} neighbours "
-              "per sample.")
+              f"per {what[:-1]}.")
     notices = " ".join(trajectory.notices)
     return main, heatmap, status, notices
+
+
+def trend_genes(store: ResultStore, result: dict) -> tuple[dict, list]:
+    """The enrichment block's gene lists (rising, falling along pseudotime; cells by
+    symbol) and universe (every gene tested) of a stored trajectory."""
+    genes = store.get(result["key"])[2]
+    column = "symbol" if "symbol" in genes.columns else "gene"
+    lists = pseudotime_gene_lists(genes, column=column)
+    if not lists:
+        raise DataError("No gene changes along this pseudotime with padj < 0.05: there "
+                        "is nothing to enrich.")
+    return lists, genes[column].astype(str).drop_duplicates().tolist()
 
 
 def root_choice(mode: str, cell: str | None, group: str | None, column: str | None,
@@ -262,23 +311,23 @@ def clicked_root(click: dict | None) -> tuple:
 
 def register(app, store: ResultStore) -> None:
     """Register the Trajectory view's callbacks."""
+    memo: dict = {}  # the Cells tab's last result in this process (stored_result)
     app.clientside_callback(SEE_WHEN_SHOWN, Output(SEEN, "data"),
-                            Input(ids.ANALYSIS_STORE, "data"),
+                            Input(ids.ANALYSIS_STORE, "data"), Input(CELLS_RESULT, "data"),
                             Input(ids.VIEW_TABS, "active_tab"), State(SEEN, "data"),
                             prevent_initial_call=True)
 
     @app.callback(Output(GROUPS, "options"), Output(GROUPS, "value"),
                   Output(ROOT_CLUSTER, "options"), Output(ROOT_CLUSTER, "value"),
                   Output(ROOT_COLUMN, "options"), Output(ROOT_COLUMN, "value"),
-                  Output(SPLIT_CLUSTER, "options"),
-                  Input(SEEN, "data"), Input(GROUPS, "value"), Input(SPLITS, "data"),
+                  Input(SEEN, "data"), Input(GROUPS, "value"),
                   State(ROOT_CLUSTER, "value"), State(ROOT_COLUMN, "value"),
                   prevent_initial_call=True)
-    def update_choices(analysis_store, groups, splits, root_group, root_column):
+    def update_choices(analysis_store, groups, root_group, root_column):
         try:
-            options = list(choices(store, analysis_store, groups, splits))
+            options = list(choices(store, analysis_store, groups, memo))
         except Exception:  # noqa: BLE001 - the drawing callback reports it
-            return tuple([no_update] * 7)
+            return tuple([no_update] * 6)
         if root_group in [o["value"] for o in options[2]]:
             options[3] = root_group
         if root_column in [o["value"] for o in options[4]]:
@@ -301,17 +350,16 @@ def register(app, store: ResultStore) -> None:
                   Input(SEEN, "data"), Input(ids.VIEW_TABS, "active_tab"),
                   Input(GROUPS, "value"), Input(ROOT_MODE, "value"),
                   Input(ROOT_CELL, "data"), Input(ROOT_CLUSTER, "value"),
-                  Input(ROOT_COLUMN, "value"), Input(SPLITS, "data"),
-                  prevent_initial_call=True)
-    def ask(analysis_store, tab, groups, mode, cell, group, column, splits):
-        if ctx.triggered_id in (GROUPS, SPLITS) and mode == "cluster":
+                  Input(ROOT_COLUMN, "value"), prevent_initial_call=True)
+    def ask(analysis_store, tab, groups, mode, cell, group, column):
+        if ctx.triggered_id == GROUPS and mode == "cluster":
             return tuple([no_update] * 5)  # the root group menu follows, then this
         root = root_choice(mode, cell, group, column, groups)
         if root is None and tab == TAB_ID and mode == "cell":
-            return (no_update, no_update, "Click a sample on the map to start pseudotime "
-                    "there.", None, False)
+            return (no_update, no_update, "Click a sample or cell on the map to start "
+                    "pseudotime there.", None, False)
         try:
-            return request(store, analysis_store, tab, groups, root, splits)
+            return request(store, analysis_store, tab, groups, root)
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, no_update, "", error_message(error), True
 
@@ -338,32 +386,9 @@ def register(app, store: ResultStore) -> None:
         if not result:
             return tuple([no_update] * 5)
         try:
-            main, heatmap, status, notices = figures(store, result, map_kind, threshold)
+            main, heatmap, status, notices = figures(store, result, map_kind, threshold, memo)
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, no_update, "", error_message(error), True
         return main, heatmap, status, notices, bool(notices)
 
-    _register_splits(app, store)
-
-
-def _register_splits(app, store: ResultStore) -> None:
-    """The view's own Split / Undo buttons (on top of the analysis' splits)."""
-
-    @app.callback(Output(SPLITS, "data"), Output(SPLIT_HISTORY, "children"),
-                  Output(ALERT, "children", allow_duplicate=True),
-                  Output(ALERT, "is_open", allow_duplicate=True),
-                  Input(SPLIT_BUTTON, "n_clicks"), Input(UNDO_BUTTON, "n_clicks"),
-                  Input(SEEN, "data"), State(SPLIT_CLUSTER, "value"),
-                  State(SPLIT_VALUE, "value"), State(SPLITS, "data"),
-                  prevent_initial_call=True)
-    def edit_splits(_split, _undo, analysis_store, cluster, value, splits):
-        if ctx.triggered_id == SEEN:  # another analysis: its clusters, no splits
-            return [], "", no_update, no_update
-        if ctx.triggered_id == UNDO_BUTTON:
-            history = list(splits or [])[:-1]
-            return history, history_text(history), no_update, no_update
-        try:
-            history = add_split(store, analysis_store, splits, cluster, value)
-        except Exception as error:  # noqa: BLE001 - shown in this view's alert
-            return no_update, no_update, error_message(error), True
-        return history, history_text(history), None, False
+    register_enrichment(app, ENRICH, RESULT, lambda result: trend_genes(store, result))

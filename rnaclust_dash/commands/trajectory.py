@@ -1,20 +1,25 @@
 """``python -m rnaclust_dash trajectory``: diffusion pseudotime and PAGA (issue 12), and
 the ``--subcluster`` options ``run`` shares.
 
-The items are those of ``run`` with the same options (samples of a table, or cells of a
-genes x cells table), as clustered (the top genes' log values, on ``--pcs`` principal
-components); the kNN graph joins each to its ``--neighbors`` nearest (UMAP weights, as
-scanpy's ``pp.neighbors`` with one more: scanpy counts the item itself). Pseudotime
-starts at a root: an item (``--root-cell``), the
-centre of a cluster (``--root-cluster``: its medoid in the diffusion map) or of the items
-at the earliest value of a sheet column (``--root-column``).
-PAGA joins the clusters, or the values of ``--groups-column``; ``--subcluster`` splits
-clusters first, as in ``run``.
+Bulk samples: the items are those of ``run`` with the same options, as clustered (the
+top genes' log values, on ``--pcs`` principal components); the kNN graph joins each to
+its ``--neighbors`` nearest (UMAP weights, as scanpy's ``pp.neighbors`` with one more:
+scanpy counts the item itself). Single cells (a 10x folder, .h5, .h5ad, or
+``--mode single-cell``): the single-cell pipeline of ``run`` with its options (QC,
+normalize, HVG, PCA, Harmony, neighbours, Leiden/Louvain) and DPT and PAGA on its kNN
+graph, as scanpy's ``tl.diffmap``/``tl.dpt``/``tl.paga`` after ``pp.neighbors``.
 
-Writes pseudotime.csv (``id,pseudotime``; empty where the root cannot reach), paga.csv
-(``from,to,connectivity``), diffmap.csv (``id,DC0..``; DC0 is the stationary state, as
-scanpy's ``X_diffmap``), groups.csv (``id,group``), pseudotime_genes.csv (``gene,rho,
-pvalue,padj,direction``) and params.json.
+Pseudotime starts at a root: an item (``--root-cell``), the centre of a cluster
+(``--root-cluster``: its medoid in the diffusion map) or of the items at the earliest
+value of a sheet column (``--root-column``). PAGA joins the clusters, or the values of
+``--groups-column``; ``--subcluster`` splits clusters of samples first, as in ``run``.
+
+Writes pseudotime.csv (``id,pseudotime``; empty where the root cannot reach: a notice
+names those items), paga.csv (``from,to,connectivity``), diffmap.csv (``id,DC0..``; DC0
+is the stationary state, as scanpy's ``X_diffmap``), groups.csv (``id,group``),
+pseudotime_genes.csv (``gene,rho,pvalue,padj,direction``; cells: ``symbol`` after
+``gene``), params.json and, with ``--enrich``, enrichment.csv (the ``enrich`` command's
+columns; queries "increasing along pseudotime" and "decreasing along pseudotime").
 """
 
 from __future__ import annotations
@@ -22,16 +27,23 @@ from __future__ import annotations
 import argparse
 import json
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from ..export.tables import write_csv
-from ..cli import _add_command, _output_folder, _print_notices, analysis_params, stored_dataset
+from ..cli import (_add_command, _explicit_options, _output_folder, _print_notices,
+                   analysis_params, spec_type, stored_dataset)
 from ..errors import ParameterError
 from ..io.single_cell import resolve_mode
-from ..params import params_document
+from ..params import COMMAND_SPEC, params_document, params_from_document, single_cell_defaults
 from ..pipeline.subcluster import split_step
-from ..pipeline.trajectory import RootChoice, analysis_trajectory
+from ..pipeline.trajectory import RootChoice, analysis_trajectory, cell_trajectory
+from ..tl.enrichment import enrich_queries
+from ..tl.trajectory.genes import pseudotime_gene_lists
+from ._shared import add_gene_map_argument
+from .enrich import _gene_sets, _to_set_ids
 from ..tl.subcluster import SPLIT_FEATURES, steps_from_records, steps_to_records
 from ..tl.trajectory.paga import paga_edges
 
@@ -56,6 +68,14 @@ def add_parser(commands) -> None:
                          help="diffusion components DPT uses (default 10, as scanpy)")
     command.add_argument("--paga-threshold", type=float, default=0.0, metavar="X",
                          help="leave PAGA edges at or below this out of paga.csv (default 0)")
+    command.add_argument("--enrich", metavar="go-bp|go-mf|go-cc|FILE.gmt",
+                         help="over-representation of the genes rising and of those falling "
+                              "along pseudotime (padj < 0.05) in GO (bundled, human symbols) "
+                              "or a GMT file: enrichment.csv")
+    command.add_argument("--enrich-top", type=spec_type("trajectory_enrich_top"), metavar="N",
+                         help="with --enrich: at most N genes per direction, by p-value "
+                              "(default: all with padj < 0.05)")
+    add_gene_map_argument(command)
     add_subcluster_options(command)
 
 
@@ -139,35 +159,71 @@ def trajectory_command(args: argparse.Namespace) -> None:
     if args.n_dcs < 2 or args.n_comps < args.n_dcs:
         raise ParameterError(f"--n-dcs must be at least 2 and at most --n-comps "
                              f"({args.n_comps}); got {args.n_dcs}.")
+    gene_sets = _gene_sets(args.enrich) if args.enrich else None  # a bad choice fails first
+    root = RootChoice(item=args.root_cell, group=args.root_cluster, column=args.root_column)
     with stored_dataset(args) as (dataset, store, key):
         params = analysis_params(args, dataset)
         if resolve_mode(params.mode, dataset) == "single-cell":
-            raise ParameterError(
-                f"{dataset.name} holds single cells; the single-cell pipeline (QC, HVG, "
-                "PCA, Leiden) is not in this version of the trajectory command yet. To "
-                "order the cells with the bulk preprocessing add --mode bulk.")
-        steps = split_steps(args, params)
-        root = RootChoice(item=args.root_cell, group=args.root_cluster,
-                          column=args.root_column)
-        analysis, trajectory, genes = analysis_trajectory(
-            store, key, params, root, groups_column=args.groups_column, steps=steps,
-            n_comps=args.n_comps, n_dcs=args.n_dcs)
+            steps, what = (), "cells"
+            params, notices, trajectory, genes = _cells(args, dataset, store, key, root)
+        else:
+            steps, what = split_steps(args, params), params.target
+            analysis, trajectory, genes = analysis_trajectory(
+                store, key, params, root, groups_column=args.groups_column, steps=steps,
+                n_comps=args.n_comps, n_dcs=args.n_dcs)
+            notices = list(analysis.notices)
         document = json.loads(params_with_splits(params_document(
             params, dataset_name=dataset.name, dataset_key=key), steps))
     out = _output_folder(args)
     _write_files(out, trajectory, genes, args.paga_threshold)
+    if gene_sets is not None:
+        notices += _write_enrichment(out, genes, gene_sets, args)
     document["trajectory"] = {
         "root": str(trajectory.ids[trajectory.root]), "root_cell": args.root_cell,
         "root_cluster": args.root_cluster, "root_column": args.root_column,
         "groups_column": args.groups_column, "n_neighbors": trajectory.n_neighbors,
         "n_comps": int(trajectory.diffmap.eigenvalues.size), "n_dcs": args.n_dcs,
-        "eigenvalues": trajectory.diffmap.eigenvalues.astype(float).round(7).tolist()}
+        "eigenvalues": trajectory.diffmap.eigenvalues.astype(float).round(7).tolist(),
+        "enrich": args.enrich, "enrich_top": args.enrich_top}
     (out / "params.json").write_text(json.dumps(document, indent=2))
-    _print_notices(dataset.notices + analysis.notices + trajectory.notices)
+    _print_notices(dataset.notices + tuple(notices) + trajectory.notices)
     reached = np.isfinite(trajectory.pseudotime)
-    print(f"pseudotime of {int(reached.sum())} of {len(reached)} {params.target} from "
+    print(f"pseudotime of {int(reached.sum())} of {len(reached)} {what} from "
           f"{trajectory.ids[trajectory.root]}; PAGA between "
           f"{len(trajectory.paga)} groups; results in {args.out}")
+
+
+def _cells(args: argparse.Namespace, dataset, store, key: str, root: RootChoice) -> tuple:
+    """``(params, notices, trajectory, genes)`` of single cells: the single-cell
+    pipeline (``run``'s single-cell defaults and options), then DPT and PAGA on its
+    kNN graph."""
+    if getattr(args, "subclusters", None):
+        raise ParameterError("--subcluster splits clusters of bulk samples; for single "
+                             "cells raise the --resolution instead, or give PAGA the "
+                             "groups of a cell-sheet column (--groups-column).")
+    params = (params_from_document(Path(args.params).read_text()) if args.params
+              else single_cell_defaults()).replace(**_explicit_options(args))
+    result, trajectory, genes = cell_trajectory(
+        dataset, params, root, store=store, dataset_key=key,
+        groups_column=args.groups_column, n_comps=args.n_comps, n_dcs=args.n_dcs)
+    return params, list(result.notices), trajectory, genes
+
+
+def _write_enrichment(out, genes: pd.DataFrame, gene_sets, args: argparse.Namespace) -> list:
+    """enrichment.csv: over-representation of the genes rising and those falling along
+    pseudotime (padj < 0.05), every gene tested as the universe; returns notices."""
+    column = "symbol" if "symbol" in genes.columns else "gene"
+    queries = pseudotime_gene_lists(genes, top=args.enrich_top, column=column)
+    if not queries:
+        return ["No gene changes along pseudotime with padj < 0.05: there is nothing to "
+                "enrich (enrichment.csv not written)."]
+    universe = genes[column].astype(str).drop_duplicates().tolist()
+    queries, universe, report = _to_set_ids(queries, universe, gene_sets, args.gene_map)
+    table = enrich_queries(queries, gene_sets, universe=universe,
+                           min_size=COMMAND_SPEC["enrich_min_size"].default,
+                           max_size=COMMAND_SPEC["enrich_max_size"].default)
+    write_csv(table, out / "enrichment.csv")
+    return ([report] if report else []) + list(table.attrs["notices"])
 
 
 def _write_files(out, trajectory, genes: pd.DataFrame, threshold: float) -> None:

@@ -407,6 +407,9 @@ COMMAND_SPEC: MappingProxyType[str, Param] = MappingProxyType({p.name: p for p i
        "--min-size", min=1, max=1_000_000),
     _P("enrich_max_size", int, 500, COMMAND, "Largest gene set", "largest set tested",
        "--max-size", min=1, max=1_000_000),
+    _P("trajectory_enrich_top", int, None, COMMAND, "Pseudotime genes per direction",
+       "at most N genes rising (and N falling) along pseudotime, by p-value",
+       "--enrich-top", min=1, max=1_000_000),
     _P("modules_top_genes", int, 5000, COMMAND, "Genes of highest variance", "the N genes "
        "of highest variance (0 = all)", "--top-genes", min=2, max=10_000_000, also=(0,)),
     _P("modules_power", float, None, COMMAND, "Soft-threshold power", "soft-threshold "

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError, ParameterError
-from ..pp.neighbors import neighbors
+from ..pp.neighbors import NeighborGraph, neighbors
 from ..tl._common import _principal_components
 from ..tl.graph import adapted_neighbors
 from ..tl.trajectory.diffusion import (DiffusionMap, diffusion_map, diffusion_pseudotime,
@@ -110,14 +110,50 @@ def item_trajectory(items: np.ndarray, ids, groups, root: RootChoice, *, n_pcs: 
         points = _principal_components(points, min(n_pcs, min(points.shape)))
     used, notices = adapted_neighbors(len(ids), n_neighbors)
     graph = neighbors(points, n_neighbors=used + 1, random_state=random_state)
+    return graph_trajectory(graph, ids, groups, root, n_comps=n_comps, n_dcs=n_dcs,
+                            random_state=random_state, notices=notices)
+
+
+def graph_trajectory(graph: NeighborGraph, ids, groups, root: RootChoice, *,
+                     n_comps: int = 15, n_dcs: int = 10, random_state: int = 0,
+                     notices: tuple[str, ...] = ()) -> Trajectory:
+    """Diffusion pseudotime and PAGA on a kNN graph built elsewhere (scanpy's
+    ``tl.diffmap``, ``tl.dpt`` and ``tl.paga`` after ``pp.neighbors``).
+
+    Parameters
+    ----------
+    graph : NeighborGraph
+        The items' kNN graph (:func:`rnaclust_dash.pp.neighbors.neighbors`): DPT reads
+        its connectivities, PAGA its (directed) distances.
+    ids : sequence of str
+        (n,) item ids, in the graph's order.
+    groups : array-like
+        (n,) cluster (or sheet group) of each item.
+    root : RootChoice
+    n_comps, n_dcs : int
+        Diffusion components computed / used by DPT (scanpy's 15 and 10).
+    random_state : int
+        Seed of the eigen solver's start vector.
+    notices : tuple of str
+        Notices to keep with the result (e.g. fewer neighbours than asked).
+
+    Returns
+    -------
+    Trajectory
+        Items the root cannot reach (another part of a disconnected graph) have an
+        infinite pseudotime, and a notice names them.
+    """
+    ids = np.asarray(ids, dtype=str)
+    groups = np.asarray(groups).astype(str)
     diffmap = diffusion_map(graph.connectivities, n_comps=min(n_comps, len(ids) - 2),
                             random_state=random_state)
     root_index = _root_index(diffmap, ids, groups, root, n_dcs=n_dcs)
     pseudotime = diffusion_pseudotime(diffmap, root_index, n_dcs=n_dcs)
     lost = unreachable_message(pseudotime, ids)
-    notices += (lost,) if lost else ()
+    notices = tuple(notices) + ((lost,) if lost else ())
     return Trajectory(ids, groups, root_index, pseudotime, diffmap,
-                      paga_connectivities(graph.distances, groups), used, notices)
+                      paga_connectivities(graph.distances, groups),
+                      int(graph.knn_indices.shape[1]) - 1, notices)
 
 
 def _root_index(diffmap: DiffusionMap, ids, groups, root: RootChoice, *, n_dcs: int) -> int:
@@ -131,8 +167,8 @@ def _root_index(diffmap: DiffusionMap, ids, groups, root: RootChoice, *, n_dcs: 
                                  f"(clusters: {shown}).")
         return root_in_group(diffmap, members, n_dcs=n_dcs)
     if root.values is None:
-        raise ParameterError(f"The root column '{root.column}' is not in the sample sheet "
-                             "(give the sheet with --metadata).")
+        raise ParameterError(f"The root column '{root.column}' is not in the sample or cell "
+                             "sheet (give the sheet with --metadata).")
     return root_in_group(diffmap, earliest_members(root.values, ids, column=root.column),
                          n_dcs=n_dcs)
 
@@ -185,13 +221,68 @@ def analysis_trajectory(store, key: str, params, root: RootChoice, *,
     return analysis, trajectory, trajectory_genes(analysis.features.values, trajectory)
 
 
+def cell_trajectory(dataset, params, root: RootChoice, *, store=None,
+                    dataset_key: str = "", groups_column: str | None = None,
+                    n_comps: int = 15, n_dcs: int = 10):
+    """The trajectory of single cells on the single-cell pipeline's kNN graph.
+
+    The cells, their graph and clusters are those of
+    :func:`~rnaclust_dash.pipeline.single_cell.run_single_cell` with ``params`` (QC,
+    normalize, HVG, PCA, Harmony, neighbours, Leiden/Louvain; stages read back from
+    ``store``); DPT and PAGA then run on that graph exactly as scanpy's ``tl.diffmap``,
+    ``tl.dpt`` and ``tl.paga`` do after ``pp.neighbors``.
+
+    Parameters
+    ----------
+    dataset : rnaclust_dash.dataset.Dataset
+        Cells x genes, raw counts in X; the cell sheet in ``obs``.
+    params : AnalysisParams
+        The single-cell analysis.
+    root : RootChoice
+        Its ``values`` are filled in from the cell sheet when ``column`` is given.
+    store : ResultStore, optional
+        Where the single-cell stages are kept (None computes them).
+    dataset_key : str
+        The dataset's store key (needed with a store).
+    groups_column : str, optional
+        Cell-sheet column whose values are PAGA's groups (default: the clusters).
+    n_comps, n_dcs : int
+        Diffusion components computed / used by DPT.
+
+    Returns
+    -------
+    tuple
+        ``(result, trajectory, genes)``: the
+        :class:`~rnaclust_dash.pipeline.single_cell.SingleCellResult`, the
+        :class:`Trajectory` of its kept cells and the pseudotime gene table (genes x
+        ``gene, symbol, rho, pvalue, padj, direction``; ``gene`` the id).
+    """
+    from .single_cell import _symbols, run_single_cell
+
+    result = run_single_cell(dataset, params, store=store, dataset_key=dataset_key)
+    obs = dataset.adata.obs
+    ids = result.cell_ids.astype(str)
+    groups = _groups(obs, ids, groups_column, result.labels)
+    if root.column is not None:
+        root = RootChoice(column=root.column, values=obs.get(root.column))
+    trajectory = graph_trajectory(result.graph, ids, groups, root, n_comps=n_comps,
+                                  n_dcs=n_dcs, random_state=params.seed)
+    genes = pseudotime_genes(result.log_values, result.gene_ids.astype(str),
+                             trajectory.pseudotime)
+    adata = dataset.adata
+    symbols = pd.Series(_symbols(adata, adata.var_names.get_indexer(result.gene_ids)),
+                        index=result.gene_ids.astype(str))
+    genes.insert(1, "symbol", symbols.loc[genes["gene"]].to_numpy())
+    return result, trajectory, genes
+
+
 def _groups(metadata, ids, column: str | None, labels) -> np.ndarray:
     """PAGA's groups: the sheet column's values (every item needs one), else the labels."""
     if column is None:
         return np.asarray(labels).astype(str)
     if metadata is None or column not in metadata.columns:
-        raise ParameterError(f"The groups column '{column}' is not in the sample sheet "
-                             "(give the sheet with --metadata).")
+        raise ParameterError(f"The groups column '{column}' is not in the sample or cell "
+                             "sheet (give the sheet with --metadata).")
     aligned = metadata[column].reindex(pd.Index(ids))
     if aligned.isna().any():
         missing = ", ".join(pd.Index(ids)[aligned.isna().to_numpy()][:5])

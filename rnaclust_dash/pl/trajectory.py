@@ -20,7 +20,7 @@ _MAX_EDGE_WIDTH = 9.0
 def trajectory_figure(coords, *, ids, pseudotime, paga: pd.DataFrame,
                       positions: pd.DataFrame, root: int, threshold: float = 0.05,
                       axis_titles: tuple[str, str] = ("x", "y"),
-                      revision: str = "trajectory") -> dict:
+                      revision: str = "trajectory", webgl: bool = False) -> dict:
     """The items coloured by pseudotime, the PAGA graph over the groups and the root.
 
     Parameters
@@ -44,6 +44,9 @@ def trajectory_figure(coords, *, ids, pseudotime, paga: pd.DataFrame,
     axis_titles : tuple of str
     revision : str
         plotly's ``uirevision``.
+    webgl : bool
+        Draw the items with WebGL (``scattergl``) however few they are (cells: a map
+        of thousands stays responsive); above 5,000 they always are.
 
     Returns
     -------
@@ -56,6 +59,8 @@ def trajectory_figure(coords, *, ids, pseudotime, paga: pd.DataFrame,
     figure = embedding_figure(coords, ids=ids, color_values=colour, color_title="pseudotime",
                               axis_titles=axis_titles, revision=revision)
     for trace in figure["data"]:
+        if webgl and trace.get("meta") == "embedding":
+            trace["type"] = "scattergl"
         if trace["name"] == "NA":
             trace["name"] = "no pseudotime (not connected to the root)"
             trace["marker"]["color"] = NA_COLOR
@@ -102,7 +107,8 @@ def paga_traces(paga: pd.DataFrame, positions: pd.DataFrame, *,
     return traces
 
 
-def trends_figure(trends: pd.DataFrame, genes: pd.DataFrame, *, title: str = "") -> dict:
+def trends_figure(trends: pd.DataFrame, genes: pd.DataFrame, *, title: str = "",
+                  items: str = "samples") -> dict:
     """Heatmap of smoothed expression along pseudotime, genes ordered by where they peak.
 
     Parameters
@@ -113,6 +119,8 @@ def trends_figure(trends: pd.DataFrame, genes: pd.DataFrame, *, title: str = "")
     genes : pandas.DataFrame
         The test table (``gene, rho, padj``), to label the rows.
     title : str
+    items : str
+        What the bins hold ("samples", "cells"), for the axis title.
 
     Returns
     -------
@@ -136,7 +144,7 @@ def trends_figure(trends: pd.DataFrame, genes: pd.DataFrame, *, title: str = "")
                                              "z %{z:.2f}<extra></extra>")
     layout = dict(template=BASE_TEMPLATE, plot_bgcolor="white", paper_bgcolor="white",
                   margin=dict(t=40 if title else 20, b=50, l=110, r=20),
-                  xaxis=dict(title=dict(text="pseudotime (bins of equal numbers of samples)"),
+                  xaxis=dict(title=dict(text=f"pseudotime (bins of equal numbers of {items})"),
                              tickvals=ticks, ticktext=[f"{centres[i]:.2f}" for i in ticks]),
                   yaxis=dict(autorange="reversed", tickfont=dict(size=10)))
     if title:

@@ -12,6 +12,7 @@ from layouts import ids
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.pipeline.trajectory import RootChoice
 from views import trajectory
+from views.clustering import splits
 
 
 @pytest.fixture
@@ -60,13 +61,12 @@ def test_a_click_picks_a_sample_or_a_paga_group_as_root():
 
 
 def test_menus_offer_clusters_and_sheet_columns(store, analysis_store):
-    groups, value, roots, root, columns, column, splittable = trajectory.choices(
+    groups, value, roots, root, columns, column = trajectory.choices(
         store, analysis_store, None)
     assert value == trajectory.CLUSTERS and groups[0]["value"] == trajectory.CLUSTERS
     assert {"label": "sheet: condition", "value": "condition"} in groups
     assert root == roots[0]["value"] == "1"
     assert columns == [] and column is None  # pasilla's sheet has no numbers
-    assert splittable == roots
 
 
 def test_a_root_outside_the_samples_is_said(store, analysis_store):
@@ -77,22 +77,30 @@ def test_a_root_outside_the_samples_is_said(store, analysis_store):
         trajectory.compute(store, job)
 
 
-def test_splits_rename_the_groups_and_undo_is_dropping_the_last(store, analysis_store):
-    history = trajectory.add_split(store, analysis_store, [], "1", 2)
-    assert history == [{"cluster": "1", "k": 2}]
-    assert trajectory.history_text(history) == "Splits: 1 (k = 2)"
-    labels = set(trajectory.split_labels(store, analysis_store, history))
+def test_the_trajectory_follows_the_global_splits_and_their_undo(store, analysis_store):
+    # splits have one home: the Choose k tab's history in the analysis store
+    history = splits.split_history(store, analysis_store, splits.SPLIT_BUTTON, "1", 2)
+    split_store = dict(analysis_store, splits=history)
+    labels = set(trajectory.split_labels(store, split_store))
     assert {"1.1", "1.2"} <= labels and "1" not in labels
-    menus = trajectory.choices(store, analysis_store, trajectory.CLUSTERS, history)
+    menus = trajectory.choices(store, split_store, trajectory.CLUSTERS)
     assert [o["value"] for o in menus[2]][:2] == ["1.1", "1.2"]
-    assert [o["value"] for o in menus[6]] == [o["value"] for o in menus[2]]
     # the trajectory's PAGA groups are the split clusters
-    _, job, *_ = trajectory.request(store, analysis_store, trajectory.TAB_ID,
-                                    trajectory.CLUSTERS, RootChoice(group="1.1"), history)
+    _, job, *_ = trajectory.request(store, split_store, trajectory.TAB_ID,
+                                    trajectory.CLUSTERS, RootChoice(group="1.1"))
     result = trajectory.compute(store, job)
     _, found, _ = store.get(result["key"])
     assert {"1.1", "1.2"} <= set(found.paga.index)
-    undone = history[:-1]
-    assert "1" in set(trajectory.split_labels(store, analysis_store, undone))
-    with pytest.raises(ParameterError, match="too few to split"):
-        trajectory.add_split(store, analysis_store, history, "1.1", 5)
+    undone = dict(analysis_store, splits=splits.split_history(
+        store, split_store, splits.UNDO_BUTTON, None, None))
+    assert "1" in set(trajectory.split_labels(store, undone))
+    _, job, *_ = trajectory.request(store, undone, trajectory.TAB_ID, trajectory.CLUSTERS,
+                                    RootChoice(group="1"))
+    _, found, _ = store.get(trajectory.compute(store, job)["key"])
+    assert "1" in set(found.paga.index) and "1.1" not in set(found.paga.index)
+
+
+def test_the_tab_has_no_split_controls_of_its_own():
+    text = str(trajectory.layout())
+    for component in (splits.SPLIT_BUTTON, splits.UNDO_BUTTON, "trajectory-split"):
+        assert component not in text

@@ -139,7 +139,7 @@ def test_bad_trajectory_and_split_input_says_what_to_do(time_course, tmp_path, c
     status, _, err = cli(capsys, "trajectory", *base, "--root-cell", "S99")
     assert status == 2 and "'S99' is not among the 80 items" in err
     status, _, err = cli(capsys, "trajectory", *base, "--root-column", "nope")
-    assert status == 2 and "root column 'nope' is not in the sample sheet" in err
+    assert status == 2 and "root column 'nope' is not in the sample or cell sheet" in err
     status, _, err = cli(capsys, "trajectory", *base, "--root-column", "stage")
     assert status == 2 and "holds no numbers" in err
     status, _, err = cli(capsys, "run", *base, "--method", "hierarchical", "--k", "2",

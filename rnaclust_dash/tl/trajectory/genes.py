@@ -42,12 +42,16 @@ def pseudotime_genes(values, genes, pseudotime) -> pd.DataFrame:
     matrix, time = _aligned(values, genes, pseudotime)
     n_items = len(time)
     time_ranks = _centred_unit(rankdata(time))
-    rho = np.empty(matrix.shape[1])
-    for start in range(0, matrix.shape[1], _GENE_BLOCK):
-        block = matrix[:, start:start + _GENE_BLOCK]
-        block = block.toarray() if sp.issparse(block) else np.asarray(block, dtype=np.float64)
-        ranks = rankdata(block, axis=0)
-        rho[start:start + block.shape[1]] = time_ranks @ _centred_unit(ranks)
+    if sp.issparse(matrix) and (matrix.data >= 0).all():
+        rho = _sparse_rank_correlations(matrix, time_ranks)
+    else:
+        rho = np.empty(matrix.shape[1])
+        for start in range(0, matrix.shape[1], _GENE_BLOCK):
+            block = matrix[:, start:start + _GENE_BLOCK]
+            block = (block.toarray() if sp.issparse(block)
+                     else np.asarray(block, dtype=np.float64))
+            rho[start:start + block.shape[1]] = time_ranks @ _centred_unit(
+                rankdata(block, axis=0))
     rho = np.clip(rho, -1.0, 1.0)
     with np.errstate(divide="ignore", invalid="ignore"):
         statistic = rho * np.sqrt((n_items - 2) / ((1.0 - rho) * (1.0 + rho)))
@@ -58,6 +62,47 @@ def pseudotime_genes(values, genes, pseudotime) -> pd.DataFrame:
     table["_strength"] = -np.abs(rho)
     table = table.sort_values(["pvalue", "_strength"], kind="stable", na_position="last")
     return table.drop(columns="_strength").reset_index(drop=True)
+
+
+#: Names of the two gene lists of :func:`pseudotime_gene_lists` (enrichment queries).
+DIRECTION_QUERIES = {"up": "increasing along pseudotime", "down": "decreasing along pseudotime"}
+
+
+def pseudotime_gene_lists(genes: pd.DataFrame, *, max_padj: float = 0.05,
+                          top: int | None = None, column: str = "gene") -> dict:
+    """The genes that rise and those that fall along pseudotime (the enrichment queries).
+
+    Parameters
+    ----------
+    genes : pandas.DataFrame
+        The table of :func:`pseudotime_genes` (``gene, rho, pvalue, padj, direction``;
+        sorted by p-value).
+    max_padj : float, keyword-only
+        Adjusted p-value a gene must stay below.
+    top : int, optional, keyword-only
+        At most this many genes per direction, by p-value (all significant when None).
+    column : str, keyword-only
+        The column naming the genes (``symbol`` for cells where known).
+
+    Returns
+    -------
+    dict of str -> list of str
+        :data:`DIRECTION_QUERIES` name -> genes, strongest first; a direction without a
+        significant gene is left out.
+    """
+    if top is not None and top < 1:
+        raise ParameterError(f"top must be at least 1 (got {top}).")
+    missing = {column, "padj", "pvalue", "direction"} - set(genes.columns)
+    if missing:
+        raise DataError(f"The pseudotime gene table lacks the column(s) "
+                        f"{', '.join(sorted(missing))}.")
+    picked = genes[genes["padj"] < max_padj].sort_values("pvalue", kind="stable")
+    lists = {}
+    for direction, name in DIRECTION_QUERIES.items():
+        names = picked.loc[picked["direction"] == direction, column].astype(str).tolist()
+        if names:
+            lists[name] = names if top is None else names[:top]
+    return lists
 
 
 def smoothed_trends(values, genes, pseudotime, *, n_bins: int = 50,
@@ -119,6 +164,30 @@ def _aligned(values, genes, pseudotime):
                         "needed to find genes that change along it.")
     rows = matrix[np.flatnonzero(known)]
     return (rows.astype(np.float64) if sp.issparse(rows) else rows), time[known]
+
+
+def _sparse_rank_correlations(matrix, time_ranks: np.ndarray) -> np.ndarray:
+    """Spearman correlations of non-negative sparse columns with ``time_ranks`` (centred,
+    unit norm) from the stored values alone: the zeros of a column tie at the average
+    rank ``(n_zero + 1) / 2`` and the stored values rank above them, so a column costs
+    its non-zeros, not its items (cells x 20,000 genes would otherwise be ranked densely).
+    Returns (n_genes,) correlations, NaN for constant columns."""
+    columns = sp.csc_matrix(matrix, dtype=np.float64, copy=True)
+    columns.eliminate_zeros()  # a stored 0 ties with the other zeros
+    n_items = columns.shape[0]
+    mean_rank = (n_items + 1) / 2
+    rho = np.full(columns.shape[1], np.nan)
+    for gene in range(columns.shape[1]):
+        start, end = columns.indptr[gene], columns.indptr[gene + 1]
+        n_zero = n_items - (end - start)
+        zero_rank = (n_zero + 1) / 2
+        ranks = n_zero + rankdata(columns.data[start:end])
+        spread = n_zero * (zero_rank - mean_rank) ** 2 + ((ranks - mean_rank) ** 2).sum()
+        if end > start and spread > 0:
+            # time_ranks sums to 0, so the zeros' share is -zero_rank * (sum over the rest)
+            cross = time_ranks[columns.indices[start:end]] @ (ranks - zero_rank)
+            rho[gene] = cross / np.sqrt(spread)
+    return rho
 
 
 def _centred_unit(ranks: np.ndarray) -> np.ndarray:
