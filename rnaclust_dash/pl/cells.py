@@ -71,7 +71,8 @@ def _threshold_line(name: str, value, position: float, *, axis: str, ref: str) -
             f"{other}ref": f"{other}{ref} domain", f"{other}0": 0, f"{other}1": 1,
             f"{axis}ref": f"{axis}{ref}", f"{axis}0": position, f"{axis}1": position,
             "label": {"text": text, "textposition": "end", "font": {"size": 10},
-                      "yanchor": "bottom" if axis == "y" else "top"}}
+                      **({"yanchor": "bottom"} if axis == "y" else
+                         {"textangle": 0, "xanchor": "left", "yanchor": "top"})}}
     return line
 
 
