@@ -126,7 +126,10 @@ def _rename() -> html.Div:
 
 
 def layout() -> html.Div:
-    """Controls, QC, the map with its colour choice, markers, gene plots and the elbow."""
+    """Controls, QC, the map with its colour choice, the cluster tree across resolutions,
+    markers, gene plots and the elbow."""
+    from .cells_tree import tree_card
+
     card = lambda title, body: dbc.Card([dbc.CardHeader(title), dbc.CardBody(  # noqa: E731
         body, className="p-1")], className="mb-3")
     return html.Div([
@@ -141,6 +144,7 @@ def layout() -> html.Div:
         card("Map of the cells (lasso or box to select)", [
             _color_controls(), _graph(MAP, "520px"),
             html.Div(id=SELECTION, className="small"), _rename()]),
+        tree_card(),
         dbc.Row([
             dbc.Col(card("Markers of each cluster against the rest (click a row to plot "
                          "the gene)", dash_table.DataTable(
@@ -206,8 +210,10 @@ def analysis_panel(store: ResultStore, dataset_store, values: dict, names: dict 
 
 
 def register(app, store: ResultStore) -> None:
-    """Register the Cells callbacks (:mod:`views.cells_qc`, :mod:`views.cells_callbacks`)."""
-    from . import cells_callbacks, cells_qc
+    """Register the Cells callbacks (:mod:`views.cells_qc`, :mod:`views.cells_tree`,
+    :mod:`views.cells_callbacks`)."""
+    from . import cells_callbacks, cells_qc, cells_tree
 
     cells_qc.register(app, store)
+    cells_tree.register(app, store)
     cells_callbacks.register(app, store)
