@@ -75,3 +75,30 @@ def test_dragging_a_threshold_line_moves_the_box_and_the_counts(dash_duo, app_fa
     dash_duo.find_element(f"#{cells.QC_VIOLINS}").location_once_scrolled_into_view
     shot(dash_duo, "cells_qc_dragged")
     assert [entry for entry in dash_duo.get_logs() if entry.get("level") == "SEVERE"] == []
+
+
+def test_the_cluster_tree_picks_a_resolution(dash_duo, app_factory, cellbench_zip):
+    from test_app import click
+
+    from views import cells_tree
+
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    upload(dash_duo, ids.UPLOAD_COUNTS, cellbench_zip)
+    # the first analysis compiles UMAP (numba): minutes on a loaded machine
+    dash_duo.wait_for_contains_text(f"#{cells.SUMMARY}", "clusters", timeout=300)
+    click(dash_duo, f"#{cells_tree.RUN}")
+    dash_duo.wait_for_contains_text(f"#{cells_tree.STATUS}", "resolutions", timeout=180)
+    rows = graph_json(dash_duo, cells_tree.TREE, "g.layout.yaxis.ticktext")
+    assert len(rows) == 8 and rows[0].startswith("resolution 0.1: ")
+    # click a node of the resolution 0.4 row: the resolution box takes 0.4
+    graph_json(dash_duo, cells_tree.TREE,
+               "(() => { const t = g.data.findIndex(d => d.meta === 'tree-nodes');"
+               "const i = Array.from(g.data[t].customdata).indexOf(0.4);"
+               "g.emit('plotly_click', {points: [{curveNumber: t, pointNumber: i, "
+               "pointIndex: i, customdata: 0.4}]}); })()")
+    wait_until(lambda: dash_duo.find_element(
+        f"#{cells.CONTROL_IDS['resolution']}").get_attribute("value") == "0.4", timeout=20)
+    dash_duo.find_element(f"#{cells_tree.TREE}").location_once_scrolled_into_view
+    shot(dash_duo, "cells_resolution_tree")
+    assert [entry for entry in dash_duo.get_logs() if entry.get("level") == "SEVERE"] == []
