@@ -22,6 +22,7 @@ from rnaclust_dash.store import ResultStore
 
 TAB_ID = "stability"
 TAB_LABEL = "Stability"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 CONSENSUS_K_MAX = ASSESS_SPEC["consensus_k_max"].default
 
 STABILITY_VIEW = ViewOutputs("stability", (Output(ids.STABILITY_FIGURE, "figure"),

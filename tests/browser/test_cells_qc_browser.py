@@ -1,5 +1,6 @@
-"""Dragging a QC threshold line in headless Chromium on CellBench (909 cells): the box and
-the removed-cell counts follow the line."""
+"""The Cells tab in headless Chromium on CellBench (909 cells): dragging a QC threshold
+line moves its box and the removed-cell counts; a bulk-only tab shows its notice; the
+cluster tree across resolutions sets the resolution box."""
 
 import shutil
 import sys
@@ -7,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from layouts import ids
-from test_app import graph_json, shot, upload, wait_rendered, wait_until
+from test_app import click, graph_json, shot, upload, wait_rendered, wait_until
 
-from views import cells
+from views import bulk_only, cells
 
 pytestmark = pytest.mark.browser
 
@@ -74,12 +75,20 @@ def test_dragging_a_threshold_line_moves_the_box_and_the_counts(dash_duo, app_fa
     assert kept(qc_text(dash_duo)) < kept(after)
     dash_duo.find_element(f"#{cells.QC_VIOLINS}").location_once_scrolled_into_view
     shot(dash_duo, "cells_qc_dragged")
+    # a bulk-only tab shows its notice, not its plots, and sends the user to the Cells tab
+    dash_duo.driver.execute_script("arguments[0].click();", dash_duo.driver.find_element(
+        "xpath", "//a[normalize-space()='Gene clusters']"))
+    notice = dash_duo.wait_for_element(f"#{bulk_only.notice_id('genes')}", timeout=20)
+    wait_until(lambda: "works on bulk tables" in notice.text, timeout=20)
+    assert not dash_duo.find_element(f"#{bulk_only.content_id('genes')}").is_displayed()
+    dash_duo.driver.execute_script("window.scrollTo(0, 0);")
+    shot(dash_duo, "bulk_tab_with_single_cells")
+    click(dash_duo, f"#{bulk_only.button_id('genes')}")
+    wait_until(lambda: dash_duo.find_element(f"#{cells.QC_TEXT}").is_displayed(), timeout=20)
     assert [entry for entry in dash_duo.get_logs() if entry.get("level") == "SEVERE"] == []
 
 
 def test_the_cluster_tree_picks_a_resolution(dash_duo, app_factory, cellbench_zip):
-    from test_app import click
-
     from views import cells_tree
 
     dash_duo.start_server(app_factory())
