@@ -13,7 +13,7 @@ from dash import Input, Output, State, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import ViewOutputs
-from callbacks.jobs import running_outputs
+from callbacks.jobs import running_outputs, throttled
 from layouts.components import GRAPH_CONFIG, job_controls
 from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
@@ -77,7 +77,8 @@ def _graph_of(store: ResultStore, result_store: dict, params: AnalysisParams):
     return graph, key
 
 
-def tree_panel(store: ResultStore, result_store: dict | None, resolutions) -> tuple:
+def tree_panel(store: ResultStore, result_store: dict | None, resolutions,
+               progress=None) -> tuple:
     """The tree and its status line for the analysis shown (outputs of :data:`TREE_VIEW`).
 
     Parameters
@@ -86,6 +87,8 @@ def tree_panel(store: ResultStore, result_store: dict | None, resolutions) -> tu
         ``{"key", "params"}`` of the analysis shown (None before the first Run).
     resolutions : list of float
         Resolutions to scan; the analysis' own is always added.
+    progress : callable, optional
+        ``progress(done, total)`` after each resolution.
     """
     if not result_store:
         return TREE_VIEW.shown(no_update, NO_ANALYSIS)
@@ -99,7 +102,8 @@ def tree_panel(store: ResultStore, result_store: dict | None, resolutions) -> tu
         stage_key(graph_key, "sc_resolution_panel", {
             "resolutions": chosen, "method": params.method, "seed": params.seed}),
         lambda: resolution_panel(graph.connectivities, resolutions=chosen,
-                                 method=params.method, random_state=params.seed))
+                                 method=params.method, random_state=params.seed,
+                                 progress=progress))
     counts = panel.summary["n_clusters"]
     status = (f"{params.method.capitalize()} at {len(chosen)} resolutions (seed "
               f"{params.seed}): {counts.min()} to {counts.max()} clusters. The analysis "
@@ -126,8 +130,7 @@ def register(app, store: ResultStore) -> None:
                   cancel=[Input(CANCEL, "n_clicks")], prevent_initial_call=True)
     @TREE_VIEW.guard
     def draw_tree(set_progress, _, result_store, resolutions):
-        set_progress((50, "clustering"))
-        return tree_panel(store, result_store, resolutions)
+        return tree_panel(store, result_store, resolutions, progress=throttled(set_progress))
 
     @app.callback(Output(view.CONTROL_IDS["resolution"], "value"),
                   Input(TREE, "clickData"), prevent_initial_call=True)

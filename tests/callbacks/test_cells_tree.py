@@ -92,3 +92,11 @@ def test_clicking_a_node_sets_the_resolution():
     for nothing in (None, {"points": []}, {"points": [{"pointIndex": 0}]}):
         with pytest.raises(PreventUpdate):
             cells_tree.picked_resolution(nothing)
+
+
+def test_the_job_reports_each_resolution(analysed):
+    store, result_store = analysed
+    reports = []
+    cells_tree.tree_panel(store, result_store, [0.3, 0.7],
+                          progress=lambda done, total: reports.append((done, total)))
+    assert reports == [(1, 3), (2, 3), (3, 3)]  # 0.3, 0.7 and the analysis' 1

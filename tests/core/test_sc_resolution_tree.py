@@ -54,7 +54,10 @@ def test_the_tree_of_a_planted_hierarchy(graph):
 
 def test_each_resolution_is_leiden_of_the_graph_as_called_directly(graph):
     resolutions = (0.05, 0.3, 0.8, 1.5)
-    panel = resolution_panel(graph, resolutions=resolutions, random_state=7)
+    reports = []
+    panel = resolution_panel(graph, resolutions=resolutions, random_state=7,
+                             progress=lambda done, total: reports.append((done, total)))
+    assert reports == [(1, 4), (2, 4), (3, 4), (4, 4)]
     for resolution in resolutions:
         direct = cluster_graph(graph, method="leiden", resolution=resolution,
                                random_state=7)
