@@ -34,6 +34,7 @@ SUMMARY = "cells-summary"
 QC_TEXT = "cells-qc-text"
 QC_VIOLINS = "cells-qc-violins"
 QC_SCATTER = "cells-qc-scatter"
+QC_DRAWN = "cells-qc-drawn"  # the dataset whose QC figures are drawn (then lines only move)
 MAP = "cells-map"
 COLOR_KIND = "cells-color-kind"
 GENE = "cells-gene"
@@ -135,6 +136,7 @@ def layout() -> html.Div:
     return html.Div([
         view_alert("cells"),
         dcc.Store(id=NAMES_STORE, data={}), dcc.Store(id=RESULT_STORE),
+        dcc.Store(id=QC_DRAWN),
         html.Div(_NOT_SINGLE_CELL, id=SUMMARY, className="mb-2"),
         _controls(),
         dbc.Row([dbc.Col(card("QC per cell (drag a red line to move its threshold)",

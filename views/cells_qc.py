@@ -3,7 +3,8 @@ scatter follow the threshold boxes at once, and the threshold lines can be dragg
 
 A line dragged on the violins or the scatter (plotly's editable shapes: ``relayoutData``
 like ``{"shapes[2].y0": 812.4, ...}``) writes its value into its number box; the box
-then redraws the lines and the counts as if typed. Which threshold a shape is follows
+then redraws the lines and the counts as if typed. A new dataset draws the figures;
+after that a threshold sends only the lines (a Patch of ``layout.shapes``). Which threshold a shape is follows
 from its position in ``layout.shapes`` (:data:`~rnaclust_dash.pl.cells.VIOLIN_LINES`,
 :data:`~rnaclust_dash.pl.cells.SCATTER_LINES`).
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 
-from dash import Input, Output, ctx, no_update
+from dash import Input, Output, Patch, State, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from callbacks.common import ViewOutputs
@@ -35,18 +36,42 @@ DRAGGABLE = tuple(figures.VIOLIN_LINES)
 _SHAPE_KEY = re.compile(r"^shapes\[(\d+)\]\.([xy])([01])$")
 
 
-def qc_panel(store: ResultStore, dataset_store, values: dict) -> tuple:
+def qc_panel(store: ResultStore, dataset_store, values: dict, *,
+             lines_only: bool = False) -> tuple:
     """QC text, violins and scatter for the thresholds typed (outputs of :data:`QC_VIEW`).
 
-    ``values``: QC parameter name -> box value (None while typing: the default)."""
+    ``values``: QC parameter name -> box value (None while typing: the default). With
+    ``lines_only`` the figures are Patches of their threshold lines alone: at 100,000
+    cells a drag then sends a few hundred bytes instead of 2 MB of points."""
     if not results.is_single_cell(dataset_store):
         return QC_VIEW.unchanged()
     params = results.cell_params(values)
     metrics = results.qc_metrics(store, dataset_store["key"])
     thresholds = {name: getattr(params, name) for name in DRAGGABLE}
     text = results.qc_preview_text(results.qc_preview(metrics, params))
+    if lines_only:
+        violins, scatter = Patch(), Patch()
+        violins["layout"]["shapes"] = figures.qc_violin_lines(metrics, thresholds)
+        scatter["layout"]["shapes"] = figures.qc_scatter_lines(metrics, thresholds)
+        return QC_VIEW.shown(text, violins, scatter)
     return QC_VIEW.shown(text, figures.qc_violins(metrics, thresholds),
                          figures.qc_scatter(metrics, thresholds))
+
+
+def qc_outputs(store: ResultStore, dataset_store, values: dict, drawn) -> tuple:
+    """The QC callback's outputs (:data:`QC_VIEW`'s, then the drawn-dataset store).
+
+    The figures are drawn whole when ``drawn`` (the dataset whose figures are shown) is
+    not the dataset loaded, else only their lines move; after an error (the figures then
+    say what went wrong) the next call draws them whole again."""
+    key = (dataset_store or {}).get("key")
+    full = drawn is None or drawn != key
+    outputs = QC_VIEW.guard(qc_panel)(store, dataset_store, values, lines_only=not full)
+    if outputs[-1] == "danger":
+        return (*outputs, None)
+    if all(value is no_update for value in outputs):
+        return (*outputs, no_update)
+    return (*outputs, key if full else no_update)
 
 
 def as_threshold(name: str, value: float):
@@ -99,11 +124,12 @@ def register(app, store: ResultStore) -> None:
     """Register the QC preview and the dragging of its lines."""
     boxes = [view.CONTROL_IDS[name] for name in results.QC_PARAMS]
 
-    @app.callback(*QC_VIEW.all, Input(ids.DATASET_STORE, "data"),
-                  *[Input(box, "value") for box in boxes], prevent_initial_call=True)
-    @QC_VIEW.guard
-    def show_qc(dataset_store, *values):
-        return qc_panel(store, dataset_store, dict(zip(results.QC_PARAMS, values)))
+    @app.callback(*QC_VIEW.all, Output(view.QC_DRAWN, "data"),
+                  Input(ids.DATASET_STORE, "data"), *[Input(box, "value") for box in boxes],
+                  State(view.QC_DRAWN, "data"), prevent_initial_call=True)
+    def show_qc(dataset_store, *values_and_drawn):
+        *values, drawn = values_and_drawn
+        return qc_outputs(store, dataset_store, dict(zip(results.QC_PARAMS, values)), drawn)
 
     @app.callback(*[Output(view.CONTROL_IDS[name], "value") for name in DRAGGABLE],
                   Input(view.QC_VIOLINS, "relayoutData"),

@@ -111,3 +111,40 @@ def test_a_drag_of_mito_below_zero_keeps_a_valid_percentage():
 def test_a_zoom_or_a_sideways_slide_changes_no_threshold(relayout):
     with pytest.raises(PreventUpdate):
         cells_qc.box_values(cells.QC_VIOLINS, relayout, None)
+
+
+def test_a_new_dataset_draws_the_figures_then_a_threshold_moves_only_the_lines(loaded):
+    store, dataset_store = loaded
+    key = dataset_store["key"]
+    full = cells_qc.qc_outputs(store, dataset_store, CONTROLS, None)
+    assert full[-1] == key  # remembered: these figures are drawn
+    violins, scatter = figures_of(full)
+    assert len(scatter.data[0].x) == 306  # the points
+    moved = cells_qc.qc_outputs(store, dataset_store, CONTROLS | {"min_genes": 120}, key)
+    assert moved[-1] is no_update
+    for patch, drawn in zip(figures_of(moved), (violins, scatter)):
+        operations = patch.to_plotly_json()["operations"]
+        assert [op["location"] for op in operations] == [["layout", "shapes"]]
+        shapes = operations[0]["params"]["value"]
+        assert len(shapes) == len(drawn.layout.shapes)
+        assert shapes[0]["name"] == "min_genes" and shapes[0]["y0"] == 120
+    # the counts follow as before
+    assert moved[0] == cells_qc.qc_panel(store, dataset_store,
+                                         CONTROLS | {"min_genes": 120})[0]
+
+
+def test_after_an_error_the_figures_are_drawn_whole_again(loaded):
+    store, dataset_store = loaded
+    key = dataset_store["key"]
+    # a mitochondrial limit of 0 % is refused: the figures say so, nothing is drawn
+    failed = cells_qc.qc_outputs(store, dataset_store, CONTROLS | {"max_pct_mito": 0}, key)
+    assert failed[-2] == "danger" and failed[-1] is None
+    redrawn = cells_qc.qc_outputs(store, dataset_store, CONTROLS, None)
+    assert len(figures_of(redrawn)[1].data[0].x) == 306
+
+
+def test_another_dataset_draws_its_own_figures(loaded):
+    store, dataset_store = loaded
+    outputs = cells_qc.qc_outputs(store, dataset_store, CONTROLS, "an-older-dataset")
+    assert outputs[-1] == dataset_store["key"]
+    assert len(figures_of(outputs)[1].data[0].x) == 306
