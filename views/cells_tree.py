@@ -19,6 +19,7 @@ from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline.single_cell import single_cell_keys
 from rnaclust_dash.pipeline.single_cell_assess import PANEL_RESOLUTIONS, resolution_panel
+from rnaclust_dash.pl.common import empty_figure
 from rnaclust_dash.pl.resolution_tree import MIN_IN_PROP, resolution_tree_figure
 from rnaclust_dash.store import ResultStore, stage_key
 
@@ -42,6 +43,13 @@ TREE_VIEW = ViewOutputs("cells", (Output(TREE, "figure"), Output(STATUS, "childr
 NO_ANALYSIS = "Run the analysis first: the tree clusters its neighbour graph."
 
 
+def _placeholder() -> dict:
+    """What the tree's graph shows before the first tree: a line, not empty axes."""
+    figure = empty_figure("Run the analysis, then 'Draw the tree'.")
+    figure["layout"]["height"] = 120
+    return figure
+
+
 def tree_card() -> dbc.Card:
     """The card: resolutions to scan, the job's button, the tree."""
     return dbc.Card([
@@ -62,7 +70,8 @@ def tree_card() -> dbc.Card:
                        f"{MIN_IN_PROP:g} hidden). Straight chains: a stable range; a "
                        f"cluster fed by several parents: cells moving, over-clustering.",
                        className="text-muted d-block mb-1"),
-            dcc.Loading(dcc.Graph(id=TREE, config=GRAPH_CONFIG), delay_show=300),
+            dcc.Loading(dcc.Graph(id=TREE, config=GRAPH_CONFIG, figure=_placeholder()),
+                        delay_show=300),
         ], className="p-2"),
     ], className="mb-3")
 

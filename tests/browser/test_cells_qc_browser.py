@@ -81,7 +81,8 @@ def test_dragging_a_threshold_line_moves_the_box_and_the_counts(dash_duo, app_fa
     notice = dash_duo.wait_for_element(f"#{bulk_only.notice_id('genes')}", timeout=20)
     wait_until(lambda: "works on bulk tables" in notice.text, timeout=20)
     assert not dash_duo.find_element(f"#{bulk_only.content_id('genes')}").is_displayed()
-    dash_duo.driver.execute_script("window.scrollTo(0, 0);")
+    # Bootstrap scrolls smoothly: jump, or the shot catches the page mid-way
+    dash_duo.driver.execute_script("window.scrollTo({top: 0, behavior: 'instant'});")
     shot(dash_duo, "bulk_tab_with_single_cells")
     click(dash_duo, f"#{bulk_only.button_id('genes')}")
     wait_until(lambda: dash_duo.find_element(f"#{cells.QC_TEXT}").is_displayed(), timeout=20)
