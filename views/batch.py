@@ -22,6 +22,7 @@ from rnaclust_dash.store import ResultStore
 
 TAB_ID = "batch"
 TAB_LABEL = "Batch effect"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 
 BATCH_VIEW = ViewOutputs("batch", (Output(ids.BATCH_VIEW, "figure"),
                                    Output(ids.BATCH_SCORES, "children")))

@@ -34,6 +34,7 @@ SUMMARY = "cells-summary"
 QC_TEXT = "cells-qc-text"
 QC_VIOLINS = "cells-qc-violins"
 QC_SCATTER = "cells-qc-scatter"
+QC_DRAWN = "cells-qc-drawn"  # the dataset whose QC figures are drawn (then lines only move)
 MAP = "cells-map"
 COLOR_KIND = "cells-color-kind"
 GENE = "cells-gene"
@@ -53,15 +54,15 @@ VIEW = ViewOutputs("cells", (
     Output(SUMMARY, "children"), Output(MAP, "figure"), Output(MARKERS, "data"),
     Output(DOT_PLOT, "figure"), Output(ELBOW, "figure"), Output(COLUMN, "options"),
     Output(RENAME_CLUSTER, "options"), Output(RESULT_STORE, "data")))
-QC_VIEW = ViewOutputs("cells", (Output(QC_TEXT, "children"), Output(QC_VIOLINS, "figure"),
-                                Output(QC_SCATTER, "figure")), duplicate=True)
+#: The QC figures' config: their threshold lines can be dragged (:mod:`.cells_qc`).
+QC_GRAPH_CONFIG = {**GRAPH_CONFIG, "edits": {"shapePosition": True}}
 
 _NOT_SINGLE_CELL = ("This tab is for single cells: load a 10x folder (.zip), a 10x .h5 or "
                     "an .h5ad in the data card. Bulk tables use the other tabs.")
 
 
-def _graph(component_id: str, height: str) -> dcc.Graph:
-    return dcc.Loading(dcc.Graph(id=component_id, config=GRAPH_CONFIG,
+def _graph(component_id: str, height: str, config: dict = GRAPH_CONFIG) -> dcc.Graph:
+    return dcc.Loading(dcc.Graph(id=component_id, config=config,
                                  style={"height": height}), delay_show=300)
 
 
@@ -90,7 +91,8 @@ def _controls() -> dbc.Card:
     numbers = [labelled_box(name, CONTROL_IDS[name], value=getattr(defaults, name))
                for name in ("hvg", "pcs", "neighbors", "resolution")]
     return dbc.Card(dbc.CardBody([
-        html.B("Quality control: the red lines and the count follow the boxes; Run applies them"),
+        html.B("Quality control: type a threshold or drag its line on the plots below; "
+               "the count follows at once, Run applies them"),
         html.Div(boxes, className="d-flex flex-wrap gap-1 my-1"),
         html.Div(id=QC_TEXT, className="small mb-2"),
         html.B("Analysis"),
@@ -125,20 +127,26 @@ def _rename() -> html.Div:
 
 
 def layout() -> html.Div:
-    """Controls, QC, the map with its colour choice, markers, gene plots and the elbow."""
+    """Controls, QC, the map with its colour choice, the cluster tree across resolutions,
+    markers, gene plots and the elbow."""
+    from .cells_tree import tree_card
+
     card = lambda title, body: dbc.Card([dbc.CardHeader(title), dbc.CardBody(  # noqa: E731
         body, className="p-1")], className="mb-3")
     return html.Div([
         view_alert("cells"),
         dcc.Store(id=NAMES_STORE, data={}), dcc.Store(id=RESULT_STORE),
+        dcc.Store(id=QC_DRAWN),
         html.Div(_NOT_SINGLE_CELL, id=SUMMARY, className="mb-2"),
         _controls(),
-        dbc.Row([dbc.Col(card("QC per cell", _graph(QC_VIOLINS, "320px")), lg=7),
+        dbc.Row([dbc.Col(card("QC per cell (drag a red line to move its threshold)",
+                              _graph(QC_VIOLINS, "320px", QC_GRAPH_CONFIG)), lg=7),
                  dbc.Col(card("Counts against genes (colour: % mitochondrial)",
-                              _graph(QC_SCATTER, "320px")), lg=5)]),
+                              _graph(QC_SCATTER, "320px", QC_GRAPH_CONFIG)), lg=5)]),
         card("Map of the cells (lasso or box to select)", [
             _color_controls(), _graph(MAP, "520px"),
             html.Div(id=SELECTION, className="small"), _rename()]),
+        tree_card(),
         dbc.Row([
             dbc.Col(card("Markers of each cluster against the rest (click a row to plot "
                          "the gene)", dash_table.DataTable(
@@ -156,22 +164,6 @@ def layout() -> html.Div:
 
 def _values(args) -> dict:
     return dict(zip(results.CELL_PARAMS, args))
-
-
-def qc_panel(store: ResultStore, dataset_store, values: dict) -> tuple:
-    """QC text, violins and scatter for the thresholds typed (outputs of :data:`QC_VIEW`)."""
-    if not results.is_single_cell(dataset_store):
-        return QC_VIEW.unchanged()
-    params = results.cell_params(values)
-    metrics = results.qc_metrics(store, dataset_store["key"])
-    lines = {"n_genes": [(params.min_genes, "min")] + ([(params.max_genes, "max")]
-                                                       if params.max_genes else []),
-             "total_counts": [(params.min_counts, "min")] if params.min_counts else [],
-             "pct_mito": [(params.max_pct_mito, "max")] if params.max_pct_mito < 100 else []}
-    text = results.qc_preview_text(results.qc_preview(metrics, params))
-    return QC_VIEW.shown(text, figures.qc_violins(metrics, lines), figures.qc_scatter(
-        metrics, min_genes=params.min_genes, max_genes=params.max_genes,
-        min_counts=params.min_counts))
 
 
 def map_colors(cells: results.CellsAnalysis, kind: str, gene, column,
@@ -220,7 +212,10 @@ def analysis_panel(store: ResultStore, dataset_store, values: dict, names: dict 
 
 
 def register(app, store: ResultStore) -> None:
-    """Register the Cells callbacks (see :mod:`views.cells_callbacks`)."""
-    from . import cells_callbacks
+    """Register the Cells callbacks (:mod:`views.cells_qc`, :mod:`views.cells_tree`,
+    :mod:`views.cells_callbacks`)."""
+    from . import cells_callbacks, cells_qc, cells_tree
 
+    cells_qc.register(app, store)
+    cells_tree.register(app, store)
     cells_callbacks.register(app, store)

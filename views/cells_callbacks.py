@@ -1,5 +1,6 @@
-"""The callbacks of the Cells tab (:mod:`views.cells`): QC preview, analysis, recolour
-(a Patch of the colour array only), gene search, cluster names and lasso selection."""
+"""The callbacks of the Cells tab (:mod:`views.cells`): analysis, recolour (a Patch of
+the colour array only), gene search, cluster names and lasso selection (the QC preview:
+:mod:`views.cells_qc`)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from . import cells_results as results
 RUNNING = ("Running: QC, normalization, HVGs, PCA, neighbours, clustering, map, markers "
            "(seconds for thousands of cells, minutes for 100,000)...")
 
-_QC_INPUTS = [Input(view.CONTROL_IDS[name], "value") for name in results.QC_PARAMS]
 _ALL_STATES = [State(view.CONTROL_IDS[name], "value") for name in results.CELL_PARAMS]
 
 
@@ -71,13 +71,6 @@ def color_patch(colors: dict, *, n_cells: int, cell_ids: bool) -> Patch:
 def register(app, store: ResultStore) -> None:
     """Register every callback of the Cells tab."""
     memo: dict = {}  # the last analysis shown, in this server process (stored_result)
-
-    @app.callback(*view.QC_VIEW.all, Input(ids.DATASET_STORE, "data"), *_QC_INPUTS,
-                  prevent_initial_call=True)
-    @view.QC_VIEW.guard
-    def show_qc(dataset_store, *values):
-        return view.qc_panel(store, dataset_store,
-                             dict(zip(results.QC_PARAMS, values)))
 
     @app.callback(*view.VIEW.all, Input(ids.DATASET_STORE, "data"), Input(view.RUN, "n_clicks"),
                   Input(view.NAMES_STORE, "data"), *_ALL_STATES,

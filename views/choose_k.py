@@ -25,6 +25,7 @@ from views.clustering import splits
 
 TAB_ID = "choose-k"
 TAB_LABEL = "Choose k"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 #: Checkbox: compute the k panel on the selected items only (issue 12).
 ON_SELECTION = "k-on-selection"
 

@@ -22,6 +22,7 @@ from rnaclust_dash.tl.agreement import agreement
 
 TAB_ID = "compare"
 TAB_LABEL = "Compare"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 
 CHOICE = "compare-choice"
 VALUE_A = "compare-value-a"

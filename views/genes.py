@@ -38,6 +38,7 @@ from rnaclust_dash.tl.gene_clusters import (cluster_profiles, gene_cluster_table
 
 TAB_ID = "genes"
 TAB_LABEL = "Gene clusters"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 
 ORDER_BY = "genes-order-by"
 GROUP_BY = "genes-group-by"

@@ -35,6 +35,7 @@ from views.clustering.selection import selection_text
 
 TAB_ID = "markers"
 TAB_LABEL = "Markers"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 GROUP_BY = "markers-group-by"
 TEST = "markers-test"
 MODE = "markers-mode"

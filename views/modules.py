@@ -41,6 +41,7 @@ from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_tabl
 
 TAB_ID = "modules"
 TAB_LABEL = "Modules"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 
 GENES = "mod-top-genes"
 NETWORK = "mod-network"

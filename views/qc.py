@@ -30,6 +30,7 @@ from layouts.components import GRAPH_CONFIG, view_alert
 
 TAB_ID = "qc"
 TAB_LABEL = "QC"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 
 QC_VIEW = ViewOutputs("qc", (
     Output(ids.QC_LIBRARY, "figure"), Output(ids.QC_DETECTED, "figure"),

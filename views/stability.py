@@ -27,6 +27,7 @@ TAB_ID = "stability"
 TAB_LABEL = "Stability"
 #: Checkbox: resample the selected items only, into the split's k (issue 12).
 ON_SELECTION = "stability-on-selection"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 CONSENSUS_K_MAX = ASSESS_SPEC["consensus_k_max"].default
 
 STABILITY_VIEW = ViewOutputs("stability", (Output(ids.STABILITY_FIGURE, "figure"),

@@ -38,6 +38,7 @@ from .pattern_widgets import (GRAPH_CONFIG, analysis_samples, control, gene_tabl
 
 TAB_ID = "timecourse"
 TAB_LABEL = "Time course"
+BULK_ONLY = True  # single cells: a notice pointing to the Cells tab (views.bulk_only)
 
 TIME = "tc-time-column"
 GROUP_COLUMN = "tc-group-column"

@@ -42,7 +42,7 @@ class ResolutionPanel:
 
 def resolution_panel(connectivities, *, resolutions=PANEL_RESOLUTIONS,
                      method: str = "leiden", random_state: int = 0,
-                     cell_ids=None) -> ResolutionPanel:
+                     cell_ids=None, progress=None) -> ResolutionPanel:
     """Leiden (or Louvain) of one neighbour graph at each resolution, and the cluster tree.
 
     Parameters
@@ -56,6 +56,8 @@ def resolution_panel(connectivities, *, resolutions=PANEL_RESOLUTIONS,
         The seed of every clustering (the analysis' seed gives its own labels back).
     cell_ids : array-like, optional, keyword-only
         Index of ``labels``.
+    progress : callable, optional, keyword-only
+        ``progress(done, total)`` after each resolution (a background job's bar).
 
     Returns
     -------
@@ -64,8 +66,12 @@ def resolution_panel(connectivities, *, resolutions=PANEL_RESOLUTIONS,
     chosen = sorted({float(r) for r in resolutions})
     if not chosen:
         raise ParameterError("Give at least one resolution for the resolution panel.")
-    labels = {r: cluster_graph(connectivities, method=method, resolution=r,
-                               random_state=random_state) for r in chosen}
+    labels = {}
+    for done, resolution in enumerate(chosen, start=1):
+        labels[resolution] = cluster_graph(connectivities, method=method,
+                                           resolution=resolution, random_state=random_state)
+        if progress is not None:
+            progress(done, len(chosen))
     table = pd.DataFrame(labels, index=None if cell_ids is None else pd.Index(cell_ids))
     sizes = [np.bincount(labels[r])[1:] for r in chosen]
     summary = pd.DataFrame({"resolution": chosen,

@@ -1,6 +1,6 @@
-"""Figures of single cells (issue 9): QC violins and scatter with the thresholds drawn,
-the embedding of up to ~100,000 cells, a gene's violins per cluster, a dot plot of
-markers and the elbow of the PCA.
+"""Figures of single cells (issue 9): QC violins and scatter with the thresholds drawn
+as lines the user can drag, the embedding of up to ~100,000 cells, a gene's violins per
+cluster, a dot plot of markers and the elbow of the PCA.
 
 Orientation: one row per cell (cells x genes). Point clouds are ``Scattergl`` traces fed
 numpy arrays: plotly (>= 5.22) sends them as base64 typed arrays, a quarter of JSON
@@ -34,16 +34,82 @@ def _sample(n_cells: int, size: int = VIOLIN_SAMPLE) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(n_cells, size=size, replace=False))
 
 
+#: The QC threshold lines of :func:`qc_violins`, in the order of its ``layout.shapes``
+#: (the dashboard maps a dragged line back to its threshold by this order):
+#: threshold -> the metric on the line's axis.
+VIOLIN_LINES = {"min_genes": "n_genes", "max_genes": "n_genes",
+                "min_counts": "total_counts", "max_pct_mito": "pct_mito"}
+#: The lines of :func:`qc_scatter`, in the order of its shapes: threshold -> axis.
+SCATTER_LINES = {"min_genes": "y", "max_genes": "y", "min_counts": "x"}
+
+_LABELS = {"min_genes": "min genes", "max_genes": "max genes", "min_counts": "min counts",
+           "max_pct_mito": "max % mito"}
+_ON = {"color": "#C00000", "dash": "dash", "width": 2}
+_OFF = {"color": "#999999", "dash": "dot", "width": 2}
+
+
+def threshold_is_off(name: str, value) -> bool:
+    """Whether a QC threshold sets no limit (0, or 100 % mitochondrial)."""
+    return not value or (name == "max_pct_mito" and value >= 100)
+
+
+def _line_position(name: str, value, values: np.ndarray) -> float:
+    """Where a threshold's line is drawn: at its value, or for a maximum that is off just
+    above the largest cell (where the user can grab it and drag it down)."""
+    if not threshold_is_off(name, value) or name.startswith("min"):
+        return float(value or 0)
+    top = float(np.max(values)) if len(values) else 0.0
+    return top * 1.05 + 1
+
+
+def _threshold_line(name: str, value, position: float, *, axis: str, ref: str) -> dict:
+    """One draggable line: horizontal (``axis="y"``) or vertical, across its subplot."""
+    off = threshold_is_off(name, value)
+    text = f"{_LABELS[name]}: none (drag)" if off else f"{_LABELS[name]} {value:,g}"
+    other = "x" if axis == "y" else "y"
+    line = {"type": "line", "name": name, "line": _OFF if off else _ON,
+            f"{other}ref": f"{other}{ref} domain", f"{other}0": 0, f"{other}1": 1,
+            f"{axis}ref": f"{axis}{ref}", f"{axis}0": position, f"{axis}1": position,
+            "label": {"text": text, "textposition": "end", "font": {"size": 10},
+                      **({"yanchor": "bottom"} if axis == "y" else
+                         {"textangle": 0, "xanchor": "left", "yanchor": "top"})}}
+    return line
+
+
+def qc_violin_lines(metrics: pd.DataFrame, thresholds: dict) -> list[dict]:
+    """The shapes of :func:`qc_violins`: one line per :data:`VIOLIN_LINES` entry, in
+    that order, on the violin of its metric (red dashed; grey dotted when off)."""
+    columns = list(QC_METRICS)
+    shapes = []
+    for name, metric in VIOLIN_LINES.items():
+        column = columns.index(metric) + 1
+        position = _line_position(name, thresholds.get(name), metrics[metric].to_numpy())
+        shapes.append(_threshold_line(name, thresholds.get(name), position, axis="y",
+                                      ref="" if column == 1 else str(column)))
+    return shapes
+
+
+def qc_scatter_lines(metrics: pd.DataFrame, thresholds: dict) -> list[dict]:
+    """The shapes of :func:`qc_scatter`: one line per :data:`SCATTER_LINES` entry."""
+    shapes = []
+    for name, axis in SCATTER_LINES.items():
+        values = metrics["n_genes" if axis == "y" else "total_counts"].to_numpy()
+        position = _line_position(name, thresholds.get(name), values)
+        shapes.append(_threshold_line(name, thresholds.get(name), position, axis=axis,
+                                      ref=""))
+    return shapes
+
+
 def qc_violins(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
     """Violins of genes detected, total counts and % mitochondrial per cell, with the
-    QC thresholds as red dashed lines.
+    QC thresholds as lines the user can drag (:func:`qc_violin_lines`).
 
     Parameters
     ----------
     metrics : DataFrame, cells x (n_genes, total_counts, pct_mito, ...)
     thresholds : dict
-        metric name -> list of (value, label) lines to draw (e.g. ``{"n_genes":
-        [(200, "min genes")]}``).
+        threshold name (a key of :data:`VIOLIN_LINES`) -> value; 0 or missing (100 for
+        ``max_pct_mito``) is no limit.
     """
     from plotly.subplots import make_subplots
 
@@ -55,20 +121,17 @@ def qc_violins(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
         figure.add_trace(go.Violin(y=values, name=title, box_visible=True, points=False,
                                    line_color="#555555", fillcolor="#c6dbef",
                                    showlegend=False, hoverinfo="y"), row=1, col=column)
-        for value, label in thresholds.get(metric, []):
-            figure.add_hline(y=value, line={"color": "#C00000", "dash": "dash", "width": 2},
-                             annotation_text=label, annotation_position="top right",
-                             row=1, col=column)
     figure.update_xaxes(showticklabels=False)
     figure.update_layout(height=320, margin={"l": 50, "r": 20, "t": 40, "b": 20},
-                         template="plotly_white", font=_FONT)
+                         template="plotly_white", font=_FONT,
+                         shapes=qc_violin_lines(metrics, thresholds))
     return figure
 
 
-def qc_scatter(metrics: pd.DataFrame, *, min_genes: float = 0, max_genes: float = 0,
-               min_counts: float = 0) -> go.Figure:
+def qc_scatter(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
     """Total counts (x) against genes detected (y), coloured by % mitochondrial, with the
-    gene and count thresholds as lines (0 = no line). Cells: rows of ``metrics``."""
+    gene and count thresholds as lines the user can drag (:func:`qc_scatter_lines`).
+    Cells: rows of ``metrics``; ``thresholds`` as in :func:`qc_violins`."""
     figure = go.Figure(go.Scattergl(
         x=metrics["total_counts"].to_numpy(dtype=np.float32),
         y=metrics["n_genes"].to_numpy(dtype=np.float32), mode="markers",
@@ -76,15 +139,10 @@ def qc_scatter(metrics: pd.DataFrame, *, min_genes: float = 0, max_genes: float 
                 "colorscale": "Viridis", "colorbar": {"title": "% mito"}, "opacity": 0.7},
         hovertemplate="counts %{x:,.0f}<br>genes %{y:,.0f}<br>%{marker.color:.1f}% mito"
                       "<extra></extra>"))
-    line = {"color": "#C00000", "dash": "dash", "width": 2}
-    for value in (min_genes, max_genes):
-        if value:
-            figure.add_hline(y=value, line=line)
-    if min_counts:
-        figure.add_vline(x=min_counts, line=line)
     figure.update_layout(height=320, margin={"l": 60, "r": 20, "t": 20, "b": 50},
                          template="plotly_white", font=_FONT,
-                         xaxis={"title": "Total counts"}, yaxis={"title": "Genes detected"})
+                         xaxis={"title": "Total counts"}, yaxis={"title": "Genes detected"},
+                         shapes=qc_scatter_lines(metrics, thresholds))
     return figure
 
 

@@ -18,7 +18,7 @@ from rnaclust_dash.pipeline import put_dataset
 from rnaclust_dash.pl.cells import gene_level_values
 from rnaclust_dash.pp.sc_qc import filter_cells_and_genes
 from rnaclust_dash.store import ResultStore
-from views import cells, cells_callbacks
+from views import cells, cells_callbacks, cells_qc
 from views import cells_results as results
 from views.clustering import analysis
 
@@ -86,7 +86,7 @@ def test_qc_counts_follow_the_thresholds(loaded):
     store, dataset_store, _ = loaded
     adata = planted_dataset().adata
     for threshold in (0, 50, 120):
-        text = cells.qc_panel(store, dataset_store, CONTROLS | {"min_genes": threshold})[0]
+        text = cells_qc.qc_panel(store, dataset_store, CONTROLS | {"min_genes": threshold})[0]
         expected = filter_cells_and_genes(adata, min_genes=threshold, min_cells=0)
         kept = int(expected.kept_cells.sum())
         assert text.startswith(f"{kept:,} of 306 cells pass QC")
@@ -150,7 +150,7 @@ def test_a_bulk_dataset_leaves_the_cells_tab_alone(loaded):
     bulk = dict(dataset_store, mode="bulk")
     outputs = cells.analysis_panel(store, bulk, CONTROLS, {})
     assert "This tab is for single cells" in outputs[0]
-    assert cells.qc_panel(store, bulk, CONTROLS) == cells.QC_VIEW.unchanged()
+    assert cells_qc.qc_panel(store, bulk, CONTROLS) == cells_qc.QC_VIEW.unchanged()
 
 
 def test_the_map_reads_the_analysis_back_once_per_run(loaded, monkeypatch):
