@@ -20,6 +20,7 @@ previous map, markers and plots on screen.
 
 from __future__ import annotations
 
+import numpy as np
 from dash import Input, Output, Patch, State, ctx, no_update
 
 from callbacks.common import ViewOutputs, error_text
@@ -144,7 +145,9 @@ def color_patch(colors: dict, *, n_cells: int, cell_ids: bool) -> Patch:
     as they were when a gene colours the map (its value is in the colour bar)."""
     patch = Patch()
     for name, value in colors["marker"].items():
-        patch["data"][0]["marker"][name] = value
+        # the colours as a typed array: plotly.py encodes arrays in figures, not in Patches
+        patch["data"][0]["marker"][name] = (figures.typed_array(value)
+                                            if isinstance(value, np.ndarray) else value)
     categories = colors["customdata"] is not None
     if categories:
         patch["data"][0]["customdata"] = colors["customdata"]

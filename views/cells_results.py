@@ -97,9 +97,9 @@ def qc_preview_text(preview: dict) -> str:
 def cluster_names(labels: np.ndarray, names: dict | None) -> np.ndarray:
     """Each cell's cluster as shown: the user's name for it, else its number."""
     names = names or {}
-    numbers = np.asarray(labels).astype(str)
-    lookup = {str(n): str(names.get(str(n)) or n) for n in np.unique(numbers)}
-    return np.array([lookup[n] for n in numbers], dtype=object) if len(numbers) else numbers
+    clusters, inverse = np.unique(np.asarray(labels), return_inverse=True)
+    shown = np.array([str(names.get(str(c)) or c) for c in clusters], dtype=str)
+    return shown[inverse.ravel()]
 
 
 def matching_genes(symbols: np.ndarray, text: str, *, limit: int = 30) -> list[str]:

@@ -17,7 +17,7 @@ from sklearn.metrics import adjusted_rand_score
 from callbacks import data
 from layouts import ids
 from rnaclust_dash.pipeline import put_dataset
-from rnaclust_dash.pl.cells import gene_level_values
+from rnaclust_dash.pl.cells import gene_level_values, typed_array_values
 from rnaclust_dash.pp.sc_qc import filter_cells_and_genes
 from rnaclust_dash.store import ResultStore
 from views import cells, cells_callbacks
@@ -184,10 +184,12 @@ def test_recolouring_by_a_gene_patches_only_the_colours(loaded):
                   if op["location"] == ["data", 0, "marker", "color"])
     cell_map = CellMap(store, reference["map"])
     expected = expected_gene(cell_map.part("obs").index, cell_map.part("genes")["ids"])
-    # sent as uint8 levels of 0..max (a quarter of float32): within half a level
-    shown = gene_level_values(np.asarray(colors), float(expected.max()))
+    # sent as a typed array of uint8 levels of 0..max (a quarter of float32, base64)
+    assert colors["dtype"] == "u1"
+    codes = typed_array_values(colors)
+    assert codes.dtype == np.uint8 and len(codes) == 300
+    shown = gene_level_values(codes, float(expected.max()))
     np.testing.assert_allclose(shown, expected, atol=expected.max() / 510 + 1e-6)
-    assert np.asarray(colors).dtype == np.uint8
 
 
 def test_any_worker_recolours_reading_only_what_it_needs(loaded, monkeypatch):
@@ -205,7 +207,7 @@ def test_any_worker_recolours_reading_only_what_it_needs(loaded, monkeypatch):
     assert reads[-1].startswith(f"{map_key}/log/block-")
     colors = next(op["params"]["value"] for op in patch.to_plotly_json()["operations"]
                   if op["location"] == ["data", 0, "marker", "color"])
-    assert len(colors) == 300
+    assert len(typed_array_values(colors)) == 300
     reads.clear()
     cells_callbacks.recolor(other_worker, reference, "cluster", None, None, {})
     assert reads == [f"{map_key}/cells"]
