@@ -29,6 +29,7 @@ from layouts import ids
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pl import cells as figures
 from rnaclust_dash.store import ResultStore
+from rnaclust_dash.tl.embed import load_umap
 
 from . import cells as view
 from . import cells_results as results
@@ -71,6 +72,10 @@ def compute_map(store: ResultStore, request: dict, progress=None) -> dict:
     params = AnalysisParams.from_dict(request["params"])
     if progress is not None:
         progress(1, 100)
+    # umap-learn with its numba code cached on disk, before the neighbours stage imports
+    # it raw: else every job process compiled the graph's weights again (86-117 s on the
+    # loaded machine for 300 cells; why the job "did not come back" in the browser test)
+    load_umap()
     cells = results.analyse_cells(store, {"key": request["key"]}, params)
     if progress is not None:  # the map's parts: the last fifth of the bar
         progress(80, 100)

@@ -284,3 +284,61 @@ def test_a_bulk_dataset_leaves_the_cells_tab_alone(loaded):
     assert request is shown is cells_callbacks.no_update
     assert "This tab is for single cells" in summary
     assert cells.qc_panel(store, bulk, CONTROLS) == cells.QC_VIEW.unchanged()
+
+
+#: A web server's part of a job, in a process of its own (this test process may have run
+#: numba's OpenMP code in the fixtures above, and a job forked from it would abort: the
+#: app's server never runs such code): the app's job manager forks the job, which is
+#: then waited for through the job store, as the browser's polling does.
+SERVER_SCRIPT = """
+import json, sys, time
+sys.path[:0] = [sys.argv[3], sys.argv[3] + "/tests/core"]
+from app import create_app
+from rnaclust_dash.pipeline import put_dataset
+from rnaclust_dash.store import ResultStore
+from sc_synthetic import planted_dataset
+from views import cells_callbacks
+
+manager = create_app(sys.argv[1], warm_umap=False)._background_manager
+store = ResultStore(sys.argv[1])
+request = cells_callbacks.request_analysis(store, {"key": put_dataset(store, planted_dataset()),
+                                                  "mode": "single-cell"}, json.loads(sys.argv[2]))[0]
+
+def job_fn(set_progress, job_request):  # as register's run_job
+    return cells_callbacks.job_outputs(store, set_progress, job_request)
+
+key = manager.build_cache_key(job_fn, [request], [], None)
+job = manager.call_job_fn(key, manager.make_job_fn(job_fn, True), [request], {})
+deadline = time.monotonic() + 900
+while (outputs := manager.get_result(key, job)) is manager.UNDEFINED:
+    if time.monotonic() > deadline:
+        sys.exit("the job did not come back in 900 s")
+    time.sleep(0.2)
+print(json.dumps({"request": request, "outputs": [str(o) for o in outputs]
+                  if isinstance(outputs, tuple) else outputs, "result": outputs[0]
+                  if isinstance(outputs, tuple) else None}))
+"""
+
+
+def test_the_job_comes_back_from_a_forked_process(tmp_path):
+    """The job as the app runs it: forked by the app's own job manager in a server
+    process, its result read back through the job store (a small reference), and the
+    map it wrote drawn here, from the same store."""
+    import json
+    import os
+    import subprocess
+
+    repo = Path(__file__).resolve().parents[2]
+    controls = {k: v for k, v in CONTROLS.items() if v is not None} | {"embedding": "pca"}
+    env = dict(os.environ, RNACLUST_WARM_UMAP="0", NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    done = subprocess.run([sys.executable, "-c", SERVER_SCRIPT, str(tmp_path / "cache"),
+                           json.dumps(controls), str(repo)], capture_output=True, text=True,
+                          env=env, cwd=repo, timeout=1200)
+    assert done.returncode == 0, done.stderr[-2000:]
+    answer = json.loads(done.stdout.strip().splitlines()[-1])
+    assert answer["result"] == answer["request"], answer["outputs"]
+    assert answer["result"]["map"].startswith("sc_map-")
+    store = ResultStore(tmp_path / "cache")
+    figure = value(cells_callbacks.map_panel(store, answer["result"], {}), cells.MAP, "figure")
+    assert len(figure.data[0].x) == 300 and figure.layout.xaxis.title.text.startswith("PC1")
+    store.close()
