@@ -14,7 +14,10 @@ Measured in the browser:
             plotly's redraw, and the bytes of the Dash response (Chrome's network
             events, encoded, headers included);
 (server)    seconds spent in the callback on the server (reading the store, encoding),
-            part of the recolour time.
+            part of the recolour time;
+(plotly)    seconds plotly.js alone takes to redraw the map with new colours
+            (``Plotly.restyle`` in the page: no server, no Dash), the floor under any
+            recolour in this browser (headless Chromium draws WebGL on the CPU).
 
 Usage: ``python benchmarks/bench_sc_view.py [--cells 100000] [--genes 2000]
 [--port 9740] [--repeats 3]``. Targets: draw <= 3 s, recolour <= 0.5 s and <= 0.5 MB.
@@ -175,6 +178,24 @@ def recolour_once(driver, value: str) -> tuple[float, float]:
     return (t1 - t0) / 1000, max(response_bytes(driver) or [0]) / 1e6
 
 
+PLOTLY_ALONE_JS = """
+const done = arguments[arguments.length - 1];
+const g = document.querySelector('#map .js-plotly-plot');
+const codes = new Uint8Array(g._fullData[0].x.length);
+for (let i = 0; i < codes.length; i++) codes[i] = (i * 7) % 256;
+const t0 = performance.now();
+Plotly.restyle(g, {'marker.color': [codes], 'marker.cmin': 0, 'marker.cmax': 255})
+  .then(() => done((performance.now() - t0) / 1000));
+"""
+
+
+def plotly_alone(driver) -> float:
+    """Seconds plotly.js alone takes to redraw the map with new colours (no server, no
+    Dash): the floor under any recolour in this browser."""
+    driver.set_script_timeout(120)
+    return driver.execute_async_script(PLOTLY_ALONE_JS)
+
+
 def measure(n_cells: int, n_genes: int, port: int, repeats: int) -> dict:
     timings: dict = {}
     with tempfile.TemporaryDirectory(prefix="bench-sc-view-") as folder:
@@ -184,7 +205,7 @@ def measure(n_cells: int, n_genes: int, port: int, repeats: int) -> dict:
         server.start()
         time.sleep(2)
         driver = start_browser(performance_log=True)
-        draws, seen = [], {"gene": [], "column": []}
+        draws, alone, seen = [], [], {"gene": [], "column": []}
         try:
             for _ in range(repeats):
                 driver.get(f"http://127.0.0.1:{port}/")
@@ -198,11 +219,13 @@ def measure(n_cells: int, n_genes: int, port: int, repeats: int) -> dict:
                     took = recolour_once(driver, value)
                     if value in seen:
                         seen[value].append(took)
+                alone.append(plotly_alone(driver))
         finally:
             driver.quit()
     row = {"cells": n_cells, "genes": n_genes, "draw_s": statistics.median(draws),
            "write_s": timings["write_s"][0],
-           "draw_server_s": statistics.median(timings["draw"])}
+           "draw_server_s": statistics.median(timings["draw"]),
+           "plotly_alone_s": statistics.median(alone)}
     for kind, values in seen.items():
         row[f"{kind}_s"] = statistics.median(v[0] for v in values)
         row[f"{kind}_mb"] = statistics.median(v[1] for v in values)
@@ -226,6 +249,8 @@ def main() -> None:
           f"{row['gene_mb']:>8.3f} {row['column_s']:>9.3f} {row['column_mb']:>10.3f}")
     print(f"{'server':>10} {row['draw_server_s']:>8.2f} {row['gene_server_s']:>8.3f} "
           f"{'':>8} {row['column_server_s']:>9.3f}")
+    print(f"{'plotly':>10} {'':>8} {row['plotly_alone_s']:>8.3f} {'':>8} "
+          f"{row['plotly_alone_s']:>9.3f}   (Plotly.restyle of the colours alone)")
     print(f"{'target':>10} {TARGETS['draw_s']:>8.2f} {TARGETS['gene_s']:>8.3f} "
           f"{TARGETS['gene_mb']:>8.3f} {TARGETS['column_s']:>9.3f} "
           f"{TARGETS['column_mb']:>10.3f}")
