@@ -53,9 +53,15 @@ JOB_VIEW = ViewOutputs("cells", (Output(view.RESULT_STORE, "data"),), duplicate=
                        keep_on_error=True)
 
 
-def request_analysis(store: ResultStore, dataset_store: dict | None, values: dict) -> tuple:
+#: The summary line while the first analysis of a new dataset runs.
+ANALYSING = "Analysing the cells of this dataset: the map appears when the job ends."
+
+
+def request_analysis(store: ResultStore, dataset_store: dict | None, values: dict, *,
+                     new_dataset: bool = False) -> tuple:
     """Outputs of :data:`ASK_VIEW`: the stored map's reference when there is one (no job),
-    else a request for :func:`compute_map`; the "not single cells" line for bulk data."""
+    else a request for :func:`compute_map` (with :data:`ANALYSING` as the summary for a
+    ``new_dataset``); the "not single cells" line for bulk data."""
     if not results.is_single_cell(dataset_store):
         return ASK_VIEW.shown(no_update, no_update, view._NOT_SINGLE_CELL)
     params = results.cell_params(values)
@@ -63,7 +69,7 @@ def request_analysis(store: ResultStore, dataset_store: dict | None, values: dic
                  "map": map_key(dataset_store["key"], params)}
     if CellMap(store, reference["map"]).complete():
         return ASK_VIEW.shown(no_update, reference, no_update)
-    return ASK_VIEW.shown(reference, no_update, no_update)
+    return ASK_VIEW.shown(reference, no_update, ANALYSING if new_dataset else no_update)
 
 
 def compute_map(store: ResultStore, request: dict, progress=None) -> dict:
@@ -184,7 +190,8 @@ def _register_analysis(app, store: ResultStore) -> None:
                   *_ALL_STATES, prevent_initial_call=True)
     @ASK_VIEW.guard
     def ask(dataset_store, _, *values):
-        return request_analysis(store, dataset_store, view._values(values))
+        return request_analysis(store, dataset_store, view._values(values),
+                                new_dataset=ctx.triggered_id == ids.DATASET_STORE)
 
     @app.callback(*JOB_VIEW.all, Input(view.REQUEST, "data"), background=True,
                   running=[*running_outputs(view.PROGRESS, view.CANCEL, view.RUN),

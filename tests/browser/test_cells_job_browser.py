@@ -13,7 +13,7 @@ from test_app import click, graph_json, set_number, shot, upload, wait_rendered,
     wait_until
 from test_cells_tab import choose_typed, map_points
 
-from views import cells
+from views import cells, cells_callbacks
 
 pytestmark = pytest.mark.browser
 
@@ -45,6 +45,8 @@ def test_the_cells_analysis_runs_as_a_job_and_a_gene_recolours_its_map(
     # the job runs in a forked process: the progress bar and Cancel show meanwhile
     wait_until(lambda: dash_duo.find_element(f"#{cells.CANCEL}").is_displayed(), timeout=60)
     assert dash_duo.find_element(f"#{cells.RUN}").get_attribute("disabled")
+    assert dash_duo.find_element(f"#{cells.SUMMARY}").text == cells_callbacks.ANALYSING
+    shot(dash_duo, "cells_job_running")
     # the first job compiles UMAP's numba code (no warm-up here): minutes when loaded
     status = dash_duo.find_element(f"#{cells.STATUS}")
     try:

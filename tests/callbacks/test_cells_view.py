@@ -88,9 +88,13 @@ def test_the_bulk_analysis_never_runs_on_single_cells(loaded, monkeypatch):
 def test_a_new_analysis_is_a_job_and_a_stored_one_is_shown_at_once(tmp_path):
     store = ResultStore(tmp_path / "store")
     dataset_store = {"key": put_dataset(store, planted_dataset()), "mode": "single-cell"}
-    request, shown, _, *alert = ask(store, dataset_store)
+    request, shown, summary, *alert = cells_callbacks.request_analysis(
+        store, dataset_store, CONTROLS, new_dataset=True)
     assert shown is cells_callbacks.no_update and request["map"].startswith("sc_map-")
     assert alert == [None, False, "info"]
+    assert summary == cells_callbacks.ANALYSING  # not the old dataset's line
+    # Run pressed on the same dataset: the summary on screen stays until the job ends
+    assert ask(store, dataset_store)[2] is cells_callbacks.no_update
     reference = run_analysis(store, dataset_store)
     assert reference == request
     # what the job hands back through the job store is a small reference only
