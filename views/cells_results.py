@@ -19,6 +19,8 @@ from rnaclust_dash.pipeline.single_cell import SingleCellResult, run_single_cell
 from rnaclust_dash.pp.sc_qc import cell_rule_failures, cell_qc_metrics
 from rnaclust_dash.store import ResultStore, stage_key
 
+from .cells_map import top_marker_table
+
 #: The parameters the Cells tab sets, in the order of its controls (QC first).
 QC_PARAMS = ("min_genes", "max_genes", "min_counts", "max_pct_mito", "min_cells")
 ANALYSIS_PARAMS = ("hvg", "pcs", "neighbors", "resolution", "embedding", "markers")
@@ -133,7 +135,7 @@ def marker_rows(markers: pd.DataFrame, marker_groups: str, names: dict | None, *
                 per_group: int = 10) -> list:
     """The marker table shown: the best ``per_group`` genes of each group (clusters by
     their names when ``marker_groups`` is ``"cluster"``)."""
-    table = markers.sort_values(["group", "rank"]).groupby("group", sort=False).head(per_group)
+    table = top_marker_table(markers, per_group=per_group)
     shown = table.assign(group=cluster_names(table["group"].to_numpy(), names)
                          if marker_groups == "cluster" else table["group"])
     columns = ["group", "symbol", "score", "log2fc", "padj", "pct_in", "pct_out"]
