@@ -305,8 +305,8 @@ from views import cells_callbacks
 
 manager = create_app(sys.argv[1], warm_umap=False)._background_manager
 store = ResultStore(sys.argv[1])
-request = cells_callbacks.request_analysis(store, {"key": put_dataset(store, planted_dataset()),
-                                                  "mode": "single-cell"}, json.loads(sys.argv[2]))[0]
+dataset_store = {"key": put_dataset(store, planted_dataset()), "mode": "single-cell"}
+request = cells_callbacks.request_analysis(store, dataset_store, json.loads(sys.argv[2]))[0]
 
 def job_fn(set_progress, job_request):  # as register's run_job
     return cells_callbacks.job_outputs(store, set_progress, job_request)
