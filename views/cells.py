@@ -11,11 +11,11 @@ array as a ``dash.Patch``: at 100,000 cells the positions are not sent again.
 from __future__ import annotations
 
 import dash_bootstrap_components as dbc
-from dash import Output, dash_table, dcc, html, no_update
+from dash import Output, dash_table, dcc, html
 
 from callbacks.common import ViewOutputs
 from layouts import ids
-from layouts.components import GRAPH_CONFIG, view_alert
+from layouts.components import GRAPH_CONFIG, job_controls, view_alert
 from layouts.param_controls import control_for, labelled_box
 from rnaclust_dash.params import single_cell_defaults
 from rnaclust_dash.pl import cells as figures
@@ -49,11 +49,14 @@ RENAME_TEXT = "cells-rename-text"
 RENAME_BUTTON = "cells-rename-button"
 NAMES_STORE = "cells-names"
 RESULT_STORE = "cells-result"
+REQUEST = "cells-request"  # the analysis job's request (views.cells_callbacks)
+PROGRESS = "cells-progress"
+CANCEL = "cells-cancel"
 
 VIEW = ViewOutputs("cells", (
     Output(SUMMARY, "children"), Output(MAP, "figure"), Output(MARKERS, "data"),
     Output(DOT_PLOT, "figure"), Output(ELBOW, "figure"), Output(COLUMN, "options"),
-    Output(RENAME_CLUSTER, "options"), Output(RESULT_STORE, "data")))
+    Output(RENAME_CLUSTER, "options")))
 #: The QC figures' config: their threshold lines can be dragged (:mod:`.cells_qc`).
 QC_GRAPH_CONFIG = {**GRAPH_CONFIG, "edits": {"shapePosition": True}}
 
@@ -97,10 +100,8 @@ def _controls() -> dbc.Card:
         html.Div(id=QC_TEXT, className="small mb-2"),
         html.B("Analysis"),
         html.Div(numbers, className="d-flex flex-wrap gap-1 my-1"),
-        dbc.Row(choices + [dbc.Col([dbc.Button("Run", id=RUN, color="primary",
-                                               className="mt-4 px-4 me-2"),
-                                    html.Span(id=STATUS, className="small text-muted")],
-                                   md=6)], className="align-items-center"),
+        dbc.Row(choices + [dbc.Col(job_controls(RUN, CANCEL, PROGRESS, STATUS, "Run"),
+                                   className="mt-4", md=6)], className="align-items-center"),
     ]), className="mb-3")
 
 
@@ -135,7 +136,7 @@ def layout() -> html.Div:
         body, className="p-1")], className="mb-3")
     return html.Div([
         view_alert("cells"),
-        dcc.Store(id=NAMES_STORE, data={}), dcc.Store(id=RESULT_STORE),
+        dcc.Store(id=NAMES_STORE, data={}), dcc.Store(id=RESULT_STORE), dcc.Store(id=REQUEST),
         dcc.Store(id=QC_DRAWN),
         html.Div(_NOT_SINGLE_CELL, id=SUMMARY, className="mb-2"),
         _controls(),
@@ -164,51 +165,6 @@ def layout() -> html.Div:
 
 def _values(args) -> dict:
     return dict(zip(results.CELL_PARAMS, args))
-
-
-def map_colors(cells: results.CellsAnalysis, kind: str, gene, column,
-               names: dict | None) -> dict:
-    """The colour part of the map for the choice made (cluster, gene, column)."""
-    result = cells.result
-    coords = result.embedding.coords
-    if kind == "gene" and gene:
-        return figures.embedding_colors(results.gene_values(cells, gene), title=gene,
-                                        categorical=False)
-    if kind == "column" and column in cells.obs.columns:
-        values = cells.obs.loc[result.cell_ids, column].to_numpy()
-        numeric = cells.obs[column].dtype.kind in "if"
-        return figures.embedding_colors(values, title=column, categorical=not numeric,
-                                        coords=None if numeric else coords)
-    return figures.embedding_colors(results.cluster_names(result.labels, names),
-                                    title="cluster", categorical=True, coords=coords)
-
-
-def analysis_panel(store: ResultStore, dataset_store, values: dict, names: dict | None,
-                   color: tuple = ("cluster", None, None)) -> tuple:
-    """Everything the Run button (or a new dataset) redraws (outputs of :data:`VIEW`)."""
-    if not results.is_single_cell(dataset_store):
-        return VIEW.shown(_NOT_SINGLE_CELL, *[no_update] * (len(VIEW.outputs) - 1))
-    params = results.cell_params(values)
-    cells = results.analyse_cells(store, dataset_store, params)
-    result, obs = cells.result, cells.obs
-    embedding = result.embedding
-    figure = figures.cell_embedding(embedding.coords, map_colors(cells, *color, names),
-                                    axis_titles=embedding.axis_titles,
-                                    cell_ids=result.cell_ids)
-    groups = results.cluster_names(result.labels, names)
-    fraction, mean = results.dot_summary(cells, results.top_markers(result), groups)
-    metrics = result.metrics()
-    summary = (f"{metrics['n_cells']:,} of {metrics['n_cells_input']:,} cells and "
-               f"{metrics['n_genes']:,} genes kept; {metrics['n_hvg']:,} highly variable "
-               f"genes, {metrics['n_pcs']} PCs, {metrics['n_clusters']} clusters "
-               f"({params.method}, resolution {params.resolution:g}).")
-    clusters = [{"label": str(c), "value": str(c)} for c in range(1, metrics["n_clusters"] + 1)]
-    columns = [{"label": c, "value": c} for c in obs.columns]
-    return VIEW.shown(summary, figure, results.marker_rows(result, names),
-                      figures.dot_plot(fraction, mean),
-                      figures.elbow(result.pca.variance_ratio, used=params.pcs), columns,
-                      clusters, {"key": dataset_store["key"], "params": params.to_dict()},
-                      notice=" ".join(result.notices) or None)
 
 
 def register(app, store: ResultStore) -> None:

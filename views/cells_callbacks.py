@@ -1,20 +1,40 @@
-"""The callbacks of the Cells tab (:mod:`views.cells`): analysis, recolour (a Patch of
-the colour array only), gene search, cluster names and lasso selection (the QC preview:
-:mod:`views.cells_qc`)."""
+"""The callbacks of the Cells tab (:mod:`views.cells`): the analysis as a
+background job, the map drawn from its stored artifact, recolour (a Patch of the colour
+array only), gene search, cluster names and lasso selection (the QC preview:
+:mod:`views.cells_qc`).
+
+The analysis runs in three steps, so that no web worker holds a request for minutes nor
+keeps a result in memory:
+
+1. ``ask`` (in the request): a single-cell dataset and valid controls give the map's
+   content-addressed key; a map already stored is shown at once, else a job is asked for;
+2. ``run_job`` (a background job, with progress and cancel): runs the pipeline (each
+   stage cached) and writes the map artifact (:mod:`views.cells_map`); it hands back
+   only the small reference ``{"key", "params", "map"}``, never figures or matrices;
+3. ``draw`` (in the request, any worker): the map, markers, dot plot and elbow from the
+   artifact's parts. Recolours, the gene violin, gene search and the lasso read only the
+   parts they need (one gene = one column block).
+
+A failed run (e.g. every cell removed by QC) says why in the tab's alert and leaves the
+previous map, markers and plots on screen.
+"""
 
 from __future__ import annotations
 
+import numpy as np
 from dash import Input, Output, Patch, State, ctx, no_update
 
+from callbacks.common import ViewOutputs, error_text
+from callbacks.jobs import running_outputs, throttled
+from layouts import ids
 from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pl import cells as figures
 from rnaclust_dash.store import ResultStore
-
-from callbacks.common import error_text
-from layouts import ids
+from rnaclust_dash.tl.embed import load_umap
 
 from . import cells as view
 from . import cells_results as results
+from .cells_map import CellMap, map_key, write_map
 
 #: Shown beside Run while the analysis runs.
 RUNNING = ("Running: QC, normalization, HVGs, PCA, neighbours, clustering, map, markers "
@@ -22,32 +42,111 @@ RUNNING = ("Running: QC, normalization, HVGs, PCA, neighbours, clustering, map, 
 
 _ALL_STATES = [State(view.CONTROL_IDS[name], "value") for name in results.CELL_PARAMS]
 
+#: The request callback: the job's request, or the stored map at once (errors: the
+#: alert; what is shown stays).
+ASK_VIEW = ViewOutputs("cells", (
+    Output(view.REQUEST, "data"), Output(view.RESULT_STORE, "data", allow_duplicate=True),
+    Output(view.SUMMARY, "children", allow_duplicate=True)), duplicate=True,
+    keep_on_error=True)
+#: The background job: the map's reference (errors: the alert; the old map stays).
+JOB_VIEW = ViewOutputs("cells", (Output(view.RESULT_STORE, "data"),), duplicate=True,
+                       keep_on_error=True)
 
-def stored_result(store: ResultStore, result_store: dict, memo: dict | None = None):
-    """The analysis the map shows (its stages read back from the store).
 
-    ``memo`` (one per app, see :func:`register`) keeps the last one in memory: at 100,000
-    cells reading the stages back (the dataset and the log values: a GB) would take
-    seconds on every recolour; only the first recolour after a run pays it.
-    """
-    ident = (result_store["key"], tuple(sorted(result_store["params"].items())))
-    if memo is not None and memo.get("ident") == ident:
-        return memo["cells"]
+#: The summary line while the first analysis of a new dataset runs.
+ANALYSING = "Analysing the cells of this dataset: the map appears when the job ends."
+
+
+def request_analysis(store: ResultStore, dataset_store: dict | None, values: dict, *,
+                     new_dataset: bool = False) -> tuple:
+    """Outputs of :data:`ASK_VIEW`: the stored map's reference when there is one (no job),
+    else a request for :func:`compute_map` (with :data:`ANALYSING` as the summary for a
+    ``new_dataset``); the "not single cells" line for bulk data."""
+    if not results.is_single_cell(dataset_store):
+        return ASK_VIEW.shown(no_update, no_update, view._NOT_SINGLE_CELL)
+    params = results.cell_params(values)
+    reference = {"key": dataset_store["key"], "params": params.to_dict(),
+                 "map": map_key(dataset_store["key"], params)}
+    if CellMap(store, reference["map"]).complete():
+        return ASK_VIEW.shown(no_update, reference, no_update)
+    return ASK_VIEW.shown(reference, no_update, ANALYSING if new_dataset else no_update)
+
+
+def compute_map(store: ResultStore, request: dict, progress=None) -> dict:
+    """Run the analysis of ``request`` (each stage cached in ``store``) and write its map
+    artifact; the background job's body. Returns the map's reference (``request``)."""
+    params = AnalysisParams.from_dict(request["params"])
+    if progress is not None:
+        progress(1, 100)
+    # umap-learn with its numba code cached on disk, before the neighbours stage imports
+    # it raw: else every job process compiled the graph's weights again (86-117 s on the
+    # loaded machine for 300 cells; why the job "did not come back" in the browser test)
+    load_umap()
+    cells = results.analyse_cells(store, {"key": request["key"]}, params)
+    if progress is not None:  # the map's parts: the last fifth of the bar
+        progress(80, 100)
+    write_map(store, request["map"], cells, progress=None if progress is None else (
+        lambda done, total: progress(80 + 20 * done // total, 100)))
+    return dict(request)
+
+
+@JOB_VIEW.guard
+def job_outputs(store: ResultStore, set_progress, request: dict | None) -> tuple:
+    """Outputs of :data:`JOB_VIEW` (the background job): the new map's reference, or on
+    an error the alert (the map on screen stays)."""
+    if not request:
+        return JOB_VIEW.unchanged()
+    return JOB_VIEW.shown(compute_map(store, request, progress=throttled(set_progress)))
+
+
+def map_colors(cell_map: CellMap, kind: str, gene, column, names: dict | None) -> dict:
+    """The colour part of the map for the choice made (cluster, gene, column)."""
+    if kind == "gene" and gene:
+        return figures.embedding_colors(cell_map.gene_values(gene), title=gene,
+                                        categorical=False)
+    if kind == "column" and column:
+        obs = cell_map.part("obs")
+        if column in obs.columns:
+            numeric = obs[column].dtype.kind in "if"
+            return figures.embedding_colors(
+                obs[column].to_numpy(), title=column, categorical=not numeric,
+                coords=None if numeric else cell_map.part("cells")["coords"])
+    cells = cell_map.part("cells")
+    return figures.embedding_colors(results.cluster_names(cells["labels"], names),
+                                    title="cluster", categorical=True, coords=cells["coords"])
+
+
+def map_panel(store: ResultStore, result_store: dict, names: dict | None,
+              color: tuple = ("cluster", None, None)) -> tuple:
+    """Everything a new analysis (or a cluster's new name) redraws, from the stored map
+    (outputs of :data:`views.cells.VIEW`)."""
     params = AnalysisParams.from_dict(result_store["params"])
-    cells = results.analyse_cells(store, {"key": result_store["key"]}, params)
-    if memo is not None:
-        memo.clear()
-        memo.update(ident=ident, cells=cells)
-    return cells
+    cell_map = CellMap(store, result_store["map"])
+    cells, panel, obs = cell_map.part("cells"), cell_map.part("panel"), cell_map.part("obs")
+    figure = figures.cell_embedding(cells["coords"], map_colors(cell_map, *color, names),
+                                    axis_titles=cells["axis_titles"],
+                                    cell_ids=obs.index.to_numpy())
+    fraction, mean = results.named_dot_summary(panel["dot"], names)
+    metrics = panel["metrics"]
+    summary = (f"{metrics['n_cells']:,} of {metrics['n_cells_input']:,} cells and "
+               f"{metrics['n_genes']:,} genes kept; {metrics['n_hvg']:,} highly variable "
+               f"genes, {metrics['n_pcs']} PCs, {metrics['n_clusters']} clusters "
+               f"({params.method}, resolution {params.resolution:g}).")
+    clusters = [{"label": str(c), "value": str(c)} for c in range(1, metrics["n_clusters"] + 1)]
+    columns = [{"label": c, "value": c} for c in obs.columns]
+    return view.VIEW.shown(summary, figure,
+                           results.marker_rows(panel["markers"], panel["marker_groups"], names),
+                           figures.dot_plot(fraction, mean),
+                           figures.elbow(panel["variance_ratio"], used=params.pcs), columns,
+                           clusters, notice=" ".join(panel["notices"]) or None)
 
 
 def recolor(store: ResultStore, result_store: dict | None, kind: str, gene, column,
-            names: dict | None, memo: dict | None = None) -> Patch:
+            names: dict | None) -> Patch:
     """The map's new colours as a Patch: marker colours, hover values, cluster labels."""
     if not result_store:
         return no_update
-    colors = view.map_colors(stored_result(store, result_store, memo), kind, gene, column,
-                             names)
+    colors = map_colors(CellMap(store, result_store["map"]), kind, gene, column, names)
     return color_patch(colors, n_cells=len(colors["marker"]["color"]), cell_ids=True)
 
 
@@ -57,7 +156,9 @@ def color_patch(colors: dict, *, n_cells: int, cell_ids: bool) -> Patch:
     as they were when a gene colours the map (its value is in the colour bar)."""
     patch = Patch()
     for name, value in colors["marker"].items():
-        patch["data"][0]["marker"][name] = value
+        # the colours as a typed array: plotly.py encodes arrays in figures, not in Patches
+        patch["data"][0]["marker"][name] = (figures.typed_array(value)
+                                            if isinstance(value, np.ndarray) else value)
     categories = colors["customdata"] is not None
     if categories:
         patch["data"][0]["customdata"] = colors["customdata"]
@@ -70,21 +171,42 @@ def color_patch(colors: dict, *, n_cells: int, cell_ids: bool) -> Patch:
 
 def register(app, store: ResultStore) -> None:
     """Register every callback of the Cells tab."""
-    memo: dict = {}  # the last analysis shown, in this server process (stored_result)
 
-    @app.callback(*view.VIEW.all, Input(ids.DATASET_STORE, "data"), Input(view.RUN, "n_clicks"),
-                  Input(view.NAMES_STORE, "data"), *_ALL_STATES,
-                  State(view.COLOR_KIND, "value"), State(view.GENE, "value"),
-                  State(view.COLUMN, "value"), prevent_initial_call=True,
-                  # in the request, not a background job: as a job it did not come back
-                  # in the browser test on the loaded machine (to investigate)
-                  running=[(Output(view.RUN, "disabled"), True, False),
-                           (Output(view.STATUS, "children"), RUNNING, "")])
+    _register_analysis(app, store)
+    _register_map(app, store)
+
+
+def _register_analysis(app, store: ResultStore) -> None:
+    """Run: the request, the background job and the drawing of its map."""
+
+    @app.callback(*ASK_VIEW.all, Input(ids.DATASET_STORE, "data"), Input(view.RUN, "n_clicks"),
+                  *_ALL_STATES, prevent_initial_call=True)
+    @ASK_VIEW.guard
+    def ask(dataset_store, _, *values):
+        return request_analysis(store, dataset_store, view._values(values),
+                                new_dataset=ctx.triggered_id == ids.DATASET_STORE)
+
+    @app.callback(*JOB_VIEW.all, Input(view.REQUEST, "data"), background=True,
+                  running=[*running_outputs(view.PROGRESS, view.CANCEL, view.RUN),
+                           (Output(view.STATUS, "children"), RUNNING, "")],
+                  progress=[Output(view.PROGRESS, "value"), Output(view.PROGRESS, "label")],
+                  cancel=[Input(view.CANCEL, "n_clicks")], prevent_initial_call=True)
+    def run_job(set_progress, request):
+        return job_outputs(store, set_progress, request)
+
+    @app.callback(*view.VIEW.all, Input(view.RESULT_STORE, "data"),
+                  Input(view.NAMES_STORE, "data"), State(view.COLOR_KIND, "value"),
+                  State(view.GENE, "value"), State(view.COLUMN, "value"),
+                  prevent_initial_call=True)
     @view.VIEW.guard
-    def analyse(dataset_store, _, names, *values):
-        *control_values, kind, gene, column = values
-        return view.analysis_panel(store, dataset_store, view._values(control_values), names,
-                                   (kind, gene, column))
+    def draw(result_store, names, kind, gene, column):
+        if not result_store:
+            return view.VIEW.unchanged()
+        return map_panel(store, result_store, names, (kind, gene, column))
+
+
+def _register_map(app, store: ResultStore) -> None:
+    """Recolour, gene search and violin, cluster names, lasso."""
 
     @app.callback(Output(view.MAP, "figure", allow_duplicate=True),
                   Output(view.COLOR_KIND, "value"),
@@ -98,7 +220,7 @@ def register(app, store: ResultStore) -> None:
         elif ctx.triggered_id == view.COLUMN and column:
             kind = "column"
         try:
-            return recolor(store, result_store, kind, gene, column, names, memo), kind
+            return recolor(store, result_store, kind, gene, column, names), kind
         except Exception:  # noqa: BLE001 - keep the map; the violin says what went wrong
             return no_update, kind
 
@@ -114,7 +236,8 @@ def register(app, store: ResultStore) -> None:
             return [{"label": gene, "value": gene}], gene
         if not search:
             return no_update, no_update
-        found = results.matching_genes(stored_result(store, result_store, memo), search)
+        symbols = CellMap(store, result_store["map"]).part("genes")["symbols"]
+        found = results.matching_genes(symbols, search)
         if current and current not in found:
             found = [current] + found
         return [{"label": g, "value": g} for g in found], no_update
@@ -126,9 +249,9 @@ def register(app, store: ResultStore) -> None:
         if not gene or not result_store:
             return no_update
         try:
-            cells = stored_result(store, result_store, memo)
-            return figures.gene_violins(results.gene_values(cells, gene), results.cluster_names(
-                cells.result.labels, names), gene=gene)
+            cell_map = CellMap(store, result_store["map"])
+            return figures.gene_violins(cell_map.gene_values(gene), results.cluster_names(
+                cell_map.part("cells")["labels"], names), gene=gene)
         except Exception as error:  # noqa: BLE001 - say it in the figure
             from rnaclust_dash.pl.common import empty_figure
             return empty_figure(error_text(error))
@@ -149,5 +272,6 @@ def register(app, store: ResultStore) -> None:
     def selection(selected, result_store, names):
         if not selected or not result_store:
             return ""
-        return results.selection_text(stored_result(store, result_store, memo).result,
-                                      selected.get("points", []), names)
+        labels = CellMap(store, result_store["map"]).part("cells")["labels"]
+        return results.selection_text(labels, selected.get("points", []), names)
+

@@ -1,5 +1,6 @@
 """The Cells view's glue to the single-cell pipeline: parameters from its controls, the
-(cached) result, QC preview counts, a gene's values, dot-plot summaries and cluster names.
+(cached) result, QC preview counts, gene search, marker rows, dot-plot rows under the
+clusters' names and cluster names (the stored map itself: :mod:`views.cells_map`).
 
 Plain functions of the result store and control values (no Dash callbacks), so the
 tests call them as the callbacks do. Cells x genes throughout.
@@ -12,12 +13,13 @@ import pandas as pd
 
 from dataclasses import dataclass
 
-from rnaclust_dash.errors import DataError
 from rnaclust_dash.params import AnalysisParams, single_cell_defaults
 from rnaclust_dash.pipeline import load_dataset
 from rnaclust_dash.pipeline.single_cell import SingleCellResult, run_single_cell
 from rnaclust_dash.pp.sc_qc import cell_rule_failures, cell_qc_metrics
 from rnaclust_dash.store import ResultStore, stage_key
+
+from .cells_map import top_marker_table
 
 #: The parameters the Cells tab sets, in the order of its controls (QC first).
 QC_PARAMS = ("min_genes", "max_genes", "min_counts", "max_pct_mito", "min_cells")
@@ -97,82 +99,56 @@ def qc_preview_text(preview: dict) -> str:
 def cluster_names(labels: np.ndarray, names: dict | None) -> np.ndarray:
     """Each cell's cluster as shown: the user's name for it, else its number."""
     names = names or {}
-    numbers = np.asarray(labels).astype(str)
-    lookup = {str(n): str(names.get(str(n)) or n) for n in np.unique(numbers)}
-    return np.array([lookup[n] for n in numbers], dtype=object) if len(numbers) else numbers
+    clusters, inverse = np.unique(np.asarray(labels), return_inverse=True)
+    shown = np.array([str(names.get(str(c)) or c) for c in clusters], dtype=str)
+    return shown[inverse.ravel()]
 
 
-def gene_index(cells: CellsAnalysis, gene: str) -> int:
-    """Column of ``gene`` (an id, or a symbol) in the result's kept genes."""
-    result = cells.result
-    matches = np.flatnonzero(result.gene_ids == gene)
-    if not len(matches):
-        matches = np.flatnonzero(cells.symbols == gene)
-    if not len(matches):
-        raise DataError(f"Gene {gene} is not among the {len(result.gene_ids):,} genes kept "
-                        "after QC (it may be detected in too few cells: lower 'Minimum "
-                        "cells per gene').")
-    return int(matches[0])
-
-
-def gene_values(cells: CellsAnalysis, gene: str) -> np.ndarray:
-    """log1p normalized expression of one gene in every kept cell (float32, one column of
-    the sparse matrix: nothing densified)."""
-    column = cells.result.log_values[:, gene_index(cells, gene)]
-    return np.asarray(column.toarray()).ravel().astype(np.float32)
-
-
-def matching_genes(cells: CellsAnalysis, text: str, *, limit: int = 30) -> list[str]:
+def matching_genes(symbols: np.ndarray, text: str, *, limit: int = 30) -> list[str]:
     """Symbols starting with ``text`` (case-insensitive) first, then containing it."""
     if not text:
         return []
-    symbols = pd.Series(cells.symbols)
+    symbols = pd.Series(symbols)
     lower, query = symbols.str.lower(), text.lower()
     starts = symbols[lower.str.startswith(query)]
     contains = symbols[lower.str.contains(query, regex=False) & ~lower.str.startswith(query)]
     return list(dict.fromkeys(list(starts.sort_values()) + list(contains.sort_values())))[:limit]
 
 
-def top_markers(result: SingleCellResult, *, per_group: int = 3) -> list[str]:
-    """The best ``per_group`` markers (by rank) of each group, as symbols, without repeats."""
-    table = result.markers.sort_values(["group", "rank"])
-    best = table.groupby("group", sort=False).head(per_group)
-    return list(dict.fromkeys(best["symbol"].astype(str)))
+def named_dot_summary(dot: tuple, names: dict | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The dot plot's (fraction, mean) per cluster as named: clusters given one name are
+    one row (each value weighted by its cluster's size, as if computed on their cells
+    together); rows in natural order of the names."""
+    fraction, mean, sizes = dot
+    shown = pd.Series(cluster_names(fraction.index.to_numpy(), names), index=fraction.index)
+    weights = sizes.astype(float)
+    merged = []
+    for table in (fraction, mean):
+        weighted = table.mul(weights, axis=0).groupby(shown.to_numpy()).sum()
+        merged.append(weighted.div(weights.groupby(shown.to_numpy()).sum(), axis=0))
+    order = sorted(merged[0].index, key=lambda g: (not str(g).isdigit(), int(g) if
+                                                   str(g).isdigit() else 0, str(g)))
+    return merged[0].loc[order], merged[1].loc[order]
 
 
-def dot_summary(cells: CellsAnalysis, genes: list[str],
-                groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Fraction of cells expressing and mean log expression: groups x genes."""
-    columns = [gene_index(cells, gene) for gene in genes]
-    values = cells.result.log_values[:, columns]
-    order = sorted(pd.unique(groups), key=lambda g: (not str(g).isdigit(), int(g) if
-                                                     str(g).isdigit() else 0, str(g)))
-    fraction, mean = [], []
-    for group in order:
-        rows = values[np.flatnonzero(groups == group)]
-        fraction.append(np.asarray((rows > 0).mean(axis=0)).ravel())
-        mean.append(np.asarray(rows.mean(axis=0)).ravel())
-    index = [str(g) for g in order]
-    return (pd.DataFrame(fraction, index=index, columns=genes),
-            pd.DataFrame(mean, index=index, columns=genes))
-
-
-def marker_rows(result: SingleCellResult, names: dict | None, *, per_group: int = 10) -> list:
-    """The marker table shown: the best ``per_group`` genes of each group."""
-    table = result.markers.sort_values(["group", "rank"]).groupby(
-        "group", sort=False).head(per_group)
+def marker_rows(markers: pd.DataFrame, marker_groups: str, names: dict | None, *,
+                per_group: int = 10) -> list:
+    """The marker table shown: the best ``per_group`` genes of each group (clusters by
+    their names when ``marker_groups`` is ``"cluster"``)."""
+    table = top_marker_table(markers, per_group=per_group)
     shown = table.assign(group=cluster_names(table["group"].to_numpy(), names)
-                         if result.marker_groups == "cluster" else table["group"])
+                         if marker_groups == "cluster" else table["group"])
     columns = ["group", "symbol", "score", "log2fc", "padj", "pct_in", "pct_out"]
     return shown[columns].round({"score": 2, "log2fc": 2, "pct_in": 3, "pct_out": 3}).assign(
         padj=shown["padj"].map(lambda p: f"{p:.2e}")).to_dict("records")
 
 
-def selection_text(result: SingleCellResult, points: list, names: dict | None) -> str:
-    """'312 cells selected: 5 (290), 2 (22)' from a lasso's selected points."""
+def selection_text(labels: np.ndarray, points: list, names: dict | None) -> str:
+    """'312 cells selected: 5 (290), 2 (22)' from a lasso's selected points (``labels``:
+    each cell's cluster, in the map's order)."""
     if not points:
         return ""
     rows = np.array([p["pointIndex"] for p in points if "pointIndex" in p], dtype=int)
-    shown = pd.Series(cluster_names(result.labels[rows], names)).value_counts()
+    shown = pd.Series(cluster_names(labels[rows], names)).value_counts()
     parts = ", ".join(f"{name} ({n:,})" for name, n in shown.items())
     return f"{len(rows):,} cells selected: {parts}"

@@ -35,7 +35,7 @@ from rnaclust_dash.tl.subcluster import steps_from_records
 from rnaclust_dash.tl.trajectory.genes import pseudotime_gene_lists, smoothed_trends
 from rnaclust_dash.tl.trajectory.paga import group_order, group_positions
 from views.cells import RESULT_STORE as CELLS_RESULT
-from views.cells_callbacks import stored_result
+from views.cells_map import CellMap
 from views.pattern_enrichment import enrichment_block, register_enrichment
 
 TAB_ID = "trajectory"
@@ -136,15 +136,13 @@ def is_cells(analysis_store: dict | None) -> bool:
     return bool(analysis_store) and bool(analysis_store.get("cells"))
 
 
-def choices(store: ResultStore, analysis_store: dict, groups: str | None,
-            memo: dict | None = None) -> tuple:
+def choices(store: ResultStore, analysis_store: dict, groups: str | None) -> tuple:
     """Options and values of the groups, root group and root column menus: the clusters
-    (after the analysis' splits; for cells the Cells tab's) and the sheet's columns
-    (``memo``: see :func:`figures`)."""
+    (after the analysis' splits; for cells the Cells tab's) and the sheet's columns."""
     if is_cells(analysis_store):
-        cells = stored_result(store, analysis_store, memo)
-        metadata = cells.obs.loc[cells.result.cell_ids]
-        clusters = group_order(cells.result.labels)
+        cell_map = CellMap(store, analysis_store["map"])  # the Cells tab's stored map
+        metadata = cell_map.part("obs")
+        clusters = group_order(cell_map.part("cells")["labels"])
         offered = [str(c) for c in metadata.columns
                    if metadata[c].nunique() <= MAX_GROUPS]
     else:
@@ -213,28 +211,27 @@ def request(store: ResultStore, analysis_store, tab, groups,
     return no_update, job, f"Ordering the {what} along pseudotime...", None, False
 
 
-def _map(store: ResultStore, analysis_store: dict, trajectory, map_kind: str,
-         memo: dict | None) -> tuple:
+def _map(store: ResultStore, analysis_store: dict, trajectory, map_kind: str) -> tuple:
     """(coordinates, axis titles) of the map chosen; cells: the Cells tab's map."""
     if map_kind == "diffmap":
         return trajectory.diffmap.components[:, 1:3].astype(np.float64), ("DC1", "DC2")
     if is_cells(analysis_store):
-        embedding = stored_result(store, analysis_store, memo).result.embedding
-    else:
-        params = AnalysisParams.from_dict(analysis_store["params"]).replace(embedding="pca")
-        embedding = compute_embedding(store, analysis_store["key"], params)
+        cells = CellMap(store, analysis_store["map"]).part("cells")
+        return np.asarray(cells["coords"], dtype=np.float64), tuple(cells["axis_titles"])
+    params = AnalysisParams.from_dict(analysis_store["params"]).replace(embedding="pca")
+    embedding = compute_embedding(store, analysis_store["key"], params)
     return embedding.coords, embedding.axis_titles
 
 
 def _trends(store: ResultStore, analysis_store: dict, analysis, trajectory,
-            genes: pd.DataFrame, memo: dict | None) -> dict:
+            genes: pd.DataFrame) -> dict:
     """The heatmap of the top genes along pseudotime (cells: labelled by symbol)."""
     top = genes.dropna(subset=["rho"]).head(TOP_GENES)
     if is_cells(analysis_store):
-        result = stored_result(store, analysis_store, memo).result
-        columns = pd.Index(result.gene_ids.astype(str)).get_indexer(top["gene"])
-        values = result.log_values[:, columns]
-        values = values.toarray() if hasattr(values, "toarray") else np.asarray(values)
+        # one column block per gene from the Cells tab's stored map (cells in map order)
+        cell_map = CellMap(store, analysis_store["map"])
+        values = np.column_stack([cell_map.gene_values(str(gene)) for gene in top["gene"]]
+                                 ).astype(np.float64)
         if not top["symbol"].duplicated().any():
             top = top.assign(gene=top["symbol"])
         items = "cells"
@@ -247,21 +244,19 @@ def _trends(store: ResultStore, analysis_store: dict, analysis, trajectory,
                          items=items)
 
 
-def figures(store: ResultStore, result: dict, map_kind: str, threshold: float,
-            memo: dict | None = None) -> tuple:
+def figures(store: ResultStore, result: dict, map_kind: str, threshold: float) -> tuple:
     """The trajectory map, the heatmap, a status line and the notices of a stored
-    result (``memo``: the Cells tab's last result, see
-    :func:`views.cells_callbacks.stored_result`)."""
+    result (cells: read from the Cells tab's stored map, :class:`views.cells_map.CellMap`)."""
     analysis_store = result["analysis"]
     analysis, trajectory, genes = store.get(result["key"])
-    coords, titles = _map(store, analysis_store, trajectory, map_kind, memo)
+    coords, titles = _map(store, analysis_store, trajectory, map_kind)
     positions = group_positions(coords, trajectory.groups).loc[list(trajectory.paga.index)]
     cells = is_cells(analysis_store)
     main = trajectory_figure(coords, ids=trajectory.ids, pseudotime=trajectory.pseudotime,
                              paga=trajectory.paga, positions=positions, root=trajectory.root,
                              threshold=threshold or 0.0, axis_titles=titles,
                              revision=f"{analysis_store['key']}-{map_kind}", webgl=cells)
-    heatmap = _trends(store, analysis_store, analysis, trajectory, genes, memo)
+    heatmap = _trends(store, analysis_store, analysis, trajectory, genes)
     reached = int(np.isfinite(trajectory.pseudotime).sum())
     n_significant = int((genes["padj"] < 0.05).sum())
     what = "cells" if cells else "samples"
@@ -311,7 +306,6 @@ def clicked_root(click: dict | None) -> tuple:
 
 def register(app, store: ResultStore) -> None:
     """Register the Trajectory view's callbacks."""
-    memo: dict = {}  # the Cells tab's last result in this process (stored_result)
     app.clientside_callback(SEE_WHEN_SHOWN, Output(SEEN, "data"),
                             Input(ids.ANALYSIS_STORE, "data"), Input(CELLS_RESULT, "data"),
                             Input(ids.VIEW_TABS, "active_tab"), State(SEEN, "data"),
@@ -325,7 +319,7 @@ def register(app, store: ResultStore) -> None:
                   prevent_initial_call=True)
     def update_choices(analysis_store, groups, root_group, root_column):
         try:
-            options = list(choices(store, analysis_store, groups, memo))
+            options = list(choices(store, analysis_store, groups))
         except Exception:  # noqa: BLE001 - the drawing callback reports it
             return tuple([no_update] * 6)
         if root_group in [o["value"] for o in options[2]]:
@@ -386,7 +380,7 @@ def register(app, store: ResultStore) -> None:
         if not result:
             return tuple([no_update] * 5)
         try:
-            main, heatmap, status, notices = figures(store, result, map_kind, threshold, memo)
+            main, heatmap, status, notices = figures(store, result, map_kind, threshold)
         except Exception as error:  # noqa: BLE001 - shown in this view's alert
             return no_update, no_update, "", error_message(error), True
         return main, heatmap, status, notices, bool(notices)

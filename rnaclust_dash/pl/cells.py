@@ -11,6 +11,8 @@ dashboard can send that array only (a ``dash.Patch``).
 
 from __future__ import annotations
 
+import base64
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -188,8 +190,10 @@ def embedding_colors(values, *, title: str, categorical: bool,
         numbers and above :data:`HOVER_TEXT_MAX` cells) and ``annotations``.
     """
     if categorical:
-        names = pd.Series(values).astype(str).to_numpy()
-        categories, codes = np.unique(names, return_inverse=True)
+        names = values if isinstance(values, np.ndarray) and values.dtype.kind == "U" \
+            else _category_names(pd.Series(values))
+        # hashing, not a sort of every cell's name (0.15 s at 100,000 cells)
+        codes, categories = pd.factorize(names, sort=True)
         n = len(categories)
         marker = {"color": codes.astype(np.uint8 if n <= 256 else np.uint16),
                   "colorscale": discrete_colorscale(n), "cmin": -0.5, "cmax": n - 0.5,
@@ -213,6 +217,34 @@ def embedding_colors(values, *, title: str, categorical: bool,
                            "tickvals": (ticks / high * GENE_LEVELS).tolist(),
                            "ticktext": [f"{t:.1f}" for t in ticks]}}
     return {"marker": marker, "customdata": None, "annotations": []}
+
+
+#: The category of cells whose cell-sheet value is empty.
+MISSING = "(missing)"
+
+
+def _category_names(values: pd.Series) -> np.ndarray:
+    """Each value as text; empty ones (NaN, None) as :data:`MISSING`."""
+    return values.astype(str).where(values.notna(), MISSING).to_numpy(dtype=object)
+
+
+def typed_array(values: np.ndarray) -> dict:
+    """``values`` (1-D, unsigned integers or floats) as a plotly.js typed array
+    (``{"dtype", "bdata"}``: base64 of the little-endian bytes). Sent in a Patch, where
+    plotly.py does not encode arrays: 100,000 uint8 codes are 133 KB instead of ~330 KB
+    of JSON numbers, and the browser reads them without parsing."""
+    values = np.asarray(values)
+    kinds = {("u", 1): "u1", ("u", 2): "u2", ("u", 4): "u4", ("f", 4): "f4", ("f", 8): "f8"}
+    code = kinds.get((values.dtype.kind, values.dtype.itemsize))
+    if code is None or values.ndim != 1:
+        raise ValueError(f"no typed array for {values.dtype} of {values.ndim} dimension(s)")
+    data = np.ascontiguousarray(values, dtype=values.dtype.newbyteorder("<"))
+    return {"dtype": code, "bdata": base64.b64encode(data.tobytes()).decode("ascii")}
+
+
+def typed_array_values(spec: dict) -> np.ndarray:
+    """The array a :func:`typed_array` spec holds."""
+    return np.frombuffer(base64.b64decode(spec["bdata"]), dtype="<" + spec["dtype"])
 
 
 def gene_level_values(codes: np.ndarray, high: float) -> np.ndarray:

@@ -1,5 +1,6 @@
 """The Cells tab in headless Chromium: a small 10x upload opens it with clusters on the
-map; a QC threshold moves its count; colouring by a gene; a lasso reports its cells."""
+map (the analysis a background job); a QC threshold moves its count; colouring by a
+gene; a lasso reports its cells."""
 
 import shutil
 import sys
@@ -73,11 +74,9 @@ def test_single_cells_open_the_cells_tab_with_qc_map_and_markers(dash_duo, app_f
 
 
 def choose_typed(dash_duo, label):
-    """Click the option ``label`` of the open gene menu (after typing)."""
-    from selenium.webdriver.common.by import By
-
-    wait_until(lambda: any(o.text == label for o in dash_duo.find_elements(
-        ".dash-dropdown-option") or []), timeout=20)
-    option = next(o for o in dash_duo.find_elements(".dash-dropdown-option")
-                  if o.text == label)
-    dash_duo.driver.execute_script("arguments[0].click();", option)
+    """Click the option ``label`` of the open gene menu (after typing): found and clicked
+    in one script, so an option re-rendered meanwhile is never a stale reference."""
+    script = ("const o = Array.from(document.querySelectorAll('.dash-dropdown-option'))"
+              f".find(o => o.textContent.trim() === {label!r});"
+              "if (o) { o.click(); return true; } return false;")
+    wait_until(lambda: dash_duo.driver.execute_script(script), timeout=20)

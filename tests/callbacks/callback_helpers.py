@@ -219,3 +219,15 @@ def fake_ctx(prop_id: str, value: Any) -> SimpleNamespace:
     """What dash.ctx holds while a callback runs for one triggered property."""
     return SimpleNamespace(triggered_id=prop_id.rsplit(".", 1)[0],
                            triggered=[{"prop_id": prop_id, "value": value}])
+
+
+def run_cells_analysis(store, dataset_store: dict, controls: dict) -> dict:
+    """The Cells tab's Run as its callbacks do it: the request (guarded), then the job's
+    body in this process; returns the map's reference (``{"key", "params", "map"}``)."""
+    from views import cells_callbacks
+
+    request = cells_callbacks.ASK_VIEW.guard(cells_callbacks.request_analysis)(
+        store, dataset_store, controls)[0]
+    outputs = cells_callbacks.job_outputs(store, lambda value: None, request)
+    assert outputs[-1] != "danger", outputs[-3]
+    return outputs[0]

@@ -10,7 +10,10 @@ import numpy as np
 import pytest
 from dash.exceptions import PreventUpdate
 
+from callback_helpers import run_cells_analysis
+
 from rnaclust_dash.errors import ParameterError
+from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import put_dataset
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.graph import cluster_graph
@@ -29,9 +32,7 @@ def analysed(tmp_path_factory):
     """The store and the result store of a Run on the planted cells (3 types)."""
     store = ResultStore(tmp_path_factory.mktemp("cells_tree") / "store")
     key = put_dataset(store, planted_dataset())
-    outputs = cells.VIEW.guard(cells.analysis_panel)(
-        store, {"key": key, "mode": "single-cell"}, CONTROLS, {})
-    yield store, outputs[cells.VIEW.position(cells.RESULT_STORE, "data")]
+    yield store, run_cells_analysis(store, {"key": key, "mode": "single-cell"}, CONTROLS)
     store.cache.close()
 
 
@@ -46,7 +47,8 @@ def test_the_tree_clusters_the_graph_of_the_analysis_shown(analysed):
     nodes = nodes_of(figure)
     # the analysis' own resolution (1) is always a row
     assert sorted(set(nodes.customdata)) == [0.2, 1.0, 2.0]
-    result = cells_callbacks.stored_result(store, result_store).result
+    result = results.analyse_cells(store, {"key": result_store["key"]},
+                                   AnalysisParams.from_dict(result_store["params"])).result
     for resolution in (0.2, 1.0, 2.0):
         direct = cluster_graph(result.graph.connectivities, resolution=resolution,
                                random_state=result.params.seed)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from callback_helpers import data_url
+from callback_helpers import data_url, run_cells_analysis
 from scipy.stats import spearmanr
 
 from rnaclust_dash.dataset import Dataset
@@ -38,8 +38,7 @@ def cells_store(tmp_path_factory):
     store = ResultStore(tmp_path_factory.mktemp("trajectory_cells") / "store")
     adata = differentiation()
     key = put_dataset(store, Dataset.from_anndata(adata, value_kind="counts"))
-    outputs = cells.analysis_panel(store, {"key": key, "mode": "single-cell"}, CONTROLS, {})
-    result_store = outputs[cells.VIEW.position(cells.RESULT_STORE, "data")]
+    result_store = run_cells_analysis(store, {"key": key, "mode": "single-cell"}, CONTROLS)
     yield store, dict(result_store, cells=True), adata.obs
     store.cache.close()
 
@@ -117,8 +116,8 @@ def test_a_bulk_analysis_store_is_not_taken_for_cells(cells_store):
 def test_cells_the_root_cannot_reach_are_named_and_drawn_grey(tmp_path):
     store = ResultStore(tmp_path / "store")
     key = put_dataset(store, Dataset.from_anndata(two_populations(), value_kind="counts"))
-    outputs = cells.analysis_panel(store, {"key": key, "mode": "single-cell"}, CONTROLS, {})
-    analysis_store = dict(outputs[cells.VIEW.position(cells.RESULT_STORE, "data")], cells=True)
+    analysis_store = dict(run_cells_analysis(store, {"key": key, "mode": "single-cell"},
+                                             CONTROLS), cells=True)
     result = _computed(store, analysis_store, RootChoice(item="A000"))
     main, _, status, notices = trajectory.figures(store, result, "pca", 0.1)
     assert "pseudotime for 60 of 120 cells" in status
