@@ -134,8 +134,10 @@ def _graph_step(params: AnalysisParams) -> Step:
         how = f"{params.method.capitalize()} at resolution {params.resolution:g}"
     else:
         settings = get_method(params.method).settings(params)
-        settings_code = ", ".join(f"{name}={'representation.shape[1]' if name == 'pcs' else repr(value)}"
-                                  for name, value in settings.items())
+        # GMM reduces to its own PCs: on PCs already, it keeps as many as it is given
+        settings_code = ", ".join(
+            f"{name}={'representation.shape[1]' if name == 'pcs' else repr(value)}"
+            for name, value in settings.items())
         code += (f"\n    method = get_method({params.method!r})\n"
                  f"    partition = method.fit(representation, k={params.k!r}, "
                  f"random_state={params.seed!r}"
