@@ -97,8 +97,54 @@ def _figure_html(figure: dict, *, div_id: str) -> str:
                        validate=False)
 
 
-def methods_paragraph(params, dataset: Dataset, analysis: Analysis) -> tuple[str, list[str]]:
+class References:
+    """The numbered references of a methods paragraph, in the order they are first cited
+    (one instance per report)."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+
+    def cite(self, name: str) -> str:
+        """``"<method> [n]"`` for a key of :data:`~.citations.CITATIONS` (the name itself
+        when it has no citation); the reference is numbered on its first citation."""
+        entry = citation(name)
+        if entry is None:
+            return name
+        if entry.reference not in self.items:
+            self.items.append(entry.reference)
+        return f"{entry.method} [{self.items.index(entry.reference) + 1}]"
+
+    def fill(self, template: str) -> str:
+        """``template`` with each ``{key}`` replaced by :meth:`cite` of the key."""
+        return template.format_map(_Citing(self))
+
+
+class _Citing(dict):
+    def __init__(self, refs: References) -> None:
+        super().__init__()
+        self.refs = refs
+
+    def __missing__(self, key: str) -> str:
+        return self.refs.cite(key)
+
+
+@dataclass(frozen=True)
+class ReportPart:
+    """What an analysis beyond the clustering adds to the report: a methods sentence
+    (``{key}`` marks a citation, see :meth:`References.fill`), its figures (title ->
+    plotly figure) and its tables (sections)."""
+
+    methods: str
+    figures: dict
+    sections: tuple = ()
+
+
+def methods_paragraph(params, dataset: Dataset, analysis: Analysis, *,
+                      refs: References | None = None) -> tuple[str, list[str]]:
     """A methods paragraph naming each method used, and its numbered references.
+
+    ``refs`` (keyword-only) continues the numbering of a report's references (a new
+    :class:`References` when None).
 
     Returns
     -------
@@ -106,16 +152,8 @@ def methods_paragraph(params, dataset: Dataset, analysis: Analysis) -> tuple[str
         ``(paragraph, references)``: plain text with ``[n]`` marks; ``references[n - 1]``
         is the citation of mark ``n``.
     """
-    references: list[str] = []
-
-    def cite(name: str) -> str:
-        entry = citation(name)
-        if entry is None:
-            return name
-        if entry.reference not in references:
-            references.append(entry.reference)
-        return f"{entry.method} [{references.index(entry.reference) + 1}]"
-
+    refs = References() if refs is None else refs
+    cite = refs.cite
     sentences = [f"Counts of {dataset.n_genes:,} genes in {dataset.n_samples:,} samples "
                  f"({dataset.name}) were analysed with rnaclust-dash {__version__}."]
     excluded = split_list(params.exclude)
@@ -147,7 +185,7 @@ def methods_paragraph(params, dataset: Dataset, analysis: Analysis) -> tuple[str
     sentences.append(f"Clusters were assessed with {cite('silhouette')} (mean "
                      f"{metrics['silhouette']:.3f}), the {cite('calinski_harabasz')} and the "
                      f"{cite('davies_bouldin')}, and shown by {cite(params.embedding)}.")
-    return " ".join(sentences), references
+    return " ".join(sentences), refs.items
 
 
 def report_html(title: str, sections: list[Section]) -> str:
@@ -170,9 +208,57 @@ _STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#2
           ".note{color:#666;font-size:.9em}.figure{margin-bottom:2em}")
 
 
+def figures_html(figures: dict, *, first_number: int = 1) -> str:
+    """Each figure under its numbered title (``Figure n. title``), plotly.js not included
+    (:func:`report_html` inlines it once)."""
+    return "\n".join(
+        f"<div class='figure' id='figure-{number}-box'><h3>Figure {number}. "
+        f"{html.escape(name)}</h3>{_figure_html(figure, div_id=f'figure-{number}')}</div>"
+        for number, (name, figure) in enumerate(figures.items(), start=first_number))
+
+
+def figure_list(figures: dict) -> Section:
+    """The list of the report's figures, numbered as :func:`figures_html` numbers them."""
+    items = "".join(f"<li><a href='#figure-{n}-box'>Figure {n}. {html.escape(name)}</a></li>"
+                    for n, name in enumerate(figures, start=1))
+    return Section("List of figures", f"<ol id='figure-list'>{items}</ol>")
+
+
+def methods_section(paragraphs: list[str], refs: References) -> Section:
+    """The methods paragraphs and the numbered references they cite."""
+    text = "".join(f"<p class='methods'>{html.escape(p)}</p>" for p in paragraphs)
+    listed = "".join(f"<li>{html.escape(ref)}</li>" for ref in refs.items)
+    return Section("Methods", f"<div id='methods'>{text}</div>"
+                              f"<h3>References</h3><ol id='references'>{listed}</ol>")
+
+
+def closing_sections(*, notices, inputs: dict[str, bytes], dataset_key: str,
+                     params_text: str, parameters: dict) -> list[Section]:
+    """The sections every report ends with: parameters, notes, input checksums, software
+    and machine."""
+    notes = "".join(f"<li>{html.escape(n)}</li>" for n in notices)
+    checksums = pd.DataFrame({"file": list(inputs), "bytes": [len(c) for c in inputs.values()],
+                              "sha256": [sha256_of(c) for c in inputs.values()]})
+    made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return [
+        Section("Parameters", _pairs(parameters) + (
+            f"<h3>params.json</h3><pre>{html.escape(params_text)}</pre>" if params_text
+            else "")),
+        Section("Notes", f"<ul>{notes}</ul>" if notes else "<p>None.</p>"),
+        Section("Input files", (_table(checksums) if inputs else "<p>No input file was "
+                                "given: run the report command on the files for their "
+                                "checksums.</p>") + (
+            f"<p>Dataset content key: <code>{html.escape(dataset_key)}</code></p>"
+            if dataset_key else "")),
+        Section("Software and machine", _pairs(report_versions()) + "<h3>Machine</h3>"
+                + _pairs(machine_description() | {"report made": made})),
+    ]
+
+
 def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
-                inputs: dict[str, bytes], params_text: str = "", dataset_key: str = "") -> str:
-    """The HTML report of a bulk clustering.
+                inputs: dict[str, bytes], params_text: str = "", dataset_key: str = "",
+                parts: tuple[ReportPart, ...] = ()) -> str:
+    """The HTML report of a bulk clustering (and of the analyses that follow it).
 
     Parameters
     ----------
@@ -188,6 +274,9 @@ def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
         params.json of the analysis (shown as is).
     dataset_key : str
         The dataset's content key in the store (a hash of its values, ids and sheet).
+    parts : tuple of ReportPart
+        Markers, enrichment, trajectory... (:mod:`.report_sections`): their methods
+        sentences, figures and tables follow the clustering's.
 
     Returns
     -------
@@ -197,37 +286,21 @@ def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
     from .. import views
 
     params = analysis.params
-    paragraph, references = methods_paragraph(params, dataset, analysis)
+    refs = References()
+    paragraph, _ = methods_paragraph(params, dataset, analysis, refs=refs)
     figures = {"Heatmap": views.heatmap(analysis, metadata=dataset.metadata),
                f"{params.embedding.upper()} of the {params.target}":
                    views.embedding(analysis, embedding, metadata=dataset.metadata),
                "Silhouette": views.silhouette(analysis)}
-    figure_html = "\n".join(
-        f"<div class='figure'><h3>{html.escape(name)}</h3>"
-        f"{_figure_html(figure, div_id=f'figure-{number}')}</div>"
-        for number, (name, figure) in enumerate(figures.items(), start=1))
-    reference_list = "".join(f"<li>{html.escape(ref)}</li>" for ref in references)
-    checksums = pd.DataFrame({"file": list(inputs), "bytes": [len(c) for c in inputs.values()],
-                              "sha256": [sha256_of(c) for c in inputs.values()]})
-    notices = "".join(f"<li>{html.escape(n)}</li>" for n in
-                      (*dataset.notices, *analysis.notices, *embedding.notices))
-    made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    sections = [
-        Section("Methods", f"<p id='methods'>{html.escape(paragraph)}</p>"
-                           f"<h3>References</h3><ol id='references'>{reference_list}</ol>"),
-        Section("Figures", figure_html),
-        Section("Metrics", _pairs(analysis.metrics())),
-        Section("Assignments", _table(analysis.assignments(), max_rows=2000)),
-        Section("Parameters", _pairs(params.to_dict()) + (
-            f"<h3>params.json</h3><pre>{html.escape(params_text)}</pre>" if params_text
-            else "")),
-        Section("Notes", f"<ul>{notices}</ul>" if notices else "<p>None.</p>"),
-        Section("Input files", (_table(checksums) if inputs else "<p>The files as uploaded "
-                                "are not kept on the server: run the report command on "
-                                "them for their checksums.</p>") + (
-            f"<p>Dataset content key: <code>{html.escape(dataset_key)}</code></p>"
-            if dataset_key else "")),
-        Section("Software and machine", _pairs(report_versions()) + "<h3>Machine</h3>"
-                + _pairs(machine_description() | {"report made": made})),
-    ]
+    for part in parts:
+        figures |= part.figures
+    sections = [methods_section([paragraph] + [refs.fill(part.methods) for part in parts],
+                                refs),
+                figure_list(figures), Section("Figures", figures_html(figures)),
+                Section("Metrics", _pairs(analysis.metrics())),
+                Section("Assignments", _table(analysis.assignments(), max_rows=2000))]
+    sections += [section for part in parts for section in part.sections]
+    sections += closing_sections(
+        notices=(*dataset.notices, *analysis.notices, *embedding.notices), inputs=inputs,
+        dataset_key=dataset_key, params_text=params_text, parameters=params.to_dict())
     return report_html(f"rnaclust-dash report: {dataset.name}", sections)

@@ -54,7 +54,7 @@ def test_downloaded_report_has_the_figures_and_methods(store, example_analysis_s
     text = sent["content"]
     assert re.findall(r'Plotly\.newPlot\(\s*"(figure-\d)"', text) == [
         "figure-1", "figure-2", "figure-3"]
-    assert "<p id='methods'>" in text and "Rousseeuw PJ (1987)" in text
+    assert "<div id='methods'>" in text and "Rousseeuw PJ (1987)" in text
     assert example_analysis_store["key"] in text
     assert "<script src" not in text
 
