@@ -76,10 +76,11 @@ def report_versions() -> dict:
     return versions
 
 
-def _table(frame: pd.DataFrame, *, max_rows: int | None = None) -> str:
+def _table(frame: pd.DataFrame, *, max_rows: int | None = None,
+           all_rows: str = "assignments.csv") -> str:
     shown = frame if max_rows is None or len(frame) <= max_rows else frame.head(max_rows)
     note = "" if shown is frame else (f"<p class='note'>First {max_rows:,} of {len(frame):,} "
-                                      "rows (all rows: assignments.csv).</p>")
+                                      f"rows (all rows: {all_rows}).</p>")
     return shown.to_html(index=False, border=0, classes="table", float_format="%.4g") + note
 
 
@@ -205,7 +206,8 @@ _STYLE = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#2
           "h2{border-bottom:1px solid #ccc;padding-bottom:.2em}"
           ".table{border-collapse:collapse;font-size:.9em}"
           ".table td,.table th{padding:.2em .6em;border-bottom:1px solid #eee;text-align:left}"
-          ".note{color:#666;font-size:.9em}.figure{margin-bottom:2em}")
+          ".note{color:#666;font-size:.9em}.figure{margin-bottom:2em}"
+          "ul.plain{list-style:none;padding-left:0}")
 
 
 def figures_html(figures: dict, *, first_number: int = 1) -> str:
@@ -221,7 +223,7 @@ def figure_list(figures: dict) -> Section:
     """The list of the report's figures, numbered as :func:`figures_html` numbers them."""
     items = "".join(f"<li><a href='#figure-{n}-box'>Figure {n}. {html.escape(name)}</a></li>"
                     for n, name in enumerate(figures, start=1))
-    return Section("List of figures", f"<ol id='figure-list'>{items}</ol>")
+    return Section("List of figures", f"<ul id='figure-list' class='plain'>{items}</ul>")
 
 
 def methods_section(paragraphs: list[str], refs: References) -> Section:
