@@ -16,6 +16,7 @@ import html
 import os
 import platform
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
@@ -49,6 +50,50 @@ class Section:
 def sha256_of(content: bytes) -> str:
     """The sha256 hex digest of a file's bytes (the report's input checksums)."""
     return hashlib.sha256(content).hexdigest()
+
+
+def file_checksum(content: bytes) -> tuple[int, str]:
+    """``(size in bytes, sha256)`` of a file as uploaded: what the report lists of it."""
+    return len(content), sha256_of(content)
+
+
+def input_files_key(dataset_key: str) -> str:
+    """The store key of the checksums of the files a dataset was read from."""
+    from ..store import stage_key
+
+    return stage_key(dataset_key, "input_files", {})
+
+
+def record_input_files(store, dataset_key: str, files: Mapping[str, bytes], *,
+                       previous_key: str | None = None) -> None:
+    """Keep the size and sha256 of the files a dataset was read from (the dashboard's
+    uploads, whose bytes are not kept), for the report's input checksums.
+
+    Parameters
+    ----------
+    store : ResultStore
+        Where they are kept (beside the dataset, under :func:`input_files_key`).
+    dataset_key : str
+        The dataset read from ``files``.
+    files : mapping of str to bytes
+        File name -> the bytes as uploaded.
+    previous_key : str, optional, keyword-only
+        The dataset these files annotate (a sample sheet or gene lengths uploaded after
+        the counts): its files are kept too.
+
+    Returns
+    -------
+    None
+    """
+    earlier = stored_input_files(store, previous_key) if previous_key else {}
+    store.put(input_files_key(dataset_key),
+              earlier | {name: file_checksum(content) for name, content in files.items()})
+
+
+def stored_input_files(store, dataset_key: str) -> dict[str, tuple[int, str]]:
+    """File name -> ``(bytes, sha256)`` recorded by :func:`record_input_files` (empty
+    when nothing was recorded, or the record was evicted)."""
+    return dict(store.get(input_files_key(dataset_key)) or {})
 
 
 def machine_description() -> dict:
@@ -234,22 +279,25 @@ def methods_section(paragraphs: list[str], refs: References) -> Section:
                               f"<h3>References</h3><ol id='references'>{listed}</ol>")
 
 
-def closing_sections(*, notices, inputs: dict[str, bytes], dataset_key: str,
+def closing_sections(*, notices, inputs: Mapping, dataset_key: str,
                      params_text: str, parameters: dict) -> list[Section]:
     """The sections every report ends with: parameters, notes, input checksums, software
     and machine."""
     notes = "".join(f"<li>{html.escape(n)}</li>" for n in notices)
-    checksums = pd.DataFrame({"file": list(inputs), "bytes": [len(c) for c in inputs.values()],
-                              "sha256": [sha256_of(c) for c in inputs.values()]})
+    sums = [value if isinstance(value, tuple) else file_checksum(value)
+            for value in inputs.values()]
+    checksums = pd.DataFrame({"file": list(inputs), "bytes": [size for size, _ in sums],
+                              "sha256": [digest for _, digest in sums]})
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return [
         Section("Parameters", _pairs(parameters) + (
             f"<h3>params.json</h3><pre>{html.escape(params_text)}</pre>" if params_text
             else "")),
         Section("Notes", f"<ul>{notes}</ul>" if notes else "<p>None.</p>"),
-        Section("Input files", (_table(checksums) if inputs else "<p>No input file was "
-                                "given: run the report command on the files for their "
-                                "checksums.</p>") + (
+        Section("Input files", (_table(checksums) if inputs else "<p>The files this "
+                                "dataset was read from are not recorded (a dataset of the "
+                                "server's data folder, or a record since evicted): run the "
+                                "report command on them for their checksums.</p>") + (
             f"<p>Dataset content key: <code>{html.escape(dataset_key)}</code></p>"
             if dataset_key else "")),
         Section("Software and machine", _pairs(report_versions()) + "<h3>Machine</h3>"
@@ -258,7 +306,7 @@ def closing_sections(*, notices, inputs: dict[str, bytes], dataset_key: str,
 
 
 def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
-                inputs: dict[str, bytes], params_text: str = "", dataset_key: str = "",
+                inputs: Mapping, params_text: str = "", dataset_key: str = "",
                 parts: tuple[ReportPart, ...] = ()) -> str:
     """The HTML report of a bulk clustering (and of the analyses that follow it).
 
@@ -270,8 +318,9 @@ def bulk_report(analysis: Analysis, embedding: Embedding, dataset: Dataset, *,
         Its 2-D embedding (:func:`rnaclust_dash.pipeline.compute_embedding`).
     dataset : Dataset
         The dataset as read (genes x samples counts, sample sheet).
-    inputs : dict of str to bytes
-        File name -> content of each input file (for their sha256 checksums).
+    inputs : mapping of str to bytes or (int, str)
+        File name -> content of each input file, or its ``(bytes, sha256)`` as
+        :func:`stored_input_files` gives them (the report lists their checksums).
     params_text : str
         params.json of the analysis (shown as is).
     dataset_key : str

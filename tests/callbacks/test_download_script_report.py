@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import io
 import os
 import re
@@ -13,9 +14,12 @@ import subprocess
 import sys
 import zipfile
 
-from callback_helpers import PASILLA, REPO, registered
+from callback_helpers import (PASILLA, REPO, analysis_controls, assert_accepted, data_url,
+                              guarded_analysis, guarded_data, out, registered)
 from dash import no_update
 
+from callbacks import data
+from layouts import ids
 from views.clustering import analysis, reproduce
 
 
@@ -63,3 +67,47 @@ def test_nothing_to_download_before_an_analysis(store):
     functions = registered(reproduce, store).functions
     assert functions["download_script"](1, None, "pca", 15, 0.1) is no_update
     assert functions["download_report"](1, None, "pca", 15, 0.1) is no_update
+
+
+def _report_of(store, data_outputs) -> str:
+    dataset_store = out(data_outputs, data, ids.DATASET_STORE, "data")
+    outputs = guarded_analysis(store, dataset_store, analysis_controls(data_outputs), [])
+    assert_accepted(outputs, analysis)
+    analysis_store = out(outputs, analysis, ids.ANALYSIS_STORE, "data")
+    return registered(reproduce, store).functions["download_report"](
+        1, analysis_store, "pca", 15, 0.1)["content"]
+
+
+def _checksum_rows(text: str) -> dict[str, str]:
+    section = text[text.index("<h2>Input files</h2>"):]
+    rows = re.findall(r"<td>([^<]+)</td>\s*<td>(\d+)</td>\s*<td>([0-9a-f]{64})</td>", section)
+    return {name: digest for name, _, digest in rows}
+
+
+def test_report_lists_the_checksums_of_the_uploaded_files(store):
+    """The uploaded bytes are not kept, but their sha256 is: the counts, then the sample
+    sheet uploaded after them (its dataset keeps the counts' checksum too)."""
+    counts = (PASILLA / "counts.csv.gz").read_bytes()
+    sheet = (PASILLA / "samples.csv").read_bytes()
+    uploaded = guarded_data(store, ids.UPLOAD_COUNTS, None, data_url(counts, "application/gzip"),
+                            "my_counts.csv.gz", None, None, None, None, None)
+    assert_accepted(uploaded, data)
+    annotated = guarded_data(store, ids.UPLOAD_METADATA, None, None, None, data_url(sheet),
+                             "my_samples.csv", None, None,
+                             out(uploaded, data, ids.DATASET_STORE, "data"))
+    assert_accepted(annotated, data)
+    assert _checksum_rows(_report_of(store, uploaded)) == {
+        "my_counts.csv.gz": hashlib.sha256(counts).hexdigest()}
+    assert _checksum_rows(_report_of(store, annotated)) == {
+        "my_counts.csv.gz": hashlib.sha256(counts).hexdigest(),
+        "my_samples.csv": hashlib.sha256(sheet).hexdigest()}
+
+
+def test_report_of_the_example_lists_the_example_files(store, example_analysis_store):
+    text = registered(reproduce, store).functions["download_report"](
+        1, example_analysis_store, "pca", 15, 0.1)["content"]
+    rows = _checksum_rows(text)
+    assert rows["pasilla/counts.csv.gz"] == hashlib.sha256(
+        (PASILLA / "counts.csv.gz").read_bytes()).hexdigest()
+    assert set(rows) == {"pasilla/counts.csv.gz", "pasilla/samples.csv",
+                         "pasilla/lengths.csv.gz"}

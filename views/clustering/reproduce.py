@@ -8,7 +8,7 @@ from dash import Input, Output, State, dcc, no_update
 
 from layouts import ids
 from rnaclust_dash.export.notebook import script_bundle
-from rnaclust_dash.export.report import REPORT_FILE, bulk_report
+from rnaclust_dash.export.report import REPORT_FILE, bulk_report, stored_input_files
 from rnaclust_dash.export.script import ScriptInputs
 from rnaclust_dash.export import params_json
 from rnaclust_dash.pipeline import compute_embedding, load_dataset, run_analysis
@@ -58,7 +58,7 @@ def register(app, store: ResultStore) -> None:
         dataset = load_dataset(store, key)
         analysis = run_analysis(store, key, params)
         text = bulk_report(analysis, compute_embedding(store, key, params), dataset,
-                           inputs={}, dataset_key=key,
+                           inputs=stored_input_files(store, key), dataset_key=key,
                            params_text=params_json(params, dataset_name=dataset.name,
                                                    dataset_key=key))
         return dcc.send_string(text, REPORT_FILE)
