@@ -10,12 +10,14 @@ import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
 
 from callback_helpers import (PASILLA, REPO, analysis_controls, assert_accepted, data_url,
                               guarded_analysis, guarded_data, out, registered)
+import pytest
 from dash import no_update
 
 from callbacks import data
@@ -67,6 +69,25 @@ def test_nothing_to_download_before_an_analysis(store):
     functions = registered(reproduce, store).functions
     assert functions["download_script"](1, None, "pca", 15, 0.1) is no_update
     assert functions["download_report"](1, None, "pca", 15, 0.1) is no_update
+    assert functions["download_report_pdf"](1, None, "pca", 15, 0.1) == (no_update,) * 3
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs Chromium")
+def test_report_pdf_download_is_a_pdf_of_the_report(store, example_analysis_store):
+    sent, message, is_open = registered(reproduce, store).functions["download_report_pdf"](
+        1, example_analysis_store, "pca", 15, 0.1)
+    assert message is no_update and is_open is no_update
+    assert sent["filename"] == "report.pdf" and sent["base64"]
+    pdf = base64.b64decode(sent["content"])
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 2
+
+
+def test_report_pdf_without_chromium_says_so(store, example_analysis_store, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    sent, message, is_open = registered(reproduce, store).functions["download_report_pdf"](
+        1, example_analysis_store, "pca", 15, 0.1)
+    assert sent is no_update and is_open is True
+    assert "Chromium could not print the report" in str(message)
 
 
 def _report_of(store, data_outputs) -> str:
