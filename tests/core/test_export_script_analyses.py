@@ -5,7 +5,6 @@ public (in its module's ``__all__`` where the module has one) and documented."""
 
 from __future__ import annotations
 
-import ast
 import importlib
 import inspect
 import os
@@ -19,6 +18,7 @@ import pytest
 
 from rnaclust_dash.cli import main
 from tests.core.sc_synthetic import planted_cells, write_tenx
+from tests.core.test_export_script import _called_api
 
 REPO = Path(__file__).resolve().parents[2]
 AIRWAY = REPO / "rnaclust_dash" / "data" / "airway"
@@ -176,14 +176,6 @@ def test_trajectory_script_reproduces_pseudotime_and_paga(tmp_path, options):
                         "pseudotime_genes.csv"))
 
 
-def _imported_names(script: str) -> set[tuple[str, str]]:
-    names = set()
-    for node in ast.walk(ast.parse(script)):
-        if isinstance(node, ast.ImportFrom) and node.module.startswith("rnaclust_dash"):
-            names |= {(node.module, alias.name) for alias in node.names}
-    return names
-
-
 def test_every_name_the_scripts_import_is_public_and_documented(single_cell, markers_enrich,
                                                                 tmp_path):
     import json
@@ -197,7 +189,7 @@ def test_every_name_the_scripts_import_is_public_and_documented(single_cell, mar
                            tmp_path / "s.csv", tmp_path / "script"))
     names = set()
     for export in exports:
-        names |= _imported_names((export / "analysis.py").read_text())
+        names |= _called_api((export / "analysis.py").read_text())
     assert len(names) >= 30 and ("rnaclust_dash.pipeline.trajectory", "item_trajectory") in names
     for module_name, name in sorted(names):
         module = importlib.import_module(module_name)
