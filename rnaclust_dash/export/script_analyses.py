@@ -9,7 +9,9 @@ params.json asks for (``export-script``; issue 14 item 2).
 - trajectory (params.json of the ``trajectory`` command, its ``trajectory`` entry):
   diffusion pseudotime and PAGA of the clustered samples (pseudotime.csv, paga.csv,
   diffmap.csv, groups.csv, pseudotime_genes.csv);
-- single cells (``mode: single-cell``): :mod:`.script_single_cell`.
+- single cells (``mode: single-cell``): :mod:`.script_single_cell`;
+- time course and modules (params.json of ``timecourse`` / ``modules``):
+  :mod:`.script_patterns`.
 
 The steps continue the variables of :func:`.script.bulk_steps` (``values``, ``selected``,
 ``items``, ``item_ids``, ``labels``, ``counts``, ``metadata``, ``OUT``). Every step writes the
@@ -24,7 +26,11 @@ from ..errors import ParameterError
 from ..params import AnalysisParams, params_from_document
 from ..pp.normalization import LOG_SCALE_METHODS
 from .script import ScriptInputs, Step, analysis_title, bulk_steps
+from .script_patterns import modules_steps, timecourse_steps
 from .script_single_cell import single_cell_steps
+
+#: Commands whose params.json is a script of its own: name -> step builder.
+PATTERN_COMMANDS = {"timecourse": timecourse_steps, "modules": modules_steps}
 
 
 def _imports_step(lines: list[str]) -> Step:
@@ -210,7 +216,8 @@ def analysis_steps(params_text: str, inputs: ScriptInputs, *,
     Parameters
     ----------
     params_text : str
-        params.json of ``run`` (bulk or single cells), ``markers`` or ``trajectory``.
+        params.json of ``run`` (bulk or single cells), ``markers``, ``trajectory``,
+        ``timecourse`` or ``modules``.
     inputs : ScriptInputs
         The files the script reads and the folder it writes to.
     enrich_text : str, optional, keyword-only
@@ -222,8 +229,19 @@ def analysis_steps(params_text: str, inputs: ScriptInputs, *,
         ``(steps, title)``.
     """
     document = json.loads(params_text)
-    params = params_from_document(params_text)
     name = (document.get("dataset", {}) or {}).get("name") or "an RNA-seq table"
+    command = document.get("command")
+    if command in PATTERN_COMMANDS:
+        if enrich_text is not None:
+            raise ParameterError(f"--enrich-params follows a markers run, not {command}.")
+        return (PATTERN_COMMANDS[command](document.get("parameters", {}), inputs),
+                f"rnaclust-dash {command} analysis of {name}")
+    if command is not None:
+        raise ParameterError(f"This is the params.json of {command}: give it with "
+                             "--enrich-params after --params of the markers run"
+                             if command == "enrich" else
+                             f"export-script does not write the {command} command.")
+    params = params_from_document(params_text)
     title = analysis_title(params, name)
     if params.mode == "single-cell":
         if enrich_text is not None:

@@ -23,6 +23,7 @@ from tests.core.test_export_script import _called_api
 REPO = Path(__file__).resolve().parents[2]
 AIRWAY = REPO / "rnaclust_dash" / "data" / "airway"
 PASILLA = REPO / "rnaclust_dash" / "data" / "pasilla"
+FISSION = REPO / "rnaclust_dash" / "data" / "fission"
 
 
 def _env() -> dict:
@@ -176,6 +177,38 @@ def test_trajectory_script_reproduces_pseudotime_and_paga(tmp_path, options):
                         "pseudotime_genes.csv"))
 
 
+PATTERN_CASES = {
+    "mfuzz-one-strain": (["timecourse", "--time-column", "minute", "--group-column", "strain",
+                          "--group", "wt", "--top-genes", "300", "--clusters", "4",
+                          "--fuzzifier", "1.6", "--seed", "4"],
+                         ("memberships.csv", "centers.csv", "profiles.csv")),
+    "degpatterns-side-by-side": (["timecourse", "--time-column", "minute", "--group-column",
+                                  "strain", "--method", "degpatterns", "--top-genes", "300"],
+                                 ("memberships.csv", "centers.csv", "profiles.csv")),
+    "modules-auto-power": (["modules", "--top-genes", "600", "--min-module-size", "20",
+                            "--trait-columns", "strain,minute"],
+                           ("soft_threshold.csv", "modules.csv", "eigengenes.csv",
+                            "module_trait.csv", "hub_genes.csv")),
+}
+
+
+def _pattern_export(root: Path, case: str) -> tuple[Path, tuple]:
+    """Run the case's command on the fission example and export its script."""
+    (command, *options), files = PATTERN_CASES[case]
+    counts, sheet = FISSION / "counts.csv.gz", FISSION / "samples.csv"
+    assert main([command, str(counts), "--metadata", str(sheet), "--out",
+                 str(root / "command"), *options]) == 0
+    return _export(root / "command" / "params.json", root / "export", counts, sheet,
+                   root / "script"), files
+
+
+@pytest.mark.parametrize("case", list(PATTERN_CASES))
+def test_time_course_and_modules_scripts_reproduce_their_files(tmp_path, case):
+    export, files = _pattern_export(tmp_path, case)
+    _run_script(export, tmp_path)
+    _assert_same_files(tmp_path / "command", tmp_path / "script", files)
+
+
 def test_every_name_the_scripts_import_is_public_and_documented(single_cell, markers_enrich,
                                                                 tmp_path):
     import json
@@ -187,10 +220,14 @@ def test_every_name_the_scripts_import_is_public_and_documented(single_cell, mar
     exports = [export for _, export in (single_cell, markers_enrich)]
     exports.append(_export(tmp_path / "params.json", tmp_path / "export", tmp_path / "v.csv",
                            tmp_path / "s.csv", tmp_path / "script"))
+    exports += [_pattern_export(tmp_path / case, case)[0]  # exported, not run
+                for case in ("mfuzz-one-strain", "degpatterns-side-by-side",
+                             "modules-auto-power")]
     names = set()
     for export in exports:
         names |= _called_api((export / "analysis.py").read_text())
     assert len(names) >= 30 and ("rnaclust_dash.pipeline.trajectory", "item_trajectory") in names
+    assert ("rnaclust_dash.pipeline.modules", "module_tables") in names
     for module_name, name in sorted(names):
         module = importlib.import_module(module_name)
         assert not name.startswith("_"), f"{module_name}.{name} is private"
