@@ -22,6 +22,7 @@ from ..cli import (_add_command, _explicit_options, _output_folder, _print_notic
 from ..export.report import REPORT_FILE, bulk_report
 from ..io.single_cell import resolve_mode
 from ..params import params_document, single_cell_defaults
+from ..tl.subcluster import steps_from_records
 
 
 def add_parser(commands) -> None:
@@ -94,7 +95,8 @@ def _bulk(args, document: dict, params, dataset, store, key: str,
     if "markers" in document:
         parts.append(_markers_part(document["markers"], params, store, key))
     if "trajectory" in document:
-        parts.append(_trajectory_part(document["trajectory"], params, store, key))
+        steps = steps_from_records(document.get("subclusters"))  # splits replayed first
+        parts.append(_trajectory_part(document["trajectory"], params, store, key, steps))
     if args.enrichment:
         from ..export.report_sections import enrichment_part
 
@@ -120,14 +122,14 @@ def _markers_part(entry: dict, params, store, key: str):
     return markers_part(table, inputs, test=test, versus=versus, group_by=group_by)
 
 
-def _trajectory_part(entry: dict, params, store, key: str):
+def _trajectory_part(entry: dict, params, store, key: str, steps):
     from ..export.report_sections import trajectory_part
     from ..pipeline.trajectory import RootChoice, analysis_trajectory
 
     root = RootChoice(item=entry.get("root_cell"), group=entry.get("root_cluster"),
                       column=entry.get("root_column"))
     analysis, trajectory, genes = analysis_trajectory(
-        store, key, params, root, groups_column=entry.get("groups_column"),
+        store, key, params, root, groups_column=entry.get("groups_column"), steps=steps,
         n_comps=entry.get("n_comps", 15), n_dcs=entry.get("n_dcs", 10))
     return trajectory_part(trajectory, genes, analysis.features.values,
                            groups_column=entry.get("groups_column"),
