@@ -74,13 +74,17 @@ def test_single_cell_script_reproduces_assignments_and_markers(single_cell):
         assert snippet in text
 
 
-def test_single_cell_kmeans_pca_script_reproduces_assignments(tmp_path):
+@pytest.mark.parametrize("options", [
+    ["--hvg", "0", "--pcs", "8", "--method", "kmeans", "--k", "3", "--embedding", "pca",
+     "--markers", "t-test", "--group-by", "cell_type"],
+    ["--hvg", "150", "--hvg-flavor", "seurat_v3", "--pcs", "8", "--method", "louvain",
+     "--batch-method", "harmony", "--batch-column", "plate", "--embedding", "tsne"]],
+    ids=["kmeans-pca-all-genes-by-column", "louvain-harmony-tsne-seurat-v3"])
+def test_other_single_cell_branches_reproduce_the_files(tmp_path, options):
     tenx = write_tenx(planted_cells(n_per_group=40), tmp_path / "tenx")
     sheet = tmp_path / "cells.csv"
     assert main(["run", str(tenx), "--metadata", str(sheet), "--out", str(tmp_path / "run"),
-                 "--mode", "single-cell", "--min-genes", "50", "--hvg", "0", "--pcs", "8",
-                 "--method", "kmeans", "--k", "3", "--embedding", "pca",
-                 "--markers", "t-test", "--group-by", "cell_type"]) == 0
+                 "--mode", "single-cell", "--min-genes", "50", *options]) == 0
     export = _export(tmp_path / "run" / "params.json", tmp_path / "export", tenx, sheet,
                      tmp_path / "script")
     _run_script(export, tmp_path)
