@@ -200,13 +200,22 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
 
 def join_steps(*parts: list[Step]) -> list[Step]:
     """One list of steps from several builders: their Imports steps merged into the first
-    (each import line once), the other steps in order."""
-    lines: list[str] = []
-    for part in parts:
-        lines += [line for line in part[0].code.splitlines() if line not in lines or not line]
+    (one ``from ... import`` line per module, each name once), the other steps in
+    order."""
     first = parts[0][0]
-    merged = Step(first.title, first.comment, "\n".join(lines).strip("\n"))
-    return [merged] + [step for part in parts for step in part[1:]]
+    lines = first.code.splitlines()
+    for part in parts[1:]:
+        for line in part[0].code.splitlines():
+            module, _, names = line.removeprefix("from ").partition(" import ")
+            same = [i for i, old in enumerate(lines) if old.startswith(f"from {module} import ")]
+            if not same:
+                lines.append(line)
+                continue
+            had = lines[same[0]].partition(" import ")[2].strip("()").split(", ")
+            added = [n for n in names.split(", ") if n not in had]
+            lines[same[0]] = f"from {module} import " + ", ".join(had + added)
+    return [Step(first.title, first.comment, "\n".join(lines))] + [
+        step for part in parts for step in part[1:]]
 
 
 def analysis_steps(params_text: str, inputs: ScriptInputs, *,
