@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -113,6 +114,10 @@ def test_markers_and_enrichment_script_reproduces_both_tables(markers_enrich):
     _assert_same_files(root / "markers", root / "script", ("markers.csv", "groups.csv"))
     _assert_same_files(root / "enrich", root / "script", ("enrichment.csv",))
     assert len(pd.read_csv(root / "script" / "enrichment.csv")) > 100
+    text = (export / "analysis.py").read_text()
+    modules = re.findall(r"^from (\S+) import", text, flags=re.M)
+    assert len(modules) == len(set(modules))  # one import line per module
+    assert "It writes assignments.csv, markers.csv, groups.csv, enrichment.csv" in text
 
 
 def test_markers_and_enrichment_notebook_reproduces_both_tables(markers_enrich, monkeypatch):
