@@ -5,7 +5,8 @@ tables, parameters, methods with citations, versions, input checksums and the ma
 The analysis is the one params.json records: the bulk clustering (as ``run``), with the
 marker genes when it is the params.json of ``markers`` and the trajectory when it is that
 of ``trajectory``; single cells (a 10x folder, .h5 or .h5ad) as ``run --mode
-single-cell``. ``--enrichment`` adds an enrichment.csv of ``enrich``. ``--pdf`` also
+single-cell``; for the params.json of ``timecourse`` or ``modules``, their results as
+written beside it. ``--enrichment`` adds an enrichment.csv of ``enrich``. ``--pdf`` also
 prints report.pdf with Chromium (:mod:`rnaclust_dash.export.pdf`). Opens offline.
 """
 
@@ -20,6 +21,7 @@ import pandas as pd
 from ..cli import (_add_command, _explicit_options, _output_folder, _print_notices,
                    analysis_params, stored_dataset)
 from ..export.report import REPORT_FILE, bulk_report
+from ..export.report_patterns import PATTERN_FILES, pattern_report
 from ..io.single_cell import resolve_mode
 from ..params import params_document, single_cell_defaults
 from ..tl.subcluster import steps_from_records
@@ -55,11 +57,7 @@ def report_command(args: argparse.Namespace) -> None:
     inputs = input_checksum_files(args.counts, args.metadata, args.gene_lengths, args.params,
                                   args.enrichment)
     with stored_dataset(args) as (dataset, store, key):
-        params = analysis_params(args, dataset)
-        if resolve_mode(params.mode, dataset) == "single-cell":
-            text, notices = _single_cell(args, dataset, store, key, inputs)
-        else:
-            text, notices = _bulk(args, document, params, dataset, store, key, inputs)
+        text, notices = _report_text(args, document, dataset, store, key, inputs)
     out = _output_folder(args)
     path = out / REPORT_FILE
     path.write_text(text, encoding="utf-8")
@@ -70,6 +68,20 @@ def report_command(args: argparse.Namespace) -> None:
 
         pdf = write_pdf(path, out / "report.pdf")
         print(f"wrote {pdf}")
+
+
+def _report_text(args, document: dict, dataset, store, key: str,
+                 inputs: dict) -> tuple[str, list]:
+    """The report's HTML and the notices to print, for the analysis params.json records."""
+    if document.get("command") in PATTERN_FILES:  # timecourse, modules: from their files
+        text = pattern_report(document["command"], document, Path(args.params).parent,
+                              dataset, inputs=inputs, dataset_key=key,
+                              params_text=json.dumps(document, indent=2))
+        return text, list(dataset.notices)
+    params = analysis_params(args, dataset)
+    if resolve_mode(params.mode, dataset) == "single-cell":
+        return _single_cell(args, dataset, store, key, inputs)
+    return _bulk(args, document, params, dataset, store, key, inputs)
 
 
 def _single_cell(args, dataset, store, key: str, inputs: dict) -> tuple[str, list]:

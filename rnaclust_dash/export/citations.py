@@ -172,6 +172,24 @@ CITATIONS = MappingProxyType({
         "Gene Ontology gene sets",
         "The Gene Ontology Consortium (2021). The Gene Ontology resource: enriching a GOld "
         "mine. Nucleic Acids Research 49(D1):D325-D334."),
+    # time course and modules
+    "mfuzz": Citation(
+        "soft clustering of the time profiles by fuzzy c-means (as Mfuzz)",
+        "Kumar L, Futschik ME (2007). Mfuzz: a software package for soft clustering of "
+        "microarray data. Bioinformation 2(1):5-7."),
+    "degpatterns": Citation(
+        "expression patterns of DEGreport's degPatterns",
+        "Pantano L (2023). DEGreport: Report of DEG analysis. R package, Bioconductor. "
+        "doi:10.18129/B9.bioc.DEGreport."),
+    "deseq2-lrt": Citation("DESeq2's likelihood-ratio test of time", _DESEQ2),
+    "wgcna": Citation(
+        "weighted gene co-expression network analysis (as WGCNA's blockwiseModules)",
+        "Langfelder P, Horvath S (2008). WGCNA: an R package for weighted correlation "
+        "network analysis. BMC Bioinformatics 9:559."),
+    "dynamic_tree_cut": Citation(
+        "the dynamic tree cut",
+        "Langfelder P, Zhang B, Horvath S (2008). Defining clusters from a hierarchical "
+        "cluster tree: the Dynamic Tree Cut package for R. Bioinformatics 24(5):719-720."),
     # single cells
     "scanpy": Citation("the steps of scanpy", _SCANPY),
     "seurat": Citation(

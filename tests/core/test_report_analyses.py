@@ -21,6 +21,7 @@ from tests.core.test_export_script_analyses import _time_course
 
 REPO = Path(__file__).resolve().parents[2]
 AIRWAY = REPO / "rnaclust_dash" / "data" / "airway"
+FISSION = REPO / "rnaclust_dash" / "data" / "fission"
 
 
 def _figures(text: str) -> list[str]:
@@ -134,6 +135,33 @@ def test_trajectory_report_has_pseudotime_paga_and_gene_trends(tmp_path):
     root = pd.read_csv(tmp_path / "trajectory" / "pseudotime.csv").sort_values(
         "pseudotime").iloc[0]["id"]
     assert f"Root: <code>{root}</code>" in section
+
+
+@pytest.mark.parametrize("command, titles, cited", [
+    (["timecourse", "--time-column", "minute", "--group-column", "strain", "--group", "wt",
+      "--top-genes", "200", "--clusters", "3"], ["Time profiles of each cluster"], ("mfuzz",)),
+    (["modules", "--top-genes", "400", "--min-module-size", "20", "--trait-columns",
+      "strain,minute"], ["Soft-threshold power: scale-free fit and mean connectivity",
+                         "Module eigengenes", "Module-trait correlations"],
+     ("wgcna", "dynamic_tree_cut"))], ids=["timecourse", "modules"])
+def test_time_course_and_modules_reports_show_the_commands_results(tmp_path, command,
+                                                                   titles, cited):
+    counts, sheet = FISSION / "counts.csv.gz", FISSION / "samples.csv"
+    results = tmp_path / command[0]
+    assert main([command[0], str(counts), "--metadata", str(sheet), "--out", str(results),
+                 *command[1:]]) == 0
+    report = ["report", str(counts), "--metadata", str(sheet), "--params",
+              str(results / "params.json"), "--out", str(tmp_path / "report")]
+    assert main(report) == 0
+    text = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert _figures(text) == titles
+    _assert_cited(text, cited)
+    first = sorted(results.glob("*.csv"))[0]
+    assert hashlib.sha256(first.read_bytes()).hexdigest() in text  # the results read
+    _assert_offline(text)
+    first.unlink()  # a result file missing: a message, no report
+    assert main(report[:-1] + [str(tmp_path / "again")]) == 2
+    assert not (tmp_path / "again" / "report.html").exists()
 
 
 @pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("pdftotext")),
