@@ -188,13 +188,8 @@ def degpatterns_tables(expression: pd.DataFrame, sheet: pd.DataFrame, *, time_co
 
     Parameters
     ----------
-    expression : pandas.DataFrame
-        Genes x samples log values of the genes to cluster.
-    sheet : pandas.DataFrame
-        The sample sheet (time column, and group column).
-    time_column : str, keyword-only
-    group_column : str, optional, keyword-only
-        The groups' profiles side by side.
+    expression, sheet, time_column, group_column
+        As :func:`mfuzz_tables`.
     min_cluster_size : int, keyword-only
         degPatterns' ``minc``: smaller patterns are dropped.
     merge_correlation : float, optional, keyword-only
