@@ -253,6 +253,9 @@ def analysis_steps(params_text: str, inputs: ScriptInputs, *,
     params = params_from_document(params_text)
     title = analysis_title(params, name)
     if params.mode == "single-cell":
+        if "trajectory" in document or "markers" in document:
+            raise ParameterError("The script of single cells writes their clustering and "
+                                 "markers; a trajectory of cells is not in the script yet.")
         if enrich_text is not None:
             raise ParameterError("The single-cell script writes the markers of each cluster; "
                                  "--enrich-params follows a bulk markers run.")
