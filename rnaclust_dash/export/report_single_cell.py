@@ -69,11 +69,26 @@ def single_cell_methods(result, dataset_name: str, refs: References) -> str:
     return " ".join(sentences)
 
 
-def _qc_thresholds(params) -> dict:
-    return {"n_genes": [(params.min_genes, "min")] + ([(params.max_genes, "max")]
-                                                      if params.max_genes else []),
-            "total_counts": [(params.min_counts, "min")] if params.min_counts else [],
-            "pct_mito": [(params.max_pct_mito, "max")] if params.max_pct_mito < 100 else []}
+def _qc_figures(metrics: pd.DataFrame, params) -> tuple:
+    """The QC violins and scatter with the thresholds of ``params``.
+
+    pl.cells takes the thresholds by name (``{"min_genes": 200, ...}``, draggable lines)
+    since the Cells tab's QC lines can be dragged; before that, as lists of ``(value,
+    label)`` per metric with the scatter's lines as keywords. Both are handled until
+    every branch has the new form (then the second half goes)."""
+    from ..pl import cells
+
+    if hasattr(cells, "VIOLIN_LINES"):
+        thresholds = {name: getattr(params, name) for name in cells.VIOLIN_LINES}
+        return cells.qc_violins(metrics, thresholds), cells.qc_scatter(metrics, thresholds)
+    lines = {"n_genes": [(params.min_genes, "min")] + ([(params.max_genes, "max")]
+                                                       if params.max_genes else []),
+             "total_counts": [(params.min_counts, "min")] if params.min_counts else [],
+             "pct_mito": [(params.max_pct_mito, "max")] if params.max_pct_mito < 100
+             else []}
+    return (cells.qc_violins(metrics, lines),
+            cells.qc_scatter(metrics, min_genes=params.min_genes, max_genes=params.max_genes,
+                             min_counts=params.min_counts))
 
 
 def _dot_summary(result, groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -99,18 +114,15 @@ def _dot_summary(result, groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame
 def single_cell_figures(result) -> dict:
     """QC violins and scatter, the cells by cluster on their embedding, the markers' dot
     plot (title -> figure)."""
-    from ..pl.cells import (cell_embedding, dot_plot, embedding_colors, qc_scatter,
-                            qc_violins)
+    from ..pl.cells import cell_embedding, dot_plot, embedding_colors
 
     params, metrics = result.params, result.qc.metrics
     coords = result.embedding.coords
     colors = embedding_colors(result.labels.astype(str), title="cluster", categorical=True,
                               coords=coords)
-    figures = {"Quality control: per-cell metrics and thresholds":
-                   qc_violins(metrics, _qc_thresholds(params)),
-               "Quality control: counts against genes detected":
-                   qc_scatter(metrics, min_genes=params.min_genes,
-                              max_genes=params.max_genes, min_counts=params.min_counts),
+    violins, scatter = _qc_figures(metrics, params)
+    figures = {"Quality control: per-cell metrics and thresholds": violins,
+               "Quality control: counts against genes detected": scatter,
                f"{params.embedding.upper()} of the cells by cluster":
                    cell_embedding(coords, colors, axis_titles=result.embedding.axis_titles)}
     if not params.group_by:
