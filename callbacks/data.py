@@ -4,6 +4,7 @@ the server's data folder, a sample (or cell) sheet, gene lengths."""
 from __future__ import annotations
 
 import dataclasses
+from importlib import resources
 
 from dash import Input, Output, State, ctx, html, no_update
 
@@ -12,6 +13,7 @@ from layouts.main import DEFAULT_EXAMPLE, LESSON, lesson_card
 from rnaclust_dash import io
 from rnaclust_dash.dataset import Dataset
 from rnaclust_dash.errors import DataError
+from rnaclust_dash.export.report import record_input_files
 from rnaclust_dash.pp.normalization import NORMALIZATION_LABELS
 from rnaclust_dash.params import AnalysisParams, default_params, single_cell_defaults
 from rnaclust_dash.pipeline import load_dataset, load_summary, put_dataset
@@ -100,6 +102,22 @@ def read_new_dataset(trigger: str | None, example: str | None, counts: str | Non
     return io.load_example(example or DEFAULT_EXAMPLE)
 
 
+def input_files(trigger: str | None, example: str | None, uploads: dict) -> dict[str, bytes]:
+    """The files (name -> bytes as uploaded) the dataset of ``trigger`` is read from, for
+    the report's checksums: the upload that triggered, else the example's files (a dataset
+    of the server's data folder: none). ``uploads``: trigger -> (contents, file name)."""
+    if trigger in uploads:
+        contents, name = uploads[trigger]
+        return {name or "upload": decode(contents)} if contents else {}
+    if trigger == ids.DATA_DIR_ENTRY:
+        return {}
+    name = example or DEFAULT_EXAMPLE
+    folder = resources.files("rnaclust_dash") / "data" / name
+    return {f"{name}/{file}": (folder / file).read_bytes()
+            for file in ("counts.csv.gz", "samples.csv", "lengths.csv.gz")
+            if (folder / file).is_file()}
+
+
 def dataset_info(summary: dict, *, mode: str = "bulk") -> list:
     """A short description of what is loaded, with its notices."""
     metadata = summary["metadata"]
@@ -169,6 +187,13 @@ def update_data(store: ResultStore, trigger, example, counts, counts_name, metad
     dataset = read_new_dataset(trigger, example, counts, counts_name, metadata, metadata_name,
                                lengths, lengths_name, current, data_dir_entry)
     key = put_dataset(store, dataset)
+    uploads = {ids.UPLOAD_COUNTS: (counts, counts_name),
+               ids.UPLOAD_METADATA: (metadata, metadata_name),
+               ids.UPLOAD_LENGTHS: (lengths, lengths_name)}
+    # a sheet or lengths without a table annotate the example (as read_new_dataset)
+    source = trigger if trigger == ids.UPLOAD_COUNTS or current is not None else ids.EXAMPLE
+    record_input_files(store, key, input_files(source, example, uploads),
+                       previous_key=current_key if current is not None else None)
     summary = load_summary(store, key)
     mode = io.detect_mode(dataset)
     # Excluding single cells one by one is no use (QC filters them), and 100,000 options

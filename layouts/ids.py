@@ -129,6 +129,8 @@ DOWNLOAD_ASSIGNMENTS = "download-assignments"
 DOWNLOAD_SCRIPT_BUTTON = "download-script-button"  # script + notebook (issue 14)
 DOWNLOAD_SCRIPT = "download-script"
 DOWNLOAD_REPORT_BUTTON = "download-report-button"  # HTML report (issue 14)
+DOWNLOAD_REPORT_PDF_BUTTON = "download-report-pdf-button"  # the report printed as PDF
+DOWNLOAD_REPORT_PDF = "download-report-pdf"
 DOWNLOAD_REPORT = "download-report"
 
 # stores (keys and parameters only; the data stays on the server)

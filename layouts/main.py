@@ -171,11 +171,15 @@ def downloads() -> html.Div:
             dbc.Button("Download report", id=ids.DOWNLOAD_REPORT_BUTTON, color="secondary",
                        size="sm", title="One HTML file that opens offline: figures, tables, "
                                         "parameters, methods with citations, versions"),
+            dbc.Button("Report as PDF", id=ids.DOWNLOAD_REPORT_PDF_BUTTON, color="secondary",
+                       size="sm", title="The same report printed as a PDF (takes up to a "
+                                        "minute: the server's Chromium draws every figure)"),
         ], className="d-flex flex-wrap gap-2"),
         dcc.Download(id=ids.DOWNLOAD_PARAMS),
         dcc.Download(id=ids.DOWNLOAD_ASSIGNMENTS),
         dcc.Download(id=ids.DOWNLOAD_SCRIPT),
         dcc.Download(id=ids.DOWNLOAD_REPORT),
+        dcc.Download(id=ids.DOWNLOAD_REPORT_PDF),
         html.Small(["Re-run the same analysis headless: ",
                     html.Code("python -m rnaclust_dash run COUNTS --params params.json "
                               "--out DIR")], className="text-muted d-block mt-1"),

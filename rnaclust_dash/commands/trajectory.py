@@ -183,6 +183,7 @@ def trajectory_command(args: argparse.Namespace) -> None:
         "root_cluster": args.root_cluster, "root_column": args.root_column,
         "groups_column": args.groups_column, "n_neighbors": trajectory.n_neighbors,
         "n_comps": int(trajectory.diffmap.eigenvalues.size), "n_dcs": args.n_dcs,
+        "paga_threshold": args.paga_threshold,
         "eigenvalues": trajectory.diffmap.eigenvalues.astype(float).round(7).tolist(),
         "enrich": args.enrich, "enrich_top": args.enrich_top}
     (out / "params.json").write_text(json.dumps(document, indent=2))

@@ -4,7 +4,8 @@ Keys are the names the app uses: the method registry's names
 (:data:`rnaclust_dash.tl.methods.METHODS`), the normalization names
 (:data:`rnaclust_dash.pp.normalization.NORMALIZATION_LABELS`), the batch-correction names
 (:data:`rnaclust_dash.params.spec.BATCH_LABELS`), the embeddings, and the validation
-indices. Single-cell, time-course and module analyses add their keys here.
+indices, marker tests and enrichment, the single-cell steps (``scanpy``, the HVG flavours,
+``tsne``) and the trajectory (``diffusion_pseudotime``, ``paga``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ _DESEQ2 = ("Love MI, Huber W, Anders S (2014). Moderated estimation of fold chan
            "dispersion for RNA-seq data with DESeq2. Genome Biology 15:550.")
 _ANDERS_HUBER = ("Anders S, Huber W (2010). Differential expression analysis for sequence "
                  "count data. Genome Biology 11:R106.")
+_SCANPY = ("Wolf FA, Angerer P, Theis FJ (2018). SCANPY: large-scale single-cell gene "
+           "expression data analysis. Genome Biology 19:15.")
+_BH = ("Benjamini Y, Hochberg Y (1995). Controlling the false discovery rate: a practical "
+       "and powerful approach to multiple testing. Journal of the Royal Statistical Society "
+       "B 57(1):289-300.")
 _SKLEARN = ("Pedregosa F et al. (2011). Scikit-learn: machine learning in Python. Journal of "
             "Machine Learning Research 12:2825-2830.")
 
@@ -147,6 +153,77 @@ CITATIONS = MappingProxyType({
         "Davies-Bouldin index",
         "Davies DL, Bouldin DW (1979). A cluster separation measure. IEEE Transactions on "
         "Pattern Analysis and Machine Intelligence 1(2):224-227."),
+    # marker tests and enrichment
+    "t-test": Citation(
+        "Welch's t-test with Benjamini-Hochberg adjustment",
+        "Welch BL (1947). The generalization of 'Student's' problem when several different "
+        "population variances are involved. Biometrika 34(1-2):28-35. " + _BH),
+    "wilcoxon": Citation(
+        "the Wilcoxon rank-sum test with Benjamini-Hochberg adjustment",
+        "Wilcoxon F (1945). Individual comparisons by ranking methods. Biometrics Bulletin "
+        "1(6):80-83. " + _BH),
+    "deseq2-wald": Citation("DESeq2's Wald test", _DESEQ2),
+    "hypergeometric": Citation(
+        "a hypergeometric over-representation test with Benjamini-Hochberg adjustment "
+        "(as clusterProfiler's enricher)",
+        "Yu G, Wang LG, Han Y, He QY (2012). clusterProfiler: an R package for comparing "
+        "biological themes among gene clusters. OMICS 16(5):284-287. " + _BH),
+    "go": Citation(
+        "Gene Ontology gene sets",
+        "The Gene Ontology Consortium (2021). The Gene Ontology resource: enriching a GOld "
+        "mine. Nucleic Acids Research 49(D1):D325-D334."),
+    # time course and modules
+    "mfuzz": Citation(
+        "soft clustering of the time profiles by fuzzy c-means (as Mfuzz)",
+        "Kumar L, Futschik ME (2007). Mfuzz: a software package for soft clustering of "
+        "microarray data. Bioinformation 2(1):5-7."),
+    "degpatterns": Citation(
+        "expression patterns of DEGreport's degPatterns",
+        "Pantano L (2023). DEGreport: Report of DEG analysis. R package, Bioconductor. "
+        "doi:10.18129/B9.bioc.DEGreport."),
+    "deseq2-lrt": Citation("DESeq2's likelihood-ratio test of time", _DESEQ2),
+    "wgcna": Citation(
+        "weighted gene co-expression network analysis (as WGCNA's blockwiseModules)",
+        "Langfelder P, Horvath S (2008). WGCNA: an R package for weighted correlation "
+        "network analysis. BMC Bioinformatics 9:559."),
+    "dynamic_tree_cut": Citation(
+        "the dynamic tree cut",
+        "Langfelder P, Zhang B, Horvath S (2008). Defining clusters from a hierarchical "
+        "cluster tree: the Dynamic Tree Cut package for R. Bioinformatics 24(5):719-720."),
+    # single cells
+    "scanpy": Citation("the steps of scanpy", _SCANPY),
+    "seurat": Citation(
+        "highly variable genes by normalized dispersion (Seurat flavour)",
+        "Satija R, Farrell JA, Gennert D, Schier AF, Regev A (2015). Spatial reconstruction "
+        "of single-cell gene expression data. Nature Biotechnology 33:495-502."),
+    "cell_ranger": Citation(
+        "highly variable genes by normalized dispersion (Cell Ranger flavour)",
+        "Zheng GXY et al. (2017). Massively parallel digital transcriptional profiling of "
+        "single cells. Nature Communications 8:14049."),
+    "seurat_v3": Citation(
+        "highly variable genes by standardized variance of the counts (Seurat v3 flavour)",
+        "Stuart T et al. (2019). Comprehensive integration of single-cell data. Cell "
+        "177(7):1888-1902."),
+    "pearson_residuals": Citation(
+        "highly variable genes by analytic Pearson residuals",
+        "Lause J, Berens P, Kobak D (2021). Analytic Pearson residuals for normalization of "
+        "single-cell RNA-seq UMI data. Genome Biology 22:258."),
+    "tsne": Citation(
+        "t-SNE",
+        "van der Maaten L, Hinton G (2008). Visualizing data using t-SNE. Journal of "
+        "Machine Learning Research 9:2579-2605."),
+    # trajectories
+    "diffusion_pseudotime": Citation(
+        "diffusion pseudotime on a diffusion map",
+        "Haghverdi L, Büttner M, Wolf FA, Buettner F, Theis FJ (2016). Diffusion pseudotime "
+        "robustly reconstructs lineage branching. Nature Methods 13:845-848."),
+    "paga": Citation(
+        "partition-based graph abstraction (PAGA)",
+        "Wolf FA, Hamey FK, Plass M, et al. (2019). PAGA: graph abstraction reconciles "
+        "clustering with trajectory inference through a topology preserving map of single "
+        "cells. Genome Biology 20:59."),
+    "spearman": Citation(
+        "Spearman correlation with pseudotime (Benjamini-Hochberg adjusted)", _BH),
 })
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 
 from ..params import AnalysisParams
-from .script import SCRIPT_FILE, ScriptInputs, Step, analysis_title, bulk_steps, script_text
+from .script import (SCRIPT_FILE, ScriptInputs, Step, analysis_title, bulk_steps, script_text,
+                     written_files)
 
 NOTEBOOK_FILE = "analysis.ipynb"
 
@@ -32,9 +33,9 @@ def notebook(steps: list[Step], *, title: str) -> nbformat.NotebookNode:
         A title cell, then a markdown and a code cell per step.
     """
     cells = [nbformat.v4.new_markdown_cell(
-        f"# {title}\n\nMade by `python -m rnaclust_dash export-script`. Run all cells: the "
-        "last one writes assignments.csv, identical to that of the dashboard and of "
-        "`python -m rnaclust_dash run` with the same parameters.")]
+        f"# {title}\n\nMade by `python -m rnaclust_dash export-script`. Run all cells: they "
+        f"write {', '.join(written_files(steps))}, identical to those of the dashboard and "
+        "of `python -m rnaclust_dash` with the same parameters.")]
     for number, step in enumerate(steps):
         heading = step.title if number == 0 else f"{number}. {step.title}"
         cells.append(nbformat.v4.new_markdown_cell(f"## {heading}\n\n{step.comment}"))

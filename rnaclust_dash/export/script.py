@@ -290,6 +290,15 @@ def analysis_title(params: AnalysisParams, dataset_name: str) -> str:
     return f"rnaclust-dash analysis of {dataset_name}: {params.method}, {size}"
 
 
+def written_files(steps: list[Step]) -> list[str]:
+    """The files the steps write (``OUT / "name.csv"`` in their code), in order."""
+    import re
+
+    names = [name for step in steps
+             for name in re.findall(r'OUT / "([\w.]+)"', step.code)]
+    return list(dict.fromkeys(names))
+
+
 def script_text(steps: list[Step], *, title: str) -> str:
     """The steps as one Python script: a docstring, then each step under a comment.
 
@@ -300,9 +309,11 @@ def script_text(steps: list[Step], *, title: str) -> str:
     title : str
         First line of the script's docstring.
     """
+    writes = textwrap.fill(
+        f"It writes {', '.join(written_files(steps))}, identical to those of the dashboard "
+        "and of `python -m rnaclust_dash` with the same parameters.", width=88)
     parts = [f'"""{title}\n\nMade by `python -m rnaclust_dash export-script`; run it with '
-             f'`python {SCRIPT_FILE}`.\nIt writes assignments.csv, identical to that of the '
-             'dashboard and of\n`python -m rnaclust_dash run` with the same parameters.\n"""']
+             f'`python {SCRIPT_FILE}`.\n{writes}\n"""']
     for number, step in enumerate(steps):
         heading = step.title if number == 0 else f"{number}. {step.title}"
         comment = textwrap.fill(step.comment, width=88, initial_indent="# ",

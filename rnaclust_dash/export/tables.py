@@ -53,7 +53,22 @@ def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
 
 
 def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> None:
-    """Write :func:`csv_text` of ``frame`` to ``path`` (UTF-8)."""
+    """Write :func:`csv_text` of ``frame`` to ``path`` (UTF-8): the writer of every CSV the
+    commands, the dashboard and the exported scripts write.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (not changed).
+    path : str or Path
+        The file written (replaced when it exists).
+    index : bool, keyword-only
+        Write the index as the first column.
+
+    Returns
+    -------
+    None
+    """
     Path(path).write_text(csv_text(frame, index=index), encoding="utf-8")
 
 

@@ -26,7 +26,22 @@ R_SQUARED_CUT = 0.85
 def module_expression(dataset, *, normalization: str = "vst", top_genes: int = 5000
                       ) -> tuple[pd.DataFrame, list[str]]:
     """The ``top_genes`` genes of highest variance (0 = all) on a log scale (counts by
-    ``normalization``), genes x samples, and notices."""
+    ``normalization``), genes x samples, and notices.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        Genes x samples counts (or normalized / log values).
+    normalization : {"vst", "logcpm-tmm", "logcpm"}, keyword-only
+        The log scale of counts (DESeq2's blind VST or edgeR's log-CPM).
+    top_genes : int, keyword-only
+        Genes of highest variance kept; 0 keeps all.
+
+    Returns
+    -------
+    tuple
+        ``(values, notices)``: genes x samples log values and what the user should know.
+    """
     if top_genes < 0:
         raise ParameterError(f"The number of genes must be 0 (all) or more; got {top_genes}.")
     values, notices = log_values(dataset, method=normalization)
@@ -35,7 +50,20 @@ def module_expression(dataset, *, normalization: str = "vst", top_genes: int = 5
 
 def soft_threshold(expression: pd.DataFrame, *, network: str = "unsigned"
                    ) -> tuple[pd.DataFrame, int | float, str]:
-    """``pickSoftThreshold``'s table, the suggested power and a sentence saying why."""
+    """``pickSoftThreshold``'s table, the suggested power and a sentence saying why.
+
+    Parameters
+    ----------
+    expression : pandas.DataFrame
+        Genes x samples log values.
+    network : {"unsigned", "signed", "signed hybrid"}, keyword-only
+
+    Returns
+    -------
+    tuple
+        ``(table, power, why)``: the fit of each power, the suggested power (the lowest
+        with R^2 above :data:`R_SQUARED_CUT`, else the WGCNA FAQ's) and why.
+    """
     table, _ = pick_soft_threshold(expression, network=network)
     power, why = suggest_power(table, network=network, n_samples=expression.shape[1],
                                r_squared_cut=R_SQUARED_CUT)
@@ -57,8 +85,21 @@ def fit_of_chosen_power(table: pd.DataFrame, power: float, suggested) -> list[st
 
 def trait_table(sheet: pd.DataFrame, columns: str | list | None) -> pd.DataFrame:
     """Samples x numeric traits: numeric columns as they are, text columns one 0/1
-    indicator per value (``column=value``). ``columns``: comma-separated text or a list;
-    None: every column that varies and is not a sample id."""
+    indicator per value (``column=value``).
+
+    Parameters
+    ----------
+    sheet : pandas.DataFrame
+        Samples x columns (the sample sheet of the samples analysed).
+    columns : str, list or None
+        Comma-separated text or a list of columns; None: every column that varies and is
+        not a sample id.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Samples x traits, float.
+    """
     if columns:
         names = split_list(columns) if isinstance(columns, str) else list(columns)
         unknown = [c for c in names if c not in sheet.columns]
@@ -101,7 +142,28 @@ def module_tables(expression: pd.DataFrame, traits: pd.DataFrame, *, power: floa
                   merge_cut_height: float = 0.25, n_hubs: int = 10,
                   random_state: int = 0) -> ModuleTables:
     """``blockwiseModules`` (TOM of the same type as the network), eigengene-trait
-    correlations (Student p), kME and the ``n_hubs`` hub genes of each module."""
+    correlations (Student p), kME and the ``n_hubs`` hub genes of each module.
+
+    Parameters
+    ----------
+    expression : pandas.DataFrame
+        Genes x samples log values.
+    traits : pandas.DataFrame
+        Samples x traits (:func:`trait_table`); may have no column.
+    power : float, keyword-only
+        Soft-threshold power.
+    network, min_module_size, deep_split, merge_cut_height : keyword-only
+        As WGCNA's blockwiseModules (``networkType``, ``minModuleSize``, ``deepSplit``,
+        ``mergeCutHeight``).
+    n_hubs : int, keyword-only
+        Hub genes listed per module.
+    random_state : int, keyword-only
+        Seed of the pre-clustering into blocks.
+
+    Returns
+    -------
+    ModuleTables
+    """
     result = find_modules(expression, power=power, network=network, tom_type=network,
                           min_module_size=min_module_size, deep_split=deep_split,
                           merge_cut_height=merge_cut_height, random_state=random_state)

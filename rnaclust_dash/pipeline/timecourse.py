@@ -144,7 +144,28 @@ def mfuzz_tables(expression: pd.DataFrame, sheet: pd.DataFrame, *, time_column: 
                  random_state: int = 0) -> PatternTables:
     """Mfuzz on replicate means of ``expression`` (genes x samples, the selected genes):
     standardised profiles, fuzzy c-means with ``m`` (``mestimate`` when None).
-    ``group_column``: the groups' profiles side by side."""
+
+    Parameters
+    ----------
+    expression : pandas.DataFrame
+        Genes x samples log values of the genes to cluster.
+    sheet : pandas.DataFrame
+        The sample sheet (time column, and group column).
+    time_column : str, keyword-only
+    group_column : str, optional, keyword-only
+        The groups' profiles side by side.
+    clusters : int, keyword-only
+        Number of clusters c.
+    m : float, optional, keyword-only
+        Fuzzifier; None: Mfuzz's ``mestimate``.
+    random_state : int, keyword-only
+        Seed of the c-means starts.
+
+    Returns
+    -------
+    PatternTables
+        Memberships, centers, profiles and what was chosen.
+    """
     averaged = average_replicates(expression, sheet, time_column=time_column,
                                   group_column=group_column)
     profiles = standardise(averaged.values)
@@ -163,8 +184,22 @@ def degpatterns_tables(expression: pd.DataFrame, sheet: pd.DataFrame, *, time_co
                        group_column: str | None = None, min_cluster_size: int = 15,
                        merge_correlation: float | None = None) -> PatternTables:
     """degPatterns on ``expression`` (genes x samples); memberships are hard (1 in the
-    gene's own cluster). ``merge_correlation``: merge clusters whose mean profiles
-    correlate above it (off when None, as DEGreport 1.34)."""
+    gene's own cluster).
+
+    Parameters
+    ----------
+    expression, sheet, time_column, group_column
+        As :func:`mfuzz_tables`.
+    min_cluster_size : int, keyword-only
+        degPatterns' ``minc``: smaller patterns are dropped.
+    merge_correlation : float, optional, keyword-only
+        Merge clusters whose mean profiles correlate above it (off when None, as
+        DEGreport 1.34).
+
+    Returns
+    -------
+    PatternTables
+    """
     result = deg_patterns(expression, sheet, time_column=time_column,
                           group_column=group_column, min_cluster_size=min_cluster_size,
                           merge_correlation=merge_correlation)

@@ -294,7 +294,20 @@ def _groups(metadata, ids, column: str | None, labels) -> np.ndarray:
 def trajectory_genes(values: pd.DataFrame, trajectory: Trajectory) -> pd.DataFrame:
     """Genes that change along the pseudotime (see
     :func:`~rnaclust_dash.tl.trajectory.genes.pseudotime_genes`) from genes x items log
-    values (the analysis' ``features.values``)."""
+    values (the analysis' ``features.values``).
+
+    Parameters
+    ----------
+    values : pandas.DataFrame
+        Genes x items log values (columns: item ids).
+    trajectory : Trajectory
+        From :func:`item_trajectory`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``gene, rho, pvalue, padj, direction`` (pseudotime_genes.csv).
+    """
     aligned = values.reindex(columns=trajectory.ids)
     return pseudotime_genes(aligned.to_numpy(dtype=np.float64).T,
                             aligned.index.astype(str), trajectory.pseudotime)

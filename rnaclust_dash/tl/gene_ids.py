@@ -91,6 +91,11 @@ def strip_version(ids) -> np.ndarray:
 def detect_id_kind(ids) -> tuple[str, float]:
     """The most common id kind in ``ids`` (version suffixes dropped) and its share.
 
+    Parameters
+    ----------
+    ids : array-like of str
+        Gene ids, shape (n_genes,).
+
     Returns
     -------
     kind : str

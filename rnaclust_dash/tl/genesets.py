@@ -54,7 +54,18 @@ class GeneSets:
 
 
 def bundled_gene_sets(key: str) -> GeneSets:
-    """One of the bundled collections: ``"go-bp"``, ``"go-mf"`` or ``"go-cc"``."""
+    """One of the bundled collections: ``"go-bp"``, ``"go-mf"`` or ``"go-cc"``.
+
+    Parameters
+    ----------
+    key : str
+        A key of :data:`BUNDLED_GENE_SETS`.
+
+    Returns
+    -------
+    GeneSets
+        The collection as :func:`read_gmt` reads it (human gene symbols).
+    """
     if key not in BUNDLED_GENE_SETS:
         raise ParameterError(f"Unknown gene set collection {key!r}: choose one of "
                              f"{', '.join(BUNDLED_GENE_SETS)} or upload a GMT file.")

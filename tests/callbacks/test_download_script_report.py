@@ -6,16 +6,22 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
 import io
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
 
-from callback_helpers import PASILLA, REPO, registered
+from callback_helpers import (PASILLA, REPO, analysis_controls, assert_accepted, data_url,
+                              guarded_analysis, guarded_data, out, registered)
+import pytest
 from dash import no_update
 
+from callbacks import data
+from layouts import ids
 from views.clustering import analysis, reproduce
 
 
@@ -54,7 +60,7 @@ def test_downloaded_report_has_the_figures_and_methods(store, example_analysis_s
     text = sent["content"]
     assert re.findall(r'Plotly\.newPlot\(\s*"(figure-\d)"', text) == [
         "figure-1", "figure-2", "figure-3"]
-    assert "<p id='methods'>" in text and "Rousseeuw PJ (1987)" in text
+    assert "<div id='methods'>" in text and "Rousseeuw PJ (1987)" in text
     assert example_analysis_store["key"] in text
     assert "<script src" not in text
 
@@ -63,3 +69,66 @@ def test_nothing_to_download_before_an_analysis(store):
     functions = registered(reproduce, store).functions
     assert functions["download_script"](1, None, "pca", 15, 0.1) is no_update
     assert functions["download_report"](1, None, "pca", 15, 0.1) is no_update
+    assert functions["download_report_pdf"](1, None, "pca", 15, 0.1) == (no_update,) * 3
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="needs Chromium")
+def test_report_pdf_download_is_a_pdf_of_the_report(store, example_analysis_store):
+    sent, message, is_open = registered(reproduce, store).functions["download_report_pdf"](
+        1, example_analysis_store, "pca", 15, 0.1)
+    assert message is no_update and is_open is no_update
+    assert sent["filename"] == "report.pdf" and sent["base64"]
+    pdf = base64.b64decode(sent["content"])
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page\b", pdf)) >= 2
+
+
+def test_report_pdf_without_chromium_says_so(store, example_analysis_store, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    sent, message, is_open = registered(reproduce, store).functions["download_report_pdf"](
+        1, example_analysis_store, "pca", 15, 0.1)
+    assert sent is no_update and is_open is True
+    assert "Chromium could not print the report" in str(message)
+
+
+def _report_of(store, data_outputs) -> str:
+    dataset_store = out(data_outputs, data, ids.DATASET_STORE, "data")
+    outputs = guarded_analysis(store, dataset_store, analysis_controls(data_outputs), [])
+    assert_accepted(outputs, analysis)
+    analysis_store = out(outputs, analysis, ids.ANALYSIS_STORE, "data")
+    return registered(reproduce, store).functions["download_report"](
+        1, analysis_store, "pca", 15, 0.1)["content"]
+
+
+def _checksum_rows(text: str) -> dict[str, str]:
+    section = text[text.index("<h2>Input files</h2>"):]
+    rows = re.findall(r"<td>([^<]+)</td>\s*<td>(\d+)</td>\s*<td>([0-9a-f]{64})</td>", section)
+    return {name: digest for name, _, digest in rows}
+
+
+def test_report_lists_the_checksums_of_the_uploaded_files(store):
+    """The uploaded bytes are not kept, but their sha256 is: the counts, then the sample
+    sheet uploaded after them (its dataset keeps the counts' checksum too)."""
+    counts = (PASILLA / "counts.csv.gz").read_bytes()
+    sheet = (PASILLA / "samples.csv").read_bytes()
+    uploaded = guarded_data(store, ids.UPLOAD_COUNTS, None, data_url(counts, "application/gzip"),
+                            "my_counts.csv.gz", None, None, None, None, None)
+    assert_accepted(uploaded, data)
+    annotated = guarded_data(store, ids.UPLOAD_METADATA, None, None, None, data_url(sheet),
+                             "my_samples.csv", None, None,
+                             out(uploaded, data, ids.DATASET_STORE, "data"))
+    assert_accepted(annotated, data)
+    assert _checksum_rows(_report_of(store, uploaded)) == {
+        "my_counts.csv.gz": hashlib.sha256(counts).hexdigest()}
+    assert _checksum_rows(_report_of(store, annotated)) == {
+        "my_counts.csv.gz": hashlib.sha256(counts).hexdigest(),
+        "my_samples.csv": hashlib.sha256(sheet).hexdigest()}
+
+
+def test_report_of_the_example_lists_the_example_files(store, example_analysis_store):
+    text = registered(reproduce, store).functions["download_report"](
+        1, example_analysis_store, "pca", 15, 0.1)["content"]
+    rows = _checksum_rows(text)
+    assert rows["pasilla/counts.csv.gz"] == hashlib.sha256(
+        (PASILLA / "counts.csv.gz").read_bytes()).hexdigest()
+    assert set(rows) == {"pasilla/counts.csv.gz", "pasilla/samples.csv",
+                         "pasilla/lengths.csv.gz"}

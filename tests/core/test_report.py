@@ -64,8 +64,9 @@ def report(tmp_path_factory):
 
 def test_report_contains_every_figure_as_a_plotly_plot(report):
     text = report["text"]
-    for heading in ("Heatmap", "PCA of the samples", "Silhouette"):
-        assert f"<h3>{heading}</h3>" in text
+    for number, heading in enumerate(("Heatmap", "PCA of the samples", "Silhouette"), 1):
+        assert f"<h3>Figure {number}. {heading}</h3>" in text
+        assert f"<a href='#figure-{number}-box'>Figure {number}. {heading}</a>" in text
     plots = re.findall(r'Plotly\.newPlot\(\s*"(figure-\d)"', text)
     assert plots == ["figure-1", "figure-2", "figure-3"]
     # the heatmap's matrix trace is in the figure data
@@ -89,7 +90,7 @@ def test_report_loads_nothing_from_outside_and_inlines_plotly_once(report):
 
 def test_methods_paragraph_names_the_chosen_methods_with_their_citations(report):
     text = report["text"]
-    methods = re.search(r"<p id='methods'>(.*?)</p>", text, flags=re.S).group(1)
+    methods = re.search(r"<div id='methods'>(.*?)</div>", text, flags=re.S).group(1)
     references = re.findall(r"<li>(.*?)</li>",
                             re.search(r"<ol id='references'>(.*?)</ol>", text, flags=re.S)
                             .group(1))

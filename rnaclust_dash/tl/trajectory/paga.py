@@ -71,7 +71,20 @@ def paga_connectivities(knn, groups) -> pd.DataFrame:
 
 def paga_edges(connectivities: pd.DataFrame, *, threshold: float = 0.0) -> pd.DataFrame:
     """The PAGA graph as a table of edges ``from, to, connectivity`` (each pair once,
-    ``from`` before ``to`` in the groups' order), those above ``threshold``."""
+    ``from`` before ``to`` in the groups' order), those above ``threshold``.
+
+    Parameters
+    ----------
+    connectivities : pandas.DataFrame
+        Groups x groups PAGA connectivities (symmetric).
+    threshold : float, keyword-only
+        Edges at or below it are left out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``from, to, connectivity`` (paga.csv).
+    """
     names = list(connectivities.index)
     values = connectivities.to_numpy()
     rows, cols = np.triu_indices(len(names), k=1)

@@ -1,0 +1,276 @@
+"""The steps of the analyses that follow a clustering, and the choice of the steps a
+params.json asks for (``export-script``; issue 14 item 2).
+
+- markers (params.json of the ``markers`` command, its ``markers`` entry): each sample
+  cluster (or group of a sheet column) against the rest, as
+  :func:`rnaclust_dash.pipeline.markers.run_markers` (markers.csv, groups.csv);
+- enrichment (params.json of the ``enrich`` command): over-representation of the marker
+  genes of each group, or of each gene cluster, in GO or GMT gene sets (enrichment.csv);
+- trajectory (params.json of the ``trajectory`` command, its ``trajectory`` entry):
+  diffusion pseudotime and PAGA of the clustered samples (pseudotime.csv, paga.csv,
+  diffmap.csv, groups.csv, pseudotime_genes.csv);
+- single cells (``mode: single-cell``): :mod:`.script_single_cell`;
+- time course and modules (params.json of ``timecourse`` / ``modules``):
+  :mod:`.script_patterns`.
+
+The steps continue the variables of :func:`.script.bulk_steps` (``values``, ``selected``,
+``items``, ``item_ids``, ``labels``, ``counts``, ``metadata``, ``OUT``). Every step writes the
+same bytes as the command it stands for.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import ParameterError
+from ..params import AnalysisParams, params_from_document
+from ..pp.normalization import LOG_SCALE_METHODS
+from .script import ScriptInputs, Step, analysis_title, bulk_steps
+from .script_patterns import modules_steps, timecourse_steps
+from .script_single_cell import single_cell_steps
+
+#: Commands whose params.json is a script of its own: name -> step builder.
+PATTERN_COMMANDS = {"timecourse": timecourse_steps, "modules": modules_steps}
+
+
+def _imports_step(lines: list[str]) -> Step:
+    return Step("Imports", "", "\n".join(lines))
+
+
+def marker_steps(params: AnalysisParams, markers: dict) -> list[Step]:
+    """The marker steps of the ``markers`` command's params.json.
+
+    Parameters
+    ----------
+    params : AnalysisParams
+        The clustering (samples as items).
+    markers : dict
+        The ``markers`` entry of params.json: ``group_by`` (``"clusters"`` or a sheet
+        column), ``test`` and ``versus``.
+
+    Returns
+    -------
+    list of Step
+        Imports, then the matrix and groups the test reads, the test, and the files.
+    """
+    test, versus = markers.get("test", "t-test"), markers.get("versus")
+    column = markers.get("group_by", "clusters")
+    on_log = params.log_transform or params.normalization in LOG_SCALE_METHODS
+    code = ("# the normalized (batch-corrected) values of every gene passing the filter\n"
+            "marker_values = values\n"
+            + ("" if on_log else
+               "if dataset.value_kind != \"log\":  # the tests compare log2(x + 1)\n"
+               "    marker_values = np.log2(values.clip(lower=0) + 1.0)\n")
+            + "marker_values = marker_values[np.isfinite(marker_values.to_numpy()).all(axis=1)]\n")
+    if column == "clusters":
+        code += ("groups = pd.Series([str(label) for label in labels], index=item_ids, "
+                 "dtype=object)\ngroups = groups.reindex(marker_values.columns)\n")
+    else:
+        code += (f"sheet_values = metadata[{column!r}].reindex(marker_values.columns)\n"
+                 "groups = pd.Series([None if pd.isna(v) else str(v) for v in sheet_values],\n"
+                 "                   index=marker_values.columns, dtype=object)\n")
+    code += ("tested = "
+             + ("counts.reindex(index=marker_values.index, columns=groups.index)  # DESeq2: "
+                "raw counts\n" if test == "deseq2" else "marker_values\n")
+             + "mapped = map_to_symbols(tested.index, if_none_mapped=\"keep\")\n"
+             "marker_inputs = MarkerInputs(\n"
+             "    values=tested, log_values=marker_values, groups=groups,\n"
+             "    symbols=np.where(mapped.mapped, mapped.symbols, \"\").astype(object),\n"
+             "    symbol_report=mapped.report)\n"
+             f"markers = run_markers(marker_inputs, test={test!r}, reference={versus!r})\n"
+             "OUT.mkdir(parents=True, exist_ok=True)\n"
+             "write_csv(markers, OUT / \"markers.csv\")\n"
+             "write_csv(groups.dropna().rename_axis(\"sample\").rename(\"group\")"
+             ".reset_index(), OUT / \"groups.csv\")")
+    against = f"group {versus}" if versus else "the rest of the samples"
+    return [_imports_step(["from rnaclust_dash.pipeline.markers import MarkerInputs, "
+                           "run_markers",
+                           "from rnaclust_dash.tl.gene_ids import map_to_symbols",
+                           "from rnaclust_dash.export.tables import write_csv"]),
+            Step(f"Marker genes ({test})",
+                 f"Each {'cluster' if column == 'clusters' else 'group of ' + column} against "
+                 f"{against}; writes markers.csv and groups.csv (as the markers command).",
+                 code)]
+
+
+def enrichment_steps(document: dict) -> list[Step]:
+    """The enrichment steps of the ``enrich`` command's params.json (``parameters``): the
+    marker genes (``--markers``) or the gene clusters (``--assignments``) of the steps
+    before, over-represented in GO or GMT gene sets; writes enrichment.csv."""
+    options = document.get("parameters", {})
+    if options.get("genes") or options.get("universe") or options.get("gene_map"):
+        raise ParameterError("export-script writes the enrichment of marker genes or gene "
+                             "clusters with the default universe; gene list files, "
+                             "--universe and --gene-map are not in the script yet.")
+    sets = options.get("gene_sets", "go-bp")
+    if options.get("markers"):
+        query = ("table = pd.read_csv(OUT / \"markers.csv\", dtype={\"id\": str, \"gene\": str})\n"
+                 f"queries = marker_queries(table, direction={options.get('direction', 'up')!r}, "
+                 f"top={options.get('top')!r})\n"
+                 "universe = table[\"gene\"].drop_duplicates().tolist()  # every gene tested\n")
+    elif options.get("assignments"):
+        query = ("table = pd.read_csv(OUT / \"assignments.csv\", dtype={\"id\": str, \"gene\": "
+                 "str})\nqueries = cluster_queries(table[\"id\"], table[\"cluster\"])\n"
+                 "universe = table[\"id\"].tolist()  # every gene clustered\n")
+    else:
+        raise ParameterError("This enrich params.json has no --markers or --assignments query.")
+    read_sets = (f"gene_sets = bundled_gene_sets({sets!r})\n" if sets in ("go-bp", "go-mf",
+                                                                            "go-cc")
+                 else f"gene_sets = read_gmt(Path({sets!r}).read_bytes(), filename={sets!r})\n")
+    code = (query + read_sets +
+            "# the sets hold symbols and the ids are not: map ids to symbols (as enrich)\n"
+            "set_genes = [g for members in gene_sets.members[:200] for g in members]\n"
+            "ids = list(dict.fromkeys([*universe, *(g for genes in queries.values() "
+            "for g in genes)]))\n"
+            "if detect_id_kind(set_genes)[0] == \"symbol\" and detect_id_kind(ids)[0] != "
+            "\"symbol\":\n"
+            "    symbol = dict(zip(ids, map_to_symbols(ids, if_none_mapped=\"raise\").symbols))\n"
+            "    queries = {name: [symbol[g] for g in genes] for name, genes in "
+            "queries.items()}\n"
+            "    universe = [symbol[g] for g in universe]\n"
+            "enrichment = enrich_queries(queries, gene_sets, universe=universe, "
+            f"min_size={options.get('min_size', 10)!r},\n"
+            f"                            max_size={options.get('max_size', 500)!r})\n"
+            "write_csv(enrichment, OUT / \"enrichment.csv\")")
+    return [_imports_step(["from rnaclust_dash.tl.enrichment import cluster_queries, "
+                           "enrich_queries, marker_queries",
+                           "from rnaclust_dash.tl.genesets import bundled_gene_sets, read_gmt",
+                           "from rnaclust_dash.tl.gene_ids import detect_id_kind, "
+                           "map_to_symbols",
+                           "from rnaclust_dash.export.tables import write_csv"]),
+            Step(f"Enrichment of the gene lists ({sets})",
+                 "Hypergeometric over-representation with Benjamini-Hochberg adjustment; "
+                 "writes enrichment.csv (as the enrich command).", code)]
+
+
+def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
+    """The trajectory steps of the ``trajectory`` command's params.json.
+
+    Parameters
+    ----------
+    params : AnalysisParams
+        The clustering (samples as items): its ``pcs``, ``neighbors`` and ``seed`` build
+        the graph.
+    trajectory : dict
+        The ``trajectory`` entry of params.json (root, groups column, diffusion
+        components, PAGA threshold).
+
+    Returns
+    -------
+    list of Step
+    """
+    column, groups_column = trajectory.get("root_column"), trajectory.get("groups_column")
+    root = (f"RootChoice(column={column!r}, values=metadata.get({column!r}))" if column
+            else f"RootChoice(item={trajectory.get('root_cell')!r}, "
+                 f"group={trajectory.get('root_cluster')!r})")
+    groups = (f"metadata[{groups_column!r}].reindex(pd.Index(item_ids)).astype(str).to_numpy()"
+              if groups_column else "np.asarray(labels).astype(str)")
+    code = (f"paga_groups = {groups}\n"
+            f"trajectory = item_trajectory(items, item_ids, paga_groups, {root},\n"
+            f"                             n_pcs={params.pcs!r}, "
+            f"n_neighbors={params.neighbors!r}, n_comps={trajectory.get('n_comps', 15)!r},\n"
+            f"                             n_dcs={trajectory.get('n_dcs', 10)!r}, "
+            f"random_state={params.seed!r})\n"
+            "genes = trajectory_genes(selected, trajectory)\n"
+            "pseudotime = np.where(np.isfinite(trajectory.pseudotime), "
+            "trajectory.pseudotime, np.nan)\n"
+            "OUT.mkdir(parents=True, exist_ok=True)\n"
+            "write_csv(pd.DataFrame({\"id\": trajectory.ids, \"pseudotime\": pseudotime}),\n"
+            "          OUT / \"pseudotime.csv\")\n"
+            "write_csv(paga_edges(trajectory.paga, "
+            f"threshold={trajectory.get('paga_threshold', 0.0)!r}), OUT / \"paga.csv\")\n"
+            "components = trajectory.diffmap.components\n"
+            "diffmap = pd.DataFrame(components, columns=[f\"DC{i}\" for i in "
+            "range(components.shape[1])])\n"
+            "diffmap.insert(0, \"id\", trajectory.ids)\n"
+            "write_csv(diffmap, OUT / \"diffmap.csv\")\n"
+            "write_csv(pd.DataFrame({\"id\": trajectory.ids, \"group\": trajectory.groups}), "
+            "OUT / \"groups.csv\")\n"
+            "write_csv(genes, OUT / \"pseudotime_genes.csv\")")
+    return [_imports_step(["from rnaclust_dash.pipeline.trajectory import RootChoice, "
+                           "item_trajectory, trajectory_genes",
+                           "from rnaclust_dash.tl.trajectory.paga import paga_edges",
+                           "from rnaclust_dash.export.tables import write_csv"]),
+            Step("Trajectory: diffusion pseudotime and PAGA",
+                 "A kNN graph of the samples as clustered, its diffusion map, pseudotime from "
+                 "the root and PAGA connectivities between the "
+                 + (f"groups of {groups_column}" if groups_column else "clusters")
+                 + "; writes the files of the trajectory command.", code)]
+
+
+def join_steps(*parts: list[Step]) -> list[Step]:
+    """One list of steps from several builders: their Imports steps merged into the first
+    (one ``from ... import`` line per module, each name once), the other steps in
+    order."""
+    first = parts[0][0]
+    lines = first.code.splitlines()
+    for part in parts[1:]:
+        for line in part[0].code.splitlines():
+            module, _, names = line.removeprefix("from ").partition(" import ")
+            same = [i for i, old in enumerate(lines) if old.startswith(f"from {module} import ")]
+            if not same:
+                lines.append(line)
+                continue
+            had = lines[same[0]].partition(" import ")[2].strip("()").split(", ")
+            added = [n for n in names.split(", ") if n not in had]
+            lines[same[0]] = f"from {module} import " + ", ".join(had + added)
+    return [Step(first.title, first.comment, "\n".join(lines))] + [
+        step for part in parts for step in part[1:]]
+
+
+def analysis_steps(params_text: str, inputs: ScriptInputs, *,
+                   enrich_text: str | None = None) -> tuple[list[Step], str]:
+    """The steps of the analysis a params.json records, and the script's title.
+
+    Parameters
+    ----------
+    params_text : str
+        params.json of ``run`` (bulk or single cells), ``markers``, ``trajectory``,
+        ``timecourse`` or ``modules``.
+    inputs : ScriptInputs
+        The files the script reads and the folder it writes to.
+    enrich_text : str, optional, keyword-only
+        params.json of an ``enrich`` run on the markers (or gene clusters) of the first.
+
+    Returns
+    -------
+    tuple
+        ``(steps, title)``.
+    """
+    document = json.loads(params_text)
+    name = (document.get("dataset", {}) or {}).get("name") or "an RNA-seq table"
+    command = document.get("command")
+    if command in PATTERN_COMMANDS:
+        if enrich_text is not None:
+            raise ParameterError(f"--enrich-params follows a markers run, not {command}.")
+        return (PATTERN_COMMANDS[command](document.get("parameters", {}), inputs),
+                f"rnaclust-dash {command} analysis of {name}")
+    if command is not None:
+        raise ParameterError(f"This is the params.json of {command}: give it with "
+                             "--enrich-params after --params of the markers run"
+                             if command == "enrich" else
+                             f"export-script does not write the {command} command.")
+    params = params_from_document(params_text)
+    title = analysis_title(params, name)
+    if params.mode == "single-cell":
+        if "trajectory" in document or "markers" in document:
+            raise ParameterError("The script of single cells writes their clustering and "
+                                 "markers; a trajectory of cells is not in the script yet.")
+        if enrich_text is not None:
+            raise ParameterError("The single-cell script writes the markers of each cluster; "
+                                 "--enrich-params follows a bulk markers run.")
+        return single_cell_steps(params, inputs), title
+    if document.get("subclusters"):
+        raise ParameterError("This params.json splits clusters (--subcluster): the script "
+                             "export does not replay splits yet.")
+    parts = [bulk_steps(params, inputs)]
+    if "markers" in document:
+        parts.append(marker_steps(params, document["markers"]))
+        title += ", markers"
+    if "trajectory" in document:
+        parts.append(trajectory_steps(params, document["trajectory"]))
+        title += ", trajectory"
+    if enrich_text is not None:
+        parts.append(enrichment_steps(json.loads(enrich_text)))
+        title += ", enrichment"
+    return join_steps(*parts), title
