@@ -67,10 +67,34 @@ def content_security_policy(script_hashes: list[str]) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
-def too_large_message(upload_bytes: int) -> str:
-    return (f"The upload is larger than the {upload_bytes / 1e6:,.0f} MB this server accepts "
-            "and was refused before it was read. Put large files in the server's data "
-            "folder, or use the command line (python -m rnaclust_dash run ...).")
+#: What an upload over the limit is told (``{size}``: its size in MB, with the file's
+#: name when known); the browser fills it in (assets/upload_limit.js) for a file that
+#: dcc.Upload refuses before reading it, the server for a request it refuses (413).
+TOO_LARGE_TEMPLATE = (
+    "{size} MB; this server accepts up to {limit} MB per file. Use the server data folder "
+    "(RNACLUST_DATA_DIR) or ask your host to raise RNACLUST_MAX_UPLOAD_MB.")
+
+
+def megabytes(n_bytes: float) -> str:
+    """Bytes as megabytes for a person (1 MB = 1,000,000 bytes, as RNACLUST_MAX_UPLOAD_MB)."""
+    value = n_bytes / 1e6
+    return f"{value:,.0f}" if value >= 10 else f"{value:,.1f}"
+
+
+def too_large_template(upload_bytes: int) -> str:
+    """:data:`TOO_LARGE_TEMPLATE` with the limit filled in and ``{size}`` left open."""
+    return TOO_LARGE_TEMPLATE.replace("{limit}", megabytes(upload_bytes))
+
+
+def too_large_message(upload_bytes: int, request_bytes: int | None = None) -> str:
+    """The 413 answer: the size of the refused upload (its files, from the request's
+    length less the base64 encoding) and what to do instead."""
+    if not request_bytes:
+        return ("The upload is too large: this server accepts up to "
+                f"{megabytes(upload_bytes)} MB per file. Use the server data folder "
+                "(RNACLUST_DATA_DIR) or ask your host to raise RNACLUST_MAX_UPLOAD_MB.")
+    size = megabytes(max(request_bytes - REQUEST_MARGIN_BYTES, 0) * 3 / 4)
+    return "This upload is about " + too_large_template(upload_bytes).replace("{size}", size)
 
 
 def secure_server(app, *, upload_bytes: int) -> None:
@@ -90,4 +114,7 @@ def secure_server(app, *, upload_bytes: int) -> None:
 
     @server.errorhandler(413)
     def refuse_large_request(_error):
-        return too_large_message(upload_bytes), 413, {"Content-Type": "text/plain"}
+        from flask import request
+
+        message = too_large_message(upload_bytes, request.content_length)
+        return message, 413, {"Content-Type": "text/plain; charset=utf-8"}

@@ -88,7 +88,11 @@ def test_an_oversized_upload_is_refused_before_it_is_read(client):
                            content_type="application/json")
     assert response.status_code == 413
     text = response.get_data(as_text=True)
-    assert "larger than the 1 MB" in text and "Traceback" not in text
+    assert "accepts up to 1.0 MB per file" in text and "Traceback" not in text
+    assert "RNACLUST_DATA_DIR" in text and "RNACLUST_MAX_UPLOAD_MB" in text
+    # the size of what was sent: the request less its margin, less base64's 4/3
+    size = (len(body) - 1_000_000) * 3 / 4 / 1e6
+    assert f"This upload is about {size:.1f} MB" in text
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 
