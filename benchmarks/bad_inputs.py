@@ -74,7 +74,7 @@ def cli_command(case: Case, folder: Path) -> list[str]:
         return [name, str(good), *extra, "--out", out, *rest]
     path = folder / case.filename
     path.write_bytes(case.content)
-    return {"counts": ["run", str(path), "--out", out],
+    return {"counts": ["run", str(path), "--out", out, *case.options],
             "metadata": ["run", str(good), "--metadata", str(path), "--out", out],
             "lengths": ["run", str(good), "--gene-lengths", str(path), "--out", out],
             "params": ["run", str(good), "--params", str(path), "--out", out]}[case.role]
@@ -173,7 +173,8 @@ def run_catalogue(cases: list[Case], *, where: tuple = ("cli", "upload"),
             store, previous = upload_session(Path(scratch))
             try:
                 results += [run_upload_case(case, store, previous) for case in cases
-                            if case.role in ("counts", "metadata", "lengths")]
+                            if case.role in ("counts", "metadata", "lengths")
+                            and not case.options]
             finally:
                 store.cache.close()
     if "cli" in where:
