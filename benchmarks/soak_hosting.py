@@ -245,6 +245,13 @@ def synthetic_cells_zip(seed: int = 7, n_cells: int = 3000, n_genes: int = 1500)
     return buffer.getvalue()
 
 
+def said(response: dict) -> str:
+    """What the Cells tab shows after a Run: its summary, else its alert."""
+    summary = response.get("cells-summary", {}).get("children")
+    alert = response.get("cells-alert", {}).get("children")
+    return str(summary)[:50] if summary else "alert: " + str(alert)[:80]
+
+
 def single_cell_fault(url: str, port: int) -> dict:
     """kill -9 of the web worker running a Cells tab pipeline (QC to clusters; it runs
     in the request, not as a background job), then the same Run again."""
@@ -271,11 +278,9 @@ def single_cell_fault(url: str, port: int) -> dict:
     busiest.kill()
     started_at = time.perf_counter()
     thread.join(timeout=300)
-    first = outcome.pop("error", None) or str(outcome.pop("response", {}).get(
-        "cells-summary", {}).get("children"))[:50]
+    first = outcome.pop("error", None) or said(outcome.pop("response", {}))
     run(2)
-    retry = outcome.get("error") or str(outcome.get("response", {}).get(
-        "cells-summary", {}).get("children"))[:50]
+    retry = outcome.get("error") or said(outcome.get("response", {}))
     return {"fault": "kill -9 web worker during a Cells pipeline (3,000 cells)",
             "outcome": f"request: {first}; Run again: {retry}",
             "seconds": time.perf_counter() - started_at}
