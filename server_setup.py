@@ -1,14 +1,20 @@
 """What the web server adds to every response and refuses before reading a request.
 
 - Security headers on every response: a Content-Security-Policy that Dash works with
-  (scripts only from the server and Dash's own inline scripts, by hash; no plug-ins;
-  no framing by other sites), ``X-Content-Type-Options: nosniff``, ``X-Frame-Options:
+  (scripts only from the server and Dash's own inline scripts, by hash; no eval; no
+  plug-ins; no framing by other sites), ``X-Content-Type-Options: nosniff``, ``X-Frame-Options:
   SAMEORIGIN`` (for browsers without frame-ancestors) and a referrer policy that sends
   no address to other sites.
 - A request size limit (Flask's ``MAX_CONTENT_LENGTH``): an upload larger than what the
   upload limit allows is refused (413, with a message) before its body is read.
 
 Only Flask and Dash's app object are used here; the analysis core knows nothing of it.
+
+``assets/plotly-strict.min.js`` is Plotly's CSP-safe build ("strict": WebGL code
+precompiled, no ``Function()``) of the plotly.js version that the installed ``plotly``
+package ships; after upgrading plotly, replace it with the same version's file from npm
+(``npm pack plotly.js-strict-dist-min@VERSION``, file ``plotly-strict.min.js``): a test
+(tests/callbacks/test_security_headers.py) fails while the versions differ.
 """
 
 from __future__ import annotations
@@ -42,10 +48,12 @@ def content_security_policy(script_hashes: list[str]) -> str:
     images and fonts and blob: workers, which Dash components and Plotly need."""
     directives = {
         "default-src": ["'self'"],
-        # 'unsafe-eval': a click on a Time course profile panel did not reach the server
-        # without it (test_time_course_tab_finds_patterns...; found at the last merge, the
-        # script that evals is not yet identified). Inline scripts stay hash-only.
-        "script-src": ["'self'", "'unsafe-eval'", *script_hashes],
+        # No 'unsafe-eval': Plotly's WebGL traces (Scattergl: cell clouds, time-course
+        # profiles) compile their drawing code with Function() in the regl library inside
+        # plotly.min.js; assets/plotly-strict.min.js, Plotly's own build of the same
+        # version with that code precompiled, replaces it (dcc.Graph uses a window.Plotly
+        # that is already there). Inline scripts stay hash-only.
+        "script-src": ["'self'", *script_hashes],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
@@ -59,10 +67,34 @@ def content_security_policy(script_hashes: list[str]) -> str:
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
-def too_large_message(upload_bytes: int) -> str:
-    return (f"The upload is larger than the {upload_bytes / 1e6:,.0f} MB this server accepts "
-            "and was refused before it was read. Put large files in the server's data "
-            "folder, or use the command line (python -m rnaclust_dash run ...).")
+#: What an upload over the limit is told (``{size}``: its size in MB, with the file's
+#: name when known); the browser fills it in (assets/upload_limit.js) for a file that
+#: dcc.Upload refuses before reading it, the server for a request it refuses (413).
+TOO_LARGE_TEMPLATE = (
+    "{size} MB; this server accepts up to {limit} MB per file. Use the server data folder "
+    "(RNACLUST_DATA_DIR) or ask your host to raise RNACLUST_MAX_UPLOAD_MB.")
+
+
+def megabytes(n_bytes: float) -> str:
+    """Bytes as megabytes for a person (1 MB = 1,000,000 bytes, as RNACLUST_MAX_UPLOAD_MB)."""
+    value = n_bytes / 1e6
+    return f"{value:,.0f}" if value >= 10 else f"{value:,.1f}"
+
+
+def too_large_template(upload_bytes: int) -> str:
+    """:data:`TOO_LARGE_TEMPLATE` with the limit filled in and ``{size}`` left open."""
+    return TOO_LARGE_TEMPLATE.replace("{limit}", megabytes(upload_bytes))
+
+
+def too_large_message(upload_bytes: int, request_bytes: int | None = None) -> str:
+    """The 413 answer: the size of the refused upload (its files, from the request's
+    length less the base64 encoding) and what to do instead."""
+    if not request_bytes:
+        return ("The upload is too large: this server accepts up to "
+                f"{megabytes(upload_bytes)} MB per file. Use the server data folder "
+                "(RNACLUST_DATA_DIR) or ask your host to raise RNACLUST_MAX_UPLOAD_MB.")
+    size = megabytes(max(request_bytes - REQUEST_MARGIN_BYTES, 0) * 3 / 4)
+    return "This upload is about " + too_large_template(upload_bytes).replace("{size}", size)
 
 
 def secure_server(app, *, upload_bytes: int) -> None:
@@ -82,4 +114,7 @@ def secure_server(app, *, upload_bytes: int) -> None:
 
     @server.errorhandler(413)
     def refuse_large_request(_error):
-        return too_large_message(upload_bytes), 413, {"Content-Type": "text/plain"}
+        from flask import request
+
+        message = too_large_message(upload_bytes, request.content_length)
+        return message, 413, {"Content-Type": "text/plain; charset=utf-8"}

@@ -3,7 +3,8 @@ an attacker) may give. Each case is built in memory, small, and needs no network
 
 A case is ``Case(name, role, filename, content, options)``: ``role`` says where the file
 goes (``counts``, ``metadata``, ``lengths``, or ``params`` for a params.json; ``None`` for
-a case made of options only); ``options`` are extra command-line options (the CLI only).
+a case made of options only); ``options`` are extra command-line options (the CLI only: a file case with options, such
+as single-cell QC thresholds, runs through the CLI only).
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ import tarfile
 import zipfile
 from dataclasses import dataclass, field
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 #: The upload limit the catalogue runs with (MB): small, so that bombs stay cheap.
 UPLOAD_MB = 5
@@ -207,6 +211,99 @@ def _compressed_cases() -> list[Case]:
     ]
 
 
+#: A real 10x folder of 40 cells (CellBench subset, tests/data): cases that must get past
+#: reading to fail later (QC).
+CELLBENCH = Path(__file__).resolve().parents[1] / "tests" / "data" / "io" / "cellbench_subset"
+
+
+def _h5_bytes(build) -> bytes:
+    """An HDF5 file made by ``build(handle)``, as bytes."""
+    import h5py
+
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as handle:
+        build(handle)
+    return buffer.getvalue()
+
+
+def _tenx_h5_v2(handle) -> None:
+    """Cell Ranger 2's layout: one group per genome, with genes and gene_names."""
+    group = handle.create_group("GRCh38")
+    matrix = sparse.random(4, 3, density=0.6, format="csc", random_state=5) * 20
+    group["data"] = np.ceil(matrix.data).astype(np.int32)
+    group["indices"], group["indptr"] = matrix.indices, matrix.indptr
+    group["shape"] = np.array(matrix.shape, dtype=np.int32)
+    group["barcodes"] = np.array([f"CELL{i}-1".encode() for i in range(3)])
+    group["genes"] = np.array([f"ENSG{i}".encode() for i in range(4)])
+    group["gene_names"] = np.array([f"G{i}".encode() for i in range(4)])
+
+
+def _tenx_h5_unknown(handle) -> None:
+    """A "matrix" group of a layout no Cell Ranger wrote (no features, genes elsewhere)."""
+    group = handle.create_group("matrix")
+    group["data"] = np.arange(3)
+    group["genes_v9"] = np.array([b"G0", b"G1"])
+
+
+def _molecule_info(handle) -> None:
+    handle["barcode_idx"] = np.arange(5)
+    handle["umi"] = np.arange(5)
+
+
+def _h5ad_without_counts() -> bytes:
+    """An .h5ad whose X is log-normalised (no integer counts, no raw, no counts layer)."""
+    import tempfile
+
+    import anndata
+
+    rng = np.random.default_rng(6)
+    values = np.log1p(rng.gamma(1.0, 2.0, size=(30, 50)) * 10).astype(np.float32)
+    # object indexes: anndata writes pandas 3's string arrays only when told to
+    names = [pd.Index([f"{p}{i}" for i in range(n)], dtype=object) for p, n in (("c", 30),
+                                                                             ("g", 50))]
+    adata = anndata.AnnData(values, obs=pd.DataFrame(index=names[0]),
+                            var=pd.DataFrame(index=names[1]))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "cells.h5ad"
+        adata.write_h5ad(path)
+        return path.read_bytes()
+
+
+def _single_cell_cases() -> list[Case]:
+    """Issue 9 item 10: the single-cell inputs that must each get a clear message."""
+    cellbench = {name: (CELLBENCH / name).read_bytes()
+                 for name in ("matrix.mtx.gz", "barcodes.tsv.gz", "features.tsv.gz")}
+    real = "%%MatrixMarket matrix coordinate real general"
+    return [
+        Case("sc zip: 2 barcodes for a matrix of 3 cells", "counts", "cells.zip",
+             _zip({**_tenx(), "barcodes.tsv": b"CELL0-1\nCELL1-1\n"})),
+        Case("sc zip: 6 features for a matrix of 4 genes", "counts", "cells.zip",
+             _zip({**_tenx(), "features.tsv": "".join(
+                 f"ENSG{i}\tG{i}\tGene Expression\n" for i in range(6)).encode()})),
+        Case("sc zip: non-integer counts (real matrix)", "counts", "cells.zip",
+             _zip(_tenx(header=real, entries="1 1 0.5\n2 2 3.25\n3 3 1.7\n"))),
+        Case("sc zip: integer header, decimal values", "counts", "cells.zip",
+             _zip(_tenx(entries="1 1 0.5\n2 2 3.25\n3 3 1.7\n"))),
+        Case("sc zip: one cell with zero counts", "counts", "cells.zip",
+             _zip(_tenx(size="4 3 2", entries="1 1 5\n2 2 3\n"))),
+        Case("sc zip: every cell with zero counts", "counts", "cells.zip",
+             _zip(_tenx(size="4 3 0", entries=""))),
+        Case("sc h5ad: no counts (log-normalised X only)", "counts", "cells.h5ad",
+             _h5ad_without_counts()),
+        Case("sc h5: Cell Ranger 2 layout", "counts", "filtered_gene_bc_matrices.h5",
+             _h5_bytes(_tenx_h5_v2)),
+        Case("sc h5: a matrix group of an unknown layout", "counts",
+             "filtered_feature_bc_matrix.h5", _h5_bytes(_tenx_h5_unknown)),
+        Case("sc h5: molecule_info.h5 instead of the matrix", "counts", "molecule_info.h5",
+             _h5_bytes(_molecule_info)),
+        # Read fine; QC then removes every cell (the command line runs the pipeline).
+        Case("sc zip: all cells filtered by QC (--min-genes 1,000,000)", "counts",
+             "cellbench.zip", _zip(cellbench), options=("--min-genes", "1000000")),
+        Case("sc zip: all cells filtered by QC (--min-counts 1e9)", "counts",
+             "cellbench.zip", _zip(cellbench), options=("--min-counts", "1000000000")),
+    ]
+
+
 def _sheet_cases() -> list[Case]:
     big = "x" * 131_073
     sheets = {
@@ -297,5 +394,5 @@ def _option_cases() -> list[Case]:
 
 def all_cases() -> list[Case]:
     """Every case of the catalogue (files, sheets, params.json, options)."""
-    return _text_cases() + _compressed_cases() + _sheet_cases() + _params_cases() + \
-        _option_cases()
+    return _text_cases() + _compressed_cases() + _single_cell_cases() + _sheet_cases() + \
+        _params_cases() + _option_cases()

@@ -10,6 +10,8 @@ passes when it is refused with a message (CLI: exit 2, ``error:`` and no traceba
 upload: the alert shows a message that is not the crash report and the previous dataset
 is kept) or accepted cleanly, in under 30 s. Runs with a 5 MB upload limit
 (``RNACLUST_MAX_UPLOAD_MB``) so that the bombs stay cheap. Exit status 1 when any fails.
+Each CLI run's CPU seconds are printed beside its wall time: on a loaded machine a run
+can pass 30 s of wall time on a few seconds of CPU (load), where a hang burns CPU.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Outcome:
     outcome: str
     seconds: float
     message: str
+    cpu_seconds: float = float("nan")  # of the CLI process (not measured for uploads)
 
     @property
     def failed(self) -> bool:
@@ -74,10 +77,35 @@ def cli_command(case: Case, folder: Path) -> list[str]:
         return [name, str(good), *extra, "--out", out, *rest]
     path = folder / case.filename
     path.write_bytes(case.content)
-    return {"counts": ["run", str(path), "--out", out],
+    return {"counts": ["run", str(path), "--out", out, *case.options],
             "metadata": ["run", str(good), "--metadata", str(path), "--out", out],
             "lengths": ["run", str(good), "--gene-lengths", str(path), "--out", out],
             "params": ["run", str(good), "--params", str(path), "--out", out]}[case.role]
+
+
+def _run_timed(command: list[str], cwd: str) -> tuple[int | None, str, float]:
+    """Run ``command`` (killed after the timeout): its exit status (None when killed), its
+    standard error and the CPU seconds it used (the machine's load shows as wall time
+    far above CPU time; a hang as CPU time near the timeout)."""
+    with tempfile.TemporaryFile() as errors:
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors,
+                                   env=_environment(), cwd=cwd)
+        deadline = time.monotonic() + TIMEOUT_SECONDS
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                status = None
+                break
+            time.sleep(0.05)
+        process.returncode = -1  # reaped here: Popen must not wait for it again
+        errors.seek(0)
+        text = errors.read().decode("utf-8", "replace")
+    code = None if status is None else os.waitstatus_to_exitcode(status)
+    return code, text, usage.ru_utime + usage.ru_stime
 
 
 def run_cli_case(case: Case) -> Outcome:
@@ -86,24 +114,23 @@ def run_cli_case(case: Case) -> Outcome:
         command = [sys.executable, "-m", "rnaclust_dash", *cli_command(case, Path(scratch))]
         start = time.perf_counter()
         try:
-            done = subprocess.run(command, capture_output=True, text=True, errors="replace",
-                                  timeout=TIMEOUT_SECONDS, env=_environment(), cwd=scratch)
-        except subprocess.TimeoutExpired:
-            return Outcome(case.name, "cli", "TIMEOUT", time.perf_counter() - start, "")
+            code, error, cpu = _run_timed(command, scratch)
         except OSError as error:  # the command line itself cannot be started
             return Outcome(case.name, "cli", "EXIT (not started)", 0.0, str(error))
         seconds = time.perf_counter() - start
-    error = done.stderr.strip()
+    if code is None:
+        return Outcome(case.name, "cli", "TIMEOUT", seconds, "", cpu)
+    error = error.strip()
     last = error.splitlines()[-1] if error else ""
     if "Traceback" in error:
         outcome = "TRACEBACK"
-    elif done.returncode == 2:
+    elif code == 2:
         outcome = "refused (exit 2)" if "error:" in last else "NO MESSAGE"
-    elif done.returncode == 0:
+    elif code == 0:
         outcome = "accepted (exit 0)"
     else:
-        outcome = f"EXIT {done.returncode}"
-    return Outcome(case.name, "cli", outcome, seconds, last)
+        outcome = f"EXIT {code}"
+    return Outcome(case.name, "cli", outcome, seconds, last, cpu)
 
 
 def _contents(data: bytes) -> str:
@@ -173,7 +200,8 @@ def run_catalogue(cases: list[Case], *, where: tuple = ("cli", "upload"),
             store, previous = upload_session(Path(scratch))
             try:
                 results += [run_upload_case(case, store, previous) for case in cases
-                            if case.role in ("counts", "metadata", "lengths")]
+                            if case.role in ("counts", "metadata", "lengths")
+                            and not case.options]
             finally:
                 store.cache.close()
     if "cli" in where:
@@ -184,10 +212,13 @@ def run_catalogue(cases: list[Case], *, where: tuple = ("cli", "upload"),
 
 def print_table(results: list[Outcome]) -> None:
     width = max(len(r.case) for r in results)
-    print(f"{'case':<{width}}  {'where':<6}  {'outcome':<26}  {'seconds':>7}  message")
+    print(f"{'case':<{width}}  {'where':<6}  {'outcome':<26}  {'seconds':>7}  {'cpu s':>5}  "
+          "message")
     for r in sorted(results, key=lambda r: (r.case, r.where)):
         message = " ".join(r.message.split())[:90]
-        print(f"{r.case:<{width}}  {r.where:<6}  {r.outcome:<26}  {r.seconds:7.2f}  {message}")
+        cpu = "" if r.cpu_seconds != r.cpu_seconds else f"{r.cpu_seconds:5.1f}"
+        print(f"{r.case:<{width}}  {r.where:<6}  {r.outcome:<26}  {r.seconds:7.2f}  {cpu:>5}  "
+              f"{message}")
     failed = [r for r in results if r.failed]
     refused = sum(r.outcome.startswith("refused") for r in results)
     accepted = sum(r.outcome.startswith("accepted") for r in results)
@@ -197,8 +228,14 @@ def print_table(results: list[Outcome]) -> None:
           f"{sum(r.where == 'upload' for r in results)} upload): {refused} refused with a "
           f"message, {accepted} accepted, {len(failed)} failed; slowest "
           f"{slowest.seconds:.1f} s ({slowest.case}, {slowest.where}).")
+    cli = [r for r in results if r.where == "cli" and r.cpu_seconds == r.cpu_seconds]
+    if cli:
+        print(f"CLI CPU time: median {sorted(r.cpu_seconds for r in cli)[len(cli) // 2]:.1f} s, "
+              f"most {max(r.cpu_seconds for r in cli):.1f} s; load average "
+              + ", ".join(f"{v:.1f}" for v in os.getloadavg()) + " (1, 5, 15 min).")
     for r in failed:
-        print(f"FAILED: {r.case} ({r.where}): {r.outcome}: {r.message[:200]}")
+        print(f"FAILED: {r.case} ({r.where}): {r.outcome} (CPU {r.cpu_seconds:.1f} s): "
+              f"{r.message[:200]}")
 
 
 def main(argv: list[str] | None = None) -> int:

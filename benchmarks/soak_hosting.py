@@ -222,6 +222,70 @@ def embedded_faults(url: str, port: int, cache: Path) -> list[dict]:
     return rows
 
 
+def synthetic_cells_zip(seed: int = 7, n_cells: int = 3000, n_genes: int = 1500) -> bytes:
+    """A 10x matrix folder (matrix.mtx, barcodes.tsv, features.tsv) of seeded counts in
+    4 cell types, zipped as a user uploads it."""
+    import zipfile
+
+    from scipy import io as scipy_io
+    from scipy import sparse
+
+    rng = np.random.default_rng(seed)
+    types = rng.integers(0, 4, n_cells)
+    profile = rng.gamma(0.3, 2.0, size=(4, n_genes))
+    counts = sparse.csc_matrix(rng.poisson(profile[types]).T)  # genes x cells
+    matrix = io.BytesIO()
+    scipy_io.mmwrite(matrix, counts, field="integer")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("cells/matrix.mtx", matrix.getvalue())
+        archive.writestr("cells/barcodes.tsv", "".join(f"C{i}-1\n" for i in range(n_cells)))
+        archive.writestr("cells/features.tsv", "".join(
+            f"ENSG{i:05d}\tGENE{i}\tGene Expression\n" for i in range(n_genes)))
+    return buffer.getvalue()
+
+
+def said(response: dict) -> str:
+    """What the Cells tab shows after a Run: its summary, else its alert."""
+    summary = response.get("cells-summary", {}).get("children")
+    alert = response.get("cells-alert", {}).get("children")
+    return str(summary)[:50] if summary else "alert: " + str(alert)[:80]
+
+
+def single_cell_fault(url: str, port: int) -> dict:
+    """kill -9 of the web worker running a Cells tab pipeline (QC to clusters; it runs
+    in the request, not as a background job), then the same Run again."""
+    session = DashSession(url, timeout=300)
+    contents = ("data:application/zip;base64," +
+                base64.b64encode(synthetic_cells_zip()).decode())
+    session.fire("dataset-store.data", {"upload-counts.contents": contents,
+                                        "upload-counts.filename": "cells3000.zip"})
+    outcome: dict = {}
+
+    def run(clicks):
+        try:
+            outcome["response"] = session.fire("cells-summary.children",
+                                               {"cells-run.n_clicks": clicks})
+        except Exception as error:  # noqa: BLE001 - the outcome is the figure
+            outcome["error"] = f"{type(error).__name__}: {str(error)[:60]}"
+    thread = threading.Thread(target=run, args=(1,), daemon=True)
+    workers = master_of(port).children()
+    for worker in workers:
+        worker.cpu_percent(None)
+    thread.start()
+    time.sleep(2.0)  # the request reached a worker, which is busy with the pipeline
+    busiest = max(workers, key=lambda worker: worker.cpu_percent(None))
+    busiest.kill()
+    started_at = time.perf_counter()
+    thread.join(timeout=300)
+    first = outcome.pop("error", None) or said(outcome.pop("response", {}))
+    run(2)
+    retry = outcome.get("error") or said(outcome.get("response", {}))
+    return {"fault": "kill -9 web worker during a Cells pipeline (3,000 cells)",
+            "outcome": f"request: {first}; Run again: {retry}",
+            "seconds": time.perf_counter() - started_at}
+
+
 def celery_fault(url: str, workers: list[psutil.Process]) -> dict:
     thread, outcome = long_job(url)
     time.sleep(3.0)  # the task reaches a pool process: the busiest one is killed
@@ -275,15 +339,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=6)
     parser.add_argument("--no-celery", action="store_true")
+    parser.add_argument("--only-single-cell-fault", action="store_true",
+                        help="only the kill -9 during a Cells pipeline (a quick check)")
     args = parser.parse_args()
     scratch = Path(tempfile.mkdtemp(prefix="soak-hosting-"))
+    print("load average at the start (1, 5, 15 min): "
+          + ", ".join(f"{v:.1f}" for v in psutil.getloadavg()), flush=True)
     loads, faults = [], []
     env = {"RNACLUST_CACHE_DIR": str(scratch / "cache"), "RNACLUST_WARM_UMAP": "0",
            "WORKERS": "3"}
     port = port_in_range(40)
+    if args.only_single_cell_fault:
+        with running_server(GUNICORN, port=port, env=env, log_path=scratch / "web.log") as url:
+            print_table("Faults", [single_cell_fault(url, port)])
+        return
     with running_server(GUNICORN, port=port, env=env, log_path=scratch / "web.log") as url:
-        loads.append({"engine": "gunicorn x3, embedded"} | load(url, args.sessions, scratch))
+        loads.append({"engine": "gunicorn x3, embedded"} | load(url, args.sessions, scratch)
+                     | {"load avg (1 min)": round(psutil.getloadavg()[0], 1)})
         faults += embedded_faults(url, port, scratch / "cache")
+        faults.append(single_cell_fault(url, port))
     faults.append(stop_mid_job(scratch))
     if not args.no_celery:
         redis_port = port_in_range(46)
@@ -305,7 +379,8 @@ def main() -> None:
                                                      log_path=scratch / "celery-web.log"))
             time.sleep(5)  # workers ready
             loads.append({"engine": "gunicorn x3 + 2 Celery workers"}
-                         | load(url, args.sessions, scratch))
+                         | load(url, args.sessions, scratch)
+                         | {"load avg (1 min)": round(psutil.getloadavg()[0], 1)})
             faults.append(celery_fault(url, [psutil.Process(w.pid) for w in workers]))
     print_table("Load (k change = the analysis callback after a new k; CLI = "
                 "`python -m rnaclust_dash run --params params.json`)",
@@ -314,7 +389,9 @@ def main() -> None:
         for error in row["first errors"]:
             print(f"  {row['engine']}: {error}")
     print_table("Faults", faults)
-    print(f"\nlogs: {scratch}")
+    print("\nload average at the end (1, 5, 15 min): "
+          + ", ".join(f"{v:.1f}" for v in psutil.getloadavg()))
+    print(f"logs: {scratch}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from rnaclust_dash.io import EXAMPLES, LESSONS, max_upload_bytes
 from rnaclust_dash.params import SPEC
+from server_setup import megabytes, too_large_template
 
 from . import ids
 # GRAPH_CONFIG, labelled and view_alert were defined here before layouts.components; views
@@ -28,10 +29,15 @@ def _card(title: str, children: list) -> dbc.Card:
     return dbc.Card([dbc.CardHeader(title), dbc.CardBody(children)], className="mb-3")
 
 
-def _upload(component_id: str, text: str) -> dcc.Upload:
-    return dcc.Upload(id=component_id, multiple=False, className="upload",
-                      children=html.Div([text, html.Br(),
-                                         html.Small("drag and drop, or click to choose")]))
+def _upload(component_id: str, text: str) -> html.Div:
+    """A file drop zone that refuses, before reading it, a file over the upload limit;
+    assets/upload_limit.js says so in the data card's alert (data-* attributes)."""
+    limit = max_upload_bytes()
+    return html.Div(dcc.Upload(
+        id=component_id, multiple=False, className="upload", max_size=limit,
+        children=html.Div([text, html.Br(), html.Small("drag and drop, or click to choose")])),
+        **{"data-max-upload-bytes": str(limit), "data-alert-id": ids.VIEW_ALERTS["data"],
+           "data-too-large": too_large_template(limit)})
 
 
 def example_options() -> list[dict]:
@@ -59,7 +65,7 @@ def lesson_card(name: str) -> html.Div | None:
 
 def data_card() -> dbc.Card:
     """Example choice, uploads and what is loaded."""
-    limit_mb = max_upload_bytes() / 1e6
+    limit_mb = megabytes(max_upload_bytes())
     return _card("Data", [
             labelled("Example dataset", dcc.Dropdown(
                 id=ids.EXAMPLE, options=example_options(),
@@ -70,7 +76,7 @@ def data_card() -> dbc.Card:
             _upload(ids.UPLOAD_COUNTS, "Count table (genes x samples) or single cells"),
             html.Small(f"CSV, TSV, TXT, .gz or .xlsx; featureCounts output works as it is. "
                        "Single cells: a 10x matrix folder as .zip or .tar.gz, a 10x .h5 or "
-                       f"an .h5ad. Up to {limit_mb:.0f} MB; for larger files use the server's "
+                       f"an .h5ad. Up to {limit_mb} MB per file; for larger files use the server's "
                        "data folder or the command line.",
                        className="text-muted d-block mb-2"),
             data_dir_control(),

@@ -46,10 +46,29 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+class _LineFeedRows(io.StringIO):
+    """Text buffer for pandas' CSV writer that ends each row with ``\\n``.
+
+    Python's csv writer quotes a field only if it holds a character of the line
+    terminator: with ``\\n`` as terminator a carriage return inside a cell went out
+    unquoted, and readers end the row there. So the rows are written with ``\\r\\n``
+    (both characters quoted inside cells) and each row's own terminator, the end of one
+    ``write`` (one per row), becomes ``\\n``.
+    """
+
+    def write(self, text: str) -> int:
+        if text.endswith("\r\n"):
+            text = text[:-2] + "\n"
+        return super().write(text)
+
+
 def csv_text(frame: pd.DataFrame, *, index: bool = False) -> str:
-    """``frame`` as CSV text (comma, ``\\n`` line ends) with formula prefixes neutralised
+    """``frame`` as CSV text (comma, ``\\n`` line ends; a cell holding a line feed, a
+    carriage return, a comma or a quote is quoted) with formula prefixes neutralised
     (:func:`neutralise_formulas`); ``frame`` is not changed."""
-    return neutralise_formulas(frame).to_csv(index=index, lineterminator="\n")
+    buffer = _LineFeedRows()
+    neutralise_formulas(frame).to_csv(buffer, index=index, lineterminator="\r\n")
+    return buffer.getvalue()
 
 
 def write_csv(frame: pd.DataFrame, path, *, index: bool = False) -> None:

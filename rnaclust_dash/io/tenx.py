@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import re
 import zlib
 from pathlib import Path, PurePosixPath
 
@@ -197,7 +198,27 @@ def _mtx_header(head: bytes, name: str, source: str) -> tuple[int, int, str]:
     except ValueError:
         raise DataError(f'"{name}" in "{source}" has no size line (rows, columns, entries) '
                         f"after its header. Copy the 10x folder again. {_HOW}") from None
+    if field == "integer":
+        _refuse_decimals(head, name, source)
     return n_rows, n_cols, field
+
+
+#: An entry line (row, column, value) whose value has a decimal point or an exponent.
+_DECIMAL_ENTRY = re.compile(rb"^[ \t]*\d+[ \t]+\d+[ \t]+([-+]?\d*[.eE][^\s]*)", re.M)
+
+
+def _refuse_decimals(head: bytes, name: str, source: str) -> None:
+    """Refuse decimals in a file whose header says integer: scipy would truncate each one
+    (0.37 -> 0) without a word. Checked in the first megabyte (``head``), where a file
+    of another tool that mislabels its values shows it."""
+    match = _DECIMAL_ENTRY.search(head)
+    if match:
+        line = head[:match.start()].count(b"\n") + 1
+        raise DataError(
+            f'"{name}" in "{source}" says its values are integers but holds decimals '
+            f'("{match.group(1).decode("ascii", "replace")[:20]}" on line {line:,}): it is '
+            "not the raw counts Cell Ranger writes, and reading it would cut the decimals "
+            "off. Load the matrix Cell Ranger wrote (filtered_feature_bc_matrix).")
 
 
 def _orient(matrix: sparse.coo_matrix, header: tuple, n_barcodes: int, n_features: int,

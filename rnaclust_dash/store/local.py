@@ -57,16 +57,26 @@ class ResultStore(StoreBase):
         self._cache = None
         self._pinned = None
         self._pid = None
+        self._opened = None
 
     @property
     def cache(self) -> diskcache.Cache:
         """The results' diskcache handle, opened once per process (handles must not cross a
-        fork) and again when its folder was deleted."""
+        fork) and again when its folder was deleted, or deleted and recreated by another
+        process (an open handle would go on reading the deleted database)."""
         if (self._cache is None or self._pid != os.getpid()
-                or not (self.directory / "cache.db").exists()
-                or not (self.directory / "pinned" / "cache.db").exists()):
+                or self._databases() != self._opened):
             self._open()
         return self._cache
+
+    def _databases(self) -> tuple | None:
+        """Identity (device, inode) of both database files; None when one is missing."""
+        try:
+            return tuple((stat.st_dev, stat.st_ino) for stat in (
+                (self.directory / "cache.db").stat(),
+                (self.directory / "pinned" / "cache.db").stat()))
+        except FileNotFoundError:
+            return None
 
     @property
     def pinned(self) -> diskcache.Cache:
@@ -75,12 +85,15 @@ class ResultStore(StoreBase):
         return self._pinned
 
     def _open(self) -> None:
+        if self._pid == os.getpid():  # this process's handles on a replaced folder
+            self.close()
         self.directory.mkdir(parents=True, exist_ok=True)
         self._cache = diskcache.Cache(str(self.directory), size_limit=self.size_limit,
                                       eviction_policy="least-recently-used")
         self._pinned = diskcache.Cache(str(self.directory / "pinned"),
                                        eviction_policy="none")
         self._pid = os.getpid()
+        self._opened = self._databases()
 
     def close(self) -> None:
         """Close the handles of this process."""

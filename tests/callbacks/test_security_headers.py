@@ -33,7 +33,35 @@ def test_every_response_carries_the_security_headers(client, path):
                   headers["Content-Security-Policy"].split(";"))
     assert policy["frame-ancestors"] == "'self'" and policy["object-src"] == "'none'"
     assert "'unsafe-inline'" not in policy["script-src"]
-    # (eval is allowed: see server_setup.content_security_policy)
+    assert "'unsafe-eval'" not in policy["script-src"]
+
+
+def plotly_js_version(text: str) -> str:
+    """The version in the banner of a plotly.js bundle ("plotly.js v4.1.1" or
+    "plotly.js (strict - minified) v4.1.1")."""
+    import re
+
+    match = re.search(r"plotly\.js(?: \([^)]*\))? v(\d+\.\d+\.\d+)", text[:300])
+    assert match, text[:300]
+    return match.group(1)
+
+
+def test_the_page_loads_plotly_s_strict_build_of_the_installed_version(client):
+    """Without 'unsafe-eval' the standard plotly.js cannot draw WebGL traces (its regl
+    code calls Function()): the page must load the strict build, of the same version
+    as the plotly.js that the installed plotly package (and so dcc.Graph) would use."""
+    from pathlib import Path
+
+    import plotly
+
+    page = client.get("/").get_data(as_text=True)
+    assert "/assets/plotly-strict.min.js" in page
+    strict = client.get("/assets/plotly-strict.min.js").get_data(as_text=True)
+    shipped = (Path(plotly.__file__).parent / "package_data" / "plotly.min.js").read_text()
+    assert "strict" in strict[:300]
+    assert plotly_js_version(strict) == plotly_js_version(shipped), (
+        "assets/plotly-strict.min.js must be the plotly.js version of the plotly package: "
+        "npm pack plotly.js-strict-dist-min@" + plotly_js_version(shipped))
 
 
 def test_the_csp_allows_dash_s_own_inline_scripts_by_hash(client):
@@ -60,7 +88,11 @@ def test_an_oversized_upload_is_refused_before_it_is_read(client):
                            content_type="application/json")
     assert response.status_code == 413
     text = response.get_data(as_text=True)
-    assert "larger than the 1 MB" in text and "Traceback" not in text
+    assert "accepts up to 1.0 MB per file" in text and "Traceback" not in text
+    assert "RNACLUST_DATA_DIR" in text and "RNACLUST_MAX_UPLOAD_MB" in text
+    # the size of what was sent: the request less its margin, less base64's 4/3
+    size = (len(body) - 1_000_000) * 3 / 4 / 1e6
+    assert f"This upload is about {size:.1f} MB" in text
     assert response.headers["X-Content-Type-Options"] == "nosniff"
 
 

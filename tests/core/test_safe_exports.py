@@ -101,3 +101,35 @@ def test_no_csv_is_written_around_the_neutralising_writer():
             if re.search(r"\.to_csv\(|\.to_excel\(|send_data_frame\(", text):
                 offenders.append(str(path.relative_to(PACKAGE)))
     assert offenders == []
+
+
+#: Text cells that end a line, split a field or start a formula, each with text after.
+AWKWARD_CELLS = ["cr\rinside", "lf\ninside", "crlf\r\ninside", "tab\tinside", "\rstart",
+                 "\nstart", "\tstart", "=1+1", "+a", "-b", "@c", 'quote "q", comma', "plain"]
+
+
+def expected_cell(value: str) -> str:
+    return "'" + value if value.startswith(("=", "+", "-", "@", "\t", "\r")) else value
+
+
+@pytest.mark.parametrize("as_index", [False, True])
+def test_line_breaks_tabs_and_formulas_inside_cells_survive_a_round_trip(as_index):
+    """A cell with a carriage return (alone or before a line feed), a line feed or a tab
+    comes back whole, through pandas and through Python's csv module, with formula
+    prefixes neutralised: an unquoted carriage return would end the row in the reader."""
+    frame = pd.DataFrame({"text": AWKWARD_CELLS, "n": np.arange(len(AWKWARD_CELLS)) - 0.5},
+                         index=pd.Index([f"r\r{i}" for i in range(len(AWKWARD_CELLS))],
+                                        name="id"))
+    text = table_bytes(frame, "csv", index=as_index).decode("utf-8")
+    expected = [expected_cell(v) for v in AWKWARD_CELLS]
+    back = pd.read_csv(io.StringIO(text), keep_default_na=False)
+    assert back["text"].tolist() == expected
+    assert back["n"].tolist() == frame["n"].tolist()
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert len(rows) == len(AWKWARD_CELLS) + 1
+    assert [row[-2] for row in rows[1:]] == expected
+    if as_index:
+        assert back["id"].tolist() == frame.index.tolist()
+    # rows end with a line feed, as before
+    assert text.endswith(f"plain,{frame['n'].iloc[-1]}\n")
+    assert "\r\n" not in text.replace('"crlf\r\ninside"', "")

@@ -144,6 +144,22 @@ def test_a_deleted_store_folder_is_recreated(local_store):
     assert ResultStore(local_store.directory).get("stage-after") == 1
 
 
+def test_a_folder_recreated_by_another_worker_is_read_by_every_worker(local_store):
+    """Web workers each hold their own handle: after the folder is deleted and another
+    worker recreated it, this worker's handle (on the deleted database) must not be
+    used, or a dataset uploaded through the other worker is "no longer on the server"
+    (found by the soak: a Cells Run after the store was deleted)."""
+    other_worker = ResultStore(local_store.directory)
+    local_store.put("stage-before", 1)
+    assert other_worker.get("stage-before") == 1  # both handles open
+    shutil.rmtree(local_store.directory)
+    local_store.put(DATASET_A, np.ones(3))  # recreates the folder
+    local_store.put("stage-after", 2)
+    assert other_worker.get("stage-after") == 2
+    assert np.array_equal(other_worker.get(DATASET_A), np.ones(3))
+    other_worker.close()
+
+
 def test_a_corrupt_store_is_recreated(local_store):
     local_store.put("stage-before", 1)
     local_store.close()
