@@ -53,7 +53,6 @@ from rnaclust_dash.params import single_cell_defaults
 from rnaclust_dash.pipeline import single_cell as sc
 from rnaclust_dash.pp.neighbors import neighbors
 from rnaclust_dash.tl.embed import umap_from_graph
-from rnaclust_dash.pp.sc_normalize import normalize_total_log1p
 params = single_cell_defaults().replace(min_genes=200, min_cells=3)
 with threadpool_limits(limits=1):
     t = time.perf_counter()
@@ -66,7 +65,7 @@ with threadpool_limits(limits=1):
     qc = sc._qc(adata, params)
     kept = np.flatnonzero(qc.kept_cells), np.flatnonzero(qc.kept_genes)
     t = step("qc", t)
-    logv = normalize_total_log1p(sc._counts(adata, kept), target_sum=1e4)
+    logv = sc._log_values(adata, kept, params)
     t = step("normalize", t)
     hvg = sc._hvg(adata, kept, logv, params)
     t = step("hvg", t)

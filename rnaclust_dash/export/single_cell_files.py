@@ -12,6 +12,7 @@ import pandas as pd
 from .tables import write_csv
 from ..dataset import _portable
 from ..params import params_document
+from ..pp import subset_cells_genes
 from .files import _plain, package_versions
 
 #: Packages the single-cell numbers also depend on (beside the bulk ones).
@@ -97,7 +98,8 @@ def _result_h5ad(result, dataset, symbols, versions: dict) -> ad.AnnData:
     obsm = {"X_pca": np.asarray(result.pca.scores, dtype=np.float32)}
     if result.params.embedding != "pca":
         obsm[f"X_{result.params.embedding}"] = result.embedding.coords
-    counts = adata.X[cells][:, genes]
+    # no intermediate copy (a million cells' counts are several GB)
+    counts = subset_cells_genes(adata.X, cells=cells, genes=genes)
     params = {name: value for name, value in result.params.to_dict().items()}
     return ad.AnnData(X=result.log_values, obs=_portable(obs), var=_portable(var), obsm=obsm,
                       layers={"counts": counts},

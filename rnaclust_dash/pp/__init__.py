@@ -84,11 +84,13 @@ from rnaclust_dash.pp.qc import (
     flag_outliers,
     qc_summary,
 )
+from rnaclust_dash.pp._sc_inputs import subset_cells_genes
 from rnaclust_dash.pp.quantile import quantile_normalize
 from rnaclust_dash.pp.sc_normalize import (
     SCALE_MAX_VALUE,
     TARGET_SUM,
     gene_mean_var,
+    normalize_log1p_subset,
     normalize_total_log1p,
     scale,
 )
@@ -173,6 +175,7 @@ __all__ = [
     "neighbors",
     "normalization_availability",
     "normalize",
+    "normalize_log1p_subset",
     "normalize_total_log1p",
     "parametric_dispersion_fit",
     "pca",
@@ -180,6 +183,7 @@ __all__ = [
     "quantile_normalize",
     "remove_batch_effect",
     "scale",
+    "subset_cells_genes",
     "threshold_minimum",
     "top_variable_genes",
     "vst",
