@@ -33,8 +33,8 @@ from ..params import AnalysisParams, sc_stage_params
 from ..pp import subset_cells_genes
 from ..pp.hvg import highly_variable_genes
 from ..pp.neighbors import NeighborGraph, neighbors
-from ..pp.pca import PCAResult, pca
-from ..pp.sc_normalize import normalize_log1p_subset, scale
+from ..pp.pca import PCAResult, pca_of_scaled
+from ..pp.sc_normalize import normalize_log1p_subset
 from ..pp.sc_qc import cell_qc_metrics, filter_cells_and_genes
 from ..store import ResultStore, stage_key
 from ..tl.embed import Embedding, tsne_embedding, umap_from_graph
@@ -292,8 +292,8 @@ def _pca(log_values, hvg: pd.DataFrame, params: AnalysisParams) -> PCAResult:
     if len(selected) < 2:
         raise DataError(f"Only {len(selected)} highly variable gene(s): PCA needs at least "
                         "2. Lower min_cells or raise the number of HVGs.")
-    scaled = scale(log_values[:, selected], max_value=SCALE_CLIP)
-    return pca(scaled, n_comps=_n_components(params), random_state=params.seed)
+    return pca_of_scaled(log_values[:, selected], max_value=SCALE_CLIP,
+                         n_comps=_n_components(params), random_state=params.seed)
 
 
 def _representation(pcs: PCAResult, batch, params: AnalysisParams) -> np.ndarray:

@@ -84,7 +84,7 @@ from rnaclust_dash.pp.qc import (
     flag_outliers,
     qc_summary,
 )
-from rnaclust_dash.pp._sc_inputs import subset_cells_genes
+from rnaclust_dash.pp._sc_inputs import row_chunks, subset_cells_genes
 from rnaclust_dash.pp.quantile import quantile_normalize
 from rnaclust_dash.pp.sc_normalize import (
     SCALE_MAX_VALUE,
@@ -181,6 +181,7 @@ __all__ = [
     "pca",
     "qc_summary",
     "quantile_normalize",
+    "row_chunks",
     "remove_batch_effect",
     "scale",
     "subset_cells_genes",
