@@ -200,6 +200,32 @@ def write_h5ad(n_cells: int, n_genes: int, path: Path, *, depth: float = 1.0) ->
     return types, nnz
 
 
+def thin_h5ad(source: Path, target: Path, keep: float, *, seed: int = 1) -> int:
+    """Binomial thinning of the counts of ``source`` (each UMI kept with probability
+    ``keep``): Poisson counts at ``keep`` times every rate, i.e. ``--depth`` x ``keep``,
+    without drawing them again. A chunk of cells at a time; returns the stored entries."""
+    import h5py
+    from anndata.io import sparse_dataset, write_elem
+    from scipy import sparse
+
+    rng = np.random.default_rng(seed)
+    with h5py.File(source, "r") as old, h5py.File(target, "w") as new:
+        new.attrs["encoding-type"], new.attrs["encoding-version"] = "anndata", "0.1.0"
+        old.copy(old["obs"], new, "obs")
+        old.copy(old["var"], new, "var")
+        counts = sparse_dataset(old["X"])
+        for start in range(0, counts.shape[0], 20_000):
+            block = counts[start:start + 20_000]
+            block.data = rng.binomial(block.data.astype(np.int64), keep).astype(np.float32)
+            block.eliminate_zeros()
+            if start == 0:
+                write_elem(new, "X", sparse.csr_matrix(block))
+                matrix = sparse_dataset(new["X"])
+            else:
+                matrix.append(sparse.csr_matrix(block))
+        return int(new["X"]["indptr"][-1])
+
+
 def run(python: str, template: str, path: Path) -> dict:
     code = template.format(repo=str(REPO), path=str(path))
     result = subprocess.run([python, "-c", code], capture_output=True, text=True)
@@ -225,7 +251,13 @@ def main() -> None:
     parser.add_argument("--ours-only", action="store_true")
     parser.add_argument("--write", metavar="H5AD",
                         help="only write the counts there (types in H5AD.types.npy)")
+    parser.add_argument("--thin", nargs=3, metavar=("SOURCE", "TARGET", "KEEP"),
+                        help="only write SOURCE's counts thinned to a fraction KEEP")
     args = parser.parse_args()
+    if args.thin:
+        nnz = thin_h5ad(Path(args.thin[0]), Path(args.thin[1]), float(args.thin[2]))
+        print(f"{nnz:,} stored entries", flush=True)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(args.write or Path(folder) / "cells.h5ad")
         types, nnz = write_h5ad(args.cells, args.genes, path, depth=args.depth)

@@ -98,13 +98,16 @@ def normalize_log1p_subset(counts, *, cells: np.ndarray | None = None,
                         n_genes, np.float32)
 
 
-def gene_mean_var(values) -> tuple[np.ndarray, np.ndarray]:
+def gene_mean_var(values, *, transform=None) -> tuple[np.ndarray, np.ndarray]:
     """Per-gene mean and variance (n - 1 denominator, as R and scanpy) in float64.
 
     Parameters
     ----------
     values : scipy.sparse matrix or numpy.ndarray
         Cells x genes.
+    transform : callable, optional, keyword-only
+        Applied to the values first, zero to zero (e.g. ``np.expm1``); on a sparse matrix
+        a slice of its stored values at a time (no transformed copy of all of them).
 
     Returns
     -------
@@ -120,12 +123,14 @@ def gene_mean_var(values) -> tuple[np.ndarray, np.ndarray]:
         # a slice of the entries at a time: float64 copies of all would be 16 bytes each
         for start in range(0, matrix.nnz, CHUNK_ENTRIES):
             data = matrix.data[start:start + CHUNK_ENTRIES]
+            if transform is not None:
+                data = transform(data)
             genes = matrix.indices[start:start + CHUNK_ENTRIES]
             sums += np.bincount(genes, weights=data.astype(np.float64), minlength=n_genes)
             squares += np.bincount(genes, weights=(data * data).astype(np.float64),
                                    minlength=n_genes)
     else:
-        dense = np.asarray(values)
+        dense = np.asarray(values) if transform is None else transform(np.asarray(values))
         sums = dense.sum(axis=0, dtype=np.float64)
         squares = (dense * dense).sum(axis=0, dtype=np.float64)
     mean = sums / n_cells
