@@ -84,7 +84,7 @@ from rnaclust_dash.pp.qc import (
     flag_outliers,
     qc_summary,
 )
-from rnaclust_dash.pp._sc_inputs import row_chunks, subset_cells_genes
+from rnaclust_dash.pp._sc_inputs import cell_gene_blocks, row_chunks, subset_cells_genes
 from rnaclust_dash.pp.quantile import quantile_normalize
 from rnaclust_dash.pp.sc_normalize import (
     SCALE_MAX_VALUE,
@@ -153,6 +153,7 @@ __all__ = [
     "batch_confounding",
     "box_statistics",
     "calc_norm_factors",
+    "cell_gene_blocks",
     "cell_qc_metrics",
     "cell_rule_failures",
     "combat",
@@ -181,8 +182,8 @@ __all__ = [
     "pca",
     "qc_summary",
     "quantile_normalize",
-    "row_chunks",
     "remove_batch_effect",
+    "row_chunks",
     "scale",
     "subset_cells_genes",
     "threshold_minimum",
