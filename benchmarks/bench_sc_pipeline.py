@@ -53,7 +53,6 @@ from rnaclust_dash.params import single_cell_defaults
 from rnaclust_dash.pipeline import single_cell as sc
 from rnaclust_dash.pp.neighbors import neighbors
 from rnaclust_dash.tl.embed import umap_from_graph
-from rnaclust_dash.pp.sc_normalize import normalize_total_log1p
 params = single_cell_defaults().replace(min_genes=200, min_cells=3)
 with threadpool_limits(limits=1):
     t = time.perf_counter()
@@ -66,7 +65,7 @@ with threadpool_limits(limits=1):
     qc = sc._qc(adata, params)
     kept = np.flatnonzero(qc.kept_cells), np.flatnonzero(qc.kept_genes)
     t = step("qc", t)
-    logv = normalize_total_log1p(sc._counts(adata, kept), target_sum=1e4)
+    logv = sc._log_values(adata, kept, params)
     t = step("normalize", t)
     hvg = sc._hvg(adata, kept, logv, params)
     t = step("hvg", t)
@@ -123,37 +122,108 @@ print(json.dumps({{"steps": out, "cells": adata.obs_names.tolist(),
 '''
 
 
-def planted_counts(n_cells: int, n_genes: int, *, n_types: int = 12, seed: int = 0):
-    """Cells x genes CSR float32 counts (Poisson, ~6% of entries non-zero) and the
-    planted type of each cell; each type raises its own 60 genes eight-fold."""
+def _zero_truncated_poisson(rates: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A Poisson(rate) draw conditioned on being > 0, by inverting its CDF."""
+    floor = np.exp(-rates)  # P(0)
+    target = floor + rng.random(rates.shape) * (1 - floor)
+    values = np.ones(rates.shape, dtype=np.float32)
+    term, cdf = floor * rates, floor + floor * rates
+    left = np.flatnonzero(cdf < target)
+    k = 1
+    while left.size:
+        k += 1
+        values[left] = k
+        term[left] *= rates[left] / k
+        cdf[left] += term[left]
+        left = left[cdf[left] < target[left]]
+    return values
+
+
+def planted_chunks(n_cells: int, n_genes: int, *, n_types: int = 12, depth: float = 1.0,
+                   seed: int = 0, chunk: int = 2_000):
+    """Cells x genes CSR float32 counts, ``chunk`` cells at a time, and the planted type of
+    every cell; each type raises its own 60 genes eight-fold. Poisson counts (~6% of
+    entries non-zero at ``depth`` 1; ``depth`` scales every rate): whether an entry is
+    zero is drawn first (P = 1 - exp(-rate)), then the value from the zero-truncated
+    Poisson, the same distribution as a Poisson draw at a tenth of its cost."""
     from scipy import sparse
 
     rng = np.random.default_rng(seed)
-    base = rng.gamma(0.3, 0.25, size=n_genes).astype(np.float32)
+    base = (rng.gamma(0.3, 0.25, size=n_genes) * depth).astype(np.float32)
     types = rng.integers(0, n_types, size=n_cells)
-    blocks = []
-    for start in range(0, n_cells, 2_000):
-        chunk = types[start:start + 2_000]
-        rates = np.tile(base, (len(chunk), 1))
-        for t in np.unique(chunk):
-            rates[np.ix_(chunk == t, np.arange(100 + 60 * t, 160 + 60 * t))] *= 8
-        rates *= rng.lognormal(0, 0.3, size=(len(chunk), 1)).astype(np.float32)
-        blocks.append(sparse.csr_matrix(rng.poisson(rates).astype(np.float32)))
-    return sparse.vstack(blocks, format="csr"), types
+
+    def blocks():
+        for start in range(0, n_cells, chunk):
+            kinds = types[start:start + chunk]
+            rates = np.tile(base, (len(kinds), 1))
+            for t in np.unique(kinds):
+                rates[np.ix_(kinds == t, np.arange(100 + 60 * t, 160 + 60 * t))] *= 8
+            rates *= rng.lognormal(0, 0.3, size=(len(kinds), 1)).astype(np.float32)
+            nonzero = rng.random(rates.shape, dtype=np.float32) < -np.expm1(-rates)
+            rows, cols = np.nonzero(nonzero)
+            values = _zero_truncated_poisson(rates[rows, cols].astype(np.float64), rng)
+            yield sparse.csr_matrix((values, (rows, cols)), shape=rates.shape)
+
+    return blocks(), types
 
 
-def write_h5ad(counts, folder: Path) -> Path:
-    import anndata as ad
+def planted_counts(n_cells: int, n_genes: int, *, n_types: int = 12, depth: float = 1.0,
+                   seed: int = 0):
+    """All of :func:`planted_chunks` as one CSR matrix, and the planted types."""
+    from scipy import sparse
+
+    chunks, types = planted_chunks(n_cells, n_genes, n_types=n_types, depth=depth,
+                                   seed=seed)
+    return sparse.vstack(list(chunks), format="csr"), types
+
+
+def write_h5ad(n_cells: int, n_genes: int, path: Path, *, depth: float = 1.0) -> tuple:
+    """Write planted counts to ``path`` as an .h5ad, a chunk of cells at a time (never
+    the whole matrix in memory). Returns the planted types and the stored entries."""
+    import h5py
     import pandas as pd
+    from anndata.io import sparse_dataset, write_elem
 
-    path = folder / "cells.h5ad"
-    obs = pd.DataFrame(index=[f"CELL{i:07d}-1" for i in range(counts.shape[0])])
-    var = pd.DataFrame(index=[f"GENE{j}" for j in range(counts.shape[1])])
-    # Dataset.to_h5ad writes classic strings (scanpy's anndata reads them)
-    from rnaclust_dash.dataset import Dataset
+    chunks, types = planted_chunks(n_cells, n_genes, depth=depth)
+    obs = pd.DataFrame(index=pd.Index([f"CELL{i:07d}-1" for i in range(n_cells)],
+                                      dtype=object))
+    var = pd.DataFrame(index=pd.Index([f"GENE{j}" for j in range(n_genes)], dtype=object))
+    with h5py.File(path, "w") as handle:
+        handle.attrs["encoding-type"], handle.attrs["encoding-version"] = "anndata", "0.1.0"
+        write_elem(handle, "obs", obs)
+        write_elem(handle, "var", var)
+        write_elem(handle, "X", next(chunks))  # resizable: sparse_dataset appends
+        matrix = sparse_dataset(handle["X"])
+        for block in chunks:
+            matrix.append(block)
+        nnz = int(handle["X"]["indptr"][-1])
+    return types, nnz
 
-    Dataset.from_anndata(ad.AnnData(X=counts, obs=obs, var=var)).to_h5ad(path)
-    return path
+
+def thin_h5ad(source: Path, target: Path, keep: float, *, seed: int = 1) -> int:
+    """Binomial thinning of the counts of ``source`` (each UMI kept with probability
+    ``keep``): Poisson counts at ``keep`` times every rate, i.e. ``--depth`` x ``keep``,
+    without drawing them again. A chunk of cells at a time; returns the stored entries."""
+    import h5py
+    from anndata.io import sparse_dataset, write_elem
+    from scipy import sparse
+
+    rng = np.random.default_rng(seed)
+    with h5py.File(source, "r") as old, h5py.File(target, "w") as new:
+        new.attrs["encoding-type"], new.attrs["encoding-version"] = "anndata", "0.1.0"
+        old.copy(old["obs"], new, "obs")
+        old.copy(old["var"], new, "var")
+        counts = sparse_dataset(old["X"])
+        for start in range(0, counts.shape[0], 20_000):
+            block = counts[start:start + 20_000]
+            block.data = rng.binomial(block.data.astype(np.int64), keep).astype(np.float32)
+            block.eliminate_zeros()
+            if start == 0:
+                write_elem(new, "X", sparse.csr_matrix(block))
+                matrix = sparse_dataset(new["X"])
+            else:
+                matrix.append(sparse.csr_matrix(block))
+        return int(new["X"]["indptr"][-1])
 
 
 def run(python: str, template: str, path: Path) -> dict:
@@ -175,20 +245,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cells", type=int, default=50_000)
     parser.add_argument("--genes", type=int, default=20_000)
+    parser.add_argument("--depth", type=float, default=1.0,
+                        help="scales every Poisson rate (1: ~1,300 genes detected per cell)")
     parser.add_argument("--scanpy-python", default="/work/wt/scanpy-venv/bin/python")
     parser.add_argument("--ours-only", action="store_true")
+    parser.add_argument("--write", metavar="H5AD",
+                        help="only write the counts there (types in H5AD.types.npy)")
+    parser.add_argument("--thin", nargs=3, metavar=("SOURCE", "TARGET", "KEEP"),
+                        help="only write SOURCE's counts thinned to a fraction KEEP")
     args = parser.parse_args()
-    counts, types = planted_counts(args.cells, args.genes)
-    print(f"{args.cells:,} cells x {args.genes:,} genes, {counts.nnz / counts.shape[0]:.0f} "
-          "genes detected per cell on average", flush=True)
+    if args.thin:
+        nnz = thin_h5ad(Path(args.thin[0]), Path(args.thin[1]), float(args.thin[2]))
+        print(f"{nnz:,} stored entries", flush=True)
+        return
     with tempfile.TemporaryDirectory() as folder:
-        path = write_h5ad(counts, Path(folder))
-        del counts
+        path = Path(args.write or Path(folder) / "cells.h5ad")
+        types, nnz = write_h5ad(args.cells, args.genes, path, depth=args.depth)
+        print(f"{args.cells:,} cells x {args.genes:,} genes, {nnz / args.cells:.0f} genes "
+              f"detected per cell on average ({nnz:,} stored entries)", flush=True)
+        if args.write:
+            np.save(f"{path}.types.npy", types)
+            return
         runs = {"ours": run(sys.executable, _OURS, path)}
         print("ours:", json.dumps(runs["ours"]["steps"]), flush=True)
         if not args.ours_only:
             runs["scanpy"] = run(args.scanpy_python, _SCANPY, path)
             print("scanpy:", json.dumps(runs["scanpy"]["steps"]), flush=True)
+    print_table(runs, types)
+
+
+def print_table(runs: dict, types: np.ndarray) -> None:
     names = list(runs)
     print(f"{'step':<14}" + "".join(f"{n + ' s':>12}{n + ' MB':>12}" for n in names))
     for step in ("numba warm-up", *STEPS):

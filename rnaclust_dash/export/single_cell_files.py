@@ -8,10 +8,12 @@ from pathlib import Path
 import anndata as ad
 import numpy as np
 import pandas as pd
+from scipy import sparse
 
 from .tables import write_csv
 from ..dataset import _portable
 from ..params import params_document
+from ..pp import cell_gene_blocks
 from .files import _plain, package_versions
 
 #: Packages the single-cell numbers also depend on (beside the bulk ones).
@@ -64,11 +66,30 @@ def write_single_cell_results(result, dataset, out_dir, *,
               out / "embedding.csv")
     versions = package_versions(SC_PACKAGES)
     _result_h5ad(result, dataset, symbols, versions).write_h5ad(out / "result.h5ad")
+    _append_counts_layer(out / "result.h5ad", result, dataset)
     metrics = result.metrics() | (extra_metrics or {}) | {
         "parameters": result.params.to_dict(), "versions": versions}
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2, default=_plain))
     (out / "params.json").write_text(params_document(
         result.params, dataset_name=dataset.name, dataset_key=result.dataset_key))
+
+
+def _append_counts_layer(path: Path, result, dataset) -> None:
+    """``layers["counts"]`` (the kept cells x kept genes raw counts) written into the
+    .h5ad a chunk of cells at a time: a copy of a million cells' counts is several GB."""
+    import h5py
+    from anndata.io import sparse_dataset, write_elem
+
+    adata = dataset.adata
+    cells = adata.obs_names.get_indexer(result.cell_ids)
+    genes = adata.var_names.get_indexer(result.gene_ids)
+    with h5py.File(path, "a") as handle:
+        layers = handle.require_group("layers")
+        blocks = cell_gene_blocks(sparse.csr_matrix(adata.X), cells=cells, genes=genes)
+        write_elem(layers, "counts", next(blocks))
+        counts = sparse_dataset(layers["counts"])
+        for block in blocks:
+            counts.append(block)
 
 
 def _kept_symbols(result, dataset) -> np.ndarray:
@@ -82,9 +103,7 @@ def _kept_symbols(result, dataset) -> np.ndarray:
 def _result_h5ad(result, dataset, symbols, versions: dict) -> ad.AnnData:
     """The analysis as an AnnData scanpy reads (kept cells x kept genes)."""
     adata = dataset.adata
-    cells = adata.obs_names.get_indexer(result.cell_ids)
-    genes = adata.var_names.get_indexer(result.gene_ids)
-    obs = adata.obs.iloc[cells].copy()
+    obs = adata.obs.iloc[adata.obs_names.get_indexer(result.cell_ids)].copy()
     qc = result.qc.metrics.loc[result.cell_ids]
     for column in ("n_genes", "total_counts", "pct_mito", "pct_ribo"):
         if column in qc.columns:
@@ -97,10 +116,8 @@ def _result_h5ad(result, dataset, symbols, versions: dict) -> ad.AnnData:
     obsm = {"X_pca": np.asarray(result.pca.scores, dtype=np.float32)}
     if result.params.embedding != "pca":
         obsm[f"X_{result.params.embedding}"] = result.embedding.coords
-    counts = adata.X[cells][:, genes]
     params = {name: value for name, value in result.params.to_dict().items()}
     return ad.AnnData(X=result.log_values, obs=_portable(obs), var=_portable(var), obsm=obsm,
-                      layers={"counts": counts},
                       uns={"rnaclust_dash": {"parameters": params,
                                              "versions": {k: str(v) for k, v in
                                                           versions.items()},

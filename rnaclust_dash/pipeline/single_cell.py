@@ -30,10 +30,11 @@ from threadpoolctl import threadpool_limits
 
 from ..errors import DataError, ParameterError
 from ..params import AnalysisParams, sc_stage_params
+from ..pp import subset_cells_genes
 from ..pp.hvg import highly_variable_genes
 from ..pp.neighbors import NeighborGraph, neighbors
-from ..pp.pca import PCAResult, pca
-from ..pp.sc_normalize import normalize_total_log1p, scale
+from ..pp.pca import PCAResult, pca_of_scaled
+from ..pp.sc_normalize import normalize_log1p_subset
 from ..pp.sc_qc import cell_qc_metrics, filter_cells_and_genes
 from ..store import ResultStore, stage_key
 from ..tl.embed import Embedding, tsne_embedding, umap_from_graph
@@ -207,8 +208,8 @@ def run_single_cell(dataset, params: AnalysisParams, *, store: ResultStore | Non
     notices = list(_value_notices(dataset))
     qc = _stored(store, keys["sc_qc"], lambda: _qc(adata, params))
     kept = np.flatnonzero(qc.kept_cells), np.flatnonzero(qc.kept_genes)
-    log_values = _stored(store, keys["sc_normalize"], lambda: normalize_total_log1p(
-        _counts(adata, kept), target_sum=params.target_sum))
+    log_values = _stored(store, keys["sc_normalize"],
+                         lambda: _log_values(adata, kept, params))
     hvg = _stored(store, keys["sc_hvg"], lambda: _hvg(adata, kept, log_values, params))
     pcs = _stored(store, keys["sc_pca"], lambda: _pca(log_values, hvg, params))
     batch = (adata.obs[params.batch_column].to_numpy()[kept[0]]
@@ -257,10 +258,16 @@ def _qc(adata: ad.AnnData, params: AnalysisParams) -> QCStage:
 
 
 def _counts(adata: ad.AnnData, kept: tuple[np.ndarray, np.ndarray]):
-    """Raw counts of the kept cells x kept genes (CSR)."""
-    from scipy import sparse
+    """Raw counts of the kept cells x kept genes (CSR; X itself when all are kept)."""
+    return subset_cells_genes(adata.X, cells=kept[0], genes=kept[1])
 
-    return sparse.csr_matrix(adata.X)[kept[0]][:, kept[1]]
+
+def _log_values(adata: ad.AnnData, kept: tuple[np.ndarray, np.ndarray],
+                params: AnalysisParams):
+    """log1p of the kept cells' counts over the kept genes normalized to the target sum
+    (CSR float32), a chunk of cells at a time (no copy of the counts)."""
+    return normalize_log1p_subset(adata.X, cells=kept[0], genes=kept[1],
+                                  target_sum=params.target_sum)
 
 
 def _hvg(adata: ad.AnnData, kept, log_values, params: AnalysisParams) -> pd.DataFrame:
@@ -285,8 +292,8 @@ def _pca(log_values, hvg: pd.DataFrame, params: AnalysisParams) -> PCAResult:
     if len(selected) < 2:
         raise DataError(f"Only {len(selected)} highly variable gene(s): PCA needs at least "
                         "2. Lower min_cells or raise the number of HVGs.")
-    scaled = scale(log_values[:, selected], max_value=SCALE_CLIP)
-    return pca(scaled, n_comps=_n_components(params), random_state=params.seed)
+    return pca_of_scaled(log_values[:, selected], max_value=SCALE_CLIP,
+                         n_comps=_n_components(params), random_state=params.seed)
 
 
 def _representation(pcs: PCAResult, batch, params: AnalysisParams) -> np.ndarray:

@@ -84,11 +84,13 @@ from rnaclust_dash.pp.qc import (
     flag_outliers,
     qc_summary,
 )
+from rnaclust_dash.pp._sc_inputs import cell_gene_blocks, row_chunks, subset_cells_genes
 from rnaclust_dash.pp.quantile import quantile_normalize
 from rnaclust_dash.pp.sc_normalize import (
     SCALE_MAX_VALUE,
     TARGET_SUM,
     gene_mean_var,
+    normalize_log1p_subset,
     normalize_total_log1p,
     scale,
 )
@@ -151,6 +153,7 @@ __all__ = [
     "batch_confounding",
     "box_statistics",
     "calc_norm_factors",
+    "cell_gene_blocks",
     "cell_qc_metrics",
     "cell_rule_failures",
     "combat",
@@ -173,13 +176,16 @@ __all__ = [
     "neighbors",
     "normalization_availability",
     "normalize",
+    "normalize_log1p_subset",
     "normalize_total_log1p",
     "parametric_dispersion_fit",
     "pca",
     "qc_summary",
     "quantile_normalize",
     "remove_batch_effect",
+    "row_chunks",
     "scale",
+    "subset_cells_genes",
     "threshold_minimum",
     "top_variable_genes",
     "vst",

@@ -53,16 +53,92 @@ def _check_values(values: np.ndarray, *, what: str, counts: bool) -> None:
                         "(an .h5ad keeps them in layers['counts'] or raw).")
 
 
+#: Stored entries handled at a time by the row-chunked passes (~200 MB of temporaries).
+CHUNK_ENTRIES = 25_000_000
+
+
+def row_chunks(matrix: sparse.csr_matrix, *, entries: int | None = None):
+    """``(start, stop)`` row ranges of a CSR matrix holding about ``entries`` stored
+    values each (at least one row): passes over a million cells then need temporaries
+    of one chunk, not of the whole matrix."""
+    n_rows, entries = matrix.shape[0], entries or CHUNK_ENTRIES
+    start = 0
+    while start < n_rows:
+        limit = matrix.indptr[start] + entries
+        stop = max(start + 1, int(np.searchsorted(matrix.indptr, limit, side="right")) - 1)
+        yield start, min(stop, n_rows)
+        start = stop
+
+
+def cell_gene_blocks(matrix: sparse.csr_matrix, *, cells: np.ndarray | None = None,
+                     genes: np.ndarray | None = None):
+    """``matrix[cells][:, genes]`` (increasing indices; all when None) as consecutive
+    CSR blocks of rows, one chunk of :func:`row_chunks` at a time."""
+    all_genes = genes is None or len(genes) == matrix.shape[1]
+    for start, stop in row_chunks(matrix):
+        if cells is None:
+            block = matrix[start:stop]
+        else:
+            lo, hi = np.searchsorted(cells, [start, stop])
+            if hi == lo:
+                continue
+            block = matrix[cells[lo:hi]] if hi - lo < stop - start else matrix[start:stop]
+        yield block if all_genes else block[:, genes]
+
+
+def stack_blocks(make_blocks, n_cols: int, dtype) -> sparse.csr_matrix:
+    """One CSR matrix of the row blocks ``make_blocks()`` yields, built in two passes
+    (entries per row, then the values into place) so that the blocks are never held
+    all at once besides the result."""
+    stored = [np.diff(block.indptr) for block in make_blocks()]
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(stored))]).astype(np.int64)
+    if indptr[-1] < np.iinfo(np.int32).max:
+        indptr = indptr.astype(np.int32)
+    data = np.empty(indptr[-1], dtype=dtype)
+    indices = np.empty(indptr[-1], dtype=np.int32 if indptr.dtype == np.int32 else np.int64)
+    first = 0
+    for block in make_blocks():
+        data[first:first + block.nnz] = block.data
+        indices[first:first + block.nnz] = block.indices
+        first += block.nnz
+    return sparse.csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, n_cols))
+
+
+def subset_cells_genes(matrix, *, cells: np.ndarray | None = None,
+                       genes: np.ndarray | None = None) -> sparse.csr_matrix:
+    """``matrix[cells][:, genes]`` as CSR without an intermediate copy (a chunk of cells at
+    a time); the matrix itself when every cell and gene is kept (it is only read)."""
+    matrix = sparse.csr_matrix(matrix)
+    every_cell = cells is None or len(cells) == matrix.shape[0]
+    every_gene = genes is None or len(genes) == matrix.shape[1]
+    if every_cell and every_gene:
+        return matrix
+    n_cols = matrix.shape[1] if every_gene else len(genes)
+    return stack_blocks(lambda: cell_gene_blocks(matrix, cells=cells, genes=genes), n_cols,
+                        matrix.dtype)
+
+
 def _genes_per_cell(counts: sparse.csr_matrix) -> np.ndarray:
     """Genes with a count > 0 in each cell (explicitly stored zeros are not detections)."""
-    stored_zero_rows = np.repeat(np.arange(counts.shape[0]), np.diff(counts.indptr))[
-        counts.data == 0]
-    return np.diff(counts.indptr) - np.bincount(stored_zero_rows, minlength=counts.shape[0])
+    stored = np.diff(counts.indptr)
+    zeros = np.flatnonzero(counts.data == 0)
+    if not zeros.size:
+        return stored
+    rows = np.searchsorted(counts.indptr, zeros, side="right") - 1
+    return stored - np.bincount(rows, minlength=counts.shape[0])
 
 
-def _cells_per_gene(counts: sparse.csr_matrix) -> np.ndarray:
-    """Cells with a count > 0 for each gene."""
-    return np.bincount(counts.indices[counts.data > 0], minlength=counts.shape[1])
+def _cells_per_gene(counts: sparse.csr_matrix, *, rows: np.ndarray | None = None
+                    ) -> np.ndarray:
+    """Cells with a count > 0 for each gene, over the cells where ``rows`` (bool, one per
+    cell) is True (all when None); a chunk of cells at a time, never a copy of all."""
+    found = np.zeros(counts.shape[1], dtype=np.int64)
+    for start, stop in row_chunks(counts):
+        block = counts[start:stop]
+        if rows is not None and not rows[start:stop].all():
+            block = block[np.flatnonzero(rows[start:stop])]
+        found += np.bincount(block.indices[block.data > 0], minlength=counts.shape[1])
+    return found
 
 
 def _gene_names(adata) -> pd.Index:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from rnaclust_dash.errors import DataError, ParameterError
 from rnaclust_dash.pp._hvg_counts import _pearson_residual_table, _seurat_v3_table
@@ -41,12 +40,9 @@ def _mad(values: pd.Series) -> float:
 
 def _dispersion_table(log_values, flavor: str) -> pd.DataFrame:
     """means, dispersions, dispersions_norm of each gene (one batch), scanpy's numbers."""
-    values = log_values
-    if flavor == "seurat":  # dispersion of the normalized (not log) values
-        values = (sparse.csr_matrix((np.expm1(values.data), values.indices, values.indptr),
-                                    shape=values.shape)
-                  if sparse.issparse(values) else np.expm1(values))
-    mean, variance = gene_mean_var(values)
+    # seurat: the dispersion of the normalized (not log) values, expm1'd a slice at a time
+    mean, variance = gene_mean_var(log_values,
+                                   transform=np.expm1 if flavor == "seurat" else None)
     mean[mean == 0] = 1e-12
     dispersion = variance / mean
     if flavor == "seurat":

@@ -7,6 +7,7 @@ distances, as scanpy's ``method="umap"``.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,8 +63,29 @@ def _exact_knn(points, n_neighbors: int, metric: str) -> tuple[np.ndarray, np.nd
     return _with_self(indices, distances)
 
 
+def load_umap():
+    """Import umap-learn with its numba code cached on disk.
+
+    umap-learn compiles most of its numba functions without ``cache=True``, so every new
+    process (each background job is one) spent ~30 s compiling them again. Caching them
+    too (in ``NUMBA_CACHE_DIR``) brings a fresh process's first UMAP down to ~0.2 s once
+    the cache is filled (see :func:`warm_up_umap`).
+    """
+    import umap  # slow import (numba): only when asked for
+    from numba.core.caching import NullCache
+    from numba.core.dispatcher import Dispatcher
+
+    for name, module in list(sys.modules.items()):
+        if name.split(".")[0] in ("umap", "pynndescent") and module is not None:
+            for function in list(vars(module).values()):
+                if isinstance(function, Dispatcher) and isinstance(function._cache, NullCache):
+                    function.enable_caching()
+    return umap
+
+
 def _approximate_knn(points, n_neighbors: int, metric: str,
                      random_state: int) -> tuple[np.ndarray, np.ndarray]:
+    load_umap()  # pynndescent's numba code cached on disk too
     from pynndescent import NNDescent
 
     n_cells = points.shape[0]
@@ -91,6 +113,7 @@ def _with_self(indices: np.ndarray, distances: np.ndarray) -> tuple[np.ndarray, 
 
 def _umap_connectivities(knn_indices: np.ndarray,
                          knn_distances: np.ndarray) -> sparse.csr_matrix:
+    load_umap()  # before the first call compiles it: cached on disk, not again per job
     from umap.umap_ import fuzzy_simplicial_set
 
     n_cells, n_neighbors = knn_indices.shape

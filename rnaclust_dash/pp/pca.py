@@ -141,6 +141,11 @@ def pca(values, *, n_comps: int = N_PCS, zero_center: bool = True, random_state:
         centre = mean if zero_center else np.zeros_like(mean)
         u, singular, vt = _randomized_svd(matrix, centre, n_comps, random_state)
         scores = u * singular
+    return _pca_result(scores, vt, gene_variance)
+
+
+def _pca_result(scores: np.ndarray, vt: np.ndarray, gene_variance: np.ndarray) -> PCAResult:
+    """Signs fixed (each loading's largest entry positive), variances and their ratios."""
     signs = _flip_signs(vt)
     scores, vt = scores * signs, vt * signs[:, None]
     variance = scores.var(axis=0, ddof=1)
@@ -148,3 +153,93 @@ def pca(values, *, n_comps: int = N_PCS, zero_center: bool = True, random_state:
     return PCAResult(scores=scores.astype(np.float32), loadings=np.ascontiguousarray(vt.T),
                      variance=variance,
                      variance_ratio=variance / total if total > 0 else np.zeros_like(variance))
+
+
+class _ScaledRows:
+    """The scaled values of sparse cells x genes (minus ``mean``, over ``std``, clipped
+    to +-``clip``, float32: :func:`~rnaclust_dash.pp.sc_normalize.scale`'s arithmetic) as
+    an operator: products with it densify ``_ROWS`` cells at a time, so the dense
+    matrix (8 GB for a million cells x 2,000 genes) never exists."""
+
+    _ROWS = 16_384
+
+    def __init__(self, matrix: sparse.csr_matrix, mean, std, clip: float | None,
+                 transposed: bool = False):
+        self.matrix, self.clip, self.transposed = matrix, clip, transposed
+        self.mean, self.std = mean.astype(np.float32), std.astype(np.float32)
+        self.dtype = np.dtype(np.float32)
+        self.shape = matrix.shape[::-1] if transposed else matrix.shape
+
+    @property
+    def T(self) -> "_ScaledRows":  # noqa: N802 (numpy's name)
+        return _ScaledRows(self.matrix, self.mean, self.std, self.clip, not self.transposed)
+
+    def blocks(self):
+        for start in range(0, self.matrix.shape[0], self._ROWS):
+            dense = self.matrix[start:start + self._ROWS].toarray()
+            dense -= self.mean
+            dense /= self.std
+            if self.clip is not None:
+                np.clip(dense, -self.clip, self.clip, out=dense)
+            yield start, dense
+
+    def __matmul__(self, other: np.ndarray) -> np.ndarray:
+        if self.transposed:  # sum over the cells, chunk by chunk, in float64
+            total = np.zeros((self.shape[0], other.shape[1]))
+            for start, dense in self.blocks():
+                total += dense.T @ other[start:start + len(dense)]
+            return total
+        return np.vstack([dense @ other for _, dense in self.blocks()])
+
+    def mean_var(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per-gene mean and variance (n - 1) of the scaled values, as gene_mean_var."""
+        sums, squares = np.zeros(self.matrix.shape[1]), np.zeros(self.matrix.shape[1])
+        for _, dense in self.blocks():
+            sums += dense.sum(axis=0, dtype=np.float64)
+            squares += (dense * dense).sum(axis=0, dtype=np.float64)
+        n_cells = self.matrix.shape[0]
+        mean = sums / n_cells
+        variance = (squares / n_cells - mean ** 2) * n_cells / max(n_cells - 1, 1)
+        return mean, np.maximum(variance, 0.0)
+
+
+def pca_of_scaled(values, *, max_value: float | None = 10.0, n_comps: int = N_PCS,
+                  random_state: int = 0, svd_solver: str = "auto") -> PCAResult:
+    """PCA of the scaled values (scanpy's ``scale(max_value=...)`` then ``pca``) of a
+    cells x genes matrix, e.g. the log values of the highly variable genes.
+
+    With the randomized solver and a sparse input the scaled matrix is never made: the
+    products scale a chunk of cells at a time (the same values as :func:`pca` of
+    :func:`~rnaclust_dash.pp.sc_normalize.scale`, up to float rounding of the sums).
+
+    Parameters
+    ----------
+    values : scipy.sparse matrix or numpy.ndarray
+        Cells x genes.
+    max_value : float or None
+        Clip the scaled values to +-max_value (None: no clip).
+    n_comps, random_state, svd_solver
+        As :func:`pca`.
+
+    Returns
+    -------
+    PCAResult
+    """
+    from rnaclust_dash.pp.sc_normalize import scale
+
+    matrix = _dense_or_csr(values, what="values for PCA")
+    if not sparse.issparse(matrix) or _chosen_solver(svd_solver, matrix.shape[0]) != \
+            "randomized" or min(matrix.shape) < 2:
+        return pca(scale(matrix, max_value=max_value), n_comps=_positive_int(
+            n_comps, "n_comps"), random_state=random_state, svd_solver=svd_solver)
+    if max_value is not None and not max_value > 0:
+        raise ParameterError(f"max_value must be > 0 (or None: no clipping); got "
+                             f"{max_value!r}.")
+    n_comps = min(_positive_int(n_comps, "n_comps"), min(matrix.shape) - 1)
+    mean, variance = gene_mean_var(matrix)
+    std = np.sqrt(variance)
+    std[std == 0] = 1.0  # constant genes stay constant (0 after centring)
+    scaled = _ScaledRows(matrix, mean, std, max_value)
+    scaled_mean, scaled_variance = scaled.mean_var()
+    u, singular, vt = _randomized_svd(scaled, scaled_mean, n_comps, random_state)
+    return _pca_result(u * singular, vt, scaled_variance)

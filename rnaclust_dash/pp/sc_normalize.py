@@ -11,7 +11,13 @@ import numpy as np
 from scipy import sparse
 
 from rnaclust_dash.errors import ParameterError
-from rnaclust_dash.pp._sc_inputs import _csr_matrix, _dense_or_csr
+from rnaclust_dash.pp._sc_inputs import (
+    CHUNK_ENTRIES,
+    _csr_matrix,
+    _dense_or_csr,
+    cell_gene_blocks,
+    stack_blocks,
+)
 
 #: Counts each cell is scaled to before log1p (scanpy's and Seurat's 1e4).
 TARGET_SUM = 1e4
@@ -53,13 +59,55 @@ def normalize_total_log1p(counts, *, target_sum: float | None = TARGET_SUM
                              shape=matrix.shape)
 
 
-def gene_mean_var(values) -> tuple[np.ndarray, np.ndarray]:
+def normalize_log1p_subset(counts, *, cells: np.ndarray | None = None,
+                           genes: np.ndarray | None = None,
+                           target_sum: float | None = TARGET_SUM) -> sparse.csr_matrix:
+    """:func:`normalize_total_log1p` of ``counts[cells][:, genes]``, a chunk of cells at a
+    time: the subset of the counts is never copied whole, so a million cells need
+    memory for the result and one chunk (the values are the same to the last bit).
+
+    Parameters
+    ----------
+    counts : scipy.sparse matrix or array-like
+        Cells x genes raw counts (all cells and genes, as read).
+    cells, genes : numpy.ndarray of int, optional
+        Increasing indices of the cells and genes to keep (all when None).
+    target_sum : float or None
+        As :func:`normalize_total_log1p` (None: the median total of the kept cells over
+        the kept genes).
+
+    Returns
+    -------
+    scipy.sparse.csr_matrix
+        Kept cells x kept genes float32.
+    """
+    if target_sum is not None and not (np.isfinite(target_sum) and target_sum > 0):
+        raise ParameterError(f"target_sum must be a number > 0; got {target_sum!r}.")
+    matrix = _csr_matrix(counts, what="counts", counts=True)
+    if target_sum is None:
+        totals = np.concatenate([np.asarray(block.sum(axis=1, dtype=np.float64)).ravel()
+                                 for block in cell_gene_blocks(matrix, cells=cells,
+                                                               genes=genes)])
+        totals = totals.astype(np.float32)
+        with_counts = totals[totals > 0]
+        target_sum = float(np.median(with_counts)) if with_counts.size else 1.0
+    n_genes = matrix.shape[1] if genes is None else len(genes)
+    return stack_blocks(lambda: (normalize_total_log1p(block, target_sum=target_sum)
+                                 for block in cell_gene_blocks(matrix, cells=cells,
+                                                               genes=genes)),
+                        n_genes, np.float32)
+
+
+def gene_mean_var(values, *, transform=None) -> tuple[np.ndarray, np.ndarray]:
     """Per-gene mean and variance (n - 1 denominator, as R and scanpy) in float64.
 
     Parameters
     ----------
     values : scipy.sparse matrix or numpy.ndarray
         Cells x genes.
+    transform : callable, optional, keyword-only
+        Applied to the values first, zero to zero (e.g. ``np.expm1``); on a sparse matrix
+        a slice of its stored values at a time (no transformed copy of all of them).
 
     Returns
     -------
@@ -71,12 +119,18 @@ def gene_mean_var(values) -> tuple[np.ndarray, np.ndarray]:
     if sparse.issparse(values):
         matrix = sparse.csr_matrix(values)
         n_genes = matrix.shape[1]
-        sums = np.bincount(matrix.indices, weights=matrix.data.astype(np.float64),
-                           minlength=n_genes)
-        squares = np.bincount(matrix.indices, minlength=n_genes,
-                              weights=(matrix.data * matrix.data).astype(np.float64))
+        sums, squares = np.zeros(n_genes), np.zeros(n_genes)
+        # a slice of the entries at a time: float64 copies of all would be 16 bytes each
+        for start in range(0, matrix.nnz, CHUNK_ENTRIES):
+            data = matrix.data[start:start + CHUNK_ENTRIES]
+            if transform is not None:
+                data = transform(data)
+            genes = matrix.indices[start:start + CHUNK_ENTRIES]
+            sums += np.bincount(genes, weights=data.astype(np.float64), minlength=n_genes)
+            squares += np.bincount(genes, weights=(data * data).astype(np.float64),
+                                   minlength=n_genes)
     else:
-        dense = np.asarray(values)
+        dense = np.asarray(values) if transform is None else transform(np.asarray(values))
         sums = dense.sum(axis=0, dtype=np.float64)
         squares = (dense * dense).sum(axis=0, dtype=np.float64)
     mean = sums / n_cells

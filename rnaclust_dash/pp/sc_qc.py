@@ -8,7 +8,7 @@ one after the other (cells first, then genes counted over the cells kept).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -35,8 +35,6 @@ class QCFilterResult:
 
     Attributes
     ----------
-    adata : anndata.AnnData
-        The kept cells x kept genes (a copy), with the QC metrics in ``obs``.
     kept_cells : numpy.ndarray
         Bool, one per input cell.
     kept_genes : numpy.ndarray
@@ -47,13 +45,27 @@ class QCFilterResult:
         under both, so the numbers may add up to more than the cells removed.
     metrics : pandas.DataFrame
         Per input cell: the :func:`cell_qc_metrics` columns and ``kept`` (bool).
+    source : anndata.AnnData
+        The AnnData that was filtered (not copied).
     """
 
-    adata: object
     kept_cells: np.ndarray
     kept_genes: np.ndarray
     removed_by_rule: dict
     metrics: pd.DataFrame
+    source: object = field(repr=False)
+
+    @property
+    def adata(self):
+        """The kept cells x kept genes (a copy, made when asked for: a million cells'
+        counts are not copied for a caller that only needs the masks), with the QC
+        metrics in ``obs``."""
+        filtered = self.source[np.flatnonzero(self.kept_cells),
+                               np.flatnonzero(self.kept_genes)].copy()
+        for column in ("n_genes", "total_counts", "pct_mito", "pct_ribo"):
+            if column in self.metrics.columns:
+                filtered.obs[column] = self.metrics[column].to_numpy()[self.kept_cells]
+        return filtered
 
 
 def _prefix_mask(names: pd.Index, prefixes) -> np.ndarray:
@@ -201,20 +213,15 @@ def filter_cells_and_genes(adata, *, min_genes: float = 0, max_genes: float | No
         raise DataError(f"The QC filters remove all {len(kept_cells)} cells; the rule "
                         f"{worst} alone removes {removed[worst]}. Loosen it (e.g. lower "
                         "min_genes/min_counts or raise max_genes/max_pct_mito).")
-    counts = _csr_matrix(adata.X, what="counts", counts=True)[np.flatnonzero(kept_cells)]
-    kept_genes = (_cells_per_gene(counts) >= min_cells if min_cells
+    counts = _csr_matrix(adata.X, what="counts", counts=True)
+    kept_genes = (_cells_per_gene(counts, rows=kept_cells) >= min_cells if min_cells
                   else np.ones(counts.shape[1], dtype=bool))
     removed["min_cells"] = int((~kept_genes).sum())
     if not kept_genes.any():
         raise DataError(f"No gene is detected in at least {min_cells} of the "
                         f"{int(kept_cells.sum())} cells kept: lower min_cells.")
-    filtered = adata[np.flatnonzero(kept_cells), np.flatnonzero(kept_genes)].copy()
-    for column in ("n_genes", "total_counts", "pct_mito", "pct_ribo"):
-        if column in metrics.columns:
-            filtered.obs[column] = metrics[column].to_numpy()[kept_cells]
     table = metrics.copy()
     table["kept"] = kept_cells
-    return QCFilterResult(adata=filtered, kept_cells=kept_cells, kept_genes=kept_genes,
+    return QCFilterResult(kept_cells=kept_cells, kept_genes=kept_genes,
                           removed_by_rule={rule: removed[rule] for rule in QC_RULES},
-                          metrics=table)
-
+                          metrics=table, source=adata)

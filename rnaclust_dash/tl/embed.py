@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import sys
 import warnings
 from dataclasses import dataclass
 
@@ -14,6 +13,7 @@ from sklearn.decomposition import PCA
 from threadpoolctl import threadpool_limits
 
 from ..errors import ParameterError
+from ..pp.neighbors import load_umap, neighbors
 from .distance import pairwise_distances, square
 
 #: Embedding name -> one sentence for the UI.
@@ -202,26 +202,6 @@ def tsne_embedding(items: np.ndarray, *, perplexity: float = TSNE_PERPLEXITY,
     return Embedding(coords.astype(np.float32), ("tSNE1", "tSNE2"), notices)
 
 
-def load_umap():
-    """Import umap-learn with its numba code cached on disk.
-
-    umap-learn compiles most of its numba functions without ``cache=True``, so every new
-    process (each background job is one) spent ~30 s compiling them again. Caching them
-    too (in ``NUMBA_CACHE_DIR``) brings a fresh process's first UMAP down to ~0.2 s once
-    the cache is filled (see :func:`warm_up_umap`).
-    """
-    import umap  # slow import (numba): only when asked for
-    from numba.core.caching import NullCache
-    from numba.core.dispatcher import Dispatcher
-
-    for name, module in list(sys.modules.items()):
-        if name.split(".")[0] in ("umap", "pynndescent") and module is not None:
-            for function in list(vars(module).values()):
-                if isinstance(function, Dispatcher) and isinstance(function._cache, NullCache):
-                    function.enable_caching()
-    return umap
-
-
 def warm_up_umap(lock_path: str | os.PathLike | None = None) -> bool:
     """Run two tiny UMAPs so that numba's on-disk cache holds every function a UMAP needs.
 
@@ -247,6 +227,13 @@ def warm_up_umap(lock_path: str | os.PathLike | None = None) -> bool:
         # Both initialisations: spectral (> 20 items) and random (few items).
         for n_items in (40, 8):
             umap_embedding(rng.normal(size=(n_items, 5)), n_neighbors=5, random_state=0)
+        # The single-cell path: exact and approximate (pynndescent) neighbours, their
+        # connectivities, and UMAP of that graph.
+        points = rng.normal(size=(300, 10)).astype(np.float32)
+        for exact_below in (10**9, 0):
+            graph = neighbors(points, n_neighbors=15, random_state=0,
+                              exact_below=exact_below)
+        umap_from_graph(graph.connectivities, data=points, random_state=0)
     finally:
         if lock is not None:
             lock.close()

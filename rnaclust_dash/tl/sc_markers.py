@@ -22,6 +22,7 @@ from scipy import sparse
 from scipy.special import ndtr
 
 from ..errors import DataError, ParameterError
+from ..pp import row_chunks
 from ._stats import bh_adjust
 from .markers import welch_t_from_moments
 
@@ -35,6 +36,8 @@ SC_MARKER_COLUMNS = ("group", "gene", "rank", "score", "log2fc", "pvalue", "padj
 
 # Non-zero entries ranked at once (bounds the block's sort: ~40 bytes per entry).
 _BLOCK_ENTRIES = 5_000_000
+#: Entries of the largest CSC copy the Wilcoxon test makes (~0.8 GB with its indices).
+_PART_ENTRIES = 100_000_000
 
 
 def rank_genes_groups(log_values, groups, *, method: str = "wilcoxon",
@@ -178,16 +181,24 @@ def _natural_key(label) -> tuple:
 
 def _group_sums(matrix: sparse.csr_matrix, codes: np.ndarray,
                 n_groups: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per group x gene: sum, sum of squares and number of non-zero values."""
-    indicator = sparse.csr_matrix((np.ones(len(codes)), (codes, np.arange(len(codes)))),
-                                  shape=(n_groups, len(codes)))
-    def per_group(data: np.ndarray) -> np.ndarray:
-        same_pattern = sparse.csr_matrix((data, matrix.indices, matrix.indptr),
-                                         shape=matrix.shape)
-        return np.asarray((indicator @ same_pattern).todense())
+    """Per group x gene: sum, sum of squares and number of non-zero values, a chunk of
+    cells at a time (float64 copies of a million cells' values would be ~6 GB each)."""
+    sums, squares, nonzero = (np.zeros((n_groups, matrix.shape[1])) for _ in range(3))
+    for start, stop in row_chunks(matrix):
+        block, block_codes = matrix[start:stop], codes[start:stop]
+        indicator = sparse.csr_matrix((np.ones(len(block_codes)), (
+            block_codes, np.arange(len(block_codes)))), shape=(n_groups, len(block_codes)))
 
-    values = matrix.data.astype(np.float64)  # sums of squares of float32 lose digits
-    return per_group(values), per_group(values ** 2), per_group((values != 0) * 1.0)
+        def per_group(data: np.ndarray, block=block, indicator=indicator) -> np.ndarray:
+            same_pattern = sparse.csr_matrix((data, block.indices, block.indptr),
+                                             shape=block.shape)
+            return (indicator @ same_pattern).toarray()
+
+        values = block.data.astype(np.float64)  # sums of squares of float32 lose digits
+        sums += per_group(values)
+        squares += per_group(values ** 2)
+        nonzero += per_group((values != 0) * 1.0)
+    return sums, squares, nonzero
 
 
 def _welch_scores(sums: np.ndarray, squares: np.ndarray,
@@ -206,20 +217,44 @@ def _wilcoxon_scores(matrix: sparse.csr_matrix, codes: np.ndarray, sizes: np.nda
                      tie_correct: bool) -> np.ndarray:
     """Rank-sum z of each group against the rest (groups x genes), block by block."""
     n_cells, n_genes = matrix.shape
-    by_gene = matrix.tocsc()
-    by_gene.sort_indices()
     scores = np.empty((len(sizes), n_genes))
-    start = 0
-    while start < n_genes:
-        stop = _block_end(by_gene.indptr, start)
-        rank_sums, tie_sums = _block_rank_sums(by_gene[:, start:stop], codes, sizes)
-        expected = sizes[:, None] * (n_cells + 1) / 2
-        tie = 1 - tie_sums / (n_cells ** 3 - n_cells) if tie_correct else 1.0
-        variance = tie * sizes[:, None] * (n_cells - sizes[:, None]) * (n_cells + 1) / 12
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scores[:, start:stop] = (rank_sums - expected) / np.sqrt(variance)
-        start = stop
+    for offset, by_gene in _gene_parts(matrix):
+        start = 0
+        while start < by_gene.shape[1]:
+            stop = _block_end(by_gene.indptr, start)
+            rank_sums, tie_sums = _block_rank_sums(by_gene[:, start:stop], codes, sizes)
+            expected = sizes[:, None] * (n_cells + 1) / 2
+            tie = 1 - tie_sums / (n_cells ** 3 - n_cells) if tie_correct else 1.0
+            variance = tie * sizes[:, None] * (n_cells - sizes[:, None]) * (n_cells + 1) / 12
+            with np.errstate(divide="ignore", invalid="ignore"):
+                scores[:, offset + start:offset + stop] = ((rank_sums - expected)
+                                                           / np.sqrt(variance))
+            start = stop
     return scores
+
+
+def _gene_parts(matrix: sparse.csr_matrix):
+    """``(first gene, CSC of consecutive genes)`` with sorted row indices: the whole
+    matrix at once up to :data:`_PART_ENTRIES` entries, else slices of genes holding
+    about that many (a CSC copy of a million cells would double their memory)."""
+    if matrix.nnz <= _PART_ENTRIES:
+        by_gene = matrix.tocsc()
+        by_gene.sort_indices()
+        yield 0, by_gene
+        return
+    per_gene = np.zeros(matrix.shape[1], dtype=np.int64)
+    for start in range(0, matrix.nnz, _PART_ENTRIES):
+        per_gene += np.bincount(matrix.indices[start:start + _PART_ENTRIES],
+                                minlength=matrix.shape[1])
+    bounds = np.concatenate([[0], np.cumsum(per_gene)])
+    start = 0
+    while start < matrix.shape[1]:
+        limit = bounds[start] + _PART_ENTRIES
+        stop = max(start + 1, int(np.searchsorted(bounds, limit, side="right")) - 1)
+        by_gene = matrix[:, start:stop].tocsc()
+        by_gene.sort_indices()
+        yield start, by_gene
+        start = stop
 
 
 def _block_end(indptr: np.ndarray, start: int) -> int:
