@@ -7,7 +7,7 @@ first, and what their keys hold (:func:`rnaclust_dash.params.sc_stage_params`)::
       -> normalize (target sum: normalize_total + log1p)
         -> hvg (number, flavour) -> pca (scale with clip 10 on the HVGs, 50 PCs, seed)
           -> batch (Harmony on the PCs: column, seed) -> neighbors (k, PCs used, seed)
-            -> cluster (method, resolution or k, seed) -> markers (test)
+            -> cluster (method, resolution or k, seed) [-> splits] -> markers (test)
             -> embedding (UMAP of the graph / t-SNE / PCA, seed)
         -> markers by a cell-sheet column (test, column)
 
