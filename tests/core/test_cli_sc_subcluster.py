@@ -5,37 +5,15 @@ the kNN graph, the children reach every file, and ``--params`` replays the split
 import json
 
 import anndata as ad
-import numpy as np
 import pandas as pd
 import pytest
-from scipy import sparse
 from sklearn.metrics import adjusted_rand_score
 
 from rnaclust_dash.cli import main
-from tests.core.sc_synthetic import planted_cells, write_tenx
+from tests.core.sc_synthetic import nested_cells, write_tenx
 
 OPTIONS = ["--mode", "single-cell", "--min-genes", "50", "--hvg", "300", "--pcs", "10",
            "--resolution", "0.05"]
-
-
-def nested_cells() -> ad.AnnData:
-    """Three planted types; type3 holds two sub-types (``type3a``/``type3b``): the second
-    half of its cells also raises 25 genes of its own eight-fold (as the types' markers),
-    yet a resolution of 0.05 keeps type3 whole."""
-    adata = planted_cells(n_per_group=120, n_genes=400, seed=3)
-    rng = np.random.default_rng(7)
-    truth = adata.obs["cell_type"].to_numpy().astype(object)
-    type3 = np.flatnonzero(truth == "type3")
-    first, second = type3[:len(type3) // 2], type3[len(type3) // 2:]
-    counts = adata.X.toarray()
-    genes = slice(300, 325)
-    extra_mean = 7 * counts[:, genes].mean(axis=0)  # 8-fold in all: 7 more
-    counts[second, genes] += rng.negative_binomial(2, 2 / (2 + extra_mean),
-                                                   size=(len(second), 25))
-    truth[first], truth[second] = "type3a", "type3b"
-    adata.X = sparse.csr_matrix(counts.astype(np.float32))
-    adata.obs["cell_type"] = truth
-    return adata
 
 
 @pytest.fixture(scope="module")
