@@ -16,8 +16,9 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 
 from callbacks.common import error_text
 from layouts import ids
-from rnaclust_dash.errors import RnaclustError
+from rnaclust_dash.errors import ParameterError, RnaclustError
 from rnaclust_dash.store import ResultStore
+from rnaclust_dash.tl.labels import natural_codes
 from rnaclust_dash.tl.subcluster import SplitStep, steps_from_records, steps_to_records
 
 SPLITS_STORE = "cells-splits"
@@ -55,13 +56,13 @@ def next_splits(splits: list | None, action: str, cluster, resolution,
     if action == "undo":
         return steps_to_records(steps[:-1])
     if cluster in (None, ""):
-        raise _error("Choose the cluster to split first.")
+        raise ParameterError("Choose the cluster to split first.")
     if labels is not None and str(cluster) not in set(np.asarray(labels).astype(str)):
-        raise _error(f"There is no cluster {cluster} on the map: run the analysis first.")
+        raise ParameterError(f"There is no cluster {cluster} on the map: run the analysis first.")
     try:
         resolution = float(resolution)
     except (TypeError, ValueError):
-        raise _error("Give the resolution of the split, e.g. 0.5.") from None
+        raise ParameterError("Give the resolution of the split, e.g. 0.5.") from None
     steps.append(SplitStep(str(cluster), resolution=resolution))
     return steps_to_records(steps)
 
@@ -72,18 +73,6 @@ def history_text(splits: list | None) -> str:
     if not steps:
         return ""
     return "Splits: " + ", ".join(f"{s.cluster} at {s.resolution:g}" for s in steps)
-
-
-def _error(message: str):
-    from rnaclust_dash.errors import ParameterError
-
-    return ParameterError(message)
-
-
-def _sorted_clusters(labels: np.ndarray) -> list[str]:
-    text = set(np.asarray(labels).astype(str).tolist())
-    return sorted(text, key=lambda label: [int(p) if p.isdigit() else 0
-                                           for p in label.split(".")])
 
 
 def register(app, store: ResultStore) -> None:
@@ -104,7 +93,7 @@ def register(app, store: ResultStore) -> None:
             labels = map_labels(result_store)
         except RnaclustError:
             return no_update
-        return [] if labels is None else _sorted_clusters(labels)
+        return [] if labels is None else natural_codes(labels)[0]
 
     @app.callback(Output(SPLITS_STORE, "data"), Output(SPLIT_MESSAGE, "children"),
                   Input(SPLIT_BUTTON, "n_clicks"), Input(UNDO_BUTTON, "n_clicks"),

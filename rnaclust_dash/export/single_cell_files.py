@@ -80,13 +80,12 @@ def _kept_symbols(result, dataset) -> np.ndarray:
 
 
 def _cluster_categories(labels: np.ndarray) -> pd.Categorical:
-    """The labels as a categorical in numeric order (1, 2, ..., 10; split clusters
-    ``3.1``, ``3.2`` after their parent's place, ``3.10`` after ``3.9``)."""
-    text = np.asarray(labels).astype(str)
-    order = sorted(set(text.tolist()), key=lambda label: [int(part) if part.isdigit()
-                                                          else 0 for part in
-                                                          label.split(".")])
-    return pd.Categorical(text, categories=order)
+    """The labels as a categorical in natural order (2 before 10; split clusters ``3.1``,
+    ``3.2`` after ``3``'s place, ``3.10`` after ``3.9``)."""
+    from ..tl.labels import natural_codes
+
+    names, codes = natural_codes(labels)
+    return pd.Categorical.from_codes(codes, categories=names)
 
 
 def _result_h5ad(result, dataset, symbols, versions: dict) -> ad.AnnData:
