@@ -17,6 +17,7 @@ from dash import Input, Output, State, ctx, dcc, html, no_update
 from callbacks.common import error_text
 from layouts import ids
 from rnaclust_dash.errors import ParameterError, RnaclustError
+from rnaclust_dash.params import SPEC
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.labels import natural_codes
 from rnaclust_dash.tl.subcluster import SplitStep, steps_from_records, steps_to_records
@@ -39,7 +40,8 @@ def split_row() -> html.Div:
         html.Span("Split a cluster", className="small me-2"),
         dcc.Dropdown(id=SPLIT_CLUSTER, placeholder="cluster", options=[],
                      style={"width": "8rem"}, className="me-2"),
-        dbc.Input(id=SPLIT_RESOLUTION, type="number", min=0.01, max=10, step=0.1,
+        dbc.Input(id=SPLIT_RESOLUTION, type="number", min=0.05, max=SPEC["resolution"].max,
+                  step=0.05,
                   value=DEFAULT_SPLIT_RESOLUTION, size="sm", style={"width": "6rem"},
                   className="me-2"),
         dbc.Button("Split", id=SPLIT_BUTTON, size="sm", color="secondary", className="me-2"),
@@ -63,6 +65,10 @@ def next_splits(splits: list | None, action: str, cluster, resolution,
         resolution = float(resolution)
     except (TypeError, ValueError):
         raise ParameterError("Give the resolution of the split, e.g. 0.5.") from None
+    highest = SPEC["resolution"].max
+    if not 0 < resolution <= highest:
+        raise ParameterError(f"The resolution of a split must be above 0 and at most "
+                             f"{highest:g} (higher: more sub-clusters); got {resolution:g}.")
     steps.append(SplitStep(str(cluster), resolution=resolution))
     return steps_to_records(steps)
 

@@ -102,3 +102,5 @@ def test_a_split_of_a_cluster_not_on_the_map_is_refused(loaded):
         cells_splits.next_splits([], "split", "42", 0.5, labels)
     with pytest.raises(ParameterError, match="resolution"):
         cells_splits.next_splits([], "split", "1", None, labels)
+    with pytest.raises(ParameterError, match="at most"):
+        cells_splits.next_splits([], "split", "1", 1e9, labels)
