@@ -193,9 +193,10 @@ def _register_analysis(app, store: ResultStore) -> None:
                   Input(SPLITS_STORE, "data"), *_ALL_STATES, prevent_initial_call=True)
     @ASK_VIEW.guard
     def ask(dataset_store, _, splits, *values):
+        new_dataset = ctx.triggered_id == ids.DATASET_STORE
+        # a new dataset starts without splits (views.cells_splits empties the store)
         return request_analysis(store, dataset_store, view._values(values),
-                                new_dataset=ctx.triggered_id == ids.DATASET_STORE,
-                                splits=splits)
+                                new_dataset=new_dataset, splits=None if new_dataset else splits)
 
     @app.callback(*JOB_VIEW.all, Input(view.REQUEST, "data"), background=True,
                   running=[*running_outputs(view.PROGRESS, view.CANCEL, view.RUN),
