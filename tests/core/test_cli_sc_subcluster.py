@@ -2,6 +2,7 @@
 single cells): a cluster holding two planted types at a low resolution is split in place on
 the kNN graph, the children reach every file, and ``--params`` replays the split."""
 
+import html
 import json
 
 import anndata as ad
@@ -86,3 +87,12 @@ def test_params_json_replays_the_split_byte_for_byte(runs, cells, tmp_path):
 def test_bad_splits_exit_2_with_a_message(cells, tmp_path, capsys, options, message):
     assert _run(cells[0], tmp_path, *OPTIONS, *options) == 2
     assert message in capsys.readouterr().err
+
+
+def test_the_report_of_a_split_run_shows_its_children(runs, cells, tmp_path):
+    _, split, parent = runs
+    assert main(["report", str(cells[0]), "--params", str(split / "params.json"),
+                 "--out", str(tmp_path)]) == 0
+    text = html.unescape((tmp_path / "report.html").read_text(encoding="utf-8"))
+    assert '"subclusters": [' in text  # the parameters shown replay the split
+    assert f'"{parent}.1"' in text and f'"{parent}.2"' in text
