@@ -130,6 +130,7 @@ def _rename() -> html.Div:
 def layout() -> html.Div:
     """Controls, QC, the map with its colour choice, the cluster tree across resolutions,
     markers, gene plots and the elbow."""
+    from .cells_splits import split_row
     from .cells_tree import tree_card
 
     card = lambda title, body: dbc.Card([dbc.CardHeader(title), dbc.CardBody(  # noqa: E731
@@ -146,7 +147,7 @@ def layout() -> html.Div:
                               _graph(QC_SCATTER, "320px", QC_GRAPH_CONFIG)), lg=5)]),
         card("Map of the cells (lasso or box to select)", [
             _color_controls(), _graph(MAP, "520px"),
-            html.Div(id=SELECTION, className="small"), _rename()]),
+            html.Div(id=SELECTION, className="small"), _rename(), split_row()]),
         tree_card(),
         dbc.Row([
             dbc.Col(card("Markers of each cluster against the rest (click a row to plot "

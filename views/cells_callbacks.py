@@ -31,10 +31,12 @@ from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pl import cells as figures
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.embed import load_umap
+from rnaclust_dash.tl.subcluster import steps_from_records, steps_to_records
 
 from . import cells as view
 from . import cells_results as results
 from .cells_map import CellMap, map_key, write_map
+from .cells_splits import SPLITS_STORE
 
 #: Shown beside Run while the analysis runs.
 RUNNING = ("Running: QC, normalization, HVGs, PCA, neighbours, clustering, map, markers "
@@ -58,15 +60,19 @@ ANALYSING = "Analysing the cells of this dataset: the map appears when the job e
 
 
 def request_analysis(store: ResultStore, dataset_store: dict | None, values: dict, *,
-                     new_dataset: bool = False) -> tuple:
+                     new_dataset: bool = False, splits: list | None = None) -> tuple:
     """Outputs of :data:`ASK_VIEW`: the stored map's reference when there is one (no job),
     else a request for :func:`compute_map` (with :data:`ANALYSING` as the summary for a
-    ``new_dataset``); the "not single cells" line for bulk data."""
+    ``new_dataset``); the "not single cells" line for bulk data. ``splits`` (records of
+    :mod:`views.cells_splits`) are part of the request and of the map's key."""
     if not results.is_single_cell(dataset_store):
         return ASK_VIEW.shown(no_update, no_update, view._NOT_SINGLE_CELL)
     params = results.cell_params(values)
+    steps = steps_from_records(splits)
     reference = {"key": dataset_store["key"], "params": params.to_dict(),
-                 "map": map_key(dataset_store["key"], params)}
+                 "map": map_key(dataset_store["key"], params, steps)}
+    if steps:
+        reference["splits"] = steps_to_records(steps)
     if CellMap(store, reference["map"]).complete():
         return ASK_VIEW.shown(no_update, reference, no_update)
     return ASK_VIEW.shown(reference, no_update, ANALYSING if new_dataset else no_update)
@@ -82,7 +88,8 @@ def compute_map(store: ResultStore, request: dict, progress=None) -> dict:
     # it raw: else every job process compiled the graph's weights again (86-117 s on the
     # loaded machine for 300 cells; why the job "did not come back" in the browser test)
     load_umap()
-    cells = results.analyse_cells(store, {"key": request["key"]}, params)
+    cells = results.analyse_cells(store, {"key": request["key"]}, params,
+                                  steps_from_records(request.get("splits")))
     if progress is not None:  # the map's parts: the last fifth of the bar
         progress(80, 100)
     write_map(store, request["map"], cells, progress=None if progress is None else (
@@ -172,19 +179,24 @@ def color_patch(colors: dict, *, n_cells: int, cell_ids: bool) -> Patch:
 def register(app, store: ResultStore) -> None:
     """Register every callback of the Cells tab."""
 
+    from . import cells_splits
+
     _register_analysis(app, store)
     _register_map(app, store)
+    cells_splits.register(app, store)
 
 
 def _register_analysis(app, store: ResultStore) -> None:
     """Run: the request, the background job and the drawing of its map."""
 
     @app.callback(*ASK_VIEW.all, Input(ids.DATASET_STORE, "data"), Input(view.RUN, "n_clicks"),
-                  *_ALL_STATES, prevent_initial_call=True)
+                  Input(SPLITS_STORE, "data"), *_ALL_STATES, prevent_initial_call=True)
     @ASK_VIEW.guard
-    def ask(dataset_store, _, *values):
+    def ask(dataset_store, _, splits, *values):
+        new_dataset = ctx.triggered_id == ids.DATASET_STORE
+        # a new dataset starts without splits (views.cells_splits empties the store)
         return request_analysis(store, dataset_store, view._values(values),
-                                new_dataset=ctx.triggered_id == ids.DATASET_STORE)
+                                new_dataset=new_dataset, splits=None if new_dataset else splits)
 
     @app.callback(*JOB_VIEW.all, Input(view.REQUEST, "data"), background=True,
                   running=[*running_outputs(view.PROGRESS, view.CANCEL, view.RUN),

@@ -38,10 +38,11 @@ MARKERS_PER_GROUP = 10
 DOT_MARKERS_PER_GROUP = 3
 
 
-def map_key(dataset_key: str, params: AnalysisParams) -> str:
-    """Store key of the map artifact of an analysis (hashes its stages' keys)."""
-    keys = single_cell_keys(dataset_key, params)
-    return stage_key(keys["sc_cluster"], "sc_map", {
+def map_key(dataset_key: str, params: AnalysisParams, splits=()) -> str:
+    """Store key of the map artifact of an analysis (hashes its stages' keys; with
+    ``splits``, SplitSteps of :mod:`rnaclust_dash.tl.subcluster`, the split labels')."""
+    keys = single_cell_keys(dataset_key, params, splits)
+    return stage_key(keys.get("sc_splits", keys["sc_cluster"]), "sc_map", {
         "embedding": keys["sc_embedding"], "markers": keys["sc_markers"],
         "format": MAP_FORMAT})
 
@@ -74,6 +75,12 @@ def cluster_summaries(log_values, labels: np.ndarray, columns: list[int], genes:
             pd.DataFrame(mean, index=index, columns=genes), pd.Series(sizes, index=index))
 
 
+def _compact_labels(labels) -> np.ndarray:
+    """int32 cluster numbers, or fixed-width text once a cluster is split ("3.1")."""
+    labels = np.asarray(labels)
+    return labels.astype(str) if labels.dtype.kind in "OUS" else labels.astype(np.int32)
+
+
 def write_map(store: StoreBase, key: str, cells, progress=None) -> str:
     """Write the map artifact of ``cells`` (:class:`~views.cells_results.CellsAnalysis`)
     under ``key``; ``progress(done, total)`` is told of each part. Returns ``key``."""
@@ -87,7 +94,7 @@ def write_map(store: StoreBase, key: str, cells, progress=None) -> str:
     parts = {
         "cells": {"coords": np.asarray(result.embedding.coords, dtype=np.float32),
                   "axis_titles": tuple(result.embedding.axis_titles),
-                  "labels": np.asarray(result.labels, dtype=np.int32)},
+                  "labels": _compact_labels(result.labels)},
         "genes": {"ids": gene_ids, "symbols": symbols},
         "obs": cells.obs.loc[result.cell_ids],
         "panel": {"metrics": result.metrics(), "notices": tuple(result.notices),

@@ -53,13 +53,14 @@ class CellsAnalysis:
     obs: pd.DataFrame
 
 
-def analyse_cells(store: ResultStore, dataset_store: dict,
-                  params: AnalysisParams) -> CellsAnalysis:
-    """The single-cell result of the loaded dataset (each stage cached in ``store``)."""
+def analyse_cells(store: ResultStore, dataset_store: dict, params: AnalysisParams,
+                  splits=()) -> CellsAnalysis:
+    """The single-cell result of the loaded dataset (each stage cached in ``store``), with
+    ``splits`` (SplitSteps) applied by the pipeline."""
     key = dataset_store["key"]
     dataset = load_dataset(store, key)
     adata = dataset.adata
-    result = run_single_cell(dataset, params, store=store, dataset_key=key)
+    result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=splits)
     if "gene_symbol" in adata.var.columns:
         symbols = adata.var["gene_symbol"].reindex(result.gene_ids).to_numpy(dtype=object)
         symbols = np.where(pd.isna(symbols), result.gene_ids, symbols)

@@ -80,20 +80,24 @@ def _report_text(args, document: dict, dataset, store, key: str,
         return text, list(dataset.notices)
     params = analysis_params(args, dataset)
     if resolve_mode(params.mode, dataset) == "single-cell":
-        return _single_cell(args, dataset, store, key, inputs)
+        return _single_cell(args, dataset, store, key, inputs,
+                            steps_from_records((document or {}).get("subclusters")))
     return _bulk(args, document, params, dataset, store, key, inputs)
 
 
-def _single_cell(args, dataset, store, key: str, inputs: dict) -> tuple[str, list]:
+def _single_cell(args, dataset, store, key: str, inputs: dict,
+                 steps=()) -> tuple[str, list]:
+    """The single-cell report, with the splits params.json records (``steps``) replayed."""
     from ..export.report_single_cell import single_cell_report
     from ..pipeline.single_cell import run_single_cell
+    from .trajectory import params_with_splits
 
     params = (analysis_params(args, dataset) if args.params
               else single_cell_defaults().replace(**_explicit_options(args)))
-    result = run_single_cell(dataset, params, store=store, dataset_key=key)
+    result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=steps)
     text = single_cell_report(result, dataset, inputs=inputs, dataset_key=key,
-                              params_text=params_document(params, dataset_name=dataset.name,
-                                                          dataset_key=key))
+                              params_text=params_with_splits(params_document(
+                                  params, dataset_name=dataset.name, dataset_key=key), steps))
     return text, list(dataset.notices + result.notices)
 
 

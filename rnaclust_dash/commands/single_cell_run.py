@@ -27,9 +27,11 @@ def run_single_cell_command(args: argparse.Namespace, dataset: Dataset, store: R
     single-cell pipeline and its files (``SC_RESULT_FILES`` of
     :mod:`rnaclust_dash.export.single_cell_files`; with ``--resolutions`` the
     resolution panel, with ``--stability-resamples`` the clusters' stability under
-    subsampling)."""
+    subsampling; with ``--subcluster`` clusters split in place, recorded in params.json
+    as ``subclusters`` so that ``--params`` replays them)."""
     from ..pipeline.single_cell import run_single_cell
     from ..export.single_cell_files import write_single_cell_results
+    from .trajectory import params_with_splits, split_steps
 
     if args.write_corrected:
         raise ParameterError("--write-corrected writes a batch-corrected bulk matrix; for "
@@ -38,11 +40,19 @@ def run_single_cell_command(args: argparse.Namespace, dataset: Dataset, store: R
     params = (params_from_document(Path(args.params).read_text()) if args.params
               else single_cell_defaults()).replace(**_explicit_options(args))
     resolutions = _resolutions(args.resolutions)
-    result = run_single_cell(dataset, params, store=store, dataset_key=key)
+    steps = split_steps(args, params)
+    if steps and args.stability_resamples:
+        raise ParameterError("--stability-resamples scores the clusters the method found; "
+                             "with --subcluster the labels are split afterwards: run the "
+                             "stability without --subcluster.")
+    result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=steps)
     agreement = None
     if args.compare_column:
         agreement = _compare_cells(result, dataset, args.compare_column)
     write_single_cell_results(result, dataset, args.out, extra_metrics=agreement)
+    if steps:  # params.json records the splits; --params replays them
+        path = Path(args.out) / "params.json"
+        path.write_text(params_with_splits(path.read_text(), steps))
     _write_single_cell_assessment(result, args, resolutions)
     _print_notices(dataset.notices + result.notices)
     metrics = result.metrics()

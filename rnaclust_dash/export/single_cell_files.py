@@ -100,6 +100,15 @@ def _kept_symbols(result, dataset) -> np.ndarray:
     return np.where(pd.isna(symbols), result.gene_ids.astype(object), symbols)
 
 
+def _cluster_categories(labels: np.ndarray) -> pd.Categorical:
+    """The labels as a categorical in natural order (2 before 10; split clusters ``3.1``,
+    ``3.2`` after ``3``'s place, ``3.10`` after ``3.9``)."""
+    from ..tl.labels import natural_codes
+
+    names, codes = natural_codes(labels)
+    return pd.Categorical.from_codes(codes, categories=names)
+
+
 def _result_h5ad(result, dataset, symbols, versions: dict) -> ad.AnnData:
     """The analysis as an AnnData scanpy reads (kept cells x kept genes)."""
     adata = dataset.adata
@@ -108,9 +117,7 @@ def _result_h5ad(result, dataset, symbols, versions: dict) -> ad.AnnData:
     for column in ("n_genes", "total_counts", "pct_mito", "pct_ribo"):
         if column in qc.columns:
             obs[column] = qc[column].to_numpy()
-    obs["cluster"] = pd.Categorical(result.labels.astype(str),
-                                    categories=[str(c) for c in
-                                                range(1, int(result.labels.max()) + 1)])
+    obs["cluster"] = _cluster_categories(result.labels)
     var = result.hvg.copy()
     var.insert(0, "gene_symbol", symbols)
     obsm = {"X_pca": np.asarray(result.pca.scores, dtype=np.float32)}

@@ -7,7 +7,7 @@ first, and what their keys hold (:func:`rnaclust_dash.params.sc_stage_params`)::
       -> normalize (target sum: normalize_total + log1p)
         -> hvg (number, flavour) -> pca (scale with clip 10 on the HVGs, 50 PCs, seed)
           -> batch (Harmony on the PCs: column, seed) -> neighbors (k, PCs used, seed)
-            -> cluster (method, resolution or k, seed) -> markers (test)
+            -> cluster (method, resolution or k, seed) [-> splits] -> markers (test)
             -> embedding (UMAP of the graph / t-SNE / PCA, seed)
         -> markers by a cell-sheet column (test, column)
 
@@ -19,7 +19,7 @@ principal components. With ``store=None`` nothing is stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +42,7 @@ from ..tl.graph import cluster_graph
 from ..tl.labels import number_by_first_appearance
 from ..tl.methods import get_method
 from ..tl.sc_markers import rank_genes_groups
+from ..tl.subcluster import SplitStep, graph_split_fit, replay_splits, steps_to_records
 
 #: Clustering methods for cells: graph communities, or k-means / GMM on the PCs.
 SC_METHODS = ("leiden", "louvain", "kmeans", "gmm")
@@ -103,6 +104,7 @@ class SingleCellResult:
     def metrics(self) -> dict:
         """Cells and genes in and kept, removed per rule, HVGs, clusters and their sizes."""
         sizes = pd.Series(self.labels).value_counts().sort_index()
+        n_clusters = len(sizes)  # labels are text ("3.1") once a cluster is split
         return {"n_cells_input": int(len(self.qc.kept_cells)),
                 "n_cells": int(self.qc.kept_cells.sum()),
                 "n_genes_input": int(len(self.qc.kept_genes)),
@@ -112,7 +114,7 @@ class SingleCellResult:
                 "n_hvg": int(self.hvg["highly_variable"].sum()),
                 "n_pcs": int(self.representation.shape[1]),
                 "graph_exact": bool(self.graph.exact),
-                "n_clusters": int(self.labels.max()),
+                "n_clusters": int(n_clusters),
                 "cluster_sizes": {str(c): int(n) for c, n in sizes.items()}}
 
 
@@ -127,9 +129,12 @@ def _stored(store: ResultStore | None, key: str, compute: Callable[[], Any]) -> 
     return one_thread() if store is None else store.get_or_compute(key, one_thread)
 
 
-def single_cell_keys(dataset_key: str, params: AnalysisParams) -> dict[str, str]:
+def single_cell_keys(dataset_key: str, params: AnalysisParams,
+                     splits: Sequence[SplitStep] = ()) -> dict[str, str]:
     """The store key of every single-cell stage (nothing computed): each hashes its
-    parent's key and :func:`~rnaclust_dash.params.sc_stage_params` of the stage."""
+    parent's key and :func:`~rnaclust_dash.params.sc_stage_params` of the stage. With
+    ``splits``, ``sc_splits`` (the split labels) hashes the clusters' key and the split
+    records, and the cluster markers hang from it."""
     def key(parent: str, stage: str, extra: dict | None = None) -> str:
         return stage_key(parent, stage, sc_stage_params(params, stage) | (extra or {}))
 
@@ -142,8 +147,12 @@ def single_cell_keys(dataset_key: str, params: AnalysisParams) -> dict[str, str]
     keys["sc_neighbors"] = key(keys["sc_batch"], "sc_neighbors")
     keys["sc_cluster"] = key(keys["sc_neighbors"], "sc_cluster")
     keys["sc_embedding"] = key(keys["sc_neighbors"], "sc_embedding")
+    clusters = keys["sc_cluster"]
+    if splits:
+        keys["sc_splits"] = clusters = stage_key(keys["sc_cluster"], "sc_splits", {
+            "splits": steps_to_records(splits)})
     # markers of a cell-sheet column do not depend on the clusters
-    keys["sc_markers"] = key(keys["sc_normalize"] if params.group_by else keys["sc_cluster"],
+    keys["sc_markers"] = key(keys["sc_normalize"] if params.group_by else clusters,
                              "sc_markers")
     return keys
 
@@ -175,7 +184,8 @@ def check_single_cell_params(params: AnalysisParams, obs_columns) -> None:
 
 
 def run_single_cell(dataset, params: AnalysisParams, *, store: ResultStore | None = None,
-                    dataset_key: str = "") -> SingleCellResult:
+                    dataset_key: str = "",
+                    splits: Sequence[SplitStep] = ()) -> SingleCellResult:
     """Run (or read back from ``store``) every stage of a single-cell analysis.
 
     Parameters
@@ -190,6 +200,10 @@ def run_single_cell(dataset, params: AnalysisParams, *, store: ResultStore | Non
         Where stage results are kept; None computes everything.
     dataset_key : str, keyword-only
         The dataset's store key (its content hash); needed with a store.
+    splits : sequence of SplitStep, keyword-only
+        Clusters split in place, in order (issue 12): each on the cells' kNN graph
+        restricted to the cluster (scanpy's ``restrict_to``), children ``3.1``, ``3.2``...;
+        the labels are then text and the cluster markers are of the split labels.
 
     Returns
     -------
@@ -204,7 +218,7 @@ def run_single_cell(dataset, params: AnalysisParams, *, store: ResultStore | Non
         raise ValueError("run_single_cell with a store needs the dataset's key.")
     adata = dataset.adata
     check_single_cell_params(params, list(adata.obs.columns))
-    keys = single_cell_keys(dataset_key or "dataset-unstored", params)
+    keys = single_cell_keys(dataset_key or "dataset-unstored", params, splits)
     notices = list(_value_notices(dataset))
     qc = _stored(store, keys["sc_qc"], lambda: _qc(adata, params))
     kept = np.flatnonzero(qc.kept_cells), np.flatnonzero(qc.kept_genes)
@@ -219,6 +233,10 @@ def run_single_cell(dataset, params: AnalysisParams, *, store: ResultStore | Non
     graph = _stored(store, keys["sc_neighbors"], lambda: _neighbors(representation, params))
     labels = _stored(store, keys["sc_cluster"],
                      lambda: _cluster(graph, representation, params))
+    cell_ids = adata.obs_names.to_numpy()[kept[0]]
+    if splits:
+        labels = _stored(store, keys["sc_splits"],
+                         lambda: _split(graph, labels, splits, params, cell_ids))
     embedding = _stored(store, keys["sc_embedding"],
                         lambda: _embedding(graph, representation, pcs, params))
     groups = (adata.obs[params.group_by].to_numpy()[kept[0]] if params.group_by
@@ -226,11 +244,11 @@ def run_single_cell(dataset, params: AnalysisParams, *, store: ResultStore | Non
     gene_ids = adata.var_names.to_numpy()[kept[1]]
     markers = _stored(store, keys["sc_markers"], lambda: _markers(
         log_values, groups, gene_ids, _symbols(adata, kept[1]), params))
-    if params.method in ("leiden", "louvain") and labels.max() < 2:
+    if not splits and params.method in ("leiden", "louvain") and labels.max() < 2:
         notices.append(f"{params.method.capitalize()} found a single cluster at resolution "
                        f"{params.resolution:g}: raise the resolution to split the cells.")
     return SingleCellResult(
-        params=params, dataset_key=dataset_key, cell_ids=adata.obs_names.to_numpy()[kept[0]],
+        params=params, dataset_key=dataset_key, cell_ids=cell_ids,
         gene_ids=gene_ids, qc=qc, log_values=log_values, hvg=hvg, pca=pcs,
         representation=representation,
         graph=graph, labels=labels, embedding=embedding, markers=markers,
@@ -330,6 +348,18 @@ def _cluster(graph: NeighborGraph, representation: np.ndarray,
     method_params = params.replace(pcs=representation.shape[1])
     partition = fit_method(get_method(params.method), representation, method_params)
     return number_by_first_appearance(partition.labels)
+
+
+def _split(graph: NeighborGraph, labels: np.ndarray, splits: Sequence[SplitStep],
+           params: AnalysisParams, cell_ids: np.ndarray) -> np.ndarray:
+    """The labels with ``splits`` replayed on the kNN graph (text labels)."""
+    if params.method not in ("leiden", "louvain"):
+        raise ParameterError(f"Splitting a cluster of cells re-runs Leiden or Louvain on the "
+                             f"cells' graph; {params.method} clusters the principal "
+                             "components: choose leiden or louvain to split clusters.")
+    fit = graph_split_fit(graph.connectivities, method=params.method,
+                          random_state=params.seed)
+    return replay_splits(labels, splits, fit, item_ids=cell_ids)
 
 
 def _embedding(graph: NeighborGraph, representation: np.ndarray, pcs: PCAResult,

@@ -47,6 +47,26 @@ def planted_dataset(**options) -> Dataset:
     return Dataset.from_anndata(planted_cells(**options), value_kind="counts")
 
 
+def nested_cells() -> ad.AnnData:
+    """Three planted types; type3 holds two sub-types (``type3a``/``type3b``): the second
+    half of its cells also raises 25 genes of its own eight-fold (as the types' markers),
+    yet a resolution of 0.05 keeps type3 whole."""
+    adata = planted_cells(n_per_group=120, n_genes=400, seed=3)
+    rng = np.random.default_rng(7)
+    truth = adata.obs["cell_type"].to_numpy().astype(object)
+    type3 = np.flatnonzero(truth == "type3")
+    first, second = type3[:len(type3) // 2], type3[len(type3) // 2:]
+    counts = adata.X.toarray()
+    genes = slice(300, 325)
+    extra_mean = 7 * counts[:, genes].mean(axis=0)  # 8-fold in all: 7 more
+    counts[second, genes] += rng.negative_binomial(2, 2 / (2 + extra_mean),
+                                                   size=(len(second), 25))
+    truth[first], truth[second] = "type3a", "type3b"
+    adata.X = sparse.csr_matrix(counts.astype(np.float32))
+    adata.obs["cell_type"] = truth
+    return adata
+
+
 def write_tenx(adata: ad.AnnData, folder: Path) -> Path:
     """A Cell Ranger 3 folder (matrix.mtx.gz genes x cells, barcodes, features) and a
     cells.csv of the obs; returns the folder."""
