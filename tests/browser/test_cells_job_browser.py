@@ -3,12 +3,11 @@ process, as in production), on CellBench (909 cells of 5 lung cancer cell lines,
 ../shared; skipped without it): the job's progress shows, its map comes back, a gene
 recolours it, and a run that QC leaves without cells says why and keeps the map."""
 
-import gzip
-import shutil
 from pathlib import Path
 
 import pytest
 from layouts import ids
+from cells_uploads import cellbench_zip as zipped_cellbench
 from test_app import click, graph_json, set_number, shot, upload, wait_rendered, \
     wait_until
 from test_cells_tab import choose_typed, map_points
@@ -17,23 +16,11 @@ from views import cells, cells_callbacks
 
 pytestmark = pytest.mark.browser
 
-CELLBENCH = Path(__file__).resolve().parents[3] / "shared" / "data" / \
-    "cellbench_5cl_celseq2_3plates"
-
 
 @pytest.fixture
 def cellbench_zip(tmp_path) -> Path:
     """CellBench as the zipped 10x folder a user would upload (with its cell sheet)."""
-    if not (CELLBENCH / "counts.mtx.gz").exists():
-        pytest.skip("CellBench is not in ../shared/data")
-    folder = tmp_path / "cellbench" / "filtered_feature_bc_matrix"
-    folder.mkdir(parents=True)
-    shutil.copy(CELLBENCH / "counts.mtx.gz", folder / "matrix.mtx.gz")
-    for name in ("barcodes.tsv.gz", "features.tsv.gz", "cells.csv"):
-        shutil.copy(CELLBENCH / name, folder / name)
-    with gzip.open(folder / "matrix.mtx.gz", "rt") as matrix:
-        assert matrix.readline().startswith("%%MatrixMarket")
-    return Path(shutil.make_archive(str(tmp_path / "cellbench"), "zip", folder.parent))
+    return zipped_cellbench(tmp_path, with_sheet=True)
 
 
 def test_the_cells_analysis_runs_as_a_job_and_a_gene_recolours_its_map(

@@ -2,12 +2,12 @@
 line moves its box and the removed-cell counts; a bulk-only tab shows its notice; the
 cluster tree across resolutions sets the resolution box."""
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from layouts import ids
+from cells_uploads import cellbench_zip as zipped_cellbench
 from test_app import click, graph_json, shot, upload, wait_rendered, wait_until
 
 from views import bulk_only, cells
@@ -15,22 +15,12 @@ from views import bulk_only, cells
 pytestmark = pytest.mark.browser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from reference_paths import SHARED_DATA  # noqa: E402
-
-CELLBENCH = SHARED_DATA / "cellbench_5cl_celseq2_3plates"
 
 
 @pytest.fixture
 def cellbench_zip(tmp_path) -> Path:
     """CellBench's 909 cells as a zipped 10x folder (as a user would upload it)."""
-    if not (CELLBENCH / "counts.mtx.gz").exists():
-        pytest.skip("../shared CellBench data not present")
-    folder = tmp_path / "zipped" / "cellbench"
-    folder.mkdir(parents=True)
-    shutil.copy(CELLBENCH / "counts.mtx.gz", folder / "matrix.mtx.gz")
-    for name in ("barcodes.tsv.gz", "features.tsv.gz"):
-        shutil.copy(CELLBENCH / name, folder / name)
-    return Path(shutil.make_archive(str(tmp_path / "cellbench"), "zip", folder.parent))
+    return zipped_cellbench(tmp_path, with_sheet=False)
 
 
 def qc_text(dash_duo) -> str:

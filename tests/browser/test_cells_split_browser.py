@@ -3,12 +3,12 @@ planted cells (type3 holds two sub-types; resolution 0.05 keeps it whole), the S
 splits a cluster, its children show in the summary and the dot plot, Undo takes the
 split back."""
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from layouts import ids
+from cells_uploads import synthetic_zip
 from test_app import click, graph_json, set_number, shot, upload, wait_rendered, \
     wait_until
 from test_cells_tab import choose_typed
@@ -18,14 +18,12 @@ from views import cells, cells_splits
 pytestmark = pytest.mark.browser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from sc_synthetic import nested_cells, write_tenx  # noqa: E402
+from sc_synthetic import nested_cells  # noqa: E402
 
 
 @pytest.fixture
 def nested_zip(tmp_path) -> Path:
-    folder = write_tenx(nested_cells(), tmp_path / "zipped" / "filtered_feature_bc_matrix")
-    (folder / "cells.csv").unlink(missing_ok=True)
-    return Path(shutil.make_archive(str(tmp_path / "nested"), "zip", folder.parent))
+    return synthetic_zip(nested_cells(), tmp_path, "nested")
 
 
 def dot_plot_groups(dash_duo) -> set[str]:

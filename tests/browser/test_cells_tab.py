@@ -2,12 +2,12 @@
 map (the analysis a background job); a QC threshold moves its count; colouring by a
 gene; a lasso reports its cells."""
 
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
 from layouts import ids
+from cells_uploads import synthetic_zip
 from test_app import click, graph_json, set_number, shot, upload, wait_rendered, \
     wait_until
 
@@ -16,15 +16,13 @@ from views import cells
 pytestmark = pytest.mark.browser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
-from sc_synthetic import planted_cells, write_tenx  # noqa: E402
+from sc_synthetic import planted_cells  # noqa: E402
 
 
 @pytest.fixture
 def planted_zip(tmp_path) -> Path:
     """306 planted cells (3 types, 6 poor cells) as a zipped 10x folder."""
-    folder = write_tenx(planted_cells(), tmp_path / "zipped" / "filtered_feature_bc_matrix")
-    (folder / "cells.csv").unlink(missing_ok=True)
-    return Path(shutil.make_archive(str(tmp_path / "planted"), "zip", folder.parent))
+    return synthetic_zip(planted_cells(), tmp_path, "planted")
 
 
 def map_points(dash_duo):
