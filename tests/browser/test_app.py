@@ -66,6 +66,13 @@ def upload(dash_duo, component_id, path):
     dash_duo.find_element(f"#{component_id} input[type=file]").send_keys(str(path))
 
 
+def load_example(dash_duo, name):
+    """Choose a bundled example in the data card (its menu reads "name: lesson")."""
+    from rnaclust_dash.io import LESSONS
+
+    dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value=f"{name}: {LESSONS[name].lesson}")
+
+
 def set_number(dash_duo, component_id, value):
     box = dash_duo.find_element(f"#{component_id}")
     box.send_keys("\ue009a")  # ctrl+a

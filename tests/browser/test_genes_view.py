@@ -11,7 +11,7 @@ import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 
-from test_markers_tab import click, graph_js, wait_until
+from test_markers_tab import click, graph_js, start_on_airway, wait_until
 
 from layouts import ids
 from views import genes
@@ -44,13 +44,6 @@ def choose(dash_duo, selector, value):
         return found[0] if found else None
     wait_until(option, timeout=20)
     dash_duo.driver.execute_script("arguments[0].click();", option())
-
-
-def start_on_airway(dash_duo, app_factory):
-    dash_duo.start_server(app_factory())
-    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "mean silhouette", timeout=60)
-    dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value="airway")
-    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "8 samples", timeout=90)
 
 
 def search_gene(dash_duo, text):

@@ -83,10 +83,15 @@ def start_on_airway(dash_duo, app_factory):
     """The app with the airway example loaded (human Ensembl ids)."""
     dash_duo.start_server(app_factory())
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "mean silhouette", timeout=60)
-    dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value="airway")
+    from test_app import load_example, set_number
+
+    load_example(dash_duo, "airway")
     dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "airway", timeout=60)
     # airway's own analysis on screen (8 samples; pasilla has 7) before the tab opens
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "8 samples", timeout=90)
+    # its lesson loads k = 4 (the donors); these tests read the treated/untreated split
+    set_number(dash_duo, ids.N_CLUSTERS, 2)
+    dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "8 samples, k = 2", timeout=90)
 
 
 def test_enrichment_of_airway_markers_lists_terms_with_genes(dash_duo, app_factory):

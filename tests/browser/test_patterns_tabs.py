@@ -8,6 +8,7 @@ import pytest
 
 from layouts import ids
 from tests.browser.test_markers_tab import click, graph_js, table_cells, wait_until
+from test_app import load_example
 from views import modules as modules_view
 from views import timecourse as tc_view
 
@@ -54,7 +55,7 @@ def start_on_fission(dash_duo, app_factory):
     # tall from the start: a resize later re-lays out the graphs under the mouse
     dash_duo.driver.set_window_size(1400, 2400)
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "mean silhouette", timeout=60)
-    dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value="fission")
+    load_example(dash_duo, "fission")
     dash_duo.wait_for_contains_text(f"#{ids.DATASET_INFO}", "fission", timeout=60)
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "36 samples", timeout=120)
 
