@@ -59,6 +59,7 @@ from rnaclust_dash.pp.neighbors import (
     N_NEIGHBORS,
     NEIGHBOR_METRICS,
     NeighborGraph,
+    load_umap,
     nearest_neighbors,
     neighbors,
 )
@@ -71,7 +72,8 @@ from rnaclust_dash.pp.normalization import (
     normalization_availability,
     normalize,
 )
-from rnaclust_dash.pp.pca import N_PCS, PCA_SOLVERS, RANDOMIZED_PCA_FROM, PCAResult, pca
+from rnaclust_dash.pp.pca import (N_PCS, PCA_SOLVERS, RANDOMIZED_PCA_FROM, PCAResult, pca,
+                                  pca_of_scaled)
 from rnaclust_dash.pp.qc import (
     MAD_LIBRARY_FOLD,
     MIN_DETECTED_DROP,
@@ -84,7 +86,8 @@ from rnaclust_dash.pp.qc import (
     flag_outliers,
     qc_summary,
 )
-from rnaclust_dash.pp._sc_inputs import cell_gene_blocks, row_chunks, subset_cells_genes
+from rnaclust_dash.pp._sc_inputs import (CHUNK_ENTRIES, cell_gene_blocks, row_chunks,
+                                         stack_blocks, subset_cells_genes)
 from rnaclust_dash.pp.quantile import quantile_normalize
 from rnaclust_dash.pp.sc_normalize import (
     SCALE_MAX_VALUE,
@@ -115,6 +118,7 @@ from rnaclust_dash.pp.variance_stabilizing import vst, vst_closed_form
 
 __all__ = [
     "BATCH_METHODS",
+    "CHUNK_ENTRIES",
     "COUNT_METHODS",
     "DESEQ2_MIN_MU",
     "DoubletResult",
@@ -172,6 +176,7 @@ __all__ = [
     "highly_variable_genes",
     "log_cpm_tmm",
     "map_dispersions",
+    "load_umap",
     "nearest_neighbors",
     "neighbors",
     "normalization_availability",
@@ -180,11 +185,13 @@ __all__ = [
     "normalize_total_log1p",
     "parametric_dispersion_fit",
     "pca",
+    "pca_of_scaled",
     "qc_summary",
     "quantile_normalize",
     "remove_batch_effect",
     "row_chunks",
     "scale",
+    "stack_blocks",
     "subset_cells_genes",
     "threshold_minimum",
     "top_variable_genes",

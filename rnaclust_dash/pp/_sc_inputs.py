@@ -86,7 +86,7 @@ def cell_gene_blocks(matrix: sparse.csr_matrix, *, cells: np.ndarray | None = No
         yield block if all_genes else block[:, genes]
 
 
-def stack_blocks(make_blocks, n_cols: int, dtype) -> sparse.csr_matrix:
+def stack_blocks(make_blocks, *, n_cols: int, dtype) -> sparse.csr_matrix:
     """One CSR matrix of the row blocks ``make_blocks()`` yields, built in two passes
     (entries per row, then the values into place) so that the blocks are never held
     all at once besides the result."""
@@ -114,8 +114,8 @@ def subset_cells_genes(matrix, *, cells: np.ndarray | None = None,
     if every_cell and every_gene:
         return matrix
     n_cols = matrix.shape[1] if every_gene else len(genes)
-    return stack_blocks(lambda: cell_gene_blocks(matrix, cells=cells, genes=genes), n_cols,
-                        matrix.dtype)
+    return stack_blocks(lambda: cell_gene_blocks(matrix, cells=cells, genes=genes),
+                        n_cols=n_cols, dtype=matrix.dtype)
 
 
 def _genes_per_cell(counts: sparse.csr_matrix) -> np.ndarray:

@@ -95,7 +95,7 @@ def normalize_log1p_subset(counts, *, cells: np.ndarray | None = None,
     return stack_blocks(lambda: (normalize_total_log1p(block, target_sum=target_sum)
                                  for block in cell_gene_blocks(matrix, cells=cells,
                                                                genes=genes)),
-                        n_genes, np.float32)
+                        n_cols=n_genes, dtype=np.float32)
 
 
 def gene_mean_var(values, *, transform=None) -> tuple[np.ndarray, np.ndarray]:

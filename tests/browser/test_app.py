@@ -154,6 +154,8 @@ def test_changing_normalization_method_and_k_updates_all_views(dash_duo, app_fac
     wait_rendered(dash_duo)
     wait_until(lambda: "k = 2" in metrics_text(dash_duo))
     before = metrics_text(dash_duo)
+    # pasilla's lesson colours the map by group: colour it by cluster to count them
+    choose(dash_duo, ids.COLOR_BY, "cluster")
 
     set_number(dash_duo, ids.N_CLUSTERS, 3)
     wait_until(lambda: "k = 3" in metrics_text(dash_duo))
