@@ -174,7 +174,7 @@ def test_gene_table_and_profiles_of_the_view(store, airway_genes):
     assert line["name"] == "FKBP5"
     # samples ordered by dex: the four treated first
     assert set(figure["layout"]["xaxis"]["ticktext"][:4]) == set(treated)
-    assert "500 genes in 2 clusters" in info
+    assert "500 genes in 4 clusters" in info
 
 
 def test_downloads_round_trip(store, airway_genes):
