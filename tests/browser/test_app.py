@@ -73,6 +73,12 @@ def load_example(dash_duo, name):
     dash_duo.select_dcc_dropdown(f"#{ids.EXAMPLE}", value=f"{name}: {LESSONS[name].lesson}")
 
 
+def colour_by_cluster(dash_duo):
+    """Colour the map by cluster (pasilla's lesson colours it by group), so that its
+    traces are the clusters."""
+    choose(dash_duo, ids.COLOR_BY, "cluster")
+
+
 def set_number(dash_duo, component_id, value):
     box = dash_duo.find_element(f"#{component_id}")
     box.send_keys("\ue009a")  # ctrl+a
@@ -154,8 +160,7 @@ def test_changing_normalization_method_and_k_updates_all_views(dash_duo, app_fac
     wait_rendered(dash_duo)
     wait_until(lambda: "k = 2" in metrics_text(dash_duo))
     before = metrics_text(dash_duo)
-    # pasilla's lesson colours the map by group: colour it by cluster to count them
-    choose(dash_duo, ids.COLOR_BY, "cluster")
+    colour_by_cluster(dash_duo)
 
     set_number(dash_duo, ids.N_CLUSTERS, 3)
     wait_until(lambda: "k = 3" in metrics_text(dash_duo))

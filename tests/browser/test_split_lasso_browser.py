@@ -5,6 +5,7 @@ C.2 (in the scatter, with the right members), Undo brings cluster C back."""
 import pytest
 
 from layouts import ids
+from test_app import colour_by_cluster
 from test_markers_tab import click, graph_js, shot, wait_until
 from views.clustering import splits
 
@@ -23,6 +24,7 @@ def _members(dash_duo) -> dict:
 def test_lasso_part_of_a_cluster_split_it_off_then_undo(dash_duo, app_factory):
     dash_duo.start_server(app_factory())
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "mean silhouette", timeout=60)
+    colour_by_cluster(dash_duo)
     wait_until(lambda: any(len(v) >= 3 for v in _members(dash_duo).values()))
     before = _members(dash_duo)
     name = max(before, key=lambda n: len(before[n]))

@@ -5,6 +5,7 @@ scatter legends, undo it."""
 import pytest
 
 from layouts import ids
+from test_app import colour_by_cluster
 from test_markers_tab import click, graph_js, shot, wait_until
 from views.clustering import splits
 
@@ -20,6 +21,7 @@ def _names(dash_duo, graph_id) -> list:
 def test_split_the_selected_cluster_then_undo(dash_duo, app_factory):
     dash_duo.start_server(app_factory())
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "mean silhouette", timeout=60)
+    colour_by_cluster(dash_duo)
     wait_until(lambda: "cluster 1" in _names(dash_duo, ids.EMBEDDING))
     # select cluster 1: a click on one of its silhouette bars
     dash_duo.driver.execute_script(

@@ -7,6 +7,7 @@ import pytest
 from selenium.webdriver.support.ui import Select
 
 from layouts import ids
+from test_app import colour_by_cluster
 from test_app import open_tab
 from test_markers_tab import click, graph_js, shot, wait_until
 from views import stability
@@ -18,6 +19,7 @@ pytestmark = [pytest.mark.browser]
 def test_stability_of_the_selected_cluster(dash_duo, app_factory):
     dash_duo.start_server(app_factory())
     dash_duo.wait_for_contains_text(f"#{ids.METRICS}", "mean silhouette", timeout=60)
+    colour_by_cluster(dash_duo)
     sizes = "Object.fromEntries(g.data.filter(t => t.name && t.customdata).map(t => " \
             "[t.name, t.customdata.length]))"
     wait_until(lambda: any(n >= 4 for n in (graph_js(dash_duo, ids.EMBEDDING, sizes)

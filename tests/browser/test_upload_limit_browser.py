@@ -31,10 +31,11 @@ def test_a_file_over_the_limit_is_refused_with_its_size_and_the_limit(
     dash_duo.start_server(app_factory())
     wait_rendered(dash_duo)
     before = dash_duo.find_element(f"#{ids.DATASET_INFO}").text
-    # count the callback requests from here on
+    # count the callback requests that carry the big file from here on
     dash_duo.driver.execute_script(
         "window.__posts = 0; const f = window.fetch; window.fetch = function(url, ...rest) {"
-        "  if (String(url).includes('_dash-update-component')) { window.__posts += 1; }"
+        "  if (String(url).includes('_dash-update-component') &&"
+        "      String((rest[0] || {}).body).includes('_counts.csv')) { window.__posts += 1; }"
         "  return f.call(this, url, ...rest); };")
     upload(dash_duo, ids.UPLOAD_COUNTS, big)
     alert = f"#{ids.VIEW_ALERTS['data']}"
@@ -44,7 +45,7 @@ def test_a_file_over_the_limit_is_refused_with_its_size_and_the_limit(
     assert "accepts up to 0.1 MB per file" in text
     assert "RNACLUST_DATA_DIR" in text and "RNACLUST_MAX_UPLOAD_MB" in text
     shot(dash_duo, "upload_too_large")
-    # nothing was sent: no callback request, the loaded dataset stays
+    # the file was not sent (no callback request carried it); the loaded dataset stays
     assert dash_duo.driver.execute_script("return window.__posts") == 0
     assert dash_duo.find_element(f"#{ids.DATASET_INFO}").text == before
     upload(dash_duo, ids.UPLOAD_COUNTS, small)
