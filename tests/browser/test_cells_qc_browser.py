@@ -2,7 +2,6 @@
 line moves its box and the removed-cell counts; a bulk-only tab shows its notice; the
 cluster tree across resolutions sets the resolution box."""
 
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,6 @@ from views import bulk_only, cells
 
 pytestmark = pytest.mark.browser
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from rnaclust_dash.params import AnalysisParams
 from rnaclust_dash.pipeline import put_dataset
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.graph import cluster_graph
-from views import cells, cells_callbacks, cells_tree
+from views import cells_tree
 from views import cells_results as results
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "core"))

@@ -18,7 +18,7 @@ from rnaclust_dash.pipeline import put_dataset
 from rnaclust_dash.pipeline.trajectory import RootChoice
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.trajectory.genes import DIRECTION_QUERIES
-from views import cells, trajectory
+from views import trajectory
 from views import cells_results as results
 from views.enrichment import UPLOADED
 from views.pattern_enrichment import enrich_groups
