@@ -24,6 +24,7 @@ import json
 
 from ..errors import ParameterError
 from ..params import AnalysisParams, params_from_document
+from ..tl.subcluster import steps_from_records
 from ..pp.normalization import LOG_SCALE_METHODS
 from .script import ScriptInputs, Step, analysis_title, bulk_steps
 from .script_patterns import modules_steps, timecourse_steps
@@ -172,7 +173,31 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
             f"                             n_dcs={trajectory.get('n_dcs', 10)!r}, "
             f"random_state={params.seed!r})\n"
             "genes = trajectory_genes(selected, trajectory)\n"
-            "pseudotime = np.where(np.isfinite(trajectory.pseudotime), "
+            + _trajectory_files_code(trajectory))
+    return [_imports_step(["from rnaclust_dash.pipeline.trajectory import RootChoice, "
+                           "item_trajectory, trajectory_genes",
+                           "from rnaclust_dash.tl.trajectory.paga import paga_edges",
+                           "from rnaclust_dash.export.tables import write_csv"]),
+            Step("Trajectory: diffusion pseudotime and PAGA",
+                 "A kNN graph of the samples as clustered, its diffusion map, pseudotime from "
+                 "the root and PAGA connectivities between the "
+                 + (f"groups of {groups_column}" if groups_column else "clusters")
+                 + "; writes the files of the trajectory command" + _not_enriched(trajectory),
+                 code)]
+
+
+def _not_enriched(trajectory: dict) -> str:
+    """The end of a trajectory step's comment: what the script leaves to the command."""
+    if not trajectory.get("enrich"):
+        return "."
+    return (f" (not the enrichment of the genes along pseudotime in {trajectory['enrich']}: "
+            "run `trajectory --enrich` for enrichment.csv).")
+
+
+def _trajectory_files_code(trajectory: dict) -> str:
+    """Code writing the trajectory command's files from ``trajectory`` (a Trajectory)
+    and ``genes``."""
+    return ("pseudotime = np.where(np.isfinite(trajectory.pseudotime), "
             "trajectory.pseudotime, np.nan)\n"
             "OUT.mkdir(parents=True, exist_ok=True)\n"
             "write_csv(pd.DataFrame({\"id\": trajectory.ids, \"pseudotime\": pseudotime}),\n"
@@ -187,15 +212,52 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
             "write_csv(pd.DataFrame({\"id\": trajectory.ids, \"group\": trajectory.groups}), "
             "OUT / \"groups.csv\")\n"
             "write_csv(genes, OUT / \"pseudotime_genes.csv\")")
+
+
+def cell_trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
+    """The trajectory steps of the ``trajectory`` command's params.json on single cells.
+
+    They follow :func:`~.script_single_cell.single_cell_steps` and read its variables
+    (``graph``, ``labels``, ``cell_ids``, ``log_values``, ``lookup``, ``adata``): diffusion
+    map, pseudotime and PAGA on the cells' kNN graph, as
+    :func:`rnaclust_dash.pipeline.trajectory.cell_trajectory`.
+
+    Parameters
+    ----------
+    params : AnalysisParams
+        The single-cell analysis (its seed starts the eigen solver).
+    trajectory : dict
+        The ``trajectory`` entry of params.json (root, groups column, diffusion
+        components, PAGA threshold).
+
+    Returns
+    -------
+    list of Step
+    """
+    column, groups_column = trajectory.get("root_column"), trajectory.get("groups_column")
+    root = (f"RootChoice(column={column!r}, values=adata.obs.get({column!r}))" if column
+            else f"RootChoice(item={trajectory.get('root_cell')!r}, "
+                 f"group={trajectory.get('root_cluster')!r})")
+    groups = (f"adata.obs[{groups_column!r}].reindex(pd.Index(cell_ids.astype(str)))"
+              ".astype(str).to_numpy()" if groups_column else "np.asarray(labels).astype(str)")
+    code = (f"paga_groups = {groups}\n"
+            f"trajectory = graph_trajectory(graph, cell_ids.astype(str), paga_groups, {root},\n"
+            f"                              n_comps={trajectory.get('n_comps', 15)!r}, "
+            f"n_dcs={trajectory.get('n_dcs', 10)!r}, random_state={params.seed!r})\n"
+            "# Spearman correlation of each gene's log values with pseudotime\n"
+            "genes = pseudotime_genes(log_values, gene_ids.astype(str), trajectory.pseudotime)\n"
+            "genes.insert(1, \"symbol\", lookup.loc[genes[\"gene\"]].to_numpy())\n"
+            + _trajectory_files_code(trajectory))
     return [_imports_step(["from rnaclust_dash.pipeline.trajectory import RootChoice, "
-                           "item_trajectory, trajectory_genes",
-                           "from rnaclust_dash.tl.trajectory.paga import paga_edges",
-                           "from rnaclust_dash.export.tables import write_csv"]),
+                           "graph_trajectory",
+                           "from rnaclust_dash.tl.trajectory.genes import pseudotime_genes",
+                           "from rnaclust_dash.tl.trajectory.paga import paga_edges"]),
             Step("Trajectory: diffusion pseudotime and PAGA",
-                 "A kNN graph of the samples as clustered, its diffusion map, pseudotime from "
-                 "the root and PAGA connectivities between the "
+                 "The diffusion map of the cells' kNN graph, pseudotime from the root and "
+                 "PAGA connectivities between the "
                  + (f"groups of {groups_column}" if groups_column else "clusters")
-                 + "; writes the files of the trajectory command.", code)]
+                 + " (scanpy's tl.diffmap, tl.dpt and tl.paga); writes the files of the "
+                   "trajectory command" + _not_enriched(trajectory), code)]
 
 
 def join_steps(*parts: list[Step]) -> list[Step]:
@@ -252,18 +314,13 @@ def analysis_steps(params_text: str, inputs: ScriptInputs, *,
                              f"export-script does not write the {command} command.")
     params = params_from_document(params_text)
     title = analysis_title(params, name)
+    splits = steps_from_records(document.get("subclusters"))
+    if splits:
+        title += f", {len(splits)} split{'s' if len(splits) > 1 else ''}"
     if params.mode == "single-cell":
-        if "trajectory" in document or "markers" in document:
-            raise ParameterError("The script of single cells writes their clustering and "
-                                 "markers; a trajectory of cells is not in the script yet.")
-        if enrich_text is not None:
-            raise ParameterError("The single-cell script writes the markers of each cluster; "
-                                 "--enrich-params follows a bulk markers run.")
-        return single_cell_steps(params, inputs), title
-    if document.get("subclusters"):
-        raise ParameterError("This params.json splits clusters (--subcluster): the script "
-                             "export does not replay splits yet.")
-    parts = [bulk_steps(params, inputs)]
+        return _single_cell_analysis(document, params, inputs, splits, title,
+                                     enrich_text=enrich_text)
+    parts = [bulk_steps(params, inputs, splits=splits)]
     if "markers" in document:
         parts.append(marker_steps(params, document["markers"]))
         title += ", markers"
@@ -274,3 +331,38 @@ def analysis_steps(params_text: str, inputs: ScriptInputs, *,
         parts.append(enrichment_steps(json.loads(enrich_text)))
         title += ", enrichment"
     return join_steps(*parts), title
+
+
+def _single_cell_analysis(document: dict, params: AnalysisParams, inputs: ScriptInputs,
+                          splits: tuple, title: str, *, enrich_text: str | None):
+    """``(steps, title)`` of single cells: the pipeline of ``run``, its splits, and the
+    trajectory of the ``trajectory`` command's params.json."""
+    if enrich_text is not None:
+        raise ParameterError("The single-cell script writes the markers of each cluster; "
+                             "--enrich-params follows a bulk markers run.")
+    if "markers" in document:  # the markers of the cells: the pipeline's marker step
+        params = _cell_marker_params(params, document["markers"] or {})
+    if "trajectory" not in document:
+        return single_cell_steps(params, inputs, splits=splits), title
+    if splits:
+        raise ParameterError("The trajectory command of single cells does not split their "
+                             "clusters, yet this params.json has 'subclusters': export the "
+                             "params.json of run (the splits) or of trajectory (without "
+                             "them).")
+    return (join_steps(single_cell_steps(params, inputs),
+                       cell_trajectory_steps(params, document["trajectory"])),
+            title + ", trajectory")
+
+
+def _cell_marker_params(params: AnalysisParams, markers: dict) -> AnalysisParams:
+    """The single-cell parameters with a ``markers`` entry's test and groups (``group_by``
+    ``"clusters"``: the clusters)."""
+    from ..params import SPEC
+
+    test = markers.get("test", params.markers)
+    if test not in SPEC["markers"].choices:
+        raise ParameterError(f"The markers of single cells are tested with "
+                             f"{', '.join(SPEC['markers'].choices)}; this params.json asks "
+                             f"for {test!r}.")
+    column = markers.get("group_by", "clusters")
+    return params.replace(markers=test, group_by="" if column == "clusters" else column)
