@@ -19,6 +19,8 @@ from .report import ReportPart, Section, _table
 MAX_VOLCANOES = 6
 #: Rows of a long table shown in the report (the CSV files hold them all).
 MAX_TABLE_ROWS = 200
+#: Genes whose trends along pseudotime the report draws.
+TREND_GENES = 30
 
 _TEST_KEYS = {"t-test": "t-test", "wilcoxon": "wilcoxon", "deseq2": "deseq2-wald"}
 
@@ -112,8 +114,26 @@ def enrichment_part(table: pd.DataFrame, *, source: str = "") -> ReportPart:
         sections=(Section("Enrichment", body),))
 
 
+def trend_genes(genes: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the pseudotime gene table (``gene, ..., rho``; best first) whose trends
+    the report draws: the first :data:`TREND_GENES` with a correlation.
+
+    Parameters
+    ----------
+    genes : pandas.DataFrame
+        pseudotime_genes.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most :data:`TREND_GENES` rows of ``genes``.
+    """
+    return genes.dropna(subset=["rho"]).head(TREND_GENES)
+
+
 def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
-                    groups_column: str | None = None, threshold: float = 0.0) -> ReportPart:
+                    groups_column: str | None = None, threshold: float = 0.0,
+                    items: str = "samples") -> ReportPart:
     """The trajectory in the report.
 
     Parameters
@@ -123,11 +143,14 @@ def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
     genes : pandas.DataFrame
         The genes along pseudotime (pseudotime_genes.csv).
     values : pandas.DataFrame
-        Genes x items log values the genes were tested on (for the trends heatmap).
+        Genes x items log values the genes were tested on (for the trends heatmap; the
+        :data:`TREND_GENES` first genes of ``genes`` are enough).
     groups_column : str, optional, keyword-only
         The sheet column whose values are PAGA's groups (None: the clusters).
     threshold : float, keyword-only
         PAGA edges at or below it are not drawn.
+    items : str, keyword-only
+        What was ordered (``"samples"`` or ``"cells"``), for the methods sentence.
 
     Returns
     -------
@@ -145,7 +168,7 @@ def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
                              paga=trajectory.paga, positions=positions, root=trajectory.root,
                              threshold=threshold, axis_titles=("DC1", "DC2"))
     figures = {"Pseudotime and PAGA on the diffusion map": main}
-    top = genes.dropna(subset=["rho"]).head(30)
+    top = trend_genes(genes)
     if len(top):
         trend_values = values.loc[top["gene"], list(trajectory.ids)].to_numpy().T
         trends = smoothed_trends(trend_values, list(top["gene"]), trajectory.pseudotime,
@@ -164,8 +187,97 @@ def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
             + _table(genes, max_rows=50, all_rows="pseudotime_genes.csv"))
     nodes = f"the groups of '{groups_column}'" if groups_column else "the clusters"
     return ReportPart(
-        methods=("The samples were ordered by {diffusion_pseudotime} from "
+        methods=(f"The {items} were ordered by {{diffusion_pseudotime}} from "
                  f"{trajectory.ids[trajectory.root]} on a {trajectory.n_neighbors}-nearest-"
                  f"neighbour graph; {nodes} were joined by {{paga}}; genes that change along "
                  "pseudotime were found by {spearman}."),
         figures=figures, sections=(Section("Trajectory", body),))
+
+
+def _child_sizes(parent: str, labels) -> dict[str, int]:
+    """Items in each child of ``parent`` right after its split (the children of later
+    splits of a child counted in that child), children in numeric order."""
+    prefix = f"{parent}."
+    sizes: dict[str, int] = {}
+    for label in np.asarray(labels).astype(str):
+        if label.startswith(prefix):
+            child = prefix + label[len(prefix):].split(".")[0]
+            sizes[child] = sizes.get(child, 0) + 1
+    return dict(sorted(sizes.items(), key=lambda item: int(item[0].rsplit(".", 1)[1])))
+
+
+def splits_table(steps, labels, *, method: str, items: str = "samples",
+                 top_genes: int | None = None) -> pd.DataFrame:
+    """One row per split: the parent, how it was split, the k or resolution, and the
+    children with their sizes.
+
+    Parameters
+    ----------
+    steps : sequence of SplitStep
+        The splits, in order (params.json ``subclusters``).
+    labels : array-like
+        (n_items,) the labels after every split.
+    method : str, keyword-only
+        The clustering method as shown (each split re-runs it).
+    items : str, keyword-only
+        What was clustered (``"samples"``, ``"genes"``, ``"cells"``).
+    top_genes : int, optional, keyword-only
+        Genes re-selected on a cluster (steps with ``features="selection"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``parent, split, parameter, children``; ``children`` as ``"3.1 (12),
+        3.2 (8)"``.
+    """
+    from .script_splits import split_description
+
+    rows = []
+    for step in steps:
+        if step.k is not None:
+            parameter = f"k = {step.k}"
+        elif step.resolution is not None:
+            parameter = f"resolution {step.resolution:g}"
+        else:
+            parameter = "none (selection split off)"
+        if step.members is not None:
+            parameter += f"; {len(step.members)} selected {items}"
+        sizes = _child_sizes(step.cluster, labels)
+        rows.append({"parent": step.cluster,
+                     "split": split_description(step, method=method, items=items,
+                                                top_genes=top_genes),
+                     "parameter": parameter,
+                     "children": ", ".join(f"{child} ({n:,})" for child, n in sizes.items())})
+    return pd.DataFrame(rows, columns=["parent", "split", "parameter", "children"])
+
+
+def splits_part(steps, labels, *, method: str, items: str = "samples",
+                top_genes: int | None = None) -> ReportPart:
+    """The cluster splits in the report: a methods sentence and the table of
+    :func:`splits_table` (same parameters).
+
+    Parameters
+    ----------
+    steps : sequence of SplitStep
+    labels : array-like
+        (n_items,) the labels after every split.
+    method : str, keyword-only
+    items : str, keyword-only
+    top_genes : int, optional, keyword-only
+
+    Returns
+    -------
+    ReportPart
+        No figure (the split labels colour the clustering's figures).
+    """
+    table = splits_table(steps, labels, method=method, items=items, top_genes=top_genes)
+    where = ("on the kNN graph restricted to the cluster's cells" if items == "cells"
+             else f"on the cluster's {items} alone")
+    parents = ", ".join(table["parent"])
+    methods = (f"Clusters were then split in place, in this order: {parents}; each split "
+               f"re-ran {method} {where}, the children named after the parent (e.g. "
+               f"{steps[0].cluster}.1) and the other {items} keeping their cluster.")
+    body = (f"<p>{len(table)} split{'s' if len(table) > 1 else ''}, in the order applied "
+            "(params.json <code>subclusters</code>).</p>" + _table(table))
+    return ReportPart(methods=methods, figures={}, sections=(Section("Cluster splits",
+                                                                      body),))

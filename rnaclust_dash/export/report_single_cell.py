@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .report import (References, Section, _pairs, _table, closing_sections, figure_list,
-                     figures_html, methods_section, report_html)
+from .report import (References, ReportPart, Section, _pairs, _table, closing_sections,
+                     figure_list, figures_html, methods_section, report_html)
 
 #: Markers per group in the dot plot and in the table.
 DOT_MARKERS, TABLE_MARKERS = 3, 10
@@ -119,7 +119,7 @@ def single_cell_figures(result) -> dict:
 
 
 def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text: str = "",
-                       dataset_key: str = "") -> str:
+                       dataset_key: str = "", parts: tuple[ReportPart, ...] = ()) -> str:
     """The HTML report of a single-cell analysis.
 
     Parameters
@@ -134,6 +134,9 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
         params.json of the analysis (shown as is).
     dataset_key : str
         The dataset's content key in the store.
+    parts : tuple of ReportPart
+        Cluster splits, the trajectory of the cells... (:mod:`.report_sections`): their
+        methods sentences, figures and tables follow the clustering's.
 
     Returns
     -------
@@ -143,6 +146,8 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
     refs = References()
     paragraph = single_cell_methods(result, dataset.name, refs)
     figures = single_cell_figures(result)
+    for part in parts:
+        figures |= part.figures
     metrics = result.metrics()
     removed = pd.DataFrame({"rule": list(metrics["removed_by_rule"]),
                             "cells removed (this rule alone)":
@@ -153,7 +158,8 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
                .groupby("group", sort=False).head(TABLE_MARKERS))
     summary = {key: value for key, value in metrics.items()
                if key not in ("removed_by_rule", "cluster_sizes")}
-    sections = [methods_section([paragraph], refs), figure_list(figures),
+    sections = [methods_section([paragraph] + [refs.fill(part.methods) for part in parts],
+                                refs), figure_list(figures),
                 Section("Figures", figures_html(figures)),
                 Section("Quality control", _pairs(summary) + "<h3>Cells removed by each "
                         "rule</h3>" + _table(removed)),
@@ -162,6 +168,7 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
                         f"{html.escape(result.marker_groups)} by rank; all genes are in "
                         "markers.csv.</p>" + _table(markers, max_rows=500,
                                                     all_rows="markers.csv"))]
+    sections += [section for part in parts for section in part.sections]
     sections += closing_sections(notices=(*dataset.notices, *result.notices), inputs=inputs,
                                  dataset_key=dataset_key, params_text=params_text,
                                  parameters=result.params.to_dict())

@@ -65,8 +65,12 @@ def split_description(step: SplitStep, *, method: str, items: str = "items",
         how = f"into {step.k} sub-clusters ({children})"
     else:
         how = f"at resolution {step.resolution:g} ({parent}.1, {parent}.2, ...)"
-    features = ("the parent's features" if step.features == "parent" else
-                f"the {top_genes or 'most'} most variable genes among its {items}")
+    if items == "cells":
+        features = "the kNN graph restricted to its cells"
+    elif step.features == "parent":
+        features = "the parent's features"
+    else:
+        features = f"the {top_genes or 'most'} most variable genes among its {items}"
     rest = "" if step.members is None else f"; the rest of {parent} becomes the last child"
     return f"{chosen}cluster {parent} {how} by {method} on {features}{rest}"
 
@@ -100,7 +104,7 @@ def wrapped(tokens: Sequence[str], *, indent: str = "    ", width: int = 88) -> 
     return "\n".join(lines)
 
 
-def _members_code(steps: Sequence[SplitStep]) -> tuple[str, dict[int, str]]:
+def _members_code(steps: Sequence[SplitStep], items: str) -> tuple[str, dict[int, str]]:
     """Lists of the long selections (``selection_1 = [...]``) and, per step index, the
     text of its ``members=`` argument."""
     lists, arguments = [], {}
@@ -112,8 +116,8 @@ def _members_code(steps: Sequence[SplitStep]) -> tuple[str, dict[int, str]]:
             continue
         name = f"selection_{number}"
         body = wrapped([repr(member) for member in step.members])
-        lists.append(f"{name} = [  # the {len(step.members)} items selected in cluster "
-                     f"{step.cluster}\n{body}]")
+        lists.append(f"{name} = [  # the {len(step.members)} {items} selected in cluster "
+                     f"{step.cluster}\n{body}\n]")
         arguments[number] = name
     return "".join(f"{text}\n" for text in lists), arguments
 
@@ -121,7 +125,7 @@ def _members_code(steps: Sequence[SplitStep]) -> tuple[str, dict[int, str]]:
 def splits_code(steps: Sequence[SplitStep], *, method: str, items: str,
                 top_genes: int | None = None) -> str:
     """``splits = [SplitStep(...), ...]`` with one commented line per split."""
-    lists, members = _members_code(steps)
+    lists, members = _members_code(steps, items)
     lines = []
     for number, step in enumerate(steps, start=1):
         arguments = [repr(step.cluster)]
@@ -147,7 +151,7 @@ def _changed_params_code(params: AnalysisParams) -> str:
                for field in dataclasses.fields(params)
                if getattr(params, field.name) != getattr(defaults, field.name)]
     body = wrapped(changed)
-    return f"clustering = AnalysisParams(\n{body})\n" if changed else \
+    return f"clustering = AnalysisParams(\n{body}\n)\n" if changed else \
         "clustering = AnalysisParams()\n"
 
 
@@ -179,9 +183,10 @@ def bulk_split_step(params: AnalysisParams, steps: Sequence[SplitStep]) -> Step:
     reselect = any(step.features == "selection" for step in steps)
     code = ("# the clustering's choices (those not at their default); every split re-uses "
             "them\n" + _changed_params_code(params)
-            + "fit_selection = selection_fit(items, clustering"
-            + (", all_genes=values.loc[:, item_ids])  # all genes, to re-select them\n"
-               if reselect else ")\n")
+            + ("# all the genes' values: a split re-selects the most variable among its "
+               f"{params.target}\nfit_selection = selection_fit(items, clustering, "
+               "all_genes=values.loc[:, item_ids])\n" if reselect else
+               "fit_selection = selection_fit(items, clustering)\n")
             + splits_code(steps, method=method.label, items=params.target,
                           top_genes=params.top_genes)
             + "labels = replay_splits(labels, splits, fit_selection, item_ids=item_ids)\n"

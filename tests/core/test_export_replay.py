@@ -17,6 +17,7 @@ import pytest
 from rnaclust_dash.cli import main
 from tests.core.sc_synthetic import nested_cells, write_tenx
 from tests.core.test_export_script_analyses import _time_course
+from tests.core.test_report_analyses import _assert_cited, _assert_offline, _figures, _methods
 from tests.core.test_trajectory_cells import SMALL, differentiation
 
 REPO = Path(__file__).resolve().parents[2]
@@ -284,3 +285,73 @@ def test_every_name_the_split_and_trajectory_scripts_import_is_documented(
         if inspect.isfunction(value):
             for section in ("Parameters\n----------", "Returns\n-------"):
                 assert section in doc, f"{module_name}.{name}: no {section.split()[0]}"
+
+
+# --- reports --------------------------------------------------------------------------------
+
+def _report(tmp_path: Path, counts: Path, sheet: Path, params: Path) -> str:
+    _cli("report", counts, "--metadata", sheet, "--params", params, "--out", tmp_path)
+    text = (tmp_path / "report.html").read_text(encoding="utf-8")
+    _assert_offline(text)
+    return text
+
+
+def _splits_rows(text: str) -> list[list[str]]:
+    """The cells of the report's table of splits (parent, split, parameter, children)."""
+    import re
+
+    section = text[text.index("<h2>Cluster splits</h2>"):]
+    body = section[section.index("<tbody>"):section.index("</tbody>")]
+    return [re.findall(r"<td>(.*?)</td>", row) for row in
+            re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)]
+
+
+def _children(run: Path, parent: str) -> str:
+    """``"1.1 (n), 1.2 (m)"`` counted from the CLI's assignments.csv."""
+    clusters = _clusters(run)
+    sizes = clusters[clusters.str.startswith(f"{parent}.")].value_counts().sort_index()
+    return ", ".join(f"{child} ({n:,})" for child, n in sizes.items())
+
+
+def test_bulk_report_shows_the_splits_and_the_split_clusters(pasilla_split, tmp_path):
+    root, _ = pasilla_split
+    text = _report(tmp_path, PASILLA / "counts.csv.gz", PASILLA / "samples.csv",
+                   root / "run" / "params.json")
+    rows = _splits_rows(text)
+    assert len(rows) == 1
+    parent, split, parameter, children = rows[0]
+    assert (parent, parameter) == ("1", "k = 2") and "Hierarchical" in split
+    assert children == _children(root / "run", "1")
+    methods, _ = _methods(text)
+    assert "Clusters were then split in place, in this order: 1" in methods
+    assignments = text[text.index("<h2>Assignments</h2>"):]
+    assert "<td>1.1</td>" in assignments and "<td>1.2</td>" in assignments
+
+
+def test_single_cell_report_shows_the_splits(cell_split, tmp_path):
+    root, _, type3, other = cell_split
+    text = _report(tmp_path, root / "filtered_feature_bc_matrix", root / "cells.csv",
+                   root / "run" / "params.json")
+    rows = _splits_rows(text)
+    assert [row[0] for row in rows] == [type3, other]
+    assert rows[0][2] == "resolution 0.5" and rows[1][2].endswith("; 8 selected cells")
+    assert [row[3] for row in rows] == [_children(root / "run", type3),
+                                        _children(root / "run", other)]
+    assert "kNN graph restricted to the cluster's cells" in _methods(text)[0]
+
+
+def test_single_cell_trajectory_report_draws_pseudotime_and_trends(differentiating_cells,
+                                                                   tmp_path):
+    tenx, sheet = differentiating_cells
+    _cli("trajectory", tenx, "--metadata", sheet, "--out", tmp_path / "trajectory",
+         "--root-cell", "CELL0000-1", "--groups-column", "day", *SMALL)
+    text = _report(tmp_path / "report", tenx, sheet, tmp_path / "trajectory" / "params.json")
+    titles = _figures(text)
+    assert titles[-2:] == ["Pseudotime and PAGA on the diffusion map",
+                           "Top genes along pseudotime"]
+    _assert_cited(text, ("diffusion_pseudotime", "paga", "spearman", "leiden"))
+    assert "The cells were ordered by" in _methods(text)[0]
+    genes = pd.read_csv(tmp_path / "trajectory" / "pseudotime_genes.csv")
+    section = text[text.index("<h2>Trajectory</h2>"):]
+    assert "Root: <code>CELL0000-1</code>" in section
+    assert f"<td>{genes['gene'].iloc[0]}</td>" in section
