@@ -138,19 +138,16 @@ def _cell_trajectory_part(entry: dict, params, dataset, store, key: str):
 
 def _bulk(args, document: dict, params, dataset, store, key: str,
           inputs: dict) -> tuple[str, list]:
-    from ..export.report_sections import splits_part
+    from ..export.report_sections import analysis_splits_part
     from ..pipeline import compute_embedding, run_analysis
     from ..pipeline.subcluster import split_analysis
-    from ..tl.methods import get_method
 
     steps = steps_from_records(document.get("subclusters"))  # splits replayed first
     analysis = split_analysis(store, run_analysis(store, key, params), steps)
     embedding = compute_embedding(store, key, params)
     parts = []
     if steps:
-        parts.append(splits_part(steps, analysis.labels,
-                                 method=get_method(params.method).label,
-                                 items=params.target, top_genes=params.top_genes))
+        parts.append(analysis_splits_part(analysis, steps))
     if "markers" in document:
         parts.append(_markers_part(document["markers"], params, store, key, steps))
     if "trajectory" in document:

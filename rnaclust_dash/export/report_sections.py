@@ -281,3 +281,26 @@ def splits_part(steps, labels, *, method: str, items: str = "samples",
             "(params.json <code>subclusters</code>).</p>" + _table(table))
     return ReportPart(methods=methods, figures={}, sections=(Section("Cluster splits",
                                                                       body),))
+
+
+def analysis_splits_part(analysis, steps) -> ReportPart:
+    """:func:`splits_part` of a bulk analysis whose clusters ``steps`` split (the report
+    command's and the dashboard's report).
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis after the splits
+        (:func:`rnaclust_dash.pipeline.subcluster.split_analysis`).
+    steps : sequence of SplitStep
+        The splits, in order (at least one).
+
+    Returns
+    -------
+    ReportPart
+    """
+    from ..tl.methods import get_method
+
+    params = analysis.params
+    return splits_part(steps, analysis.labels, method=get_method(params.method).label,
+                       items=params.target, top_genes=params.top_genes)

@@ -309,11 +309,13 @@ def bulk_steps(params: AnalysisParams, inputs: ScriptInputs, *,
     return [step for step in steps if step is not None]
 
 
-def analysis_title(params: AnalysisParams, dataset_name: str) -> str:
-    """The first line of an exported script and the notebook's heading."""
+def analysis_title(params: AnalysisParams, dataset_name: str, *, n_splits: int = 0) -> str:
+    """The first line of an exported script and the notebook's heading (``n_splits``:
+    clusters split after the clustering)."""
     size = (f"k = {params.k}" if get_method(params.method).uses == "k"
             else f"resolution {params.resolution:g}")
-    return f"rnaclust-dash analysis of {dataset_name}: {params.method}, {size}"
+    splits = f", {n_splits} split{'s' if n_splits > 1 else ''}" if n_splits else ""
+    return f"rnaclust-dash analysis of {dataset_name}: {params.method}, {size}{splits}"
 
 
 def written_files(steps: list[Step]) -> list[str]:

@@ -313,10 +313,8 @@ def analysis_steps(params_text: str, inputs: ScriptInputs, *,
                              if command == "enrich" else
                              f"export-script does not write the {command} command.")
     params = params_from_document(params_text)
-    title = analysis_title(params, name)
     splits = steps_from_records(document.get("subclusters"))
-    if splits:
-        title += f", {len(splits)} split{'s' if len(splits) > 1 else ''}"
+    title = analysis_title(params, name, n_splits=len(splits))
     if params.mode == "single-cell":
         return _single_cell_analysis(document, params, inputs, splits, title,
                                      enrich_text=enrich_text)
