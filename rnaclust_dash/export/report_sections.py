@@ -131,6 +131,16 @@ def trend_genes(genes: pd.DataFrame) -> pd.DataFrame:
     return genes.dropna(subset=["rho"]).head(TREND_GENES)
 
 
+def _gene_labels(genes: pd.DataFrame) -> list[str]:
+    """Row labels of genes: the symbol where the table has one (cells), else the id; the
+    ids when symbols repeat."""
+    ids = genes["gene"].astype(str)
+    if "symbol" not in genes.columns:
+        return ids.tolist()
+    symbols = genes["symbol"].where(genes["symbol"].notna(), ids).astype(str)
+    return symbols.tolist() if symbols.is_unique else ids.tolist()
+
+
 def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
                     groups_column: str | None = None, threshold: float = 0.0,
                     items: str = "samples") -> ReportPart:
@@ -171,9 +181,10 @@ def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
     top = trend_genes(genes)
     if len(top):
         trend_values = values.loc[top["gene"], list(trajectory.ids)].to_numpy().T
+        top = top.assign(gene=_gene_labels(top))
         trends = smoothed_trends(trend_values, list(top["gene"]), trajectory.pseudotime,
                                  n_bins=min(30, len(trajectory.ids)))
-        figures["Top genes along pseudotime"] = trends_figure(trends, top)
+        figures["Top genes along pseudotime"] = trends_figure(trends, top, items=items)
     pseudotime = pd.DataFrame({"id": trajectory.ids, "group": trajectory.groups,
                                "pseudotime": np.where(np.isfinite(trajectory.pseudotime),
                                                       trajectory.pseudotime, np.nan)})

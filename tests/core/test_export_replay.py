@@ -375,6 +375,9 @@ def test_single_cell_trajectory_report_draws_pseudotime_and_trends(differentiati
                            "Top genes along pseudotime"]
     _assert_cited(text, ("diffusion_pseudotime", "paga", "spearman", "leiden"))
     assert "The cells were ordered by" in _methods(text)[0]
+    trends = text[text.index('"figure-6"'):]
+    trends = trends[:trends.index("</script>")]
+    assert "\"RISE" in trends and "\"FALL" in trends and "numbers of cells" in trends
     genes = pd.read_csv(tmp_path / "trajectory" / "pseudotime_genes.csv")
     section = text[text.index("<h2>Trajectory</h2>"):]
     assert "Root: <code>CELL0000-1</code>" in section
