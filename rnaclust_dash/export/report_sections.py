@@ -287,7 +287,8 @@ def splits_part(steps, labels, *, method: str, items: str = "samples",
     parents = ", ".join(table["parent"])
     methods = (f"Clusters were then split in place, in this order: {parents}; each split "
                f"re-ran {method} {where}, the children named after the parent (e.g. "
-               f"{steps[0].cluster}.1) and the other {items} keeping their cluster.")
+               f"{steps[0].cluster}.1) and the other {items} keeping their cluster "
+               f"({len(set(np.asarray(labels).astype(str).tolist()))} clusters in all).")
     body = (f"<p>{len(table)} split{'s' if len(table) > 1 else ''}, in the order applied "
             "(params.json <code>subclusters</code>).</p>" + _table(table))
     return ReportPart(methods=methods, figures={}, sections=(Section("Cluster splits",

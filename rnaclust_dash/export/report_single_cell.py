@@ -38,6 +38,8 @@ def single_cell_methods(result, dataset_name: str, refs: References) -> str:
     """
     p, m = result.params, result.metrics()
     cite = refs.cite
+    # clusters as the method found them: a split child (3.1) counts as its parent
+    n_found = len({str(label).split(".")[0] for label in result.labels})
     rules = [f"fewer than {p.min_genes:g} genes"] + (
         [f"more than {p.max_genes:g} genes"] if p.max_genes else []) + (
         [f"fewer than {p.min_counts:g} counts"] if p.min_counts else []) + (
@@ -59,7 +61,7 @@ def single_cell_methods(result, dataset_name: str, refs: References) -> str:
         sentences.append(f"The {p.neighbors} nearest neighbours of each cell were joined "
                          f"in a graph, and the cells clustered by {cite(p.method)} at "
                          f"resolution {p.resolution:g} (random seed {p.seed}) into "
-                         f"{m['n_clusters']} clusters.")
+                         f"{n_found} clusters.")
     else:
         sentences.append(f"Cells were clustered by {cite(p.method)} of the principal "
                          f"components into k = {p.k} clusters (random seed {p.seed}).")

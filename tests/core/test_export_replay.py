@@ -361,7 +361,11 @@ def test_single_cell_report_shows_the_splits(cell_split, tmp_path):
     assert rows[0][2] == "resolution 0.5" and rows[1][2].endswith("; 8 selected cells")
     assert [row[3] for row in rows] == [_children(root / "run", type3),
                                         _children(root / "run", other)]
-    assert "kNN graph restricted to the cluster's cells" in _methods(text)[0]
+    methods = _methods(text)[0]
+    assert "kNN graph restricted to the cluster's cells" in methods
+    n_parents, n_all = len(set(_clusters(root / "parent"))), len(set(_clusters(root / "run")))
+    assert f"into {n_parents} clusters." in methods
+    assert f"({n_all} clusters in all)." in methods
 
 
 def test_single_cell_trajectory_report_draws_pseudotime_and_trends(differentiating_cells,
