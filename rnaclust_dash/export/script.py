@@ -1,11 +1,11 @@
 """A runnable Python script of an analysis (``export-script``; issue 14 item 2).
 
 The script calls the public API step by step (read, exclude, normalize, correct, select,
-cluster, validate, embed) with every parameter and the seed written inline, and writes
-``assignments.csv``: the same bytes as ``python -m rnaclust_dash run`` and the dashboard's
-download with the same parameters (tests/core/test_export_script.py runs it). The steps are
-made once, as a list of :class:`Step`, so the notebook (:mod:`.notebook`) has the same code,
-one cell per step.
+cluster, split clusters, validate, embed) with every parameter and the seed written
+inline, and writes ``assignments.csv``: the same bytes as ``python -m rnaclust_dash run``
+and the dashboard's download with the same parameters (tests/core/test_export_script.py
+and test_export_replay.py run it). The steps are made once, as a list of :class:`Step`,
+so the notebook (:mod:`.notebook`) has the same code, one cell per step.
 
 Only the steps the parameters use are written (no batch correction step for
 ``batch_method="none"``...). One builder per analysis kind: :func:`bulk_steps` for the bulk

@@ -8,8 +8,10 @@ params.json asks for (``export-script``; issue 14 item 2).
   genes of each group, or of each gene cluster, in GO or GMT gene sets (enrichment.csv);
 - trajectory (params.json of the ``trajectory`` command, its ``trajectory`` entry):
   diffusion pseudotime and PAGA of the clustered samples (pseudotime.csv, paga.csv,
-  diffmap.csv, groups.csv, pseudotime_genes.csv);
-- single cells (``mode: single-cell``): :mod:`.script_single_cell`;
+  diffmap.csv, groups.csv, pseudotime_genes.csv), or of single cells on their kNN graph;
+- cluster splits (``subclusters``, of samples or cells): :mod:`.script_splits`;
+- single cells (``mode: single-cell``): :mod:`.script_single_cell` (with a ``markers``
+  entry, its test and groups);
 - time course and modules (params.json of ``timecourse`` / ``modules``):
   :mod:`.script_patterns`.
 
@@ -160,12 +162,9 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
     -------
     list of Step
     """
-    column, groups_column = trajectory.get("root_column"), trajectory.get("groups_column")
-    root = (f"RootChoice(column={column!r}, values=metadata.get({column!r}))" if column
-            else f"RootChoice(item={trajectory.get('root_cell')!r}, "
-                 f"group={trajectory.get('root_cluster')!r})")
-    groups = (f"metadata[{groups_column!r}].reindex(pd.Index(item_ids)).astype(str).to_numpy()"
-              if groups_column else "np.asarray(labels).astype(str)")
+    groups_column = trajectory.get("groups_column")
+    root, groups = _root_and_groups_code(trajectory, sheet="metadata",
+                                         ids="pd.Index(item_ids)")
     code = (f"paga_groups = {groups}\n"
             f"trajectory = item_trajectory(items, item_ids, paga_groups, {root},\n"
             f"                             n_pcs={params.pcs!r}, "
@@ -184,6 +183,18 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
                  + (f"groups of {groups_column}" if groups_column else "clusters")
                  + "; writes the files of the trajectory command" + _not_enriched(trajectory),
                  code)]
+
+
+def _root_and_groups_code(trajectory: dict, *, sheet: str, ids: str) -> tuple[str, str]:
+    """Code of the trajectory's root (a ``RootChoice``) and of PAGA's groups (a sheet
+    column, else the clusters), reading the sheet ``sheet`` and the item ids ``ids``."""
+    column, groups_column = trajectory.get("root_column"), trajectory.get("groups_column")
+    root = (f"RootChoice(column={column!r}, values={sheet}.get({column!r}))" if column
+            else f"RootChoice(item={trajectory.get('root_cell')!r}, "
+                 f"group={trajectory.get('root_cluster')!r})")
+    groups = (f"{sheet}[{groups_column!r}].reindex({ids}).astype(str).to_numpy()"
+              if groups_column else "np.asarray(labels).astype(str)")
+    return root, groups
 
 
 def _not_enriched(trajectory: dict) -> str:
@@ -227,19 +238,16 @@ def cell_trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step
     params : AnalysisParams
         The single-cell analysis (its seed starts the eigen solver).
     trajectory : dict
-        The ``trajectory`` entry of params.json (root, groups column, diffusion
-        components, PAGA threshold).
+        As in :func:`trajectory_steps`.
 
     Returns
     -------
     list of Step
+        Imports, then the trajectory and its files.
     """
-    column, groups_column = trajectory.get("root_column"), trajectory.get("groups_column")
-    root = (f"RootChoice(column={column!r}, values=adata.obs.get({column!r}))" if column
-            else f"RootChoice(item={trajectory.get('root_cell')!r}, "
-                 f"group={trajectory.get('root_cluster')!r})")
-    groups = (f"adata.obs[{groups_column!r}].reindex(pd.Index(cell_ids.astype(str)))"
-              ".astype(str).to_numpy()" if groups_column else "np.asarray(labels).astype(str)")
+    groups_column = trajectory.get("groups_column")
+    root, groups = _root_and_groups_code(trajectory, sheet="adata.obs",
+                                         ids="pd.Index(cell_ids.astype(str))")
     code = (f"paga_groups = {groups}\n"
             f"trajectory = graph_trajectory(graph, cell_ids.astype(str), paga_groups, {root},\n"
             f"                              n_comps={trajectory.get('n_comps', 15)!r}, "
