@@ -17,7 +17,6 @@ import argparse
 import json
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from ..cli import (_add_command, _explicit_options, _output_folder, _print_notices,
@@ -90,8 +89,7 @@ def _single_cell(args, document: dict, dataset, store, key: str,
                  inputs: dict) -> tuple[str, list]:
     """The single-cell report, with the splits params.json records replayed and the
     trajectory of its ``trajectory`` entry."""
-    from ..export.report_sections import splits_part
-    from ..export.report_single_cell import single_cell_report
+    from ..export.report_single_cell import single_cell_report, single_cell_splits_part
     from ..pipeline.single_cell import run_single_cell
 
     params = (analysis_params(args, dataset) if args.params
@@ -105,8 +103,7 @@ def _single_cell(args, document: dict, dataset, store, key: str,
     else:
         result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=steps)
     if steps and "trajectory" not in document:
-        parts.insert(0, splits_part(steps, result.labels, method=params.method.capitalize(),
-                                    items="cells"))
+        parts.insert(0, single_cell_splits_part(result, steps))
     text = single_cell_report(result, dataset, inputs=inputs, dataset_key=key,
                               params_text=json.dumps(document, indent=2) if document else
                               params_document(params, dataset_name=dataset.name,
@@ -115,9 +112,8 @@ def _single_cell(args, document: dict, dataset, store, key: str,
 
 
 def _cell_trajectory_part(entry: dict, params, dataset, store, key: str):
-    """``(result, part, notices)``: the single-cell run and its trajectory in the report
-    (pseudotime and PAGA on the diffusion map, the top genes' trends)."""
-    from ..export.report_sections import trajectory_part, trend_genes
+    """``(result, part, notices)``: the single-cell run and its trajectory in the report."""
+    from ..export.report_single_cell import cell_trajectory_part
     from ..pipeline.trajectory import RootChoice, cell_trajectory
 
     root = RootChoice(item=entry.get("root_cell"), group=entry.get("root_cluster"),
@@ -126,13 +122,9 @@ def _cell_trajectory_part(entry: dict, params, dataset, store, key: str):
         dataset, params, root, store=store, dataset_key=key,
         groups_column=entry.get("groups_column"), n_comps=entry.get("n_comps", 15),
         n_dcs=entry.get("n_dcs", 10))
-    top = trend_genes(genes)["gene"].astype(str)
-    columns = pd.Index(result.gene_ids.astype(str)).get_indexer(top)
-    chosen = result.log_values[:, columns]
-    chosen = chosen.toarray() if hasattr(chosen, "toarray") else np.asarray(chosen)
-    values = pd.DataFrame(chosen.T, index=top.to_numpy(), columns=trajectory.ids)
-    part = trajectory_part(trajectory, genes, values, groups_column=entry.get("groups_column"),
-                           threshold=entry.get("paga_threshold", 0.0), items="cells")
+    part = cell_trajectory_part(result, trajectory, genes,
+                                groups_column=entry.get("groups_column"),
+                                threshold=entry.get("paga_threshold", 0.0))
     return result, part, list(trajectory.notices)
 
 

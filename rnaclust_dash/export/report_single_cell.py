@@ -175,3 +175,58 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
                                  dataset_key=dataset_key, params_text=params_text,
                                  parameters=result.params.to_dict())
     return report_html(f"rnaclust-dash report: {dataset.name} (single cells)", sections)
+
+
+def single_cell_splits_part(result, steps) -> ReportPart:
+    """The splits of the cells' clusters in the report (:func:`~.report_sections.splits_part`
+    of a single-cell result whose labels ``steps`` split).
+
+    Parameters
+    ----------
+    result : SingleCellResult
+        Run with ``splits=steps``.
+    steps : sequence of SplitStep
+        The splits, in order (at least one).
+
+    Returns
+    -------
+    ReportPart
+    """
+    from .report_sections import splits_part
+
+    return splits_part(steps, result.labels, method=result.params.method.capitalize(),
+                       items="cells")
+
+
+def cell_trajectory_part(result, trajectory, genes: pd.DataFrame, *,
+                         groups_column: str | None = None,
+                         threshold: float = 0.0) -> ReportPart:
+    """The trajectory of single cells in the report: pseudotime and PAGA on the diffusion
+    map, the top genes' trends (by symbol), the tables.
+
+    Parameters
+    ----------
+    result : SingleCellResult
+        The cells the trajectory ordered (their log values draw the trends).
+    trajectory : Trajectory
+        :func:`rnaclust_dash.pipeline.trajectory.cell_trajectory`'s.
+    genes : pandas.DataFrame
+        The genes along pseudotime (``gene, symbol, rho, pvalue, padj, direction``).
+    groups_column : str, optional, keyword-only
+        The cell-sheet column whose values are PAGA's groups (None: the clusters).
+    threshold : float, keyword-only
+        PAGA edges at or below it are not drawn.
+
+    Returns
+    -------
+    ReportPart
+    """
+    from .report_sections import trajectory_part, trend_genes
+
+    top = trend_genes(genes)["gene"].astype(str)
+    columns = pd.Index(result.gene_ids.astype(str)).get_indexer(top)
+    chosen = result.log_values[:, columns]
+    chosen = chosen.toarray() if hasattr(chosen, "toarray") else np.asarray(chosen)
+    values = pd.DataFrame(chosen.T, index=top.to_numpy(), columns=trajectory.ids)
+    return trajectory_part(trajectory, genes, values, groups_column=groups_column,
+                           threshold=threshold, items="cells")

@@ -170,6 +170,12 @@ def test_trajectory_of_split_clusters_reproduces_pseudotime_and_paga(time_course
     _assert_same_files(tmp_path / "trajectory", tmp_path / "script", TRAJECTORY_FILES)
     groups = pd.read_csv(tmp_path / "script" / "groups.csv", dtype=str)["group"]
     assert {"1.1", "1.2"} <= set(groups)
+    # the report replays the split under the trajectory, and lists it
+    text = _report(tmp_path / "report", values, sheet, tmp_path / "trajectory" / "params.json")
+    assert [row[0] for row in _splits_rows(text)] == ["1"]
+    assert "Pseudotime and PAGA on the diffusion map" in _figures(text)
+    paga = text[text.index("<h3>PAGA edges</h3>"):text.index("<h3>Pseudotime</h3>")]
+    assert "<td>1.1</td>" in paga
 
 
 # --- single cells ---------------------------------------------------------------------------
