@@ -158,6 +158,18 @@ def test_nested_splits_a_selection_and_reselected_genes_replay(time_course, tmp_
     assert "confidence" not in pd.read_csv(tmp_path / "script" / "assignments.csv").columns
 
 
+def test_leiden_split_at_a_resolution_replays(time_course, tmp_path):
+    values, sheet = time_course
+    _cli("run", values, "--metadata", sheet, "--out", tmp_path / "run", "--method", "leiden",
+         "--pcs", "5", "--resolution", "0.3", "--subcluster", "1",
+         "--subcluster-resolution", "1.0")
+    export = _export(tmp_path / "run" / "params.json", tmp_path, values, sheet)
+    assert "SplitStep('1', resolution=1.0)" in (export / "analysis.py").read_text()
+    _run_script(export)
+    _assert_same_files(tmp_path / "run", tmp_path / "script", ("assignments.csv",))
+    assert {"1.1", "1.2"} <= set(_clusters(tmp_path / "script"))
+
+
 def test_trajectory_of_split_clusters_reproduces_pseudotime_and_paga(time_course, tmp_path):
     values, sheet = time_course
     _cli("trajectory", values, "--metadata", sheet, "--out", tmp_path / "trajectory",
@@ -246,6 +258,16 @@ def test_single_cell_trajectory_script_reproduces_pseudotime(differentiating_cel
     _assert_same_files(tmp_path / "trajectory", tmp_path / "script", TRAJECTORY_FILES)
     text = (export / "analysis.py").read_text()
     assert "graph_trajectory(graph, cell_ids.astype(str), paga_groups" in text
+
+
+def test_single_cell_trajectory_notebook_reproduces_pseudotime(differentiating_cells,
+                                                               tmp_path, monkeypatch):
+    tenx, sheet = differentiating_cells
+    _cli("trajectory", tenx, "--metadata", sheet, "--out", tmp_path / "trajectory",
+         "--root-cluster", "1", *SMALL)
+    export = _export(tmp_path / "trajectory" / "params.json", tmp_path, tenx, sheet)
+    _run_notebook(export, monkeypatch)
+    _assert_same_files(tmp_path / "trajectory", tmp_path / "script", TRAJECTORY_FILES)
 
 
 def test_single_cell_markers_entry_sets_the_test_and_groups(cell_split, tmp_path):
