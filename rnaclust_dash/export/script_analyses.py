@@ -165,8 +165,8 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
     groups_column = trajectory.get("groups_column")
     root, groups = _root_and_groups_code(trajectory, sheet="metadata",
                                          ids="pd.Index(item_ids)")
-    code = (f"paga_groups = {groups}\n"
-            f"trajectory = item_trajectory(items, item_ids, paga_groups, {root},\n"
+    code = (f"root = {root}\npaga_groups = {groups}\n"
+            "trajectory = item_trajectory(items, item_ids, paga_groups, root,\n"
             f"                             n_pcs={params.pcs!r}, "
             f"n_neighbors={params.neighbors!r}, n_comps={trajectory.get('n_comps', 15)!r},\n"
             f"                             n_dcs={trajectory.get('n_dcs', 10)!r}, "
@@ -189,9 +189,14 @@ def _root_and_groups_code(trajectory: dict, *, sheet: str, ids: str) -> tuple[st
     """Code of the trajectory's root (a ``RootChoice``) and of PAGA's groups (a sheet
     column, else the clusters), reading the sheet ``sheet`` and the item ids ``ids``."""
     column, groups_column = trajectory.get("root_column"), trajectory.get("groups_column")
-    root = (f"RootChoice(column={column!r}, values={sheet}.get({column!r}))" if column
-            else f"RootChoice(item={trajectory.get('root_cell')!r}, "
-                 f"group={trajectory.get('root_cluster')!r})")
+    if column:
+        root = (f"RootChoice(column={column!r}, values={sheet}.get({column!r}))  # the "
+                f"earliest {column}")
+    elif trajectory.get("root_cell"):
+        root = f"RootChoice(item={trajectory['root_cell']!r})  # this item"
+    else:
+        root = (f"RootChoice(group={trajectory.get('root_cluster')!r})  # the centre of "
+                "this cluster")
     groups = (f"{sheet}[{groups_column!r}].reindex({ids}).astype(str).to_numpy()"
               if groups_column else "np.asarray(labels).astype(str)")
     return root, groups
@@ -248,8 +253,8 @@ def cell_trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step
     groups_column = trajectory.get("groups_column")
     root, groups = _root_and_groups_code(trajectory, sheet="adata.obs",
                                          ids="pd.Index(cell_ids.astype(str))")
-    code = (f"paga_groups = {groups}\n"
-            f"trajectory = graph_trajectory(graph, cell_ids.astype(str), paga_groups, {root},\n"
+    code = (f"root = {root}\npaga_groups = {groups}\n"
+            "trajectory = graph_trajectory(graph, cell_ids.astype(str), paga_groups, root,\n"
             f"                              n_comps={trajectory.get('n_comps', 15)!r}, "
             f"n_dcs={trajectory.get('n_dcs', 10)!r}, random_state={params.seed!r})\n"
             "# Spearman correlation of each gene's log values with pseudotime\n"
