@@ -219,8 +219,8 @@ def _child_sizes(parent: str, labels) -> dict[str, int]:
 
 def splits_table(steps, labels, *, method: str, items: str = "samples",
                  top_genes: int | None = None) -> pd.DataFrame:
-    """One row per split: the parent, how it was split, the k or resolution, and the
-    children with their sizes.
+    """One row per split: the parent, the method and what it read, the k or resolution,
+    and the children with their sizes.
 
     Parameters
     ----------
@@ -238,28 +238,24 @@ def splits_table(steps, labels, *, method: str, items: str = "samples",
     Returns
     -------
     pandas.DataFrame
-        Columns ``parent, split, parameter, children``; ``children`` as ``"3.1 (12),
+        Columns ``parent, method, parameter, children``; ``children`` as ``"3.1 (12),
         3.2 (8)"``.
     """
-    from .script_splits import split_description
+    from .script_splits import split_method
 
     rows = []
     for step in steps:
-        if step.k is not None:
-            parameter = f"k = {step.k}"
-        elif step.resolution is not None:
-            parameter = f"resolution {step.resolution:g}"
-        else:
-            parameter = "none (selection split off)"
-        if step.members is not None:
-            parameter += f"; {len(step.members)} selected {items}"
+        settings = ([f"k = {step.k}"] if step.k is not None else []) + (
+            [f"resolution {step.resolution:g}"] if step.resolution is not None else []) + (
+            [f"{len(step.members)} selected {items}"] if step.members is not None else [])
+        parameter = "; ".join(settings)
         sizes = _child_sizes(step.cluster, labels)
         rows.append({"parent": step.cluster,
-                     "split": split_description(step, method=method, items=items,
-                                                top_genes=top_genes),
+                     "method": split_method(step, method=method, items=items,
+                                            top_genes=top_genes),
                      "parameter": parameter,
                      "children": ", ".join(f"{child} ({n:,})" for child, n in sizes.items())})
-    return pd.DataFrame(rows, columns=["parent", "split", "parameter", "children"])
+    return pd.DataFrame(rows, columns=["parent", "method", "parameter", "children"])
 
 
 def splits_part(steps, labels, *, method: str, items: str = "samples",

@@ -65,14 +65,36 @@ def split_description(step: SplitStep, *, method: str, items: str = "items",
         how = f"into {step.k} sub-clusters ({children})"
     else:
         how = f"at resolution {step.resolution:g} ({parent}.1, {parent}.2, ...)"
-    if items == "cells":
-        features = "the kNN graph restricted to its cells"
-    elif step.features == "parent":
-        features = "the parent's features"
-    else:
-        features = f"the {top_genes or 'most'} most variable genes among its {items}"
     rest = "" if step.members is None else f"; the rest of {parent} becomes the last child"
-    return f"{chosen}cluster {parent} {how} by {method} on {features}{rest}"
+    return (f"{chosen}cluster {parent} {how} by "
+            f"{split_method(step, method=method, items=items, top_genes=top_genes)}{rest}")
+
+
+def split_method(step: SplitStep, *, method: str, items: str = "items",
+                 top_genes: int | None = None) -> str:
+    """How one split clusters its items: the method and what it reads (the report's
+    table; parameters as :func:`split_description`).
+
+    Parameters
+    ----------
+    step : SplitStep
+    method : str, keyword-only
+    items : str, keyword-only
+    top_genes : int, optional, keyword-only
+
+    Returns
+    -------
+    str
+        E.g. ``"K-means on the parent's features"``, ``"Leiden on the kNN graph
+        restricted to its cells"``, ``"the selection split off"``.
+    """
+    if step.k is None and step.resolution is None:
+        return "the selection split off"
+    if items == "cells":
+        return f"{method} on the kNN graph restricted to its cells"
+    if step.features == "parent":
+        return f"{method} on the parent's features"
+    return f"{method} on the {top_genes or 'most'} most variable genes among its {items}"
 
 
 def wrapped(tokens: Sequence[str], *, indent: str = "    ", width: int = 88) -> str:

@@ -349,7 +349,7 @@ def _report(tmp_path: Path, counts: Path, sheet: Path, params: Path) -> str:
 
 
 def _splits_rows(text: str) -> list[list[str]]:
-    """The cells of the report's table of splits (parent, split, parameter, children)."""
+    """The cells of the report's table of splits (parent, method, parameter, children)."""
     import re
 
     section = text[text.index("<h2>Cluster splits</h2>"):]
@@ -371,8 +371,9 @@ def test_bulk_report_shows_the_splits_and_the_split_clusters(pasilla_split, tmp_
                    root / "run" / "params.json")
     rows = _splits_rows(text)
     assert len(rows) == 1
-    parent, split, parameter, children = rows[0]
-    assert (parent, parameter) == ("1", "k = 2") and "Hierarchical" in split
+    parent, method, parameter, children = rows[0]
+    assert (parent, parameter) == ("1", "k = 2")
+    assert method == "Hierarchical (agglomerative) on the parent's features"
     assert children == _children(root / "run", "1")
     methods, _ = _methods(text)
     assert "Clusters were then split in place, in this order: 1" in methods
@@ -386,7 +387,9 @@ def test_single_cell_report_shows_the_splits(cell_split, tmp_path):
                    root / "run" / "params.json")
     rows = _splits_rows(text)
     assert [row[0] for row in rows] == [type3, other]
-    assert rows[0][2] == "resolution 0.5" and rows[1][2].endswith("; 8 selected cells")
+    assert rows[0][1:3] == ["Leiden on the kNN graph restricted to its cells",
+                            "resolution 0.5"]
+    assert rows[1][1:3] == ["the selection split off", "8 selected cells"]
     assert [row[3] for row in rows] == [_children(root / "run", type3),
                                         _children(root / "run", other)]
     methods = _methods(text)[0]
