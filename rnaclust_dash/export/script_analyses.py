@@ -117,10 +117,27 @@ def enrichment_steps(document: dict) -> list[Step]:
                  "universe = table[\"id\"].tolist()  # every gene clustered\n")
     else:
         raise ParameterError("This enrich params.json has no --markers or --assignments query.")
+    code = (query + _enrich_code(sets, min_size=options.get("min_size", 10),
+                                 max_size=options.get("max_size", 500)))
+    return [_imports_step(["from rnaclust_dash.tl.enrichment import cluster_queries, "
+                           "enrich_queries, marker_queries",
+                           "from rnaclust_dash.tl.genesets import bundled_gene_sets, read_gmt",
+                           "from rnaclust_dash.tl.gene_ids import detect_id_kind, "
+                           "map_to_symbols",
+                           "from rnaclust_dash.export.tables import write_csv"]),
+            Step(f"Enrichment of the gene lists ({sets})",
+                 "Hypergeometric over-representation with Benjamini-Hochberg adjustment; "
+                 "writes enrichment.csv (as the enrich command).", code)]
+
+
+def _enrich_code(sets: str, *, min_size: int, max_size: int, indent: str = "") -> str:
+    """Code reading the gene sets, mapping ``queries`` and ``universe`` to symbols when the
+    sets hold symbols and the ids do not (as the enrich command), and writing
+    enrichment.csv; every line starts with ``indent``."""
     read_sets = (f"gene_sets = bundled_gene_sets({sets!r})\n" if sets in ("go-bp", "go-mf",
                                                                             "go-cc")
-                 else f"gene_sets = read_gmt(Path({sets!r}).read_bytes(), filename={sets!r})\n")
-    code = (query + read_sets +
+                 else f"gene_sets = read_gmt(Path({sets!r}))\n")
+    code = (read_sets +
             "# the sets hold symbols and the ids are not: map ids to symbols (as enrich)\n"
             "set_genes = [g for members in gene_sets.members[:200] for g in members]\n"
             "ids = list(dict.fromkeys([*universe, *(g for genes in queries.values() "
@@ -132,18 +149,33 @@ def enrichment_steps(document: dict) -> list[Step]:
             "queries.items()}\n"
             "    universe = [symbol[g] for g in universe]\n"
             "enrichment = enrich_queries(queries, gene_sets, universe=universe, "
-            f"min_size={options.get('min_size', 10)!r},\n"
-            f"                            max_size={options.get('max_size', 500)!r})\n"
+            f"min_size={min_size!r},\n"
+            f"                            max_size={max_size!r})\n"
             "write_csv(enrichment, OUT / \"enrichment.csv\")")
-    return [_imports_step(["from rnaclust_dash.tl.enrichment import cluster_queries, "
-                           "enrich_queries, marker_queries",
-                           "from rnaclust_dash.tl.genesets import bundled_gene_sets, read_gmt",
-                           "from rnaclust_dash.tl.gene_ids import detect_id_kind, "
-                           "map_to_symbols",
-                           "from rnaclust_dash.export.tables import write_csv"]),
-            Step(f"Enrichment of the gene lists ({sets})",
-                 "Hypergeometric over-representation with Benjamini-Hochberg adjustment; "
-                 "writes enrichment.csv (as the enrich command).", code)]
+    return "\n".join(indent + line for line in code.splitlines())
+
+
+def _pseudotime_enrichment(trajectory: dict, *, column: str) -> tuple[list[str], str]:
+    """Import lines and code of the enrichment of the genes rising and falling along
+    pseudotime (``trajectory --enrich``; nothing when the entry has no ``enrich``)."""
+    sets = trajectory.get("enrich")
+    if not sets:
+        return [], ""
+    from ..params import COMMAND_SPEC
+
+    code = ("\n# genes rising / falling along pseudotime (padj < 0.05), every gene tested as "
+            "the universe\n"
+            f"queries = pseudotime_gene_lists(genes, top={trajectory.get('enrich_top')!r}, "
+            f"column={column!r})\n"
+            "if queries:  # none changes along pseudotime: no enrichment.csv (as the command)\n"
+            f"    universe = genes[{column!r}].astype(str).drop_duplicates().tolist()\n"
+            + _enrich_code(sets, min_size=COMMAND_SPEC["enrich_min_size"].default,
+                           max_size=COMMAND_SPEC["enrich_max_size"].default, indent="    "))
+    return (["from rnaclust_dash.tl.trajectory.genes import pseudotime_gene_lists",
+             "from rnaclust_dash.tl.enrichment import enrich_queries",
+             "from rnaclust_dash.tl.genesets import bundled_gene_sets, read_gmt",
+             "from rnaclust_dash.tl.gene_ids import detect_id_kind, map_to_symbols",
+             "from rnaclust_dash.export.tables import write_csv"], code)
 
 
 def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
@@ -173,16 +205,18 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
             f"random_state={params.seed!r})\n"
             "genes = trajectory_genes(selected, trajectory)\n"
             + _trajectory_files_code(trajectory))
+    enrich_imports, enrich_code = _pseudotime_enrichment(trajectory, column="gene")
     return [_imports_step(["from rnaclust_dash.pipeline.trajectory import RootChoice, "
                            "item_trajectory, trajectory_genes",
                            "from rnaclust_dash.tl.trajectory.paga import paga_edges",
-                           "from rnaclust_dash.export.tables import write_csv"]),
+                           "from rnaclust_dash.export.tables import write_csv",
+                           *enrich_imports]),
             Step("Trajectory: diffusion pseudotime and PAGA",
                  "A kNN graph of the samples as clustered, its diffusion map, pseudotime from "
                  "the root and PAGA connectivities between the "
                  + (f"groups of {groups_column}" if groups_column else "clusters")
-                 + "; writes the files of the trajectory command" + _not_enriched(trajectory),
-                 code)]
+                 + "; writes the files of the trajectory command" + _enriched(trajectory),
+                 code + enrich_code)]
 
 
 def _root_and_groups_code(trajectory: dict, *, sheet: str, ids: str) -> tuple[str, str]:
@@ -202,12 +236,13 @@ def _root_and_groups_code(trajectory: dict, *, sheet: str, ids: str) -> tuple[st
     return root, groups
 
 
-def _not_enriched(trajectory: dict) -> str:
-    """The end of a trajectory step's comment: what the script leaves to the command."""
+def _enriched(trajectory: dict) -> str:
+    """The end of a trajectory step's comment: the enrichment along pseudotime, if any."""
     if not trajectory.get("enrich"):
         return "."
-    return (f" (not the enrichment of the genes along pseudotime in {trajectory['enrich']}: "
-            "run `trajectory --enrich` for enrichment.csv).")
+    return (f", and the enrichment of the genes rising and falling along pseudotime in "
+            f"{trajectory['enrich']} (enrichment.csv; ids mapped to symbols with the bundled "
+            "human table: a --gene-map of the command is not recorded in params.json).")
 
 
 def _trajectory_files_code(trajectory: dict) -> str:
@@ -261,16 +296,18 @@ def cell_trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step
             "genes = pseudotime_genes(log_values, gene_ids.astype(str), trajectory.pseudotime)\n"
             "genes.insert(1, \"symbol\", lookup.loc[genes[\"gene\"]].to_numpy())\n"
             + _trajectory_files_code(trajectory))
+    enrich_imports, enrich_code = _pseudotime_enrichment(trajectory, column="symbol")
     return [_imports_step(["from rnaclust_dash.pipeline.trajectory import RootChoice, "
                            "graph_trajectory",
                            "from rnaclust_dash.tl.trajectory.genes import pseudotime_genes",
-                           "from rnaclust_dash.tl.trajectory.paga import paga_edges"]),
+                           "from rnaclust_dash.tl.trajectory.paga import paga_edges",
+                           *enrich_imports]),
             Step("Trajectory: diffusion pseudotime and PAGA",
                  "The diffusion map of the cells' kNN graph, pseudotime from the root and "
                  "PAGA connectivities between the "
                  + (f"groups of {groups_column}" if groups_column else "clusters")
                  + " (scanpy's tl.diffmap, tl.dpt and tl.paga); writes the files of the "
-                   "trajectory command" + _not_enriched(trajectory), code)]
+                   "trajectory command" + _enriched(trajectory), code + enrich_code)]
 
 
 def join_steps(*parts: list[Step]) -> list[Step]:

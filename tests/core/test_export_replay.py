@@ -260,6 +260,34 @@ def test_single_cell_trajectory_script_reproduces_pseudotime(differentiating_cel
     assert "graph_trajectory(graph, cell_ids.astype(str), paga_groups" in text
 
 
+def test_enrichment_along_pseudotime_of_cells_and_samples_replays(differentiating_cells,
+                                                                 time_course, tmp_path):
+    from tests.core.test_trajectory_cells import hand_made_gmt
+
+    tenx, sheet = differentiating_cells
+    cells = tmp_path / "cells"
+    _cli("trajectory", tenx, "--metadata", sheet, "--out", cells / "trajectory",
+         "--root-cell", "CELL0000-1", "--enrich", hand_made_gmt(tmp_path / "cells.gmt"),
+         "--enrich-top", "40", *SMALL)
+    export = _export(cells / "trajectory" / "params.json", cells, tenx, sheet)
+    _run_script(export)
+    _assert_same_files(cells / "trajectory", cells / "script",
+                       ("enrichment.csv", "pseudotime.csv"))
+    assert "RISING" in (cells / "script" / "enrichment.csv").read_text()
+    # samples: sets of the time course's gene ids (G000.. rise, fall or peak with time)
+    values, sample_sheet = time_course
+    gmt = tmp_path / "samples.gmt"
+    gmt.write_text("".join(f"SHAPE{shape}\tgenes of shape {shape}\t"
+                           + "\t".join(f"G{g:03d}" for g in range(shape, 90, 3)) + "\n"
+                           for shape in range(3)))
+    samples = tmp_path / "samples"
+    _cli("trajectory", values, "--metadata", sample_sheet, "--out", samples / "trajectory",
+         "--root-column", "hours", "--k", "3", "--enrich", gmt)
+    export = _export(samples / "trajectory" / "params.json", samples, values, sample_sheet)
+    _run_script(export)
+    _assert_same_files(samples / "trajectory", samples / "script", ("enrichment.csv",))
+
+
 def test_single_cell_trajectory_notebook_reproduces_pseudotime(differentiating_cells,
                                                                tmp_path, monkeypatch):
     tenx, sheet = differentiating_cells
