@@ -203,20 +203,28 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
             f"n_neighbors={params.neighbors!r}, n_comps={trajectory.get('n_comps', 15)!r},\n"
             f"                             n_dcs={trajectory.get('n_dcs', 10)!r}, "
             f"random_state={params.seed!r})\n"
-            "genes = trajectory_genes(selected, trajectory)\n"
-            + _trajectory_files_code(trajectory))
-    enrich_imports, enrich_code = _pseudotime_enrichment(trajectory, column="gene")
-    return [_imports_step(["from rnaclust_dash.pipeline.trajectory import RootChoice, "
-                           "item_trajectory, trajectory_genes",
-                           "from rnaclust_dash.tl.trajectory.paga import paga_edges",
-                           "from rnaclust_dash.export.tables import write_csv",
+            "genes = trajectory_genes(selected, trajectory)\n")
+    return _trajectory_with_files(
+        ["from rnaclust_dash.pipeline.trajectory import RootChoice, item_trajectory, "
+         "trajectory_genes", "from rnaclust_dash.export.tables import write_csv"],
+        "A kNN graph of the samples as clustered, its diffusion map, pseudotime from the root "
+        "and PAGA connectivities between the "
+        + (f"groups of {groups_column}" if groups_column else "clusters"),
+        code, trajectory, column="gene")
+
+
+def _trajectory_with_files(imports: list[str], comment: str, code: str, trajectory: dict,
+                           *, column: str) -> list[Step]:
+    """The imports step and the trajectory step: ``code`` (which leaves ``trajectory``
+    and ``genes``), then the command's files and the enrichment along pseudotime of the
+    genes named by ``column``."""
+    enrich_imports, enrich_code = _pseudotime_enrichment(trajectory, column=column)
+    return [_imports_step([*imports, "from rnaclust_dash.tl.trajectory.paga import paga_edges",
                            *enrich_imports]),
             Step("Trajectory: diffusion pseudotime and PAGA",
-                 "A kNN graph of the samples as clustered, its diffusion map, pseudotime from "
-                 "the root and PAGA connectivities between the "
-                 + (f"groups of {groups_column}" if groups_column else "clusters")
-                 + "; writes the files of the trajectory command" + _enriched(trajectory),
-                 code + enrich_code)]
+                 comment + "; writes the files of the trajectory command"
+                 + _enriched(trajectory),
+                 code + _trajectory_files_code(trajectory) + enrich_code)]
 
 
 def _root_and_groups_code(trajectory: dict, *, sheet: str, ids: str) -> tuple[str, str]:
@@ -294,20 +302,14 @@ def cell_trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step
             f"n_dcs={trajectory.get('n_dcs', 10)!r}, random_state={params.seed!r})\n"
             "# Spearman correlation of each gene's log values with pseudotime\n"
             "genes = pseudotime_genes(log_values, gene_ids.astype(str), trajectory.pseudotime)\n"
-            "genes.insert(1, \"symbol\", lookup.loc[genes[\"gene\"]].to_numpy())\n"
-            + _trajectory_files_code(trajectory))
-    enrich_imports, enrich_code = _pseudotime_enrichment(trajectory, column="symbol")
-    return [_imports_step(["from rnaclust_dash.pipeline.trajectory import RootChoice, "
-                           "graph_trajectory",
-                           "from rnaclust_dash.tl.trajectory.genes import pseudotime_genes",
-                           "from rnaclust_dash.tl.trajectory.paga import paga_edges",
-                           *enrich_imports]),
-            Step("Trajectory: diffusion pseudotime and PAGA",
-                 "The diffusion map of the cells' kNN graph, pseudotime from the root and "
-                 "PAGA connectivities between the "
-                 + (f"groups of {groups_column}" if groups_column else "clusters")
-                 + " (scanpy's tl.diffmap, tl.dpt and tl.paga); writes the files of the "
-                   "trajectory command" + _enriched(trajectory), code + enrich_code)]
+            "genes.insert(1, \"symbol\", lookup.loc[genes[\"gene\"]].to_numpy())\n")
+    return _trajectory_with_files(
+        ["from rnaclust_dash.pipeline.trajectory import RootChoice, graph_trajectory",
+         "from rnaclust_dash.tl.trajectory.genes import pseudotime_genes"],
+        "The diffusion map of the cells' kNN graph, pseudotime from the root and PAGA "
+        "connectivities between the "
+        + (f"groups of {groups_column}" if groups_column else "clusters")
+        + " (scanpy's tl.diffmap, tl.dpt and tl.paga)", code, trajectory, column="symbol")
 
 
 def join_steps(*parts: list[Step]) -> list[Step]:
