@@ -216,7 +216,8 @@ def bulk_split_step(params: AnalysisParams, steps: Sequence[SplitStep]) -> Step:
     return Step("Split clusters in place",
                 f"Each split re-runs {method.label} on the {params.target} of one cluster "
                 f"only (seed {params.seed}), in the order recorded; the children keep the "
-                "parent's name (3 -> 3.1, 3.2) and every other item keeps its cluster.", code)
+                f"parent's name (3 -> 3.1, 3.2) and every other {params.target[:-1]} keeps "
+                "its cluster.", code)
 
 
 def cell_split_imports() -> list[str]:
