@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from ..params import AnalysisParams
 from .script import (SCRIPT_FILE, ScriptInputs, Step, analysis_title, bulk_steps, script_text,
                      written_files)
+
+if TYPE_CHECKING:
+    from ..tl.subcluster import SplitStep
 
 NOTEBOOK_FILE = "analysis.ipynb"
 
@@ -57,7 +62,7 @@ def write_notebook(steps: list[Step], out_dir, *, title: str) -> Path:
 
 
 def script_bundle(params: AnalysisParams, inputs: ScriptInputs, *, dataset_name: str,
-                  params_text: str) -> bytes:
+                  params_text: str, splits: Sequence[SplitStep] = ()) -> bytes:
     """A zip of analysis.py, analysis.ipynb and params.json (the dashboard's download).
 
     Parameters
@@ -70,9 +75,16 @@ def script_bundle(params: AnalysisParams, inputs: ScriptInputs, *, dataset_name:
         For the title.
     params_text : str
         params.json of the analysis.
+    splits : sequence of SplitStep, keyword-only
+        The clusters split on screen, in order (the script replays them).
+
+    Returns
+    -------
+    bytes
+        The zip file.
     """
-    steps = bulk_steps(params, inputs)
-    title = analysis_title(params, dataset_name)
+    steps = bulk_steps(params, inputs, splits=splits)
+    title = analysis_title(params, dataset_name, n_splits=len(splits))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(SCRIPT_FILE, script_text(steps, title=title))
