@@ -19,8 +19,8 @@ Measured in the browser:
 (recolour)  seconds from choosing "colour by gene" (or by the cell-sheet column) to the
             new colours on screen (two animation frames after the redraw: the WebGL
             drawing is presented), then (+ bar, names) to the colour bar and category
-            names on screen too (in place they follow the colours), and the bytes of the Dash response (Chrome's network
-            events, encoded, headers included);
+            names on screen too (in place: drawn with the colours), and the bytes of
+            the Dash response (Chrome's network events, encoded, headers included);
 (server)    seconds spent in the callback on the server (reading the store, encoding),
             part of the recolour time;
 (plotly)    seconds ``Plotly.restyle`` of the colours alone takes to the same frame
@@ -29,7 +29,8 @@ Measured in the browser:
             recolour in this browser (headless Chromium draws WebGL on the CPU).
 
 Usage: ``python benchmarks/bench_sc_view.py [--cells 100000] [--genes 2000]
-[--port 9740] [--repeats 3] [--modes "in place,patch"]``. Targets: draw <= 3 s, recolour <= 0.5 s and <= 0.5 MB.
+[--port 9740] [--repeats 3] [--modes "in place,patch"]``. Targets: draw <= 3 s,
+recolour <= 0.5 s and <= 0.5 MB.
 """
 
 from __future__ import annotations

@@ -50,3 +50,17 @@ def test_the_flag_survives_the_filter_and_a_table_without_it_says_nothing():
 
 def test_the_notice_says_what_a_biologist_needs():
     assert "MT-/mt-" in NO_MITO_GENES and "0 for every cell" in NO_MITO_GENES
+
+
+def test_the_cli_run_on_cellbench_notes_the_missing_mitochondrial_genes(tmp_path, capsys):
+    """The bundled CellBench cells (no MT- gene kept): `run` says so in its notes."""
+    from importlib import resources
+
+    from rnaclust_dash.cli import main
+
+    folder = resources.files("rnaclust_dash") / "data" / "cellbench"
+    status = main(["run", str(folder / "counts.h5"), "--metadata", str(folder / "cells.csv"),
+                   "--out", str(tmp_path / "out"), "--embedding", "pca", "--hvg", "500",
+                   "--pcs", "10"])
+    assert status == 0
+    assert f"note: {NO_MITO_GENES}" in capsys.readouterr().err
