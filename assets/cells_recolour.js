@@ -104,15 +104,12 @@
 
     /* The colour bar and the category names, drawn over the map in HTML: plotly's
      * own (restyle/relayout) recalculates every point's colour again (~1 s). Plotly's
-     * bar and names of the figure as drawn are taken away (data, layout and DOM), so
-     * a zoom, which redraws plotly's decorations, keeps showing ours. */
+     * trace says what is shown (showscale, colorbar); its drawn bar and names are
+     * taken off the page and its laid-out names emptied (a zoom redraws those). */
     function removePlotlyDecorations(gd) {
-        const trace = gd.data[0], full = gd._fullData[0];
-        trace.marker.showscale = false;
-        full.marker.showscale = false;
         if (gd.layout) gd.layout.annotations = [];
         if (gd._fullLayout) gd._fullLayout.annotations = [];
-        gd.querySelectorAll('.annotation, .colorbar, .cbbg').forEach(node => node.remove());
+        gd.querySelectorAll('.annotation, .colorbar').forEach(node => node.remove());
     }
 
     function overlayOf(gd) {
@@ -173,19 +170,20 @@
         return label;
     }
 
-    /* Put the overlay's parts where the axes now are (or clear it once plotly draws a
-     * new figure: other trace objects, or decorations of its own). */
+    /* Put the overlay's parts where the axes now are, after any redraw by plotly. A new
+     * figure from the server (other trace objects) clears it; any other redraw (a zoom,
+     * or dcc.Graph drawing its figure again after a lasso: its layout still holds the
+     * names of the colours it was sent with) has its bar and names taken off again. */
     function placeOverlay(gd) {
         const overlay = gd.querySelector(':scope > .rnaclust-overlay');
         const layout = gd._fullLayout;
-        if (!overlay || !layout || !layout.xaxis) return;
-        const own = (layout.annotations || []).length ||
-            (gd._fullData[0] && gd._fullData[0].marker.showscale);
-        if (overlay.trace !== gd.data[0] || own) {
+        if (!overlay || !overlay.spec || !layout || !layout.xaxis) return;
+        if (overlay.trace !== gd.data[0]) {
             overlay.replaceChildren();
-            overlay.trace = null;
+            overlay.trace = overlay.spec = null;
             return;
         }
+        removePlotlyDecorations(gd);
         const size = layout._size, xa = layout.xaxis, ya = layout.yaxis;
         overlay.querySelectorAll('.rnaclust-name').forEach(label => {
             const x = xa.l2p(Number(label.dataset.x)), y = ya.l2p(Number(label.dataset.y));
@@ -197,7 +195,7 @@
         const bar = overlay.querySelector('.rnaclust-colorbar');
         if (bar) {
             bar.style.right = (layout.width - size.l - size.w + 6) + 'px';
-            bar.style.top = (size.t + 6) + 'px';
+            bar.style.top = (size.t + 28) + 'px';  // below plotly's mode bar
         }
     }
 
@@ -205,6 +203,7 @@
         removePlotlyDecorations(gd);
         const overlay = overlayOf(gd);
         overlay.trace = gd.data[0];
+        overlay.spec = spec;
         const parts = (spec.annotations || []).map(nameLabel);
         if (spec.showscale) parts.push(colourBar(spec));
         overlay.replaceChildren(...parts);

@@ -271,11 +271,16 @@ def _register_map(app, store: ResultStore) -> None:
                       done_store=view.RECOLOURED)
 
     @app.callback(Output(view.COLOR_KIND, "value", allow_duplicate=True),
-                  Output(view.COLUMN, "value"), Input(ids.DATASET_STORE, "data"),
-                  State(ids.EXAMPLE, "value"), prevent_initial_call=True)
+                  Output(view.COLUMN, "value"),
+                  Output(view.COLUMN, "options", allow_duplicate=True),
+                  Input(ids.DATASET_STORE, "data"), State(ids.EXAMPLE, "value"),
+                  prevent_initial_call=True)
     def colors_of_new_dataset(dataset_store, example):
-        # set with the dataset, read by `draw` when the analysis comes back
-        return lesson_colors(dataset_store, example)
+        # set with the dataset, read by `draw` when the analysis comes back (the column
+        # offered meanwhile: the menu drops a value that is not among its options)
+        kind, column = lesson_colors(dataset_store, example)
+        return kind, column, ([{"label": column, "value": column}] if column
+                              else no_update)
 
     @app.callback(Output(view.COLORS, "data"), Output(view.COLOR_KIND, "value"),
                   Input(view.COLOR_KIND, "value"), Input(view.GENE, "value"),

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from ..pp.sc_qc import NO_MITO_GENES, mito_genes_missing
+from ..pp.sc_qc import mito_genes_missing
 from .palettes import CLUSTER_COLORS
 
 #: QC metrics shown, with their axis titles.
@@ -99,7 +99,8 @@ def qc_violin_lines(metrics: pd.DataFrame, thresholds: dict) -> list[dict]:
 def _no_mito_note(column: int) -> dict:
     """In place of a flat % mito violin: why there is none."""
     axis = "" if column == 1 else str(column)
-    return {"text": NO_MITO_GENES.replace(": ", ":<br>", 1).replace(", so", ",<br>so"),
+    return {"text": "No mitochondrial<br>(MT-/mt-) genes<br>found in this dataset:"
+                    "<br>% mito is 0<br>for every cell",
             "xref": f"x{axis} domain", "yref": f"y{axis} domain", "x": 0.5, "y": 0.5,
             "showarrow": False, "font": {"size": 11, "color": "#7a4a00"},
             "bgcolor": "#fff3cd", "bordercolor": "#e0c36a", "borderpad": 4}
