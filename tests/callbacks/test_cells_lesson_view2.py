@@ -49,7 +49,7 @@ def test_cellbench_qc_says_it_has_no_mitochondrial_genes(store, cellbench):
     # two violins (genes, counts), the third panel says why it is empty
     assert [trace.type for trace in violins.data] == ["violin", "violin"]
     notes = [a.text for a in violins.layout.annotations if "found in" in a.text]
-    assert len(notes) == 1 and "MT-/mt-" in notes[0] and "0 for every cell" in notes[0]
+    assert len(notes) == 1 and "MT-/mt-" in notes[0] and "is 0<br>for every cell" in notes[0]
     shapes = violins.layout.shapes
     assert [s.name for s in shapes] == ["min_genes", "max_genes", "min_counts",
                                         "max_pct_mito"]
