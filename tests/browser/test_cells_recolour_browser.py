@@ -9,6 +9,7 @@ import pytest
 from test_app import click, graph_json, load_example, shot, wait_rendered, wait_until
 from test_cells_tab import choose_typed, map_points
 
+from rnaclust_dash.pl.palettes import CLUSTER_COLORS
 from rnaclust_dash.pp.sc_qc import NO_MITO_GENES
 from views import cells
 
@@ -138,3 +139,8 @@ def test_the_cellbench_lesson_colours_by_cell_line_and_a_gene_recolours_in_place
     wait_until(lambda: map_names(dash_duo) == CELL_LINES, timeout=60)
     assert dash_duo.find_elements(f"{OVERLAY} .rnaclust-colorbar") == []
     assert graph_json(dash_duo, cells.MAP, "g._fullData[0].marker.showscale") is False
+    # each line in the palette's colour of its code (the lines in sorted order)
+    for code in range(len(CELL_LINES)):
+        hex_colour = CLUSTER_COLORS[code].lstrip("#")
+        expected = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)] + [1]
+        assert scene_colour(dash_duo, code) == pytest.approx(expected, abs=1e-3), code
