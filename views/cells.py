@@ -5,7 +5,9 @@ runs the single-cell pipeline (:func:`rnaclust_dash.pipeline.single_cell.run_sin
 sparse throughout) instead of the bulk one. The QC thresholds redraw their lines and the
 count of removed cells at once (from cached per-cell metrics); the analysis reruns on
 "Run". Recolouring the map (cluster, a gene, a cell-sheet column) sends only the colour
-array as a ``dash.Patch``: at 100,000 cells the positions are not sent again.
+codes, which the browser writes straight into the map's WebGL buffers
+(``assets/cells_recolour.js``): at 100,000 cells neither the positions are sent again
+nor does plotly redraw the map from scratch.
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ MAP = "cells-map"
 COLOR_KIND = "cells-color-kind"
 GENE = "cells-gene"
 COLUMN = "cells-column"
+COLORS = "cells-colors"  # a recolour's colours, applied in the browser (cells_callbacks)
+RECOLOURED = "cells-recoloured"  # the title of the colours last applied
 SELECTION = "cells-selection"
 MARKERS = "cells-marker-table"
 VIOLIN = "cells-gene-violin"
@@ -138,7 +142,7 @@ def layout() -> html.Div:
     return html.Div([
         view_alert("cells"),
         dcc.Store(id=NAMES_STORE, data={}), dcc.Store(id=RESULT_STORE), dcc.Store(id=REQUEST),
-        dcc.Store(id=QC_DRAWN),
+        dcc.Store(id=QC_DRAWN), dcc.Store(id=COLORS), dcc.Store(id=RECOLOURED),
         html.Div(_NOT_SINGLE_CELL, id=SUMMARY, className="mb-2"),
         _controls(),
         dbc.Row([dbc.Col(card("QC per cell (drag a red line to move its threshold)",

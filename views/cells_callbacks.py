@@ -1,7 +1,7 @@
 """The callbacks of the Cells tab (:mod:`views.cells`): the analysis as a
-background job, the map drawn from its stored artifact, recolour (a Patch of the colour
-array only), gene search, cluster names and lasso selection (the QC preview:
-:mod:`views.cells_qc`).
+background job, the map drawn from its stored artifact, recolour (the colour codes
+only, written into the map in the browser), gene search, cluster names and lasso
+selection (the QC preview: :mod:`views.cells_qc`).
 
 The analysis runs in three steps, so that no web worker holds a request for minutes nor
 keeps a result in memory:
@@ -22,7 +22,7 @@ previous map, markers and plots on screen.
 from __future__ import annotations
 
 import numpy as np
-from dash import Input, Output, Patch, State, ctx, no_update
+from dash import Input, Output, State, ctx, no_update
 
 from callbacks.common import ViewOutputs, error_text
 from callbacks.jobs import running_outputs, throttled
@@ -149,31 +149,78 @@ def map_panel(store: ResultStore, result_store: dict, names: dict | None,
 
 
 def recolor(store: ResultStore, result_store: dict | None, kind: str, gene, column,
-            names: dict | None) -> Patch:
-    """The map's new colours as a Patch: marker colours, hover values, cluster labels."""
+            names: dict | None) -> dict:
+    """The map's new colours (:func:`recolour_spec`) for the choice made; no_update
+    without a map."""
     if not result_store:
         return no_update
     colors = map_colors(CellMap(store, result_store["map"]), kind, gene, column, names)
-    return color_patch(colors, n_cells=len(colors["marker"]["color"]), cell_ids=True)
+    return recolour_spec(colors, n_cells=len(colors["marker"]["color"]), cell_ids=True)
 
 
-def color_patch(colors: dict, *, n_cells: int, cell_ids: bool) -> Patch:
-    """A Patch of the map's colours (:func:`~rnaclust_dash.pl.cells.embedding_colors`):
-    marker colours, hover template and labels; the cluster names of the hover stay
-    as they were when a gene colours the map (its value is in the colour bar)."""
-    patch = Patch()
-    for name, value in colors["marker"].items():
-        # the colours as a typed array: plotly.py encodes arrays in figures, not in Patches
-        patch["data"][0]["marker"][name] = (figures.typed_array(value)
-                                            if isinstance(value, np.ndarray) else value)
+def recolour_spec(colors: dict, *, n_cells: int, cell_ids: bool) -> dict:
+    """What the browser needs to recolour the map in place (``assets/cells_recolour.js``:
+    the colours go straight into the WebGL buffers, no plotly redraw of 100,000 points).
+
+    Parameters
+    ----------
+    colors : dict
+        :func:`~rnaclust_dash.pl.cells.embedding_colors` of the cells.
+    n_cells : int
+    cell_ids : bool
+        Whether the map's hover shows cell ids (it does up to
+        :data:`~rnaclust_dash.pl.cells.HOVER_TEXT_MAX` cells).
+
+    Returns
+    -------
+    dict
+        ``color`` (uint8/uint16 codes as a typed array: 100,000 cells are 133 KB),
+        ``colorscale``, ``cmin``, ``cmax``, ``showscale``, ``colorbar``, ``hovertemplate``,
+        ``annotations`` (category names on the map), and ``customdata`` (each cell's
+        category, for the hover) when the colours are categories of few enough cells;
+        a gene leaves the hover's cluster names as they were (its value is in the bar).
+    """
+    marker = colors["marker"]
     categories = colors["customdata"] is not None
+    spec = {"color": figures.typed_array(marker["color"]),
+            "colorscale": marker["colorscale"], "cmin": marker["cmin"],
+            "cmax": marker["cmax"], "showscale": marker["showscale"],
+            "colorbar": marker.get("colorbar", {}),
+            "hovertemplate": figures.hover_template(
+                cell_ids and n_cells <= figures.HOVER_TEXT_MAX,
+                categories or n_cells <= figures.HOVER_TEXT_MAX),
+            "annotations": colors["annotations"]}
     if categories:
-        patch["data"][0]["customdata"] = colors["customdata"]
-    shown_ids = cell_ids and n_cells <= figures.HOVER_TEXT_MAX
-    patch["data"][0]["hovertemplate"] = figures.hover_template(
-        shown_ids, categories or n_cells <= figures.HOVER_TEXT_MAX)
-    patch["layout"]["annotations"] = colors["annotations"]
-    return patch
+        spec["customdata"] = [str(name) for name in colors["customdata"]]
+    return spec
+
+
+def register_recolour(app, *, spec_store: str, graph: str, done_store: str) -> None:
+    """The clientside callback that applies a :func:`recolour_spec` written into
+    ``spec_store`` to the map ``graph`` in place (``dash_clientside.cells.recolour``);
+    ``done_store`` receives the colouring's title."""
+    from dash import ClientsideFunction
+
+    app.clientside_callback(ClientsideFunction("cells", "recolour"),
+                            Output(done_store, "data"), Input(spec_store, "data"),
+                            State(graph, "id"), prevent_initial_call=True)
+
+
+def lesson_colors(dataset_store: dict | None, example: str | None) -> tuple:
+    """How a newly loaded dataset colours the map: (colour kind, cell-sheet column).
+
+    A bundled single-cell example colours it by its lesson's column (cellbench: the
+    cell lines, ``cell_type``), as the bulk lessons colour their map by a sample
+    column; any other single-cell dataset starts from its clusters. ``example`` is the
+    example menu's value (emptied by an upload). Bulk data leaves the choice alone."""
+    from rnaclust_dash.io import LESSONS
+
+    if not results.is_single_cell(dataset_store):
+        return no_update, no_update
+    lesson = LESSONS.get(example or "")
+    if lesson is not None and lesson.single_cell and lesson.color_by != "cluster":
+        return "column", lesson.color_by
+    return "cluster", None
 
 
 def register(app, store: ResultStore) -> None:
@@ -220,8 +267,22 @@ def _register_analysis(app, store: ResultStore) -> None:
 def _register_map(app, store: ResultStore) -> None:
     """Recolour, gene search and violin, cluster names, lasso."""
 
-    @app.callback(Output(view.MAP, "figure", allow_duplicate=True),
-                  Output(view.COLOR_KIND, "value"),
+    register_recolour(app, spec_store=view.COLORS, graph=view.MAP,
+                      done_store=view.RECOLOURED)
+
+    @app.callback(Output(view.COLOR_KIND, "value", allow_duplicate=True),
+                  Output(view.COLUMN, "value"),
+                  Output(view.COLUMN, "options", allow_duplicate=True),
+                  Input(ids.DATASET_STORE, "data"), State(ids.EXAMPLE, "value"),
+                  prevent_initial_call=True)
+    def colors_of_new_dataset(dataset_store, example):
+        # set with the dataset, read by `draw` when the analysis comes back (the column
+        # offered meanwhile: the menu drops a value that is not among its options)
+        kind, column = lesson_colors(dataset_store, example)
+        return kind, column, ([{"label": column, "value": column}] if column
+                              else no_update)
+
+    @app.callback(Output(view.COLORS, "data"), Output(view.COLOR_KIND, "value"),
                   Input(view.COLOR_KIND, "value"), Input(view.GENE, "value"),
                   Input(view.COLUMN, "value"), State(view.RESULT_STORE, "data"),
                   State(view.NAMES_STORE, "data"), prevent_initial_call=True)

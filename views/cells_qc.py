@@ -21,6 +21,7 @@ from callbacks.common import ViewOutputs
 from layouts import ids
 from rnaclust_dash.params import SPEC
 from rnaclust_dash.pl import cells as figures
+from rnaclust_dash.pp.sc_qc import mito_notices
 from rnaclust_dash.store import ResultStore
 
 from . import cells as view
@@ -48,7 +49,8 @@ def qc_panel(store: ResultStore, dataset_store, values: dict, *,
     params = results.cell_params(values)
     metrics = results.qc_metrics(store, dataset_store["key"])
     thresholds = {name: getattr(params, name) for name in DRAGGABLE}
-    text = results.qc_preview_text(results.qc_preview(metrics, params))
+    text = " ".join([results.qc_preview_text(results.qc_preview(metrics, params)),
+                     *mito_notices(metrics)])
     if lines_only:
         violins, scatter = Patch(), Patch()
         violins["layout"]["shapes"] = figures.qc_violin_lines(metrics, thresholds)

@@ -35,7 +35,7 @@ from ..pp.hvg import highly_variable_genes
 from ..pp.neighbors import NeighborGraph, neighbors
 from ..pp.pca import PCAResult, pca_of_scaled
 from ..pp.sc_normalize import normalize_log1p_subset
-from ..pp.sc_qc import cell_qc_metrics, filter_cells_and_genes
+from ..pp.sc_qc import cell_qc_metrics, filter_cells_and_genes, mito_notices
 from ..store import ResultStore, stage_key
 from ..tl.embed import Embedding, tsne_embedding, umap_from_graph
 from ..tl.graph import cluster_graph
@@ -221,6 +221,7 @@ def run_single_cell(dataset, params: AnalysisParams, *, store: ResultStore | Non
     keys = single_cell_keys(dataset_key or "dataset-unstored", params, splits)
     notices = list(_value_notices(dataset))
     qc = _stored(store, keys["sc_qc"], lambda: _qc(adata, params))
+    notices.extend(mito_notices(qc.metrics))  # % mito 0 everywhere: say why
     kept = np.flatnonzero(qc.kept_cells), np.flatnonzero(qc.kept_genes)
     log_values = _stored(store, keys["sc_normalize"],
                          lambda: _log_values(adata, kept, params))

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from ..pp.sc_qc import mito_genes_missing
 from .palettes import CLUSTER_COLORS
 
 #: QC metrics shown, with their axis titles.
@@ -80,15 +81,29 @@ def _threshold_line(name: str, value, position: float, *, axis: str, ref: str) -
 
 def qc_violin_lines(metrics: pd.DataFrame, thresholds: dict) -> list[dict]:
     """The shapes of :func:`qc_violins`: one line per :data:`VIOLIN_LINES` entry, in
-    that order, on the violin of its metric (red dashed; grey dotted when off)."""
+    that order, on the violin of its metric (red dashed; grey dotted when off; the
+    % mito line hidden when the data have no mitochondrial gene)."""
     columns = list(QC_METRICS)
+    no_mito = mito_genes_missing(metrics)
     shapes = []
     for name, metric in VIOLIN_LINES.items():
         column = columns.index(metric) + 1
         position = _line_position(name, thresholds.get(name), metrics[metric].to_numpy())
         shapes.append(_threshold_line(name, thresholds.get(name), position, axis="y",
                                       ref="" if column == 1 else str(column)))
+        if no_mito and metric == "pct_mito":
+            shapes[-1]["visible"] = False  # kept: the lines are known by their order
     return shapes
+
+
+def _no_mito_note(column: int) -> dict:
+    """In place of a flat % mito violin: why there is none."""
+    axis = "" if column == 1 else str(column)
+    return {"text": "No mitochondrial<br>(MT-/mt-) genes<br>found in this dataset:"
+                    "<br>% mito is 0<br>for every cell",
+            "xref": f"x{axis} domain", "yref": f"y{axis} domain", "x": 0.5, "y": 0.5,
+            "showarrow": False, "font": {"size": 11, "color": "#7a4a00"},
+            "bgcolor": "#fff3cd", "bordercolor": "#e0c36a", "borderpad": 4}
 
 
 def qc_scatter_lines(metrics: pd.DataFrame, thresholds: dict) -> list[dict]:
@@ -116,9 +131,14 @@ def qc_violins(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
     from plotly.subplots import make_subplots
 
     rows = _sample(len(metrics))
+    no_mito = mito_genes_missing(metrics)
     figure = make_subplots(rows=1, cols=len(QC_METRICS),
                            subplot_titles=list(QC_METRICS.values()))
     for column, (metric, title) in enumerate(QC_METRICS.items(), start=1):
+        if no_mito and metric == "pct_mito":  # a flat violin at 0 would say nothing
+            figure.add_annotation(_no_mito_note(column))
+            figure.update_yaxes(visible=False, row=1, col=column)
+            continue
         values = metrics[metric].to_numpy(dtype=np.float32)[rows]
         figure.add_trace(go.Violin(y=values, name=title, box_visible=True, points=False,
                                    line_color="#555555", fillcolor="#c6dbef",
@@ -133,14 +153,20 @@ def qc_violins(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
 def qc_scatter(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
     """Total counts (x) against genes detected (y), coloured by % mitochondrial, with the
     gene and count thresholds as lines the user can drag (:func:`qc_scatter_lines`).
-    Cells: rows of ``metrics``; ``thresholds`` as in :func:`qc_violins`."""
+    Cells: rows of ``metrics``; ``thresholds`` as in :func:`qc_violins`. Without any
+    mitochondrial gene the cells are one colour (0 % everywhere says nothing)."""
+    if mito_genes_missing(metrics):
+        marker = {"size": 4, "color": "#4a6fa5", "opacity": 0.7}
+        hover = "counts %{x:,.0f}<br>genes %{y:,.0f}<extra></extra>"
+    else:
+        marker = {"size": 4, "color": metrics["pct_mito"].to_numpy(dtype=np.float32),
+                  "colorscale": "Viridis", "colorbar": {"title": "% mito"}, "opacity": 0.7}
+        hover = ("counts %{x:,.0f}<br>genes %{y:,.0f}<br>%{marker.color:.1f}% mito"
+                 "<extra></extra>")
     figure = go.Figure(go.Scattergl(
         x=metrics["total_counts"].to_numpy(dtype=np.float32),
         y=metrics["n_genes"].to_numpy(dtype=np.float32), mode="markers",
-        marker={"size": 4, "color": metrics["pct_mito"].to_numpy(dtype=np.float32),
-                "colorscale": "Viridis", "colorbar": {"title": "% mito"}, "opacity": 0.7},
-        hovertemplate="counts %{x:,.0f}<br>genes %{y:,.0f}<br>%{marker.color:.1f}% mito"
-                      "<extra></extra>"))
+        marker=marker, hovertemplate=hover))
     figure.update_layout(height=320, margin={"l": 60, "r": 20, "t": 20, "b": 50},
                          template="plotly_white", font=_FONT,
                          xaxis={"title": "Total counts"}, yaxis={"title": "Genes detected"},

@@ -98,13 +98,17 @@ from rnaclust_dash.pp.sc_normalize import (
     scale,
 )
 from rnaclust_dash.pp.sc_qc import (
+    MITO_GENES_ATTR,
     MITO_PREFIXES,
+    NO_MITO_GENES,
     QC_RULES,
     RIBO_PREFIXES,
     QCFilterResult,
     cell_qc_metrics,
     cell_rule_failures,
     filter_cells_and_genes,
+    mito_genes_missing,
+    mito_notices,
 )
 from rnaclust_dash.pp.size_factors import (
     NORM_FACTOR_METHODS,
@@ -133,7 +137,9 @@ __all__ = [
     "MIN_DISSIMILARITY_RATIO",
     "MIN_LIBRARY_FRACTION",
     "MIN_SAMPLES_FOR_MAD",
+    "MITO_GENES_ATTR",
     "MITO_PREFIXES",
+    "NO_MITO_GENES",
     "NEIGHBOR_METRICS",
     "NORMALIZATIONS",
     "NORMALIZATION_LABELS",
@@ -176,6 +182,8 @@ __all__ = [
     "highly_variable_genes",
     "log_cpm_tmm",
     "map_dispersions",
+    "mito_genes_missing",
+    "mito_notices",
     "load_umap",
     "nearest_neighbors",
     "neighbors",

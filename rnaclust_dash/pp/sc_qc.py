@@ -27,6 +27,12 @@ MITO_PREFIXES = ("MT-", "mt-")
 RIBO_PREFIXES = ("RPS", "RPL", "Rps", "Rpl")
 #: The QC filter rules, in the order they are reported.
 QC_RULES = ("min_genes", "max_genes", "min_counts", "max_pct_mito", "min_cells")
+#: ``attrs`` key of a :func:`cell_qc_metrics` table: how many genes counted as
+#: mitochondrial (0: the % mito column is 0 for every cell and means nothing).
+MITO_GENES_ATTR = "n_mito_genes"
+#: Said when no gene is mitochondrial (e.g. the CellBench cell lines: no MT- genes kept).
+NO_MITO_GENES = ("No mitochondrial (MT-/mt-) genes found in this dataset: % mito is 0 "
+                 "for every cell, so the max % mito filter removes none.")
 
 
 @dataclass(frozen=True)
@@ -110,7 +116,8 @@ def cell_qc_metrics(adata, *, mito_prefixes=MITO_PREFIXES, mito_genes=None,
     pandas.DataFrame
         Index = obs names; ``n_genes`` (genes with a count > 0), ``total_counts``,
         ``pct_mito`` and ``pct_ribo`` (percent of the cell's counts, 0..100; 0 for a
-        cell without counts).
+        cell without counts). ``attrs[MITO_GENES_ATTR]``: how many genes counted as
+        mitochondrial (:func:`mito_notices`).
     """
     counts = _csr_matrix(adata.X, what="counts", counts=True)
     names = _gene_names(adata)
@@ -123,10 +130,23 @@ def cell_qc_metrics(adata, *, mito_prefixes=MITO_PREFIXES, mito_genes=None,
         return np.asarray(counts[:, np.flatnonzero(genes)].sum(axis=1, dtype=np.float64)
                           ).ravel()
 
-    return pd.DataFrame({"n_genes": detected.astype(np.int64), "total_counts": total,
-                         "pct_mito": _percent(_sum_of(mito), total),
-                         "pct_ribo": _percent(_sum_of(ribo), total)},
-                        index=pd.Index(adata.obs_names, name=None))
+    metrics = pd.DataFrame({"n_genes": detected.astype(np.int64), "total_counts": total,
+                            "pct_mito": _percent(_sum_of(mito), total),
+                            "pct_ribo": _percent(_sum_of(ribo), total)},
+                           index=pd.Index(adata.obs_names, name=None))
+    metrics.attrs[MITO_GENES_ATTR] = int(mito.sum())
+    return metrics
+
+
+def mito_genes_missing(metrics: pd.DataFrame) -> bool:
+    """Whether the table of :func:`cell_qc_metrics` was made without any mitochondrial
+    gene (False when it does not say: a table from elsewhere)."""
+    return metrics.attrs.get(MITO_GENES_ATTR) == 0
+
+
+def mito_notices(metrics: pd.DataFrame) -> tuple[str, ...]:
+    """:data:`NO_MITO_GENES` when :func:`mito_genes_missing`, else nothing."""
+    return (NO_MITO_GENES,) if mito_genes_missing(metrics) else ()
 
 
 def _check_thresholds(min_genes, max_genes, min_counts, max_pct_mito, min_cells) -> None:

@@ -174,15 +174,12 @@ def expected_gene(cell_ids, gene_ids, symbol="GENE41"):
     return np.log1p(counts[:, gene] / totals * 1e4)
 
 
-def test_recolouring_by_a_gene_patches_only_the_colours(loaded):
+def test_recolouring_by_a_gene_sends_only_the_colours(loaded):
     store, _, reference, _ = loaded
-    patch = cells_callbacks.recolor(store, reference, "gene", "GENE41", None, {})
-    operations = patch.to_plotly_json()["operations"]
-    locations = [op["location"] for op in operations]
-    assert all(loc[:2] == ["data", 0] or loc[0] == "layout" for loc in locations)
-    assert not any(loc[-1] in ("x", "y") for loc in locations)
-    colors = next(op["params"]["value"] for op in operations
-                  if op["location"] == ["data", 0, "marker", "color"])
+    spec = cells_callbacks.recolor(store, reference, "gene", "GENE41", None, {})
+    assert not {"x", "y", "coords", "customdata"} & set(spec)
+    assert spec["showscale"] and spec["colorbar"]["title"]["text"] == "GENE41"
+    colors = spec["color"]
     cell_map = CellMap(store, reference["map"])
     expected = expected_gene(cell_map.part("obs").index, cell_map.part("genes")["ids"])
     # sent as a typed array of uint8 levels of 0..max (a quarter of float32, base64)
@@ -202,13 +199,11 @@ def test_any_worker_recolours_reading_only_what_it_needs(loaded, monkeypatch):
     reads = []
     get = other_worker.get
     monkeypatch.setattr(other_worker, "get", lambda key, *a: reads.append(key) or get(key, *a))
-    patch = cells_callbacks.recolor(other_worker, reference, "gene", "GENE41", None, {})
+    spec = cells_callbacks.recolor(other_worker, reference, "gene", "GENE41", None, {})
     map_key = reference["map"]
     assert reads == [f"{map_key}/genes", f"{map_key}/log", reads[-1]]
     assert reads[-1].startswith(f"{map_key}/log/block-")
-    colors = next(op["params"]["value"] for op in patch.to_plotly_json()["operations"]
-                  if op["location"] == ["data", 0, "marker", "color"])
-    assert len(typed_array_values(colors)) == 300
+    assert len(typed_array_values(spec["color"])) == 300
     reads.clear()
     cells_callbacks.recolor(other_worker, reference, "cluster", None, None, {})
     assert reads == [f"{map_key}/cells"]
@@ -217,10 +212,8 @@ def test_any_worker_recolours_reading_only_what_it_needs(loaded, monkeypatch):
 
 def test_colouring_by_a_cell_sheet_column(loaded):
     store, _, reference, _ = loaded
-    patch = cells_callbacks.recolor(store, reference, "column", None, "cell_type", {})
-    operations = patch.to_plotly_json()["operations"]
-    customdata = next(op["params"]["value"] for op in operations
-                      if op["location"] == ["data", 0, "customdata"])
+    spec = cells_callbacks.recolor(store, reference, "column", None, "cell_type", {})
+    customdata = spec["customdata"]
     cell_ids = CellMap(store, reference["map"]).part("obs").index
     truth = planted_cells().obs.loc[cell_ids, "cell_type"].astype(str).to_numpy()
     assert list(customdata) == list(truth)
