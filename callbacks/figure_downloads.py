@@ -117,9 +117,23 @@ def download_figures(store: ResultStore, trigger: str, which: str, figures: dict
     return dcc.send_bytes(content, figure_file_name(name, "figures", method, k, fmt="zip"))
 
 
+def figures_as_shown() -> dict:
+    """Graph id -> (states, function) of every view declaring ``figures_as_shown()``: the
+    figure of a graph the browser changes in place is drawn again on the server, since
+    the figure Dash holds for it is not what the page shows."""
+    from views import VIEWS
+    found = {}
+    for view in VIEWS:
+        if hasattr(view, "figures_as_shown"):
+            found.update(view.figures_as_shown())
+    return found
+
+
 def register(app, store: ResultStore) -> None:
     """Register the figure download callback."""
     graphs = [graph for graph, _ in graph_ids()]
+    redrawn = figures_as_shown()
+    redrawn_states = [state for states, _ in redrawn.values() for state in states]
 
     @app.callback(Output(DOWNLOAD, "data"), Output(ALERT, "children"),
                   Output(ALERT, "is_open"),
@@ -127,10 +141,17 @@ def register(app, store: ResultStore) -> None:
                   State(WHICH, "value"), State(FORMAT, "value"), State(WIDTH, "value"),
                   State(HEIGHT, "value"), State(DPI, "value"),
                   State(ids.ANALYSIS_STORE, "data"),
-                  *[State(graph, "figure") for graph in graphs], prevent_initial_call=True)
-    def download(_one, _all, which, fmt, width, height, dpi, analysis_store, *figures):
+                  *[State(graph, "figure") for graph in graphs], *redrawn_states,
+                  prevent_initial_call=True)
+    def download(_one, _all, which, fmt, width, height, dpi, analysis_store, *values):
+        shown = dict(zip(graphs, values[:len(graphs)]))
+        values = list(values[len(graphs):])
         try:
-            data = download_figures(store, ctx.triggered_id, which, dict(zip(graphs, figures)),
+            for graph, (states, draw) in redrawn.items():
+                own, values = values[:len(states)], values[len(states):]
+                if graph in shown:
+                    shown[graph] = draw(store, *own) or shown[graph]
+            data = download_figures(store, ctx.triggered_id, which, shown,
                                     analysis_store, fmt=fmt, width=width, height=height,
                                     dpi=dpi)
         except RnaclustError as error:

@@ -172,6 +172,19 @@ def _values(args) -> dict:
     return dict(zip(results.CELL_PARAMS, args))
 
 
+def figures_as_shown() -> dict:
+    """Graphs whose figure the browser changes in place, for the figure downloads
+    (:mod:`callbacks.figure_downloads`): graph id -> (the states to read, a function of
+    ``(store, *their values)`` giving the figure as shown, or None)."""
+    from dash import State
+
+    from .cells_callbacks import map_as_shown
+
+    return {MAP: ([State(RESULT_STORE, "data"), State(NAMES_STORE, "data"),
+                   State(COLOR_KIND, "value"), State(GENE, "value"),
+                   State(COLUMN, "value")], map_as_shown)}
+
+
 def register(app, store: ResultStore) -> None:
     """Register the Cells callbacks (:mod:`views.cells_qc`, :mod:`views.cells_tree`,
     :mod:`views.cells_callbacks`)."""

@@ -123,16 +123,34 @@ def map_colors(cell_map: CellMap, kind: str, gene, column, names: dict | None) -
                                     title="cluster", categorical=True, coords=cells["coords"])
 
 
+def map_figure(cell_map: CellMap, names: dict | None, color: tuple) -> dict:
+    """The map of the cells coloured by ``color`` ((kind, gene, column), as the
+    colour controls hold it)."""
+    cells = cell_map.part("cells")
+    return figures.cell_embedding(cells["coords"], map_colors(cell_map, *color, names),
+                                  axis_titles=cells["axis_titles"],
+                                  cell_ids=cell_map.part("obs").index.to_numpy())
+
+
+def map_as_shown(store: ResultStore, result_store: dict | None, names: dict | None, kind,
+                 gene, column) -> dict | None:
+    """The map as the page shows it, for the figure downloads: the browser recolours it
+    in place (:func:`recolour_spec`), so the figure Dash holds for the graph keeps the
+    colours it was first drawn with; this draws it again with the chosen colours.
+    ``None`` without a map."""
+    if not result_store:
+        return None
+    return map_figure(CellMap(store, result_store["map"]), names, (kind, gene, column))
+
+
 def map_panel(store: ResultStore, result_store: dict, names: dict | None,
               color: tuple = ("cluster", None, None)) -> tuple:
     """Everything a new analysis (or a cluster's new name) redraws, from the stored map
     (outputs of :data:`views.cells.VIEW`)."""
     params = AnalysisParams.from_dict(result_store["params"])
     cell_map = CellMap(store, result_store["map"])
-    cells, panel, obs = cell_map.part("cells"), cell_map.part("panel"), cell_map.part("obs")
-    figure = figures.cell_embedding(cells["coords"], map_colors(cell_map, *color, names),
-                                    axis_titles=cells["axis_titles"],
-                                    cell_ids=obs.index.to_numpy())
+    panel, obs = cell_map.part("panel"), cell_map.part("obs")
+    figure = map_figure(cell_map, names, color)
     fraction, mean = results.named_dot_summary(panel["dot"], names)
     metrics = panel["metrics"]
     summary = (f"{metrics['n_cells']:,} of {metrics['n_cells_input']:,} cells and "
