@@ -63,6 +63,10 @@ VIEW = ViewOutputs("cells", (
     Output(RENAME_CLUSTER, "options")))
 #: The QC figures' config: their threshold lines can be dragged (:mod:`.cells_qc`).
 QC_GRAPH_CONFIG = {**GRAPH_CONFIG, "edits": {"shapePosition": True}}
+# The map is recoloured in place, its colour bar and names drawn over it in HTML: plotly's
+# own image button would save it without them. The sidebar's "Figures for papers" draws
+# it on the server as shown (figures_as_shown).
+MAP_GRAPH_CONFIG = {**GRAPH_CONFIG, "modeBarButtonsToRemove": ["toImage"]}
 
 _NOT_SINGLE_CELL = ("This tab is for single cells: load a 10x folder (.zip), a 10x .h5 or "
                     "an .h5ad in the data card. Bulk tables use the other tabs.")
@@ -150,7 +154,7 @@ def layout() -> html.Div:
                  dbc.Col(card("Counts against genes (colour: % mitochondrial)",
                               _graph(QC_SCATTER, "320px", QC_GRAPH_CONFIG)), lg=5)]),
         card("Map of the cells (lasso or box to select)", [
-            _color_controls(), _graph(MAP, "520px"),
+            _color_controls(), _graph(MAP, "520px", MAP_GRAPH_CONFIG),
             html.Div(id=SELECTION, className="small"), _rename(), split_row()]),
         tree_card(),
         dbc.Row([
