@@ -10,9 +10,8 @@ from pathlib import Path
 
 import nbformat
 
-from ..params import AnalysisParams
-from .script import (SCRIPT_FILE, ScriptInputs, Step, analysis_title, bulk_steps, script_text,
-                     written_files)
+from .script import SCRIPT_FILE, ScriptInputs, Step, script_text, written_files
+from .script_analyses import analysis_steps
 
 NOTEBOOK_FILE = "analysis.ipynb"
 
@@ -56,23 +55,29 @@ def write_notebook(steps: list[Step], out_dir, *, title: str) -> Path:
     return path
 
 
-def script_bundle(params: AnalysisParams, inputs: ScriptInputs, *, dataset_name: str,
-                  params_text: str) -> bytes:
-    """A zip of analysis.py, analysis.ipynb and params.json (the dashboard's download).
+def script_bundle(params_text: str, inputs: ScriptInputs) -> bytes:
+    """A zip of analysis.py, analysis.ipynb and params.json (the dashboard's download):
+    what ``export-script --params params.json`` writes, with that params.json beside it.
 
     Parameters
     ----------
-    params : AnalysisParams
-        The analysis.
+    params_text : str
+        params.json of the analysis (bulk or single cells, with what it records).
     inputs : ScriptInputs
         The file names the script reads (put the files next to it).
-    dataset_name : str
-        For the title.
-    params_text : str
-        params.json of the analysis.
+
+    Returns
+    -------
+    bytes
+        The zip.
+
+    Raises
+    ------
+    ParameterError
+        The script export does not write what params.json records (e.g. splits it cannot
+        replay yet): :func:`~.script_analyses.analysis_steps` says which.
     """
-    steps = bulk_steps(params, inputs)
-    title = analysis_title(params, dataset_name)
+    steps, title = analysis_steps(params_text, inputs)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(SCRIPT_FILE, script_text(steps, title=title))

@@ -28,7 +28,7 @@ from views.clustering import analysis, reproduce
 def test_downloaded_script_reproduces_the_downloaded_assignments(store, example_analysis_store,
                                                                  tmp_path):
     sent = registered(reproduce, store).functions["download_script"](
-        1, example_analysis_store, "pca", 15, 0.1)
+        1, example_analysis_store, "pca", 15, 0.1)[0]
     assert sent["filename"] == "rnaclust-dash-analysis.zip"
     assert sent["base64"]
     bundle = zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"])))
@@ -55,7 +55,7 @@ def test_downloaded_script_reproduces_the_downloaded_assignments(store, example_
 
 def test_downloaded_report_has_the_figures_and_methods(store, example_analysis_store):
     sent = registered(reproduce, store).functions["download_report"](
-        1, example_analysis_store, "pca", 15, 0.1)
+        1, example_analysis_store, "pca", 15, 0.1)[0]
     assert sent["filename"] == "report.html"
     text = sent["content"]
     assert re.findall(r'Plotly\.newPlot\(\s*"(figure-\d)"', text) == [
@@ -67,15 +67,14 @@ def test_downloaded_report_has_the_figures_and_methods(store, example_analysis_s
 
 def test_nothing_to_download_before_an_analysis(store):
     functions = registered(reproduce, store).functions
-    assert functions["download_script"](1, None, "pca", 15, 0.1) is no_update
-    assert functions["download_report"](1, None, "pca", 15, 0.1) is no_update
-    assert functions["download_report_pdf"](1, None, "pca", 15, 0.1) == (no_update,) * 3
+    for name in ("download_script", "download_report", "download_report_pdf"):
+        assert functions[name](1, None, "pca", 15, 0.1) == (no_update,) * 4
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="needs Chromium")
 def test_report_pdf_download_is_a_pdf_of_the_report(store, example_analysis_store):
-    sent, message, is_open = registered(reproduce, store).functions["download_report_pdf"](
-        1, example_analysis_store, "pca", 15, 0.1)
+    sent, message, is_open, _ = registered(reproduce, store).functions[
+        "download_report_pdf"](1, example_analysis_store, "pca", 15, 0.1)
     assert message is no_update and is_open is no_update
     assert sent["filename"] == "report.pdf" and sent["base64"]
     pdf = base64.b64decode(sent["content"])
@@ -84,9 +83,9 @@ def test_report_pdf_download_is_a_pdf_of_the_report(store, example_analysis_stor
 
 def test_report_pdf_without_chromium_says_so(store, example_analysis_store, monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-    sent, message, is_open = registered(reproduce, store).functions["download_report_pdf"](
-        1, example_analysis_store, "pca", 15, 0.1)
-    assert sent is no_update and is_open is True
+    sent, message, is_open, color = registered(reproduce, store).functions[
+        "download_report_pdf"](1, example_analysis_store, "pca", 15, 0.1)
+    assert sent is no_update and is_open is True and color == "danger"
     assert "Chromium could not print the report" in str(message)
 
 
@@ -96,7 +95,7 @@ def _report_of(store, data_outputs) -> str:
     assert_accepted(outputs, analysis)
     analysis_store = out(outputs, analysis, ids.ANALYSIS_STORE, "data")
     return registered(reproduce, store).functions["download_report"](
-        1, analysis_store, "pca", 15, 0.1)["content"]
+        1, analysis_store, "pca", 15, 0.1)[0]["content"]
 
 
 def _checksum_rows(text: str) -> dict[str, str]:
@@ -126,9 +125,19 @@ def test_report_lists_the_checksums_of_the_uploaded_files(store):
 
 def test_report_of_the_example_lists_the_example_files(store, example_analysis_store):
     text = registered(reproduce, store).functions["download_report"](
-        1, example_analysis_store, "pca", 15, 0.1)["content"]
+        1, example_analysis_store, "pca", 15, 0.1)[0]["content"]
     rows = _checksum_rows(text)
     assert rows["pasilla/counts.csv.gz"] == hashlib.sha256(
         (PASILLA / "counts.csv.gz").read_bytes()).hexdigest()
     assert set(rows) == {"pasilla/counts.csv.gz", "pasilla/samples.csv",
                          "pasilla/lengths.csv.gz"}
+
+
+def test_script_of_split_clusters_is_refused_in_the_alert(store, example_analysis_store):
+    """The bulk script cannot replay splits yet: the alert says so, rather than a script
+    that silently gives the clusters before the splits."""
+    split = example_analysis_store | {"splits": [{"cluster": "1", "k": 2}]}
+    sent, message, is_open, color = registered(reproduce, store).functions[
+        "download_script"](1, split, "pca", 15, 0.1)
+    assert sent is no_update and is_open is True and color == "danger"
+    assert "does not replay splits" in str(message)

@@ -1,0 +1,189 @@
+"""The reproduce-and-report downloads of a view (issue 14 items 2-3), one home for the
+Clustering sidebar (:mod:`views.clustering.reproduce`) and the Cells tab
+(:mod:`views.cells_downloads`): params.json, a zip of the runnable script and notebook
+(what ``export-script --params params.json`` writes), the self-contained HTML report and
+the same report as PDF.
+
+A view gives the ids of its buttons and downloads (:class:`DownloadIds`), the states its
+analysis is read from, and an :class:`Analysis` maker; this module registers the
+callbacks. The report and its PDF are made in background jobs (:mod:`callbacks.jobs`):
+the report reruns the (cached) analysis and inlines plotly.js, the PDF is drawn by
+Chromium. Whatever cannot be exported (e.g. splits the script cannot replay yet, no
+Chromium on the server) is said in the view's alert; the page never crashes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import dash_bootstrap_components as dbc
+from dash import Input, Output, State, dcc, html, no_update
+
+from callbacks.common import ViewOutputs
+from rnaclust_dash.export import PARAMS_FILE
+from rnaclust_dash.export.notebook import script_bundle
+from rnaclust_dash.export.pdf import html_to_pdf
+from rnaclust_dash.export.report import REPORT_FILE
+from rnaclust_dash.export.script import ScriptInputs
+
+SCRIPT_BUNDLE_FILE = "rnaclust-dash-analysis.zip"
+REPORT_PDF_FILE = "report.pdf"
+
+#: Button tooltips, shared by every view's row.
+SCRIPT_HELP = ("analysis.py and analysis.ipynb (with params.json): this analysis step by "
+               "step in Python, reproducing the assignments")
+REPORT_HELP = ("One HTML file that opens offline: figures, tables, parameters, methods "
+               "with citations, versions")
+PDF_HELP = ("The same report printed as a PDF (takes up to a minute: the server's "
+            "Chromium draws every figure)")
+
+
+@dataclass(frozen=True)
+class DownloadIds:
+    """Component ids of a view's downloads: each button and its ``dcc.Download``
+    (``params_button`` empty: the view saves params.json elsewhere)."""
+
+    script_button: str
+    script: str
+    report_button: str
+    report: str
+    pdf_button: str
+    pdf: str
+    params_button: str = ""
+    params: str = ""
+
+    @classmethod
+    def prefixed(cls, prefix: str) -> DownloadIds:
+        """Ids ``<prefix>-download-<what>[-button]`` for every download, params.json too."""
+        names = {field: f"{prefix}-download-{field.replace('_button', '')}"
+                 + ("-button" if field.endswith("_button") else "")
+                 for field in cls.__dataclass_fields__}
+        return cls(**names)
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What a view exports of the analysis on screen.
+
+    Attributes
+    ----------
+    params_text : str
+        Its params.json (what ``run --params`` replays, splits included).
+    inputs : ScriptInputs
+        The file names the script reads.
+    report : callable
+        ``report() -> str``: the HTML report (called only when it is asked for).
+    """
+
+    params_text: str
+    inputs: ScriptInputs
+    report: Callable[[], str]
+
+
+def records_splits(params_text: str) -> bool:
+    """Whether a params.json records splits (``subclusters``)."""
+    return bool(json.loads(params_text).get("subclusters"))
+
+
+def bundle_bytes(analysis: Analysis) -> bytes:
+    """The script + notebook zip of ``analysis``; ParameterError (raised by the export,
+    or here when the script would leave out splits params.json records) when the script
+    cannot reproduce what is on screen."""
+    from rnaclust_dash.errors import ParameterError
+
+    bundle = script_bundle(analysis.params_text, analysis.inputs)
+    if records_splits(analysis.params_text) and not _script_replays_splits(bundle):
+        raise ParameterError("These clusters include splits (Split a cluster), which the "
+                             "downloaded script cannot replay yet: it would give the "
+                             "clusters before the splits. Download params.json and run "
+                             "`python -m rnaclust_dash run COUNTS --params params.json "
+                             "--out DIR`, which replays them; or undo the splits.")
+    return bundle
+
+
+def _script_replays_splits(bundle: bytes) -> bool:
+    """Whether the bundle's script splits clusters (calls rnaclust_dash.tl.subcluster)."""
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(bundle)) as files:
+        return "subcluster" in files.read("analysis.py").decode()
+
+
+def download_row(row: DownloadIds) -> html.Div:
+    """The buttons (params.json first when the view has one) and their downloads."""
+    buttons = ([dbc.Button("Download parameters", id=row.params_button, color="secondary",
+                           size="sm", title="params.json: `python -m rnaclust_dash run "
+                                            "COUNTS --params params.json` reruns it")]
+               if row.params_button else [])
+    buttons += [
+        dbc.Button("Download script + notebook", id=row.script_button, color="secondary",
+                   size="sm", title=SCRIPT_HELP),
+        dbc.Button("Download report", id=row.report_button, color="secondary", size="sm",
+                   title=REPORT_HELP),
+        dbc.Button("Report as PDF", id=row.pdf_button, color="secondary", size="sm",
+                   title=PDF_HELP)]
+    targets = [dcc.Download(id=target) for target in
+               (row.params, row.script, row.report, row.pdf) if target]
+    return html.Div([html.Div(buttons, className="d-flex flex-wrap gap-2"), *targets])
+
+
+def register_downloads(app, row: DownloadIds, view: str, states: Sequence[State],
+                       analysis_of: Callable[..., Analysis | None]) -> None:
+    """Register the downloads of ``row``.
+
+    Parameters
+    ----------
+    app : dash.Dash
+    row : DownloadIds
+    view : str
+        The view whose alert says what could not be exported (a key of
+        ``layouts.ids.VIEW_ALERTS``).
+    states : sequence of dash.State
+        What the analysis on screen is read from.
+    analysis_of : callable
+        ``analysis_of(*state values) -> Analysis``, None when there is nothing to export.
+    """
+    def outputs(target: str) -> ViewOutputs:
+        return ViewOutputs(view, (Output(target, "data"),), duplicate=True,
+                           keep_on_error=True)
+
+    def sent(target: str, make: Callable[[Analysis], dict]) -> Callable:
+        @outputs(target).guard
+        def body(*values):
+            analysis = analysis_of(*values)
+            if analysis is None:
+                return outputs(target).unchanged()
+            # the alert is left as it is (it may hold the analysis' notices)
+            return make(analysis), no_update, no_update, no_update
+        return body
+
+    if row.params_button:
+        @app.callback(*outputs(row.params).all, Input(row.params_button, "n_clicks"),
+                      *states, prevent_initial_call=True)
+        def download_params(_, *values):
+            return sent(row.params, lambda a: dcc.send_string(a.params_text, PARAMS_FILE))(
+                *values)
+
+    @app.callback(*outputs(row.script).all, Input(row.script_button, "n_clicks"), *states,
+                  prevent_initial_call=True)
+    def download_script(_, *values):
+        return sent(row.script, lambda a: dcc.send_bytes(bundle_bytes(a),
+                                                         SCRIPT_BUNDLE_FILE))(*values)
+
+    # the report reruns the cached analysis and inlines plotly.js (seconds): a job
+    @app.callback(*outputs(row.report).all, Input(row.report_button, "n_clicks"), *states,
+                  background=True, prevent_initial_call=True,
+                  running=[(Output(row.report_button, "disabled"), True, False)])
+    def download_report(_, *values):
+        return sent(row.report, lambda a: dcc.send_string(a.report(), REPORT_FILE))(*values)
+
+    # Chromium takes tens of seconds to draw and print
+    @app.callback(*outputs(row.pdf).all, Input(row.pdf_button, "n_clicks"), *states,
+                  background=True, prevent_initial_call=True,
+                  running=[(Output(row.pdf_button, "disabled"), True, False)])
+    def download_report_pdf(_, *values):
+        return sent(row.pdf, lambda a: dcc.send_bytes(html_to_pdf(a.report()),
+                                                      REPORT_PDF_FILE))(*values)
