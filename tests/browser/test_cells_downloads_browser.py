@@ -1,0 +1,59 @@
+"""The Cells tab's reproduce-and-report row in headless Chromium (issue 14 items 2-3): on
+the bundled CellBench example, the script + notebook zip and the HTML report (a
+background job) download for the analysis on the map, and the report opens offline with
+its figures drawn."""
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from test_app import click, load_example, shot, wait_rendered, wait_until
+from views import cells, cells_downloads
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROW = cells_downloads.ROW
+
+
+def _downloaded(dash_duo, name: str, timeout: float = 120) -> Path:
+    target = Path(dash_duo.download_path) / name
+    wait_until(lambda: target.exists() and target.stat().st_size > 0, timeout=timeout)
+    return target
+
+
+def test_cells_tab_downloads_the_script_and_the_report(dash_duo, app_factory):
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    load_example(dash_duo, "cellbench")  # opens the Cells tab and runs it
+    # the first analysis may compile UMAP (numba): minutes on a loaded machine
+    dash_duo.wait_for_contains_text(f"#{cells.SUMMARY}", "clusters", timeout=600)
+    summary = dash_duo.find_element(f"#{cells.SUMMARY}").text
+    n_clusters = int(summary.split(" PCs, ")[1].split(" clusters")[0])
+
+    click(dash_duo, f"#{ROW.script_button}")
+    bundle = zipfile.ZipFile(_downloaded(dash_duo, "rnaclust-dash-analysis.zip"))
+    assert sorted(bundle.namelist()) == ["analysis.ipynb", "analysis.py", "params.json"]
+    script = bundle.read("analysis.py").decode()
+    assert "COUNTS = Path('counts.h5')" in script and "resolution=0.5" in script
+
+    click(dash_duo, f"#{ROW.report_button}")
+    report = _downloaded(dash_duo, "report.html")
+    text = report.read_text(encoding="utf-8")
+    assert "(single cells)" in text and f"into {n_clusters} clusters" in text
+    assert "<script src" not in text
+    # nothing went wrong: the tab's alert stays closed (a closed dbc.Alert is not drawn)
+    assert not any(alert.is_displayed() for alert in
+                   dash_duo.driver.find_elements("css selector", "#cells-alert"))
+    dash_duo.driver.execute_script(
+        f"document.getElementById('{ROW.script_button}').scrollIntoView({{block: 'center'}});")
+    shot(dash_duo, "cells_downloads_row")
+
+    # the report opens offline with its four figures drawn
+    dash_duo.driver.get(report.as_uri())
+    wait_until(lambda: dash_duo.driver.execute_script(
+        "return document.querySelectorAll('.js-plotly-plot .main-svg').length") >= 4,
+        timeout=60)
+    dash_duo.driver.set_window_size(1400, 2600)
+    shot(dash_duo, "cells_report")
+    dash_duo.driver.set_window_size(1400, 1000)
