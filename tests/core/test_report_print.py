@@ -15,8 +15,9 @@ import pytest
 from rnaclust_dash.cli import main
 from rnaclust_dash.export.pdf import PRINT_SCRIPT, printable
 
-pytestmark = pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("pdftotext")),
-                                reason="needs Chromium and pdftotext (poppler-utils)")
+needs_chromium = pytest.mark.skipif(
+    not (shutil.which("chromium") and shutil.which("pdftotext")),
+    reason="needs Chromium and pdftotext (poppler-utils)")
 
 N_SAMPLES = 150
 
@@ -38,6 +39,7 @@ def _pages(pdf) -> list[str]:
     return text.split("\f")
 
 
+@needs_chromium
 def test_a_silhouette_taller_than_a_page_is_printed_whole_on_one_page(tmp_path):
     _counts(tmp_path / "counts.csv")
     assert main(["report", str(tmp_path / "counts.csv"), "--k", "3", "--out",
@@ -61,3 +63,12 @@ def test_printable_adds_the_print_rules_once():
     once = printable(page)
     assert "@media print" in once and once.count(PRINT_SCRIPT) == 1
     assert printable(once) == once
+
+
+def test_report_html_carries_the_print_rules_for_a_browsers_print():
+    """report.html printed from a browser (not only report --pdf) keeps figures whole."""
+    from rnaclust_dash.export.report import Section, report_html
+
+    text = report_html("a report", [Section("Figures", "<div class='figure'></div>")])
+    assert text.count(PRINT_SCRIPT) == 1 and ".figure{break-inside:avoid}" in text
+    assert text.index(PRINT_SCRIPT) < text.index("<body>")
