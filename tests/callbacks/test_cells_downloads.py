@@ -11,6 +11,7 @@ import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -181,6 +182,20 @@ def test_report_of_the_cells_map(cells):
         digest = hashlib.sha256((CELLBENCH / name).read_bytes()).hexdigest()
         assert re.search(rf"<td>cellbench/{name}</td>\s*<td>\d+</td>\s*<td>{digest}</td>",
                          text), name
+
+
+@pytest.mark.skipif(not (shutil.which("chromium") and shutil.which("pdftotext")),
+                    reason="needs Chromium and pdftotext (poppler-utils)")
+def test_report_pdf_of_the_cells_map(cells, tmp_path):
+    store, _, reference = cells
+    sent, *alert = _downloads(store)["download_report_pdf"](1, reference)
+    assert alert == [no_update] * 3 and sent["filename"] == "report.pdf"
+    path = tmp_path / "report.pdf"
+    path.write_bytes(base64.b64decode(sent["content"]))
+    printed = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                             check=True).stdout
+    assert "rnaclust-dash report: cellbench (single cells)" in printed
+    assert "Figure 4. Top marker genes of each cluster" in printed
 
 
 def test_nothing_to_download_before_a_run(cells):
