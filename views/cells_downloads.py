@@ -74,7 +74,11 @@ def analysis_on_map(store: ResultStore, result_store: dict | None) -> Analysis |
         from rnaclust_dash.export.report_single_cell import single_cell_report
         from rnaclust_dash.pipeline.single_cell import run_single_cell
 
-        # each stage is cached by the Cells job: this reads them back
+        from rnaclust_dash.pp.neighbors import load_umap
+
+        # each stage is cached by the Cells job and read back here; should one have
+        # been evicted, umap-learn's numba code comes from the disk cache, as in the job
+        load_umap()
         result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=steps)
         return single_cell_report(result, dataset, inputs=inputs, dataset_key=key,
                                   params_text=text)
