@@ -23,7 +23,8 @@ from rnaclust_dash.pipeline import load_dataset
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.subcluster import steps_from_records
 
-from .reproduce_downloads import Analysis, DownloadIds, download_row, register_downloads
+from .reproduce_downloads import (DownloadIds, ExportedAnalysis, download_row,
+                                  register_downloads)
 
 #: The Cells tab's buttons and downloads.
 ROW = DownloadIds.prefixed("cells")
@@ -34,7 +35,7 @@ def cells_download_row() -> html.Div:
     return html.Div([
         download_row(ROW),
         html.Small(["The analysis on the map (run it first). Re-run it headless: ",
-                    html.Code("python -m rnaclust_dash run CELLS --params params.json "
+                    html.Code("python -m rnaclust_dash run COUNTS --params params.json "
                               "--out DIR")], className="text-muted d-block mt-1")],
         className="mt-2")
 
@@ -55,7 +56,8 @@ def cell_script_inputs(input_names: list[str], dataset_name: str) -> ScriptInput
                         out="results")
 
 
-def analysis_on_map(store: ResultStore, result_store: dict | None) -> Analysis | None:
+def analysis_on_map(store: ResultStore,
+                    result_store: dict | None) -> ExportedAnalysis | None:
     """The Cells analysis on the map as the downloads export it: params.json as ``run``
     writes it (splits as ``subclusters``), the script's inputs, and its report."""
     from rnaclust_dash.commands.trajectory import params_with_splits
@@ -82,12 +84,12 @@ def analysis_on_map(store: ResultStore, result_store: dict | None) -> Analysis |
         result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=steps)
         return single_cell_report(result, dataset, inputs=inputs, dataset_key=key,
                                   params_text=text)
-    return Analysis(text, cell_script_inputs(list(inputs), dataset.name), report)
+    return ExportedAnalysis(text, cell_script_inputs(list(inputs), dataset.name), report)
 
 
 def register(app, store: ResultStore) -> None:
     """The Cells downloads (params.json, script + notebook, report, PDF)."""
     from .cells import RESULT_STORE
 
-    register_downloads(app, ROW, "cells", (State(RESULT_STORE, "data"),),
+    register_downloads(app, ROW, (State(RESULT_STORE, "data"),),
                        lambda result_store: analysis_on_map(store, result_store))

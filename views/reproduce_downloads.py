@@ -5,11 +5,12 @@ Clustering sidebar (:mod:`views.clustering.reproduce`) and the Cells tab
 the same report as PDF.
 
 A view gives the ids of its buttons and downloads (:class:`DownloadIds`), the states its
-analysis is read from, and an :class:`Analysis` maker; this module registers the
-callbacks. The report and its PDF are made in background jobs (:mod:`callbacks.jobs`):
+analysis is read from, and an :class:`ExportedAnalysis` maker; this module registers
+the callbacks. The report and its PDF are made in background jobs (:mod:`callbacks.jobs`):
 the report reruns the (cached) analysis and inlines plotly.js, the PDF is drawn by
 Chromium. Whatever cannot be exported (e.g. splits the script cannot replay yet, no
-Chromium on the server) is said in the view's alert; the page never crashes.
+Chromium on the server) is said in the row's alert (the Clustering sidebar: its view's
+alert); the page never crashes.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from dataclasses import dataclass
 import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html, no_update
 
-from callbacks.common import ViewOutputs
+from callbacks.common import error_text
+from layouts import ids
 from rnaclust_dash.export import PARAMS_FILE
 from rnaclust_dash.export.notebook import script_bundle
 from rnaclust_dash.export.pdf import html_to_pdf
@@ -43,7 +45,9 @@ PDF_HELP = ("The same report printed as a PDF (takes up to a minute: the server'
 @dataclass(frozen=True)
 class DownloadIds:
     """Component ids of a view's downloads: each button and its ``dcc.Download``
-    (``params_button`` empty: the view saves params.json elsewhere)."""
+    (``params_button`` empty: the view saves params.json elsewhere), and the alert that
+    says what could not be exported: the row's own (:func:`download_row` lays it out
+    beside the buttons) or a view's (``layouts.ids.VIEW_ALERTS``)."""
 
     script_button: str
     script: str
@@ -51,20 +55,28 @@ class DownloadIds:
     report: str
     pdf_button: str
     pdf: str
+    alert: str
     params_button: str = ""
     params: str = ""
 
     @classmethod
     def prefixed(cls, prefix: str) -> DownloadIds:
-        """Ids ``<prefix>-download-<what>[-button]`` for every download, params.json too."""
+        """Ids ``<prefix>-download-<what>[-button]`` for every download, params.json too,
+        and the row's own alert."""
         names = {field: f"{prefix}-download-{field.replace('_button', '')}"
                  + ("-button" if field.endswith("_button") else "")
                  for field in cls.__dataclass_fields__}
         return cls(**names)
 
+    @property
+    def own_alert(self) -> bool:
+        """Whether the alert is the row's (closed by a download that works), not a
+        view's (which also holds that view's notices: left as it is)."""
+        return self.alert not in ids.VIEW_ALERTS.values()
+
 
 @dataclass(frozen=True)
-class Analysis:
+class ExportedAnalysis:
     """What a view exports of the analysis on screen.
 
     Attributes
@@ -87,7 +99,7 @@ def records_splits(params_text: str) -> bool:
     return bool(json.loads(params_text).get("subclusters"))
 
 
-def bundle_bytes(analysis: Analysis) -> bytes:
+def bundle_bytes(analysis: ExportedAnalysis) -> bytes:
     """The script + notebook zip of ``analysis``; ParameterError (raised by the export,
     or here when the script would leave out splits params.json records) when the script
     cannot reproduce what is on screen."""
@@ -127,63 +139,63 @@ def download_row(row: DownloadIds) -> html.Div:
                    title=PDF_HELP)]
     targets = [dcc.Download(id=target) for target in
                (row.params, row.script, row.report, row.pdf) if target]
-    return html.Div([html.Div(buttons, className="d-flex flex-wrap gap-2"), *targets])
+    return html.Div([html.Div(buttons, className="d-flex flex-wrap gap-2"), *targets,
+                     dbc.Alert(id=row.alert, color="danger", is_open=False, dismissable=True,
+                               className="small mt-2 mb-0")])
 
 
-def register_downloads(app, row: DownloadIds, view: str, states: Sequence[State],
-                       analysis_of: Callable[..., Analysis | None]) -> None:
-    """Register the downloads of ``row``.
+def register_downloads(app, row: DownloadIds, states: Sequence[State],
+                       analysis_of: Callable[..., ExportedAnalysis | None]) -> None:
+    """Register the downloads of ``row``: each callback returns the download and the
+    alert's children, is_open and color (what could not be exported, in words).
 
     Parameters
     ----------
     app : dash.Dash
     row : DownloadIds
-    view : str
-        The view whose alert says what could not be exported (a key of
-        ``layouts.ids.VIEW_ALERTS``).
     states : sequence of dash.State
         What the analysis on screen is read from.
     analysis_of : callable
-        ``analysis_of(*state values) -> Analysis``, None when there is nothing to export.
+        ``analysis_of(*state values) -> ExportedAnalysis``, None when there is nothing
+        to export.
     """
-    def outputs(target: str) -> ViewOutputs:
-        return ViewOutputs(view, (Output(target, "data"),), duplicate=True,
-                           keep_on_error=True)
+    def outputs(target: str) -> list[Output]:
+        return [Output(target, "data"), *(Output(row.alert, prop, allow_duplicate=True)
+                                          for prop in ("children", "is_open", "color"))]
 
-    def sent(target: str, make: Callable[[Analysis], dict]) -> Callable:
-        @outputs(target).guard
-        def body(*values):
+    def sent(make: Callable[[ExportedAnalysis], dict], values) -> tuple:
+        try:
             analysis = analysis_of(*values)
             if analysis is None:
-                return outputs(target).unchanged()
-            # the alert is left as it is (it may hold the analysis' notices)
-            return make(analysis), no_update, no_update, no_update
-        return body
+                return (no_update,) * 4
+            content = make(analysis)
+        except Exception as error:  # noqa: BLE001 - say it; the page never crashes
+            return (no_update, [html.B("Could not download: "), html.Span(error_text(error))],
+                    True, "danger")
+        return (content, *((None, False, no_update) if row.own_alert else (no_update,) * 3))
 
     if row.params_button:
-        @app.callback(*outputs(row.params).all, Input(row.params_button, "n_clicks"),
-                      *states, prevent_initial_call=True)
+        @app.callback(*outputs(row.params), Input(row.params_button, "n_clicks"), *states,
+                      prevent_initial_call=True)
         def download_params(_, *values):
-            return sent(row.params, lambda a: dcc.send_string(a.params_text, PARAMS_FILE))(
-                *values)
+            return sent(lambda a: dcc.send_string(a.params_text, PARAMS_FILE), values)
 
-    @app.callback(*outputs(row.script).all, Input(row.script_button, "n_clicks"), *states,
+    @app.callback(*outputs(row.script), Input(row.script_button, "n_clicks"), *states,
                   prevent_initial_call=True)
     def download_script(_, *values):
-        return sent(row.script, lambda a: dcc.send_bytes(bundle_bytes(a),
-                                                         SCRIPT_BUNDLE_FILE))(*values)
+        return sent(lambda a: dcc.send_bytes(bundle_bytes(a), SCRIPT_BUNDLE_FILE), values)
 
     # the report reruns the cached analysis and inlines plotly.js (seconds): a job
-    @app.callback(*outputs(row.report).all, Input(row.report_button, "n_clicks"), *states,
+    @app.callback(*outputs(row.report), Input(row.report_button, "n_clicks"), *states,
                   background=True, prevent_initial_call=True,
                   running=[(Output(row.report_button, "disabled"), True, False)])
     def download_report(_, *values):
-        return sent(row.report, lambda a: dcc.send_string(a.report(), REPORT_FILE))(*values)
+        return sent(lambda a: dcc.send_string(a.report(), REPORT_FILE), values)
 
     # Chromium takes tens of seconds to draw and print
-    @app.callback(*outputs(row.pdf).all, Input(row.pdf_button, "n_clicks"), *states,
+    @app.callback(*outputs(row.pdf), Input(row.pdf_button, "n_clicks"), *states,
                   background=True, prevent_initial_call=True,
                   running=[(Output(row.pdf_button, "disabled"), True, False)])
     def download_report_pdf(_, *values):
-        return sent(row.pdf, lambda a: dcc.send_bytes(html_to_pdf(a.report()),
-                                                      REPORT_PDF_FILE))(*values)
+        return sent(lambda a: dcc.send_bytes(html_to_pdf(a.report()), REPORT_PDF_FILE),
+                    values)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from test_app import click, load_example, shot, wait_rendered, wait_until
-from views import cells, cells_downloads
+from test_cells_tab import choose_typed
+from views import cells, cells_callbacks, cells_downloads, cells_splits
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,12 +43,31 @@ def test_cells_tab_downloads_the_script_and_the_report(dash_duo, app_factory):
     text = report.read_text(encoding="utf-8")
     assert "(single cells)" in text and f"into {n_clusters} clusters" in text
     assert "<script src" not in text
-    # nothing went wrong: the tab's alert stays closed (a closed dbc.Alert is not drawn)
-    assert not any(alert.is_displayed() for alert in
-                   dash_duo.driver.find_elements("css selector", "#cells-alert"))
+    # nothing went wrong: the row's alert stays closed (a closed dbc.Alert is not drawn)
+    assert _alert_text(dash_duo) == ""
     dash_duo.driver.execute_script(
         f"document.getElementById('{ROW.script_button}').scrollIntoView({{block: 'center'}});")
     shot(dash_duo, "cells_downloads_row")
+
+    # after a split, the script either replays it or the tab's alert says why it cannot
+    Path(dash_duo.download_path, "rnaclust-dash-analysis.zip").unlink()
+    click(dash_duo, f"#{cells_splits.SPLIT_CLUSTER}")
+    choose_typed(dash_duo, "1")
+    click(dash_duo, f"#{cells_splits.SPLIT_BUTTON}")
+    dash_duo.wait_for_contains_text(f"#{cells_splits.SPLIT_MESSAGE}", "Splits: 1 at 0.5",
+                                    timeout=30)
+    wait_until(lambda: dash_duo.find_element(f"#{cells.SUMMARY}").text not in (
+        summary, cells_callbacks.ANALYSING), timeout=300)  # the split map is drawn
+    click(dash_duo, f"#{ROW.script_button}")
+    zipped = Path(dash_duo.download_path, "rnaclust-dash-analysis.zip")
+    wait_until(lambda: zipped.exists() or "cannot replay" in _alert_text(dash_duo),
+               timeout=60)
+    if not zipped.exists():
+        # said beside the buttons clicked
+        dash_duo.driver.set_window_size(1400, 1400)
+        dash_duo.driver.execute_script("window.scrollTo(0, document.body.scrollHeight);")
+        shot(dash_duo, "cells_downloads_split_refused")
+        dash_duo.driver.set_window_size(1400, 1000)
 
     # the report opens offline with its four figures drawn
     dash_duo.driver.get(report.as_uri())
@@ -57,3 +77,8 @@ def test_cells_tab_downloads_the_script_and_the_report(dash_duo, app_factory):
     dash_duo.driver.set_window_size(1400, 2600)
     shot(dash_duo, "cells_report")
     dash_duo.driver.set_window_size(1400, 1000)
+
+
+def _alert_text(dash_duo) -> str:
+    alerts = dash_duo.driver.find_elements("css selector", f"#{ROW.alert}")
+    return alerts[0].text if alerts and alerts[0].is_displayed() else ""

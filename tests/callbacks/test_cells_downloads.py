@@ -35,6 +35,8 @@ CELLBENCH = resources.files("rnaclust_dash") / "data" / "cellbench"
 CONTROLS = {name: None for name in results.CELL_PARAMS} | {
     "min_genes": 250, "min_cells": 5, "hvg": 1500, "pcs": 20, "neighbors": 12,
     "resolution": 0.5, "markers": "t-test"}
+#: The row's alert after a download that worked: closed (children, is_open, color).
+CLOSED = [None, False, no_update]
 
 
 def _run(store, dataset_store: dict, splits=None) -> dict:
@@ -116,7 +118,7 @@ def test_params_json_run_by_the_cli_gives_the_cells_map(cells, tmp_path):
 def test_downloaded_script_reproduces_the_cells_map(cells, tmp_path):
     store, _, reference = cells
     sent, *alert = _downloads(store)["download_script"](1, reference)
-    assert alert == [no_update] * 3
+    assert alert == CLOSED
     folder = _unzipped(sent, tmp_path)
     script = (folder / "analysis.py").read_text()
     # the script reads the example's own file names: put the files there
@@ -169,7 +171,7 @@ def test_script_of_a_split_reproduces_it_or_says_why_not(cells, tmp_path):
 def test_report_of_the_cells_map(cells):
     store, _, reference = cells
     sent, *alert = _downloads(store)["download_report"](1, reference)
-    assert alert == [no_update] * 3 and sent["filename"] == "report.html"
+    assert alert == CLOSED and sent["filename"] == "report.html"
     text = sent["content"]
     assert re.findall(r'Plotly\.newPlot\(\s*"(figure-\d)"', text) == [
         "figure-1", "figure-2", "figure-3", "figure-4"]
@@ -189,7 +191,7 @@ def test_report_of_the_cells_map(cells):
 def test_report_pdf_of_the_cells_map(cells, tmp_path):
     store, _, reference = cells
     sent, *alert = _downloads(store)["download_report_pdf"](1, reference)
-    assert alert == [no_update] * 3 and sent["filename"] == "report.pdf"
+    assert alert == CLOSED and sent["filename"] == "report.pdf"
     path = tmp_path / "report.pdf"
     path.write_bytes(base64.b64decode(sent["content"]))
     printed = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,

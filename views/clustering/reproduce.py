@@ -17,13 +17,14 @@ from rnaclust_dash.pipeline import compute_embedding, load_dataset, run_analysis
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.subcluster import steps_from_records
 
-from ..reproduce_downloads import Analysis, DownloadIds, register_downloads
+from ..reproduce_downloads import DownloadIds, ExportedAnalysis, register_downloads
 from .embedding import embedding_params
 
 #: The sidebar's buttons and downloads (laid out by layouts.main.downloads).
 SIDEBAR = DownloadIds(script_button=ids.DOWNLOAD_SCRIPT_BUTTON, script=ids.DOWNLOAD_SCRIPT,
                       report_button=ids.DOWNLOAD_REPORT_BUTTON, report=ids.DOWNLOAD_REPORT,
-                      pdf_button=ids.DOWNLOAD_REPORT_PDF_BUTTON, pdf=ids.DOWNLOAD_REPORT_PDF)
+                      pdf_button=ids.DOWNLOAD_REPORT_PDF_BUTTON, pdf=ids.DOWNLOAD_REPORT_PDF,
+                      alert=ids.ERROR)
 
 
 def script_inputs(dataset) -> ScriptInputs:
@@ -37,7 +38,7 @@ def script_inputs(dataset) -> ScriptInputs:
 
 
 def analysis_on_screen(store: ResultStore, analysis_store: dict | None, embedding, neighbors,
-                       min_dist) -> Analysis | None:
+                       min_dist) -> ExportedAnalysis | None:
     """The bulk analysis on screen as the downloads export it (its params.json with the
     splits on screen, which the script refuses until it can replay them)."""
     from rnaclust_dash.commands.trajectory import params_with_splits
@@ -57,12 +58,12 @@ def analysis_on_screen(store: ResultStore, analysis_store: dict | None, embeddin
                            inputs=stored_input_files(store, key), dataset_key=key,
                            params_text=unsplit)
     text = params_with_splits(unsplit, steps_from_records(analysis_store.get("splits")))
-    return Analysis(text, script_inputs(dataset), report)
+    return ExportedAnalysis(text, script_inputs(dataset), report)
 
 
 def register(app, store: ResultStore) -> None:
     """The script and report downloads."""
     states = (State(ids.ANALYSIS_STORE, "data"), State(ids.EMBEDDING_METHOD, "value"),
               State(ids.UMAP_NEIGHBORS, "value"), State(ids.UMAP_MIN_DIST, "value"))
-    register_downloads(app, SIDEBAR, "clustering", states,
+    register_downloads(app, SIDEBAR, states,
                        lambda *values: analysis_on_screen(store, *values))
