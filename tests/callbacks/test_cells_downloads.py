@@ -115,7 +115,8 @@ def test_params_json_run_by_the_cli_gives_the_cells_map(cells, tmp_path):
                                    shown, check_names=False)
 
 
-def test_downloaded_script_reproduces_the_cells_map(cells, tmp_path):
+def test_downloaded_script_and_notebook_reproduce_the_cells_map(cells, tmp_path,
+                                                                monkeypatch):
     store, _, reference = cells
     sent, *alert = _downloads(store)["download_script"](1, reference)
     assert alert == CLOSED
@@ -127,8 +128,18 @@ def test_downloaded_script_reproduces_the_cells_map(cells, tmp_path):
     for name in ("counts.h5", "cells.csv"):
         (folder / name).write_bytes((CELLBENCH / name).read_bytes())
     _command(["analysis.py"], folder)
-    pd.testing.assert_series_equal(_assignments(folder / "results" / "assignments.csv"),
-                                   _map_assignments(store, reference), check_names=False)
+    shown = _map_assignments(store, reference)
+    written = folder / "results" / "assignments.csv"
+    pd.testing.assert_series_equal(_assignments(written), shown, check_names=False)
+    # the notebook of the same zip writes them too
+    nbclient = pytest.importorskip("nbclient")
+    nbformat = pytest.importorskip("nbformat")
+    written.unlink()
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    nbclient.NotebookClient(nbformat.read(folder / "analysis.ipynb", as_version=4),
+                            timeout=600, kernel_name="python3",
+                            resources={"metadata": {"path": str(folder)}}).execute()
+    pd.testing.assert_series_equal(_assignments(written), shown, check_names=False)
 
 
 def _split_reference(cells) -> dict:
