@@ -1,7 +1,8 @@
-"""The Cells tab's reproduce-and-report row in headless Chromium (issue 14 items 2-3): on
-the bundled CellBench example, the script + notebook zip and the HTML report (a
-background job) download for the analysis on the map, and the report opens offline with
-its figures drawn."""
+"""The reproduce-and-report rows in headless Chromium (issue 14 items 2-3): on the
+bundled CellBench example, the Cells tab's script + notebook zip and HTML report (a
+background job) download for the analysis on the map, a split is replayed or refused in
+the row's alert, and the report opens offline with its figures drawn; the Clustering
+sidebar's report and script download through the same callbacks."""
 
 import zipfile
 from pathlib import Path
@@ -12,7 +13,7 @@ from test_app import click, load_example, shot, wait_rendered, wait_until
 from test_cells_tab import choose_typed
 from views import cells, cells_callbacks, cells_downloads, cells_splits
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = pytest.mark.browser
 
 ROW = cells_downloads.ROW
 
@@ -23,6 +24,7 @@ def _downloaded(dash_duo, name: str, timeout: float = 120) -> Path:
     return target
 
 
+@pytest.mark.slow
 def test_cells_tab_downloads_the_script_and_the_report(dash_duo, app_factory):
     dash_duo.start_server(app_factory())
     wait_rendered(dash_duo)
@@ -82,3 +84,17 @@ def test_cells_tab_downloads_the_script_and_the_report(dash_duo, app_factory):
 def _alert_text(dash_duo) -> str:
     alerts = dash_duo.driver.find_elements("css selector", f"#{ROW.alert}")
     return alerts[0].text if alerts and alerts[0].is_displayed() else ""
+
+
+def test_sidebar_report_downloads_through_the_shared_row(dash_duo, app_factory):
+    """The Clustering sidebar's downloads run on the same callbacks (report: a job)."""
+    from layouts import ids
+
+    dash_duo.start_server(app_factory())
+    wait_rendered(dash_duo)
+    click(dash_duo, f"#{ids.DOWNLOAD_REPORT_BUTTON}")
+    text = _downloaded(dash_duo, "report.html").read_text(encoding="utf-8")
+    assert "rnaclust-dash report: pasilla" in text and "Figure 3. Silhouette" in text
+    click(dash_duo, f"#{ids.DOWNLOAD_SCRIPT_BUTTON}")
+    bundle = zipfile.ZipFile(_downloaded(dash_duo, "rnaclust-dash-analysis.zip"))
+    assert "analysis.py" in bundle.namelist()
