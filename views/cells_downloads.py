@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 
 from dash import State, html
 
+from rnaclust_dash.commands.trajectory import params_with_splits
 from rnaclust_dash.export import params_json
 from rnaclust_dash.export.report import stored_input_files
 from rnaclust_dash.export.script import ScriptInputs
@@ -60,8 +61,6 @@ def analysis_on_map(store: ResultStore,
                     result_store: dict | None) -> ExportedAnalysis | None:
     """The Cells analysis on the map as the downloads export it: params.json as ``run``
     writes it (splits as ``subclusters``), the script's inputs, and its report."""
-    from rnaclust_dash.commands.trajectory import params_with_splits
-
     if not result_store:
         return None
     key = result_store["key"]

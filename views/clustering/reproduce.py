@@ -10,6 +10,7 @@ from __future__ import annotations
 from dash import State
 
 from layouts import ids
+from rnaclust_dash.commands.trajectory import params_with_splits
 from rnaclust_dash.export import params_json
 from rnaclust_dash.export.report import bulk_report, stored_input_files
 from rnaclust_dash.export.script import ScriptInputs
@@ -41,8 +42,6 @@ def analysis_on_screen(store: ResultStore, analysis_store: dict | None, embeddin
                        min_dist) -> ExportedAnalysis | None:
     """The bulk analysis on screen as the downloads export it (its params.json with the
     splits on screen, which the script refuses until it can replay them)."""
-    from rnaclust_dash.commands.trajectory import params_with_splits
-
     if not analysis_store:
         return None
     key = analysis_store["key"]
