@@ -26,6 +26,10 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "slow: takes seconds (UMAP/numba); still runs by default, "
                    "deselect with -m 'not slow'")
+    config.addinivalue_line(
+        "markers", "browser: drives the dashboard in headless Chromium (dash_duo)")
+    config.addinivalue_line(
+        "markers", "celery: needs Redis and a Celery worker (RNACLUST_TEST_REDIS_URL)")
 
 
 @pytest.fixture(scope="session")

@@ -72,7 +72,8 @@ def analysis_on_map(store: ResultStore,
     inputs = stored_input_files(store, key)
 
     def report() -> str:
-        from rnaclust_dash.export.report_single_cell import single_cell_report
+        from rnaclust_dash.export.report_single_cell import (single_cell_report,
+                                                             single_cell_splits_part)
         from rnaclust_dash.pipeline.single_cell import run_single_cell
 
         from rnaclust_dash.pp.neighbors import load_umap
@@ -82,7 +83,8 @@ def analysis_on_map(store: ResultStore,
         load_umap()
         result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=steps)
         return single_cell_report(result, dataset, inputs=inputs, dataset_key=key,
-                                  params_text=text)
+                                  params_text=text, parts=(single_cell_splits_part(
+                                      result, steps),) if steps else ())
     return ExportedAnalysis(text, cell_script_inputs(list(inputs), dataset.name), report)
 
 

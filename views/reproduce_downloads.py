@@ -8,14 +8,13 @@ A view gives the ids of its buttons and downloads (:class:`DownloadIds`), the st
 analysis is read from, and an :class:`ExportedAnalysis` maker; this module registers
 the callbacks. The report and its PDF are made in background jobs (:mod:`callbacks.jobs`):
 the report reruns the (cached) analysis and inlines plotly.js, the PDF is drawn by
-Chromium. Whatever cannot be exported (e.g. splits the script cannot replay yet, no
+Chromium. Whatever cannot be exported (e.g. what the script export does not write, no
 Chromium on the server) is said in the row's alert (the Clustering sidebar: its view's
 alert); the page never crashes.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -94,36 +93,6 @@ class ExportedAnalysis:
     report: Callable[[], str]
 
 
-def records_splits(params_text: str) -> bool:
-    """Whether a params.json records splits (``subclusters``)."""
-    return bool(json.loads(params_text).get("subclusters"))
-
-
-def bundle_bytes(analysis: ExportedAnalysis) -> bytes:
-    """The script + notebook zip of ``analysis``; ParameterError (raised by the export,
-    or here when the script would leave out splits params.json records) when the script
-    cannot reproduce what is on screen."""
-    from rnaclust_dash.errors import ParameterError
-
-    bundle = script_bundle(analysis.params_text, analysis.inputs)
-    if records_splits(analysis.params_text) and not _script_replays_splits(bundle):
-        raise ParameterError("These clusters include splits (Split a cluster), which the "
-                             "downloaded script cannot replay yet: it would give the "
-                             "clusters before the splits. Download params.json and run "
-                             "`python -m rnaclust_dash run COUNTS --params params.json "
-                             "--out DIR`, which replays them; or undo the splits.")
-    return bundle
-
-
-def _script_replays_splits(bundle: bytes) -> bool:
-    """Whether the bundle's script splits clusters (calls rnaclust_dash.tl.subcluster)."""
-    import io
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(bundle)) as files:
-        return "subcluster" in files.read("analysis.py").decode()
-
-
 def download_row(row: DownloadIds) -> html.Div:
     """The buttons (params.json first when the view has one) and their downloads."""
     buttons = ([dbc.Button("Download parameters", id=row.params_button, color="secondary",
@@ -183,7 +152,8 @@ def register_downloads(app, row: DownloadIds, states: Sequence[State],
     @app.callback(*outputs(row.script), Input(row.script_button, "n_clicks"), *states,
                   prevent_initial_call=True)
     def download_script(_, *values):
-        return sent(lambda a: dcc.send_bytes(bundle_bytes(a), SCRIPT_BUNDLE_FILE), values)
+        return sent(lambda a: dcc.send_bytes(script_bundle(a.params_text, a.inputs),
+                                             SCRIPT_BUNDLE_FILE), values)
 
     # the report reruns the cached analysis and inlines plotly.js (seconds): a job
     @app.callback(*outputs(row.report), Input(row.report_button, "n_clicks"), *states,

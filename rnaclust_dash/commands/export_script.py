@@ -1,8 +1,8 @@
 """``python -m rnaclust_dash export-script --params params.json --out DIR``: a runnable
 Python script (analysis.py) and Jupyter notebook (analysis.ipynb) of the analysis in
-params.json (issue 14 item 2): the params.json of ``run`` (bulk or single cells),
-``markers`` or ``trajectory``, and with ``--enrich-params`` that of ``enrich`` on the
-markers. Both call the public API step by step with the parameters and seed inline, and
+params.json (issue 14 item 2): the params.json of ``run`` (bulk or single cells, with
+their cluster splits), ``markers``, ``trajectory`` (samples or cells), ``timecourse`` or
+``modules``, and with ``--enrich-params`` that of ``enrich`` on the markers. Both call the public API step by step with the parameters and seed inline, and
 write the same files as the commands (assignments.csv, markers.csv, enrichment.csv,
 pseudotime.csv, paga.csv...)."""
 

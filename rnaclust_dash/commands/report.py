@@ -3,9 +3,10 @@ self-contained HTML report (report.html) of the analysis (issue 14 item 3): figu
 tables, parameters, methods with citations, versions, input checksums and the machine.
 
 The analysis is the one params.json records: the bulk clustering (as ``run``), with the
-marker genes when it is the params.json of ``markers`` and the trajectory when it is that
-of ``trajectory``; single cells (a 10x folder, .h5 or .h5ad) as ``run --mode
-single-cell``; for the params.json of ``timecourse`` or ``modules``, their results as
+clusters split as its ``subclusters`` say (a table of the splits), the marker genes when it
+is the params.json of ``markers`` and the trajectory when it is that of ``trajectory``;
+single cells (a 10x folder, .h5 or .h5ad) as ``run --mode single-cell``, with their splits
+or their trajectory; for the params.json of ``timecourse`` or ``modules``, their results as
 written beside it. ``--enrichment`` adds an enrichment.csv of ``enrich``. ``--pdf`` also
 prints report.pdf with Chromium (:mod:`rnaclust_dash.export.pdf`). Opens offline.
 """
@@ -80,38 +81,68 @@ def _report_text(args, document: dict, dataset, store, key: str,
         return text, list(dataset.notices)
     params = analysis_params(args, dataset)
     if resolve_mode(params.mode, dataset) == "single-cell":
-        return _single_cell(args, dataset, store, key, inputs,
-                            steps_from_records((document or {}).get("subclusters")))
+        return _single_cell(args, document, dataset, store, key, inputs)
     return _bulk(args, document, params, dataset, store, key, inputs)
 
 
-def _single_cell(args, dataset, store, key: str, inputs: dict,
-                 steps=()) -> tuple[str, list]:
-    """The single-cell report, with the splits params.json records (``steps``) replayed."""
-    from ..export.report_single_cell import single_cell_report
+def _single_cell(args, document: dict, dataset, store, key: str,
+                 inputs: dict) -> tuple[str, list]:
+    """The single-cell report, with the splits params.json records replayed and the
+    trajectory of its ``trajectory`` entry."""
+    from ..export.report_single_cell import single_cell_report, single_cell_splits_part
     from ..pipeline.single_cell import run_single_cell
-    from .trajectory import params_with_splits
 
     params = (analysis_params(args, dataset) if args.params
               else single_cell_defaults().replace(**_explicit_options(args)))
-    result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=steps)
+    steps = steps_from_records(document.get("subclusters"))
+    parts, notices = [], []
+    if "trajectory" in document:  # as the trajectory command: no splits for cells
+        result, part, notices = _cell_trajectory_part(document["trajectory"], params,
+                                                      dataset, store, key)
+        parts.append(part)
+    else:
+        result = run_single_cell(dataset, params, store=store, dataset_key=key, splits=steps)
+    if steps and "trajectory" not in document:
+        parts.insert(0, single_cell_splits_part(result, steps))
     text = single_cell_report(result, dataset, inputs=inputs, dataset_key=key,
-                              params_text=params_with_splits(params_document(
-                                  params, dataset_name=dataset.name, dataset_key=key), steps))
-    return text, list(dataset.notices + result.notices)
+                              params_text=json.dumps(document, indent=2) if document else
+                              params_document(params, dataset_name=dataset.name,
+                                              dataset_key=key), parts=tuple(parts))
+    return text, list(dataset.notices + result.notices) + notices
+
+
+def _cell_trajectory_part(entry: dict, params, dataset, store, key: str):
+    """``(result, part, notices)``: the single-cell run and its trajectory in the report."""
+    from ..export.report_single_cell import cell_trajectory_part
+    from ..pipeline.trajectory import RootChoice, cell_trajectory
+
+    root = RootChoice(item=entry.get("root_cell"), group=entry.get("root_cluster"),
+                      column=entry.get("root_column"))
+    result, trajectory, genes = cell_trajectory(
+        dataset, params, root, store=store, dataset_key=key,
+        groups_column=entry.get("groups_column"), n_comps=entry.get("n_comps", 15),
+        n_dcs=entry.get("n_dcs", 10))
+    part = cell_trajectory_part(result, trajectory, genes,
+                                groups_column=entry.get("groups_column"),
+                                threshold=entry.get("paga_threshold", 0.0))
+    return result, part, list(trajectory.notices)
 
 
 def _bulk(args, document: dict, params, dataset, store, key: str,
           inputs: dict) -> tuple[str, list]:
+    from ..export.report_sections import analysis_splits_part
     from ..pipeline import compute_embedding, run_analysis
+    from ..pipeline.subcluster import split_analysis
 
-    analysis = run_analysis(store, key, params)
+    steps = steps_from_records(document.get("subclusters"))  # splits replayed first
+    analysis = split_analysis(store, run_analysis(store, key, params), steps)
     embedding = compute_embedding(store, key, params)
     parts = []
+    if steps:
+        parts.append(analysis_splits_part(analysis, steps))
     if "markers" in document:
-        parts.append(_markers_part(document["markers"], params, store, key))
+        parts.append(_markers_part(document["markers"], params, store, key, steps))
     if "trajectory" in document:
-        steps = steps_from_records(document.get("subclusters"))  # splits replayed first
         parts.append(_trajectory_part(document["trajectory"], params, store, key, steps))
     if args.enrichment:
         from ..export.report_sections import enrichment_part
@@ -126,14 +157,15 @@ def _bulk(args, document: dict, params, dataset, store, key: str,
     return text, list(dataset.notices + analysis.notices)
 
 
-def _markers_part(entry: dict, params, store, key: str):
+def _markers_part(entry: dict, params, store, key: str, steps=()):
     from ..export.report_sections import markers_part
     from ..pipeline.markers import marker_inputs, run_markers
 
     test, versus = entry.get("test", "t-test"), entry.get("versus")
     group_by = entry.get("group_by", "clusters")
     inputs = marker_inputs(store, key, params.replace(group_by=""), test=test,
-                           group_by=None if group_by == "clusters" else group_by)
+                           group_by=None if group_by == "clusters" else group_by,
+                           splits=steps)
     table = run_markers(inputs, test=test, reference=versus)
     return markers_part(table, inputs, test=test, versus=versus, group_by=group_by)
 

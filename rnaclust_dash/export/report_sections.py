@@ -19,6 +19,8 @@ from .report import ReportPart, Section, _table
 MAX_VOLCANOES = 6
 #: Rows of a long table shown in the report (the CSV files hold them all).
 MAX_TABLE_ROWS = 200
+#: Genes whose trends along pseudotime the report draws.
+TREND_GENES = 30
 
 _TEST_KEYS = {"t-test": "t-test", "wilcoxon": "wilcoxon", "deseq2": "deseq2-wald"}
 
@@ -112,8 +114,36 @@ def enrichment_part(table: pd.DataFrame, *, source: str = "") -> ReportPart:
         sections=(Section("Enrichment", body),))
 
 
+def trend_genes(genes: pd.DataFrame) -> pd.DataFrame:
+    """The rows of the pseudotime gene table (``gene, ..., rho``; best first) whose trends
+    the report draws: the first :data:`TREND_GENES` with a correlation.
+
+    Parameters
+    ----------
+    genes : pandas.DataFrame
+        pseudotime_genes.csv.
+
+    Returns
+    -------
+    pandas.DataFrame
+        At most :data:`TREND_GENES` rows of ``genes``.
+    """
+    return genes.dropna(subset=["rho"]).head(TREND_GENES)
+
+
+def _gene_labels(genes: pd.DataFrame) -> list[str]:
+    """Row labels of genes: the symbol where the table has one (cells), else the id; the
+    ids when symbols repeat."""
+    ids = genes["gene"].astype(str)
+    if "symbol" not in genes.columns:
+        return ids.tolist()
+    symbols = genes["symbol"].where(genes["symbol"].notna(), ids).astype(str)
+    return symbols.tolist() if symbols.is_unique else ids.tolist()
+
+
 def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
-                    groups_column: str | None = None, threshold: float = 0.0) -> ReportPart:
+                    groups_column: str | None = None, threshold: float = 0.0,
+                    items: str = "samples") -> ReportPart:
     """The trajectory in the report.
 
     Parameters
@@ -123,11 +153,14 @@ def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
     genes : pandas.DataFrame
         The genes along pseudotime (pseudotime_genes.csv).
     values : pandas.DataFrame
-        Genes x items log values the genes were tested on (for the trends heatmap).
+        Genes x items log values the genes were tested on (for the trends heatmap; the
+        :data:`TREND_GENES` first genes of ``genes`` are enough).
     groups_column : str, optional, keyword-only
         The sheet column whose values are PAGA's groups (None: the clusters).
     threshold : float, keyword-only
         PAGA edges at or below it are not drawn.
+    items : str, keyword-only
+        What was ordered (``"samples"`` or ``"cells"``), for the methods sentence.
 
     Returns
     -------
@@ -145,12 +178,13 @@ def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
                              paga=trajectory.paga, positions=positions, root=trajectory.root,
                              threshold=threshold, axis_titles=("DC1", "DC2"))
     figures = {"Pseudotime and PAGA on the diffusion map": main}
-    top = genes.dropna(subset=["rho"]).head(30)
+    top = trend_genes(genes)
     if len(top):
         trend_values = values.loc[top["gene"], list(trajectory.ids)].to_numpy().T
+        top = top.assign(gene=_gene_labels(top))
         trends = smoothed_trends(trend_values, list(top["gene"]), trajectory.pseudotime,
                                  n_bins=min(30, len(trajectory.ids)))
-        figures["Top genes along pseudotime"] = trends_figure(trends, top)
+        figures["Top genes along pseudotime"] = trends_figure(trends, top, items=items)
     pseudotime = pd.DataFrame({"id": trajectory.ids, "group": trajectory.groups,
                                "pseudotime": np.where(np.isfinite(trajectory.pseudotime),
                                                       trajectory.pseudotime, np.nan)})
@@ -164,8 +198,117 @@ def trajectory_part(trajectory, genes: pd.DataFrame, values: pd.DataFrame, *,
             + _table(genes, max_rows=50, all_rows="pseudotime_genes.csv"))
     nodes = f"the groups of '{groups_column}'" if groups_column else "the clusters"
     return ReportPart(
-        methods=("The samples were ordered by {diffusion_pseudotime} from "
+        methods=(f"The {items} were ordered by {{diffusion_pseudotime}} from "
                  f"{trajectory.ids[trajectory.root]} on a {trajectory.n_neighbors}-nearest-"
                  f"neighbour graph; {nodes} were joined by {{paga}}; genes that change along "
                  "pseudotime were found by {spearman}."),
         figures=figures, sections=(Section("Trajectory", body),))
+
+
+def _child_sizes(parent: str, labels) -> dict[str, int]:
+    """Items in each child of ``parent`` right after its split (the children of later
+    splits of a child counted in that child), children in numeric order."""
+    prefix = f"{parent}."
+    sizes: dict[str, int] = {}
+    for label in np.asarray(labels).astype(str):
+        if label.startswith(prefix):
+            child = prefix + label[len(prefix):].split(".")[0]
+            sizes[child] = sizes.get(child, 0) + 1
+    return dict(sorted(sizes.items(), key=lambda item: int(item[0].rsplit(".", 1)[1])))
+
+
+def splits_table(steps, labels, *, method: str, items: str = "samples",
+                 top_genes: int | None = None) -> pd.DataFrame:
+    """One row per split: the parent, the method and what it read, the k or resolution,
+    and the children with their sizes.
+
+    Parameters
+    ----------
+    steps : sequence of SplitStep
+        The splits, in order (params.json ``subclusters``).
+    labels : array-like
+        (n_items,) the labels after every split.
+    method : str, keyword-only
+        The clustering method as shown (each split re-runs it).
+    items : str, keyword-only
+        What was clustered (``"samples"``, ``"genes"``, ``"cells"``).
+    top_genes : int, optional, keyword-only
+        Genes re-selected on a cluster (steps with ``features="selection"``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``parent, method, parameter, children``; ``children`` as ``"3.1 (12),
+        3.2 (8)"``.
+    """
+    from .script_splits import split_method
+
+    rows = []
+    for step in steps:
+        settings = ([f"k = {step.k}"] if step.k is not None else []) + (
+            [f"resolution {step.resolution:g}"] if step.resolution is not None else []) + (
+            [f"{len(step.members)} selected {items}"] if step.members is not None else [])
+        parameter = "; ".join(settings)
+        sizes = _child_sizes(step.cluster, labels)
+        rows.append({"parent": step.cluster,
+                     "method": split_method(step, method=method, items=items,
+                                            top_genes=top_genes),
+                     "parameter": parameter,
+                     "children": ", ".join(f"{child} ({n:,})" for child, n in sizes.items())})
+    return pd.DataFrame(rows, columns=["parent", "method", "parameter", "children"])
+
+
+def splits_part(steps, labels, *, method: str, items: str = "samples",
+                top_genes: int | None = None) -> ReportPart:
+    """The cluster splits in the report: a methods sentence and the table of
+    :func:`splits_table` (same parameters).
+
+    Parameters
+    ----------
+    steps : sequence of SplitStep
+    labels : array-like
+        (n_items,) the labels after every split.
+    method : str, keyword-only
+    items : str, keyword-only
+    top_genes : int, optional, keyword-only
+
+    Returns
+    -------
+    ReportPart
+        No figure (the split labels colour the clustering's figures).
+    """
+    table = splits_table(steps, labels, method=method, items=items, top_genes=top_genes)
+    where = ("on the kNN graph restricted to the cluster's cells" if items == "cells"
+             else f"on the cluster's {items} alone")
+    parents = ", ".join(table["parent"])
+    methods = (f"Clusters were then split in place, in this order: {parents}; each split "
+               f"re-ran {method} {where}, the children named after the parent (e.g. "
+               f"{steps[0].cluster}.1) and the other {items} keeping their cluster "
+               f"({len(set(np.asarray(labels).astype(str).tolist()))} clusters in all).")
+    body = (f"<p>{len(table)} split{'s' if len(table) > 1 else ''}, in the order applied "
+            "(params.json <code>subclusters</code>).</p>" + _table(table))
+    return ReportPart(methods=methods, figures={}, sections=(Section("Cluster splits",
+                                                                      body),))
+
+
+def analysis_splits_part(analysis, steps) -> ReportPart:
+    """:func:`splits_part` of a bulk analysis whose clusters ``steps`` split (the report
+    command's and the dashboard's report).
+
+    Parameters
+    ----------
+    analysis : Analysis
+        The analysis after the splits
+        (:func:`rnaclust_dash.pipeline.subcluster.split_analysis`).
+    steps : sequence of SplitStep
+        The splits, in order (at least one).
+
+    Returns
+    -------
+    ReportPart
+    """
+    from ..tl.methods import get_method
+
+    params = analysis.params
+    return splits_part(steps, analysis.labels, method=get_method(params.method).label,
+                       items=params.target, top_genes=params.top_genes)

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from .. import __version__
-from .report import (References, Section, _pairs, _table, closing_sections, figure_list,
-                     figures_html, methods_section, report_html)
+from .report import (References, ReportPart, Section, _pairs, _table, closing_sections,
+                     figure_list, figures_html, methods_section, report_html)
 
 #: Markers per group in the dot plot and in the table.
 DOT_MARKERS, TABLE_MARKERS = 3, 10
@@ -38,6 +38,8 @@ def single_cell_methods(result, dataset_name: str, refs: References) -> str:
     """
     p, m = result.params, result.metrics()
     cite = refs.cite
+    # clusters as the method found them: a split child (3.1) counts as its parent
+    n_found = len({str(label).split(".")[0] for label in result.labels})
     rules = [f"fewer than {p.min_genes:g} genes"] + (
         [f"more than {p.max_genes:g} genes"] if p.max_genes else []) + (
         [f"fewer than {p.min_counts:g} counts"] if p.min_counts else []) + (
@@ -59,7 +61,7 @@ def single_cell_methods(result, dataset_name: str, refs: References) -> str:
         sentences.append(f"The {p.neighbors} nearest neighbours of each cell were joined "
                          f"in a graph, and the cells clustered by {cite(p.method)} at "
                          f"resolution {p.resolution:g} (random seed {p.seed}) into "
-                         f"{m['n_clusters']} clusters.")
+                         f"{n_found} clusters.")
     else:
         sentences.append(f"Cells were clustered by {cite(p.method)} of the principal "
                          f"components into k = {p.k} clusters (random seed {p.seed}).")
@@ -119,7 +121,7 @@ def single_cell_figures(result) -> dict:
 
 
 def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text: str = "",
-                       dataset_key: str = "") -> str:
+                       dataset_key: str = "", parts: tuple[ReportPart, ...] = ()) -> str:
     """The HTML report of a single-cell analysis.
 
     Parameters
@@ -134,6 +136,9 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
         params.json of the analysis (shown as is).
     dataset_key : str
         The dataset's content key in the store.
+    parts : tuple of ReportPart
+        Cluster splits, the trajectory of the cells... (:mod:`.report_sections`): their
+        methods sentences, figures and tables follow the clustering's.
 
     Returns
     -------
@@ -143,6 +148,8 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
     refs = References()
     paragraph = single_cell_methods(result, dataset.name, refs)
     figures = single_cell_figures(result)
+    for part in parts:
+        figures |= part.figures
     metrics = result.metrics()
     removed = pd.DataFrame({"rule": list(metrics["removed_by_rule"]),
                             "cells removed (this rule alone)":
@@ -153,7 +160,8 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
                .groupby("group", sort=False).head(TABLE_MARKERS))
     summary = {key: value for key, value in metrics.items()
                if key not in ("removed_by_rule", "cluster_sizes")}
-    sections = [methods_section([paragraph], refs), figure_list(figures),
+    sections = [methods_section([paragraph] + [refs.fill(part.methods) for part in parts],
+                                refs), figure_list(figures),
                 Section("Figures", figures_html(figures)),
                 Section("Quality control", _pairs(summary) + "<h3>Cells removed by each "
                         "rule</h3>" + _table(removed)),
@@ -162,7 +170,63 @@ def single_cell_report(result, dataset, *, inputs: dict[str, bytes], params_text
                         f"{html.escape(result.marker_groups)} by rank; all genes are in "
                         "markers.csv.</p>" + _table(markers, max_rows=500,
                                                     all_rows="markers.csv"))]
+    sections += [section for part in parts for section in part.sections]
     sections += closing_sections(notices=(*dataset.notices, *result.notices), inputs=inputs,
                                  dataset_key=dataset_key, params_text=params_text,
                                  parameters=result.params.to_dict())
     return report_html(f"rnaclust-dash report: {dataset.name} (single cells)", sections)
+
+
+def single_cell_splits_part(result, steps) -> ReportPart:
+    """The splits of the cells' clusters in the report (:func:`~.report_sections.splits_part`
+    of a single-cell result whose labels ``steps`` split).
+
+    Parameters
+    ----------
+    result : SingleCellResult
+        Run with ``splits=steps``.
+    steps : sequence of SplitStep
+        The splits, in order (at least one).
+
+    Returns
+    -------
+    ReportPart
+    """
+    from .report_sections import splits_part
+
+    return splits_part(steps, result.labels, method=result.params.method.capitalize(),
+                       items="cells")
+
+
+def cell_trajectory_part(result, trajectory, genes: pd.DataFrame, *,
+                         groups_column: str | None = None,
+                         threshold: float = 0.0) -> ReportPart:
+    """The trajectory of single cells in the report: pseudotime and PAGA on the diffusion
+    map, the top genes' trends (by symbol), the tables.
+
+    Parameters
+    ----------
+    result : SingleCellResult
+        The cells the trajectory ordered (their log values draw the trends).
+    trajectory : Trajectory
+        :func:`rnaclust_dash.pipeline.trajectory.cell_trajectory`'s.
+    genes : pandas.DataFrame
+        The genes along pseudotime (``gene, symbol, rho, pvalue, padj, direction``).
+    groups_column : str, optional, keyword-only
+        The cell-sheet column whose values are PAGA's groups (None: the clusters).
+    threshold : float, keyword-only
+        PAGA edges at or below it are not drawn.
+
+    Returns
+    -------
+    ReportPart
+    """
+    from .report_sections import trajectory_part, trend_genes
+
+    top = trend_genes(genes)["gene"].astype(str)
+    columns = pd.Index(result.gene_ids.astype(str)).get_indexer(top)
+    chosen = result.log_values[:, columns]
+    chosen = chosen.toarray() if hasattr(chosen, "toarray") else np.asarray(chosen)
+    values = pd.DataFrame(chosen.T, index=top.to_numpy(), columns=trajectory.ids)
+    return trajectory_part(trajectory, genes, values, groups_column=groups_column,
+                           threshold=threshold, items="cells")

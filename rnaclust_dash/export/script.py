@@ -1,11 +1,11 @@
 """A runnable Python script of an analysis (``export-script``; issue 14 item 2).
 
 The script calls the public API step by step (read, exclude, normalize, correct, select,
-cluster, validate, embed) with every parameter and the seed written inline, and writes
-``assignments.csv``: the same bytes as ``python -m rnaclust_dash run`` and the dashboard's
-download with the same parameters (tests/core/test_export_script.py runs it). The steps are
-made once, as a list of :class:`Step`, so the notebook (:mod:`.notebook`) has the same code,
-one cell per step.
+cluster, split clusters, validate, embed) with every parameter and the seed written
+inline, and writes ``assignments.csv``: the same bytes as ``python -m rnaclust_dash run``
+and the dashboard's download with the same parameters (tests/core/test_export_script.py
+and test_export_replay.py run it). The steps are made once, as a list of :class:`Step`,
+so the notebook (:mod:`.notebook`) has the same code, one cell per step.
 
 Only the steps the parameters use are written (no batch correction step for
 ``batch_method="none"``...). One builder per analysis kind: :func:`bulk_steps` for the bulk
@@ -15,13 +15,18 @@ clustering; single-cell, time-course and module analyses add theirs beside it.
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .. import __version__
 from ..params import AnalysisParams, split_list
 from ..tl.hierarchical import EUCLIDEAN_LINKAGES
 from ..tl.methods import get_method
+
+if TYPE_CHECKING:
+    from ..tl.subcluster import SplitStep
 
 SCRIPT_FILE = "analysis.py"
 
@@ -220,7 +225,15 @@ def _cluster_step(params: AnalysisParams) -> Step:
                 f"{method.description} Distance: {params.distance}; seed {params.seed}.", code)
 
 
-def _validate_step(params: AnalysisParams) -> Step:
+def _validate_step(params: AnalysisParams, *, split: bool = False) -> Step:
+    if split:  # as run --subcluster: the exact indices of the split labels
+        code = ("if distances is None:  # the silhouette of the split labels needs them all\n"
+                f"    distances = pairwise_distances(items, metric={params.distance!r})\n"
+                "validation = validation_summary(items, distances, labels)\n"
+                "print(f\"mean silhouette {validation['silhouette']:.3f}\")")
+        return Step("Validate the clusters", "Silhouette widths (as cluster::silhouette), "
+                    "Calinski-Harabasz and Davies-Bouldin indices of the split clusters.",
+                    code)
     code = ("if len(items) > LARGE_ITEMS:  # silhouette of a seeded sample of the items\n"
             "    validation = sampled_validation_summary(\n"
             f"        items, labels, metric={params.distance!r}, sample_size=SILHOUETTE_SAMPLE,\n"
@@ -244,8 +257,9 @@ def _embed_step(params: AnalysisParams) -> Step:
                 "The coordinates of the scatter plot.", f"embedding = {call}")
 
 
-def _write_step(params: AnalysisParams) -> Step:
-    soft = get_method(params.method).soft
+def _write_step(params: AnalysisParams, *, split: bool = False) -> Step:
+    # a soft method's confidence is that of the parent clusters: not written after splits
+    soft = get_method(params.method).soft and not split
     code = ("assignments = pd.DataFrame({\"id\": np.asarray(item_ids, dtype=str), "
             "\"cluster\": labels,\n"
             "                            \"silhouette\": validation[\"silhouette_values\"]})\n"
@@ -257,7 +271,8 @@ def _write_step(params: AnalysisParams) -> Step:
                 "width (the file the dashboard and `run` write).", code)
 
 
-def bulk_steps(params: AnalysisParams, inputs: ScriptInputs) -> list[Step]:
+def bulk_steps(params: AnalysisParams, inputs: ScriptInputs, *,
+               splits: Sequence[SplitStep] = ()) -> list[Step]:
     """The steps of a bulk clustering analysis.
 
     Parameters
@@ -266,28 +281,41 @@ def bulk_steps(params: AnalysisParams, inputs: ScriptInputs) -> list[Step]:
         The analysis (as in params.json).
     inputs : ScriptInputs
         The files the script reads and the folder it writes to.
+    splits : sequence of SplitStep, keyword-only
+        Clusters split in place after the clustering (params.json ``subclusters``, as
+        ``run --subcluster``; see :mod:`.script_splits`).
 
     Returns
     -------
     list of Step
         Imports first, then read, exclude, ComBat-seq, normalize, ComBat/limma, select,
-        cluster, validate, embed and write; the steps the parameters do not use are left
-        out.
+        cluster, split, validate, embed and write; the steps the parameters do not use are
+        left out.
     """
+    from .script_splits import bulk_split_imports, bulk_split_step
+
+    imports = _imports(params)
+    split_step = None
+    if splits:
+        imports += "\n" + "\n".join(bulk_split_imports())
+        split_step = bulk_split_step(params, splits)
+    split = bool(splits)
     steps = [Step("Imports", "The public API of rnaclust_dash "
-                  f"(made with rnaclust-dash {__version__}).", _imports(params)),
+                  f"(made with rnaclust-dash {__version__}).", imports),
              _read_step(inputs), _exclude_step(params), _combat_seq_step(params),
              _normalize_step(params), _log_batch_step(params), _select_step(params),
-             _cluster_step(params), _validate_step(params), _embed_step(params),
-             _write_step(params)]
+             _cluster_step(params), split_step, _validate_step(params, split=split),
+             _embed_step(params), _write_step(params, split=split)]
     return [step for step in steps if step is not None]
 
 
-def analysis_title(params: AnalysisParams, dataset_name: str) -> str:
-    """The first line of an exported script and the notebook's heading."""
+def analysis_title(params: AnalysisParams, dataset_name: str, *, n_splits: int = 0) -> str:
+    """The first line of an exported script and the notebook's heading (``n_splits``:
+    clusters split after the clustering)."""
     size = (f"k = {params.k}" if get_method(params.method).uses == "k"
             else f"resolution {params.resolution:g}")
-    return f"rnaclust-dash analysis of {dataset_name}: {params.method}, {size}"
+    splits = f", {n_splits} split{'s' if n_splits > 1 else ''}" if n_splits else ""
+    return f"rnaclust-dash analysis of {dataset_name}: {params.method}, {size}{splits}"
 
 
 def written_files(steps: list[Step]) -> list[str]:

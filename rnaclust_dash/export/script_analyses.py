@@ -8,8 +8,10 @@ params.json asks for (``export-script``; issue 14 item 2).
   genes of each group, or of each gene cluster, in GO or GMT gene sets (enrichment.csv);
 - trajectory (params.json of the ``trajectory`` command, its ``trajectory`` entry):
   diffusion pseudotime and PAGA of the clustered samples (pseudotime.csv, paga.csv,
-  diffmap.csv, groups.csv, pseudotime_genes.csv);
-- single cells (``mode: single-cell``): :mod:`.script_single_cell`;
+  diffmap.csv, groups.csv, pseudotime_genes.csv), or of single cells on their kNN graph;
+- cluster splits (``subclusters``, of samples or cells): :mod:`.script_splits`;
+- single cells (``mode: single-cell``): :mod:`.script_single_cell` (with a ``markers``
+  entry, its test and groups);
 - time course and modules (params.json of ``timecourse`` / ``modules``):
   :mod:`.script_patterns`.
 
@@ -24,6 +26,7 @@ import json
 
 from ..errors import ParameterError
 from ..params import AnalysisParams, params_from_document
+from ..tl.subcluster import steps_from_records
 from ..pp.normalization import LOG_SCALE_METHODS
 from .script import ScriptInputs, Step, analysis_title, bulk_steps
 from .script_patterns import modules_steps, timecourse_steps
@@ -114,10 +117,27 @@ def enrichment_steps(document: dict) -> list[Step]:
                  "universe = table[\"id\"].tolist()  # every gene clustered\n")
     else:
         raise ParameterError("This enrich params.json has no --markers or --assignments query.")
+    code = (query + _enrich_code(sets, min_size=options.get("min_size", 10),
+                                 max_size=options.get("max_size", 500)))
+    return [_imports_step(["from rnaclust_dash.tl.enrichment import cluster_queries, "
+                           "enrich_queries, marker_queries",
+                           "from rnaclust_dash.tl.genesets import bundled_gene_sets, read_gmt",
+                           "from rnaclust_dash.tl.gene_ids import detect_id_kind, "
+                           "map_to_symbols",
+                           "from rnaclust_dash.export.tables import write_csv"]),
+            Step(f"Enrichment of the gene lists ({sets})",
+                 "Hypergeometric over-representation with Benjamini-Hochberg adjustment; "
+                 "writes enrichment.csv (as the enrich command).", code)]
+
+
+def _enrich_code(sets: str, *, min_size: int, max_size: int, indent: str = "") -> str:
+    """Code reading the gene sets, mapping ``queries`` and ``universe`` to symbols when the
+    sets hold symbols and the ids do not (as the enrich command), and writing
+    enrichment.csv; every line starts with ``indent``."""
     read_sets = (f"gene_sets = bundled_gene_sets({sets!r})\n" if sets in ("go-bp", "go-mf",
                                                                             "go-cc")
-                 else f"gene_sets = read_gmt(Path({sets!r}).read_bytes(), filename={sets!r})\n")
-    code = (query + read_sets +
+                 else f"gene_sets = read_gmt(Path({sets!r}))\n")
+    code = (read_sets +
             "# the sets hold symbols and the ids are not: map ids to symbols (as enrich)\n"
             "set_genes = [g for members in gene_sets.members[:200] for g in members]\n"
             "ids = list(dict.fromkeys([*universe, *(g for genes in queries.values() "
@@ -129,18 +149,33 @@ def enrichment_steps(document: dict) -> list[Step]:
             "queries.items()}\n"
             "    universe = [symbol[g] for g in universe]\n"
             "enrichment = enrich_queries(queries, gene_sets, universe=universe, "
-            f"min_size={options.get('min_size', 10)!r},\n"
-            f"                            max_size={options.get('max_size', 500)!r})\n"
+            f"min_size={min_size!r},\n"
+            f"                            max_size={max_size!r})\n"
             "write_csv(enrichment, OUT / \"enrichment.csv\")")
-    return [_imports_step(["from rnaclust_dash.tl.enrichment import cluster_queries, "
-                           "enrich_queries, marker_queries",
-                           "from rnaclust_dash.tl.genesets import bundled_gene_sets, read_gmt",
-                           "from rnaclust_dash.tl.gene_ids import detect_id_kind, "
-                           "map_to_symbols",
-                           "from rnaclust_dash.export.tables import write_csv"]),
-            Step(f"Enrichment of the gene lists ({sets})",
-                 "Hypergeometric over-representation with Benjamini-Hochberg adjustment; "
-                 "writes enrichment.csv (as the enrich command).", code)]
+    return "\n".join(indent + line for line in code.splitlines())
+
+
+def _pseudotime_enrichment(trajectory: dict, *, column: str) -> tuple[list[str], str]:
+    """Import lines and code of the enrichment of the genes rising and falling along
+    pseudotime (``trajectory --enrich``; nothing when the entry has no ``enrich``)."""
+    sets = trajectory.get("enrich")
+    if not sets:
+        return [], ""
+    from ..params import COMMAND_SPEC
+
+    code = ("\n# genes rising / falling along pseudotime (padj < 0.05), every gene tested as "
+            "the universe\n"
+            f"queries = pseudotime_gene_lists(genes, top={trajectory.get('enrich_top')!r}, "
+            f"column={column!r})\n"
+            "if queries:  # none changes along pseudotime: no enrichment.csv (as the command)\n"
+            f"    universe = genes[{column!r}].astype(str).drop_duplicates().tolist()\n"
+            + _enrich_code(sets, min_size=COMMAND_SPEC["enrich_min_size"].default,
+                           max_size=COMMAND_SPEC["enrich_max_size"].default, indent="    "))
+    return (["from rnaclust_dash.tl.trajectory.genes import pseudotime_gene_lists",
+             "from rnaclust_dash.tl.enrichment import enrich_queries",
+             "from rnaclust_dash.tl.genesets import bundled_gene_sets, read_gmt",
+             "from rnaclust_dash.tl.gene_ids import detect_id_kind, map_to_symbols",
+             "from rnaclust_dash.export.tables import write_csv"], code)
 
 
 def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
@@ -159,20 +194,69 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
     -------
     list of Step
     """
-    column, groups_column = trajectory.get("root_column"), trajectory.get("groups_column")
-    root = (f"RootChoice(column={column!r}, values=metadata.get({column!r}))" if column
-            else f"RootChoice(item={trajectory.get('root_cell')!r}, "
-                 f"group={trajectory.get('root_cluster')!r})")
-    groups = (f"metadata[{groups_column!r}].reindex(pd.Index(item_ids)).astype(str).to_numpy()"
-              if groups_column else "np.asarray(labels).astype(str)")
-    code = (f"paga_groups = {groups}\n"
-            f"trajectory = item_trajectory(items, item_ids, paga_groups, {root},\n"
+    groups_column = trajectory.get("groups_column")
+    root, groups = _root_and_groups_code(trajectory, sheet="metadata",
+                                         ids="pd.Index(item_ids)")
+    code = (f"root = {root}\npaga_groups = {groups}\n"
+            "trajectory = item_trajectory(items, item_ids, paga_groups, root,\n"
             f"                             n_pcs={params.pcs!r}, "
             f"n_neighbors={params.neighbors!r}, n_comps={trajectory.get('n_comps', 15)!r},\n"
             f"                             n_dcs={trajectory.get('n_dcs', 10)!r}, "
             f"random_state={params.seed!r})\n"
-            "genes = trajectory_genes(selected, trajectory)\n"
-            "pseudotime = np.where(np.isfinite(trajectory.pseudotime), "
+            "genes = trajectory_genes(selected, trajectory)\n")
+    return _trajectory_with_files(
+        ["from rnaclust_dash.pipeline.trajectory import RootChoice, item_trajectory, "
+         "trajectory_genes", "from rnaclust_dash.export.tables import write_csv"],
+        "A kNN graph of the samples as clustered, its diffusion map, pseudotime from the root "
+        "and PAGA connectivities between the "
+        + (f"groups of {groups_column}" if groups_column else "clusters"),
+        code, trajectory, column="gene")
+
+
+def _trajectory_with_files(imports: list[str], comment: str, code: str, trajectory: dict,
+                           *, column: str) -> list[Step]:
+    """The imports step and the trajectory step: ``code`` (which leaves ``trajectory``
+    and ``genes``), then the command's files and the enrichment along pseudotime of the
+    genes named by ``column``."""
+    enrich_imports, enrich_code = _pseudotime_enrichment(trajectory, column=column)
+    return [_imports_step([*imports, "from rnaclust_dash.tl.trajectory.paga import paga_edges",
+                           *enrich_imports]),
+            Step("Trajectory: diffusion pseudotime and PAGA",
+                 comment + "; writes the files of the trajectory command"
+                 + _enriched(trajectory),
+                 code + _trajectory_files_code(trajectory) + enrich_code)]
+
+
+def _root_and_groups_code(trajectory: dict, *, sheet: str, ids: str) -> tuple[str, str]:
+    """Code of the trajectory's root (a ``RootChoice``) and of PAGA's groups (a sheet
+    column, else the clusters), reading the sheet ``sheet`` and the item ids ``ids``."""
+    column, groups_column = trajectory.get("root_column"), trajectory.get("groups_column")
+    if column:
+        root = (f"RootChoice(column={column!r}, values={sheet}.get({column!r}))  # the "
+                f"earliest {column}")
+    elif trajectory.get("root_cell"):
+        root = f"RootChoice(item={trajectory['root_cell']!r})  # this item"
+    else:
+        root = (f"RootChoice(group={trajectory.get('root_cluster')!r})  # the centre of "
+                "this cluster")
+    groups = (f"{sheet}[{groups_column!r}].reindex({ids}).astype(str).to_numpy()"
+              if groups_column else "np.asarray(labels).astype(str)")
+    return root, groups
+
+
+def _enriched(trajectory: dict) -> str:
+    """The end of a trajectory step's comment: the enrichment along pseudotime, if any."""
+    if not trajectory.get("enrich"):
+        return "."
+    return (f", and the enrichment of the genes rising and falling along pseudotime in "
+            f"{trajectory['enrich']} (enrichment.csv; ids mapped to symbols with the bundled "
+            "human table: a --gene-map of the command is not recorded in params.json).")
+
+
+def _trajectory_files_code(trajectory: dict) -> str:
+    """Code writing the trajectory command's files from ``trajectory`` (a Trajectory)
+    and ``genes``."""
+    return ("pseudotime = np.where(np.isfinite(trajectory.pseudotime), "
             "trajectory.pseudotime, np.nan)\n"
             "OUT.mkdir(parents=True, exist_ok=True)\n"
             "write_csv(pd.DataFrame({\"id\": trajectory.ids, \"pseudotime\": pseudotime}),\n"
@@ -187,15 +271,45 @@ def trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
             "write_csv(pd.DataFrame({\"id\": trajectory.ids, \"group\": trajectory.groups}), "
             "OUT / \"groups.csv\")\n"
             "write_csv(genes, OUT / \"pseudotime_genes.csv\")")
-    return [_imports_step(["from rnaclust_dash.pipeline.trajectory import RootChoice, "
-                           "item_trajectory, trajectory_genes",
-                           "from rnaclust_dash.tl.trajectory.paga import paga_edges",
-                           "from rnaclust_dash.export.tables import write_csv"]),
-            Step("Trajectory: diffusion pseudotime and PAGA",
-                 "A kNN graph of the samples as clustered, its diffusion map, pseudotime from "
-                 "the root and PAGA connectivities between the "
-                 + (f"groups of {groups_column}" if groups_column else "clusters")
-                 + "; writes the files of the trajectory command.", code)]
+
+
+def cell_trajectory_steps(params: AnalysisParams, trajectory: dict) -> list[Step]:
+    """The trajectory steps of the ``trajectory`` command's params.json on single cells.
+
+    They follow :func:`~.script_single_cell.single_cell_steps` and read its variables
+    (``graph``, ``labels``, ``cell_ids``, ``log_values``, ``lookup``, ``adata``): diffusion
+    map, pseudotime and PAGA on the cells' kNN graph, as
+    :func:`rnaclust_dash.pipeline.trajectory.cell_trajectory`.
+
+    Parameters
+    ----------
+    params : AnalysisParams
+        The single-cell analysis (its seed starts the eigen solver).
+    trajectory : dict
+        As in :func:`trajectory_steps`.
+
+    Returns
+    -------
+    list of Step
+        Imports, then the trajectory and its files.
+    """
+    groups_column = trajectory.get("groups_column")
+    root, groups = _root_and_groups_code(trajectory, sheet="adata.obs",
+                                         ids="pd.Index(cell_ids.astype(str))")
+    code = (f"root = {root}\npaga_groups = {groups}\n"
+            "trajectory = graph_trajectory(graph, cell_ids.astype(str), paga_groups, root,\n"
+            f"                              n_comps={trajectory.get('n_comps', 15)!r}, "
+            f"n_dcs={trajectory.get('n_dcs', 10)!r}, random_state={params.seed!r})\n"
+            "# Spearman correlation of each gene's log values with pseudotime\n"
+            "genes = pseudotime_genes(log_values, gene_ids.astype(str), trajectory.pseudotime)\n"
+            "genes.insert(1, \"symbol\", lookup.loc[genes[\"gene\"]].to_numpy())\n")
+    return _trajectory_with_files(
+        ["from rnaclust_dash.pipeline.trajectory import RootChoice, graph_trajectory",
+         "from rnaclust_dash.tl.trajectory.genes import pseudotime_genes"],
+        "The diffusion map of the cells' kNN graph, pseudotime from the root and PAGA "
+        "connectivities between the "
+        + (f"groups of {groups_column}" if groups_column else "clusters")
+        + " (scanpy's tl.diffmap, tl.dpt and tl.paga)", code, trajectory, column="symbol")
 
 
 def join_steps(*parts: list[Step]) -> list[Step]:
@@ -251,19 +365,12 @@ def analysis_steps(params_text: str, inputs: ScriptInputs, *,
                              if command == "enrich" else
                              f"export-script does not write the {command} command.")
     params = params_from_document(params_text)
-    title = analysis_title(params, name)
+    splits = steps_from_records(document.get("subclusters"))
+    title = analysis_title(params, name, n_splits=len(splits))
     if params.mode == "single-cell":
-        if "trajectory" in document or "markers" in document:
-            raise ParameterError("The script of single cells writes their clustering and "
-                                 "markers; a trajectory of cells is not in the script yet.")
-        if enrich_text is not None:
-            raise ParameterError("The single-cell script writes the markers of each cluster; "
-                                 "--enrich-params follows a bulk markers run.")
-        return single_cell_steps(params, inputs), title
-    if document.get("subclusters"):
-        raise ParameterError("This params.json splits clusters (--subcluster): the script "
-                             "export does not replay splits yet.")
-    parts = [bulk_steps(params, inputs)]
+        return _single_cell_analysis(document, params, inputs, splits, title,
+                                     enrich_text=enrich_text)
+    parts = [bulk_steps(params, inputs, splits=splits)]
     if "markers" in document:
         parts.append(marker_steps(params, document["markers"]))
         title += ", markers"
@@ -274,3 +381,38 @@ def analysis_steps(params_text: str, inputs: ScriptInputs, *,
         parts.append(enrichment_steps(json.loads(enrich_text)))
         title += ", enrichment"
     return join_steps(*parts), title
+
+
+def _single_cell_analysis(document: dict, params: AnalysisParams, inputs: ScriptInputs,
+                          splits: tuple, title: str, *, enrich_text: str | None):
+    """``(steps, title)`` of single cells: the pipeline of ``run``, its splits, and the
+    trajectory of the ``trajectory`` command's params.json."""
+    if enrich_text is not None:
+        raise ParameterError("The single-cell script writes the markers of each cluster; "
+                             "--enrich-params follows a bulk markers run.")
+    if "markers" in document:  # the markers of the cells: the pipeline's marker step
+        params = _cell_marker_params(params, document["markers"] or {})
+    if "trajectory" not in document:
+        return single_cell_steps(params, inputs, splits=splits), title
+    if splits:
+        raise ParameterError("The trajectory command of single cells does not split their "
+                             "clusters, yet this params.json has 'subclusters': export the "
+                             "params.json of run (the splits) or of trajectory (without "
+                             "them).")
+    return (join_steps(single_cell_steps(params, inputs),
+                       cell_trajectory_steps(params, document["trajectory"])),
+            title + ", trajectory")
+
+
+def _cell_marker_params(params: AnalysisParams, markers: dict) -> AnalysisParams:
+    """The single-cell parameters with a ``markers`` entry's test and groups (``group_by``
+    ``"clusters"``: the clusters)."""
+    from ..params import SPEC
+
+    test = markers.get("test", params.markers)
+    if test not in SPEC["markers"].choices:
+        raise ParameterError(f"The markers of single cells are tested with "
+                             f"{', '.join(SPEC['markers'].choices)}; this params.json asks "
+                             f"for {test!r}.")
+    column = markers.get("group_by", "clusters")
+    return params.replace(markers=test, group_by="" if column == "clusters" else column)

@@ -11,11 +11,17 @@ the CLI (tests/core/test_export_script_analyses.py runs it). Orientation: cells 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from .. import __version__
 from ..params import AnalysisParams
 from ..pipeline.single_cell import PCA_COMPONENTS, SCALE_CLIP
 from ..tl.methods import get_method
 from .script import ScriptInputs, Step
+
+if TYPE_CHECKING:
+    from ..tl.subcluster import SplitStep
 
 #: HVG flavours computed on the raw counts (the others on the log values).
 _COUNT_FLAVORS = ("seurat_v3", "pearson_residuals")
@@ -71,6 +77,7 @@ def _qc_step(params: AnalysisParams) -> Step:
             "metrics=metrics)\n"
             "kept_cells = np.flatnonzero(qc.kept_cells)\n"
             "kept_genes = np.flatnonzero(qc.kept_genes)\n"
+            "cell_ids = adata.obs_names.to_numpy()[kept_cells]\n"
             "counts = sparse.csr_matrix(adata.X)[kept_cells][:, kept_genes]\n"
             "print(f\"QC kept {len(kept_cells)} cells and {len(kept_genes)} genes\")")
     return Step("Quality control", "Cells with too few (or too many) genes or counts, or too "
@@ -187,8 +194,7 @@ def _markers_step(params: AnalysisParams) -> Step:
 
 
 def _write_step() -> Step:
-    code = ("cell_ids = adata.obs_names.to_numpy()[kept_cells]\n"
-            "OUT.mkdir(parents=True, exist_ok=True)\n"
+    code = ("OUT.mkdir(parents=True, exist_ok=True)\n"
             "write_csv(pd.DataFrame({\"id\": cell_ids, \"cluster\": labels}), "
             "OUT / \"assignments.csv\")\n"
             "write_csv(markers, OUT / \"markers.csv\")\n"
@@ -198,7 +204,8 @@ def _write_step() -> Step:
                 "The files `run` writes for single cells, with the same bytes.", code)
 
 
-def single_cell_steps(params: AnalysisParams, inputs: ScriptInputs) -> list[Step]:
+def single_cell_steps(params: AnalysisParams, inputs: ScriptInputs, *,
+                      splits: Sequence[SplitStep] = ()) -> list[Step]:
     """The steps of a single-cell analysis (cells x genes).
 
     Parameters
@@ -208,15 +215,26 @@ def single_cell_steps(params: AnalysisParams, inputs: ScriptInputs) -> list[Step
     inputs : ScriptInputs
         The cells the script reads (``counts``: a 10x folder, .h5 or .h5ad; ``metadata``:
         the cell sheet) and the folder it writes to.
+    splits : sequence of SplitStep, keyword-only
+        Clusters split in place on the kNN graph after the clustering (params.json
+        ``subclusters``, as ``run --mode single-cell --subcluster``).
 
     Returns
     -------
     list of Step
-        Imports, read, QC, normalize, HVG, PCA (and Harmony), graph and clusters, embedding,
-        markers and write.
+        Imports, read, QC, normalize, HVG, PCA (and Harmony), graph and clusters, splits,
+        embedding, markers and write.
     """
-    return [Step("Imports", "The public API of rnaclust_dash "
-                 f"(made with rnaclust-dash {__version__}).", _imports(params)),
-            _read_step(inputs), _qc_step(params), _normalize_step(params), _hvg_step(params),
-            _pca_step(params), _graph_step(params), _embed_step(params),
-            _markers_step(params), _write_step()]
+    from .script_splits import cell_split_imports, cell_split_step
+
+    imports = _imports(params)
+    split_step = None
+    if splits:
+        split_step = cell_split_step(params, splits)
+        imports += "\n" + "\n".join(cell_split_imports())
+    steps = [Step("Imports", "The public API of rnaclust_dash "
+                  f"(made with rnaclust-dash {__version__}).", imports),
+             _read_step(inputs), _qc_step(params), _normalize_step(params), _hvg_step(params),
+             _pca_step(params), _graph_step(params), split_step, _embed_step(params),
+             _markers_step(params), _write_step()]
+    return [step for step in steps if step is not None]

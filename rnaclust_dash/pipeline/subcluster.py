@@ -61,7 +61,24 @@ def selection_fit(items: np.ndarray, params: AnalysisParams, *,
     """``fit(indices, step)`` with the analysis' method and choices on ``items[indices]``
     (items x features as clustered), k or resolution from the step; for a step with
     ``features="selection"``, on the ``top_genes`` most variable genes of ``all_genes``
-    (genes x items, normalized log values of every gene) among the selected items."""
+    (genes x items, normalized log values of every gene) among the selected items.
+
+    Parameters
+    ----------
+    items : numpy.ndarray
+        (n_items, n_features) the items as the analysis clustered them.
+    params : AnalysisParams
+        The analysis: its method, distance, seed and the method's own parameters.
+    all_genes : pandas.DataFrame, optional, keyword-only
+        (n_genes, n_items) normalized log values of every gene, columns in the order of
+        ``items``; needed by a step with ``features="selection"``.
+
+    Returns
+    -------
+    SelectionFit
+        ``fit(indices, step) -> labels`` for
+        :func:`~rnaclust_dash.tl.subcluster.replay_splits`.
+    """
     method = get_method(params.method)
 
     def fit(indices: np.ndarray, step: SplitStep) -> np.ndarray:

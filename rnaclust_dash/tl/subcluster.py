@@ -239,6 +239,11 @@ def graph_split_fit(connectivities, *, method: str = "leiden",
     method : {"leiden", "louvain"}
     random_state : int
         Seed of each split's community detection.
+
+    Returns
+    -------
+    SelectionFit
+        ``fit(indices, step) -> labels`` for :func:`replay_splits`.
     """
     from .graph import cluster_graph
 

@@ -58,8 +58,20 @@ def search_gene(dash_duo, text):
         except StaleElementReferenceException:
             return None
         return found[0] if found else None
-    wait_until(option, timeout=30)
-    option().click()
+    def pick():
+        # the option list can sit above the scrolled viewport (the search box is in the
+        # navbar): scroll the option into view and click it in the page
+        found = option()
+        if found is None:
+            return False
+        try:
+            dash_duo.driver.execute_script(
+                "arguments[0].scrollIntoView({block: 'nearest'}); arguments[0].click();",
+                found)
+        except StaleElementReferenceException:
+            return False
+        return True
+    wait_until(pick, timeout=30)
     dash_duo.find_element("input.dash-dropdown-search").send_keys(Keys.ESCAPE)
 
 

@@ -161,22 +161,23 @@ def test_params_json_of_a_split_replays_it_through_the_cli(cells, tmp_path):
                                    shown, check_names=False)
 
 
-def test_script_of_a_split_reproduces_it_or_says_why_not(cells, tmp_path):
-    """Until the script export replays splits, the alert says so (no script that gives
-    the clusters before the split); once it does, its script gives the split map."""
+def test_script_and_report_of_a_split(cells, tmp_path):
+    """After Split a cluster the downloaded script replays the split (the map's labels
+    1.1, 1.2...) and the report shows it."""
     store = cells[0]
     reference = _split_reference(cells)
-    sent, message, is_open, color = _downloads(store)["download_script"](1, reference)
-    if sent is no_update:
-        assert is_open is True and color == "danger"
-        assert "cannot replay" in str(message) and "--params params.json" in str(message)
-        return
+    functions = _downloads(store)
+    sent, *alert = functions["download_script"](1, reference)
+    assert alert == CLOSED
     folder = _unzipped(sent, tmp_path)
     for name in ("counts.h5", "cells.csv"):
         (folder / name).write_bytes((CELLBENCH / name).read_bytes())
     _command(["analysis.py"], folder)
     pd.testing.assert_series_equal(_assignments(folder / "results" / "assignments.csv"),
                                    _map_assignments(store, reference), check_names=False)
+    report = functions["download_report"](1, reference)[0]["content"]
+    assert "&quot;subclusters&quot;" in report and ">1.1<" in report and ">1.2<" in report
+    assert "Clusters were then split in place, in this order: 1;" in report
 
 
 def test_report_of_the_cells_map(cells):

@@ -25,32 +25,37 @@ from layouts import ids
 from views.clustering import analysis, reproduce
 
 
-def test_downloaded_script_reproduces_the_downloaded_assignments(store, example_analysis_store,
-                                                                 tmp_path):
-    sent = registered(reproduce, store).functions["download_script"](
-        1, example_analysis_store, "pca", 15, 0.1)[0]
+def _run_downloaded_script(sent: dict, folder) -> str:
+    """Unzip the script download in ``folder``, put the example's files there under the
+    names the script reads, run it; returns the assignments.csv it writes."""
     assert sent["filename"] == "rnaclust-dash-analysis.zip"
     assert sent["base64"]
     bundle = zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"])))
     assert sorted(bundle.namelist()) == ["analysis.ipynb", "analysis.py", "params.json"]
-    bundle.extractall(tmp_path)
-    script = (tmp_path / "analysis.py").read_text()
+    bundle.extractall(folder)
+    script = (folder / "analysis.py").read_text()
     names = dict(re.findall(r"^(COUNTS|METADATA|GENE_LENGTHS) = (?:Path\()?'([^']+)'", script,
                             flags=re.M))
-    # the example's files under the names the script reads
     for name, source in (("COUNTS", "counts.csv.gz"), ("METADATA", "samples.csv"),
                          ("GENE_LENGTHS", "lengths.csv.gz")):
         content = (PASILLA / source).read_bytes()
         if source.endswith(".gz") and not names[name].endswith(".gz"):
             content = gzip.decompress(content)
-        (tmp_path / names[name]).write_bytes(content)
+        (folder / names[name]).write_bytes(content)
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, "analysis.py"], cwd=tmp_path, env=env,
+    done = subprocess.run([sys.executable, "analysis.py"], cwd=folder, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    return (folder / "results" / "assignments.csv").read_text()
+
+
+def test_downloaded_script_reproduces_the_downloaded_assignments(store, example_analysis_store,
+                                                                 tmp_path):
+    sent = registered(reproduce, store).functions["download_script"](
+        1, example_analysis_store, "pca", 15, 0.1)[0]
     expected = registered(analysis, store).functions["download_assignments"](
         1, example_analysis_store)["content"]
-    assert (tmp_path / "results" / "assignments.csv").read_text() == expected
+    assert _run_downloaded_script(sent, tmp_path) == expected
 
 
 def test_downloaded_report_has_the_figures_and_methods(store, example_analysis_store):
@@ -133,11 +138,17 @@ def test_report_of_the_example_lists_the_example_files(store, example_analysis_s
                          "pasilla/lengths.csv.gz"}
 
 
-def test_script_of_split_clusters_is_refused_in_the_alert(store, example_analysis_store):
-    """The bulk script cannot replay splits yet: the alert says so, rather than a script
-    that silently gives the clusters before the splits."""
-    split = example_analysis_store | {"splits": [{"cluster": "1", "k": 2}]}
-    sent, message, is_open, color = registered(reproduce, store).functions[
-        "download_script"](1, split, "pca", 15, 0.1)
-    assert sent is no_update and is_open is True and color == "danger"
-    assert "does not replay splits" in str(message)
+def test_script_of_split_clusters_reproduces_the_split_assignments(
+        store, example_analysis_store, tmp_path):
+    """The clusters on screen include a split: the downloaded script replays it (it was
+    left out, the script giving the clusters before the split), and the report shows it."""
+    split = example_analysis_store | {"splits": [{"cluster": "2", "k": 2}]}
+    functions = registered(reproduce, store).functions
+    sent, *alert = functions["download_script"](1, split, "pca", 15, 0.1)
+    assert alert == [no_update] * 3
+    expected = registered(analysis, store).functions["download_assignments"](1, split)
+    assert "2.1" in expected["content"] and "2.2" in expected["content"]
+    assert _run_downloaded_script(sent, tmp_path) == expected["content"]
+    report = functions["download_report"](1, split, "pca", 15, 0.1)[0]["content"]
+    assert "&quot;subclusters&quot;" in report and ">2.1<" in report and ">2.2<" in report
+    assert "Clusters were then split in place, in this order: 2;" in report

@@ -7,7 +7,6 @@ from __future__ import annotations
 import ast
 import importlib
 import inspect
-import json
 import os
 import subprocess
 import sys
@@ -118,21 +117,3 @@ def test_every_function_the_script_calls_is_public_and_documented(tmp_path):
     for method in ("kmeans", "gmm", "diana", "kmedoids", "hierarchical"):
         entry = get_method(method)
         assert inspect.getdoc(entry.fit) and not entry.fit.__name__.startswith("_")
-
-
-def test_single_cell_trajectory_is_refused_with_a_message(tmp_path, capsys):
-    params = tmp_path / "params.json"
-    params.write_text(json.dumps({"parameters": {"mode": "single-cell"},
-                                  "trajectory": {"root_cluster": "1"}}))
-    assert main(["export-script", "--params", str(params), "--out", str(tmp_path)]) == 2
-    assert "trajectory of cells" in capsys.readouterr().err
-    assert not (tmp_path / "analysis.py").exists()
-
-
-def test_split_clusters_are_refused_with_a_message(tmp_path, capsys):
-    params = tmp_path / "params.json"
-    params.write_text(json.dumps({"parameters": {"mode": "bulk"},
-                                  "subclusters": [{"cluster": "1", "k": 2}]}))
-    assert main(["export-script", "--params", str(params), "--out", str(tmp_path)]) == 2
-    assert "--subcluster" in capsys.readouterr().err
-    assert not (tmp_path / "analysis.py").exists()

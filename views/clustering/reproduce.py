@@ -13,8 +13,10 @@ from layouts import ids
 from rnaclust_dash.commands.trajectory import params_with_splits
 from rnaclust_dash.export import params_json
 from rnaclust_dash.export.report import bulk_report, stored_input_files
+from rnaclust_dash.export.report_sections import analysis_splits_part
 from rnaclust_dash.export.script import ScriptInputs
 from rnaclust_dash.pipeline import compute_embedding, load_dataset, run_analysis
+from rnaclust_dash.pipeline.subcluster import split_analysis
 from rnaclust_dash.store import ResultStore
 from rnaclust_dash.tl.subcluster import steps_from_records
 
@@ -40,23 +42,24 @@ def script_inputs(dataset) -> ScriptInputs:
 
 def analysis_on_screen(store: ResultStore, analysis_store: dict | None, embedding, neighbors,
                        min_dist) -> ExportedAnalysis | None:
-    """The bulk analysis on screen as the downloads export it (its params.json with the
-    splits on screen, which the script refuses until it can replay them)."""
+    """The bulk analysis on screen as the downloads export it: params.json with the
+    splits on screen (the script replays them), and its report with the splits."""
     if not analysis_store:
         return None
     key = analysis_store["key"]
     params = embedding_params(analysis_store, embedding, neighbors, min_dist)
+    steps = steps_from_records(analysis_store.get("splits"))
     dataset = load_dataset(store, key)
-    unsplit = params_json(params, dataset_name=dataset.name, dataset_key=key)
+    text = params_with_splits(params_json(params, dataset_name=dataset.name, dataset_key=key),
+                              steps)
 
     def report() -> str:
-        # the bulk report shows the clustering before splits (as `report --params` does),
-        # with the params.json of that clustering
-        return bulk_report(run_analysis(store, key, params),
-                           compute_embedding(store, key, params), dataset,
+        # as `report --params params.json`: the clusters with the splits replayed
+        analysis = split_analysis(store, run_analysis(store, key, params), steps)
+        return bulk_report(analysis, compute_embedding(store, key, params), dataset,
                            inputs=stored_input_files(store, key), dataset_key=key,
-                           params_text=unsplit)
-    text = params_with_splits(unsplit, steps_from_records(analysis_store.get("splits")))
+                           params_text=text,
+                           parts=(analysis_splits_part(analysis, steps),) if steps else ())
     return ExportedAnalysis(text, script_inputs(dataset), report)
 
 
