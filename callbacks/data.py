@@ -114,7 +114,8 @@ def input_files(trigger: str | None, example: str | None, uploads: dict) -> dict
     name = example or DEFAULT_EXAMPLE
     folder = resources.files("rnaclust_dash") / "data" / name
     return {f"{name}/{file}": (folder / file).read_bytes()
-            for file in ("counts.csv.gz", "samples.csv", "lengths.csv.gz")
+            for file in ("counts.csv.gz", "counts.h5", "samples.csv", "cells.csv",
+                         "lengths.csv.gz")  # counts first: the Cells script reads them
             if (folder / file).is_file()}
 
 

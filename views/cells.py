@@ -138,6 +138,7 @@ def _rename() -> html.Div:
 def layout() -> html.Div:
     """Controls, QC, the map with its colour choice, the cluster tree across resolutions,
     markers, gene plots and the elbow."""
+    from .cells_downloads import cells_download_row
     from .cells_splits import split_row
     from .cells_tree import tree_card
 
@@ -169,6 +170,8 @@ def layout() -> html.Div:
                      card("Dot plot of the top markers", _graph(DOT_PLOT, "360px"))], lg=6),
         ]),
         card("Elbow: variance of each principal component", _graph(ELBOW, "280px")),
+        card("Reproduce and report: params.json, a script and notebook, the report",
+             cells_download_row()),
     ], className="pt-2")
 
 
@@ -192,8 +195,9 @@ def figures_as_shown() -> dict:
 def register(app, store: ResultStore) -> None:
     """Register the Cells callbacks (:mod:`views.cells_qc`, :mod:`views.cells_tree`,
     :mod:`views.cells_callbacks`)."""
-    from . import cells_callbacks, cells_qc, cells_tree
+    from . import cells_callbacks, cells_downloads, cells_qc, cells_tree
 
+    cells_downloads.register(app, store)
     cells_qc.register(app, store)
     cells_tree.register(app, store)
     cells_callbacks.register(app, store)

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import nbformat
 
-from ..params import AnalysisParams
-from .script import (SCRIPT_FILE, ScriptInputs, Step, analysis_title, bulk_steps, script_text,
-                     written_files)
-
-if TYPE_CHECKING:
-    from ..tl.subcluster import SplitStep
+from .script import SCRIPT_FILE, ScriptInputs, Step, script_text, written_files
+from .script_analyses import analysis_steps
 
 NOTEBOOK_FILE = "analysis.ipynb"
 
@@ -61,30 +55,29 @@ def write_notebook(steps: list[Step], out_dir, *, title: str) -> Path:
     return path
 
 
-def script_bundle(params: AnalysisParams, inputs: ScriptInputs, *, dataset_name: str,
-                  params_text: str, splits: Sequence[SplitStep] = ()) -> bytes:
-    """A zip of analysis.py, analysis.ipynb and params.json (the dashboard's download).
+def script_bundle(params_text: str, inputs: ScriptInputs) -> bytes:
+    """A zip of analysis.py, analysis.ipynb and params.json (the dashboard's download):
+    what ``export-script --params params.json`` writes, with that params.json beside it.
 
     Parameters
     ----------
-    params : AnalysisParams
-        The analysis.
+    params_text : str
+        params.json of the analysis (bulk or single cells, with what it records).
     inputs : ScriptInputs
         The file names the script reads (put the files next to it).
-    dataset_name : str
-        For the title.
-    params_text : str
-        params.json of the analysis.
-    splits : sequence of SplitStep, keyword-only
-        The clusters split on screen, in order (the script replays them).
 
     Returns
     -------
     bytes
-        The zip file.
+        The zip.
+
+    Raises
+    ------
+    ParameterError
+        The script export does not write what params.json records (e.g. splits it cannot
+        replay yet): :func:`~.script_analyses.analysis_steps` says which.
     """
-    steps = bulk_steps(params, inputs, splits=splits)
-    title = analysis_title(params, dataset_name, n_splits=len(splits))
+    steps, title = analysis_steps(params_text, inputs)
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
         bundle.writestr(SCRIPT_FILE, script_text(steps, title=title))

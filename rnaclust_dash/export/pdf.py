@@ -25,6 +25,32 @@ PRINT_TIMEOUT_S = 240
 PRINT_STYLE = ("@media print{body{max-width:none;margin:0 1em}"
                ".figure{break-inside:avoid}.table{font-size:.7em}"
                "pre{white-space:pre-wrap;font-size:.7em}.modebar{display:none}}")
+#: Tallest plot in print, CSS px: with its title, one page (Letter and A4 at Chromium's
+#: default margins hold about 980 px).
+PRINT_FIGURE_HEIGHT = 860
+#: Print script: ``break-inside: avoid`` cannot keep a block taller than a page on one
+#: page (the silhouette of 150 samples is 1,600 px), so in print such a plot is redrawn
+#: at :data:`PRINT_FIGURE_HEIGHT` (its text stays the same size), and back at its own
+#: height after a browser prints it. The PDF's copy fits them as it loads.
+PRINT_SCRIPT = (
+    "(function(){var saved=[];"
+    "window.rnaclustFitForPrint=function(){"
+    "document.querySelectorAll('.figure .js-plotly-plot').forEach(function(g){"
+    "var h=g._fullLayout&&g._fullLayout.height;"
+    f"if(h>{PRINT_FIGURE_HEIGHT}){{saved.push([g,h]);"
+    f"Plotly.relayout(g,{{height:{PRINT_FIGURE_HEIGHT}}});}}}});}};"
+    "window.addEventListener('beforeprint',window.rnaclustFitForPrint);"
+    "window.addEventListener('afterprint',function(){saved.splice(0).forEach("
+    "function(s){Plotly.relayout(s[0],{height:s[1]});});});})();")
+
+
+def printable(html_text: str) -> str:
+    """A report with the print rules (:data:`PRINT_STYLE`, :data:`PRINT_SCRIPT`) in its
+    head, once (a report that has them already is returned as it is)."""
+    if PRINT_SCRIPT in html_text:
+        return html_text
+    return html_text.replace("</style>", f"{PRINT_STYLE}</style>\n<script>{PRINT_SCRIPT}"
+                             "</script>", 1)
 
 
 def chromium_path() -> str:
@@ -59,10 +85,13 @@ def html_to_pdf(html_text: str) -> bytes:
     FigureExportError
         No Chromium, or it failed or printed nothing.
     """
-    printable = html_text.replace("</style>", PRINT_STYLE + "</style>", 1)
+    # figures are fitted to the page once drawn (headless printing has no beforeprint)
+    page_text = printable(html_text).replace(
+        "</body>", "<script>window.addEventListener('load',window.rnaclustFitForPrint);"
+        "</script></body>", 1)
     with tempfile.TemporaryDirectory(prefix="rnaclust-pdf-") as scratch:
         page, pdf = Path(scratch) / "report.html", Path(scratch) / "report.pdf"
-        page.write_text(printable, encoding="utf-8")
+        page.write_text(page_text, encoding="utf-8")
         command = [chromium_path(), "--headless", "--no-sandbox", "--disable-gpu",
                    "--disable-dev-shm-usage", "--no-first-run", "--disable-extensions",
                    "--no-pdf-header-footer", f"--user-data-dir={Path(scratch) / 'profile'}",

@@ -239,9 +239,11 @@ def report_html(title: str, sections: list[Section]) -> str:
     anything outside the file."""
     from plotly.offline import get_plotlyjs
 
+    from .pdf import printable  # the print rules: no figure cut across pages
+
     body = "\n".join(f"<section><h2>{html.escape(s.title)}</h2>\n{s.body}\n</section>"
                      for s in sections)
-    return (f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+    return printable(f"<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
             f"<title>{html.escape(title)}</title>\n<style>{_STYLE}</style>\n"
             f"<script type='text/javascript'>{get_plotlyjs()}</script>\n</head>\n"
             f"<body><h1>{html.escape(title)}</h1>\n{body}\n</body></html>\n")

@@ -25,37 +25,42 @@ from layouts import ids
 from views.clustering import analysis, reproduce
 
 
-def test_downloaded_script_reproduces_the_downloaded_assignments(store, example_analysis_store,
-                                                                 tmp_path):
-    sent = registered(reproduce, store).functions["download_script"](
-        1, example_analysis_store, "pca", 15, 0.1)
+def _run_downloaded_script(sent: dict, folder) -> str:
+    """Unzip the script download in ``folder``, put the example's files there under the
+    names the script reads, run it; returns the assignments.csv it writes."""
     assert sent["filename"] == "rnaclust-dash-analysis.zip"
     assert sent["base64"]
     bundle = zipfile.ZipFile(io.BytesIO(base64.b64decode(sent["content"])))
     assert sorted(bundle.namelist()) == ["analysis.ipynb", "analysis.py", "params.json"]
-    bundle.extractall(tmp_path)
-    script = (tmp_path / "analysis.py").read_text()
+    bundle.extractall(folder)
+    script = (folder / "analysis.py").read_text()
     names = dict(re.findall(r"^(COUNTS|METADATA|GENE_LENGTHS) = (?:Path\()?'([^']+)'", script,
                             flags=re.M))
-    # the example's files under the names the script reads
     for name, source in (("COUNTS", "counts.csv.gz"), ("METADATA", "samples.csv"),
                          ("GENE_LENGTHS", "lengths.csv.gz")):
         content = (PASILLA / source).read_bytes()
         if source.endswith(".gz") and not names[name].endswith(".gz"):
             content = gzip.decompress(content)
-        (tmp_path / names[name]).write_bytes(content)
+        (folder / names[name]).write_bytes(content)
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    done = subprocess.run([sys.executable, "analysis.py"], cwd=tmp_path, env=env,
+    done = subprocess.run([sys.executable, "analysis.py"], cwd=folder, env=env,
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    return (folder / "results" / "assignments.csv").read_text()
+
+
+def test_downloaded_script_reproduces_the_downloaded_assignments(store, example_analysis_store,
+                                                                 tmp_path):
+    sent = registered(reproduce, store).functions["download_script"](
+        1, example_analysis_store, "pca", 15, 0.1)[0]
     expected = registered(analysis, store).functions["download_assignments"](
         1, example_analysis_store)["content"]
-    assert (tmp_path / "results" / "assignments.csv").read_text() == expected
+    assert _run_downloaded_script(sent, tmp_path) == expected
 
 
 def test_downloaded_report_has_the_figures_and_methods(store, example_analysis_store):
     sent = registered(reproduce, store).functions["download_report"](
-        1, example_analysis_store, "pca", 15, 0.1)
+        1, example_analysis_store, "pca", 15, 0.1)[0]
     assert sent["filename"] == "report.html"
     text = sent["content"]
     assert re.findall(r'Plotly\.newPlot\(\s*"(figure-\d)"', text) == [
@@ -67,15 +72,14 @@ def test_downloaded_report_has_the_figures_and_methods(store, example_analysis_s
 
 def test_nothing_to_download_before_an_analysis(store):
     functions = registered(reproduce, store).functions
-    assert functions["download_script"](1, None, "pca", 15, 0.1) is no_update
-    assert functions["download_report"](1, None, "pca", 15, 0.1) is no_update
-    assert functions["download_report_pdf"](1, None, "pca", 15, 0.1) == (no_update,) * 3
+    for name in ("download_script", "download_report", "download_report_pdf"):
+        assert functions[name](1, None, "pca", 15, 0.1) == (no_update,) * 4
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="needs Chromium")
 def test_report_pdf_download_is_a_pdf_of_the_report(store, example_analysis_store):
-    sent, message, is_open = registered(reproduce, store).functions["download_report_pdf"](
-        1, example_analysis_store, "pca", 15, 0.1)
+    sent, message, is_open, _ = registered(reproduce, store).functions[
+        "download_report_pdf"](1, example_analysis_store, "pca", 15, 0.1)
     assert message is no_update and is_open is no_update
     assert sent["filename"] == "report.pdf" and sent["base64"]
     pdf = base64.b64decode(sent["content"])
@@ -84,9 +88,9 @@ def test_report_pdf_download_is_a_pdf_of_the_report(store, example_analysis_stor
 
 def test_report_pdf_without_chromium_says_so(store, example_analysis_store, monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-    sent, message, is_open = registered(reproduce, store).functions["download_report_pdf"](
-        1, example_analysis_store, "pca", 15, 0.1)
-    assert sent is no_update and is_open is True
+    sent, message, is_open, color = registered(reproduce, store).functions[
+        "download_report_pdf"](1, example_analysis_store, "pca", 15, 0.1)
+    assert sent is no_update and is_open is True and color == "danger"
     assert "Chromium could not print the report" in str(message)
 
 
@@ -96,7 +100,7 @@ def _report_of(store, data_outputs) -> str:
     assert_accepted(outputs, analysis)
     analysis_store = out(outputs, analysis, ids.ANALYSIS_STORE, "data")
     return registered(reproduce, store).functions["download_report"](
-        1, analysis_store, "pca", 15, 0.1)["content"]
+        1, analysis_store, "pca", 15, 0.1)[0]["content"]
 
 
 def _checksum_rows(text: str) -> dict[str, str]:
@@ -126,9 +130,25 @@ def test_report_lists_the_checksums_of_the_uploaded_files(store):
 
 def test_report_of_the_example_lists_the_example_files(store, example_analysis_store):
     text = registered(reproduce, store).functions["download_report"](
-        1, example_analysis_store, "pca", 15, 0.1)["content"]
+        1, example_analysis_store, "pca", 15, 0.1)[0]["content"]
     rows = _checksum_rows(text)
     assert rows["pasilla/counts.csv.gz"] == hashlib.sha256(
         (PASILLA / "counts.csv.gz").read_bytes()).hexdigest()
     assert set(rows) == {"pasilla/counts.csv.gz", "pasilla/samples.csv",
                          "pasilla/lengths.csv.gz"}
+
+
+def test_script_of_split_clusters_reproduces_the_split_assignments(
+        store, example_analysis_store, tmp_path):
+    """The clusters on screen include a split: the downloaded script replays it (it was
+    left out, the script giving the clusters before the split), and the report shows it."""
+    split = example_analysis_store | {"splits": [{"cluster": "2", "k": 2}]}
+    functions = registered(reproduce, store).functions
+    sent, *alert = functions["download_script"](1, split, "pca", 15, 0.1)
+    assert alert == [no_update] * 3
+    expected = registered(analysis, store).functions["download_assignments"](1, split)
+    assert "2.1" in expected["content"] and "2.2" in expected["content"]
+    assert _run_downloaded_script(sent, tmp_path) == expected["content"]
+    report = functions["download_report"](1, split, "pca", 15, 0.1)[0]["content"]
+    assert "&quot;subclusters&quot;" in report and ">2.1<" in report and ">2.2<" in report
+    assert "Clusters were then split in place, in this order: 2;" in report

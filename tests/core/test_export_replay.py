@@ -104,19 +104,15 @@ def test_dashboard_bundle_replays_the_splits_on_screen(pasilla_split, tmp_path):
 
     from rnaclust_dash.export.notebook import script_bundle
     from rnaclust_dash.export.script import ScriptInputs
-    from rnaclust_dash.params import params_from_document
-    from rnaclust_dash.tl.subcluster import steps_from_records
 
     root, _ = pasilla_split
-    text = (root / "run" / "params.json").read_text()
+    text = (root / "run" / "params.json").read_text()  # the splits as "subclusters"
     inputs = ScriptInputs(counts=str(PASILLA / "counts.csv.gz"),
                           metadata=str(PASILLA / "samples.csv"), out=str(tmp_path / "script"))
-    bundle = script_bundle(params_from_document(text), inputs, dataset_name="pasilla",
-                           params_text=text,
-                           splits=steps_from_records(json.loads(text)["subclusters"]))
+    bundle = script_bundle(text, inputs)
     with zipfile.ZipFile(io.BytesIO(bundle)) as archive:
         archive.extractall(tmp_path / "bundle")
-    assert "pasilla: hierarchical, k = 2, 1 split" in (
+    assert ": hierarchical, k = 2, 1 split" in (
         tmp_path / "bundle" / "analysis.py").read_text()
     _run_script(tmp_path / "bundle")
     _assert_same_files(root / "run", tmp_path / "script", ("assignments.csv",))

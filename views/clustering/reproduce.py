@@ -1,27 +1,33 @@
 """Downloads of the sidebar for reproducing and reporting the analysis (issue 14): a zip
 of a runnable script, a notebook and params.json, the self-contained HTML report (with
 the checksums of the files as loaded) and the same report as PDF (a background job).
-All are made by :mod:`rnaclust_dash.export` (as the export-script and report commands)."""
+The callbacks are :mod:`views.reproduce_downloads`' (shared with the Cells tab); the
+files are made by :mod:`rnaclust_dash.export` (as the export-script and report
+commands)."""
 
 from __future__ import annotations
 
-from dash import Input, Output, State, dcc, no_update
+from dash import State
 
-from callbacks.common import error_message
 from layouts import ids
-from rnaclust_dash.export.notebook import script_bundle
-from rnaclust_dash.export.pdf import html_to_pdf
-from rnaclust_dash.export.report import REPORT_FILE, bulk_report, stored_input_files
-from rnaclust_dash.export.script import ScriptInputs
+from rnaclust_dash.commands.trajectory import params_with_splits
 from rnaclust_dash.export import params_json
-from rnaclust_dash.errors import RnaclustError
+from rnaclust_dash.export.report import bulk_report, stored_input_files
+from rnaclust_dash.export.report_sections import analysis_splits_part
+from rnaclust_dash.export.script import ScriptInputs
 from rnaclust_dash.pipeline import compute_embedding, load_dataset, run_analysis
+from rnaclust_dash.pipeline.subcluster import split_analysis
 from rnaclust_dash.store import ResultStore
+from rnaclust_dash.tl.subcluster import steps_from_records
 
+from ..reproduce_downloads import DownloadIds, ExportedAnalysis, register_downloads
 from .embedding import embedding_params
 
-SCRIPT_BUNDLE_FILE = "rnaclust-dash-analysis.zip"
-REPORT_PDF_FILE = "report.pdf"
+#: The sidebar's buttons and downloads (laid out by layouts.main.downloads).
+SIDEBAR = DownloadIds(script_button=ids.DOWNLOAD_SCRIPT_BUTTON, script=ids.DOWNLOAD_SCRIPT,
+                      report_button=ids.DOWNLOAD_REPORT_BUTTON, report=ids.DOWNLOAD_REPORT,
+                      pdf_button=ids.DOWNLOAD_REPORT_PDF_BUTTON, pdf=ids.DOWNLOAD_REPORT_PDF,
+                      alert=ids.ERROR)
 
 
 def script_inputs(dataset) -> ScriptInputs:
@@ -34,60 +40,32 @@ def script_inputs(dataset) -> ScriptInputs:
                         else None, out="results")
 
 
-def register(app, store: ResultStore) -> None:
-    """The script and report downloads."""
-    embedding_states = (State(ids.ANALYSIS_STORE, "data"), State(ids.EMBEDDING_METHOD, "value"),
-                        State(ids.UMAP_NEIGHBORS, "value"), State(ids.UMAP_MIN_DIST, "value"))
-
-    @app.callback(Output(ids.DOWNLOAD_SCRIPT, "data"),
-                  Input(ids.DOWNLOAD_SCRIPT_BUTTON, "n_clicks"), *embedding_states,
-                  prevent_initial_call=True)
-    def download_script(_, analysis_store, embedding, neighbors, min_dist):
-        if not analysis_store:
-            return no_update
-        params = embedding_params(analysis_store, embedding, neighbors, min_dist)
-        dataset = load_dataset(store, analysis_store["key"])
-        bundle = script_bundle(params, script_inputs(dataset), dataset_name=dataset.name,
-                               params_text=params_json(params, dataset_name=dataset.name,
-                                                       dataset_key=analysis_store["key"]))
-        return dcc.send_bytes(bundle, SCRIPT_BUNDLE_FILE)
-
-    @app.callback(Output(ids.DOWNLOAD_REPORT, "data"),
-                  Input(ids.DOWNLOAD_REPORT_BUTTON, "n_clicks"), *embedding_states,
-                  prevent_initial_call=True)
-    def download_report(_, analysis_store, embedding, neighbors, min_dist):
-        if not analysis_store:
-            return no_update
-        return dcc.send_string(report_text(store, analysis_store, embedding, neighbors,
-                                           min_dist), REPORT_FILE)
-
-    # Chromium takes tens of seconds to draw and print: a background job (callbacks/jobs)
-    @app.callback(Output(ids.DOWNLOAD_REPORT_PDF, "data"),
-                  Output(ids.ERROR, "children", allow_duplicate=True),
-                  Output(ids.ERROR, "is_open", allow_duplicate=True),
-                  Input(ids.DOWNLOAD_REPORT_PDF_BUTTON, "n_clicks"), *embedding_states,
-                  background=True, prevent_initial_call=True,
-                  running=[(Output(ids.DOWNLOAD_REPORT_PDF_BUTTON, "disabled"), True, False)])
-    def download_report_pdf(_, analysis_store, embedding, neighbors, min_dist):
-        if not analysis_store:
-            return no_update, no_update, no_update
-        try:
-            text = report_text(store, analysis_store, embedding, neighbors, min_dist)
-            pdf = html_to_pdf(text)
-        except RnaclustError as error:  # no Chromium, or it failed: say so
-            return no_update, error_message(error), True
-        return dcc.send_bytes(pdf, REPORT_PDF_FILE), no_update, no_update
-
-
-def report_text(store: ResultStore, analysis_store: dict, embedding, neighbors,
-                min_dist) -> str:
-    """The HTML report of the analysis on screen, with the checksums of its input files
-    as recorded when they were loaded."""
+def analysis_on_screen(store: ResultStore, analysis_store: dict | None, embedding, neighbors,
+                       min_dist) -> ExportedAnalysis | None:
+    """The bulk analysis on screen as the downloads export it: params.json with the
+    splits on screen (the script replays them), and its report with the splits."""
+    if not analysis_store:
+        return None
     key = analysis_store["key"]
     params = embedding_params(analysis_store, embedding, neighbors, min_dist)
+    steps = steps_from_records(analysis_store.get("splits"))
     dataset = load_dataset(store, key)
-    analysis = run_analysis(store, key, params)
-    return bulk_report(analysis, compute_embedding(store, key, params), dataset,
-                       inputs=stored_input_files(store, key), dataset_key=key,
-                       params_text=params_json(params, dataset_name=dataset.name,
-                                               dataset_key=key))
+    text = params_with_splits(params_json(params, dataset_name=dataset.name, dataset_key=key),
+                              steps)
+
+    def report() -> str:
+        # as `report --params params.json`: the clusters with the splits replayed
+        analysis = split_analysis(store, run_analysis(store, key, params), steps)
+        return bulk_report(analysis, compute_embedding(store, key, params), dataset,
+                           inputs=stored_input_files(store, key), dataset_key=key,
+                           params_text=text,
+                           parts=(analysis_splits_part(analysis, steps),) if steps else ())
+    return ExportedAnalysis(text, script_inputs(dataset), report)
+
+
+def register(app, store: ResultStore) -> None:
+    """The script and report downloads."""
+    states = (State(ids.ANALYSIS_STORE, "data"), State(ids.EMBEDDING_METHOD, "value"),
+              State(ids.UMAP_NEIGHBORS, "value"), State(ids.UMAP_MIN_DIST, "value"))
+    register_downloads(app, SIDEBAR, states,
+                       lambda *values: analysis_on_screen(store, *values))
