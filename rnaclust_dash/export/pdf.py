@@ -21,8 +21,9 @@ from .figures import CHROMIUM_NAMES, FigureExportError
 DRAW_BUDGET_MS = 20_000
 #: Seconds the print may take in all before it is given up.
 PRINT_TIMEOUT_S = 240
-#: Print CSS: figures are not cut across pages, tables shrink to the page.
-PRINT_STYLE = ("@media print{body{max-width:none;margin:0 1em}"
+#: Print CSS: A4 pages (Chromium's default is Letter), figures not cut across pages,
+#: tables shrunk to the page.
+PRINT_STYLE = ("@page{size:A4}@media print{body{max-width:none;margin:0 1em}"
                ".figure{break-inside:avoid}.table{font-size:.7em}"
                "pre{white-space:pre-wrap;font-size:.7em}.modebar{display:none}}")
 #: Tallest plot in print, CSS px: with its title, one page (Letter and A4 at Chromium's

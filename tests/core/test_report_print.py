@@ -45,6 +45,9 @@ def test_a_silhouette_taller_than_a_page_is_printed_whole_on_one_page(tmp_path):
     assert main(["report", str(tmp_path / "counts.csv"), "--k", "3", "--out",
                  str(tmp_path / "out"), "--pdf"]) == 0
     pages = _pages(tmp_path / "out" / "report.pdf")
+    info = subprocess.run(["pdfinfo", str(tmp_path / "out" / "report.pdf")],
+                          capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info, info  # the print rules ask for A4, not Chromium's Letter
     figures = {n: [i for i, page in enumerate(pages) if f"Figure {n}." in page
                    and "List of figures" not in page] for n in (1, 2, 3)}
     assert all(len(found) == 1 for found in figures.values()), figures
