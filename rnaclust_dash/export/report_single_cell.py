@@ -77,7 +77,8 @@ def _qc_figures(metrics: pd.DataFrame, params) -> tuple:
     from ..pl import cells
 
     thresholds = {name: getattr(params, name) for name in cells.VIOLIN_LINES}
-    return cells.qc_violins(metrics, thresholds), cells.qc_scatter(metrics, thresholds)
+    return (cells.qc_violins(metrics, thresholds, draggable=False),
+            cells.qc_scatter(metrics, thresholds, draggable=False))
 
 
 def _dot_summary(result, groups: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:

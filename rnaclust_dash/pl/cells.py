@@ -65,10 +65,13 @@ def _line_position(name: str, value, values: np.ndarray) -> float:
     return top * 1.05 + 1
 
 
-def _threshold_line(name: str, value, position: float, *, axis: str, ref: str) -> dict:
-    """One draggable line: horizontal (``axis="y"``) or vertical, across its subplot."""
+def _threshold_line(name: str, value, position: float, *, axis: str, ref: str,
+                    draggable: bool = True) -> dict:
+    """One threshold line: horizontal (``axis="y"``) or vertical, across its subplot; an
+    off threshold says "(drag)" where the user can drag it (not in a report)."""
     off = threshold_is_off(name, value)
-    text = f"{_LABELS[name]}: none (drag)" if off else f"{_LABELS[name]} {value:,g}"
+    hint = " (drag)" if draggable else ""
+    text = f"{_LABELS[name]}: none{hint}" if off else f"{_LABELS[name]} {value:,g}"
     other = "x" if axis == "y" else "y"
     line = {"type": "line", "name": name, "line": _OFF if off else _ON,
             f"{other}ref": f"{other}{ref} domain", f"{other}0": 0, f"{other}1": 1,
@@ -79,7 +82,8 @@ def _threshold_line(name: str, value, position: float, *, axis: str, ref: str) -
     return line
 
 
-def qc_violin_lines(metrics: pd.DataFrame, thresholds: dict) -> list[dict]:
+def qc_violin_lines(metrics: pd.DataFrame, thresholds: dict, *,
+                    draggable: bool = True) -> list[dict]:
     """The shapes of :func:`qc_violins`: one line per :data:`VIOLIN_LINES` entry, in
     that order, on the violin of its metric (red dashed; grey dotted when off; the
     % mito line hidden when the data have no mitochondrial gene)."""
@@ -90,7 +94,8 @@ def qc_violin_lines(metrics: pd.DataFrame, thresholds: dict) -> list[dict]:
         column = columns.index(metric) + 1
         position = _line_position(name, thresholds.get(name), metrics[metric].to_numpy())
         shapes.append(_threshold_line(name, thresholds.get(name), position, axis="y",
-                                      ref="" if column == 1 else str(column)))
+                                      ref="" if column == 1 else str(column),
+                                      draggable=draggable))
         if no_mito and metric == "pct_mito":
             shapes[-1]["visible"] = False  # kept: the lines are known by their order
     return shapes
@@ -106,18 +111,20 @@ def _no_mito_note(column: int) -> dict:
             "bgcolor": "#fff3cd", "bordercolor": "#e0c36a", "borderpad": 4}
 
 
-def qc_scatter_lines(metrics: pd.DataFrame, thresholds: dict) -> list[dict]:
+def qc_scatter_lines(metrics: pd.DataFrame, thresholds: dict, *,
+                     draggable: bool = True) -> list[dict]:
     """The shapes of :func:`qc_scatter`: one line per :data:`SCATTER_LINES` entry."""
     shapes = []
     for name, axis in SCATTER_LINES.items():
         values = metrics["n_genes" if axis == "y" else "total_counts"].to_numpy()
         position = _line_position(name, thresholds.get(name), values)
         shapes.append(_threshold_line(name, thresholds.get(name), position, axis=axis,
-                                      ref=""))
+                                      ref="", draggable=draggable))
     return shapes
 
 
-def qc_violins(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
+def qc_violins(metrics: pd.DataFrame, thresholds: dict, *,
+               draggable: bool = True) -> go.Figure:
     """Violins of genes detected, total counts and % mitochondrial per cell, with the
     QC thresholds as lines the user can drag (:func:`qc_violin_lines`).
 
@@ -127,6 +134,9 @@ def qc_violins(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
     thresholds : dict
         threshold name (a key of :data:`VIOLIN_LINES`) -> value; 0 or missing (100 for
         ``max_pct_mito``) is no limit.
+    draggable : bool
+        Whether the figure is on screen, where an off threshold's line says it can be
+        dragged; False in a report.
     """
     from plotly.subplots import make_subplots
 
@@ -146,14 +156,16 @@ def qc_violins(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
     figure.update_xaxes(showticklabels=False)
     figure.update_layout(height=320, margin={"l": 50, "r": 20, "t": 40, "b": 20},
                          template="plotly_white", font=_FONT,
-                         shapes=qc_violin_lines(metrics, thresholds))
+                         shapes=qc_violin_lines(metrics, thresholds, draggable=draggable))
     return figure
 
 
-def qc_scatter(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
+def qc_scatter(metrics: pd.DataFrame, thresholds: dict, *,
+               draggable: bool = True) -> go.Figure:
     """Total counts (x) against genes detected (y), coloured by % mitochondrial, with the
     gene and count thresholds as lines the user can drag (:func:`qc_scatter_lines`).
-    Cells: rows of ``metrics``; ``thresholds`` as in :func:`qc_violins`. Without any
+    Cells: rows of ``metrics``; ``thresholds`` and ``draggable`` as in
+    :func:`qc_violins`. Without any
     mitochondrial gene the cells are one colour (0 % everywhere says nothing)."""
     if mito_genes_missing(metrics):
         marker = {"size": 4, "color": "#4a6fa5", "opacity": 0.7}
@@ -170,7 +182,7 @@ def qc_scatter(metrics: pd.DataFrame, thresholds: dict) -> go.Figure:
     figure.update_layout(height=320, margin={"l": 60, "r": 20, "t": 20, "b": 50},
                          template="plotly_white", font=_FONT,
                          xaxis={"title": "Total counts"}, yaxis={"title": "Genes detected"},
-                         shapes=qc_scatter_lines(metrics, thresholds))
+                         shapes=qc_scatter_lines(metrics, thresholds, draggable=draggable))
     return figure
 
 
