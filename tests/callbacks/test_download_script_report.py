@@ -152,3 +152,14 @@ def test_script_of_split_clusters_reproduces_the_split_assignments(
     report = functions["download_report"](1, split, "pca", 15, 0.1)[0]["content"]
     assert "&quot;subclusters&quot;" in report and ">2.1<" in report and ">2.2<" in report
     assert "Clusters were then split in place, in this order: 2;" in report
+
+
+def test_the_sidebar_downloads_point_single_cells_to_the_cells_tab(store):
+    from rnaclust_dash.errors import ParameterError
+    from views.clustering.reproduce import sidebar_analysis
+
+    with pytest.raises(ParameterError, match="Cells tab"):
+        sidebar_analysis(store, None, "pca", None, None, {"key": "k", "mode": "single-cell"})
+    # bulk data with nothing on screen yet: nothing to export, no message
+    assert sidebar_analysis(store, None, "pca", None, None,
+                            {"key": "k", "mode": "bulk"}) is None

@@ -11,6 +11,7 @@ from dash import State
 
 from layouts import ids
 from rnaclust_dash.commands.trajectory import params_with_splits
+from rnaclust_dash.errors import ParameterError
 from rnaclust_dash.export import params_json
 from rnaclust_dash.export.report import bulk_report, stored_input_files
 from rnaclust_dash.export.report_sections import analysis_splits_part
@@ -66,6 +67,19 @@ def analysis_on_screen(store: ResultStore, analysis_store: dict | None, embeddin
 def register(app, store: ResultStore) -> None:
     """The script and report downloads."""
     states = (State(ids.ANALYSIS_STORE, "data"), State(ids.EMBEDDING_METHOD, "value"),
-              State(ids.UMAP_NEIGHBORS, "value"), State(ids.UMAP_MIN_DIST, "value"))
+              State(ids.UMAP_NEIGHBORS, "value"), State(ids.UMAP_MIN_DIST, "value"),
+              State(ids.DATASET_STORE, "data"))
     register_downloads(app, SIDEBAR, states,
-                       lambda *values: analysis_on_screen(store, *values))
+                       lambda *values: sidebar_analysis(store, *values))
+
+
+def sidebar_analysis(store: ResultStore, analysis_store: dict | None, embedding, neighbors,
+                     min_dist, dataset_store: dict | None = None) -> ExportedAnalysis | None:
+    """What the sidebar's downloads export: the bulk analysis on screen
+    (:func:`analysis_on_screen`); single cells are exported from the Cells tab, which
+    the alert says rather than leaving the click unanswered."""
+    if (dataset_store or {}).get("mode") == "single-cell":
+        raise ParameterError("Single cells are exported from the Cells tab: its "
+                             "\"Reproduce and report\" card downloads their parameters, "
+                             "script and report.")
+    return analysis_on_screen(store, analysis_store, embedding, neighbors, min_dist)
