@@ -4,7 +4,8 @@ a million cells in ``python -m rnaclust_dash run X.h5ad --mode single-cell``).
 Runs ``rnaclust_dash run ...`` in this process (the module's own ``__main__``, every
 option passed through) while a thread samples the resident memory every 50 ms and the
 pipeline stage the main thread is in; prints per stage the seconds spent and the
-highest resident memory seen, then the whole run's peak (VmHWM). Above ``--limit-gb``
+highest resident memory seen, then the whole run's peak (VmHWM); each stage's start
+is logged to stderr as it happens. Above ``--limit-gb``
 resident memory the run is killed (exit 137), so that an overrun stops this run and not
 the other work of a shared machine.
 
@@ -52,10 +53,14 @@ def _stage_of(frame) -> str:
 
 def _sample(stats: dict, limit_mb: int, done: threading.Event) -> None:
     main = threading.main_thread().ident
-    last = time.perf_counter()
+    last, current = time.perf_counter(), None
     while not done.wait(0.05):
         now, rss = time.perf_counter(), _status("VmRSS")
         stage = _stage_of(sys._current_frames().get(main))
+        if stage != current:  # a running log: a long run can be followed (or judged) live
+            print(f"{time.strftime('%H:%M:%S')} stage {stage} starts, RSS {rss:,} MB",
+                  file=sys.stderr, flush=True)
+            current = stage
         seconds, peak = stats.get(stage, (0.0, 0))
         stats[stage] = (seconds + now - last, max(peak, rss))
         last = now

@@ -37,7 +37,7 @@ from ..pp.pca import PCAResult, pca_of_scaled
 from ..pp.sc_normalize import normalize_log1p_subset
 from ..pp.sc_qc import cell_qc_metrics, filter_cells_and_genes, mito_notices
 from ..store import ResultStore, stage_key
-from ..tl.embed import Embedding, tsne_embedding, umap_from_graph
+from ..tl.embed import Embedding, tsne_embedding, umap_from_graph, umap_init
 from ..tl.graph import cluster_graph
 from ..tl.labels import number_by_first_appearance
 from ..tl.methods import get_method
@@ -115,7 +115,9 @@ class SingleCellResult:
                 "n_pcs": int(self.representation.shape[1]),
                 "graph_exact": bool(self.graph.exact),
                 "n_clusters": int(n_clusters),
-                "cluster_sizes": {str(c): int(n) for c, n in sizes.items()}}
+                "cluster_sizes": {str(c): int(n) for c, n in sizes.items()}} | (
+            {"umap_init": umap_init(len(self.cell_ids))}
+            if self.params.embedding == "umap" else {})
 
 
 def _stored(store: ResultStore | None, key: str, compute: Callable[[], Any]) -> Any:

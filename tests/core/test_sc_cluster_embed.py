@@ -63,3 +63,50 @@ def test_bulk_pipeline_offers_tsne(small_dataset, tmp_path):
     assert embedding.axis_titles == ("tSNE1", "tSNE2")
     assert embedding.coords.shape == (small_dataset.n_samples, 2)
     store.cache.close()
+
+
+def _two_blobs(n_per_blob, seed=0):
+    """PCs of two separated blobs and their kNN connectivities (10 neighbours)."""
+    from sklearn.neighbors import kneighbors_graph
+
+    rng = np.random.default_rng(seed)
+    pcs = np.vstack([rng.normal(0, 1, (n_per_blob, 5)), rng.normal(8, 1, (n_per_blob, 5))])
+    knn = kneighbors_graph(pcs, 10, mode="connectivity")
+    return pcs.astype(np.float32), (knn + knn.T).tocsr()
+
+
+def _record_init(monkeypatch):
+    """Record the ``init`` umap-learn's simplicial_set_embedding is called with."""
+    import umap.umap_
+
+    seen = []
+    original = umap.umap_.simplicial_set_embedding
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["init"])
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(umap.umap_, "simplicial_set_embedding", spy)
+    return seen
+
+
+def test_umap_starts_from_the_first_two_pcs_above_the_threshold(monkeypatch):
+    """Above UMAP_PCA_INIT_ABOVE cells the layout starts from PC1 and PC2 (with a
+    notice); at or below it, from the spectral layout as scanpy (no notice)."""
+    from rnaclust_dash.tl import embed
+
+    pcs, graph = _two_blobs(40)
+    seen = _record_init(monkeypatch)
+    monkeypatch.setattr(embed, "UMAP_PCA_INIT_ABOVE", 80)  # 80 cells: not above
+    below = umap_from_graph(graph, data=pcs, random_state=0)
+    assert isinstance(seen[-1], str) and seen[-1] == "spectral" and below.notices == ()
+    monkeypatch.setattr(embed, "UMAP_PCA_INIT_ABOVE", 79)
+    above = umap_from_graph(graph, data=pcs, random_state=0)
+    assert np.array_equal(seen[-1], pcs[:, :2])
+    assert len(above.notices) == 1 and "first two principal components" in above.notices[0]
+    assert embed.umap_init(80) == "pca" and embed.umap_init(80, has_data=False) == "spectral"
+    # the blobs lie apart from either start
+    for coords in (below.coords, above.coords):
+        gap = np.linalg.norm(coords[:40].mean(axis=0) - coords[40:].mean(axis=0))
+        assert gap > 3 * max(coords[:40].std(axis=0).max(), coords[40:].std(axis=0).max())
+

@@ -241,3 +241,17 @@ def test_parity_with_scanpy_leiden_and_markers(name, tmp_path):
         ours = result.markers[result.markers["group"] == str(group)].head(25)
         assert len(set(ours["gene"]) & set(theirs["gene_id"])) >= 0.8 * 25, group
     store.cache.close()
+
+
+@pytest.mark.parametrize("threshold, start", [(300, "spectral"), (299, "pca")])
+def test_metrics_and_notices_say_how_umap_started(dataset, monkeypatch, threshold, start):
+    """300 cells are kept (of 306): the PCA start begins above the threshold of kept
+    cells, and metrics.json's ``umap_init`` and the notices say which start was used."""
+    from rnaclust_dash.tl import embed
+
+    monkeypatch.setattr(embed, "UMAP_PCA_INIT_ABOVE", threshold)
+    result = run_single_cell(dataset, AnalysisParams(**(SC | {"embedding": "umap"})))
+    assert result.metrics()["umap_init"] == start
+    said = [n for n in result.notices if "first two principal components" in n]
+    assert len(said) == (start == "pca")
+    assert "umap_init" not in run_single_cell(dataset, AnalysisParams(**SC)).metrics()
