@@ -109,6 +109,9 @@ class DashSession:
     def __init__(self, url: str, *, timeout: float = 120.0) -> None:
         self.url = url.rstrip("/")
         self.timeout = timeout
+        #: The job id of the background callback being polled (set once the server
+        #: has answered the request that started it).
+        self.polling: str | None = None
         self.opener = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         self.request("GET", "/")  # the page: sets the session cookie
@@ -168,6 +171,7 @@ class DashSession:
             if "cacheKey" in answer:  # a background callback: poll its job
                 path = (f"/_dash-update-component?cacheKey={answer['cacheKey']}"
                         f"&job={answer['job']}")
+                self.polling = str(answer["job"])
             if "response" in answer:
                 break
             if time.monotonic() - started > deadline:

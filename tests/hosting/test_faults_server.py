@@ -75,6 +75,16 @@ def start_long_job(url: str) -> tuple[threading.Thread, dict]:
     return thread, outcome
 
 
+def wait_polled(outcome: dict, timeout: float = 60) -> None:
+    """Until the session polls its job: the request that started it was answered (a
+    worker killed before answering loses that request, as a browser's would be lost)."""
+    deadline = time.monotonic() + timeout
+    while outcome["session"].polling is None and "error" not in outcome:
+        if time.monotonic() > deadline:
+            raise AssertionError("the job's first request was never answered")
+        time.sleep(0.05)
+
+
 def sockets(process: psutil.Process) -> list:
     """The process's internet sockets (listening or connected)."""
     return process.net_connections(kind="inet")
@@ -95,6 +105,7 @@ def test_a_job_outlives_its_killed_web_worker_and_its_result_is_served(gunicorn)
         worker = job.parent()
         assert os.getsid(job.pid) == job.pid  # a session of its own
         assert sockets(job) == []  # neither the port nor the request's connection
+        wait_polled(outcome)
         os.kill(worker.pid, signal.SIGKILL)
         thread.join(timeout=300)
         assert "error" not in outcome, outcome.get("error")
