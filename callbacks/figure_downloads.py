@@ -149,7 +149,8 @@ def register(app, store: ResultStore) -> None:
         try:
             for graph, (states, draw) in redrawn.items():
                 own, values = values[:len(states)], values[len(states):]
-                if graph in shown:
+                # drawn again only when it is downloaded (a 100k-cell map takes seconds)
+                if graph in shown and (ctx.triggered_id == ALL or which == graph):
                     shown[graph] = draw(store, *own) or shown[graph]
             data = download_figures(store, ctx.triggered_id, which, shown,
                                     analysis_store, fmt=fmt, width=width, height=height,
